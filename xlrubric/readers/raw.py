@@ -1,0 +1,72 @@
+"""The raw grid of a workbook: what every source (a file, the book open in Excel) reduces to.
+
+A `RawSheet` holds cell values from A1 (row 0 = Excel row 1, column 0 = column A), so a position in the
+grid *is* an absolute cell address. Empty cells are None. Numbers are float/int, dates are
+datetime/date, booleans bool, everything else str. Error cells (#DIV/0!) are kept as `CellError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+
+def cell_address(row0: int, col0: int) -> str:
+    """A1 address of a 0-based (row, column)."""
+    return f"{get_column_letter(col0 + 1)}{row0 + 1}"
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An error value stored in a cell (#DIV/0!, #REF!, …)."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass
+class RawSheet:
+    name: str
+    rows: list[list[Any]]                       # from A1; ragged rows allowed
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive, 0-based
+    visible: str = "visible"                    # visible / hidden / veryhidden
+
+    def value(self, row0: int, col0: int) -> Any:
+        if row0 < len(self.rows) and col0 < len(self.rows[row0]):
+            return self.rows[row0][col0]
+        return None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class RawBook:
+    """A workbook reduced to grids. `kind` is xlsx / xlsm / xls / excel (open in Excel)."""
+
+    path: str                                   # file path or the book's name in Excel
+    kind: str
+    sheets: dict[str, RawSheet]
+    notes: list[str] = field(default_factory=list)   # Chinese notes for the user (e.g. ".xls 结果另存为 .xlsx")
+
+    @property
+    def name(self) -> str:
+        from pathlib import PurePath
+        return PurePath(self.path).name
+
+    def sheet(self, name: str) -> RawSheet | None:
+        """Find a sheet by name, tolerating full-width/half-width and stray spaces."""
+        from xlrubric.readers.text import normalize_label
+
+        if name in self.sheets:
+            return self.sheets[name]
+        want = normalize_label(name)
+        for key, sheet in self.sheets.items():
+            if normalize_label(key) == want:
+                return sheet
+        return None

@@ -1,0 +1,72 @@
+"""Tolerant reading of what people type: labels, numbers written as text, Chinese numerals.
+
+Schools type "3次", "５", "三次", " 工 号 ", "教师编号"; we read them instead of rejecting them and
+say on the cell that we did.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any
+
+_SPACES = re.compile(r"[\s\u3000]+")
+_PUNCT = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "、": ",", "／": "/"})
+
+
+def normalize_label(text: Any) -> str:
+    """Canonical form of a header or sheet name: NFKC (全角→半角), no spaces, ASCII brackets."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_PUNCT)
+    return _SPACES.sub("", s).strip().lower()
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100}
+_UNIT_SUFFIX = re.compile(r"(次|个|篇|节|项|分|学时|小时|天|页|人|份|课时|h|小時)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def chinese_numeral(s: str) -> int | None:
+    """Value of a small Chinese numeral (零..九百九十九), or None."""
+    if not s or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in s):
+        return None
+    total, digit = 0, None
+    for ch in s:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def parse_number(value: Any) -> tuple[float | None, bool]:
+    """Read a number the way a person meant it.
+
+    Returns (number, was_text): was_text is True when the cell held text we had to interpret
+    ("3次", "５", "三"), so the caller can leave a warning on that cell. (None, False) for blank,
+    (None, True) for text that is not a number.
+    """
+    if value is None:
+        return None, False
+    if isinstance(value, bool):
+        return float(value), True
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return None, False
+        return float(value), False
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    if s == "":
+        return None, False
+    s = _SPACES.sub("", s)
+    s = _UNIT_SUFFIX.sub("", s)
+    if _NUMBER.match(s):
+        return float(s), True
+    n = chinese_numeral(s)
+    if n is not None:
+        return float(n), True
+    return None, True
