@@ -1,0 +1,204 @@
+"""The rules as data: one pydantic model for presets, YAML files and a workbook's 考核细则 sheet.
+
+A school changes its 考核细则 by editing data, never Python. Every rule carries the line of the source
+document it encodes (`quote`), so a result can always say *why* a point was deducted. Where a document
+leaves a choice open, the choice is a named `Policy` that `xlrubric lint` reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DeductionKind = Literal["per_event", "once", "zero", "not_counted", "per_missing"]
+# The same kinds as a school writes them in its 考核细则 sheet.
+KIND_LABELS: dict[str, str] = {
+    "per_event": "每次",
+    "once": "一次",
+    "zero": "不得分",
+    "not_counted": "不纳入考核",
+    "per_missing": "每少一项",
+}
+KIND_FROM_LABEL = {v: k for k, v in KIND_LABELS.items()} | {
+    "每次扣分": "per_event", "按次": "per_event", "一次性": "once", "扣一次": "once",
+    "零分": "zero", "不纳入": "not_counted", "每缺一项": "per_missing",
+}
+# Facts a deduction can be derived from, instead of a count typed in 考核记录.
+DeriveFrom = Literal["absent", "irregular", "late", "missing"]
+DERIVE_LABELS: dict[str, str] = {
+    "absent": "签到登记：缺席",
+    "irregular": "签到登记：迟到/早退/间缺",
+    "late": "提交登记：迟交",
+    "missing": "提交登记：未交",
+}
+DERIVE_FROM_LABEL = {v: k for k, v in DERIVE_LABELS.items()} | {
+    "缺席": "absent", "缺签到": "absent", "迟到早退": "irregular", "迟交": "late", "未交": "missing",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+class Deduction(_Model):
+    """One countable 扣分事项: its column in 考核记录 is headed by `event`."""
+
+    event: str
+    kind: DeductionKind = "per_event"
+    points: float = 0.0                     # per event / once / per missing component
+    cap: float | None = None                # most this rule may take off in total
+    components: list[str] = Field(default_factory=list)   # per_missing: what a complete piece contains
+    required: int | None = None             # per_missing: deductions start below this many components
+    input: Literal["present", "missing"] = "missing"      # per_missing: the column holds present or missing count
+    late: bool = False                      # this is the 迟交 rule the `late_work` policy governs
+    derive: DeriveFrom | None = None        # derived from 签到登记 / 提交登记 when those sheets are present
+    aliases: list[str] = Field(default_factory=list)
+    requirement: str | None = None          # the 基本要求 row this rule belongs to, when an item has several
+    policy: str | None = None               # id of the policy that decides how this rule reads
+    quote: str = ""                         # the line of the source document this rule encodes
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind_label(cls, v: Any) -> Any:
+        return KIND_FROM_LABEL.get(str(v).strip(), v) if v is not None else v
+
+    @field_validator("derive", mode="before")
+    @classmethod
+    def _derive_label(cls, v: Any) -> Any:
+        if v in (None, ""):
+            return None
+        return DERIVE_FROM_LABEL.get(str(v).strip(), v)
+
+    @model_validator(mode="after")
+    def _check(self) -> Deduction:
+        if self.points < 0:
+            raise ValueError(f"扣分事项「{self.event}」的分值不能为负数")
+        if self.kind in ("per_event", "once", "per_missing") and self.points == 0:
+            raise ValueError(f"扣分事项「{self.event}」（{KIND_LABELS[self.kind]}）需要填写分值")
+        if self.kind == "per_missing" and self.input == "present" and not self.components:
+            raise ValueError(f"扣分事项「{self.event}」按已有项目数计算，需要列出应有的项目")
+        return self
+
+    @property
+    def max_count(self) -> int | None:
+        """Largest sensible value in this rule's column (None = unbounded)."""
+        if self.kind in ("once", "zero", "not_counted"):
+            return None
+        if self.kind == "per_missing" and self.components:
+            return len(self.components)
+        return None
+
+
+class Item(_Model):
+    """One 考核项目 with its full marks and the deductions that come out of them."""
+
+    name: str
+    full: float
+    aliases: list[str] = Field(default_factory=list)   # other names (the plan's wording, 提交登记 材料)
+    deadline: dt.date | None = None                     # for 提交登记: handed in after this is 迟交
+    requirement: str | None = None                      # 基本要求
+    deductions: list[Deduction] = Field(default_factory=list)
+    quote: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Item:
+        if self.full <= 0:
+            raise ValueError(f"考核项目「{self.name}」的满分必须大于0")
+        return self
+
+
+class Band(_Model):
+    """One 等次: scores in [min, max] on the bands' scale; `quota` caps its share of participants."""
+
+    name: str
+    min: float | None = None
+    max: float | None = None
+    quota: float | None = None        # fraction of participants, e.g. 0.4 for 不超过40%
+    quote: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Band:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"等次「{self.name}」的下限 {self.min} 大于上限 {self.max}")
+        if self.quota is not None and not 0 < self.quota <= 1:
+            raise ValueError(f"等次「{self.name}」的比例上限应在0到100%之间")
+        return self
+
+
+class Rubric(_Model):
+    total: float
+    items: list[Item]
+    bands: list[Band] = Field(default_factory=list)    # highest first
+    band_scale: float | None = None                    # the points scale the band thresholds are written on
+    quote: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Rubric:
+        seen: dict[str, str] = {}
+        for item in self.items:
+            for d in item.deductions:
+                key = d.event
+                if key in seen:
+                    raise ValueError(f"扣分事项「{key}」在「{seen[key]}」和「{item.name}」中重复，列名必须唯一")
+                seen[key] = item.name
+        names = [i.name for i in self.items]
+        if len(set(names)) != len(names):
+            raise ValueError("考核项目名称重复")
+        return self
+
+    def item(self, name: str) -> Item:
+        return next(i for i in self.items if i.name == name)
+
+    @property
+    def deductions(self) -> list[tuple[Item, Deduction]]:
+        return [(i, d) for i in self.items for d in i.deductions]
+
+
+class Policy(_Model):
+    """A choice the source document leaves open, made explicit so nothing is silently guessed."""
+
+    id: str
+    title: str
+    kind: Literal["矛盾", "歧义", "空档", "未规定"] = "歧义"
+    question: str
+    choice: str
+    options: dict[str, str]
+    quotes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Policy:
+        if self.choice not in self.options:
+            raise ValueError(f"策略「{self.id}」的选择「{self.choice}」不在可选项 {list(self.options)} 中")
+        return self
+
+
+class Period(_Model):
+    start: dt.date
+    end: dt.date
+
+
+class Spec(_Model):
+    """Everything a preset, a YAML file or a 考核细则 sheet defines."""
+
+    id: str
+    name: str
+    school: str = ""
+    seed: str = ""                      # the source document this preset encodes
+    term: str = ""
+    period: Period | None = None
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)   # column name -> other headers schools use
+    rubric: Rubric | None = None
+    policies: list[Policy] = Field(default_factory=list)
+    hours: dict[str, Any] | None = None          # 学时认定 (see spec.hours)
+    requirements: list[dict[str, Any]] = Field(default_factory=list)   # 达标要求 (see spec.requirements)
+
+    def policy(self, pid: str, default: str | None = None) -> str | None:
+        for p in self.policies:
+            if p.id == pid:
+                return p.choice
+        return default
+
+    def policy_obj(self, pid: str) -> Policy | None:
+        return next((p for p in self.policies if p.id == pid), None)
