@@ -1,0 +1,3 @@
+from xlrubric.cli import main
+
+main()
