@@ -70,3 +70,46 @@ def parse_number(value: Any) -> tuple[float | None, bool]:
     if n is not None:
         return float(n), True
     return None, True
+
+
+_DATE_FULL = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
+_DATE_SHORT = re.compile(r"^(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+EXCEL_EPOCH = __import__("datetime").date(1899, 12, 30)
+
+
+def parse_date(value: Any, *, year_hint: int | None = None):
+    """Read a date the way schools type it.
+
+    Returns (date, was_text). Accepts date cells, Excel serial numbers, "2021.4.19", "2021/4/19",
+    "2021-04-19", "2021年4月19日", "20210419" and — when the 学年 gives the year — "4月19日" / "4.19".
+    (None, True) for text that is not a date; (None, False) for blank.
+    """
+    import datetime as dt
+
+    if value is None:
+        return None, False
+    if isinstance(value, dt.datetime):
+        return value.date(), False
+    if isinstance(value, dt.date):
+        return value, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isnan(value):
+            return None, False
+        if 1 <= value < 2958466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value)), True
+        return None, True
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    if not s:
+        return None, False
+    s = s.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} \d", s) else s
+    try:
+        m = _DATE_FULL.match(s) or _DATE_COMPACT.match(s)
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3])), True
+        m = _DATE_SHORT.match(s)
+        if m and year_hint:
+            return dt.date(year_hint, int(m[1]), int(m[2])), True
+    except ValueError:
+        return None, True
+    return None, True

@@ -1,0 +1,117 @@
+"""等次 from totals: the scale the thresholds are written on, gaps between bands, and quotas.
+
+The policies decide what the documents leave open (lanxi4: thresholds on a 40-point scale for a
+50-point rubric, the uncovered 23–24, ties at the 40% 优秀 line). A quota is never exceeded by the
+computation; a tie across the quota line is reported so the director decides with a 人工调整.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from xlrubric.spec.model import Band, Spec
+
+ROUND = 4
+
+
+@dataclass
+class BandOutcome:
+    band: pd.Series
+    scaled: pd.Series | None
+    scaled_name: str
+    notes: list[dict[str, Any]] = field(default_factory=list)   # {teacher|None, severity, message}
+    shown: dict[str, str] = field(default_factory=dict)
+
+
+def band_for(score: float, bands: list[Band], gap_policy: str) -> str | None:
+    """The band a score falls in. lower_bound: the highest band whose lower bound it reaches."""
+    ordered = sorted(bands, key=lambda b: -math.inf if b.min is None else b.min, reverse=True)
+    if gap_policy == "lower_bound":
+        for b in ordered:
+            if b.min is None or score >= b.min - 1e-9:
+                return b.name
+        return None
+    for b in ordered:
+        lo = -math.inf if b.min is None else b.min
+        hi = math.inf if b.max is None else b.max
+        if lo - 1e-9 <= score <= hi + 1e-9:
+            return b.name
+    return None
+
+
+def assign_bands(spec: Spec, totals: pd.Series, overrides: list) -> BandOutcome:
+    rubric = spec.rubric
+    assert rubric is not None
+    scale = rubric.band_scale
+    scaled = None
+    name = "总分"
+    values = totals
+    if scale and scale != rubric.total and spec.policy("band_scale", "scale") == "scale":
+        name = f"折算分（{scale:g}分制）"
+        scaled = (totals * scale / rubric.total).round(ROUND)
+        values = scaled
+    gap_policy = spec.policy("band_gaps", "lower_bound") or "lower_bound"
+    band = pd.Series([band_for(v, rubric.bands, gap_policy) for v in values], index=totals.index, dtype=object)
+    out = BandOutcome(band, scaled, name)
+    for t in band.index[band.isna()]:
+        out.notes.append({"teacher": t, "severity": "警告",
+                          "message": f"{name} {values[t]:g} 不在任何等次的分值范围内，未评等次；请用人工调整决定"})
+    n = len(totals)
+    ties = spec.policy("quota_ties", "exclude_tied")
+    lower = {b.name: _next_band(b, rubric.bands, values, gap_policy) for b in rubric.bands}
+    for b in rubric.bands:
+        if b.quota is None:
+            continue
+        limit = math.floor(b.quota * n + 1e-9)
+        members = values[band == b.name].sort_values(ascending=False)
+        if len(members) <= limit:
+            continue
+        line = members.iloc[limit - 1] if limit >= 1 else math.inf
+        tied_across = limit >= 1 and members.iloc[limit] == line
+        if limit == 0:
+            keep = members.index[:0]
+        elif tied_across and ties == "include_tied":
+            keep = members.index[members >= line]
+        elif tied_across:
+            keep = members.index[members > line]
+        else:
+            keep = members.index[:limit]
+        demoted = [t for t in members.index if t not in set(keep)]
+        for t in demoted:
+            band[t] = lower[b.name](t)
+        quota_text = f"{b.name}不超过参训人数的{b.quota:.0%}：{n}人×{b.quota:.0%}={b.quota * n:g}，名额{limit}人"
+        if tied_across:
+            tied = [t for t in members.index if members[t] == line]
+            verb = "都评为" + b.name if ties == "include_tied" else "都未评" + b.name
+            out.notes.append({"teacher": None, "severity": "警告", "teachers": tied,
+                              "message": f"{quota_text}；名额线上有{len(tied)}人同为{line:g}分，按策略{verb}，"
+                                         f"请教务主任用人工调整决定"})
+        out.notes.append({"teacher": None, "severity": "提示",
+                          "message": f"{quota_text}；{len(members)}人达到{b.name}分数线，{len(demoted)}人因名额评为下一等次"})
+        for t in demoted:
+            out.shown[t] = f"等次：分数达到{b.name}，因{b.name}名额已满评为{band[t]}"
+    for o in overrides:
+        if o.teacher in band.index:
+            out.shown[o.teacher] = f"等次：计算为{band[o.teacher]} → 调整为{o.value}（{o.reason}）"
+            band[o.teacher] = o.value
+    for b in rubric.bands:
+        if b.quota is not None:
+            limit = math.floor(b.quota * n + 1e-9)
+            if (band == b.name).sum() > limit:
+                out.notes.append({"teacher": None, "severity": "警告",
+                                  "message": f"{b.name}共{int((band == b.name).sum())}人，超过名额{limit}人"
+                                             f"（参训{n}人×{b.quota:.0%}）"})
+    return out
+
+
+def _next_band(b: Band, bands: list[Band], values: pd.Series, gap_policy: str):
+    """A teacher moved out of a full band goes to the highest lower band (by lower bound)."""
+    rest = [x for x in bands if x.name != b.name and (x.min or -math.inf) <= (b.min or -math.inf)]
+
+    def pick(t: str) -> str | None:
+        return band_for(values[t], rest, "lower_bound") if rest else None
+    return pick

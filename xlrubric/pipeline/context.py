@@ -1,0 +1,67 @@
+"""What every part of a computation shares: the book, the spec, the roster, and the problems found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlrubric.readers.raw import RawBook
+from xlrubric.readers.table import Table, read_table
+from xlrubric.readers.text import parse_date
+from xlrubric.results import Problem, SheetTable
+from xlrubric.schemas.layout import Layout, with_spec_synonyms
+from xlrubric.schemas.teachers import Roster
+from xlrubric.spec.model import Spec
+
+
+@dataclass
+class Context:
+    book: RawBook
+    spec: Spec
+    rules_source: str
+    roster: Roster = field(default_factory=Roster)
+    problems: list[Problem] = field(default_factory=list)
+    tables: list[SheetTable] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self.book.name
+
+    def table(self, layout: Layout) -> Table | None:
+        """The sheet read with `layout`, or None when the workbook does not have it."""
+        sheet = self.book.sheet(layout.sheet)
+        if sheet is None:
+            return None
+        table = read_table(sheet, with_spec_synonyms(layout, self.spec), file=self.file)
+        self.problems.extend(table.problems)
+        return table
+
+    def problem(self, code: str, message: str, severity: str = "错误", sheet: str = "", cell: str = "",
+                value: Any = None) -> None:
+        self.problems.append(Problem(code, message, severity, self.file, sheet, cell, value))  # type: ignore[arg-type]
+
+    def year_for(self, month: int) -> int | None:
+        """The year a bare "4月19日" belongs to, from the training period."""
+        period = self.spec.period
+        if period is None:
+            return None
+        for year in range(period.start.year, period.end.year + 1):
+            try:
+                day = dt.date(year, month, 1)
+            except ValueError:
+                return None
+            if dt.date(period.start.year, period.start.month, 1) <= day <= period.end:
+                return year
+        return period.start.year
+
+    def date(self, value: Any) -> tuple[dt.date | None, bool]:
+        d, was_text = parse_date(value)
+        if d is None and was_text and isinstance(value, str):
+            import re
+            m = re.match(r"^\s*(\d{1,2})\s*[-./月]", value)
+            if m:
+                return parse_date(value, year_hint=self.year_for(int(m[1])))
+        return d, was_text

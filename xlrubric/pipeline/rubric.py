@@ -1,0 +1,284 @@
+"""The rubric part of a computation: 考核记录 (+ 签到登记, 提交登记, 人工调整) -> 考核结果 and 扣分明细.
+
+Reads and validates the school's tables, hands plain frames to the pure engine, and lays the
+engine's answer out as result tables. No file is written here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xlrubric.engine.derive import signin_counts, submission_counts
+from xlrubric.engine.rubric import Override, Source, score
+from xlrubric.pipeline.context import Context
+from xlrubric.readers.raw import cell_address
+from xlrubric.readers.text import normalize_label, parse_number
+from xlrubric.results import SheetTable
+from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION, record_layout
+from xlrubric.schemas.teachers import resolve_teachers, teacher_id
+from xlrubric.schemas.validate import at_most, non_negative, parse_numbers, run_rules, whole_number
+from xlrubric.spec.model import Spec
+
+RECORD = "考核记录"
+
+
+def run(ctx: Context) -> None:
+    spec = ctx.spec
+    if spec.rubric is None:
+        return
+    layout = record_layout(spec)
+    table = ctx.table(layout)
+    if table is None:
+        ctx.problem("missing-sheet", f"缺少工作表「{RECORD}」，无法计算考核得分。现有工作表："
+                    f"{'、'.join(ctx.book.sheets)}。请用 xlrubric template 生成的模板填写", sheet=RECORD)
+        return
+    if table.frame.empty and not any(p.code == "no-header" for p in table.problems):
+        ctx.problem("empty-sheet", f"「{RECORD}」中没有教师数据", "警告", RECORD)
+    if table.frame.empty:
+        return
+    events = [d.event for _, d in spec.rubric.deductions]
+    for name in events:
+        if name not in table.columns:
+            ctx.problem("missing-event-column", f"没有找到扣分事项「{name}」这一列，按0次计算（可能是旧版模板）",
+                        "警告", RECORD, table.header_cell())
+    for j, text in table.extra_headers.items():
+        if normalize_label(text) not in ("序号", "备注", "说明", "签名", "学科", "教研组"):
+            ctx.problem("unknown-column", f"未识别的列「{text}」，已忽略；扣分事项的列名应与考核细则一致",
+                        "提示", RECORD, cell_address(table.header_rows[1] - 1, j), text)
+    keys, probs = resolve_teachers(table, ctx.roster, what="考核得分")
+    ctx.problems.extend(probs)
+    numbers, probs = parse_numbers(table, events, what="次数（整数）")
+    ctx.problems.extend(probs)
+    rules = []
+    for _, d in spec.rubric.deductions:
+        rules += [non_negative(d.event), whole_number(d.event)]
+        if d.kind == "per_missing" and d.components:
+            rules.append(at_most(d.event, len(d.components), f"（共{len(d.components)}项）"))
+    frame = numbers.copy()
+    frame["工号" if "工号" in table.columns else "姓名"] = keys.where(keys != "", None)
+    key_col = "工号" if "工号" in table.columns else "姓名"
+    ctx.problems.extend(run_rules(
+        table, frame, rules, unique=key_col,
+        unique_message=lambda v: f"教师重复：「{v}」在{RECORD}中出现了不止一次，只计算第一行"))
+    # Invalid cells count as blank; the first row of each teacher counts.
+    bad = {(p.cell) for p in ctx.problems if p.sheet == RECORD and p.severity == "错误"}
+    for col in numbers.columns:
+        for row in numbers.index:
+            if table.cell(col, row) in bad:
+                numbers.loc[row, col] = np.nan
+    numbers["__key"] = keys
+    numbers = numbers[numbers["__key"] != ""].drop_duplicates("__key", keep="first")
+    rows_of = dict(zip(numbers["__key"], numbers.index, strict=True))
+    counts = numbers.set_index("__key")
+    counts.index.name = "teacher"
+    for name in events:
+        if name not in counts.columns:
+            counts[name] = np.nan
+    if ctx.roster.present:
+        for t, name in ctx.roster.names.items():
+            if t not in rows_of:
+                ctx.problem("no-record", f"教师名册中的「{name}」在{RECORD}中没有记录，未计算考核得分", "提示",
+                            "教师名册", f"A{ctx.roster.rows[t]}")
+    sources = {(t, e): Source(RECORD, table.cell(e, rows_of[t])) for t in counts.index for e in events
+               if e in table.columns}
+    _apply_registers(ctx, counts, sources, table, rows_of)
+    overrides = _overrides(ctx, counts.index)
+    outcome = score(spec, counts[events], sources, overrides)
+    names = {t: ctx.roster.names.get(t) or _name_in(table, rows_of[t]) for t in counts.index}
+    for note in outcome.notes:
+        teachers = [note["teacher"]] if note.get("teacher") else note.get("teachers", [])
+        cells = [table.cell("姓名", rows_of[t]) if "姓名" in table.columns else "" for t in teachers]
+        if teachers:
+            for t, c in zip(teachers, cells, strict=True):
+                ctx.problem("band", f"{names[t]}：{note['message']}", note["severity"], RECORD, c)
+        else:
+            ctx.problem("band", note["message"], note["severity"], "考核结果")
+    _tables(ctx, outcome, names, table, rows_of)
+
+
+def _name_in(table, row: int) -> str:
+    return str(table.frame.loc[row, "姓名"]) if "姓名" in table.frame.columns else ""
+
+
+def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of) -> None:
+    """Replace typed counts with counts derived from 签到登记 / 提交登记, where those registers exist."""
+    spec: Spec = ctx.spec
+    rubric = spec.rubric
+    derived_cols: dict[str, tuple[pd.Series, str, Any]] = {}
+    signin = ctx.table(SIGNIN)
+    if signin is not None and not signin.frame.empty:
+        keys, probs = resolve_teachers(signin, ctx.roster, what="签到")
+        ctx.problems.extend(probs)
+        reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
+        reg["date"] = [_date(ctx, signin, "日期", r, v) for r, v in signin.frame.get("日期", pd.Series()).items()]
+        reg["name"] = signin.frame.get("活动名称")
+        reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
+        reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
+        from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
+        known = ATTENDED | IRREGULAR | ABSENT
+        for row, status in reg.set_index("row")["status"].items():
+            if status not in (None, "") and str(status).strip() not in known:
+                ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
+                            "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
+        d = signin_counts(reg[reg["teacher"] != ""], counts.index, ctx.roster.groups() if ctx.roster.present else {})
+        for _item, ded in rubric.deductions:
+            if ded.derive in ("absent", "irregular"):
+                derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet,
+                                           (d, ded.derive, signin))
+    submission = ctx.table(SUBMISSION)
+    if submission is not None and not submission.frame.empty:
+        keys, probs = resolve_teachers(submission, ctx.roster, what="提交记录")
+        ctx.problems.extend(probs)
+        lookup = {}
+        for item in rubric.items:
+            for word in (item.name, *item.aliases):
+                lookup[normalize_label(word)] = item.name
+        items = []
+        for row, value in submission.frame.get("材料", pd.Series(dtype=object)).items():
+            name = lookup.get(normalize_label(value))
+            if name is None and value not in (None, ""):
+                ctx.problem("unknown-material", f"材料「{value}」不是考核细则中的项目，未计入", "错误",
+                            SUBMISSION.sheet, submission.cell("材料", row), value)
+            items.append(name or "")
+        reg = pd.DataFrame({"teacher": keys, "item": items, "row": submission.frame.index})
+        reg["date"] = [_date(ctx, submission, "提交日期", r, v)
+                       for r, v in submission.frame.get("提交日期", pd.Series()).items()]
+        reg = reg[(reg["teacher"] != "") & (reg["item"] != "")]
+        d = submission_counts(reg, counts.index, {i.name: i.deadline for i in rubric.items})
+        for item, ded in rubric.deductions:
+            key = f"{item.name}|{ded.derive}"
+            if ded.derive in ("late", "missing") and key in d.counts.columns:
+                derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
+    for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
+        typed = counts[event] if event in counts.columns else pd.Series(np.nan, index=counts.index)
+        for t in counts.index:
+            value = float(series.get(t, 0.0))
+            if not pd.isna(typed[t]) and typed[t] != value and event in record.columns:
+                ctx.problem("register-differs", f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {value:g}，按{sheet}计算",
+                            "警告", record.sheet, record.cell(event, rows_of[t]), typed[t])
+            row = derived.cells.get((t, key))
+            cell = cell_address(row - 1, 0) if row else ""
+            if row and "工号" in reg_table.columns:
+                cell = reg_table.cell("工号", row)
+            sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
+        counts[event] = series.reindex(counts.index).fillna(0.0)
+
+
+def _date(ctx: Context, table, column: str, row: int, value: Any):
+    d, was_text = ctx.date(value)
+    if d is None and value not in (None, ""):
+        ctx.problem("bad-date", f"「{value}」不是可识别的日期，如 2021-06-03", "错误", table.sheet,
+                    table.cell(column, row), value)
+    return d
+
+
+def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
+    table = ctx.table(OVERRIDE)
+    if table is None or table.frame.empty:
+        return []
+    rubric = ctx.spec.rubric
+    keys, probs = resolve_teachers(table, ctx.roster, what="人工调整")
+    ctx.problems.extend(probs)
+    items = {normalize_label(i.name): i for i in rubric.items}
+    for i in rubric.items:
+        for a in i.aliases:
+            items.setdefault(normalize_label(a), i)
+    bands = {b.name for b in rubric.bands}
+    out: list[Override] = []
+    for (row, rec), key in zip(table.frame.iterrows(), keys, strict=True):
+        if not key:
+            continue
+        target, value, reason = rec.get("项目"), rec.get("调整为"), rec.get("原因")
+        where = {"sheet": OVERRIDE.sheet}
+        if reason in (None, "") or not str(reason).strip():
+            ctx.problem("override-no-reason", "人工调整必须写明原因，本行未采用", "错误",
+                        cell=table.cell("原因", row) if "原因" in table.columns else "", **where)
+            continue
+        if key not in teachers:
+            ctx.problem("override-unknown", "这位教师不在考核记录中，本行未采用", "错误",
+                        cell=table.cell("工号" if "工号" in table.columns else "姓名", row), **where)
+            continue
+        label = normalize_label(target)
+        if label == "等次":
+            if str(value).strip() not in bands:
+                ctx.problem("override-bad-band", f"调整后的等次「{value}」不是细则中的等次（{'、'.join(bands) or '本细则没有等次'}）",
+                            cell=table.cell("调整为", row), value=value, **where)
+                continue
+            out.append(Override(key, "等次", str(value).strip(), str(reason).strip(), OVERRIDE.sheet,
+                                table.cell("调整为", row)))
+            continue
+        item = items.get(label)
+        if item is None:
+            ctx.problem("override-bad-item", f"「{target}」不是考核项目，也不是“等次”", cell=table.cell("项目", row),
+                        value=target, **where)
+            continue
+        number, _ = parse_number(value)
+        if number is None or not 0 <= number <= item.full:
+            ctx.problem("override-out-of-range", f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」",
+                        cell=table.cell("调整为", row), value=value, **where)
+            continue
+        out.append(Override(key, item.name, number, str(reason).strip(), OVERRIDE.sheet, table.cell("调整为", row)))
+    return out
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
+    rubric = ctx.spec.rubric
+    scores = outcome.scores
+    item_names = [i.name for i in rubric.items]
+    extra = [c for c in scores.columns if c not in item_names and c not in ("总分", "等次")]
+    by_teacher: dict[str, list[dict]] = {}
+    for d in outcome.details:
+        by_teacher.setdefault(d["teacher"], []).append(d)
+    header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items], f"总分（{_fmt(rubric.total)}分）",
+              *extra, *(["等次"] if outcome.band_column else []), "扣分明细", "人工调整"]
+    rows, links = [], {}
+    for n, t in enumerate(scores.index):
+        summary = "；".join(
+            f"{d['item']}{_fmt(d['points'])}（{d['event']}{'' if d['count'] is None else ' ' + _fmt(d['count'])}）"
+            for d in by_teacher.get(t, []) if d["points"] < 0)
+        typed_id = teacher_id(record.frame.loc[rows_of[t], "工号"]) if "工号" in record.frame.columns else ""
+        tid = typed_id or (t if t != names[t] else "")
+        row = [tid, names[t], *[float(scores.loc[t, i]) for i in item_names], float(scores.loc[t, "总分"]),
+               *[float(scores.loc[t, c]) for c in extra]]
+        if outcome.band_column:
+            row.append(scores.loc[t, "等次"])
+        row += [summary or "无扣分", "；".join(outcome.overrides.get(t, []))]
+        rows.append(row)
+        if "姓名" in record.columns:
+            links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
+    ctx.tables.append(SheetTable("考核结果", header, rows, links=links,
+                                 col_widths=[10, 10, *[12] * (len(header) - 4), 60, 30]))
+    detail_rows, detail_links = [], {}
+    for n, d in enumerate(outcome.details):
+        t = d["teacher"]
+        detail_rows.append([rows[list(scores.index).index(t)][0], names[t], d["item"], d["event"], d["kind"],
+                            d["count"], d["points"], d["rule"], f"{d['sheet']}!{d['cell']}" if d["cell"] else d["sheet"],
+                            d["note"]])
+        if d["cell"]:
+            detail_links[(n, 8)] = f"'{d['sheet']}'!{d['cell']}"
+    ctx.tables.append(SheetTable("扣分明细", ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）",
+                                          "来源", "说明"], detail_rows, links=detail_links,
+                                 col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
+    band_counts = scores["等次"].value_counts().to_dict() if outcome.band_column else {}
+    ctx.summary.update({
+        "teachers": len(scores), "mean_total": round(float(scores["总分"].mean()), 2) if len(scores) else None,
+        "totals": [float(x) for x in scores["总分"]], "full_marks": rubric.total,
+        "bands": {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands},
+        "quota_ok": all((band_counts.get(b.name, 0) <= int(b.quota * len(scores) + 1e-9))
+                        for b in rubric.bands if b.quota is not None),
+    })
+    ctx.report["teachers"] = [
+        {"id": rows[n][0], "name": names[t], "items": {i: float(scores.loc[t, i]) for i in item_names},
+         "total": float(scores.loc[t, "总分"]),
+         **({c: float(scores.loc[t, c]) for c in extra}),
+         "band": scores.loc[t, "等次"] if outcome.band_column else None,
+         "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
+         "overrides": outcome.overrides.get(t, [])}
+        for n, t in enumerate(scores.index)]

@@ -1,0 +1,38 @@
+"""Process one workbook file end to end: read, resolve rules, compute, write the filled copy.
+
+`xlrubric compute` and every batch worker (process pool or Dask) call `compute_file`, so a county
+batch gives exactly what a director gets for her own school.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xlrubric.errors import OutputError
+from xlrubric.results import Results
+
+
+def default_output(path: Path) -> Path:
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    return path.with_name(f"{path.stem}_结果{suffix}")
+
+
+def compute_file(path: Path, out: Path | None = None, *, preset: str | None = None, rules: Path | None = None,
+                 password: str | None = None, in_place: bool = False) -> tuple[Results, Path]:
+    """Read, compute and write one workbook; the function `batch` and the CLI share."""
+    from xlrubric.pipeline import compute_book, resolve_spec
+    from xlrubric.readers.workbook import open_workbook
+    from xlrubric.writers.output import write_output
+
+    book = open_workbook(path, password=password)
+    spec, source = resolve_spec(book, preset=preset, rules=rules)
+    results = compute_book(book, spec, source)
+    if in_place:
+        target = path
+    else:
+        target = out or default_output(path)
+        if target.resolve() == path.resolve():
+            raise OutputError("输出文件不能与原文件相同；如确要写回原文件，请使用 --in-place（会先备份）",
+                              file=path.name)
+    target = write_output(path, book, results, target, in_place=in_place, password=password)
+    return results, target

@@ -1,0 +1,192 @@
+"""Find a table in a school's sheet and keep every value's absolute cell address.
+
+Schools move things around: a title row or two, a two-row header whose upper row is merged across
+several columns (考核项目 over its 扣分事项), leading empty columns, blank rows in the middle, headers
+typed with full-width brackets or a synonym (教师编号 for 工号). We locate the header by matching the
+layout's column names, read the data below it, and index the frame by Excel row number so a
+problem found later points straight at its cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from xlrubric.readers.raw import RawSheet, cell_address
+from xlrubric.readers.text import normalize_label
+from xlrubric.results import Problem
+from xlrubric.schemas.layout import Layout
+
+HEADER_SCAN_ROWS = 30
+SUMMARY_WORDS = {"合计", "总计", "小计", "平均", "平均分", "备注", "说明"}
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+
+
+@dataclass
+class Table:
+    """A located table: `frame` holds raw cell values, indexed by Excel row number (1-based)."""
+
+    file: str
+    sheet: str
+    frame: pd.DataFrame
+    columns: dict[str, int]                 # layout column name -> 0-based column in the sheet
+    header_rows: tuple[int, int]            # 1-based first and last header row
+    problems: list[Problem] = field(default_factory=list)
+    extra_headers: dict[int, str] = field(default_factory=dict)   # unmatched header text by column
+
+    def cell(self, column: str, excel_row: int) -> str:
+        return cell_address(excel_row - 1, self.columns[column])
+
+    def header_cell(self, column: str | None = None) -> str:
+        col = self.columns.get(column, 0) if column else 0
+        return cell_address(self.header_rows[1] - 1, col)
+
+    def problem(self, code: str, message: str, *, column: str | None = None, row: int | None = None,
+                value: Any = None, severity: str = "错误") -> Problem:
+        cell = ""
+        if column is not None and column in self.columns:
+            cell = self.cell(column, row) if row is not None else self.header_cell(column)
+        elif row is not None:
+            cell = cell_address(row - 1, 0)
+        return Problem(code, message, severity, self.file, self.sheet, cell, value)  # type: ignore[arg-type]
+
+
+def _label_variants(text: Any) -> set[str]:
+    base = normalize_label(text)
+    if not base:
+        return set()
+    out = {base}
+    stripped = _TRAILING_NOTE.sub("", base)
+    if stripped:
+        out.add(stripped)
+    return out
+
+
+def _filled_grid(sheet: RawSheet, last_row: int) -> list[list[Any]]:
+    """The first rows with every merged range's value copied into all of its cells."""
+    grid = [list(sheet.rows[r]) if r < len(sheet.rows) else [] for r in range(last_row)]
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 >= last_row:
+            continue
+        value = sheet.value(r0, c0)
+        for r in range(r0, min(r1, last_row - 1) + 1):
+            row = grid[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+    return grid
+
+
+def _matchers(layout: Layout) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for col in layout.columns:
+        for word in (col.name, *col.synonyms):
+            for v in _label_variants(word):
+                out.setdefault(v, col.name)
+    return out
+
+
+def _match_row(row: list[Any], matchers: dict[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for j, value in enumerate(row):
+        for v in _label_variants(value):
+            name = matchers.get(v)
+            if name is not None and name not in found:
+                found[name] = j
+                break
+    return found
+
+
+def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
+    """Locate `layout`'s header in `sheet` and read the rows below it."""
+    scan = min(len(sheet.rows), HEADER_SCAN_ROWS)
+    grid = _filled_grid(sheet, scan)
+    matchers = _matchers(layout)
+    best_row, best = -1, {}
+    for r in range(scan):
+        found = _match_row(grid[r], matchers)
+        if len(found) > len(best):
+            best_row, best = r, found
+    required = [c.name for c in layout.columns if c.required]
+    table = Table(file, sheet.name, pd.DataFrame(), {}, (1, 1))
+    if best_row < 0 or not any(k in best for k in layout.key):
+        keys = "、".join(layout.key)
+        table.problems.append(Problem(
+            "no-header", f"找不到表头：前{HEADER_SCAN_ROWS}行中没有「{keys}」等列名。请使用模板中的表头，"
+            f"或在考核细则的「设置」中声明同义列名", "错误", file, sheet.name, "A1"))
+        return table
+    # A header band: the matched row plus rows above it that belong to a two-row header
+    # (a cell merged vertically across them), so item names above event names are known.
+    top = best_row
+    for r0, _c0, r1, _c1 in sheet.merged:
+        if r0 < best_row <= r1:
+            top = min(top, r0)
+    bottom = best_row
+    for r0, _c0, r1, _c1 in sheet.merged:
+        if r0 <= best_row <= r1 or top <= r0 <= best_row:
+            bottom = max(bottom, r1)
+    # Columns matched in any band row (e.g. 备注 merged over two rows, events only in the lower one).
+    columns = dict(best)
+    for r in range(top, min(bottom, scan - 1) + 1):
+        for name, j in _match_row(grid[r], matchers).items():
+            if name not in columns and j not in columns.values():
+                columns[name] = j
+    table.columns = columns
+    table.header_rows = (top + 1, bottom + 1)
+    for name in required:
+        if name not in columns:
+            table.problems.append(Problem(
+                "missing-column", f"缺少必需的列「{name}」", "错误", file, sheet.name,
+                cell_address(bottom, 0), None))
+    # Header cells we could not place: schools add columns, old templates name them differently.
+    used = set(columns.values())
+    for j, value in enumerate(grid[bottom] if bottom < scan else []):
+        if j not in used and value not in (None, ""):
+            table.extra_headers[j] = str(value)
+    data_start = bottom + 1
+    names = list(columns)
+    idx = [columns[n] for n in names]
+    records: list[list[Any]] = []
+    rownums: list[int] = []
+    key_cols = [columns[k] for k in layout.key if k in columns]
+    for r in range(data_start, len(sheet.rows)):
+        row = sheet.rows[r]
+        values = [row[j] if j < len(row) else None for j in idx]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        keys = [row[j] if j < len(row) else None for j in key_cols]
+        if all(k is None or str(k).strip() == "" for k in keys):
+            if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in row if v is not None):
+                continue
+            table.problems.append(Problem(
+                "row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告", file,
+                sheet.name, cell_address(r, key_cols[0] if key_cols else 0), None))
+            continue
+        if any(isinstance(k, str) and normalize_label(k) in SUMMARY_WORDS for k in keys):
+            continue
+        records.append(values)
+        rownums.append(r + 1)
+    frame = pd.DataFrame(records, columns=names, index=pd.Index(rownums, name="行"), dtype=object)
+    table.frame = frame
+    return table
+
+
+def find_label_values(sheet: RawSheet, labels: tuple[str, ...]) -> dict[str, tuple[Any, str]]:
+    """Read a form (label cell, value to its right): label -> (value, A1 address of the value cell)."""
+    wanted = {normalize_label(lb): lb for lb in labels}
+    out: dict[str, tuple[Any, str]] = {}
+    for r, row in enumerate(sheet.rows[:200]):
+        for j, value in enumerate(row):
+            key = normalize_label(value).rstrip(":")
+            if key in wanted and wanted[key] not in out:
+                v, at = None, cell_address(r, j + 1)
+                for k in range(j + 1, min(len(row), j + 6)):
+                    if row[k] not in (None, ""):
+                        v, at = row[k], cell_address(r, k)
+                        break
+                out[wanted[key]] = (v, at)
+    return out

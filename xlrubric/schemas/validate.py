@@ -1,0 +1,126 @@
+"""Validate a school's tables with pandera, and turn every failure into a Chinese problem on its cell.
+
+The frames are indexed by Excel row number, so pandera's `failure_cases["index"]` is the row and the
+table's column map gives the column: each failure lands on its own cell. pandera reports a failed
+coercion twice and custom checks after a failed coercion with index None; we parse numbers ourselves
+first (pandera cannot read "三次") and de-duplicate what is left.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from xlrubric.readers.table import Table
+from xlrubric.readers.text import parse_number
+from xlrubric.results import Problem
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named check on one column, with the message its failures get."""
+
+    column: str
+    name: str
+    test: Callable[[pd.Series], pd.Series]
+    message: Callable[[Any], str]
+    severity: str = "错误"
+
+
+def non_negative(column: str) -> Rule:
+    return Rule(column, "non-negative", lambda s: s >= 0, lambda v: f"「{column}」不能为负数（填的是 {_show(v)}）")
+
+
+def whole_number(column: str) -> Rule:
+    return Rule(column, "whole-number", lambda s: (s % 1) == 0,
+                lambda v: f"「{column}」应填整数次数，填的是 {_show(v)}")
+
+
+def at_most(column: str, limit: float, what: str = "") -> Rule:
+    return Rule(column, "at-most", lambda s: s <= limit,
+                lambda v: f"「{column}」最多为 {_show(limit)}{what}，填的是 {_show(v)}")
+
+
+def one_of(column: str, allowed: Iterable[Any], what: str) -> Rule:
+    allowed_set = set(allowed)
+    return Rule(column, "one-of", lambda s: s.isin(allowed_set), lambda v: f"{what}「{v}」")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: str | None = None,
+              unique_message: Callable[[Any], str] | None = None) -> list[Problem]:
+    """Run pandera lazily over `frame` (indexed by Excel row) and map each failure to a Problem."""
+    if frame.empty:
+        return []
+    by_col: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.column in frame.columns:
+            by_col.setdefault(rule.column, []).append(rule)
+    columns = {
+        col: pa.Column(None, nullable=True, unique=(col == unique), report_duplicates="exclude_first",
+                       checks=[pa.Check(r.test, name=r.name, ignore_na=True) for r in col_rules])
+        for col, col_rules in by_col.items()
+    }
+    if unique and unique not in columns and unique in frame.columns:
+        columns[unique] = pa.Column(None, nullable=True, unique=True, report_duplicates="exclude_first")
+    schema = pa.DataFrameSchema(columns, strict=False, coerce=False)
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    problems: list[Problem] = []
+    seen: set[tuple[str, Any, str]] = set()
+    for case in cases.itertuples(index=False):
+        row, col, check, value = case.index, case.column, str(case.check), case.failure_case
+        if row is None or (isinstance(row, float) and math.isnan(row)) or col not in table.columns:
+            continue
+        key = (col, row, check)
+        if key in seen:
+            continue
+        seen.add(key)
+        if check == "field_uniqueness":
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            msg = unique_message(value) if unique_message else f"「{col}」重复：{value}"
+            problems.append(table.problem("duplicate", msg, column=col, row=int(row), value=value))
+            continue
+        rule = next((r for r in by_col.get(col, []) if r.name == check), None)
+        if rule is None:
+            continue
+        problems.append(table.problem(rule.name, rule.message(value), column=col, row=int(row), value=value,
+                                      severity=rule.severity))
+    return problems
+
+
+def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字") -> tuple[pd.DataFrame, list[Problem]]:
+    """Numbers as the school meant them: "3次", "５", "三" are read (with a warning on the cell)."""
+    out: dict[str, list[float]] = {}
+    problems: list[Problem] = []
+    frame = table.frame
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        values: list[float] = []
+        for row, raw in zip(frame.index, frame[col], strict=True):
+            number, was_text = parse_number(raw)
+            if was_text and number is None:
+                problems.append(table.problem("not-a-number", f"「{col}」应填{what}，无法识别「{raw}」，按空白处理",
+                                              column=col, row=int(row), value=raw))
+            elif was_text and not isinstance(raw, bool):
+                problems.append(table.problem(
+                    "number-as-text", f"「{raw}」是文字，已按 {_show(number)} 计算；请改为填数字",
+                    column=col, row=int(row), value=raw, severity="警告"))
+            values.append(math.nan if number is None else number)
+        out[col] = values
+    return pd.DataFrame(out, index=frame.index, dtype=float), problems

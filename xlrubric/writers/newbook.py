@@ -1,0 +1,100 @@
+"""A brand-new .xlsx from a RawBook plus our result sheets, for sources we cannot edit in place.
+
+A legacy .xls (BIFF) is not a zip package, so the surgical writer does not apply; the school's sheets
+are copied as values (the file itself is left untouched and the user is told the results went to a
+new .xlsx). XlsxWriter writes new workbooks fast and cannot turn text into formulas by accident when
+every string goes through `write_string`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from xlrubric.readers.raw import CellError, RawBook
+from xlrubric.results import CellMark, SheetTable
+
+FILLS = {"错误": "#FFC7CE", "警告": "#FFEB9C", "提示": "#DDEBF7"}
+
+
+def write_cell(ws, r: int, c: int, value: Any, fmt=None, date_fmt=None) -> None:
+    """Write one value with its own type; strings are always text, never formulas."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if fmt is not None:
+            ws.write_blank(r, c, None, fmt)
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(r, c, value, fmt)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        ws.write_datetime(r, c, value if isinstance(value, dt.datetime) else
+                          dt.datetime(value.year, value.month, value.day), date_fmt or fmt)
+    elif isinstance(value, CellError):
+        ws.write_string(r, c, str(value), fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
+    for c, name in enumerate(table.header):
+        ws.write_string(0, c, name, formats["header"])
+    for r, row in enumerate(table.rows, start=1):
+        for c, value in enumerate(row):
+            target = table.links.get((r - 1, c))
+            if target:
+                ws.write_url(r, c, f"internal:{target}", formats["link"], string="" if value is None else str(value))
+            else:
+                write_cell(ws, r, c, value, None, formats["date"])
+    widths = table.col_widths or [12] * len(table.header)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w, formats["wrap"] if w >= 30 else None)
+    ws.freeze_panes(1, 0)
+    if table.rows:
+        ws.autofilter(0, 0, len(table.rows), max(0, len(table.header) - 1))
+
+
+def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[CellMark], dst: Path) -> None:
+    """The school's sheets as values, our marks as coloured cells with notes, then our result sheets."""
+    wb = xlsxwriter.Workbook(str(dst), {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    wb.set_properties({"created": dt.datetime(2000, 1, 1)})
+    formats = {"header": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}),
+               "link": wb.add_format({"font_color": "#0563C1", "underline": 1}),
+               "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+               "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}
+    fills = {k: wb.add_format({"bg_color": v}) for k, v in FILLS.items()}
+    date_fills = {k: wb.add_format({"bg_color": v, "num_format": "yyyy-mm-dd"}) for k, v in FILLS.items()}
+    ours = {t.name for t in tables}
+    marks_by_sheet: dict[str, list[CellMark]] = {}
+    for m in marks:
+        marks_by_sheet.setdefault(m.sheet, []).append(m)
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    for name, sheet in book.sheets.items():
+        if name in ours:
+            continue
+        ws = wb.add_worksheet(name)
+        if sheet.visible == "hidden":
+            ws.hide()
+        marked = {xl_cell_to_rowcol(m.cell): m for m in marks_by_sheet.get(name, [])}
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                m = marked.get((r, c))
+                write_cell(ws, r, c, value, fills[m.severity] if m else None,
+                           date_fills[m.severity] if m else formats["date"])
+        for (r, c), m in marked.items():
+            if r >= len(sheet.rows) or c >= len(sheet.rows[r]) or sheet.rows[r][c] is None:
+                ws.write_blank(r, c, None, fills[m.severity])
+            ws.write_comment(r, c, m.message[:32000], {"author": "xlrubric"})
+        for r0, c0, r1, c1 in sheet.merged:
+            if (r0, c0) != (r1, c1):
+                ws.merge_range(r0, c0, r1, c1, None)
+                write_cell(ws, r0, c0, sheet.value(r0, c0), None, formats["date"])
+    for table in tables:
+        write_table(wb, wb.add_worksheet(table.name), table, formats)
+    wb.close()
