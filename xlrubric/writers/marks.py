@@ -1,0 +1,242 @@
+"""Mark problem cells in a school's own sheet, and take the marks off again on the next run.
+
+A mark is (1) the cell's own cell format cloned with a severity fill, and (2) a note (legacy comment +
+VML shape) authored "xlrubric" carrying the message. Every edit is a splice whose before/after we record
+(the old text where it is small, a digest of the new text otherwise), so `unmark_sheet` restores the
+exact bytes when nobody touched the cell in between, and leaves the cell alone when somebody did.
+
+A cell that already has the school's own note keeps it untouched: we colour the cell but add no note of
+ours (a sheet cell holds one note, and merging texts would make theirs ours to edit); the message is
+still listed, with a link, in the 校验问题 sheet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from xlrubric.results import CellMark
+from xlrubric.writers import opc
+from xlrubric.writers import xmlscan as xs
+from xlrubric.writers.notes import Notes, strip_notes
+from xlrubric.writers.styles import Styles
+
+SEVERITY_FILL = {"错误": "FFFFC7CE", "警告": "FFFFEB9C", "提示": "FFDDEBF7"}
+SEVERITY_RANK = {"错误": 0, "警告": 1, "提示": 2}
+_ROW_R = re.compile(r"(?:.*?\s)?r\s*=\s*[\"'](\d+)[\"']", re.S)
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+# Worksheet children that come after <legacyDrawing> (CT_Worksheet sequence order).
+AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                "tableParts", "extLst")
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """1-based (row, column) of an A1 reference."""
+    m = _REF.match(ref.strip())
+    if not m:
+        raise ValueError(f"不是有效的单元格地址：{ref!r}")
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+def ref_of(row: int, col: int) -> str:
+    s, n = "", col
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return f"{s}{row}"
+
+
+def merge_marks(marks: list[CellMark]) -> dict[tuple[int, int], CellMark]:
+    """One mark per cell: the most severe wins, messages are joined once each."""
+    out: dict[tuple[int, int], CellMark] = {}
+    for m in marks:
+        try:
+            key = parse_ref(m.cell.split(":", 1)[0])     # a range is marked on its first cell
+        except ValueError:
+            continue                                    # not a cell address: the problem list still has it
+        if key in out:
+            old = out[key]
+            sev = min(old.severity, m.severity, key=lambda s: SEVERITY_RANK.get(s, 0))
+            msg = "\n".join(dict.fromkeys([*old.message.split("\n"), *m.message.split("\n")]))
+            m = CellMark(m.sheet, old.cell, msg, sev)
+        out[key] = m
+    return out
+
+
+class SheetDoc:
+    """A worksheet's text with the locators marks need; sheetData is scanned, never fully tokenized."""
+
+    def __init__(self, doc: str, part: str):
+        self.doc, self.part = doc, part
+        self.prefix, self.ns = xs.main_prefix(doc, part)
+        self.root = xs.parse(doc, skip=frozenset({"sheetData"}))
+        self.data = self.root.find("sheetData")
+        self._row = re.compile("<" + re.escape(xs.q(self.prefix, "row"))
+                               + r"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>")
+
+    def rows(self, wanted: set[int]) -> tuple[dict[int, xs.Element], dict[int, int]]:
+        """Row elements that exist among `wanted`, and where each missing one would be inserted.
+
+        Only the start tags of the other rows are matched, so a 20,000-row sheet costs one regex pass.
+        """
+        found: dict[int, xs.Element] = {}
+        insert: dict[int, int] = {}
+        pending = sorted(wanted)
+        if self.data is None or self.data.tag.empty:
+            return found, {r: -1 for r in pending}
+        index, k, pos, end = 0, 0, self.data.inner_start, self.data.inner_end
+        while k < len(pending):
+            m = self._row.search(self.doc, pos, end)
+            if m is None:
+                break
+            r = _ROW_R.match(m.group(1) or "")
+            index = int(r.group(1)) if r else index + 1
+            while k < len(pending) and pending[k] < index:
+                insert[pending[k]] = m.start()
+                k += 1
+            if k < len(pending) and pending[k] == index:
+                found[index] = xs.parse(self.doc, m.start())
+                k += 1
+            pos = m.end()
+        for r in pending[k:]:
+            insert[r] = end
+        return found, insert
+
+    def cells(self, row: xs.Element) -> dict[int, xs.Element]:
+        out, col = {}, 0
+        for c in row.children:
+            if c.local != "c":
+                continue
+            ref = c.attrs().get("r")
+            col = parse_ref(ref)[1] if ref else col + 1
+            out[col] = c
+        return out
+
+    def column_style(self, col: int) -> int:
+        cols = self.root.find("cols")
+        for c in cols.children if cols is not None else []:
+            a = c.attrs()
+            if int(a.get("min", 0)) <= col <= int(a.get("max", 0)):
+                return int(a.get("style", 0))
+        return 0
+
+
+def _style_of_missing(sd: SheetDoc, row: xs.Element | None, col: int) -> int:
+    if row is not None:
+        a = row.attrs()
+        if a.get("customFormat") in ("1", "true") and a.get("s", "").isdigit():
+            return int(a["s"])
+    return sd.column_style(col)
+
+
+def mark_sheet(work: opc.Work, styles: Styles, name: str, part: str,
+               marks: dict[tuple[int, int], CellMark]) -> dict[str, Any]:
+    """Colour and annotate `marks` in the sheet `part`; return the record entry that undoes it."""
+    sd = SheetDoc(work.text(part), part)
+    doc, p = sd.doc, sd.prefix
+    by_row: dict[int, list[int]] = {}
+    for r, c in sorted(marks):
+        by_row.setdefault(r, []).append(c)
+    rows, inserts = sd.rows(set(by_row))
+    edits: list[tuple[int, int, str]] = []
+    cells_rec: list[dict[str, Any]] = []
+
+    def new_cell(r: int, c: int, row: xs.Element | None) -> str:
+        s = styles.with_fill(_style_of_missing(sd, row, c), SEVERITY_FILL[marks[(r, c)].severity])
+        return f'<{xs.q(p, "c")} r="{ref_of(r, c)}" s="{s}"/>'
+
+    new_rows: dict[int, str] = {}
+    for r, cols in by_row.items():
+        row = rows.get(r)
+        if row is None:
+            new_rows[r] = f'<{xs.q(p, "row")} r="{r}">' + "".join(new_cell(r, c, None) for c in cols) + \
+                          f'</{xs.q(p, "row")}>'
+            continue
+        if row.tag.empty:
+            old = doc[row.start:row.end]
+            new = old[:-2].rstrip() + ">" + "".join(new_cell(r, c, row) for c in cols) + f"</{row.qname}>"
+            edits.append((row.start, row.end, new))
+            cells_rec.append({"kind": "row", "ref": str(r), "old": old, "new": digest(new)})
+            continue
+        existing = sd.cells(row)
+        tail = next((ch.start for ch in row.children if ch.local == "extLst"), row.inner_end)
+        for c in cols:
+            if c in existing:
+                cell = existing[c]
+                old = doc[cell.tag.start:cell.tag.end]
+                orig = cell.attrs().get("s")
+                s = styles.with_fill(int(orig) if orig and orig.isdigit() else 0,
+                                     SEVERITY_FILL[marks[(r, c)].severity])
+                new = xs.set_attr(old, "s", str(s))
+                edits.append((cell.tag.start, cell.tag.end, new))
+                cells_rec.append({"kind": "tag", "ref": ref_of(r, c), "old": old, "new": digest(new),
+                                  "s": s, "orig": orig})
+            else:
+                at = next((e.start for col, e in sorted(existing.items()) if col > c), tail)
+                text = new_cell(r, c, row)
+                edits.append((at, at, text))
+                cells_rec.append({"kind": "cell", "ref": ref_of(r, c), "new": digest(text)})
+    if new_rows:
+        if sd.data is None or sd.data.tag.empty:
+            raise_empty = sd.data is None
+            if raise_empty:
+                new_rows.clear()       # a worksheet without sheetData is not one we can mark safely
+            else:
+                old = doc[sd.data.start:sd.data.end]
+                new = old[:-2].rstrip() + ">" + "".join(new_rows.values()) + f"</{sd.data.qname}>"
+                edits.append((sd.data.start, sd.data.end, new))
+                cells_rec.append({"kind": "sheetData", "ref": "", "old": old, "new": digest(new)})
+        else:
+            for r, text in new_rows.items():
+                edits.append((inserts[r], inserts[r], text))
+                cells_rec.append({"kind": "row", "ref": str(r), "old": "", "new": digest(text)})
+    entry: dict[str, Any] = {"sheet": name, "cells": cells_rec}
+    notes = Notes(work, part, sd)
+    edits += notes.add({ref_of(r, c): m for (r, c), m in sorted(marks.items())}, entry)
+    work.set_text(part, xs.splice(work.text(part), edits))
+    return entry
+
+
+def _locate(sd: SheetDoc, rows: dict[int, xs.Element], item: dict[str, Any]) -> tuple[int, int] | None:
+    """Span of the element a recorded edit changed, if it still exists."""
+    kind, ref = item["kind"], item["ref"]
+    if kind == "sheetData":
+        return (sd.data.start, sd.data.end) if sd.data is not None else None
+    if kind == "row":
+        row = rows.get(int(ref))
+        return (row.start, row.end) if row is not None else None
+    r, c = parse_ref(ref)
+    cell = sd.cells(rows[r]).get(c) if r in rows else None
+    if cell is None:
+        return None
+    return (cell.tag.start, cell.tag.end) if kind == "tag" else (cell.start, cell.end)
+
+
+def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any]) -> None:
+    """Undo one sheet's marks where the marked text is still exactly what we wrote."""
+    doc = work.text(part)
+    sd = SheetDoc(doc, part)
+    items = entry.get("cells", [])
+    wanted = {int(i["ref"]) if i["kind"] == "row" else parse_ref(i["ref"])[0]
+              for i in items if i["kind"] != "sheetData"}
+    rows = sd.rows(wanted)[0]
+    edits = []
+    for item in items:
+        span = _locate(sd, rows, item)
+        if span is None:
+            continue
+        current = doc[span[0]:span[1]]
+        if digest(current) == item["new"]:
+            edits.append((span[0], span[1], item.get("old", "")))
+        elif item["kind"] == "tag" and next(xs.tags(current)).attrs().get("s") == str(item["s"]):
+            edits.append((span[0], span[1], xs.set_attr(current, "s", item["orig"])))
+    edits += strip_notes(work, part, sd, entry)
+    work.set_text(part, xs.splice(doc, edits))

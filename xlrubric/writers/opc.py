@@ -1,0 +1,223 @@
+"""The package layer: parts being edited, relationships and content types, all edited in place.
+
+`Work` is the one place that knows which parts were read, changed, added or removed; `build()` turns it
+into the ordered entry list for `zipio.write_package`. Parts we never touched are copied raw; a part we
+read and left textually unchanged is copied raw too, so reading something to look at it costs nothing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from xlrubric.writers import xmlscan as xs
+from xlrubric.writers.zipio import Entry, Package
+
+RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+RT_OFFICE_DOC = RT + "officeDocument"
+RT_WORKSHEET = RT + "worksheet"
+RT_STYLES = RT + "styles"
+RT_COMMENTS = RT + "comments"
+RT_VML = RT + "vmlDrawing"
+RT_CUSTOM_XML = RT + "customXml"
+RT_CUSTOM_XML_PROPS = RT + "customXmlProps"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_CUSTOM_XML_PROPS = "application/vnd.openxmlformats-officedocument.customXmlProperties+xml"
+CT_XML = "application/xml"
+XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def rels_name(part: str) -> str:
+    """The relationships part that belongs to `part` ("" is the package itself)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source: str, target: str) -> str:
+    """Zip name of a relationship target seen from part `source`."""
+    target = unquote(target.split("#", 1)[0])
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def relative(source: str, part: str) -> str:
+    return quote(posixpath.relpath(part, posixpath.dirname(source) or "."), safe="/._-~")
+
+
+@dataclass
+class Rel:
+    id: str
+    type: str
+    target: str          # as written
+    external: bool
+    start: int
+    end: int
+
+
+class Work:
+    """Edits in progress on one package."""
+
+    def __init__(self, src: Package):
+        self.src = src
+        self.texts: dict[str, tuple[str, str]] = {}     # part -> (text, codec), parts read for editing
+        self.original: dict[str, str] = {}
+        self.added: dict[str, bytes] = {}               # new parts, in creation order
+        self.removed: set[str] = set()
+
+    # -- parts -----------------------------------------------------------------------------------
+    def canon(self, part: str) -> str:
+        """The zip's own spelling of a part name (OPC names are case-insensitive)."""
+        if part in self.added:
+            return part
+        info = self.src.info(part)
+        return info.filename if info is not None else part
+
+    def exists(self, part: str) -> bool:
+        part = self.canon(part)
+        if part in self.added:
+            return True
+        return part not in self.removed and self.src.has(part)
+
+    def text(self, part: str) -> str:
+        part = self.canon(part)
+        if part in self.texts:
+            return self.texts[part][0]
+        if part in self.added:
+            doc, codec = xs.decode(self.added[part])
+        else:
+            data = self.src.read(part)
+            if not part.lower().endswith(".vml"):
+                xs.check_xml(data, part)
+            doc, codec = xs.decode(data)
+            self.original[part] = doc
+        self.texts[part] = (doc, codec)
+        return doc
+
+    def set_text(self, part: str, doc: str) -> None:
+        part = self.canon(part)
+        codec = self.texts[part][1] if part in self.texts else "utf-8"
+        self.texts[part] = (doc, codec)
+        if part in self.added:
+            self.added[part] = xs.encode(doc, codec)
+
+    def add(self, part: str, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.removed.discard(self.canon(part))
+        self.added[part] = data
+        self.texts.pop(part, None)
+
+    def remove(self, part: str) -> None:
+        part = self.canon(part)
+        self.added.pop(part, None)
+        self.texts.pop(part, None)
+        if self.src.has(part):
+            self.removed.add(part)
+
+    def free_name(self, pattern: str, start: int = 1) -> str:
+        """First `pattern.format(n)` that names no part (case-insensitive)."""
+        n = start
+        while self.exists(pattern.format(n)) or any(p.lower() == pattern.format(n).lower()
+                                                    for p in self.added):
+            n += 1
+        return pattern.format(n)
+
+    def build(self) -> list[Entry]:
+        entries = []
+        for info in self.src.infos:
+            name = info.filename
+            if name in self.removed or name in self.added:
+                continue
+            if name in self.texts and self.texts[name][0] != self.original.get(name):
+                doc, codec = self.texts[name]
+                entries.append(Entry(name, xs.encode(doc, codec), info))
+            else:
+                entries.append(Entry(name, None, info))
+        entries.extend(Entry(name, data, None) for name, data in self.added.items())
+        return entries
+
+    # -- relationships ---------------------------------------------------------------------------
+    def rels(self, part: str) -> list[Rel]:
+        name = rels_name(part)
+        if not self.exists(name):
+            return []
+        doc = self.text(name)
+        root = xs.parse(doc)
+        out = []
+        for el in root.findall("Relationship"):
+            a = el.attrs()
+            out.append(Rel(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
+                           a.get("TargetMode") == "External", el.start, el.end))
+        return out
+
+    def targets(self, part: str, rel_type: str) -> list[tuple[Rel, str]]:
+        return [(r, resolve(part, r.target)) for r in self.rels(part)
+                if r.type == rel_type and not r.external]
+
+    def add_rel(self, part: str, rel_type: str, target_part: str) -> str:
+        name = rels_name(part)
+        if not self.exists(name):
+            self.add(name, XML_DECL + f'<Relationships xmlns="{xs.NS_PKG_REL}"></Relationships>')
+        doc = self.text(name)
+        root = xs.parse(doc)
+        taken = {r.id for r in self.rels(part)}
+        n = 1 + max((int(m.group(1)) for i in taken if (m := re.fullmatch(r"rId(\d+)", i))), default=0)
+        while f"rId{n}" in taken:
+            n += 1
+        rid = f"rId{n}"
+        el = (f"<{xs.q(root.tag.prefix, 'Relationship')} Id={xs.attr(rid)} Type={xs.attr(rel_type)}"
+              f" Target={xs.attr(relative(part, target_part))}/>")
+        self.set_text(name, xs.splice(doc, xs.append_children(doc, root, el)))
+        return rid
+
+    def remove_rel(self, part: str, rid: str) -> None:
+        name = rels_name(part)
+        for r in self.rels(part):
+            if r.id == rid:
+                doc = self.text(name)
+                self.set_text(name, doc[:r.start] + doc[r.end:])
+                return
+
+    # -- content types ---------------------------------------------------------------------------
+    def _ct(self) -> tuple[str, xs.Element]:
+        doc = self.text("[Content_Types].xml")
+        return doc, xs.parse(doc)
+
+    def content_type(self, part: str) -> str | None:
+        doc, root = self._ct()
+        for el in root.findall("Override"):
+            if el.attrs().get("PartName", "").lstrip("/").lower() == part.lower():
+                return el.attrs().get("ContentType")
+        ext = part.rsplit(".", 1)[-1].lower()
+        for el in root.findall("Default"):
+            if el.attrs().get("Extension", "").lower() == ext:
+                return el.attrs().get("ContentType")
+        return None
+
+    def add_override(self, part: str, content_type: str) -> None:
+        if self.content_type(part) == content_type:
+            return
+        doc, root = self._ct()
+        el = (f"<{xs.q(root.tag.prefix, 'Override')} PartName={xs.attr('/' + part)}"
+              f" ContentType={xs.attr(content_type)}/>")
+        self.set_text("[Content_Types].xml", xs.splice(doc, xs.append_children(doc, root, el)))
+
+    def remove_override(self, part: str) -> None:
+        doc, root = self._ct()
+        for el in root.findall("Override"):
+            if el.attrs().get("PartName", "").lstrip("/").lower() == part.lower():
+                self.set_text("[Content_Types].xml", doc[:el.start] + doc[el.end:])
+                return
+
+    def office_document(self) -> str:
+        for _rel, target in self.targets("", RT_OFFICE_DOC):
+            return target
+        from xlrubric.errors import UnreadableWorkbook
+        raise UnreadableWorkbook("zip 包中找不到工作簿主部件（_rels/.rels 未指向 workbook.xml）。",
+                                 file=self.src.path.name)

@@ -1,0 +1,139 @@
+"""Write our results into a school's own .xlsx/.xlsm by editing the package surgically.
+
+Why hand-written: a load-and-save through openpyxl drops text boxes and shapes, sparklines, 2010
+extensions (data bars, cross-sheet dropdowns), WPS in-cell images (xl/cellimages.xml), customXml and
+rich text, and rewrites charts and comments (see NOTES.md); XlsxWriter cannot open an existing file at
+all. Here we touch only the parts we must — workbook.xml and its relationships, [Content_Types].xml,
+styles.xml, the marked sheets with their comments/VML, and parts that are wholly ours — and every other
+part is copied as its original compressed bytes. `preserve.check_preserved` is the oracle for that.
+
+A run is `strip` (take off everything a previous run added, exactly, using the record stored in the
+workbook) followed by `apply`; because strip is the exact inverse of apply, running twice on the same
+inputs gives a byte-identical file.
+
+Name clash policy: a sheet that has one of our names but is not listed in our record is the school's. We
+never overwrite it: `write_results` raises `OutputError` telling the user to rename it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from xlrubric.errors import OutputError
+from xlrubric.results import CellMark, SheetTable
+from xlrubric.writers import opc
+from xlrubric.writers.atomic import write_atomic
+from xlrubric.writers.marks import mark_sheet, merge_marks, unmark_sheet
+from xlrubric.writers.record import find_record, remove_record, write_record
+from xlrubric.writers.sheetxml import filter_range, sheet_xml
+from xlrubric.writers.styles import Styles, strip_styles, styles_part
+from xlrubric.writers.workbook import Workbook, check_sheet_name
+from xlrubric.writers.zipio import Package, write_package
+
+WORKSHEET_TYPES = {opc.CT_WORKSHEET, "application/vnd.ms-excel.worksheet"}
+MACRO_TYPES = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml",)
+
+
+def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[CellMark], *,
+                  backup: bool = False) -> None:
+    """Write `tables` as our result sheets and `marks` onto the school's cells; `dst` may equal `src`.
+
+    With `backup`, an existing `dst` is first copied to `<name>.<timestamp>.bak<ext>` (for --in-place).
+    """
+    src, dst = Path(src), Path(dst)
+    _check_tables(tables, src)
+    with Package(src) as pkg:
+        work = opc.Work(pkg)
+        wb = Workbook(work, work.office_document())
+        _strip(work, wb)
+        _apply(work, wb, tables, marks, src)
+        _write(pkg, work, dst, backup)
+
+
+def strip_results(src: Path, dst: Path) -> None:
+    """Write a copy of `src` with everything xlrubric added taken off again."""
+    with Package(Path(src)) as pkg:
+        work = opc.Work(pkg)
+        wb = Workbook(work, work.office_document())
+        _strip(work, wb)
+        _write(pkg, work, Path(dst), False)
+
+
+def _write(pkg: Package, work: opc.Work, dst: Path, backup: bool) -> None:
+    entries = work.build()
+
+    def write(f) -> None:
+        write_package(f, pkg, entries)
+        pkg.close()                  # before the rename: Windows cannot replace a file that is open
+
+    write_atomic(dst, write, backup=backup)
+
+
+def _check_tables(tables: list[SheetTable], src: Path) -> None:
+    seen: set[str] = set()
+    for t in tables:
+        why = check_sheet_name(t.name)
+        if why:
+            raise OutputError(f"结果表名称「{t.name}」不可用：{why}。", file=src.name)
+        if t.name.casefold() in seen:
+            raise OutputError(f"结果表「{t.name}」重复。", file=src.name)
+        seen.add(t.name.casefold())
+
+
+def _strip(work: opc.Work, wb: Workbook) -> None:
+    record, where = find_record(work, wb.part)
+    if where is None:
+        return
+    record = record or {}
+    for entry in record.get("marks", []):
+        ref = wb.find(entry.get("sheet", ""))
+        if ref is not None and ref.part and work.exists(ref.part):
+            unmark_sheet(work, ref.part, entry)
+    for name in reversed(record.get("sheets", [])):
+        ref = wb.find(name)
+        if ref is not None:
+            wb.remove_sheet(ref)
+    if record.get("defined_names_created"):
+        wb.drop_empty_defined_names()
+    if record.get("styles"):
+        strip_styles(work, record["styles"])
+    created = record.get("styles_part")
+    if created and work.exists(created["part"]):
+        work.remove(created["part"])
+        work.remove_override(created["part"])
+        work.remove_rel(wb.part, created["rel"])
+    remove_record(work, wb.part, where)
+
+
+def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[CellMark], src: Path) -> None:
+    record: dict[str, Any] = {"format": 1, "generator": "xlrubric", "sheets": [], "marks": []}
+    for t in tables:
+        clash = wb.find(t.name)
+        if clash is not None:
+            raise OutputError(
+                f"工作簿中已有名为「{clash.name}」的工作表，它不是 xlrubric 写入的；"
+                "为免覆盖学校的数据，未写入结果。",
+                file=src.name, sheet=clash.name,
+                hint=f"请把该工作表改名（如「{clash.name}（原表）」）或删除后再运行。")
+    styles = Styles(work, styles_part(work, wb.part, record))
+    for t in tables:
+        part = work.free_name("xl/worksheets/sheet{}.xml")
+        work.add(part, sheet_xml(t, styles))
+        ref = wb.add_sheet(t.name, part)
+        record["sheets"].append(t.name)
+        rng = filter_range(t)
+        if rng:
+            wb.add_defined_name("_xlnm._FilterDatabase", ref.index, rng, record)
+    ours = {t.name.casefold() for t in tables}
+    by_sheet: dict[str, list[CellMark]] = {}
+    for m in marks:
+        if m.sheet.casefold() not in ours:
+            by_sheet.setdefault(m.sheet, []).append(m)
+    for name, sheet_marks in by_sheet.items():
+        ref = wb.find(name)
+        if ref is None or not ref.part or ref.content_type not in WORKSHEET_TYPES:
+            continue        # no such worksheet (or a chart sheet): the problem list still has it
+        record["marks"].append(mark_sheet(work, styles, ref.name, ref.part, merge_marks(sheet_marks)))
+    styles.finish(record)
+    write_record(work, wb.part, record)

@@ -1,0 +1,139 @@
+"""The workbook part: the sheet list and defined names, edited in place.
+
+Sheets we add go at the end of `<sheets>`, so no sheet index the school's defined names (`localSheetId`)
+or views (`activeTab`) refer to moves; when a sheet of ours is removed from elsewhere (a director dragged
+it to the front in Excel), the indices after it are renumbered so that the school's names stay on their
+sheets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlrubric.writers import opc
+from xlrubric.writers import xmlscan as xs
+
+FORBIDDEN = set('[]:*?/\\')
+
+
+@dataclass
+class SheetRef:
+    name: str
+    index: int
+    sheet_id: int
+    rid: str
+    state: str
+    part: str | None
+    content_type: str | None
+    start: int
+    end: int
+
+
+class Workbook:
+    def __init__(self, work: opc.Work, part: str):
+        self.work, self.part = work, part
+        self.prefix, self.ns = xs.main_prefix(work.text(part), part)
+
+    def _root(self) -> tuple[str, xs.Element]:
+        doc = self.work.text(self.part)
+        return doc, xs.parse(doc)
+
+    def sheets(self) -> list[SheetRef]:
+        doc, root = self._root()
+        el = root.find("sheets")
+        rels = {r.id: r for r in self.work.rels(self.part)}
+        out = []
+        for i, s in enumerate(el.children if el is not None else []):
+            a = s.attrs()
+            rid = next((v for k, v in a.items() if k.endswith(":id")), "")
+            rel = rels.get(rid)
+            target = opc.resolve(self.part, rel.target) if rel is not None and not rel.external else None
+            ctype = self.work.content_type(target) if target and self.work.exists(target) else None
+            out.append(SheetRef(a.get("name", ""), i, int(a.get("sheetId", "0") or 0), rid,
+                                a.get("state", "visible"), target, ctype, s.start, s.end))
+        return out
+
+    def find(self, name: str) -> SheetRef | None:
+        sheets = self.sheets()
+        return next((s for s in sheets if s.name == name), None) or \
+            next((s for s in sheets if s.name.casefold() == name.casefold()), None)
+
+    def add_sheet(self, name: str, part: str) -> SheetRef:
+        rid = self.work.add_rel(self.part, opc.RT_WORKSHEET, part)
+        self.work.add_override(part, opc.CT_WORKSHEET)
+        doc, root = self._root()
+        sheets = root.find("sheets")
+        sid = 1 + max((s.sheet_id for s in self.sheets()), default=0)
+        rp = xs.prefix_for(self.ns, xs.NS_REL)
+        rattr = f'{rp}:id="{rid}"' if rp else f'xmlns:r="{xs.NS_REL}" r:id="{rid}"'
+        el = f'<{xs.q(self.prefix, "sheet")} name={xs.attr(name)} sheetId="{sid}" {rattr}/>'
+        self.work.set_text(self.part, xs.splice(doc, xs.append_children(doc, sheets, el)))
+        return self.find(name)  # type: ignore[return-value]
+
+    def remove_sheet(self, ref: SheetRef) -> None:
+        """Remove a sheet of ours with its part, relationship, content type and sheet-scoped names."""
+        doc, root = self._root()
+        edits = [(ref.start, ref.end, "")]
+        names = root.find("definedNames")
+        for n in names.children if names is not None else []:
+            local = n.attrs().get("localSheetId")
+            if local is None or not local.isdigit():
+                continue
+            k = int(local)
+            if k == ref.index:
+                edits.append((n.start, n.end, ""))
+            elif k > ref.index:
+                tag = doc[n.tag.start:n.tag.end]
+                edits.append((n.tag.start, n.tag.end, xs.set_attr(tag, "localSheetId", str(k - 1))))
+        views = root.find("bookViews")
+        for v in views.children if views is not None else []:
+            tag, a = doc[v.tag.start:v.tag.end], v.attrs()
+            for key in ("activeTab", "firstSheet"):
+                if a.get(key, "").isdigit() and int(a[key]) >= ref.index and int(a[key]) > 0:
+                    tag = xs.set_attr(tag, key, str(int(a[key]) - 1 if int(a[key]) > ref.index else 0))
+            if tag != doc[v.tag.start:v.tag.end]:
+                edits.append((v.tag.start, v.tag.end, tag))
+        self.work.set_text(self.part, xs.splice(doc, edits))
+        self.work.remove_rel(self.part, ref.rid)
+        if ref.part:
+            for rel in self.work.rels(ref.part):
+                target = opc.resolve(ref.part, rel.target)
+                if not rel.external and self.work.exists(target):
+                    self.work.remove(target)
+                    self.work.remove_override(target)
+            self.work.remove(opc.rels_name(ref.part))
+            self.work.remove(ref.part)
+            self.work.remove_override(ref.part)
+
+    def add_defined_name(self, name: str, local: int, value: str, record: dict) -> None:
+        doc, root = self._root()
+        el = (f'<{xs.q(self.prefix, "definedName")} name={xs.attr(name)} localSheetId="{local}"'
+              f' hidden="1">{xs.text(value)}</{xs.q(self.prefix, "definedName")}>')
+        names = root.find("definedNames")
+        if names is not None:
+            self.work.set_text(self.part, xs.splice(doc, xs.append_children(doc, names, el)))
+            return
+        record["defined_names_created"] = True
+        after = [root.find(n) for n in ("externalReferences", "functionGroups", "sheets")]
+        at = next(e.end for e in after if e is not None)
+        wrap = xs.q(self.prefix, "definedNames")
+        self.work.set_text(self.part, doc[:at] + f"<{wrap}>{el}</{wrap}>" + doc[at:])
+
+    def drop_empty_defined_names(self) -> None:
+        doc, root = self._root()
+        names = root.find("definedNames")
+        if names is not None and not names.children:
+            self.work.set_text(self.part, doc[:names.start] + doc[names.end:])
+
+
+def check_sheet_name(name: str) -> str | None:
+    """Why Excel would refuse `name` as a sheet name, or None when it is fine."""
+    if not name or len(name) > 31:
+        return "工作表名称须为 1–31 个字符"
+    if FORBIDDEN & set(name):
+        return "工作表名称不能包含 [ ] : * ? / \\"
+    if name.startswith("'") or name.endswith("'"):
+        return "工作表名称不能以单引号开头或结尾"
+    if name.casefold() == "history":
+        return "History 是 Excel 保留的名称"
+    return None

@@ -1,0 +1,137 @@
+"""Read a workbook package and write a new one that copies untouched parts as their raw compressed bytes.
+
+Why our own zip writer: `zipfile` can only write what it compresses itself, so every part would be
+inflated and deflated again. Copying the stored bytes (with their CRC, method and timestamp) guarantees
+that a part we did not touch is bit-for-bit the school's, costs nothing for a 20 MB workbook, and keeps
+our output deterministic: new and edited parts get fixed timestamps and a fixed compression level, so the
+same inputs always give the same file.
+
+Reading caps every part we inflate (zip bombs) and refuses encrypted entries.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from xlrubric.errors import OutputError, UnreadableWorkbook
+
+MAX_PART = 512 * 1024 * 1024        # inflated size of one part we edit
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_LIMIT = 0xFFFFFFFF
+
+
+@dataclass
+class Entry:
+    """One part of the output: either raw bytes copied from the source, or new content to compress."""
+
+    name: str
+    data: bytes | None = None          # new content (compressed on write)
+    info: zipfile.ZipInfo | None = None  # source entry to copy raw, or to borrow metadata from
+
+
+class Package:
+    """The source zip, opened for reading parts by name."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise UnreadableWorkbook(f"不是有效的 Excel 工作簿（zip 包无法打开：{exc}）。",
+                                     file=self.path.name) from exc
+        self.infos = self._zip.infolist()
+        self._by_lower = {i.filename.lower(): i for i in self.infos}
+        for i in self.infos:
+            if i.flag_bits & 0x1:
+                raise UnreadableWorkbook("工作簿已加密，无法写入结果。", file=self.path.name,
+                                         hint="请先在 Excel 中取消密码保护。")
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def info(self, name: str) -> zipfile.ZipInfo | None:
+        """Part names are case-insensitive in OPC."""
+        return self._by_lower.get(name.lower())
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self._by_lower
+
+    def read(self, name: str, limit: int = MAX_PART) -> bytes:
+        info = self.info(name)
+        if info is None:
+            raise KeyError(name)
+        with self._zip.open(info) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise UnreadableWorkbook(f"部件 {name} 解压后超过 {limit // 2**20} MB，疑似压缩炸弹，"
+                                     "已拒绝处理。", file=self.path.name)
+        return data
+
+    def raw(self, info: zipfile.ZipInfo, fp: BinaryIO) -> bytes:
+        """The stored (compressed) bytes of one entry."""
+        fp.seek(info.header_offset)
+        head = fp.read(_LOCAL.size)
+        sig, *_rest, name_len, extra_len = _LOCAL.unpack(head)
+        if sig != b"PK\x03\x04":
+            raise UnreadableWorkbook(f"zip 包中 {info.filename} 的本地文件头损坏。", file=self.path.name)
+        fp.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
+        return fp.read(info.compress_size)
+
+
+def _dos_time(dt: tuple[int, ...]) -> tuple[int, int]:
+    y, mo, d, h, mi, s = dt
+    return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
+
+
+def write_package(out: BinaryIO, src: Package, entries: list[Entry]) -> None:
+    """Write `entries` as a zip to `out`: raw copies where `data` is None, else freshly deflated."""
+    central = []
+    offset = 0
+    with open(src.path, "rb") as fp:
+        for e in entries:
+            name = e.name.encode("utf-8")
+            flags = 0x800 if not e.name.isascii() else 0
+            if e.data is None:
+                assert e.info is not None
+                payload = src.raw(e.info, fp)
+                method, crc, usize = e.info.compress_type, e.info.CRC, e.info.file_size
+                flags |= e.info.flag_bits & 0x6          # keep the deflate-level hint bits, drop descriptor
+                dt, version = e.info.date_time, max(e.info.extract_version, 20)
+                ext_attr, made_by = e.info.external_attr, (e.info.create_system << 8) | e.info.create_version
+            else:
+                comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+                payload = comp.compress(e.data) + comp.flush()
+                method, crc, usize = zipfile.ZIP_DEFLATED, zlib.crc32(e.data), len(e.data)
+                dt = e.info.date_time if e.info is not None else FIXED_TIME
+                version, ext_attr, made_by = 20, 0, 20
+            if max(len(payload), usize, offset) >= _LIMIT:
+                raise OutputError("输出的工作簿超过 4 GB，无法写入。")
+            t, d = _dos_time(dt)
+            out.write(_LOCAL.pack(b"PK\x03\x04", version, flags, method, t, d, crc, len(payload), usize,
+                                  len(name), 0))
+            out.write(name)
+            out.write(payload)
+            central.append(_CENTRAL.pack(b"PK\x01\x02", made_by, version, flags, method, t, d, crc,
+                                         len(payload), usize, len(name), 0, 0, 0, 0, ext_attr, offset) + name)
+            offset += _LOCAL.size + len(name) + len(payload)
+    cd = b"".join(central)
+    if len(entries) > 0xFFFF or offset >= _LIMIT:
+        raise OutputError("输出的工作簿部件过多或过大，无法写入。")
+    comment = src._zip.comment[:0xFFFF]
+    out.write(cd)
+    out.write(_END.pack(b"PK\x05\x06", 0, 0, len(entries), len(entries), len(cd), offset, len(comment)))
+    out.write(comment)
