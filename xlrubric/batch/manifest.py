@@ -63,11 +63,11 @@ class Manifest:
         return self.outdir / MANIFEST_NAME
 
     def save(self) -> None:
-        from xlrubric.writers.atomic import atomic_write_bytes
+        from xlrubric.writers.output import write_bytes
 
         body = {"format": FORMAT, "program_version": self.program_version, "rules": self.rules,
                 "entries": {k: asdict(v) for k, v in sorted(self.entries.items())}}
-        atomic_write_bytes(self.path, json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"))
+        write_bytes(self.path, json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def record(self, entry: Entry) -> None:
         entry.finished_at = entry.finished_at or dt.datetime.now().isoformat(timespec="seconds")

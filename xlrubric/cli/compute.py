@@ -36,10 +36,10 @@ def compute(
         results, target = compute_file(file, out, preset=preset, rules=rules, password=password,
                                        in_place=in_place)
         if report is not None:
-            from xlrubric.writers.atomic import atomic_write_bytes
+            from xlrubric.writers.output import write_bytes
 
             body = json.dumps(results.report, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-            atomic_write_bytes(report, body)
+            write_bytes(report, body)
         show_summary(results, target)
         return results.exit_code
 

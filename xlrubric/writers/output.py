@@ -1,0 +1,73 @@
+"""Choose how to write one result file: the surgical package edit where the source is an OOXML package,
+a new .xlsx where it is not (legacy .xls), and decryption first for a password-protected workbook.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from xlrubric.errors import OutputError
+from xlrubric.readers.raw import RawBook
+from xlrubric.results import Results
+from xlrubric.writers.atomic import write_atomic
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Atomic write of a small file (JSON report, manifest)."""
+    write_atomic(Path(path), lambda f: f.write(data))
+
+
+def write_output(src: Path, book: RawBook, results: Results, target: Path, *, in_place: bool = False,
+                 password: str | None = None) -> Path:
+    """Write `results` for the workbook at `src` to `target`; return the path actually written."""
+    from xlrubric.writers.package import write_results
+
+    src, target = Path(src), Path(target)
+    if book.kind == "xls":
+        if target.suffix.lower() != ".xlsx":
+            target = target.with_suffix(".xlsx")
+        if in_place:
+            raise OutputError("旧版 .xls 文件不能直接写回；结果会另存为新的 .xlsx 文件，请去掉 --in-place",
+                              file=src.name)
+        from xlrubric.writers.newbook import write_new_workbook
+
+        def build(f) -> None:
+            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                tmp_path = Path(tmp) / "out.xlsx"
+                write_new_workbook(book, results.tables, results.marks, tmp_path)
+                f.write(tmp_path.read_bytes())
+
+        write_atomic(target, build)
+        return target
+    with open(src, "rb") as fh:
+        encrypted = fh.read(8) == OLE_MAGIC
+    if encrypted:
+        if in_place:
+            raise OutputError("设有打开密码的工作簿不能直接写回；请去掉 --in-place，结果另存为未加密的副本",
+                              file=src.name)
+        import msoffcrypto
+
+        plain = io.BytesIO()
+        with open(src, "rb") as fh:
+            office = msoffcrypto.OfficeFile(fh)
+            office.load_key(password=password or "")
+            office.decrypt(plain)
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            tmp_src = Path(tmp) / ("plain" + (src.suffix.lower() if src.suffix.lower() in (".xlsx", ".xlsm")
+                                              else ".xlsx"))
+            tmp_src.write_bytes(plain.getvalue())
+            write_results(tmp_src, target, results.tables, results.marks)
+        results.problems.append(_note(results, "结果文件没有设置打开密码；如需保密，请在 Excel 中另行加密"))
+        return target
+    write_results(src, target, results.tables, results.marks, backup=in_place)
+    return target
+
+
+def _note(results: Results, message: str):
+    from xlrubric.results import Problem
+
+    return Problem("output-not-encrypted", message, "提示", results.file)
