@@ -1,0 +1,470 @@
+"""Lint a Spec: find where the rules contradict themselves, leave gaps, or rest on a named choice.
+
+Source documents are written by people: scales that do not add up, bands with holes between them, a rule
+that says "较多" without a number. The engine must never guess silently, so `lint` computes these from the
+data (not just echoing the preset's policies) and says, for each, which policy of the spec decides it.
+
+A policy resolves a computed finding when
+  1. its id is the check's well-known id (`band_scale`, `band_gaps`, `band_overlaps`, `band_unreachable`,
+     `quota_ties`, `bands`, `total`, `missing_work`), or
+  2. it quotes the line of a rule the finding is about and has the finding's kind, or
+  3. the rule names it (`policy:`) and nothing closer matched.
+Every policy of the spec appears in the output: attached to the finding it resolves, or on its own row.
+
+Checks are small functions registered with `@check`; another module adds its own (hours, requirements) by
+decorating a function `(ctx: Context) -> Iterable[Finding]` — order of registration is order of output.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+from xlrubric.spec.model import Band, Deduction, Item, Policy, Rubric, Spec
+
+KINDS = ("矛盾", "歧义", "空档", "重叠", "不可达", "总分不符", "缺出处", "未规定", "提示", "错误")
+UNDECIDED = "未决定"
+# Words that make a rule depend on someone's judgement ("旷训较多").
+VAGUE_WORDS = ("较多", "较少", "若干", "适当", "酌情", "严重", "多次")
+MAX_STEPS = 200_000       # reachable-score grid larger than this is not enumerated
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a director should know about the rules, and what the spec decided about it."""
+
+    kind: str
+    where: str                       # 项目 / 项目／扣分事项 / 等次… — what the finding is about
+    message: str                     # Chinese
+    quotes: tuple[str, ...] = ()     # the lines of the source document involved
+    policy: str | None = None        # id of the policy that decides it
+    option: str = ""                 # the policy's chosen option key
+    choice: str = ""                 # the chosen option's text; UNDECIDED when nothing decides it
+    check: str = ""                  # name of the check that found it
+
+    @property
+    def resolved(self) -> bool:
+        """True when a policy decides it, or it is only a 提示; a 错误 is never resolved."""
+        return self.kind == "提示" or (self.kind != "错误" and self.policy is not None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "quotes": list(self.quotes), "resolved": self.resolved}
+
+
+class Context:
+    """What a check needs: the spec, and a way to attach the policy that decides a finding."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.used: set[str] = set()
+
+    @property
+    def rubric(self) -> Rubric | None:
+        return self.spec.rubric
+
+    def choice(self, pid: str | None) -> str | None:
+        return self.spec.policy(pid) if pid else None
+
+    def policy_for(self, kind: str, ids: Sequence[str] = (), rules: Sequence[Any] = ()) -> Policy | None:
+        """The policy that decides a finding of `kind` about `rules` (see the module docstring)."""
+        spec = self.spec
+        for pid in ids:
+            if (p := spec.policy_obj(pid)) is not None:
+                return p
+        named = [p for r in rules if (p := spec.policy_obj(getattr(r, "policy", None) or "")) is not None]
+        quoted = [p for r in rules if getattr(r, "quote", "") for p in spec.policies
+                  if any(q and (r.quote in q or q in r.quote) for q in p.quotes)]
+        same_kind = [p for p in named + quoted if p.kind == kind]
+        if same_kind:
+            return same_kind[0]
+        return named[0] if named else None
+
+    def finding(self, kind: str, where: str, message: str, *, quotes: Iterable[str] = (),
+                ids: Sequence[str] = (), rules: Sequence[Any] = ()) -> Finding:
+        """A finding with its deciding policy attached (or UNDECIDED), quotes from the rules or the policy."""
+        policy = self.policy_for(kind, ids, rules)
+        lines = [q for q in quotes if q] or [r.quote for r in rules if getattr(r, "quote", "")]
+        if policy is None:
+            return Finding(kind, where, message, tuple(dict.fromkeys(lines)),
+                           choice="" if kind == "提示" else UNDECIDED)
+        self.used.add(policy.id)
+        lines = lines or list(policy.quotes)
+        return Finding(kind, where, message, tuple(dict.fromkeys(lines)), policy.id, policy.choice,
+                       policy.options[policy.choice])
+
+
+Check = Callable[[Context], Iterable[Finding]]
+CHECKS: list[Check] = []
+
+
+def check(fn: Check) -> Check:
+    """Register a check; it runs in registration order."""
+    CHECKS.append(fn)
+    return fn
+
+
+def rubric_check(fn: Callable[[Context, Rubric], Iterable[Finding]]) -> Check:
+    """Register a check that applies only when the spec has a 考核细则 (hours-only presets have none)."""
+    @functools.wraps(fn)
+    def run(ctx: Context) -> Iterable[Finding]:
+        return fn(ctx, ctx.rubric) if ctx.rubric else ()
+    return check(run)
+
+
+def lint(spec: Spec, checks: Sequence[Check] | None = None) -> list[Finding]:
+    """Every finding about `spec`, then each policy no finding has used, on its own row."""
+    ctx = Context(spec)
+    out: list[Finding] = []
+    for fn in CHECKS if checks is None else checks:
+        out.extend(replace(f, check=fn.__name__) for f in fn(ctx))
+    for p in spec.policies:
+        if p.id not in ctx.used:
+            out.append(Finding(p.kind, _policy_where(spec, p), p.question, tuple(p.quotes), p.id, p.choice,
+                               p.options[p.choice], check="policies"))
+    return out
+
+
+def _policy_where(spec: Spec, p: Policy) -> str:
+    rules = [_where(i, d) for i, d in (spec.rubric.deductions if spec.rubric else []) if d.policy == p.id]
+    return "、".join(rules) if rules else f"策略 {p.id}"
+
+
+def _where(item: Item, d: Deduction | None = None) -> str:
+    return item.name if d is None else f"{item.name}／{d.event}"
+
+
+def fr(x: float | int) -> Fraction:
+    """Exact value of a number written in the rules (0.1 steps must not drift)."""
+    return Fraction(str(x))
+
+
+def n(x: Fraction | float | int) -> str:
+    """A score as a person writes it: 23.2, 40, 35.9."""
+    return f"{float(x):.2f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------- references and totals
+
+
+@rubric_check
+def policy_references(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """A rule that names a policy the spec does not define cannot be read."""
+    ids = {p.id for p in ctx.spec.policies}
+    for item, d in r.deductions:
+        if d.policy and d.policy not in ids:
+            yield Finding("错误", _where(item, d),
+                          f"扣分事项「{d.event}」引用的策略「{d.policy}」没有定义；"
+                          f"已定义的策略：{'、'.join(sorted(ids)) or '无'}", (d.quote,) if d.quote else ())
+
+
+@rubric_check
+def total_matches_items(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """The stated total must be what the items add up to, or every band threshold means something else."""
+    total = sum(fr(i.full) for i in r.items)
+    if total != fr(r.total):
+        parts = "、".join(f"{i.name} {n(i.full)}" for i in r.items)
+        yield ctx.finding("总分不符", "总分", f"总分写为 {n(r.total)} 分，"
+                          f"各项目满分合计 {n(total)} 分（{parts}）", quotes=[r.quote], ids=("total",))
+
+
+# ---------------------------------------------------------------- bands over reachable scores
+
+
+def score_step(r: Rubric) -> Fraction:
+    """The finest unit a total can move by: gcd of every full mark, deduction and cap."""
+    values = [fr(i.full) for i in r.items]
+    values += [fr(v) for _, d in r.deductions for v in (d.points, d.cap) if v]
+    g = Fraction(0)
+    for v in values:
+        g = Fraction(math.gcd(g.numerator * v.denominator, v.numerator * g.denominator),
+                     g.denominator * v.denominator)
+    return g or Fraction(1)
+
+
+@dataclass
+class Reading:
+    """One way to put a total on the bands' scale: as is, or scaled to `band_scale`."""
+
+    label: str                       # message prefix, "" when there is only one reading
+    factor: Fraction
+    primary: bool                    # the spec chose it (every reading is primary when none is chosen)
+    values: list[tuple[Fraction, Fraction]] = field(default_factory=list)   # (total, band-scale score)
+
+
+def readings(ctx: Context, r: Rubric) -> list[Reading]:
+    """The readings of the band scale, chosen first; totals are the step's multiples from 0 to the top."""
+    if not r.bands:
+        return []
+    step = score_step(r)
+    count = int(sum(fr(i.full) for i in r.items) / step)
+    if count > MAX_STEPS:
+        return []
+    totals = [step * k for k in range(count + 1)]
+    if r.band_scale is None or fr(r.band_scale) == fr(r.total):
+        out = [Reading("", Fraction(1), True)]
+    else:
+        chosen = ctx.choice("band_scale")
+        free = chosen not in ("scale", "raw")
+        out = sorted([Reading(f"按比例折算为{n(r.band_scale)}分制时", fr(r.band_scale) / fr(r.total),
+                              free or chosen == "scale"),
+                      Reading(f"按{n(r.total)}分制时", Fraction(1), free or chosen == "raw")],
+                     key=lambda x: not x.primary)
+    for x in out:
+        x.values = [(t, t * x.factor) for t in totals]
+    return out
+
+
+def _in(b: Band, v: Fraction) -> bool:
+    return (b.min is None or v >= fr(b.min)) and (b.max is None or v <= fr(b.max))
+
+
+def band_range(b: Band) -> str:
+    if b.min is not None and b.max is not None:
+        return f"{n(b.min)}–{n(b.max)} 分"
+    if b.max is not None:
+        return f"{n(b.max)} 分及以下"
+    return f"{n(b.min)} 分及以上" if b.min is not None else "任意分数"
+
+
+def _say(x: Reading, vals: list[tuple[Fraction, Fraction]], *, span: bool) -> str:
+    """The scores of a run as the director reads them: one example, or first–last; totals when scaled."""
+    (t0, s0), (t1, s1) = vals[0], vals[-1]
+    if not span or len(vals) == 1:
+        return f"{n(s0)} 分" if x.factor == 1 else f"总分 {n(t0)} 分，折算为 {n(s0)} 分"
+    if x.factor == 1:
+        return f"{n(s0)}–{n(s1)} 分"
+    return f"折算后 {n(s0)}–{n(s1)} 分（总分 {n(t0)}–{n(t1)} 分）"
+
+
+@rubric_check
+def band_scale(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Bands written on another scale than the items' total cannot be applied without a choice."""
+    if r.bands and r.band_scale is not None and r.band_scale != r.total:
+        top, b = sum(i.full for i in r.items), r.bands[0]
+        yield ctx.finding("矛盾", "等次分制", f"各项目合计 {n(top)} 分，等次分值却写在 {n(r.band_scale)} "
+                          f"分制上（如{b.name} {band_range(b)}）", quotes=[x.quote for x in r.bands],
+                          ids=("band_scale",))
+
+
+Key = tuple[Fraction | None, Fraction | None]
+Run = list[tuple[Fraction, Fraction]]
+
+
+def _classify(r: Rubric, x: Reading) -> tuple[dict[Key, Run], dict[tuple[int, int], Run]]:
+    """Scores in no band, keyed by the band edges around them; scores in two bands, keyed by the bands."""
+    runs: dict[Key, Run] = {}
+    pairs: dict[tuple[int, int], Run] = {}
+    for total, score in x.values:
+        inside = [j for j, b in enumerate(r.bands) if _in(b, score)]
+        if not inside:
+            lo = max((fr(b.max) for b in r.bands if b.max is not None and b.max < score), default=None)
+            hi = min((fr(b.min) for b in r.bands if b.min is not None and b.min > score), default=None)
+            runs.setdefault((lo, hi), []).append((total, score))
+        elif len(inside) > 1:
+            pairs.setdefault((inside[0], inside[1]), []).append((total, score))
+    return runs, pairs
+
+
+@rubric_check
+def band_gaps(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Scores a teacher can get that fall in no band — under every reading of the band scale."""
+    texts: dict[Key, list[str]] = {}
+    tops: dict[Key, Fraction] = {}
+    for x in readings(ctx, r):
+        for (lo, hi), vals in _classify(r, x)[0].items():
+            tops[lo, hi] = max(tops.get((lo, hi), vals[-1][1]), vals[-1][1])
+            text = (f"{n(lo)} 与 {n(hi)} 之间（如 {_say(x, vals, span=False)}）" if None not in (lo, hi)
+                    else _say(x, vals, span=True))
+            texts.setdefault((lo, hi), []).append(f"{x.label} {text}不属于任何等次".lstrip())
+    for (lo, hi), lines in texts.items():
+        where = (f"等次 ({n(lo)}, {n(hi)})" if lo is not None and hi is not None
+                 else f"等次 ({n(lo)}, {n(tops[lo, hi])}]" if lo is not None else f"等次 [0, {n(hi)})")
+        yield ctx.finding("空档", where, "；".join(lines), quotes=[b.quote for b in r.bands],
+                          ids=("band_gaps",))
+
+
+@rubric_check
+def band_overlaps(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Scores a teacher can get that fall in two bands."""
+    texts: dict[tuple[int, int], list[str]] = {}
+    for x in readings(ctx, r):
+        for (i, j), vals in _classify(r, x)[1].items():
+            a, b = r.bands[i], r.bands[j]
+            texts.setdefault((i, j), []).append(
+                f"{x.label} {a.name}（{band_range(a)}）与{b.name}（{band_range(b)}）在 "
+                f"{_say(x, vals, span=True)}重叠（如 {_say(x, vals, span=False)}），"
+                "同一总分属于两个等次".lstrip())
+    for (i, j), lines in texts.items():
+        a, b = r.bands[i], r.bands[j]
+        yield ctx.finding("重叠", f"等次「{a.name}」与「{b.name}」", "；".join(lines),
+                          quotes=[a.quote, b.quote], ids=("band_overlaps",))
+
+
+@rubric_check
+def band_unreachable(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Bands no score can reach under the chosen reading (a threshold above the top, or between steps)."""
+    primary = [x for x in readings(ctx, r) if x.primary]
+    for b in r.bands if primary else ():
+        if not any(_in(b, score) for x in primary for _, score in x.values):
+            x = primary[0]
+            top, unit = x.values[-1][1], score_step(r) * x.factor
+            yield ctx.finding("不可达", f"等次「{b.name}」",
+                              f"{x.label} 没有任何可能的总分落在「{b.name}」（{band_range(b)}）：".lstrip()
+                              + f"可得分数在 0–{n(top)} 分之间，以 {n(unit)} 分为单位",
+                              quotes=[b.quote], ids=("band_unreachable",))
+
+
+@rubric_check
+def band_quotas(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """A quota needs a rounding rule and a tie rule, which documents rarely give."""
+    for b in r.bands:
+        if b.quota is not None:
+            yield ctx.finding("歧义", f"等次「{b.name}」",
+                              f"「{b.name}」不超过参训教师总数的 {b.quota:.0%}："
+                              "名额怎样取整、名额线上同分时怎么办，原文没有规定",
+                              quotes=[b.quote], ids=("quota_ties",))
+
+
+@rubric_check
+def bands_defined(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Without bands there is no 等次 to report; say so rather than leave the column empty silently."""
+    if not r.bands:
+        yield ctx.finding("未规定", "等次", f"考核细则只有 {n(r.total)} 分的评分，没有规定等次",
+                          quotes=[r.quote], ids=("bands",))
+
+
+# ---------------------------------------------------------------- rules within an item
+
+
+@rubric_check
+def late_vs_not_counted(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Deducting for late work and not counting late work at all cannot both hold in one item."""
+    for item in r.items:
+        late = [d for d in item.deductions if d.late]
+        dropped = [d for d in item.deductions if d.kind == "not_counted"]
+        if late and dropped:
+            yield ctx.finding(
+                "矛盾", item.name,
+                f"「{item.name}」迟交要扣分（{'、'.join(d.event for d in late)}），原文又说逾期的不纳入考核"
+                f"（{'、'.join(d.event for d in dropped)}）：迟交的作业是扣分还是不计分？",
+                rules=late + dropped)
+
+
+@rubric_check
+def late_without_deadline(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """A 迟交 rule needs a date to be late against; without one it can only be typed in by hand."""
+    for item, d in r.deductions:
+        if d.late and item.deadline is None:
+            yield ctx.finding("未规定", _where(item, d),
+                              f"「{d.event}」按迟交扣分，但「{item.name}」没有截止日期，无法由提交登记判断是否迟交",
+                              rules=[d])
+
+
+def _max_missing(ctx: Context, d: Deduction) -> int | None:
+    """Most components a per_missing rule can count, under the spec's reading of `required`."""
+    if not d.components:
+        return None
+    if d.input == "present" and d.required is not None and ctx.choice(d.policy) != "all_listed":
+        return min(d.required, len(d.components))
+    return len(d.components)
+
+
+@rubric_check
+def missing_components(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """"每少一项" needs the list of items, and a threshold below that list is counted two ways."""
+    for item, d in r.deductions:
+        if d.kind != "per_missing":
+            continue
+        if not d.components:
+            yield ctx.finding("未规定", _where(item, d),
+                              f"「{d.event}」每少一项扣 {n(d.points)} 分，但没有列出应有哪些项目", rules=[d])
+        elif d.required is not None and d.required < len(d.components):
+            yield ctx.finding(
+                "歧义", _where(item, d),
+                f"「{d.event}」少于 {d.required} 项才扣分，却列了 {len(d.components)} 项"
+                f"（{'、'.join(d.components)}）：每少一项从 {d.required} 项算起"
+                f"还是从 {len(d.components)} 项算起？",
+                rules=[d], ids=("missing_components",))
+        elif d.required is not None and d.required > len(d.components):
+            yield ctx.finding("矛盾", _where(item, d),
+                              f"「{d.event}」要求 {d.required} 项，却只列了 {len(d.components)} 项",
+                              rules=[d])
+
+
+@rubric_check
+def vague_rules(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """A rule that depends on "较多" or "适当" has no number a computer can apply."""
+    for item, d in r.deductions:
+        words = [w for w in VAGUE_WORDS if w in d.quote]
+        if words:
+            yield ctx.finding("歧义", _where(item, d),
+                              f"「{d.event}」的原文用了「{'」「'.join(words)}」，没有给出具体的次数或标准",
+                              rules=[d])
+
+
+@rubric_check
+def shared_full_marks(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Several 基本要求 rows under one weight: does each get its own share or do they draw on one pool?"""
+    for item in r.items:
+        reqs = list(dict.fromkeys(d.requirement for d in item.deductions if d.requirement))
+        if len(reqs) > 1:
+            yield ctx.finding("歧义", item.name,
+                              f"「{item.name}」有 {len(reqs)} 行基本要求，却只有一个 {n(item.full)} 分的"
+                              "权重：各行分开计分还是共用这些分？", rules=item.deductions)
+
+
+def max_deduction(ctx: Context, item: Item) -> Fraction | None:
+    """Most an item's rules can take off, or None when some rule is unbounded or zeroes the item."""
+    total = Fraction(0)
+    for d in item.deductions:
+        if d.kind in ("zero", "not_counted"):
+            return None
+        count = 1 if d.kind == "once" else _max_missing(ctx, d) if d.kind == "per_missing" else None
+        most = None if count is None else fr(d.points) * count
+        if d.cap is not None:
+            most = fr(d.cap) if most is None else min(most, fr(d.cap))
+        if most is None:
+            return None
+        total += most
+    return total
+
+
+@rubric_check
+def item_reaches_zero(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """A teacher who hands in nothing should not keep points; flag items whose rules cannot reach 0."""
+    for item in r.items:
+        most = max_deduction(ctx, item)
+        if most is not None and most < fr(item.full):
+            yield ctx.finding(
+                "提示", item.name,
+                f"「{item.name}」满 {n(item.full)} 分，各扣分事项合计最多扣 {n(most)} 分，"
+                f"又没有“不得分/不纳入考核”的规则：什么都没交的教师仍可得 {n(fr(item.full) - most)} 分",
+                ids=("missing_work",))
+
+
+@rubric_check
+def quotes_present(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Rules of a spec built from a source document must say which line they encode."""
+    if not ctx.spec.seed:
+        return
+    by_policy: dict[str, list[str]] = {}
+    for item in r.items:
+        if not item.quote:
+            yield ctx.finding("缺出处", item.name, f"考核项目「{item.name}」没有注明原文出处")
+        for d in item.deductions:
+            if d.quote:
+                continue
+            if d.policy and ctx.spec.policy_obj(d.policy):
+                by_policy.setdefault(d.policy, []).append(d.event)
+            else:
+                yield ctx.finding("缺出处", _where(item, d), f"扣分事项「{d.event}」没有注明原文出处")
+    for pid, events in by_policy.items():
+        yield ctx.finding("缺出处", "、".join(events),
+                          f"这{len(events)}条规则在原文中没有对应的句子，由策略「{pid}」补充", ids=(pid,))
+    for b in r.bands:
+        if not b.quote:
+            yield ctx.finding("缺出处", f"等次「{b.name}」", f"等次「{b.name}」没有注明原文出处")

@@ -1,0 +1,175 @@
+"""XlsxWriter helpers shared by the blank template and `rules export`: one look, one 考核细则 sheet.
+
+Both write brand-new workbooks (never a school's file), so XlsxWriter is the right tool. The output must be
+byte-for-byte reproducible — the templates are checked in and a test regenerates them — so the document
+properties carry a fixed date and every string is written as a string (a rule text starting with "=" must
+never become a formula).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from xlrubric.errors import OutputError
+from xlrubric.spec.model import KIND_LABELS, Spec
+from xlrubric.spec.sheet import COLUMNS, RULES_SHEET, spec_to_rows
+from xlrubric.writers.atomic import atomic_output
+
+# Fixed so that regenerating a template gives identical bytes (docProps/core.xml would hold "now").
+CREATED = dt.datetime(2024, 1, 1)
+RULE_CATEGORIES = ("设置", "项目", "扣分", "等次", "策略", "数据")
+RULE_WIDTHS = {"类别": 7, "名称": 24, "所属项目": 16, "方式": 11, "分值": 7, "上限": 7, "参数": 40,
+               "原文": 50, "说明": 44}
+RULE_WRAP = {"名称", "参数", "原文", "说明"}
+RULE_BLANK_ROWS = 100          # rows below the rules that keep the 类别 dropdown, for a school's additions
+HEADER_FILL = "#DDEBF7"
+TITLE_HEIGHT = 26
+
+
+@dataclass
+class Styles:
+    """The formats of one workbook (XlsxWriter formats belong to the workbook that made them)."""
+
+    title: Any
+    header: Any
+    label: Any
+    value: Any
+    text: Any
+    wrap: Any
+    date: Any
+    count: Any
+    prose: Any
+    heading: Any
+
+
+def new_workbook(target: io.BytesIO, *, title: str) -> tuple[Workbook, Styles]:
+    """A workbook with fixed properties and safe string handling, and its styles."""
+    wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False,
+                                      "strings_to_urls": False, "strings_to_numbers": False})
+    wb.set_properties({"title": title, "author": "xlrubric", "company": "", "created": CREATED,
+                       "comments": "由 xlrubric 生成"})
+    border = {"border": 1, "border_color": "#9BA7B4"}
+    st = Styles(
+        title=wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
+        header=wb.add_format({"bold": True, "bg_color": HEADER_FILL, "text_wrap": True, "align": "center",
+                              "valign": "vcenter", **border}),
+        label=wb.add_format({"bold": True, "bg_color": HEADER_FILL, "valign": "vcenter", **border}),
+        value=wb.add_format({"num_format": "@", "valign": "vcenter", **border}),
+        text=wb.add_format({"num_format": "@", "valign": "top"}),
+        wrap=wb.add_format({"text_wrap": True, "valign": "top"}),
+        date=wb.add_format({"num_format": "yyyy-mm-dd", "align": "center"}),
+        count=wb.add_format({"num_format": "0", "align": "center"}),
+        prose=wb.add_format({"text_wrap": True, "valign": "top"}),
+        heading=wb.add_format({"bold": True, "font_size": 12}),
+    )
+    return wb, st
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """Write by Python type: text stays text, numbers stay numbers, None is a blank."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def title_row(ws: Worksheet, st: Styles, text: str, width: int) -> None:
+    """Row 1: the title merged across the table (the readers skip it and find the header below)."""
+    if width > 1:
+        ws.merge_range(0, 0, 0, width - 1, text, st.title)
+    else:
+        ws.write_string(0, 0, text, st.title)
+    ws.set_row(0, TITLE_HEIGHT)
+
+
+def print_setup(ws: Worksheet, *, header_rows: int, landscape: bool) -> None:
+    """A4, fit to one page wide, header rows repeated, sheet name and page numbers on every page."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_rows)
+    ws.set_header("&C&A")
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def validate(ws: Worksheet, first_row: int, col: int, last_row: int, options: dict[str, Any]) -> None:
+    """Add a data validation, failing loudly where XlsxWriter would only warn and skip it."""
+    if ws.data_validation(first_row, col, last_row, col, options) != 0:
+        raise ValueError(f"数据验证无效：{ws.name} 第{col + 1}列 {options}")
+
+
+def write_rules_sheet(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
+    """The 考核细则 sheet: title, header (row 2), one row per setting/item/rule/band/policy."""
+    ws = wb.add_worksheet(RULES_SHEET)
+    rows = spec_to_rows(spec)
+    title_row(ws, st, f"{spec.name}（考核细则：可按本校实际修改，改后可用 xlrubric lint 检查）", len(COLUMNS))
+    for c, name in enumerate(COLUMNS):
+        ws.set_column(c, c, RULE_WIDTHS.get(name, 12), st.wrap if name in RULE_WRAP else None)
+        ws.write_string(1, c, name, st.header)
+    kind_col, cat_col = COLUMNS.index("方式"), COLUMNS.index("类别")
+    first = 2
+    for r, row in enumerate(rows[1:], start=first):
+        for c, value in enumerate(row):
+            write_value(ws, r, c, value, st.wrap if COLUMNS[c] in RULE_WRAP else None)
+    last = first + len(rows) - 2
+    validate(ws, first, cat_col, last + RULE_BLANK_ROWS, {
+        "validate": "list", "source": list(RULE_CATEGORIES), "input_title": "类别",
+        "input_message": "设置 / 项目 / 扣分 / 等次 / 策略：扣分行须写在它所属的项目行之后",
+        "error_title": "类别", "error_message": "请从下拉列表中选择：" + "、".join(RULE_CATEGORIES)})
+    kinds = list(KIND_LABELS.values())
+    for start, end in _runs([r for r, row in enumerate(rows[1:], start=first) if row[cat_col] == "扣分"]):
+        validate(ws, start, kind_col, end, {
+            "validate": "list", "source": kinds, "input_title": "扣分方式",
+            "input_message": "每次：按次数扣；一次：有就扣一次；不得分：该项0分；不纳入考核：该项不计分；"
+                             "每少一项：按缺少的项目数扣",
+            "error_title": "扣分方式", "error_message": "请从下拉列表中选择：" + "、".join(kinds)})
+    ws.freeze_panes(first, 2)
+    print_setup(ws, header_rows=1, landscape=True)
+    return ws
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers grouped into (first, last) ranges."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def rules_workbook_bytes(spec: Spec) -> bytes:
+    """A workbook holding only the 考核细则 sheet, as `rules export` writes it."""
+    buf = io.BytesIO()
+    wb, st = new_workbook(buf, title=f"{spec.name} 考核细则")
+    write_rules_sheet(wb, st, spec)
+    wb.close()
+    return buf.getvalue()
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    """Existing files are the user's: replace one only when asked."""
+    if path.exists() and not force:
+        raise OutputError(f"文件已存在：{path}", hint="换一个文件名，或加 --force 覆盖")
+
+
+def save(path: Path, data: bytes) -> None:
+    """Write a new workbook or rules file atomically (the shared writer keeps half files from appearing)."""
+    with atomic_output(path) as fh:
+        fh.write(data)
