@@ -14,7 +14,8 @@ import pytest
 from xlrubric.engine.rubric import Override, score
 from xlrubric.spec.load import load_preset
 
-XH_ITEMS = ["研修计划", "参训考勤", "研修记录", "说课材料、课件、教学实录或教学设计", "学习心得、感悟或教学反思", "研修总结"]
+XH_ITEMS = ["研修计划", "参训考勤", "研修记录", "说课材料、课件、教学实录或教学设计", "学习心得、感悟或教学反思",
+            "研修总结"]
 LX_ITEMS = ["计划", "参与情况", "心得体会", "评课材料", "教学反思", "研修总结"]
 
 

@@ -91,7 +91,8 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list) -> BandOutcome:
                               "message": f"{quota_text}；名额线上有{len(tied)}人同为{line:g}分，按策略{verb}，"
                                          f"请教务主任用人工调整决定"})
         out.notes.append({"teacher": None, "severity": "提示",
-                          "message": f"{quota_text}；{len(members)}人达到{b.name}分数线，{len(demoted)}人因名额评为下一等次"})
+                          "message": f"{quota_text}；{len(members)}人达到{b.name}分数线，"
+                                     f"{len(demoted)}人因名额评为下一等次"})
         for t in demoted:
             out.shown[t] = f"等次：分数达到{b.name}，因{b.name}名额已满评为{band[t]}"
     for o in overrides:

@@ -29,43 +29,43 @@ class Derived:
 def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, set[str]]) -> Derived:
     """Absences and irregular attendance per teacher.
 
-    `register` columns: teacher, date, session, scope, status, row. A session is (date, name); its
+    `register` columns: teacher, date, name, scope, status, row. A session is (date, name); its
     participants are everyone, or the teachers whose 教研组/学科 equals its 参加范围 (`groups` maps a
-    normalized group name to teacher keys). A participant with no row, or a 缺席 row, was absent.
+    normalized group name to teacher keys). A participant with no row, or only 缺席 rows, was absent.
+    Vectorised: one join of expected (session, teacher) pairs against the register.
     """
     out = pd.DataFrame(0.0, index=teachers, columns=["absent", "irregular"])
-    ev: dict[tuple[str, str], list[str]] = {}
-    rows: dict[tuple[str, str], int] = {}
     if register.empty:
         return Derived(out)
     reg = register.copy()
-    reg["status"] = reg["status"].fillna("").map(lambda s: str(s).strip())
-    reg["session"] = list(zip(reg["date"], reg["name"], strict=True))
-    all_teachers = set(teachers)
-    scopes = reg.groupby("session", sort=False)["scope"].agg(
-        lambda s: next((x for x in s if isinstance(x, str) and x.strip()), ""))
-    by_teacher = {t: g for t, g in reg.groupby("teacher", sort=False)}
-    for session, scope in scopes.items():
+    reg["status"] = reg["status"].map(lambda v: "" if v is None or v != v else str(v).strip())
+    reg["label"] = [f"{_fmt_date(d)} {n}".strip() for d, n in zip(reg["date"], reg["name"], strict=True)]
+    sessions = reg.groupby("label", sort=False).agg(
+        scope=("scope", lambda s: next((x for x in s if isinstance(x, str) and x.strip()), "")))
+    pairs = []
+    everyone = list(teachers)
+    for label, scope in sessions["scope"].items():
         key = normalize_label(scope)
-        expected = all_teachers if key in ("", "全体", "全体教师", "全校") else groups.get(key, set())
-        date, name = session
-        label = f"{_fmt_date(date)} {name}".strip()
-        for t in expected:
-            mine = by_teacher.get(t)
-            hit = mine[mine["session"] == session] if mine is not None else None
-            if hit is None or hit.empty:
-                out.loc[t, "absent"] += 1
-                ev.setdefault((t, "absent"), []).append(label + "（无签到）")
-            elif hit["status"].isin(ABSENT).all():
-                out.loc[t, "absent"] += 1
-                ev.setdefault((t, "absent"), []).append(label)
-                rows.setdefault((t, "absent"), int(hit["row"].iloc[0]))
-    irregular = reg[reg["status"].isin(IRREGULAR) & reg["teacher"].isin(all_teachers)]
-    for row in irregular.itertuples(index=False):
-        out.loc[row.teacher, "irregular"] += 1
-        ev.setdefault((row.teacher, "irregular"), []).append(f"{_fmt_date(row.date)} {row.name} {row.status}")
-        rows.setdefault((row.teacher, "irregular"), int(row.row))
-    return Derived(out, {k: "；".join(v) for k, v in ev.items()}, rows)
+        members = everyone if key in ("", "全体", "全体教师", "全校") else sorted(groups.get(key, set()))
+        pairs.append(pd.DataFrame({"label": label, "teacher": members}))
+    expected = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["label", "teacher"])
+    reg["absent_row"] = reg["status"].isin(ABSENT)
+    seen = reg.groupby(["label", "teacher"], sort=False).agg(all_absent=("absent_row", "all"),
+                                                            first_row=("row", "first")).reset_index()
+    merged = expected.merge(seen, on=["label", "teacher"], how="left")
+    merged["absent"] = merged["all_absent"].isna() | (merged["all_absent"] == True)  # noqa: E712
+    absent = merged[merged["absent"]].copy()
+    absent["text"] = absent["label"] + absent["all_absent"].isna().map({True: "（无签到）", False: ""})
+    out["absent"] = absent.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
+    evidence = {(t, "absent"): "；".join(g) for t, g in absent.groupby("teacher")["text"]}
+    firsts = absent.dropna(subset=["first_row"]).groupby("teacher")["first_row"].first()
+    rows = {(t, "absent"): int(r) for t, r in firsts.items()}
+    irregular = reg[reg["status"].isin(IRREGULAR) & reg["teacher"].isin(set(teachers))]
+    out["irregular"] = irregular.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
+    for t, g in irregular.groupby("teacher"):
+        evidence[(t, "irregular")] = "；".join(g["label"] + " " + g["status"])
+        rows[(t, "irregular")] = int(g["row"].iloc[0])
+    return Derived(out, evidence, rows)
 
 
 def submission_counts(register: pd.DataFrame, teachers: pd.Index,
@@ -87,7 +87,8 @@ def submission_counts(register: pd.DataFrame, teachers: pd.Index,
         for t in teachers[missing.to_numpy() == 1.0]:
             ev[(t, f"{item}|missing")] = f"提交登记中没有「{item}」"
         if deadline is not None:
-            late_rows = group[group["date"].map(lambda d, dl=deadline: _as_date(d) is not None and _as_date(d) > dl)]
+            dates = group["date"].map(_as_date)
+            late_rows = group[dates.map(lambda d, dl=deadline: d is not None and d > dl)]
             late = late_rows.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
             cols[f"{item}|late"] = late
             for row in late_rows.itertuples(index=False):

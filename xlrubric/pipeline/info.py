@@ -28,7 +28,8 @@ def run(ctx: Context) -> None:
             if not text:
                 continue
             if label == "电子邮箱" and not EMAIL.match(text):
-                ctx.problem("bad-email", f"电子邮箱「{text}」格式不对，如 school@example.cn", "错误", sheet.name, cell, value)
+                ctx.problem("bad-email", f"电子邮箱「{text}」格式不对，如 school@example.cn", "错误",
+                            sheet.name, cell, value)
             elif label == "联系电话" and not PHONE.match(text.replace(" ", "")):
                 ctx.problem("bad-phone", f"联系电话「{text}」格式不对，应为11位手机号或带区号的座机号", "警告",
                             sheet.name, cell, value)

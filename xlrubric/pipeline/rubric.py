@@ -157,7 +157,8 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
         for t in counts.index:
             value = float(series.get(t, 0.0))
             if not pd.isna(typed[t]) and typed[t] != value and event in record.columns:
-                ctx.problem("register-differs", f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {value:g}，按{sheet}计算",
+                ctx.problem("register-differs",
+                            f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {value:g}，按{sheet}计算",
                             "警告", record.sheet, record.cell(event, rows_of[t]), typed[t])
             row = derived.cells.get((t, key))
             cell = cell_address(row - 1, 0) if row else ""
@@ -204,7 +205,8 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
         label = normalize_label(target)
         if label == "等次":
             if str(value).strip() not in bands:
-                ctx.problem("override-bad-band", f"调整后的等次「{value}」不是细则中的等次（{'、'.join(bands) or '本细则没有等次'}）",
+                known = "、".join(bands) or "本细则没有等次"
+                ctx.problem("override-bad-band", f"调整后的等次「{value}」不是细则中的等次（{known}）",
                             cell=table.cell("调整为", row), value=value, **where)
                 continue
             out.append(Override(key, "等次", str(value).strip(), str(reason).strip(), OVERRIDE.sheet,
@@ -217,7 +219,8 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
             continue
         number, _ = parse_number(value)
         if number is None or not 0 <= number <= item.full:
-            ctx.problem("override-out-of-range", f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」",
+            ctx.problem("override-out-of-range",
+                        f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」",
                         cell=table.cell("调整为", row), value=value, **where)
             continue
         out.append(Override(key, item.name, number, str(reason).strip(), OVERRIDE.sheet, table.cell("调整为", row)))
@@ -228,6 +231,18 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）", "来源", "说明"]
+
+
+def _deduction_summary(details: list[dict]) -> str:
+    parts = []
+    for d in details:
+        if d["points"] < 0:
+            count = "" if d["count"] is None else " " + _fmt(d["count"])
+            parts.append(f"{d['item']}{_fmt(d['points'])}（{d['event']}{count}）")
+    return "；".join(parts) or "无扣分"
+
+
 def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
     rubric = ctx.spec.rubric
     scores = outcome.scores
@@ -236,20 +251,18 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
     by_teacher: dict[str, list[dict]] = {}
     for d in outcome.details:
         by_teacher.setdefault(d["teacher"], []).append(d)
-    header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items], f"总分（{_fmt(rubric.total)}分）",
-              *extra, *(["等次"] if outcome.band_column else []), "扣分明细", "人工调整"]
+    ids = {}
+    for t in scores.index:
+        typed = teacher_id(record.frame.loc[rows_of[t], "工号"]) if "工号" in record.frame.columns else ""
+        ids[t] = typed or (t if t != names[t] else "")
+    band = ["等次"] if outcome.band_column else []
+    header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
+              f"总分（{_fmt(rubric.total)}分）", *extra, *band, "扣分明细", "人工调整"]
     rows, links = [], {}
     for n, t in enumerate(scores.index):
-        summary = "；".join(
-            f"{d['item']}{_fmt(d['points'])}（{d['event']}{'' if d['count'] is None else ' ' + _fmt(d['count'])}）"
-            for d in by_teacher.get(t, []) if d["points"] < 0)
-        typed_id = teacher_id(record.frame.loc[rows_of[t], "工号"]) if "工号" in record.frame.columns else ""
-        tid = typed_id or (t if t != names[t] else "")
-        row = [tid, names[t], *[float(scores.loc[t, i]) for i in item_names], float(scores.loc[t, "总分"]),
-               *[float(scores.loc[t, c]) for c in extra]]
-        if outcome.band_column:
-            row.append(scores.loc[t, "等次"])
-        row += [summary or "无扣分", "；".join(outcome.overrides.get(t, []))]
+        row = [ids[t], names[t], *[float(scores.loc[t, c]) for c in [*item_names, "总分", *extra]]]
+        row += [scores.loc[t, "等次"] for _ in band]
+        row += [_deduction_summary(by_teacher.get(t, [])), "；".join(outcome.overrides.get(t, []))]
         rows.append(row)
         if "姓名" in record.columns:
             links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
@@ -258,27 +271,27 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
     detail_rows, detail_links = [], {}
     for n, d in enumerate(outcome.details):
         t = d["teacher"]
-        detail_rows.append([rows[list(scores.index).index(t)][0], names[t], d["item"], d["event"], d["kind"],
-                            d["count"], d["points"], d["rule"], f"{d['sheet']}!{d['cell']}" if d["cell"] else d["sheet"],
-                            d["note"]])
+        source = f"{d['sheet']}!{d['cell']}" if d["cell"] else d["sheet"]
+        detail_rows.append([ids[t], names[t], d["item"], d["event"], d["kind"], d["count"], d["points"],
+                            d["rule"], source, d["note"]])
         if d["cell"]:
             detail_links[(n, 8)] = f"'{d['sheet']}'!{d['cell']}"
-    ctx.tables.append(SheetTable("扣分明细", ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）",
-                                          "来源", "说明"], detail_rows, links=detail_links,
+    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links,
                                  col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    band_counts = scores["等次"].value_counts().to_dict() if outcome.band_column else {}
+    band_counts = scores["等次"].value_counts().to_dict() if band else {}
+    n_teachers = len(scores)
     ctx.summary.update({
-        "teachers": len(scores), "mean_total": round(float(scores["总分"].mean()), 2) if len(scores) else None,
-        "totals": [float(x) for x in scores["总分"]], "full_marks": rubric.total,
+        "teachers": n_teachers, "full_marks": rubric.total,
+        "mean_total": round(float(scores["总分"].mean()), 2) if n_teachers else None,
+        "totals": [float(x) for x in scores["总分"]],
         "bands": {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands},
-        "quota_ok": all((band_counts.get(b.name, 0) <= int(b.quota * len(scores) + 1e-9))
+        "quota_ok": all(band_counts.get(b.name, 0) <= int(b.quota * n_teachers + 1e-9)
                         for b in rubric.bands if b.quota is not None),
     })
     ctx.report["teachers"] = [
-        {"id": rows[n][0], "name": names[t], "items": {i: float(scores.loc[t, i]) for i in item_names},
-         "total": float(scores.loc[t, "总分"]),
-         **({c: float(scores.loc[t, c]) for c in extra}),
-         "band": scores.loc[t, "等次"] if outcome.band_column else None,
+        {"id": ids[t], "name": names[t], "items": {i: float(scores.loc[t, i]) for i in item_names},
+         "total": float(scores.loc[t, "总分"]), **{c: float(scores.loc[t, c]) for c in extra},
+         "band": scores.loc[t, "等次"] if band else None,
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
          "overrides": outcome.overrides.get(t, [])}
-        for n, t in enumerate(scores.index)]
+        for t in scores.index]

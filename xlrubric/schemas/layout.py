@@ -100,8 +100,9 @@ def record_layout(spec: Spec) -> Layout:
                 hint = f"{item.name}：填次数"
             if d.derive:
                 hint += "；有签到/提交登记时可留空，由登记推算"
-            cols.append(Column(d.event, "count", False, tuple(d.aliases), hint=hint[:255], width=max(8, len(d.event) * 1.8),
-                               max_value=len(d.components) if d.kind == "per_missing" and d.components else None))
+            limit = len(d.components) if d.kind == "per_missing" and d.components else None
+            cols.append(Column(d.event, "count", False, tuple(d.aliases), hint=hint[:255],
+                               width=max(8, len(d.event) * 1.8), max_value=limit))
     cols.append(Column("备注", "text", width=16))
     return Layout("考核记录", tuple(cols), title=f"{spec.name} 考核记录")
 

@@ -1,0 +1,115 @@
+"""Compute time for one school, as a ratio to python-calamine just reading the same workbook.
+
+Workbook: lanxi4 rules, 300 teachers in 教师名册 and 考核记录, a 2,000-row 签到登记 (20 sessions × 100
+teachers) and a 300-row 提交登记. Prints medians of 5 runs:
+  read   python-calamine reading every sheet as rows (the floor)
+  calc   open_workbook + rules + validation + engine (what the button and compute both do)
+  full   compute_file: the above plus writing the filled copy
+Aim (issue 3): calc / read ≤ 3×.
+
+Run: python benchmarks/bench_compute.py [--teachers 300] [--signin 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from xlrubric.spec.load import load_preset
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+
+
+def make_workbook(path: Path, teachers: int, signin: int, seed: int = 7) -> None:
+    rnd = random.Random(seed)
+    spec = load_preset("lanxi4")
+    wb = xlsxwriter.Workbook(str(path))
+    ids = [f"T{1000 + i}" for i in range(teachers)]
+    names = [rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN) for _ in ids]
+    ws = wb.add_worksheet("教师名册")
+    ws.write_row(0, 0, ["教师名册"])
+    ws.write_row(1, 0, ["工号", "姓名", "性别", "学科", "教研组"])
+    for i, (t, n) in enumerate(zip(ids, names, strict=True)):
+        ws.write_row(2 + i, 0, [t, n, rnd.choice("男女"), "语文", f"第{i % 6 + 1}组"])
+    ws = wb.add_worksheet("考核记录")
+    events = [d for _, d in spec.rubric.deductions if not d.derive]
+    ws.write_row(0, 0, ["考核记录"])
+    ws.write_row(1, 0, ["工号", "姓名", *[d.event for d in events]])
+    for i, (t, n) in enumerate(zip(ids, names, strict=True)):
+        ws.write_row(2 + i, 0, [t, n, *[rnd.choice([None, None, None, 1]) for _ in events]])
+    ws = wb.add_worksheet("签到登记")
+    ws.write_row(0, 0, ["签到登记"])
+    ws.write_row(1, 0, ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"])
+    sessions = max(1, signin // min(100, teachers))
+    r = 2
+    for s in range(sessions):
+        day = dt.datetime(2025, 9, 1) + dt.timedelta(days=7 * s)
+        for i in rnd.sample(range(teachers), min(100, teachers)):
+            if r - 2 >= signin:
+                break
+            status = rnd.choice(["已签到"] * 8 + ["迟到", "缺席"])
+            ws.write_datetime(r, 0, day, wb.add_format({"num_format": "yyyy-mm-dd"}) if r == 2 else None)
+            ws.write_row(r, 1, [f"第{s + 1}次校本研修", "全体", ids[i], names[i], status])
+            r += 1
+    ws = wb.add_worksheet("提交登记")
+    ws.write_row(0, 0, ["提交登记"])
+    ws.write_row(1, 0, ["工号", "姓名", "材料", "提交日期"])
+    for i, (t, n) in enumerate(zip(ids, names, strict=True)):
+        ws.write_row(2 + i, 0, [t, n, "计划", "2025-09-10"])
+    wb.close()
+
+
+def median_time(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--teachers", type=int, default=300)
+    ap.add_argument("--signin", type=int, default=2000)
+    args = ap.parse_args()
+    from xlrubric.pipeline import compute_book, resolve_spec
+    from xlrubric.process import compute_file
+    from xlrubric.readers.workbook import open_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "学校.xlsx"
+        make_workbook(src, args.teachers, args.signin)
+
+        def read() -> None:
+            wb = CalamineWorkbook.from_path(str(src))
+            for name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python()
+
+        def calc() -> None:
+            book = open_workbook(src)
+            spec, source = resolve_spec(book, preset="lanxi4")
+            compute_book(book, spec, source)
+
+        def full() -> None:
+            compute_file(src, Path(tmp) / "out.xlsx", preset="lanxi4")
+
+        calc()      # warm imports
+        t_read, t_calc, t_full = median_time(read), median_time(calc), median_time(full)
+    print(f"workbook: {args.teachers} teachers, {args.signin}-row 签到登记 (median of 5)")
+    print(f"  read (python-calamine, floor): {t_read:.3f} s")
+    print(f"  calc (read+rules+validate+engine): {t_calc:.3f} s   ratio {t_calc / t_read:.1f}×  (aim ≤ 3×)")
+    print(f"  full (compute_file incl. write): {t_full:.3f} s   ratio {t_full / t_read:.1f}×")
+
+
+if __name__ == "__main__":
+    main()
