@@ -1,0 +1,137 @@
+"""Find the school workbooks in a county folder, and decide where each one's filled copy goes.
+
+A county folder is whatever the schools sent: sub-folders per 乡镇, Excel lock files left open, copies
+of earlier results, sometimes the output folder itself. Discovery keeps only real inputs, so a re-run
+never processes its own outputs and never writes a result over a school's original.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from xlrubric.batch.manifest import MANIFEST_NAME
+from xlrubric.errors import XlrubricError
+from xlrubric.readers.sniff import is_lock_file_name
+from xlrubric.writers.atomic import TMP_SUFFIX
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SUMMARY_NAME = "县汇总.xlsx"
+OUR_SUFFIXES = ("_结果.xlsx", "_结果.xlsm", TMP_SUFFIX)   # `compute`'s default outputs, our temp files
+STATE_DIR = ".xlrubric"
+
+
+class BatchError(XlrubricError):
+    """The batch as a whole cannot do its job (no inputs, unreadable folder, unusable output folder)."""
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """One input: its path, its path relative to DIR (the manifest key) and its output relative to OUTDIR."""
+
+    path: Path
+    rel: str          # posix, relative to DIR
+    out_rel: str      # posix, relative to OUTDIR
+
+    @property
+    def folder(self) -> str:
+        parent = str(PurePosixPath(self.rel).parent)
+        return "" if parent == "." else parent
+
+
+def output_rel(rel: str) -> str:
+    """Where a workbook's filled copy goes: same folders and name; a legacy .xls becomes .xlsx."""
+    p = PurePosixPath(rel)
+    return str(p.with_suffix(".xlsx")) if p.suffix.lower() == ".xls" else rel
+
+
+def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
+    """Resolve DIR and OUTDIR and refuse the combinations that would lose a school's file.
+
+    OUTDIR equal to DIR would put each filled copy over its original (same name), so it is refused.
+    OUTDIR inside DIR is allowed and simply left out of discovery (it is ours), as is any folder that
+    holds a batch manifest.
+    """
+    if not src.exists():
+        raise BatchError(f"输入文件夹不存在：{src}", hint="请检查路径是否写对。")
+    if not src.is_dir():
+        raise BatchError(f"「{src}」不是文件夹", hint="xlrubric batch 处理一个文件夹；单个文件请用 xlrubric compute。")
+    if not os.access(src, os.R_OK | os.X_OK):
+        raise BatchError(f"无法读取输入文件夹：{src}（没有读取权限）", hint="请检查文件夹权限，或先把文件复制到本机。")
+    src_r, out_r = src.resolve(), outdir.resolve()
+    if src_r == out_r:
+        raise BatchError("输出文件夹不能与输入文件夹相同：结果文件与原文件同名，会覆盖学校的原文件",
+                         hint="请用 --out 指定另一个文件夹，例如 --out 结果。")
+    if (src_r / MANIFEST_NAME).exists():
+        raise BatchError(f"「{src}」是 xlrubric batch 的输出文件夹，其中是计算结果而不是学校的原始工作簿",
+                         hint="请指定存放各学校原始工作簿的文件夹。")
+    if out_r.exists() and not out_r.is_dir():
+        raise BatchError(f"输出位置「{outdir}」已存在且不是文件夹", hint="请用 --out 指定一个文件夹。")
+    return src_r, out_r
+
+
+def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
+    """Every workbook under `src` (sorted), and the notes on what was left out and why.
+
+    Lock files (`~$…`) are skipped silently; OUTDIR, hidden folders and folders holding a batch
+    manifest are not entered; our own outputs and temp files are left out. Two inputs that would
+    share an output name (学校.xls beside 学校.xlsx) get distinct outputs.
+    """
+    src, outdir = check_folders(src, outdir)
+    found: list[Workbook] = []
+    notes: list[str] = []
+    unreadable_dirs: list[str] = []
+
+    def on_error(exc: OSError) -> None:
+        unreadable_dirs.append(exc.filename or str(exc))
+
+    for root, dirs, files in os.walk(src, onerror=on_error):
+        here = Path(root)
+        kept = []
+        for d in sorted(dirs):
+            full = (here / d).resolve()
+            if d.startswith(".") or full == outdir or (here / d / MANIFEST_NAME).exists():
+                if full == outdir or (here / d / MANIFEST_NAME).exists():
+                    notes.append(f"跳过输出文件夹「{(here / d).relative_to(src).as_posix()}」")
+                continue
+            kept.append(d)
+        dirs[:] = kept
+        for name in sorted(files):
+            if is_lock_file_name(name) or name.startswith("."):
+                continue
+            low = name.lower()
+            if not low.endswith(SUFFIXES):
+                continue
+            if name == SUMMARY_NAME or low.endswith(OUR_SUFFIXES) or ".bak." in low:
+                notes.append(f"跳过本程序生成的文件「{(here / name).relative_to(src).as_posix()}」")
+                continue
+            path = here / name
+            rel = path.relative_to(src).as_posix()
+            found.append(Workbook(path, rel, output_rel(rel)))
+    if unreadable_dirs and not found and len(unreadable_dirs) == 1 and Path(unreadable_dirs[0]) == src:
+        raise BatchError(f"无法读取输入文件夹：{src}", hint="请检查文件夹权限。")
+    for d in unreadable_dirs:
+        notes.append(f"无法进入子文件夹「{d}」（没有权限），其中的文件未处理")
+    return _distinct_outputs(found), notes
+
+
+def _distinct_outputs(books: list[Workbook]) -> list[Workbook]:
+    """Give a .xls whose .xlsx output would clash with a sibling its own name (学校.xls → 学校_xls.xlsx)."""
+    taken: dict[str, str] = {}
+    out: list[Workbook] = []
+    for wb in sorted(books, key=lambda b: (PurePosixPath(b.rel).suffix.lower() == ".xls", b.rel)):
+        key = wb.out_rel.casefold()
+        if key in taken:
+            p = PurePosixPath(wb.rel)
+            wb = Workbook(wb.path, wb.rel, str(p.with_name(f"{p.stem}_{p.suffix.lstrip('.').lower()}.xlsx")))
+            key = wb.out_rel.casefold()
+        taken[key] = wb.rel
+        out.append(wb)
+    return sorted(out, key=lambda b: b.rel)
+
+
+def no_workbooks_error(src: Path, notes: list[str]) -> BatchError:
+    extra = f"（{notes[0]}等）" if notes else ""
+    return BatchError(f"文件夹「{src}」及其子文件夹中没有找到工作簿（.xlsx / .xlsm / .xls）{extra}",
+                      hint="请确认路径是各学校工作簿所在的文件夹。")

@@ -1,0 +1,201 @@
+"""One county batch from start to finish: discover, decide what is current, map, record, summarise.
+
+Resumable by construction: the manifest is saved atomically after every finished workbook and every
+output is written atomically, so after Ctrl-C or `kill -9` at any moment the next run finds complete
+outputs with current entries (skipped), complete outputs without an entry (redone) and temp files
+(removed on start) — never a half-written result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
+from xlrubric.batch.engines import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
+from xlrubric.batch.manifest import Entry, Manifest, file_sha256, load_manifest
+from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task
+from xlrubric.errors import OutputError
+from xlrubric.writers.atomic import TMP_SUFFIX, atomic_output
+
+# `writers/output.py` builds .xls and decrypted outputs in a TemporaryDirectory beside the target.
+_OUR_TMP_DIR = re.compile(r"^tmp[a-z0-9_]{6,12}$")
+_OUR_TMP_FILES = {"out.xlsx", "plain.xlsx", "plain.xlsm"}
+
+
+@dataclass
+class BatchOptions:
+    src: Path
+    outdir: Path
+    preset: str | None = None
+    rules: Path | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    passwords: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchRun:
+    """What a run found and did; `entries` are the manifest entries of every discovered input."""
+
+    books: list[Workbook]
+    skipped: list[Entry] = field(default_factory=list)
+    done: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    removed_temps: int = 0
+    manifest: Manifest | None = None
+    summary_path: Path | None = None
+
+    @property
+    def entries(self) -> list[Entry]:
+        assert self.manifest is not None
+        return [self.manifest.entries[b.rel] for b in self.books if b.rel in self.manifest.entries]
+
+    @property
+    def exit_code(self) -> int:
+        """0 every school ok; 1 some school had problems or could not be read."""
+        return 0 if all(e.status == "ok" for e in self.entries) else 1
+
+
+def rules_identity(preset: str | None, rules: Path | None) -> tuple[str, dict]:
+    """The rules' hash for the manifest, checked once here so a bad --preset/--rules stops the batch
+    before any work (exit 2) instead of failing every school the same way."""
+    from xlrubric.spec.load import load_preset, load_rules_file, spec_hash
+
+    parts, info = [], {}
+    if rules is not None:
+        spec = load_rules_file(rules)
+        parts.append(f"rules:{spec_hash(spec)}")
+        info["rules"] = str(rules)
+    if preset is not None:
+        spec = load_preset(preset)
+        parts.append(f"preset:{preset}:{spec_hash(spec)}")
+        info["preset"] = preset
+    info["hash"] = "|".join(parts)
+    return info["hash"], info
+
+
+def prepare_outdir(outdir: Path) -> int:
+    """Create OUTDIR, prove it is writable, and remove temp files a killed run left; return how many."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"无法创建输出文件夹「{outdir}」（{exc.strerror or exc}）",
+                         hint="请检查上级文件夹是否存在、是否有写入权限，或换一个输出位置。") from exc
+    try:
+        with atomic_output(outdir / ".xlrubric-写入测试") as f:
+            f.write(b"ok")
+        (outdir / ".xlrubric-写入测试").unlink()
+    except (OSError, OutputError) as exc:
+        raise BatchError(f"输出文件夹「{outdir}」无法写入（{exc}）",
+                         hint="请检查文件夹是否只读、磁盘是否已满，或换一个输出位置。") from exc
+    return clean_stale(outdir)
+
+
+def clean_stale(outdir: Path) -> int:
+    """Delete our temp files (and temp folders) anywhere under OUTDIR; nothing else is touched."""
+    removed = 0
+    for path in sorted(outdir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.name.startswith(".") and path.name.endswith(TMP_SUFFIX):
+                path.unlink()
+                removed += 1
+            elif path.is_dir() and _OUR_TMP_DIR.match(path.name) and \
+                    {p.name for p in path.iterdir()} <= _OUR_TMP_FILES:
+                shutil.rmtree(path)
+                removed += 1
+    return removed
+
+
+def plan(opts: BatchOptions, manifest: Manifest, books: list[Workbook], rules_hash: str
+         ) -> tuple[list[Task], list[Entry], list[Outcome]]:
+    """Split the inputs into work to do and entries that are current; unreadable inputs fail here."""
+    tasks, skipped, failed = [], [], []
+    for book in books:
+        try:
+            sha = file_sha256(book.path)
+        except OSError as exc:
+            entry = Entry(book.rel, "", rules_hash, manifest.program_version, "unreadable",
+                          message=f"文件「{book.rel}」无法读取（{exc.strerror or exc}）\n处理办法：请检查文件权限，"
+                                  "或确认文件没有被其他程序独占打开", summary={"reason": "missing"})
+            failed.append(Outcome(entry))
+            continue
+        old = manifest.entries.get(book.rel)
+        if old is not None and _still_good(old, sha, rules_hash, opts, book):
+            skipped.append(old)
+            continue
+        tasks.append(Task(str(book.path), book.rel, str(opts.outdir), book.out_rel, sha, rules_hash,
+                          opts.preset, str(opts.rules) if opts.rules else None, opts.passwords))
+    tasks.sort(key=lambda t: -Path(t.src).stat().st_size)     # biggest first: fewer stragglers at the end
+    return tasks, skipped, failed
+
+
+def _still_good(entry: Entry, sha: str, rules_hash: str, opts: BatchOptions, book: Workbook) -> bool:
+    reason = entry.summary.get("reason")
+    if reason == "bug" or (entry.message or "").startswith(BUG_PREFIX):
+        return False                 # retry: the bug may be fixed, or the crash was the machine's
+    if reason in ("encrypted", "wrong-password") and opts.passwords:
+        return False                 # passwords were supplied since
+    if reason == "output":
+        return False
+    if entry.output is not None and entry.output != book.out_rel:
+        return False
+    return entry.is_current(sha, rules_hash, opts.outdir)
+
+
+def engine(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
+    workers = opts.workers or default_workers()
+    if opts.scheduler:
+        return run_dask(tasks, opts.scheduler, workers)
+    if workers <= 1 or len(tasks) <= 1:
+        return run_inline(tasks)
+    return run_pool(tasks, workers)
+
+
+def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | None = None,
+              on_outcome: Callable[[Outcome], None] | None = None) -> BatchRun:
+    """Process DIR into OUTDIR; `on_plan(run, n_tasks)` and `on_outcome` drive the progress display."""
+    if opts.workers is not None and opts.workers < 1:
+        raise BatchError("--workers 至少为 1")
+    if opts.scheduler and opts.scheduler != LOCAL_CLUSTER and "://" not in opts.scheduler:
+        raise BatchError(f"--scheduler「{opts.scheduler}」格式不对",
+                         hint="应为 tcp://主机:端口（Dask 调度器地址），或 local-cluster。")
+    books, notes = discover(opts.src, opts.outdir)
+    if not books:
+        raise no_workbooks_error(opts.src, notes)
+    rules_hash, rules_info = rules_identity(opts.preset, opts.rules)
+    opts.outdir = opts.outdir.resolve()
+    removed = prepare_outdir(opts.outdir)
+    manifest = load_manifest(opts.outdir)
+    gone = set(manifest.entries) - {b.rel for b in books}
+    for rel in gone:
+        del manifest.entries[rel]
+    if gone:
+        notes.append(f"清单中 {len(gone)} 个文件在输入文件夹中已不存在，已从清单移除（其结果文件保留）")
+    manifest.rules = rules_info
+    run = BatchRun(books, notes=notes, removed_temps=removed, manifest=manifest)
+    tasks, run.skipped, failed = plan(opts, manifest, books, rules_hash)
+    if on_plan:
+        on_plan(run, len(tasks) + len(failed))
+    outcomes = _chain(failed, engine(opts, tasks)) if tasks else iter(failed)
+    for outcome in outcomes:
+        manifest.record(outcome.entry)
+        manifest.save()
+        run.done.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    manifest.save()
+    from xlrubric.batch.summary import write_county_summary
+
+    run.summary_path = write_county_summary(opts.outdir, manifest)
+    return run
+
+
+def _chain(first: list[Outcome], rest: Iterator[Outcome]) -> Iterator[Outcome]:
+    yield from first
+    yield from rest
+

@@ -1,0 +1,259 @@
+"""县汇总.xlsx: the county's one-page view of every school, ready to print for the 教体局.
+
+A new workbook (XlsxWriter), built only from the manifest and the per-output problem files, so it can be
+rebuilt at any time — the mail step calls `write_county_summary` again with its send log to add a
+发送记录 sheet. Everything a school typed (its name, a problem's cell value) is written with
+`write_string` and the workbook refuses to turn strings into formulas, URLs or numbers: a school named
+"=HYPERLINK(…)" stays text.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from xlrubric.batch.discover import SUMMARY_NAME
+from xlrubric.batch.manifest import Entry, Manifest
+from xlrubric.batch.runner import load_problems
+from xlrubric.writers.atomic import write_atomic
+
+STATUS_TEXT = {"ok": "正常", "problems": "有问题", "unreadable": "无法读取"}
+MAX_LINKS = 60_000            # Excel allows 65,530 hyperlinks per worksheet
+SEND_COLUMNS = [("学校", "school", 24), ("地址", "address", 28), ("状态", "state", 10), ("时间", "time", 20),
+                ("Message-ID", "message_id", 36), ("回复", "reply", 40)]
+
+
+def write_county_summary(outdir: Path, manifest: Manifest, send_log: list[dict] | None = None) -> Path:
+    """Write OUTDIR/县汇总.xlsx from the manifest (and the send log when given); return its path.
+
+    `send_log` rows are dicts with keys school, address, state, time, message_id, reply (missing keys
+    are left blank).
+    """
+    outdir = Path(outdir)
+    entries = [manifest.entries[k] for k in sorted(manifest.entries)]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"title": "县域校本研修考核汇总", "comments": "由 xlrubric batch 生成"})
+    fmt = _formats(wb)
+    n_rows, band_cols, rate_col = _schools_sheet(wb, fmt, entries)
+    _problems_sheet(wb, fmt, outdir, entries)
+    _unreadable_sheet(wb, fmt, entries)
+    _charts_sheet(wb, fmt, n_rows, band_cols, rate_col)
+    if send_log is not None:
+        _send_sheet(wb, fmt, send_log)
+    wb.close()
+    target = outdir / SUMMARY_NAME
+    write_atomic(target, lambda f: f.write(buf.getvalue()))
+    return target
+
+
+def _formats(wb) -> dict[str, Any]:
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    return {
+        "head": wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                               "align": "center"}),
+        "text": wb.add_format({**base, "border": 1}),
+        "wrap": wb.add_format({**base, "border": 1, "text_wrap": True}),
+        "int": wb.add_format({**base, "border": 1, "num_format": "0"}),
+        "num": wb.add_format({**base, "border": 1, "num_format": "0.00"}),
+        "pct": wb.add_format({**base, "border": 1, "num_format": "0%"}),
+        "bad": wb.add_format({**base, "border": 1, "font_color": "#9C0006", "bg_color": "#FFC7CE"}),
+        "warn": wb.add_format({**base, "border": 1, "font_color": "#9C5700", "bg_color": "#FFEB9C"}),
+        "good": wb.add_format({**base, "border": 1, "font_color": "#006100", "bg_color": "#C6EFCE"}),
+        "link": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1}),
+        "note": wb.add_format({**base, "italic": True, "font_color": "#595959"}),
+    }
+
+
+def _print_setup(ws, title: str, n_cols: int) -> None:
+    """A4 landscape, header row repeated on every page, all columns on one page width."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header(f"&C&\"宋体,Bold\"&12{title.replace('&', '&&')}")
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.freeze_panes(1, 0)
+    ws.hide_gridlines(0)
+    if n_cols:
+        ws.set_row(0, 30)
+
+
+def _header(ws, fmt, columns: list[tuple[str, float]]) -> None:
+    for j, (name, width) in enumerate(columns):
+        ws.write_string(0, j, name, fmt["head"])
+        ws.set_column(j, j, width)
+
+
+def _text(ws, r: int, c: int, value: Any, f) -> None:
+    ws.write_string(r, c, "" if value is None else str(value), f)
+
+
+def _number(ws, r: int, c: int, value: Any, f) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        ws.write_number(r, c, value, f)
+    else:
+        ws.write_blank(r, c, None, f)
+
+
+def school_name(entry: Entry) -> str:
+    return str(entry.summary.get("school") or Path(entry.input).stem)
+
+
+def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int | None]:
+    ws = wb.add_worksheet("学校汇总")
+    bands: list[str] = []
+    for e in entries:
+        bands += [b for b in (e.summary.get("bands") or {}) if b not in bands]
+    has_rate = any("hours_met_rate" in e.summary for e in entries)
+    cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6), ("平均总分", 8), ("最高分", 7),
+            ("中位数", 7), ("最低分", 7), ("标准差", 7)]
+    band_start = len(cols)
+    cols += [(f"{b}（人）", 7) for b in bands]
+    cols += [("优秀比例", 9)]
+    rate_col = len(cols) if has_rate else None
+    if has_rate:
+        cols += [("学时达标率", 9)]
+    cols += [("错误", 6), ("警告", 6), ("提示", 6), ("状态", 9), ("结果文件", 30)]
+    _header(ws, fmt, cols)
+    for i, e in enumerate(entries, start=1):
+        s = e.summary
+        totals = [t for t in (s.get("totals") or []) if isinstance(t, int | float)]
+        status = STATUS_TEXT.get(e.status, e.status)
+        ws.write_number(i, 0, i, fmt["int"])
+        _text(ws, i, 1, school_name(e), fmt["text"])
+        _text(ws, i, 2, e.input, fmt["text"])
+        _number(ws, i, 3, s.get("teachers"), fmt["int"])
+        _number(ws, i, 4, s.get("full_marks"), fmt["num"])
+        _number(ws, i, 5, s.get("mean_total"), fmt["num"])
+        stats = (max(totals), statistics.median(totals), min(totals),
+                 statistics.pstdev(totals)) if totals else (None,) * 4
+        for j, v in enumerate(stats):
+            _number(ws, i, 6 + j, v, fmt["num"])
+        for j, b in enumerate(bands):
+            _number(ws, i, band_start + j, (s.get("bands") or {}).get(b), fmt["int"])
+        c = band_start + len(bands)
+        quota = s.get("quota_ok")
+        if not s.get("bands"):
+            _text(ws, i, c, "—", fmt["text"])
+        else:
+            _text(ws, i, c, "符合" if quota else "超出上限", fmt["good"] if quota else fmt["bad"])
+        c += 1
+        if has_rate:
+            _number(ws, i, c, s.get("hours_met_rate"), fmt["pct"])
+            c += 1
+        probs = s.get("problems") or {}
+        for j, sev in enumerate(("错误", "警告", "提示")):
+            _number(ws, i, c + j, probs.get(sev, 0) if e.status != "unreadable" else None, fmt["int"])
+        c += 3
+        _text(ws, i, c, status, {"正常": fmt["good"], "有问题": fmt["warn"]}.get(status, fmt["bad"]))
+        if e.output:
+            ws.write_url(i, c + 1, "external:" + e.output, fmt["link"], string=e.output)
+        else:
+            _text(ws, i, c + 1, "", fmt["text"])
+    if entries:
+        ws.autofilter(0, 0, len(entries), len(cols) - 1)
+    _print_setup(ws, "县域校本研修考核汇总（各校）", len(cols))
+    return len(entries), list(range(band_start, band_start + len(bands))), rate_col
+
+
+def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
+    ws = wb.add_worksheet("问题清单")
+    _header(ws, fmt, [("学校", 22), ("文件", 26), ("严重程度", 8), ("工作表", 12), ("单元格", 8),
+                      ("填写的值", 16), ("说明", 70)])
+    r, links = 0, 0
+    for e in entries:
+        if e.status == "unreadable":
+            continue
+        for p in load_problems(outdir, e):
+            r += 1
+            sev = p.get("severity", "")
+            _text(ws, r, 0, school_name(e), fmt["text"])
+            _text(ws, r, 1, e.input, fmt["text"])
+            _text(ws, r, 2, sev, {"错误": fmt["bad"], "警告": fmt["warn"]}.get(sev, fmt["text"]))
+            _text(ws, r, 3, p.get("sheet"), fmt["text"])
+            cell, sheet = p.get("cell") or "", p.get("sheet") or ""
+            if cell and sheet and e.output and links < MAX_LINKS:
+                target = f"external:{e.output}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
+                ws.write_url(r, 4, target, fmt["link"], string=cell)
+                links += 1
+            else:
+                _text(ws, r, 4, cell, fmt["text"])
+            _text(ws, r, 5, p.get("value"), fmt["text"])
+            _text(ws, r, 6, p.get("message"), fmt["wrap"])
+    if r == 0:
+        _text(ws, 1, 6, "各校工作簿均未发现问题", fmt["note"])
+    else:
+        ws.autofilter(0, 0, r, 6)
+    _print_setup(ws, "各校工作簿中的问题", 7)
+
+
+def _unreadable_sheet(wb, fmt, entries: list[Entry]) -> None:
+    ws = wb.add_worksheet("无法读取")
+    _header(ws, fmt, [("学校/文件", 30), ("原因", 60), ("处理办法", 60)])
+    bad = [e for e in entries if e.status == "unreadable"]
+    for r, e in enumerate(bad, start=1):
+        message, _, hint = (e.message or "").partition("\n处理办法：")
+        _text(ws, r, 0, e.input, fmt["text"])
+        _text(ws, r, 1, message, fmt["wrap"])
+        _text(ws, r, 2, hint or "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行", fmt["wrap"])
+    if not bad:
+        _text(ws, 1, 1, "所有文件都已读取", fmt["note"])
+    _print_setup(ws, "无法读取的文件及处理办法", 3)
+
+
+def _charts_sheet(wb, fmt, n: int, band_cols: list[int], rate_col: int | None) -> None:
+    ws = wb.add_worksheet("图表")
+    _print_setup(ws, "等次分布与学时达标率", 0)
+    ws.freeze_panes(0, 0)
+    ws.repeat_rows(0, 0)
+    if n == 0:
+        _text(ws, 0, 0, "没有学校数据", fmt["note"])
+        return
+    width = min(max(760, 40 * n), 4000)
+    names = ["学校汇总", 1, 1, n, 1]
+    row = 0
+    if band_cols:
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for col in band_cols:
+            chart.add_series({"name": ["学校汇总", 0, col], "categories": names,
+                              "values": ["学校汇总", 1, col, n, col], "gap": 60})
+        chart.set_title({"name": "各校等次分布（人数）"})
+        chart.set_x_axis({"num_font": {"rotation": -45}})
+        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "top"})
+        chart.set_size({"width": width, "height": 380})
+        ws.insert_chart(row, 0, chart)
+        row += 20
+    else:
+        _text(ws, row, 0, "各校考核细则均未设等次，没有等次分布图", fmt["note"])
+        row += 2
+    if rate_col is not None:
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({"name": "学时达标率", "categories": names, "values": ["学校汇总", 1, rate_col, n, rate_col],
+                          "fill": {"color": "#70AD47"}, "data_labels": {"value": True, "num_format": "0%"}})
+        chart.set_title({"name": "各校学时达标率"})
+        chart.set_x_axis({"num_font": {"rotation": -45}})
+        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": width, "height": 380})
+        ws.insert_chart(row, 0, chart)
+    else:
+        _text(ws, row, 0, "各校工作簿中没有学时数据，未计算学时达标率", fmt["note"])
+
+
+def _send_sheet(wb, fmt, send_log: list[dict]) -> None:
+    ws = wb.add_worksheet("发送记录")
+    _header(ws, fmt, [(name, width) for name, _, width in SEND_COLUMNS])
+    for r, row in enumerate(send_log, start=1):
+        for j, (_, key, _) in enumerate(SEND_COLUMNS):
+            _text(ws, r, j, row.get(key), fmt["wrap"] if key == "reply" else fmt["text"])
+    if send_log:
+        ws.autofilter(0, 0, len(send_log), len(SEND_COLUMNS) - 1)
+    _print_setup(ws, "结果发送记录", len(SEND_COLUMNS))

@@ -1,0 +1,153 @@
+"""`xlrubric batch DIR --out OUTDIR`: every school's workbook in a county folder, and 县汇总.xlsx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from xlrubric.batch.discover import BatchError
+from xlrubric.batch.run import BatchOptions, BatchRun, run_batch
+from xlrubric.batch.runner import Outcome
+from xlrubric.batch.summary import STATUS_TEXT, school_name
+from xlrubric.cli.common import PresetOpt, RulesOpt, console, run
+
+SHOW_ALL_UP_TO = 40      # list every school below this; above it, only those needing attention
+
+
+def batch(
+    folder: Annotated[Path, typer.Argument(help="存放各学校工作簿的文件夹（含子文件夹）")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="结果文件夹：各校结果副本（保持原有子文件夹）和 县汇总.xlsx")],
+    preset: PresetOpt = None,
+    rules: RulesOpt = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", help="并行进程数，默认等于本机 CPU 核数")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler",
+        help="Dask 调度器地址 tcp://主机:端口，或 local-cluster；各节点须以相同路径访问输入和输出文件夹")] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        "--password-file", help="文本文件，每行一个密码；遇到设有打开密码的工作簿时逐个尝试")] = None,
+) -> None:
+    """批量计算一个县（区）文件夹中所有学校的工作簿，生成各校结果副本和「县汇总.xlsx」。
+
+    中断后重新运行同一命令即可继续：已完成且未改动的文件会跳过，改动过的会重做。
+    退出码：0 全部正常；1 有学校的工作簿有问题或无法读取（结果照常写出）；2 批处理无法进行。
+    """
+
+    def go() -> int:
+        passwords = _passwords(password_file)
+        opts = BatchOptions(folder, out, preset, rules, workers, scheduler, passwords)
+        view = _ProgressView()
+        try:
+            result = run_batch(opts, on_plan=view.plan, on_outcome=view.outcome)
+        except KeyboardInterrupt:
+            view.stop()
+            console.print("已完成的文件都已记录；重新运行同一命令即可继续处理其余文件。")
+            raise
+        finally:
+            view.stop()
+        show_result(result)
+        return result.exit_code
+
+    run(go)
+
+
+def _passwords(path: Path | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BatchError(f"无法读取密码文件「{path}」（{exc}）",
+                         hint="密码文件应为 UTF-8 文本，每行一个密码。") from exc
+    return tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+class _ProgressView:
+    """The rich progress bar: files done, rate, time left and failures so far."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+        self.task = None
+        self.failed = 0
+
+    def plan(self, run: BatchRun, todo: int) -> None:
+        for note in run.notes:
+            console.print(f"[dim]{note}[/]", highlight=False)
+        if run.removed_temps:
+            console.print(f"[dim]已清理上次中断留下的临时文件 {run.removed_temps} 个[/]")
+        console.print(f"共 {len(run.books)} 个工作簿：{len(run.skipped)} 个已是最新（跳过），{todo} 个待处理",
+                      highlight=False)
+        if not todo:
+            return
+        self.progress = Progress(
+            TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"), TextColumn("已用"), TimeElapsedColumn(),
+            TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.fields[failed]}"),
+            console=console, transient=False)
+        self.task = self.progress.add_task("batch", total=todo, rate="", failed="")
+        self.progress.start()
+
+    def outcome(self, outcome: Outcome) -> None:
+        if self.progress is None:
+            return
+        if outcome.entry.status == "unreadable":
+            self.failed += 1
+            self.progress.console.print(f"[red]无法处理[/] {outcome.entry.input}", highlight=False)
+        self.progress.advance(self.task)
+        t = self.progress.tasks[0]
+        rate = f"{t.completed / t.elapsed:.1f} 个/秒" if t.elapsed else ""
+        self.progress.update(self.task, rate=rate, failed=f"[red]失败 {self.failed}[/]" if self.failed else "")
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def show_result(result: BatchRun) -> None:
+    entries = result.entries
+    counts = {k: sum(1 for e in entries if e.status == k) for k in STATUS_TEXT}
+    shown = entries if len(entries) <= SHOW_ALL_UP_TO else [e for e in entries if e.status != "ok"]
+    table = Table(title="批处理结果", title_justify="left", show_lines=False)
+    for name, kw in (("学校", {}), ("文件", {"overflow": "fold"}), ("教师", {"justify": "right"}),
+                     ("平均总分", {"justify": "right"}), ("等次", {}), ("问题（错/警/提）", {"justify": "right"}),
+                     ("状态", {})):
+        table.add_column(name, **kw)
+    for e in shown[:200]:
+        s = e.summary
+        probs = s.get("problems") or {}
+        status = STATUS_TEXT.get(e.status, e.status)
+        style = {"正常": "green", "有问题": "yellow"}.get(status, "red")
+        if e.status == "unreadable":
+            table.add_row(school_name(e), e.input, "", "", "", "", f"[{style}]{status}[/]")
+            continue
+        bands = "，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items())
+        table.add_row(school_name(e), e.input, str(s.get("teachers", "")), _fmt(s.get("mean_total")), bands,
+                      f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
+                      f"[{style}]{status}[/]")
+    if shown:
+        console.print(table)
+    if len(shown) > 200:
+        console.print(f"……另有 {len(shown) - 200} 个，详见 县汇总.xlsx", highlight=False)
+    bad = [e for e in entries if e.status == "unreadable"]
+    for e in bad[:20]:
+        console.print(f"[red]无法读取[/] {e.input}：{e.message}", highlight=False)
+    console.print(f"正常 {counts['ok']} 所，有问题 {counts['problems']} 所，无法读取 {counts['unreadable']} 所；"
+                  f"本次处理 {len(result.done)} 个，跳过 {len(result.skipped)} 个。", highlight=False)
+    if result.summary_path:
+        console.print(f"县汇总：{result.summary_path}", highlight=False)
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:g}" if isinstance(v, int | float) else str(v)
