@@ -70,7 +70,8 @@ class Package:
     def has(self, name: str) -> bool:
         return name.lower() in self._by_lower
 
-    def read(self, name: str, limit: int = MAX_PART) -> bytes:
+    def read(self, name: str, limit: int | None = None) -> bytes:
+        limit = MAX_PART if limit is None else limit
         info = self.info(name)
         if info is None:
             raise KeyError(name)
