@@ -102,7 +102,8 @@ def print_setup(ws: Worksheet, *, header_rows: int, landscape: bool) -> None:
     if landscape:
         ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, header_rows)
+    if header_rows:
+        ws.repeat_rows(0, header_rows)
     ws.set_header("&C&A")
     ws.set_footer("&C第 &P 页，共 &N 页")
 
