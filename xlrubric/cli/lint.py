@@ -64,7 +64,10 @@ def findings_table(findings: list[Finding], *, title: str) -> Table:
         else:
             chosen = "[bold red]未决定[/]" if f.choice == UNDECIDED else "—"
         kind = f.kind if f.resolved else f"[bold red]{f.kind}[/]"
-        table.add_row(kind, _plain(f.where), _plain(f.message), _plain("\n".join(f.quotes)), chosen)
+        message = _plain(f.message)
+        if f.question and f.question != f.message:
+            message += f"\n[dim]策略的问题：{_plain(f.question)}[/]"
+        table.add_row(kind, _plain(f.where), message, _plain("\n".join(f.quotes)), chosen)
     return table
 
 

@@ -11,8 +11,9 @@ A policy resolves a computed finding when
   3. the rule names it (`policy:`) and nothing closer matched.
 Every policy of the spec appears in the output: attached to the finding it resolves, or on its own row.
 
-Checks are small functions registered with `@check`; another module adds its own (hours, requirements) by
-decorating a function `(ctx: Context) -> Iterable[Finding]` — order of registration is order of output.
+Checks are small functions registered with `@check` (or `@rubric_check`, which skips specs without a
+rubric); order of registration is order of output. Hours and requirements checks go in their own module,
+decorated the same way, and that module is imported at the end of this one so `lint` always runs them.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Finding:
     policy: str | None = None        # id of the policy that decides it
     option: str = ""                 # the policy's chosen option key
     choice: str = ""                 # the chosen option's text; UNDECIDED when nothing decides it
+    question: str = ""               # the deciding policy's own question
     check: str = ""                  # name of the check that found it
 
     @property
@@ -94,7 +96,7 @@ class Context:
         self.used.add(policy.id)
         lines = lines or list(policy.quotes)
         return Finding(kind, where, message, tuple(dict.fromkeys(lines)), policy.id, policy.choice,
-                       policy.options[policy.choice])
+                       policy.options[policy.choice], policy.question)
 
 
 Check = Callable[[Context], Iterable[Finding]]
@@ -124,7 +126,7 @@ def lint(spec: Spec, checks: Sequence[Check] | None = None) -> list[Finding]:
     for p in spec.policies:
         if p.id not in ctx.used:
             out.append(Finding(p.kind, _policy_where(spec, p), p.question, tuple(p.quotes), p.id, p.choice,
-                               p.options[p.choice], check="policies"))
+                               p.options[p.choice], p.question, check="policies"))
     return out
 
 
