@@ -49,6 +49,7 @@ from xlrubric.writers.xlsx_format import (
     title_row,
     validate,
     write_rules_sheet,
+    write_value,
 )
 
 LISTS_SHEET = "_lists"
@@ -211,7 +212,7 @@ def write_info(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
              "学年": "如 2025-2026学年度", "学期": "如 2025-2026学年度上学期"}
     for r, label in enumerate(INFO_FIELDS, start=1):
         ws.write_string(r, 0, label, st.label)
-        ws.write_string(r, 1, prefill.get(label) or "", st.value)
+        write_value(ws, r, 1, prefill.get(label), st.value)
         ws.set_row(r, 22)
         if label == "所涉学段":       # a 九年一贯制 school has two: warn, do not refuse
             stop = f"不在下拉列表中（{'、'.join(STAGES)}）。仍要使用请点“是”"
@@ -255,10 +256,10 @@ def write_template(spec: Spec, path: Path, *, force: bool = False) -> Path:
 
 def write_all_templates(folder: Path, *, force: bool = False) -> list[Path]:
     """Regenerate `<folder>/<preset>.xlsx` for every built-in preset (the checked-in templates)."""
-    targets = [(pid, folder / f"{pid}.xlsx") for pid in preset_ids()]
+    targets = [(load_preset(pid), folder / f"{pid}.xlsx") for pid in preset_ids()]   # every preset loads first
     for _, path in targets:
         refuse_overwrite(path, force)
-    return [write_template(load_preset(pid), path, force=True) for pid, path in targets]
+    return [write_template(spec, path, force=True) for spec, path in targets]
 
 
 # ---------------------------------------------------------------- 填写说明
