@@ -120,25 +120,26 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             per_rule.append((d, pts, zero, n))
         computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(lower=0, upper=item.full)),
                              index=teachers).round(ROUND)
+        zero_of, taken_of = dict(zip(teachers, zeroed.to_numpy(), strict=True)), dict(zip(teachers, taken, strict=True))
+        rules = [(d, pts.to_dict(), zero.to_dict(), n.to_dict()) for d, pts, zero, n in per_rule]
         for t in teachers:
-            if not zeroed[t] and taken[t] == 0:
+            if not zero_of[t] and taken_of[t] == 0:
                 continue
-            for d, pts, zero, n in per_rule:
+            for d, pts, zero, n in rules:
                 src = sources.get((t, d.event))
                 if zero[t]:
                     why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
                     details.append(_detail(t, item, d, n[t], item.full, src, f"{why}，本项0分", spec))
                 elif pts[t] > 0:
-                    note = "本项已按0分计，此条不再另扣" if zeroed[t] else ""
-                    details.append(_detail(t, item, d, n[t], 0.0 if zeroed[t] else pts[t], src, note, spec))
-            if not zeroed[t] and taken[t] > item.full:
+                    note = "本项已按0分计，此条不再另扣" if zero_of[t] else ""
+                    details.append(_detail(t, item, d, n[t], 0.0 if zero_of[t] else pts[t], src, note, spec))
+            if not zero_of[t] and taken_of[t] > item.full:
                 details.append({"teacher": t, "item": item.name, "event": "（最低0分）", "kind": "封底",
-                                "count": None, "points": round(float(taken[t] - item.full), ROUND),
+                                "count": None, "points": round(float(taken_of[t] - item.full), ROUND),
                                 "rule": "项目得分最低为0分", "sheet": "", "cell": "",
-                                "note": f"扣分合计 {taken[t]:g} 超过满分 {item.full:g}"})
-        for t in teachers:
-            o = item_over.get((t, item.name))
-            if o is not None:
+                                "note": f"扣分合计 {taken_of[t]:g} 超过满分 {item.full:g}"})
+        for (t, target), o in item_over.items():
+            if target == item.name and t in computed.index:
                 shown.setdefault(t, []).append(
                     f"{item.name}：计算 {computed[t]:g} → 调整为 {float(o.value):g}（{o.reason}）")
                 computed[t] = float(o.value)

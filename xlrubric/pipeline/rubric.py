@@ -18,7 +18,7 @@ from xlrubric.readers.raw import cell_address
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION, record_layout
-from xlrubric.schemas.teachers import resolve_teachers, teacher_id
+from xlrubric.schemas.teachers import person_name, resolve_teachers, teacher_id
 from xlrubric.schemas.validate import at_most, non_negative, parse_numbers, run_rules, whole_number
 from xlrubric.spec.model import Spec
 
@@ -87,7 +87,8 @@ def run(ctx: Context) -> None:
     _apply_registers(ctx, counts, sources, table, rows_of)
     overrides = _overrides(ctx, counts.index)
     outcome = score(spec, counts[events], sources, overrides)
-    names = {t: ctx.roster.names.get(t) or _name_in(table, rows_of[t]) for t in counts.index}
+    typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
+    names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
     for note in outcome.notes:
         teachers = [note["teacher"]] if note.get("teacher") else note.get("teachers", [])
         cells = [table.cell("姓名", rows_of[t]) if "姓名" in table.columns else "" for t in teachers]
@@ -97,10 +98,6 @@ def run(ctx: Context) -> None:
         else:
             ctx.problem("band", note["message"], note["severity"], "考核结果")
     _tables(ctx, outcome, names, table, rows_of)
-
-
-def _name_in(table, row: int) -> str:
-    return str(table.frame.loc[row, "姓名"]) if "姓名" in table.frame.columns else ""
 
 
 def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of) -> None:
@@ -153,19 +150,19 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
             if ded.derive in ("late", "missing") and key in d.counts.columns:
                 derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
     for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
-        typed = counts[event] if event in counts.columns else pd.Series(np.nan, index=counts.index)
-        for t in counts.index:
-            value = float(series.get(t, 0.0))
-            if not pd.isna(typed[t]) and typed[t] != value and event in record.columns:
+        values = series.reindex(counts.index).fillna(0.0)
+        if event in counts.columns and event in record.columns:
+            typed = counts[event]
+            for t in typed.index[typed.notna() & (typed != values)]:
                 ctx.problem("register-differs",
-                            f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {value:g}，按{sheet}计算",
+                            f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {values[t]:g}，按{sheet}计算",
                             "警告", record.sheet, record.cell(event, rows_of[t]), typed[t])
+        id_col = "工号" if "工号" in reg_table.columns else None
+        for t in counts.index:
             row = derived.cells.get((t, key))
-            cell = cell_address(row - 1, 0) if row else ""
-            if row and "工号" in reg_table.columns:
-                cell = reg_table.cell("工号", row)
+            cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
             sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
-        counts[event] = series.reindex(counts.index).fillna(0.0)
+        counts[event] = values
 
 
 def _date(ctx: Context, table, column: str, row: int, value: Any):
@@ -251,17 +248,18 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
     by_teacher: dict[str, list[dict]] = {}
     for d in outcome.details:
         by_teacher.setdefault(d["teacher"], []).append(d)
-    ids = {}
-    for t in scores.index:
-        typed = teacher_id(record.frame.loc[rows_of[t], "工号"]) if "工号" in record.frame.columns else ""
-        ids[t] = typed or (t if t != names[t] else "")
+    typed_ids = record.frame["工号"].to_dict() if "工号" in record.frame.columns else {}
+    ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in scores.index}
     band = ["等次"] if outcome.band_column else []
     header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
               f"总分（{_fmt(rubric.total)}分）", *extra, *band, "扣分明细", "人工调整"]
     rows, links = [], {}
+    records = scores.to_dict("index")
+    value_cols = [*item_names, "总分", *extra]
     for n, t in enumerate(scores.index):
-        row = [ids[t], names[t], *[float(scores.loc[t, c]) for c in [*item_names, "总分", *extra]]]
-        row += [scores.loc[t, "等次"] for _ in band]
+        rec = records[t]
+        row = [ids[t], names[t], *[float(rec[c]) for c in value_cols]]
+        row += [rec["等次"] for _ in band]
         row += [_deduction_summary(by_teacher.get(t, [])), "；".join(outcome.overrides.get(t, []))]
         rows.append(row)
         if "姓名" in record.columns:
@@ -289,9 +287,9 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
                         for b in rubric.bands if b.quota is not None),
     })
     ctx.report["teachers"] = [
-        {"id": ids[t], "name": names[t], "items": {i: float(scores.loc[t, i]) for i in item_names},
-         "total": float(scores.loc[t, "总分"]), **{c: float(scores.loc[t, c]) for c in extra},
-         "band": scores.loc[t, "等次"] if band else None,
+        {"id": ids[t], "name": names[t], "items": {i: float(records[t][i]) for i in item_names},
+         "total": float(records[t]["总分"]), **{c: float(records[t][c]) for c in extra},
+         "band": records[t]["等次"] if band else None,
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
          "overrides": outcome.overrides.get(t, [])}
         for t in scores.index]

@@ -7,6 +7,7 @@ from YAML or from a workbook's 考核细则 sheet (`spec.sheet.rows_to_mapping`)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from importlib import resources
@@ -51,6 +52,12 @@ def from_yaml(text: str, *, origin: str = "") -> Spec:
 
 
 def load_preset(preset_id: str) -> Spec:
+    """A built-in preset (a fresh copy: callers may change policies on it)."""
+    return _load_preset(preset_id).model_copy(deep=True)
+
+
+@functools.cache
+def _load_preset(preset_id: str) -> Spec:
     if preset_id not in preset_ids():
         raise RulesError(f"没有名为「{preset_id}」的预设；可用的预设：{'、'.join(preset_ids())}")
     text = resources.files(PRESETS_PACKAGE).joinpath(f"{preset_id}.yaml").read_text(encoding="utf-8")
