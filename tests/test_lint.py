@@ -92,7 +92,7 @@ def test_xinghuo_findings():
         ("歧义", "研修总结／研修总结项目数", "missing_components"),
         ("歧义", "参训考勤／旷训次数", "truancy"),
         ("歧义", "研修记录", "shared_points"),
-        ("提示", "研修总结", None),
+        ("缺出处", "研修总结未交", "missing_work"),       # the seed has no rule for an empty 研修总结
         ("未规定", "学习心得、感悟或教学反思／缺心得次数", "stages"),
     ]
     late = by_check(findings, "late_vs_not_counted")[0]
@@ -105,7 +105,10 @@ def test_xinghuo_findings():
 def test_xinghuo_missing_components_reading_changes_the_hint():
     """Verify the can-it-reach-zero hint follows the chosen reading of "少于三项"."""
     spec = load_preset("xinghuo")
-    spec.policy_obj("missing_components").choice = "all_listed"      # 1 + 4 ≥ 5: can reach 0
+    spec.rubric.item("研修总结").deductions = [d for d in spec.rubric.item("研修总结").deductions
+                                             if d.kind != "zero"]            # as the seed has it
+    assert by_check(lint(spec), "item_reaches_zero")                       # 1 + (3-0)×1 < 5
+    spec.policy_obj("missing_components").choice = "all_listed"            # 1 + 4 ≥ 5: can reach 0
     assert not by_check(lint(spec), "item_reaches_zero")
 
 

@@ -13,8 +13,8 @@ from rich.console import Console
 
 from xlrubric.errors import XlrubricError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 PresetOpt = Annotated[str | None, typer.Option("--preset", "-p", help="内置预设编号，如 lanxi4、xinghuo")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", "-r", help="规则文件（YAML，或含「考核细则」表的工作簿）")]
