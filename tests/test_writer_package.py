@@ -159,3 +159,18 @@ def test_twenty_thousand_rows_are_fast(tmp_path: Path) -> None:
         elapsed = time.perf_counter() - start
     assert xml.count("<row ") == 20_001
     assert elapsed < 3.0
+
+
+def test_macro_book_must_stay_xlsm(tmp_path: Path) -> None:
+    """Verify a macro workbook is not written under .xlsx (Excel would refuse it) and gets VBA code names."""
+    src = corpus.build_macro(tmp_path / "m.xlsm")
+    if src is None:
+        pytest.skip("xlwings（提供 vbaProject.bin）未安装")
+    with pytest.raises(OutputError, match=r"\.xlsm"):
+        write_results(src, tmp_path / "m.xlsx", [SheetTable("考核结果", ["a"], [[1]])], [])
+    with pytest.raises(OutputError, match=r"\.xlsx"):
+        write_results(small_book(tmp_path / "p.xlsx"), tmp_path / "p.xlsm", [], [])
+    write_results(src, tmp_path / "o.xlsm", [SheetTable("考核结果", ["a"], [[1]])], [])
+    with zipfile.ZipFile(tmp_path / "o.xlsm") as z:
+        ours = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet") and b"tabColor" in z.read(n)]
+        assert b'<sheetPr codeName="xlrubric1">' in z.read(ours[0])

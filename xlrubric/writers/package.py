@@ -32,7 +32,8 @@ from xlrubric.writers.workbook import Workbook, check_sheet_name
 from xlrubric.writers.zipio import Package, write_package
 
 WORKSHEET_TYPES = {opc.CT_WORKSHEET, "application/vnd.ms-excel.worksheet"}
-MACRO_TYPES = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml",)
+MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam"}
+PLAIN_SUFFIXES = {".xlsx", ".xltx"}
 
 
 def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[CellMark], *,
@@ -46,8 +47,10 @@ def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[Ce
     with Package(src) as pkg:
         work = opc.Work(pkg)
         wb = Workbook(work, work.office_document())
+        macro = "macroEnabled" in (work.content_type(wb.part) or "")
+        _check_suffix(dst, macro)
         _strip(work, wb)
-        _apply(work, wb, tables, marks, src)
+        _apply(work, wb, tables, marks, src, macro)
         _write(pkg, work, dst, backup)
 
 
@@ -68,6 +71,17 @@ def _write(pkg: Package, work: opc.Work, dst: Path, backup: bool) -> None:
         pkg.close()                  # before the rename: Windows cannot replace a file that is open
 
     write_atomic(dst, write, backup=backup)
+
+
+def _check_suffix(dst: Path, macro: bool) -> None:
+    """Excel refuses a file whose extension disagrees with its content (a macro book saved as .xlsx)."""
+    suffix = dst.suffix.lower()
+    if macro and suffix in PLAIN_SUFFIXES:
+        raise OutputError("原工作簿含有宏，输出文件的扩展名须为 .xlsm，否则 Excel 无法打开。", file=dst.name,
+                          hint="请把输出文件名改为 .xlsm。")
+    if not macro and suffix in MACRO_SUFFIXES:
+        raise OutputError("原工作簿不含宏，输出文件的扩展名须为 .xlsx，否则 Excel 无法打开。", file=dst.name,
+                          hint="请把输出文件名改为 .xlsx。")
 
 
 def _check_tables(tables: list[SheetTable], src: Path) -> None:
@@ -106,7 +120,8 @@ def _strip(work: opc.Work, wb: Workbook) -> None:
     remove_record(work, wb.part, where)
 
 
-def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[CellMark], src: Path) -> None:
+def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[CellMark], src: Path,
+           macro: bool) -> None:
     record: dict[str, Any] = {"format": 1, "generator": "xlrubric", "sheets": [], "marks": []}
     for t in tables:
         clash = wb.find(t.name)
@@ -117,9 +132,10 @@ def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[C
                 file=src.name, sheet=clash.name,
                 hint=f"请把该工作表改名（如「{clash.name}（原表）」）或删除后再运行。")
     styles = Styles(work, styles_part(work, wb.part, record))
-    for t in tables:
+    for k, t in enumerate(tables, 1):
         part = work.free_name("xl/worksheets/sheet{}.xml")
-        work.add(part, sheet_xml(t, styles))
+        # A macro workbook's sheets carry VBA code names (XlsxWriter sets them for the same reason).
+        work.add(part, sheet_xml(t, styles, f"xlrubric{k}" if macro else None))
         ref = wb.add_sheet(t.name, part)
         record["sheets"].append(t.name)
         rng = filter_range(t)

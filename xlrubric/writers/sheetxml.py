@@ -105,8 +105,8 @@ class _Formats:
                        for c, code in table.number_formats.items()}
 
 
-def sheet_xml(table: SheetTable, styles: Styles) -> str:
-    """The complete worksheet part for `table`."""
+def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -> str:
+    """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs."""
     fmt = _Formats(styles, table)
     ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
     letters = [column_letter(c) for c in range(max(ncols, 1))]
@@ -145,7 +145,8 @@ def sheet_xml(table: SheetTable, styles: Styles) -> str:
     cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
                    for c, w in enumerate(widths) if w)
     head_xml = (f'{XML_DECL}<worksheet xmlns="{xs.NS_MAIN}" xmlns:r="{xs.NS_REL}">'
-                '<sheetPr><tabColor rgb="FF4472C4"/></sheetPr>'
+                f'<sheetPr{f" codeName={xs.attr(code_name)}" if code_name else ""}>'
+                '<tabColor rgb="FF4472C4"/></sheetPr>'
                 f'<dimension ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0">')
     if table.rows:
         head_xml += ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
