@@ -1,0 +1,99 @@
+"""Walk the cell records of a legacy .xls (BIFF5/8) workbook stream.
+
+Two things calamine does not tell us about an .xls: where error values are (it returns them as empty
+strings) and, before it builds a sheet as a dense grid, how far the sheet reaches (an .xls may reach
+65,536 × 256 = 16.7 million cells). Both come from the fixed 4-byte (row, column) prefix of the value
+records, so a plain walk over the record headers is enough; no formula, string or format is decoded.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from xlrubric.readers.raw import cell_address
+from xlrubric.readers.sheetscan import SheetScan
+
+_BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
+_FORMULA, _BOOLERR, _MULRK = 0x0006, 0x0205, 0x00BD
+# value records whose body starts with (row, column): NUMBER, RK, LABELSST, LABEL, RSTRING, FORMULA, BOOLERR
+_VALUE_RECORDS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, _FORMULA, _BOOLERR})
+ERROR_CODES = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+               0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+_HEADER = struct.Struct("<HH")
+
+
+@dataclass
+class BiffBook:
+    """Per worksheet in the workbook's sheet order: its scan; plus whether the stream is encrypted."""
+
+    sheets: list[SheetScan] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    encrypted: bool = False
+
+
+def scan_workbook_stream(stream: bytes) -> BiffBook:
+    """Scan every worksheet substream named by a BOUNDSHEET record (charts and macros are skipped)."""
+    book = BiffBook()
+    offsets: list[int] = []
+    for typ, start, length in _records(stream, 0):
+        if typ == _FILEPASS:
+            book.encrypted = True
+        elif typ == _BOUNDSHEET and length >= 6 and stream[start + 5] == 0:   # dt 0 = worksheet
+            offsets.append(struct.unpack_from("<I", stream, start)[0])
+            book.names.append(_sheet_name(stream[start + 6:start + length]))
+        elif typ == _EOF:
+            break
+    for offset in offsets:
+        book.sheets.append(_scan_sheet(stream, offset))
+    return book
+
+
+def _sheet_name(raw: bytes) -> str:
+    """BIFF8 ShortXLUnicodeString (length, flags, Latin-1 or UTF-16LE); only used to name a sheet."""
+    if len(raw) < 2:
+        return ""
+    count, wide = raw[0], raw[1] & 0x1
+    body = raw[2:2 + count * (2 if wide else 1)]
+    return body.decode("utf-16-le" if wide else "latin-1", "replace")
+
+
+def _records(stream: bytes, pos: int):
+    """Yield (type, body start, body length) until the stream ends or a header runs past it."""
+    n = len(stream)
+    while pos + 4 <= n:
+        typ, length = _HEADER.unpack_from(stream, pos)
+        if pos + 4 + length > n:
+            return
+        yield typ, pos + 4, length
+        pos += 4 + length
+
+
+def _scan_sheet(stream: bytes, offset: int) -> SheetScan:
+    n_rows = n_cols = 0
+    errors: dict[tuple[int, int], str] = {}
+    first = True
+    for typ, start, length in _records(stream, offset):
+        if first:
+            first = False
+            if typ != _BOF:
+                break                                     # a BOUNDSHEET pointing into nowhere
+            continue
+        if typ == _EOF:
+            break
+        if typ in _VALUE_RECORDS and length >= 4:
+            row, col = _HEADER.unpack_from(stream, start)
+            last_col = col
+            if typ == _FORMULA and length >= 14 and stream[start + 12:start + 14] == b"\xff\xff" \
+                    and stream[start + 6] == 2:
+                errors[(row, col)] = ERROR_CODES.get(stream[start + 8], "#VALUE!")
+            elif typ == _BOOLERR and length >= 8 and stream[start + 7] == 1:
+                errors[(row, col)] = ERROR_CODES.get(stream[start + 6], "#VALUE!")
+        elif typ == _MULRK and length >= 6:
+            row, col = _HEADER.unpack_from(stream, start)
+            last_col = struct.unpack_from("<H", stream, start + length - 2)[0]
+        else:
+            continue
+        n_rows, n_cols = max(n_rows, row + 1), max(n_cols, last_col + 1, col + 1)
+    far = cell_address(n_rows - 1, n_cols - 1) if n_rows and n_cols else ""
+    return SheetScan(n_rows, n_cols, far_cell=far, exact=True, errors=errors)

@@ -1,0 +1,125 @@
+"""Inspect an .xlsx/.xlsm zip package before calamine reads it.
+
+calamine trusts the package: it will inflate a member of any size, and builds each sheet as a dense
+grid (see sheetscan). So the zip directory is checked first (total inflated size, compression ratio,
+duplicate names), every XML part is inflated by us with a hard limit and refused if it declares a
+DOCTYPE or entities, and each worksheet part is scanned for its reach and error cells while it is in
+memory. Only then does calamine get the bytes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+
+from defusedxml import ElementTree as SafeET
+
+from xlrubric.readers.problems import human_size, unreadable
+from xlrubric.readers.sheetscan import SheetScan, scan_sheet, unsafe_declaration
+
+MAX_RATIO = 200                       # inflated : stored, above which a big member is taken for a bomb
+RATIO_MIN_SIZE = 1 << 20              # small members may compress better (a blank sheet: 100:1 and more)
+
+_WORKSHEET_TYPE = "/worksheet"
+
+
+@dataclass
+class Package:
+    """What the package holds that the reader needs: each worksheet's scan, by sheet name."""
+
+    scans: dict[str, SheetScan] = field(default_factory=dict)
+    orphan_scans: list[SheetScan] = field(default_factory=list)   # worksheet parts no sheet entry names
+
+
+def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, max_cells: int) -> Package:
+    """Check limits and safety of every part; scan worksheets. Raises UnreadableWorkbook on any problem."""
+    infos = zf.infolist()
+    _check_directory(infos, file, max_unzipped_bytes)
+    xml_parts: dict[str, bytes] = {}
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels", ".vml")) and not info.is_dir():
+            data = _read_member(zf, info, file)
+            if unsafe_declaration(data):
+                raise unreadable("unsafe-xml", file, member=info.filename)
+            xml_parts[info.filename] = data
+    sheet_parts = _sheet_parts(xml_parts, file)
+    package = Package()
+    claimed: set[str] = set()
+    for sheet, part in sheet_parts.items():
+        if part not in xml_parts:
+            raise unreadable("corrupt", file, detail=f"工作表「{sheet}」的内容 {part} 不存在")
+        package.scans[sheet] = _scan(xml_parts[part], file, sheet, max_cells)
+        claimed.add(part)
+    for part, data in xml_parts.items():         # a worksheet calamine might reach by another path
+        if part.startswith("xl/worksheets/") and part.count("/") == 2 and part not in claimed:
+            package.orphan_scans.append(_scan(data, file, None, max_cells))
+    return package
+
+
+def _scan(data: bytes, file: str, sheet: str | None, max_cells: int) -> SheetScan:
+    scan = scan_sheet(data, max_cells=max_cells)
+    if scan.cells > max_cells:
+        raise unreadable("sheet-too-large", file, sheet=sheet, cell=scan.far_cell, cells=f"{scan.cells:,}",
+                         limit=f"{max_cells:,}")
+    return scan
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], file: str, max_unzipped_bytes: int) -> None:
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names):
+        raise unreadable("corrupt", file, detail="压缩包中有重名的部件")
+    total = sum(info.file_size for info in infos)
+    if total > max_unzipped_bytes:
+        raise unreadable("too-big", file, size=human_size(total), limit=human_size(max_unzipped_bytes))
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise unreadable("corrupt", file, detail=f"部件 {info.filename} 被单独加密")
+        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise unreadable("zip-bomb", file, member=info.filename, ratio=f"{ratio:,}")
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes:
+    """Inflate one member, never past its declared size (a lying header is a damaged or hostile file)."""
+    try:
+        with zf.open(info) as member:
+            data = member.read(info.file_size + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+        raise unreadable("corrupt", file, detail=f"部件 {info.filename} 无法解压：{exc}") from exc
+    if len(data) != info.file_size:
+        raise unreadable("corrupt", file, detail=f"部件 {info.filename} 的实际大小与目录记录不符")
+    return data
+
+
+def _sheet_parts(xml_parts: dict[str, bytes], file: str) -> dict[str, str]:
+    """Sheet name → worksheet part, from xl/workbook.xml and its relationships (chart sheets left out)."""
+    workbook = _parse(xml_parts, "xl/workbook.xml", file)
+    rels = _parse(xml_parts, "xl/_rels/workbook.xml.rels", file) if "xl/_rels/workbook.xml.rels" in xml_parts \
+        else None
+    targets: dict[str, str] = {}
+    for rel in rels.iter() if rels is not None else ():
+        if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith(_WORKSHEET_TYPE):
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            targets[rel.get("Id", "")] = posixpath.normpath(path)
+    parts: dict[str, str] = {}
+    for sheet in workbook.iter():                # by local name: strict OOXML uses other namespaces
+        if _local(sheet.tag) == "sheet":
+            rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), "")
+            if rid in targets:
+                parts[sheet.get("name", "")] = targets[rid]
+    return parts
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _parse(xml_parts: dict[str, bytes], name: str, file: str):
+    try:
+        return SafeET.fromstring(xml_parts[name])
+    except KeyError as exc:
+        raise unreadable("not-workbook", file) from exc
+    except Exception as exc:                     # ParseError, defusedxml's DTD/entity refusals
+        raise unreadable("corrupt", file, detail=f"{name} 不是有效的 XML：{exc}") from exc
