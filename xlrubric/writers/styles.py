@@ -60,6 +60,8 @@ class Styles:
             el = self.root.find(name)
             self.items[name] = [self.doc[c.start:c.end] for c in el.children] if el is not None else []
         self.base = {k: len(v) for k, v in self.items.items()}
+        parents = self.root.find("cellStyleXfs")
+        self.has_parent = parents is not None and bool(parents.children)
         self.formats = {}
         el = self.root.find("numFmts")
         for c in el.children if el is not None else []:
@@ -110,8 +112,9 @@ class Styles:
         """A cell format for our result sheets (border 0, parent style 0)."""
         extra = (' applyNumberFormat="1"' if num_fmt else "") + (' applyFont="1"' if font else "") + \
                 (' applyFill="1"' if fill else "")
+        parent = ' xfId="0"' if self.has_parent else ""     # only when a cell style 0 exists to point at
         return self._index("cellXfs", f'<{self._q("xf")} numFmtId="{num_fmt}" fontId="{font}" fillId="{fill}"'
-                                      f' borderId="0" xfId="0"{extra}/>')
+                                      f' borderId="0"{parent}{extra}/>')
 
     def with_fill(self, s: int, argb: str) -> int:
         """The cell format `s` with its fill replaced (a marked cell keeps everything else it had)."""
