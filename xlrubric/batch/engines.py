@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from xlrubric.batch.discover import BatchError
@@ -48,6 +49,11 @@ def run_inline(tasks: Sequence[Task]) -> Iterator[Outcome]:
         yield process_one(task)
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops handing out files and records what finished."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_pool(tasks: Sequence[Task], workers: int) -> Iterator[Outcome]:
     """A local process pool. A worker that dies (out of memory, a crash in a native reader) breaks the
     pool; the pool is restarted and the files in flight are retried once, then recorded as failed."""
@@ -57,9 +63,10 @@ def run_pool(tasks: Sequence[Task], workers: int) -> Iterator[Outcome]:
         ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else None
         if ctx is not None:
             ctx.set_forkserver_preload(PRELOAD)
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
-        futures: dict[Future, Task] = {}
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx,
+                                   initializer=_ignore_sigint)
         broken: list[Task] = []
+        finished = False
         try:
             futures = {pool.submit(process_one, t): t for t in pending}
             pending = []
@@ -69,13 +76,17 @@ def run_pool(tasks: Sequence[Task], workers: int) -> Iterator[Outcome]:
                 for fut in done:
                     task = futures[fut]
                     try:
-                        yield fut.result()
+                        outcome = fut.result()
                     except BrokenProcessPool:
                         broken.append(task)
+                        continue
                     except Exception as exc:  # noqa: BLE001 — e.g. an unpicklable result
-                        yield crashed(task, f"{type(exc).__name__}: {exc}")
+                        outcome = crashed(task, f"{type(exc).__name__}: {exc}")
+                    yield outcome
+            finished = True
         finally:
-            pool.shutdown(wait=not broken, cancel_futures=True)
+            # Interrupted (Ctrl-C, or the caller stopped on a full disk): drop the queue, do not wait.
+            pool.shutdown(wait=finished and not broken, cancel_futures=True)
         for task in broken:
             attempts[task.rel] = attempts.get(task.rel, 0) + 1
             if attempts[task.rel] >= 2:

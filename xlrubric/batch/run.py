@@ -25,6 +25,7 @@ from xlrubric.writers.atomic import TMP_SUFFIX, atomic_output
 # `writers/output.py` builds .xls and decrypted outputs in a TemporaryDirectory beside the target.
 _OUR_TMP_DIR = re.compile(r"^tmp[a-z0-9_]{6,12}$")
 _OUR_TMP_FILES = {"out.xlsx", "plain.xlsx", "plain.xlsm"}
+FATAL_ERRNO = {"ENOSPC": "所在磁盘已满", "EDQUOT": "超出磁盘配额", "EROFS": "是只读的"}
 
 
 @dataclass
@@ -184,15 +185,31 @@ def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | 
     outcomes = _chain(failed, engine(opts, tasks)) if tasks else iter(failed)
     for outcome in outcomes:
         manifest.record(outcome.entry)
-        manifest.save()
+        _save(manifest, run)
         run.done.append(outcome)
         if on_outcome:
             on_outcome(outcome)
-    manifest.save()
+        if outcome.entry.summary.get("errno") in FATAL_ERRNO:
+            raise BatchError(f"输出文件夹「{opts.outdir}」{FATAL_ERRNO[outcome.entry.summary['errno']]}，"
+                             f"批处理已停止（已完成 {len(run.done) - 1} 个文件）",
+                             hint="腾出磁盘空间或换一个可写的输出位置后，重新运行同一命令即可继续。")
+    _save(manifest, run)
     from xlrubric.batch.summary import write_county_summary
 
-    run.summary_path = write_county_summary(opts.outdir, manifest)
+    try:
+        run.summary_path = write_county_summary(opts.outdir, manifest)
+    except OutputError as exc:
+        raise BatchError(f"无法写出县汇总：{exc}",
+                         hint="各校结果已写出并记录；腾出空间后重新运行即可生成汇总。") from exc
     return run
+
+
+def _save(manifest: Manifest, run: BatchRun) -> None:
+    try:
+        manifest.save()
+    except OutputError as exc:
+        raise BatchError(f"无法保存处理清单（{exc}）",
+                         hint="可能是磁盘已满或输出文件夹变为只读；腾出空间后重新运行同一命令即可继续。") from exc
 
 
 def _chain(first: list[Outcome], rest: Iterator[Outcome]) -> Iterator[Outcome]:

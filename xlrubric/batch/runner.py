@@ -8,6 +8,7 @@ bad file never stops a county's batch. The manifest is written only by the paren
 
 from __future__ import annotations
 
+import errno
 import json
 import resource
 import sys
@@ -95,8 +96,9 @@ def process_one(task: Task) -> Outcome:
         entry.output_sha256 = file_sha256(written)
         entry.summary = summary
     except OutputError as exc:
+        code = getattr(exc.__cause__, "errno", None)
         entry.message = f"结果文件写入失败：{exc}"
-        entry.summary = {"reason": "output"}
+        entry.summary = {"reason": "output", "errno": errno.errorcode.get(code, "") if code else ""}
     except XlrubricError as exc:
         reason = getattr(exc, "reason", "")
         entry.message = str(exc)

@@ -74,14 +74,13 @@ def _print_setup(ws, title: str, n_cols: int) -> None:
     """A4 landscape, header row repeated on every page, all columns on one page width."""
     ws.set_paper(9)
     ws.set_landscape()
-    ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title.replace('&', '&&')}")
     ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.freeze_panes(1, 0)
-    ws.hide_gridlines(0)
     if n_cols:
+        ws.repeat_rows(0)
+        ws.freeze_panes(1, 0)
         ws.set_row(0, 30)
 
 
@@ -211,8 +210,7 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry]) -> None:
 def _charts_sheet(wb, fmt, n: int, band_cols: list[int], rate_col: int | None) -> None:
     ws = wb.add_worksheet("图表")
     _print_setup(ws, "等次分布与学时达标率", 0)
-    ws.freeze_panes(0, 0)
-    ws.repeat_rows(0, 0)
+    ws.hide_gridlines(2)
     if n == 0:
         _text(ws, 0, 0, "没有学校数据", fmt["note"])
         return
