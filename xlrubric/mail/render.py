@@ -125,9 +125,13 @@ def build_message(template: jinja2.Template, letter: Letter, sender: Sender, msg
     msg["Subject"] = subject
     msg["Date"] = format_datetime((when or datetime.now()).astimezone())
     msg["Message-ID"] = msg_id
-    msg.set_content(body)
+    # base64 keeps the message 7-bit clean: smtplib does not ask for 8BITMIME, and some servers lack it.
+    msg.set_content(body, cte="base64")
     maintype, subtype = MIME_TYPES.get(Path(letter.attachment_name).suffix.lower(),
                                        ("application", "octet-stream"))
+    # The name goes only in Content-Disposition (RFC 2231). Adding it as Content-Type's `name` too makes the
+    # email package fold that header with RFC 2047 words inside the MIME type itself (seen: "application/
+    # =?utf-8?q?vnd=2Eopenxml…?="), which breaks the type for every client.
     msg.add_attachment(letter.attachment, maintype=maintype, subtype=subtype, filename=letter.attachment_name)
     return msg
 
