@@ -246,3 +246,26 @@ def test_libreoffice_opens_outputs(written: Written, tmp_path: Path) -> None:
         assert path.exists(), f"LibreOffice 未能打开 {path.name}"
         names = CalamineWorkbook.from_path(str(path)).sheet_names
         assert {"考核结果", "学时汇总", "校验问题"} <= set(names)
+
+
+def test_rerun_after_libreoffice_resave(books: dict[str, Path], tmp_path: Path) -> None:
+    """Verify a rerun on an output that LibreOffice re-saved finds our record, replaces our sheets and
+    replaces our notes (LibreOffice drops comment authors and moves the custom XML relationship)."""
+    require_soffice()
+    src = _book(books, "school_comment.xlsx")
+    marks = [CellMark("考核记录", "A2", "旧消息", "错误"), CellMark("考核记录", "B3", "有学校批注", "警告")]
+    first = tmp_path / "first.xlsx"
+    write_results(src, first, make_tables(marks, 10), marks)
+    resaved = corpus.soffice_convert([first], tmp_path / "lo")[0]
+    assert resaved.exists()
+    again = [CellMark("考核记录", "A2", "新消息", "提示")]
+    second = tmp_path / "second.xlsx"
+    write_results(resaved, second, make_tables(again, 10), again)
+    wb = openpyxl.load_workbook(second)
+    assert wb.sheetnames == ["考核记录", "考核结果", "学时汇总", "校验问题"]
+    ws = wb["考核记录"]
+    assert ws["A2"].comment.text == "xlrubric（提示）：\n新消息"
+    assert ws["B3"].comment.text == "学校批注：补签过"
+    with zipfile.ZipFile(second) as z:
+        vml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".vml"))
+    assert vml.count(b'ObjectType="Note"') == 2

@@ -99,7 +99,8 @@ class Notes:
         entry["kept_school_notes"] = sorted(ref for ref in marks if ref in theirs)
         if not todo or (self.legacy is not None and (self.vml is None or not self.work.exists(self.vml))):
             return []
-        rec: dict[str, Any] = {"rels_created": not self.work.exists(opc.rels_name(self.part))}
+        rec: dict[str, Any] = {"rels_created": not self.work.exists(opc.rels_name(self.part)),
+                               "refs": sorted(todo)}
         rec["comments"] = self._add_comments(todo)
         edits, rec["vml"] = self._add_vml(todo)
         entry["notes"] = rec
@@ -197,64 +198,101 @@ class Notes:
 
 _AFTER = frozenset(("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
                     "tableParts", "extLst"))
+# Our notes open with "xlrubric（错误）：" — a signature that survives programs that drop comment authors.
+_T = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 _SHAPE_SPAN = re.compile(r"<v:shape\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>.*?</v:shape>", re.S)
 
 
 def strip_notes(work: opc.Work, part: str, sd: SheetDoc, entry: dict[str, Any]) -> list[tuple[int, int, str]]:
-    """Remove the comments and shapes `entry` recorded; return the sheet edits (legacyDrawing)."""
+    """Remove the comments and shapes `entry` recorded; return the sheet edits (legacyDrawing).
+
+    Exact digests find what we wrote when nobody re-saved the file. When another program re-saved it
+    (its own serialisation, maybe renamed parts, maybe authors dropped as LibreOffice does), a note on
+    one of our cells that is authored "xlrubric" or opens with our signature is still ours, and so is
+    the Note shape anchored on that cell.
+    """
     rec = entry.get("notes")
     if not rec:
         return []
     edits: list[tuple[int, int, str]] = []
+    refs = {r.upper() for r in rec.get("refs", [])}
     com, vml = rec.get("comments", {}), rec.get("vml", {})
-    if com.get("part") and work.exists(com["part"]):
-        left = _strip_comments(work, com)
+    com_part = next((t for _r, t in work.targets(part, opc.RT_COMMENTS) if work.exists(t)), None)
+    removed: set[str] = set()
+    if com_part is not None:
+        left, removed = _strip_comments(work, com_part, com, refs)
         if com.get("created") and left == 0:
-            _drop(work, part, com["part"], com.get("rel"))
-    if vml.get("part") and work.exists(vml["part"]):
-        doc = work.text(vml["part"])
+            _drop(work, part, com_part)
+    legacy = sd.root.find("legacyDrawing")
+    rid = next((v for k, v in legacy.attrs().items() if k.endswith(":id")), "") if legacy is not None else ""
+    vml_part = next((opc.resolve(part, r.target) for r in work.rels(part) if r.id == rid), None)
+    if vml_part is not None and work.exists(vml_part):
+        doc = work.text(vml_part)
         mine = set(vml.get("items", []))
         for m in reversed(list(_SHAPE_SPAN.finditer(doc))):
-            if _digest(m.group(0)) in mine:
+            if _digest(m.group(0)) in mine or _note_ref(m.group(0)) in removed:
                 doc = doc[:m.start()] + doc[m.end():]
         if vml.get("shapetype"):
             doc = doc.replace(vml["shapetype"], "", 1)
-        work.set_text(vml["part"], doc)
+        work.set_text(vml_part, doc)
         if vml.get("created") and _SHAPE_SPAN.search(doc) is None:
-            _drop(work, part, vml["part"], vml.get("rel"))
-            legacy = sd.root.find("legacyDrawing")
-            if legacy is not None and sd.doc[legacy.start:legacy.end] == vml.get("legacy"):
-                edits.append((legacy.start, legacy.end, ""))
+            _drop(work, part, vml_part)
+            edits.append((legacy.start, legacy.end, ""))
     rels = opc.rels_name(part)
     if rec.get("rels_created") and work.exists(rels) and not work.rels(part):
         work.remove(rels)
     return edits
 
 
-def _strip_comments(work: opc.Work, com: dict[str, Any]) -> int:
-    """Remove our comments (and our author when we added it); return how many comments are left."""
-    doc = work.text(com["part"])
+def _plain(comment: str) -> str:
+    """A comment's text without its runs (LibreOffice splits runs wherever the font changes)."""
+    return xs.unescape("".join(_T.findall(comment)))
+
+
+def _note_ref(shape: str) -> str | None:
+    """The cell a VML Note shape is anchored on (Row/Column are 0-based)."""
+    if 'ObjectType="Note"' not in shape:
+        return None
+    row, col = re.search(r"<x:Row>\s*(\d+)", shape), re.search(r"<x:Column>\s*(\d+)", shape)
+    if not (row and col):
+        return None
+    from xlrubric.writers.marks import ref_of
+    return ref_of(int(row.group(1)) + 1, int(col.group(1)) + 1)
+
+
+def _strip_comments(work: opc.Work, part: str, com: dict[str, Any], refs: set[str]) -> tuple[int, set[str]]:
+    """Remove our comments (and our author when we added it); return comments left and refs removed."""
+    doc = work.text(part)
     root = xs.parse(doc)
     lst = root.find("commentList")
-    mine = set(com.get("items", []))
-    edits = [(c.start, c.end, "") for c in (lst.children if lst is not None else [])
-             if _digest(doc[c.start:c.end]) in mine]
-    left = (len(lst.children) if lst is not None else 0) - len(edits)
     authors = root.find("authors")
-    if com.get("author") and authors is not None and authors.children:
-        last = authors.children[-1]
-        index = len(authors.children) - 1
-        used = any(c.attrs().get("authorId") == str(index) for c in (lst.children if lst else [])
-                   if _digest(doc[c.start:c.end]) not in mine)
-        if doc[last.start:last.end] == com["author"] and not used:
+    names = [xs.unescape(doc[a.inner_start:a.inner_end]) for a in authors.children] if authors else []
+    ours = str(names.index(AUTHOR)) if AUTHOR in names else None
+    mine = set(com.get("items", []))
+    edits, removed = [], set()
+    comments = lst.children if lst is not None else []
+    for c in comments:
+        a = c.attrs()
+        ref = a.get("ref", "").upper()
+        text = doc[c.start:c.end]
+        signed = a.get("authorId", "0") == ours or _plain(text).startswith(AUTHOR + "（")
+        if _digest(text) in mine or (ref in refs and signed):
+            edits.append((c.start, c.end, ""))
+            removed.add(ref)
+    left = len(comments) - len(edits)
+    if com.get("author") and authors is not None and authors.children and ours == str(len(names) - 1):
+        used = any(c.attrs().get("authorId", "0") == ours for c in comments
+                   if c.attrs().get("ref", "").upper() not in removed)
+        if not used:
+            last = authors.children[-1]
             edits.append((last.start, last.end, ""))
-    work.set_text(com["part"], xs.splice(doc, edits))
-    return left
+    work.set_text(part, xs.splice(doc, edits))
+    return left, removed
 
 
-def _drop(work: opc.Work, sheet: str, part: str, rid: str | None) -> None:
+def _drop(work: opc.Work, sheet: str, part: str) -> None:
     work.remove(part)
     work.remove_override(part)
     for r in work.rels(sheet):
-        if r.id == rid or (rid is None and opc.resolve(sheet, r.target) == part):
+        if not r.external and opc.resolve(sheet, r.target) == part:
             work.remove_rel(sheet, r.id)

@@ -117,7 +117,7 @@ def _strip(work: opc.Work, wb: Workbook) -> None:
         work.remove(created["part"])
         work.remove_override(created["part"])
         work.remove_rel(wb.part, created["rel"])
-    remove_record(work, wb.part, where)
+    remove_record(work, where)
 
 
 def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[CellMark], src: Path,

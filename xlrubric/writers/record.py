@@ -38,9 +38,32 @@ ITEM_ID = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, NS_RECORD)).upper() + "}"
 MAX_RECORD = 64 * 1024 * 1024
 
 
-def find_record(work: opc.Work, workbook: str) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
-    """Our record and where it lives (item part, its properties part, the workbook relationship)."""
-    for rel, target in work.targets(workbook, opc.RT_CUSTOM_XML):
+def _candidates(work: opc.Work, workbook: str) -> list[tuple[str, str | None, str]]:
+    """(item part, relationship source, relationship id) of every custom XML item, however it is linked.
+
+    Excel relates custom XML from the workbook part; LibreOffice re-saves it from the package root (with a
+    target that climbs out of the package, "../customXml/item1.xml"); an item may also be unlinked.
+    """
+    out: list[tuple[str, str | None, str]] = []
+    for source in (workbook, ""):
+        for rel in work.rels(source):
+            if rel.type == opc.RT_CUSTOM_XML and not rel.external:
+                target = opc.resolve(source, rel.target)
+                while target.startswith("../"):
+                    target = target[3:]
+                out.append((target, source, rel.id))
+    seen = {t.lower() for t, _s, _r in out}
+    for info in work.src.infos:
+        name = info.filename
+        if name.lower().startswith("customxml/item") and "props" not in name.lower() \
+                and name.lower().endswith(".xml") and name.lower() not in seen:
+            out.append((name, None, ""))
+    return out
+
+
+def find_record(work: opc.Work, workbook: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Our record and where it lives (item part, its properties part, the relationship to it)."""
+    for target, source, rid in _candidates(work, workbook):
         if not work.exists(target):
             continue
         info = work.src.info(target)
@@ -56,18 +79,19 @@ def find_record(work: opc.Work, workbook: str) -> tuple[dict[str, Any] | None, d
         except ValueError:
             data = None
         props = next((t for _r, t in work.targets(target, opc.RT_CUSTOM_XML_PROPS)), "")
-        where = {"item": target, "props": props, "rel": rel.id}
+        where = {"item": target, "props": props, "source": source, "rel": rid}
         return (data if isinstance(data, dict) else None), where
     return None, None
 
 
-def remove_record(work: opc.Work, workbook: str, where: dict[str, str]) -> None:
+def remove_record(work: opc.Work, where: dict[str, Any]) -> None:
     for part in (where["props"], where["item"]):
         if part:
             work.remove(part)
             work.remove_override(part)
     work.remove(opc.rels_name(where["item"]))
-    work.remove_rel(workbook, where["rel"])
+    if where["source"] is not None:
+        work.remove_rel(where["source"], where["rel"])
 
 
 def write_record(work: opc.Work, workbook: str, record: dict[str, Any]) -> None:
