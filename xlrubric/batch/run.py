@@ -9,6 +9,7 @@ outputs with current entries (skipped), complete outputs without an entry (redon
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -80,12 +81,20 @@ def rules_identity(preset: str | None, rules: Path | None) -> tuple[str, dict]:
     return info["hash"], info
 
 
+OS_REASONS = {errno.EROFS: "所在磁盘是只读的", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
+              errno.ENOSPC: "磁盘已满", errno.ENOENT: "上级文件夹不存在", errno.ENOTDIR: "路径中有一段不是文件夹"}
+
+
+def os_reason(exc: OSError) -> str:
+    return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
 def prepare_outdir(outdir: Path) -> int:
     """Create OUTDIR, prove it is writable, and remove temp files a killed run left; return how many."""
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BatchError(f"无法创建输出文件夹「{outdir}」（{exc.strerror or exc}）",
+        raise BatchError(f"无法创建输出文件夹「{outdir}」（{os_reason(exc)}）",
                          hint="请检查上级文件夹是否存在、是否有写入权限，或换一个输出位置。") from exc
     try:
         with atomic_output(outdir / ".xlrubric-写入测试") as f:

@@ -1,0 +1,198 @@
+"""`xlrubric batch` end to end: discovery, outputs keeping the folder structure, per-file failures,
+the manifest contract, exit codes and the bad-input messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from batchbooks import LANXI4_EXPECTED, PASSWORD, XINGHUO_EXPECTED, make_county, result_values
+from python_calamine import CalamineWorkbook
+from schoolbooks import sha256
+from typer.testing import CliRunner
+
+from xlrubric.batch.discover import discover
+from xlrubric.batch.manifest import MANIFEST_NAME, load_manifest
+from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.cli import app
+from xlrubric.pipeline import PARTS, register_part
+
+
+@pytest.fixture(name="county")
+def fixture_county(tmp_path: Path) -> Path:
+    return make_county(tmp_path / "县域", encrypted=True)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, ["batch", *map(str, args)])
+
+
+def test_discover_skips_lock_files_outputs_and_outdir(county: Path, tmp_path: Path):
+    """Verify lock files, earlier outputs and OUTDIR inside DIR are left out; same names keep their folders."""
+    (county / "结果").mkdir()
+    (county / "结果" / "别的.xlsx").write_bytes(b"x")
+    (county / "旧结果").mkdir()
+    (county / "旧结果" / MANIFEST_NAME).write_text("{}")
+    (county / "旧结果" / "兰西四中.xlsx").write_bytes(b"x")
+    (county / "红光镇").mkdir()
+    (county / "红光镇" / "学校.xls").write_bytes(b"x")
+    (county / "红光镇" / "学校.xlsx").write_bytes(b"x")
+    books, notes = discover(county, county / "结果")
+    rels = {b.rel: b.out_rel for b in books}
+    assert rels == {
+        "兰西镇/兰西四中.xlsx": "兰西镇/兰西四中.xlsx",
+        "星火乡/中心小学.xlsx": "星火乡/中心小学.xlsx",
+        "榆林镇/中心小学.xlsx": "榆林镇/中心小学.xlsx",
+        "红星乡/红星乡小学.xls": "红星乡/红星乡小学.xlsx",
+        "长岗乡/长岗乡中学.xlsx": "长岗乡/长岗乡中学.xlsx",
+        "红光镇/学校.xlsx": "红光镇/学校.xlsx",
+        "红光镇/学校.xls": "红光镇/学校_xls.xlsx",       # would clash with its sibling's output
+    }
+    assert any("旧结果" in n for n in notes) and any("兰西四中_结果" in n for n in notes)
+    assert not any("~$" in n for n in notes)             # lock files are skipped silently
+
+
+def test_batch_processes_county_with_pool(county: Path, tmp_path: Path):
+    """Verify a 2-worker batch: outputs per school in their folders, failures listed, figures by hand."""
+    before = {p: sha256(p) for p in county.rglob("*") if p.is_file()}
+    out = tmp_path / "结果"
+    pw = tmp_path / "密码.txt"
+    pw.write_text(f"wrong\n{PASSWORD}\n", encoding="utf-8")
+    result = invoke(county, "--out", out, "--workers", 2, "--password-file", pw)
+    assert result.exit_code == 1, result.output          # some schools have problems / are unreadable
+    assert "处理中" in result.output and "批处理结果" in result.output
+    assert {p: sha256(p) for p in county.rglob("*") if p.is_file()} == before      # originals untouched
+    manifest = load_manifest(out)
+    status = {k: e.status for k, e in manifest.entries.items()}
+    assert status == {"兰西镇/兰西四中.xlsx": "ok", "星火乡/中心小学.xlsx": "ok", "榆林镇/中心小学.xlsx": "problems",
+                      "红星乡/红星乡小学.xls": "unreadable", "长岗乡/长岗乡中学.xlsx": "ok"}
+    lanxi = manifest.entries["兰西镇/兰西四中.xlsx"].summary
+    assert lanxi["school"] == "兰西四中"
+    assert {k: lanxi[k] for k in LANXI4_EXPECTED if k != "totals"} == \
+        {k: v for k, v in LANXI4_EXPECTED.items() if k != "totals"}
+    assert sorted(lanxi["totals"], reverse=True) == LANXI4_EXPECTED["totals"]
+    xing = manifest.entries["星火乡/中心小学.xlsx"].summary
+    assert (xing["teachers"], xing["mean_total"]) == (XINGHUO_EXPECTED["teachers"], XINGHUO_EXPECTED["mean_total"])
+    assert manifest.entries["长岗乡/长岗乡中学.xlsx"].summary["mean_total"] == 29.0   # 2nd password
+    html = manifest.entries["红星乡/红星乡小学.xls"]
+    assert html.output is None and "网页" in html.message
+    # Two schools named 中心小学.xlsx: each output in its own folder.
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")} == {
+        "兰西镇/兰西四中.xlsx", "星火乡/中心小学.xlsx", "榆林镇/中心小学.xlsx", "长岗乡/长岗乡中学.xlsx", "县汇总.xlsx"}
+    sheet = result_values(out / "兰西镇" / "兰西四中.xlsx")["考核结果"]
+    assert [r[sheet[0].index("总分（50分）")] for r in sheet[1:]] == [50, 49, 47, 40, 38]
+    assert [r[sheet[0].index("等次")] for r in sheet[1:]] == ["优秀", "优秀", "良好", "良好", "良好"]
+    summary = CalamineWorkbook.from_path(str(out / "县汇总.xlsx"))
+    rows = summary.get_sheet_by_name("学校汇总").to_python()
+    by_file = {r[2]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert by_file["兰西镇/兰西四中.xlsx"]["平均总分"] == 44.8
+    assert by_file["兰西镇/兰西四中.xlsx"]["优秀（人）"] == 2 and by_file["兰西镇/兰西四中.xlsx"]["优秀比例"] == "符合"
+    assert by_file["红星乡/红星乡小学.xls"]["状态"] == "无法读取"
+    assert by_file["榆林镇/中心小学.xlsx"]["学校"] == "榆林镇中心小学"
+    problems = summary.get_sheet_by_name("问题清单").to_python()
+    assert any(r[1] == "榆林镇/中心小学.xlsx" and "3次" in r[6] for r in problems[1:])
+    unreadable = summary.get_sheet_by_name("无法读取").to_python()
+    assert [r[0] for r in unreadable[1:]] == ["红星乡/红星乡小学.xls"] and "另存为" in unreadable[1][2]
+
+
+def test_passwordless_encrypted_file_says_what_to_do(county: Path, tmp_path: Path):
+    """Verify an encrypted workbook without --password-file is listed with the way to supply the password."""
+    run = run_batch(BatchOptions(county, tmp_path / "out", workers=1))
+    entry = run.manifest.entries["长岗乡/长岗乡中学.xlsx"]
+    assert entry.status == "unreadable" and "--password-file" in entry.message
+    assert run.exit_code == 1
+
+
+def test_bug_in_one_file_is_recorded_and_batch_goes_on(county: Path, tmp_path: Path):
+    """Verify an unexpected exception in one workbook becomes that file's message; the others finish."""
+    def broken(ctx):
+        if ctx.summary.get("school") == "星火乡中心小学":
+            raise ZeroDivisionError("division by zero")
+
+    register_part(broken)
+    try:
+        run = run_batch(BatchOptions(county, tmp_path / "out", workers=1))
+    finally:
+        PARTS.remove(broken)
+    entries = run.manifest.entries
+    assert entries["星火乡/中心小学.xlsx"].status == "unreadable"
+    assert entries["星火乡/中心小学.xlsx"].message.startswith("程序内部错误（ZeroDivisionError")
+    assert entries["兰西镇/兰西四中.xlsx"].status == "ok"
+    # A bug entry is never "current": the next run retries it (and now succeeds).
+    again = run_batch(BatchOptions(county, tmp_path / "out", workers=1))
+    assert [o.entry.input for o in again.done] == ["星火乡/中心小学.xlsx"]
+    assert again.manifest.entries["星火乡/中心小学.xlsx"].status == "ok"
+
+
+def test_manifest_contract_for_mail(county: Path, tmp_path: Path):
+    """Verify the manifest format the mail step reads: keys relative to DIR, outputs relative to OUTDIR."""
+    out = tmp_path / "out"
+    run_batch(BatchOptions(county, out, workers=1))
+    data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert data["format"] == 1
+    entry = data["entries"]["榆林镇/中心小学.xlsx"]
+    assert entry["input"] == "榆林镇/中心小学.xlsx" and entry["output"] == "榆林镇/中心小学.xlsx"
+    assert entry["output_sha256"] == sha256(out / "榆林镇" / "中心小学.xlsx")
+    assert entry["summary"]["email"] == "school@example.cn" and entry["summary"]["status"] == "problems"
+    side = json.loads((out / entry["summary"]["problems_file"]).read_text(encoding="utf-8"))
+    assert any(p["cell"] and p["value"] == "3次" for p in side)
+
+
+@pytest.mark.parametrize("case", ["empty", "missing", "file", "same", "outdir-file"])
+def test_bad_folders_exit_2_with_chinese_message(tmp_path: Path, case: str):
+    """Verify each folder mistake is refused with exit 2 and a Chinese message."""
+    src = tmp_path / "县域"
+    src.mkdir()
+    (src / "说明.txt").write_text("x")
+    out = tmp_path / "结果"
+    expect = {"empty": "没有找到工作簿", "missing": "不存在", "file": "不是文件夹", "same": "不能与输入文件夹相同",
+              "outdir-file": "不是文件夹"}[case]
+    if case == "missing":
+        src = tmp_path / "没有这个文件夹"
+    elif case == "file":
+        src = tmp_path / "县域" / "说明.txt"
+    elif case == "same":
+        make_county(src)
+        out = src
+    elif case == "outdir-file":
+        make_county(src)
+        out.write_text("x")
+    result = invoke(src, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert expect in result.output and "错误" in result.output
+
+
+def test_outdir_inside_dir_is_excluded(tmp_path: Path):
+    """Verify OUTDIR inside DIR works and a re-run does not take its own outputs as inputs."""
+    src = make_county(tmp_path / "县域")
+    first = run_batch(BatchOptions(src, src / "结果", workers=1))
+    second = run_batch(BatchOptions(src, src / "结果", workers=1))
+    assert {b.rel for b in second.books} == {b.rel for b in first.books}
+    assert not second.done and len(second.skipped) == 4
+
+
+def _mount_tmpfs(where: Path, options: str) -> bool:
+    where.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True)
+    except FileNotFoundError:
+        return False
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("options, expect", [("ro,size=1m", "无法写入"), ("size=48k", "磁盘已满")])
+def test_read_only_or_full_outdir_stops_with_exit_2(tmp_path: Path, options: str, expect: str):
+    """Verify a read-only or full output folder stops the batch (exit 2) with a Chinese message."""
+    src = make_county(tmp_path / "县域")
+    out = tmp_path / "挂载"
+    if os.geteuid() != 0 or not _mount_tmpfs(out, options):
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        result = invoke(src, "--out", out, "--workers", 1)
+    finally:
+        subprocess.run(["umount", str(out)], check=False)
+    assert result.exit_code == 2, result.output
+    assert expect in result.output
