@@ -266,6 +266,7 @@ def test_rerun_after_libreoffice_resave(books: dict[str, Path], tmp_path: Path) 
     ws = wb["考核记录"]
     assert ws["A2"].comment.text == "xlrubric（提示）：\n新消息"
     assert ws["B3"].comment.text == "学校批注：补签过"
+    assert ws["A2"].fill.fgColor.rgb == FILLS["提示"] and ws["B3"].fill.fgColor.rgb not in FILLS.values()
     with zipfile.ZipFile(second) as z:
         vml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".vml"))
     assert vml.count(b'ObjectType="Note"') == 2

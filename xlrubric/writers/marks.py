@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from xlrubric.results import CellMark
@@ -198,7 +199,13 @@ def mark_sheet(work: opc.Work, styles: Styles, name: str, part: str,
             for r, text in new_rows.items():
                 edits.append((inserts[r], inserts[r], text))
                 cells_rec.append({"kind": "row", "ref": str(r), "old": "", "new": digest(text)})
-    entry: dict[str, Any] = {"sheet": name, "cells": cells_rec}
+    plain = []
+    for (r, c) in sorted(marks):
+        cell = sd.cells(rows[r]).get(c) if r in rows else None
+        s = cell.attrs().get("s", "0") if cell is not None else str(_style_of_missing(sd, rows.get(r), c))
+        if styles.fill_id(int(s) if s.isdigit() else 0) == 0:
+            plain.append(ref_of(r, c))
+    entry: dict[str, Any] = {"sheet": name, "cells": cells_rec, "plain": plain}
     notes = Notes(work, part, sd)
     edits += notes.add({ref_of(r, c): m for (r, c), m in sorted(marks.items())}, entry)
     work.set_text(part, xs.splice(work.text(part), edits))
@@ -220,8 +227,12 @@ def _locate(sd: SheetDoc, rows: dict[int, xs.Element], item: dict[str, Any]) -> 
     return (cell.tag.start, cell.tag.end) if kind == "tag" else (cell.start, cell.end)
 
 
-def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any]) -> None:
-    """Undo one sheet's marks where the marked text is still exactly what we wrote."""
+def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any], styles: Callable[[], Styles]) -> None:
+    """Undo one sheet's marks where the marked text is still exactly what we wrote.
+
+    When another program re-saved the file, its text differs: a cell that had no fill of its own and
+    now shows one of our severity colours loses that fill, and our notes go by author or signature.
+    """
     doc = work.text(part)
     sd = SheetDoc(doc, part)
     items = entry.get("cells", [])
@@ -240,3 +251,21 @@ def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any]) -> None:
             edits.append((span[0], span[1], xs.set_attr(current, "s", item["orig"])))
     edits += strip_notes(work, part, sd, entry)
     work.set_text(part, xs.splice(doc, edits))
+    _unfill(work, part, entry.get("plain", []), styles)
+
+
+def _unfill(work: opc.Work, part: str, refs: list[str], styles: Callable[[], Styles]) -> None:
+    ours = set(SEVERITY_FILL.values())
+    sd = SheetDoc(work.text(part), part)
+    cells = {parse_ref(ref) for ref in refs}
+    rows = sd.rows({r for r, _c in cells})[0]
+    edits = []
+    for r, c in sorted(cells):
+        cell = sd.cells(rows[r]).get(c) if r in rows else None
+        s = cell.attrs().get("s", "") if cell is not None else ""
+        if cell is None or not s.isdigit() or styles().solid_rgb(int(s)) not in ours:
+            continue
+        tag = sd.doc[cell.tag.start:cell.tag.end]
+        edits.append((cell.tag.start, cell.tag.end, xs.set_attr(tag, "s", str(styles().with_fill(int(s), None)))))
+    if edits:
+        work.set_text(part, xs.splice(sd.doc, edits))

@@ -100,10 +100,18 @@ def _strip(work: opc.Work, wb: Workbook) -> None:
     if where is None:
         return
     record = record or {}
+    fallback: list[Styles] = []
+
+    def styles() -> Styles:          # only when a re-saved file needs the fill fallback
+        if not fallback:
+            fallback.append(Styles(work, styles_part(work, wb.part, {})))
+        return fallback[0]
     for entry in record.get("marks", []):
         ref = wb.find(entry.get("sheet", ""))
         if ref is not None and ref.part and work.exists(ref.part):
-            unmark_sheet(work, ref.part, entry)
+            unmark_sheet(work, ref.part, entry, styles)
+    if fallback:
+        fallback[0].finish({})
     for name in reversed(record.get("sheets", [])):
         ref = wb.find(name)
         if ref is not None:

@@ -116,13 +116,33 @@ class Styles:
         return self._index("cellXfs", f'<{self._q("xf")} numFmtId="{num_fmt}" fontId="{font}" fillId="{fill}"'
                                       f' borderId="0"{parent}{extra}/>')
 
-    def with_fill(self, s: int, argb: str) -> int:
-        """The cell format `s` with its fill replaced (a marked cell keeps everything else it had)."""
+    def _xf(self, s: int) -> str:
         xfs = self.items["cellXfs"]
-        original = xfs[s] if 0 <= s < len(xfs) else (xfs[0] if xfs else f'<{self._q("xf")}/>')
+        return xfs[s] if 0 <= s < len(xfs) else (xfs[0] if xfs else f'<{self._q("xf")}/>')
+
+    def fill_id(self, s: int) -> int:
+        value = xs.parse(self._xf(s)).attrs().get("fillId", "0")
+        return int(value) if value.isdigit() else 0
+
+    def solid_rgb(self, s: int) -> str | None:
+        """The colour of cell format `s`'s fill when it is a plain solid fill, else None."""
+        fills, k = self.items["fills"], self.fill_id(s)
+        if not 0 <= k < len(fills) or 'patternType="solid"' not in fills[k]:
+            return None
+        fg = next((c for c in xs.parse(fills[k]).children[0].children if c.local == "fgColor"), None) \
+            if xs.parse(fills[k]).children else None
+        return fg.attrs().get("rgb", "").upper() if fg is not None else None
+
+    def with_fill(self, s: int, argb: str | None) -> int:
+        """The cell format `s` with its fill replaced, or removed when `argb` is None (a marked cell keeps
+        everything else it had)."""
+        original = self._xf(s)
         tag = xs.parse(original).tag
         start = original[:tag.end - tag.start]
-        start = xs.set_attr(xs.set_attr(start, "fillId", str(self.fill(argb))), "applyFill", "1")
+        if argb is None:
+            start = xs.set_attr(xs.set_attr(start, "fillId", "0"), "applyFill", None)
+        else:
+            start = xs.set_attr(xs.set_attr(start, "fillId", str(self.fill(argb))), "applyFill", "1")
         return self._index("cellXfs", start + original[tag.end - tag.start:])
 
     def finish(self, record: dict[str, Any]) -> None:
