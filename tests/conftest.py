@@ -12,3 +12,27 @@ import pytest
 def fixture_writer_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The preservation corpus (tests/corpus.py), built once per session; treat the files as read-only."""
     return corpus.build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+# --- hypothesis profiles: `ci` small and quick, `dev` wider; HYPOTHESIS_PROFILE picks one (default dev) ---
+import os as _os  # noqa: E402
+
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True)
+_hyp_settings.register_profile("dev", max_examples=60, deadline=None)
+_hyp_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(name="bad_files", scope="session")
+def fixture_bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every good, odd, broken and hostile file from tests/badfiles.py, built once; treat as read-only.
+
+    The .xls-based ones need LibreOffice and are absent without it (tests that need them skip, or fail
+    under CI).
+    """
+    import shutil as _shutil
+
+    import badfiles
+
+    return badfiles.build_all(tmp_path_factory.mktemp("badfiles"), with_soffice=_shutil.which("soffice") is not None)

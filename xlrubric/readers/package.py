@@ -85,8 +85,8 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes
     try:
         with zf.open(info) as member:
             data = member.read(info.file_size + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
-        raise unreadable("corrupt", file, detail=f"部件 {info.filename} 无法解压：{exc}") from exc
+    except Exception as exc:                     # BadZipFile (CRC), zlib.error, EOFError, NotImplementedError …
+        raise unreadable("corrupt", file, detail=f"部件 {info.filename} 无法解压，数据已损坏") from exc
     if len(data) != info.file_size:
         raise unreadable("corrupt", file, detail=f"部件 {info.filename} 的实际大小与目录记录不符")
     return data

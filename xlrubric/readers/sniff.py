@@ -19,8 +19,8 @@ from typing import BinaryIO
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-_EOCD = b"PK\x05\x06"
-_EOCD_SEARCH = 65_536 + 22          # the end record sits within the last 64 KiB comment + its own 22 bytes
+EOCD = b"PK\x05\x06"
+EOCD_SEARCH = 65_536 + 22          # the end record sits within the last 64 KiB comment + its own 22 bytes
 _HEAD = 8192
 
 _MACRO_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -113,8 +113,8 @@ def classify(f: BinaryIO, size: int) -> FileKind:
 
 
 def _classify_zip(f: BinaryIO, size: int) -> FileKind:
-    f.seek(max(0, size - _EOCD_SEARCH))
-    if _EOCD not in f.read():
+    f.seek(max(0, size - EOCD_SEARCH))
+    if EOCD not in f.read():
         return FileKind.TRUNCATED            # the directory is written last: a copy that stopped short
     try:
         f.seek(0)

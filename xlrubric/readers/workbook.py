@@ -27,7 +27,7 @@ from xlrubric.readers.package import inspect_package
 from xlrubric.readers.problems import unreadable
 from xlrubric.readers.raw import CellError, RawBook, RawSheet
 from xlrubric.readers.sheetscan import SheetScan
-from xlrubric.readers.sniff import FileKind, is_growing, is_lock_file_name, sniff_bytes
+from xlrubric.readers.sniff import EOCD, EOCD_SEARCH, FileKind, is_growing, is_lock_file_name, sniff_bytes
 
 DEFAULT_MAX_CELLS = 5_000_000
 DEFAULT_MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
@@ -84,6 +84,8 @@ def read_workbook_bytes(data: bytes, *, name: str, path: str | None = None, pass
         sheets = _read_xls(data, name, max_cells)
         book_kind = "xls"
         notes.append("这是旧版 .xls 文件，结果将另存为新的 .xlsx 文件")
+    elif kind is FileKind.TRUNCATED and EOCD in data[-EOCD_SEARCH:]:
+        raise unreadable("corrupt", name, detail="压缩包目录损坏")   # complete, yet broken: not a copy in progress
     else:
         raise unreadable(_REASON_BY_KIND.get(kind, "unknown"), name)
     notes.extend(_extension_notes(name, book_kind))
@@ -93,7 +95,7 @@ def read_workbook_bytes(data: bytes, *, name: str, path: str | None = None, pass
 def _extension_notes(name: str, kind: str) -> list[str]:
     """Say so when the extension lies about the content (the writer must follow the content)."""
     ext = Path(name).suffix.lower()
-    labels = {"xls": "旧版 .xls 格式", "xlsx": ".xlsx 格式", "xlsm": "启用宏的工作簿（.xlsm）格式"}
+    labels = {"xls": "旧版 .xls 格式", "xlsx": " .xlsx 格式", "xlsm": "启用宏的工作簿（.xlsm）格式"}
     expected = {"xls": {".xls", ".xlt"}, "xlsx": {".xlsx", ".xltx"}, "xlsm": {".xlsm", ".xltm"}}[kind]
     if not ext or ext in expected:
         return []
