@@ -99,7 +99,8 @@ def _raw_extras(parts: dict[str, bytes]) -> None:
     """Add the x14 cross-sheet dropdown, the WPS cell image and a customXml part."""
     rec = sheet_part(parts, "考核记录")
     text = parts[rec].decode()
-    parts[rec] = text.replace("<extLst>", "<extLst>" + X14_DROPDOWN, 1).encode()
+    at = text.rindex("<extLst>") + len("<extLst>")     # the worksheet's own, not a data bar's inner one
+    parts[rec] = (text[:at] + X14_DROPDOWN + text[at:]).encode()
     parts["xl/media/wps_image1.png"] = png_bytes(rgb=(30, 160, 60))
     parts["xl/cellimages.xml"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

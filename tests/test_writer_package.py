@@ -174,3 +174,27 @@ def test_macro_book_must_stay_xlsm(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "o.xlsm") as z:
         ours = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet") and b"tabColor" in z.read(n)]
         assert b'<sheetPr codeName="xlrubric1">' in z.read(ours[0])
+
+
+def test_check_preserved_command(tmp_path: Path) -> None:
+    """Verify the check-preserved command exits 0 on a faithful output and 1 naming what was lost."""
+    import typer
+    from typer.testing import CliRunner
+
+    from xlrubric.cli.check_preserved import check_preserved_cmd
+    app = typer.Typer()
+    app.command()(check_preserved_cmd)
+    src = corpus.build_full(tmp_path / "full.xlsx")
+    out = tmp_path / "out.xlsx"
+    write_results(src, out, [SheetTable("考核结果", ["a"], [[1]])], [CellMark("教师名册", "B3", "x")])
+    ok = CliRunner().invoke(app, [str(src), str(out)])
+    assert ok.exit_code == 0 and "未发现丢失" in ok.stdout
+
+    def lose(parts: dict[str, bytes]) -> None:
+        del parts["xl/cellimages.xml"]
+        sheet = corpus.sheet_part(parts, "考核记录")
+        parts[sheet] = parts[sheet].replace(corpus.X14_DROPDOWN.encode(), b"")
+    corpus.rezip(out, lose)
+    bad = CliRunner().invoke(app, [str(src), str(out)], env={"COLUMNS": "200"})
+    assert bad.exit_code == 1
+    assert "部件丢失：xl/cellimages.xml" in bad.stdout and "扩展内容" in bad.stdout
