@@ -84,6 +84,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    tls: bool = False
+    authenticated: bool = False
 
     @property
     def msg(self) -> email.message.EmailMessage:
@@ -120,16 +122,19 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.faults.delay:
-            await asyncio.sleep(self.faults.delay)
         hit = self.faults.drop_after_dot.intersection(envelope.rcpt_tos)
         if hit:
             self.faults.drop_after_dot -= hit
             server.transport.close()
             return "250 never seen"
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        transport = server.transport
+        tls = session.ssl is not None or (transport is not None and transport.get_extra_info("ssl_object") is not None)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content),
+                                      tls=tls, authenticated=bool(session.authenticated)))
         if self.faults.on_message:
             self.faults.on_message(len(self.messages))
+        if self.faults.delay:              # committed, but slow to say so (the case that makes duplicates)
+            await asyncio.sleep(self.faults.delay)
         return "250 2.0.0 Ok: queued"
 
 

@@ -12,6 +12,7 @@ limit and the back-off without real pauses. The password lives only in `Settings
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import select
 import smtplib
@@ -180,7 +181,7 @@ class Connection:
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
             if s.user:
-                smtp.login(s.user, s.password or "")
+                _login(smtp, s.user, s.password or "")
         except BaseException:
             smtp.close()
             raise
@@ -307,6 +308,23 @@ class Connection:
         except (OSError, ValueError):
             return True
         return bool(readable)
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib's login, except that a non-ASCII user or password goes as UTF-8 AUTH PLAIN (RFC 4616).
+
+    smtplib encodes credentials as ASCII and raises UnicodeEncodeError on "密码123"; PLAIN is defined
+    over UTF-8, so send it ourselves in that one case.
+    """
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    if not smtp.has_extn("auth") or "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPNotSupportedError("AUTH PLAIN not offered")
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, resp = smtp.docmd("AUTH", "PLAIN " + token)
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, resp)
 
 
 def _dot_stuff(data: bytes) -> bytes:
