@@ -263,3 +263,17 @@ def test_slow_server_within_the_timeout_is_fine(outdir, server):
     server.handler.faults.delay = 0.3
     assert send(outdir, server).exit_code == 0
     assert counts(server) == {XINGHUO: 1, LANXI4: 1, BAIWANZI: 1}
+
+
+def test_county_summary_gets_a_send_sheet(outdir, server):
+    """Verify 县汇总.xlsx gains a 发送记录 sheet with each school's state after a send (one 550 among them)."""
+    from python_calamine import CalamineWorkbook
+
+    server.handler.faults.rcpt = {BAIWANZI: ["550 5.1.1 Mailbox unavailable"]}
+    assert send(outdir, server).exit_code == 1
+    rows = CalamineWorkbook.from_path(str(outdir / "县汇总.xlsx")).get_sheet_by_name("发送记录").to_python()
+    assert rows[0][:3] == ["学校", "地址", "状态"]
+    got = {r[0]: (r[1], r[2]) for r in rows[1:]}
+    assert got == {"兰西县星火乡第一中学": (XINGHUO, "已发送"), "兰西四中": (LANXI4, "已发送"),
+                   "白湾子镇学校": (BAIWANZI, "发送失败")}
+    assert any("550 5.1.1" in str(r[5]) for r in rows[1:])

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from xlrubric.cli.common import console, err_console, run
+from xlrubric.errors import XlrubricError
 from xlrubric.mail import campaign as cp
 from xlrubric.mail.contacts import load_contacts
 from xlrubric.mail.errors import MailError
@@ -168,11 +169,15 @@ def show(lines: list[cp.Line], title: str, with_contacts: bool) -> None:
 
 
 def _county_summary(outdir: Path, manifest, lines: list[cp.Line]) -> None:
-    """INTEGRATION POINT (batch engineer): add the 发送记录 sheet to 县汇总.xlsx when the summary writer exists."""
+    """Rebuild 县汇总.xlsx with its 发送记录 sheet; a failure here must not undo a send, so it only warns."""
     try:
         from xlrubric.batch.summary import write_county_summary
     except ImportError:
-        err_console.print("（县汇总.xlsx 的「发送记录」表需要 xlrubric batch 的汇总功能，本版本尚未提供；"
-                          "发送状态见 --status。）")
+        err_console.print("（这个版本的 xlrubric batch 不能写「发送记录」表；发送状态见 --status。）")
         return
-    write_county_summary(outdir, manifest, send_log=cp.send_log(lines))
+    try:
+        target = write_county_summary(outdir, manifest, send_log=cp.send_log(lines))
+    except (XlrubricError, OSError) as exc:
+        err_console.print(f"[yellow]县汇总.xlsx 未能更新[/]：{exc}（邮件发送不受影响；发送状态见 --status）")
+        return
+    console.print(f"发送记录已写入「{target}」的「发送记录」表。")

@@ -272,15 +272,15 @@ def status(jobs: list[Job], ledger: Ledger, campaign: str) -> list[Line]:
 
 
 def send_log(lines: list[Line]) -> list[dict[str, str]]:
-    """Rows for the 发送记录 sheet of 县汇总.xlsx (Chinese headers, one per school)."""
+    """Rows for the 发送记录 sheet of 县汇总.xlsx, keyed as `batch.summary.write_county_summary` reads them."""
     out = []
     for line in lines:
         row = line.row
-        out.append({"学校": line.job.school, "电子邮箱": line.job.address.email, "地址来源": line.job.address.source,
-                    "附件": line.job.entry.output or "", "状态": line.state,
-                    "时间": (row.sent_at or row.updated_at or "") if row else "",
-                    "Message-ID": (row.message_id or "") if row else "",
-                    "服务器回复或原因": line.detail if not row or row.state != "sent" else (row.reply or "")})
+        sent = row is not None and row.state == "sent"
+        out.append({"school": line.job.school, "address": line.job.address.email, "state": line.state,
+                    "time": (row.sent_at if sent else row.updated_at) or "" if row else "",
+                    "message_id": (row.message_id or "") if row else "",
+                    "reply": (row.reply or "") if sent else line.detail})
     return out
 
 
