@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlrubric.errors import MissingSheet, RulesError, XlrubricError
-from xlrubric.pipeline import info, rubric
+from xlrubric.pipeline import hours, info, requirements, rubric
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.raw import RawBook
 from xlrubric.results import SEVERITY_ORDER, Results, SheetTable
@@ -21,7 +21,7 @@ from xlrubric.spec.load import load_preset, load_rules_file
 from xlrubric.spec.model import Spec
 
 Part = Callable[[Context], None]
-PARTS: list[Part] = [info.run, rubric.run]
+PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run]
 PROBLEMS_SHEET = "校验问题"
 KNOWN_SHEETS = ("教师名册", "考核记录", "签到登记", "提交登记", "人工调整", "学时登记", "基本信息", "考核细则")
 

@@ -116,3 +116,76 @@ def with_spec_synonyms(layout: Layout, spec: Spec) -> Layout:
                c.choices, c.hint, c.width, c.max_value)
         for c in layout.columns)
     return Layout(layout.sheet, cols, layout.title, layout.optional, layout.key)
+
+
+# 学时登记 (issue 5): one row per activity; the choices come from the spec's hour rules and requirements.
+HOUR_STATUSES = ("待审核", "已认定", "不予认定")
+HOUR_ROLES = ("参培者", "主讲人", "组织者", "参加者", "主持人", "主笔", "主要参与者", "承担者")
+HOUR_LEVELS = ("国家级", "省级", "市级", "县级", "校级")
+HOUR_AWARDS = ("一等奖", "二等奖", "三等奖", "结题", "在研", "优秀", "良好", "合格", "不合格")
+HOURS_SHEET = "学时登记"
+
+
+def _spec_words(spec: Spec) -> tuple[tuple[str, ...], ...]:
+    """(categories, roles, levels, awards) a register for `spec` may use, spec's own words first."""
+    cats: list[str] = []
+    roles: list[str] = []
+    levels: list[str] = []
+    awards: list[str] = []
+    h = spec.hours
+    if h is not None:
+        for r in h.rules:
+            cats.append(r.category)
+            roles += r.roles
+            levels += r.levels + (list(r.table) if r.table_by == "级别" else [])
+            awards += r.awards + (list(r.table) if r.table_by == "等次" else [])
+        awards += [g.name for g in h.grades]
+        if h.grade_category:
+            cats.append(h.grade_category)
+        for st in h.stages:
+            cats += st.categories
+    for q in spec.requirements:
+        cats += q.categories
+        if q.trigger:
+            cats.append(q.trigger.category)
+            roles += q.trigger.roles
+    return (tuple(dict.fromkeys(cats)), tuple(dict.fromkeys(roles + list(HOUR_ROLES))),
+            tuple(dict.fromkeys(levels + list(HOUR_LEVELS))), tuple(dict.fromkeys(awards + list(HOUR_AWARDS))))
+
+
+def hours_layout(spec: Spec) -> Layout:
+    """学时登记: 类别/角色/级别/等次/审核状态 drop-downs from the spec; 认定学时 is the director's own figure."""
+    cats, roles, levels, awards = _spec_words(spec)
+    return Layout(HOURS_SHEET, (
+        ID, NAME,
+        Column("日期", "date", True, ("活动日期", "开始日期", "培训时间", "时间"),
+               hint="如 2023-10-12；跨多天填开始日期", width=12),
+        Column("结束日期", "date", synonyms=("截止日期",), hint="跨多天的培训填结束日期", width=12),
+        Column("类别", "choice", True, ("活动类别", "研修类别", "类型", "培训形式"), choices=cats, width=16),
+        Column("角色", "choice", synonyms=("身份",), choices=roles, hint="参培者、主讲人、主持人…", width=10),
+        Column("级别", "choice", synonyms=("层级",), choices=levels, width=8),
+        Column("等次", "choice", synonyms=("获奖等次", "等次/获奖", "获奖", "结果", "培训结果"), choices=awards,
+               width=8),
+        Column("时长", "number", synonyms=("时长(小时)", "小时数", "时长（小时）", "学习时长"), hint="小时，填数字",
+               width=8),
+        Column("天数", "number", synonyms=("活动天数", "培训天数"), width=6),
+        Column("证书学时", "number", synonyms=("证明学时", "证书所载学时"), hint="培训证书或证明上注明的学时", width=8),
+        Column("字数", "number", width=8),
+        Column("数量", "number", synonyms=("节数", "页数", "篇数"), hint="听课节数、笔记页数等，留空按1计", width=6),
+        Column("成绩", "number", synonyms=("考试成绩", "分数"), hint="专业知识考试成绩", width=6),
+        Column("题目", "text", synonyms=("培训内容", "内容", "名称", "课题名称", "论文题目"), width=24),
+        Column("授课教师", "text", synonyms=("主讲人姓名", "授课人"), width=10),
+        Column("学年", "text", synonyms=("年度",), hint="如 2023-2024", width=10),
+        Column("审核状态", "choice", synonyms=("审核", "认定状态"), choices=HOUR_STATUSES, width=10),
+        Column("认定学时", "number", synonyms=("人工认定学时",), hint="教务处人工认定的学时；留空按细则计算", width=8),
+        Column("备注", "text", synonyms=("材料", "佐证材料"), width=16),
+    ), title=f"{spec.name} 学时登记（每项活动一行）", optional=True)
+
+
+TEAM = Layout("基本信息", (
+    Column("姓名", "text", True, width=10),
+    Column("年龄", "number", width=6, max_value=80),
+    Column("学历", "choice", choices=("中专", "高中", "大专", "本科", "硕士研究生", "博士研究生", "研究生"), width=10),
+    Column("专业", "text", width=14),
+    Column("职务", "text", width=14),
+), title="学校信息化管理团队", optional=True, key=("姓名",))

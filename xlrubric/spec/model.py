@@ -12,6 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from xlrubric.spec.hours import HoursSpec
+from xlrubric.spec.requirements import Requirement
+
 DeductionKind = Literal["per_event", "once", "zero", "not_counted", "per_missing"]
 # The same kinds as a school writes them in its 考核细则 sheet.
 KIND_LABELS: dict[str, str] = {
@@ -191,8 +194,8 @@ class Spec(_Model):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)   # column name -> other headers schools use
     rubric: Rubric | None = None
     policies: list[Policy] = Field(default_factory=list)
-    hours: dict[str, Any] | None = None          # 学时认定 (see spec.hours)
-    requirements: list[dict[str, Any]] = Field(default_factory=list)   # 达标要求 (see spec.requirements)
+    hours: HoursSpec | None = None               # 学时认定 (see spec.hours)
+    requirements: list[Requirement] = Field(default_factory=list)   # 达标要求 (see spec.requirements)
 
     def policy(self, pid: str, default: str | None = None) -> str | None:
         for p in self.policies:

@@ -97,10 +97,10 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
     for p in spec.policies:
         add("策略", p.title, p.id, p.choice, quote="\n".join(p.quotes), note=p.question,
             params="\n".join([f"类型={p.kind}"] + [f"选项{k}={v}" for k, v in p.options.items()]))
+    dumped = spec.model_dump(mode="json", exclude_defaults=True)
     for key in ("hours", "requirements"):
-        value = getattr(spec, key)
-        if value:
-            add("数据", key, params=yaml.safe_dump(value, allow_unicode=True, sort_keys=False))
+        if dumped.get(key):
+            add("数据", key, params=yaml.safe_dump(dumped[key], allow_unicode=True, sort_keys=False))
     return rows
 
 

@@ -1,0 +1,306 @@
+"""register rows -> recognised 学时 per row -> per teacher per 学年 -> cycle totals, stages and cross-rules.
+
+Pure pandas, vectorised over rules (a few dozen) rather than rows (tens of thousands). Nothing is dropped:
+every row that earns nothing keeps the reason (无效学时: 字数不足800, 每学年限1篇, 同篇只计一次…), and
+hours a director typed by hand (认定学时) are counted apart from computed ones so both can be shown.
+
+Input frame columns (the pipeline cleans them): teacher, date (datetime64), year (学年 start year, int),
+category (canonical), role, level, award, title (normalised), status, duration, days, cert, words,
+score, manual — text columns "" when blank, numbers NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xlrubric.spec.hours import HourRule, HoursSpec
+
+APPROVED, REJECTED = "已认定", "不予认定"
+
+
+@dataclass
+class HoursOutcome:
+    rows: pd.DataFrame                 # per register row: rule, computed, manual, counted, valid, reason, limited_by
+    by_year: pd.DataFrame              # index (teacher, year): one column per category + 计算学时/人工认定/合计
+    cycle: pd.DataFrame                # index teacher: 周期合计 and one column per 周期 target
+    year_met: pd.DataFrame             # index (teacher, year): one bool column per 学年 target
+    stages: pd.DataFrame               # index teacher: "<stage>学时", "<stage>" (合格/不合格/未开展)
+    caps: dict[str, list[dict]] = field(default_factory=dict)   # teacher -> cross-rule limits
+    met: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))   # teacher -> 达标
+
+
+def school_year(dates: pd.Series, start_month: int) -> pd.Series:
+    """学年 start year of each date (2023-09-01 .. 2024-08-31 -> 2023); -1 where there is no date."""
+    d = pd.to_datetime(dates)
+    y = d.dt.year - (d.dt.month < start_month).astype("Int64")
+    return y.fillna(-1).astype(int)
+
+
+def year_label(year: int) -> str:
+    return f"{year}-{year + 1}学年"
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def _match(reg: pd.DataFrame, rule: HourRule) -> pd.Series:
+    m = reg["category"] == rule.category
+    if rule.roles:
+        m &= reg["role"].isin(rule.roles)
+    if rule.levels:
+        m &= reg["level"].isin(rule.levels)
+    return m
+
+
+def _unmatched_reason(reg: pd.DataFrame, rules: list[HourRule]) -> pd.Series:
+    """Why a row of a known category fits none of its rules (角色 or 级别 not in the rules)."""
+    out = pd.Series("", index=reg.index, dtype=object)
+    roles = list(dict.fromkeys(r for rule in rules for r in rule.roles))
+    levels = list(dict.fromkeys(v for rule in rules for v in rule.levels))
+    if roles and all(rule.roles for rule in rules):
+        bad = ~reg["role"].isin(roles)
+        out[bad] = "角色「" + reg.loc[bad, "role"] + f"」不在细则中（应为{'、'.join(roles)}）"
+    if levels and all(rule.levels for rule in rules):
+        bad = (out == "") & ~reg["level"].isin(levels)
+        out[bad] = "级别「" + reg.loc[bad, "level"] + f"」不计学时（细则只认定{'、'.join(levels)}）"
+    out[out == ""] = "不符合细则中任何一条学时规则"
+    return out
+
+
+def _compute_rule(reg: pd.DataFrame, rule: HourRule) -> tuple[pd.Series, pd.Series]:
+    """Hours and reason ("" when valid) for the rows of one rule."""
+    idx = reg.index
+    reason = pd.Series("", index=idx, dtype=object)
+    if rule.compute == "per_hour":
+        hours = reg["duration"] * rule.hours
+        reason[hours.isna()] = "未填写时长（小时）"
+    elif rule.compute == "per_day":
+        hours = reg["days"] * rule.hours
+        reason[hours.isna()] = "未填写天数"
+    elif rule.compute == "certificate":
+        hours = reg["cert"].astype(float)
+        reason[hours.isna()] = "未填写证书学时（按培训机构的证件登记）"
+    elif rule.compute == "certificate_or_days":
+        hours = reg["cert"].where(reg["cert"].notna(), reg["days"] * rule.hours)
+        reason[hours.isna()] = "未填写证书学时，也未填写天数"
+    elif rule.compute == "fixed":
+        hours = pd.Series(float(rule.hours), index=idx)
+    elif rule.compute == "table":
+        key = reg["level"] if rule.table_by == "级别" else reg["award"]
+        hours = key.map(rule.table).astype(float)
+        missing = hours.isna()
+        shown = "、".join(rule.table)
+        reason[missing] = (rule.table_by + "「" + key[missing] + f"」不计学时（应为{shown}）")
+    else:   # tercile: decided later over everyone who sat the exam
+        hours = pd.Series(np.nan, index=idx)
+        reason[reg["score"].isna()] = "未填写考试成绩"
+    if rule.min_words is not None:
+        w = reg["words"]
+        reason[(reason == "") & w.isna()] = f"未填写字数（须{rule.min_words}字以上）"
+        short = (reason == "") & (w < rule.min_words)
+        reason[short] = "字数" + w[short].map(_fmt).astype(str) + f"不足{rule.min_words}字"
+    if rule.awards:
+        bad = (reason == "") & ~reg["award"].isin(rule.awards)
+        reason[bad] = f"须{rule.awards[0]}后才计学时（填的是「" + reg.loc[bad, "award"] + "」）"
+    if rule.approval == "required":
+        bad = (reason == "") & (reg["status"] != APPROVED)
+        reason[bad] = "须经学校筛选认定（审核状态为“已认定”）后才计学时，当前为「" + \
+            reg.loc[bad, "status"].replace("", "未填写") + "」"
+    reason[(reason == "") & (reg["status"] == REJECTED)] = "审核状态为不予认定"
+    return hours.where(reason == "", 0.0).fillna(0.0), reason
+
+
+def _terciles(reg: pd.DataFrame, rows: pd.DataFrame, rule: HourRule) -> None:
+    """前三分之一/中间/后三分之一 per 学年 (policy `tercile`: top ceil(n/3), bottom floor(n/3), ties best)."""
+    m = (rows["rule"] == rule.id) & (rows["reason"] == "")
+    if not m.any():
+        return
+    sub = reg.loc[m, ["teacher", "year", "score", "date"]].sort_values(["score", "date"], ascending=[False, True])
+    dup = sub.duplicated(["teacher", "year"], keep="first")
+    rows.loc[sub.index[dup], "reason"] = "同一学年重复登记考试成绩，只计成绩最高的一次"
+    sub = sub[~dup]
+    n = sub.groupby("year")["score"].transform("size")
+    rank = sub.groupby("year")["score"].rank(method="min", ascending=False)
+    top = np.ceil(n / 3)
+    bottom = np.floor(n / 3)
+    t0, t1, t2 = rule.tiers
+    hours = np.where(rank <= top, t0, np.where(rank > n - bottom, t2, t1))
+    rows.loc[sub.index, "computed"] = hours
+    rows.loc[sub.index, "note"] = ("第" + rank.astype(int).astype(str) + "名/共" + n.astype(int).astype(str) + "人")
+
+
+def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
+    """Caps shared by a group of rules: same title once (highest), at most N per 学年/周期, at most H hours."""
+    group_of = {r.id: r.group for r in spec.rules}
+    grp = rows["rule"].map(group_of)
+    for lim in spec.limits:
+        cand = (grp == lim.group) & (rows["reason"] == "") & rows["manual"].isna()
+        if not cand.any():
+            continue
+        sub = pd.DataFrame({"teacher": reg["teacher"], "year": reg["year"], "title": reg["title"],
+                            "date": reg["date"], "h": rows["computed"], "row": reg["row"]})[cand]
+        sub = sub.sort_values(["h", "date", "row"], ascending=[False, True, True])
+        keys = ["teacher"] if lim.per == "周期" else ["teacher", "year"]
+        if lim.dedup_by_title:
+            titled = sub[sub["title"] != ""]
+            dup = titled.duplicated(["teacher", "title"], keep="first")
+            first_row = titled.groupby(["teacher", "title"])["row"].transform("first")
+            d = titled.index[dup]
+            rows.loc[d, "reason"] = "同一成果（题目相同）只计一次最高学时，已按第" + \
+                first_row[dup].astype(str) + "行计"
+            rows.loc[d, "limited_by"] = lim.id
+            sub = sub.drop(d)
+        if lim.max_count is not None:
+            nth = sub.groupby(keys).cumcount()
+            first_row = sub.groupby(keys)["row"].transform("first")
+            over = nth >= lim.max_count
+            scope = "每学年" if lim.per == "学年" else "整个周期"
+            rows.loc[sub.index[over], "reason"] = (f"{scope}每人限{lim.max_count}篇（{lim.group}），已认定学时最高的第"
+                                                   + first_row[over].astype(str) + "行")
+            rows.loc[sub.index[over], "limited_by"] = lim.id
+            sub = sub[~over]
+        if lim.max_hours is not None:
+            sub = sub.sort_values(["date", "row"])
+            before = sub.groupby(keys)["h"].cumsum() - sub["h"]
+            allowed = (lim.max_hours - before).clip(lower=0).clip(upper=sub["h"])
+            cut = allowed < sub["h"]
+            rows.loc[sub.index[cut], "counted_cap"] = allowed[cut]
+            rows.loc[sub.index[cut], "note"] = f"{lim.group}已达上限{_fmt(lim.max_hours)}学时，本行只计" + \
+                allowed[cut].map(_fmt).astype(str) + "学时"
+            rows.loc[sub.index[cut], "limited_by"] = lim.id
+
+
+def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
+    """Per register row: rule id, computed and manual hours, counted hours, and the reason when 无效."""
+    rows = pd.DataFrame(index=reg.index)
+    rows["rule"] = ""
+    rows["computed"] = 0.0
+    rows["manual"] = reg["manual"].astype(float)
+    rows["reason"] = ""
+    rows["note"] = ""
+    rows["limited_by"] = ""
+    rows["counted_cap"] = np.nan
+    assigned = pd.Series(False, index=reg.index)
+    for rule in spec.rules:
+        m = _match(reg, rule) & ~assigned
+        if not m.any():
+            continue
+        assigned |= m
+        rows.loc[m, "rule"] = rule.id
+        hours, reason = _compute_rule(reg[m], rule)
+        rows.loc[m, "computed"] = hours
+        rows.loc[m, "reason"] = reason
+    known = set(spec.categories)
+    by_cat: dict[str, list[HourRule]] = {}
+    for rule in spec.rules:
+        by_cat.setdefault(rule.category, []).append(rule)
+    loose = ~assigned & reg["category"].isin(known)
+    for cat, rules in by_cat.items():
+        m = loose & (reg["category"] == cat)
+        if m.any():
+            rows.loc[m, "reason"] = _unmatched_reason(reg[m], rules)
+    other = ~assigned & ~reg["category"].isin(known)
+    rows.loc[other, "reason"] = "该类别不计学时"
+    for rule in spec.rules:
+        if rule.compute == "tercile":
+            _terciles(reg, rows, rule)
+    _limits(reg, rows, spec)
+    valid = rows["reason"] == ""
+    rows.loc[~valid, "computed"] = 0.0
+    counted = rows["counted_cap"].where(rows["counted_cap"].notna(), rows["computed"])
+    manual = rows["manual"].notna()
+    rows["counted"] = counted.where(~manual, rows["manual"]).where(valid | manual, 0.0)
+    rows["valid"] = valid | manual
+    overruled = manual & ~valid
+    rows.loc[overruled, "note"] = "计算为无效学时（" + rows.loc[overruled, "reason"] + "），按人工认定学时计入"
+    rows.loc[manual, "reason"] = ""
+    return rows.drop(columns=["counted_cap"])
+
+
+def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years: list[int] | None = None
+                  ) -> HoursOutcome:
+    """Everything 学时汇总 shows, for `teachers` (every roster teacher, even those with no rows)."""
+    rows = row_hours(reg, spec)
+    cats = spec.categories
+    data = pd.DataFrame({"teacher": reg["teacher"], "year": reg["year"], "category": reg["category"],
+                         "counted": rows["counted"], "manual": rows["manual"].notna()})
+    if years is None:
+        years = sorted(y for y in data["year"].unique() if y >= 0)
+    full = pd.MultiIndex.from_product([teachers, years], names=["teacher", "year"])
+    pivot = data.pivot_table(index=["teacher", "year"], columns="category", values="counted", aggfunc="sum",
+                             fill_value=0.0)
+    by_year = pivot.reindex(index=full, columns=cats, fill_value=0.0).astype(float)
+    split = data.assign(c=data["counted"].where(~data["manual"], 0.0), m=data["counted"].where(data["manual"], 0.0))
+    sums = split.groupby(["teacher", "year"])[["c", "m"]].sum().reindex(full, fill_value=0.0)
+    by_year["计算学时"] = sums["c"]
+    by_year["人工认定"] = sums["m"]
+    by_year["合计"] = by_year[cats].sum(axis=1)
+    year_met = pd.DataFrame(index=full)
+    for t in spec.targets:
+        if t.per != "学年":
+            continue
+        year_met[t.id] = _target_met(by_year, cats, t)
+    cycle_years = years
+    if spec.cycle is not None:
+        cycle_years = [y for y in years if spec.cycle.start_year <= y < spec.cycle.start_year + spec.cycle.years]
+    in_cycle = by_year[by_year.index.get_level_values("year").isin(cycle_years)]
+    cycle = in_cycle[[*cats, "合计"]].groupby(level="teacher").sum().reindex(teachers, fill_value=0.0)
+    cycle = cycle.rename(columns={"合计": "周期合计"})
+    for t in spec.targets:
+        if t.per == "周期":
+            cycle[t.id] = _target_met(cycle.rename(columns={"周期合计": "合计"}), cats, t)
+    stages, caps = _stages(reg, rows, spec, teachers)
+    met = pd.Series(True, index=teachers)
+    primary_year = [t.id for t in spec.targets if t.per == "学年" and t.primary]
+    if primary_year and len(year_met):
+        met &= year_met[primary_year].all(axis=1).groupby(level="teacher").all().reindex(teachers, fill_value=True)
+    finished = spec.cycle is None or (years and max(years) >= spec.cycle.start_year + spec.cycle.years - 1)
+    for t in spec.targets:
+        if t.per == "周期" and t.primary and finished:
+            met &= cycle[t.id]
+    return HoursOutcome(rows, by_year, cycle, year_met, stages, caps, met)
+
+
+def _target_met(frame: pd.DataFrame, cats: list[str], t) -> pd.Series:
+    part = frame[[c for c in t.categories if c in frame.columns]].sum(axis=1) if t.categories else frame["合计"]
+    ok = pd.Series(True, index=frame.index)
+    if t.hours > 0:
+        ok &= part >= t.hours - 1e-9
+    if t.min_share is not None:
+        total = frame["合计"]
+        ok &= (total > 0) & (part >= total * t.min_share - 1e-9)
+    return ok
+
+
+def _stages(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec, teachers: pd.Index
+            ) -> tuple[pd.DataFrame, dict[str, list[dict]]]:
+    out = pd.DataFrame(index=teachers)
+    failed: dict[str, pd.Series] = {}
+    for st in spec.stages:
+        in_cats = reg["category"].isin(st.categories) if st.categories else pd.Series(True, index=reg.index)
+        if not in_cats.any():
+            out[st.name] = "未开展"
+            out[f"{st.name}学时"] = math.nan
+            continue
+        d = reg["date"]
+        m = in_cats & (d >= pd.Timestamp(st.start)) & (d <= pd.Timestamp(st.end))
+        h = rows.loc[m, "counted"].groupby(reg.loc[m, "teacher"]).sum().reindex(teachers, fill_value=0.0)
+        out[f"{st.name}学时"] = h
+        ok = h >= st.hours - 1e-9
+        out[st.name] = np.where(ok, "合格", "不合格")
+        failed[st.id] = ~ok
+    caps: dict[str, list[dict]] = {}
+    for cr in spec.cross_rules:
+        f = failed.get(cr.when_failed)
+        if f is None:
+            continue
+        what = next((s.name for s in spec.stages if s.id == cr.when_failed), cr.when_failed)
+        for t in f.index[f]:
+            caps.setdefault(t, []).append({"rule": cr.id, "result": cr.result, "forbid": list(cr.forbid),
+                                           "effect": cr.effect, "because": f"{what}不合格", "quote": cr.quote})
+    return out, caps

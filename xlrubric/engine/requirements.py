@@ -1,0 +1,219 @@
+"""Obligations: who must do what how often, and which periods each teacher (or 教研组) missed, by name.
+
+Pure pandas. Periods are built once per requirement (weeks Monday–Sunday, two-week blocks from the first
+Monday, calendar months, 学期 split at 2月1日/9月1日, 学年 at 9月1日, the whole period, or one window per
+trigger event); register rows fall into periods by `searchsorted`, and the count per (teacher, period) is
+one groupby. A teacher the selector does not pick is simply not bound; the reason is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xlrubric.spec.requirements import Requirement, Selector
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass
+class RequirementOutcome:
+    """One row per (subject, requirement) the selector binds: required, done, missing period names."""
+
+    table: pd.DataFrame          # subject, requirement, required, done, met, missing (list[str]), periods
+    not_due: dict[str, int] = field(default_factory=dict)   # requirement id -> periods after `as_of`
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.month}月{d.day}日"
+
+
+def periods(per: str, start: dt.date, end: dt.date) -> list[Period]:
+    """The periods of `per` covering [start, end], clipped to it, labelled as a director says them."""
+    out: list[Period] = []
+    if per in ("week", "biweek"):
+        step = 7 if per == "week" else 14
+        monday = start - dt.timedelta(days=start.weekday())
+        n = 1
+        while monday <= end:
+            s, e = max(monday, start), min(monday + dt.timedelta(days=step - 1), end)
+            if any((s + dt.timedelta(days=k)).weekday() < 5 for k in range((e - s).days + 1)):
+                word = "周" if per == "week" else "个两周"
+                out.append(Period(f"第{n}{word}（{_day(s)}–{_day(e)}）", s, e))
+                n += 1
+            monday += dt.timedelta(days=step)
+    elif per == "month":
+        y, m = start.year, start.month
+        while dt.date(y, m, 1) <= end:
+            nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+            out.append(Period(f"{y}年{m}月", max(dt.date(y, m, 1), start), min(nxt - dt.timedelta(days=1), end)))
+            y, m = nxt.year, nxt.month
+    elif per in ("semester", "year"):
+        cuts = (9,) if per == "year" else (2, 9)
+        s = start
+        while s <= end:
+            nxt = min(dt.date(s.year + (s.month >= c), c, 1) for c in cuts)
+            e = min(nxt - dt.timedelta(days=1), end)
+            sy = s.year if s.month >= 9 else s.year - 1
+            half = "上学期" if s.month >= 9 or s.month < 2 else "下学期"
+            label = f"{sy}-{sy + 1}学年" + ("" if per == "year" else half)
+            out.append(Period(label, s, e))
+            s = nxt
+    else:   # once
+        out.append(Period(f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}", start, end))
+    return out
+
+
+def _completed_years(born: pd.Series, on: dt.date) -> pd.Series:
+    """Whole years from `born` to `on`; the anniversary day itself completes the year."""
+    b = pd.to_datetime(born)
+    before = (b.dt.month > on.month) | ((b.dt.month == on.month) & (b.dt.day > on.day))
+    return on.year - b.dt.year - before.astype(float)
+
+
+def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series, pd.Series]:
+    """(bound, why-not) per teacher. `roster` columns: groups (set), born, hired (datetime64)."""
+    ok = pd.Series(True, index=roster.index)
+    why = pd.Series("", index=roster.index, dtype=object)
+    on = sel.on or on
+
+    def drop(mask: pd.Series, text) -> None:
+        nonlocal ok
+        new = mask & ok
+        why[new] = text if isinstance(text, str) else text[new]
+        ok &= ~mask
+
+    groups = roster["groups"]
+    if sel.groups:
+        drop(~groups.map(lambda g: bool(g & set(sel.groups))), f"不属于{'、'.join(sel.groups)}")
+    if sel.exclude_groups:
+        drop(groups.map(lambda g: bool(g & set(sel.exclude_groups))), f"属于{'、'.join(sel.exclude_groups)}，另有要求")
+    if sel.max_age is not None or sel.min_age is not None:
+        age = _completed_years(roster["born"], on)
+        drop(age.isna(), "教师名册中没有出生日期，无法判断年龄")
+        if sel.max_age is not None:
+            shown = age.map(lambda a: f"{a:g}" if a == a else "").astype(str)
+            drop(age > sel.max_age, f"{on:%Y年%m月%d日}已满" + shown + "周岁")
+        if sel.min_age is not None:
+            drop(age < sel.min_age, f"{on:%Y年%m月%d日}未满{sel.min_age}周岁")
+    if sel.service_below is not None or sel.service_at_least is not None:
+        years = _completed_years(roster["hired"], on)
+        drop(years.isna(), "教师名册中没有入职日期，无法判断工作年限")
+        if sel.service_below is not None:
+            drop(years >= sel.service_below, f"{on:%Y年%m月%d日}工作已满{sel.service_below:g}年")
+        if sel.service_at_least is not None:
+            drop(years < sel.service_at_least, f"{on:%Y年%m月%d日}工作未满{sel.service_at_least:g}年")
+    return ok, why
+
+
+def _count_by_period(acts: pd.DataFrame, plist: list[Period], qty: str) -> pd.DataFrame:
+    if acts.empty or not plist:
+        return pd.DataFrame(columns=["subject", "p", "n"])
+    starts = np.array([np.datetime64(p.start) for p in plist])
+    ends = np.array([np.datetime64(p.end) for p in plist])
+    d = acts["date"].to_numpy(dtype="datetime64[D]")
+    p = np.searchsorted(starts, d, side="right") - 1
+    inside = (p >= 0) & (d <= ends[np.clip(p, 0, len(plist) - 1)])
+    a = pd.DataFrame({"subject": acts["subject"].to_numpy()[inside], "p": p[inside],
+                      "n": (acts["quantity"].fillna(1.0) if qty == "数量" else pd.Series(1.0, index=acts.index))
+                      .to_numpy()[inside]})
+    return a.groupby(["subject", "p"], as_index=False)["n"].sum()
+
+
+def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], start: dt.date, end: dt.date,
+             as_of: dt.date | None = None) -> RequirementOutcome:
+    """`reg`: teacher, date, category, role, quantity (rows already valid); `roster`: groups, born, hired, 教研组."""
+    records: list[dict] = []
+    not_due: dict[str, int] = {}
+    as_of = min(as_of or end, end)
+    for q in reqs:
+        s, e = q.start or start, q.end or end
+        acts = reg[reg["category"].isin(q.categories) & reg["date"].notna()]
+        if q.scope == "教研组":
+            subjects = roster["教研组"].fillna("").astype(str)
+            acts = acts.assign(subject=acts["teacher"].map(subjects))
+            bound = pd.Series(True, index=pd.Index(sorted(x for x in subjects.unique() if x)))
+            why = pd.Series("", index=bound.index)
+        else:
+            acts = acts.assign(subject=acts["teacher"])
+            bound, why = select(roster, q.selector, s)
+        if q.trigger is not None:
+            records += _triggered(q, reg, acts, roster, bound, s, e)
+            continue
+        plist = [p for p in periods(q.per, s, e)]
+        due = [p for p in plist if p.start <= as_of]
+        not_due[q.id] = len(plist) - len(due)
+        counts = _count_by_period(acts, due, q.quantity)
+        grid = counts.pivot_table(index="subject", columns="p", values="n", aggfunc="sum", fill_value=0.0) \
+            if len(counts) else pd.DataFrame()
+        grid = grid.reindex(index=bound.index, columns=range(len(due)), fill_value=0.0).fillna(0.0)
+        for subject in bound.index:
+            if not bound[subject]:
+                records.append({"subject": subject, "requirement": q.id, "bound": False, "why": why[subject]})
+                continue
+            got = grid.loc[subject].to_numpy(dtype=float)
+            missing = [_missing(q, due[k], got[k]) for k in range(len(due)) if got[k] < q.count - 1e-9]
+            records.append({"subject": subject, "requirement": q.id, "bound": True, "why": "",
+                            "required": q.count * len(due), "done": float(np.minimum(got, q.count).sum()),
+                            "actual": float(got.sum()), "periods": len(due), "missing": missing,
+                            "met": not missing})
+    cols = ["subject", "requirement", "bound", "why", "required", "done", "actual", "periods", "missing", "met"]
+    return RequirementOutcome(pd.DataFrame.from_records(records, columns=cols), not_due)
+
+
+def _missing(q: Requirement, p: Period, got: float) -> str:
+    what = "、".join(q.categories) if len(q.categories) <= 2 else q.name
+    if q.count == 1 and got == 0:
+        return f"{p.label} 缺{what}"
+    return f"{p.label} {what}{got:g}/{q.count:g}"
+
+
+def _triggered(q: Requirement, reg: pd.DataFrame, acts: pd.DataFrame, roster: pd.DataFrame, bound: pd.Series,
+               s: dt.date, e: dt.date) -> list[dict]:
+    """After every 外出学习 (within N days) / before every 走进异域 (at least N days ahead, since the last one)."""
+    t = q.trigger
+    ev = reg[(reg["category"] == t.category) & reg["date"].notna()]
+    if t.roles:
+        ev = ev[ev["role"].isin(t.roles)]
+    ev = ev[(ev["date"] >= pd.Timestamp(s)) & (ev["date"] <= pd.Timestamp(e))]
+    if q.scope == "教研组":
+        ev = ev.assign(subject=ev["teacher"].map(roster["教研组"].fillna("").astype(str)))
+        ev = ev[ev["subject"] != ""].drop_duplicates(["subject", "date"])
+    else:
+        ev = ev.assign(subject=ev["teacher"])
+    ev = ev.sort_values(["subject", "date"])
+    ev["prev"] = ev.groupby("subject")["date"].shift(1)
+    pairs = ev[["subject", "date", "prev"]].reset_index(drop=True).reset_index(names="ev") \
+        .merge(acts[["subject", "date", "quantity"]].rename(columns={"date": "adate"}), on="subject", how="left")
+    if t.within_days is not None:
+        until = pairs["date"] + pd.Timedelta(days=t.within_days)
+        inside = (pairs["adate"] >= pairs["date"]) & (pairs["adate"] <= until)
+    else:
+        lo = pairs["prev"].fillna(pd.Timestamp(s) - pd.Timedelta(days=1))
+        inside = (pairs["adate"] > lo) & (pairs["adate"] <= pairs["date"] - pd.Timedelta(days=t.before_days))
+    w = pairs["quantity"].fillna(1.0) if q.quantity == "数量" else pd.Series(1.0, index=pairs.index)
+    got = w.where(inside, 0.0).groupby(pairs["ev"]).sum().reindex(range(len(ev)), fill_value=0.0)
+    ev = ev.reset_index(drop=True).assign(got=got.to_numpy())
+    out = []
+    what = "、".join(q.categories)
+    for subject, grp in ev.groupby("subject"):
+        if subject in bound.index and not bound[subject]:
+            continue
+        missing = []
+        for _, r in grp.iterrows():
+            if r["got"] < q.count - 1e-9:
+                when = (f"{r['date']:%Y年%m月%d日}{t.category}后{t.within_days}天内" if t.within_days is not None
+                        else f"{r['date']:%Y年%m月%d日}{t.category}前{t.before_days}天")
+                missing.append(f"{when}缺{what}")
+        out.append({"subject": subject, "requirement": q.id, "bound": True, "why": "",
+                    "required": q.count * len(grp), "done": float(np.minimum(grp["got"], q.count).sum()),
+                    "actual": float(grp["got"].sum()), "periods": len(grp), "missing": missing, "met": not missing})
+    return out

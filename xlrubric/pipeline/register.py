@@ -1,0 +1,276 @@
+"""学时登记, read once for both the 学时 and the 达标 parts: validated cell by cell, cleaned into plain columns.
+
+Every conversion works on the column's *distinct* values (a register of 20,000 rows has a few hundred
+distinct dates, names and categories), so a bad value costs one message per cell and the whole register
+costs a handful of pandas operations, not a Python loop per cell. A row that cannot be counted (no
+teacher, no date, unknown category, outside the 学年) keeps its reason and is still listed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xlrubric.pipeline.context import Context
+from xlrubric.readers.table import Table
+from xlrubric.readers.text import normalize_label, parse_date, parse_number
+from xlrubric.schemas.layout import HOUR_STATUSES, _spec_words, hours_layout
+from xlrubric.schemas.teachers import person_name, teacher_id
+
+SHEET = "学时登记"
+NUMBERS = {"时长": "duration", "天数": "days", "证书学时": "cert", "字数": "words", "成绩": "score",
+           "认定学时": "manual", "数量": "quantity"}
+TEXTS = {"角色": "role", "级别": "level", "等次": "award", "审核状态": "status"}
+_YEAR = re.compile(r"(\d{4})")
+_MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
+_TITLE_NOISE = re.compile(r"[\s\W_]+")
+
+
+@dataclass
+class Register:
+    table: Table
+    frame: pd.DataFrame        # clean columns (see engine.hours), index = Excel row; `blocked` reason or ""
+
+
+def text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def title_key(value: Any) -> str:
+    """A 题目 as compared for 同篇: no spaces, punctuation or case."""
+    return _TITLE_NOISE.sub("", text(value).lower())
+
+
+def _distinct(series: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value (values may be unhashable-free mixed objects)."""
+    keys = series.map(lambda v: (type(v).__name__, v) if v is not None and v == v else ("", ""))
+    uniq = {k: fn(k[1] if k[0] else None) for k in pd.unique(keys)}
+    return keys.map(uniq)
+
+
+def read_register(ctx: Context) -> Register | None:
+    cached = getattr(ctx, "_register", None)
+    if cached is not None:
+        return cached
+    table = ctx.table(hours_layout(ctx.spec))
+    if table is None:
+        return None
+    reg = Register(table, _clean(ctx, table))
+    ctx._register = reg   # type: ignore[attr-defined]   # shared with the 达标 part of the same run
+    return reg
+
+
+def _problem(ctx: Context, table: Table, code: str, msg: pd.Series, column: str, raw: pd.Series,
+             severity: str = "错误") -> None:
+    for row, m in msg[msg != ""].items():
+        ctx.problems.append(table.problem(code, m, column=column, row=int(row), value=raw.get(row), severity=severity))
+
+
+def _clean(ctx: Context, table: Table) -> pd.DataFrame:
+    spec = ctx.spec
+    f = table.frame
+    idx = f.index
+    col = {c.name: (f[c.name] if c.name in f.columns else pd.Series(None, index=idx, dtype=object))
+           for c in hours_layout(spec).columns}
+    out = pd.DataFrame(index=idx)
+    out["row"] = idx.to_numpy()
+    blocked = pd.Series("", index=idx, dtype=object)
+    # Teachers: resolved once per distinct (工号, 姓名).
+    ids = _distinct(col["工号"], teacher_id)
+    names = _distinct(col["姓名"], person_name)
+    out["teacher"], out["name"] = _teachers(ctx, table, ids, names, col, blocked)
+    # 学年 typed, then 日期 read with it (4月19日 needs the 学年 to know its year).
+    start_month = spec.hours.year_start_month if spec.hours else 9
+    typed_year = _distinct(col["学年"], _year_of)
+    bad_year = (typed_year == -2)
+    _problem(ctx, table, "bad-year", pd.Series(np.where(bad_year, "学年应写成如“2023-2024”", ""), index=idx),
+             "学年", col["学年"])
+    typed_year = typed_year.where(~bad_year, -1).astype(int)
+    dates = _dates(ctx, table, col["日期"], typed_year, start_month, "日期", blocked)
+    out["date"] = dates
+    out["end"] = _dates(ctx, table, col["结束日期"], typed_year, start_month, "结束日期", None)
+    date_year = pd.Series(np.where(dates.notna(), dates.dt.year - (dates.dt.month < start_month), -1),
+                          index=idx).astype(int)
+    mismatch = (typed_year >= 0) & (date_year >= 0) & (typed_year != date_year)
+    msg = pd.Series("", index=idx, dtype=object)
+    msg[mismatch] = ("日期" + dates[mismatch].dt.strftime("%Y-%m-%d") + "不在所填的" +
+                     typed_year[mismatch].map(lambda y: f"{y}-{y + 1}学年").astype(str) + "内，本行未计入")
+    _problem(ctx, table, "date-outside-year", msg, "日期", col["日期"])
+    blocked[mismatch & (blocked == "")] = msg[mismatch]
+    year = date_year.where(date_year >= 0, typed_year)
+    nodate = (year < 0) & (blocked == "")
+    _problem(ctx, table, "no-date", pd.Series(np.where(nodate, "没有填写日期（或学年），本行未计入", ""), index=idx),
+             "日期", col["日期"])
+    blocked[nodate] = "没有日期"
+    out["year"] = year
+    _outside(ctx, table, out, col, blocked)
+    # 类别 and the other choice columns.
+    out["category_text"] = _distinct(col["类别"], text)
+    out["category"] = _categories(ctx, table, out["category_text"], col["类别"], blocked)
+    cats, roles, levels, awards = _spec_words(spec)
+    allowed = {"role": roles, "level": levels, "award": awards, "status": HOUR_STATUSES}
+    for name, key in TEXTS.items():
+        values = _distinct(col[name], text)
+        out[key] = values
+        bad = (values != "") & ~values.isin(allowed[key])
+        msg = pd.Series("", index=idx, dtype=object)
+        msg[bad] = f"{name}「" + values[bad] + f"」无法识别，应为：{'、'.join(allowed[key])}"
+        _problem(ctx, table, f"unknown-{key}", msg, name, col[name])
+    out["title_text"] = _distinct(col["题目"], text)
+    out["title"] = _distinct(col["题目"], title_key)
+    out["teacher_text"] = _distinct(col["授课教师"], text)
+    out["note_text"] = _distinct(col["备注"], text)
+    for name, key in NUMBERS.items():
+        out[key] = _numbers(ctx, table, col[name], name)
+    out["blocked"] = blocked
+    return out
+
+
+def _teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col, blocked: pd.Series
+              ) -> tuple[pd.Series, pd.Series]:
+    roster = ctx.roster
+    pairs = pd.DataFrame({"id": ids, "name": names})
+    keys = pd.Series("", index=ids.index, dtype=object)
+    shown = names.copy()
+    for (tid, name), rows in pairs.groupby(["id", "name"], sort=False).groups.items():
+        key, problem = "", None
+        if not roster.present:
+            key = tid or name
+        elif tid:
+            if tid in roster.names:
+                key = tid
+                if name and roster.names[tid] and name != roster.names[tid]:
+                    problem = ("name-mismatch", f"工号 {tid} 在教师名册中是「{roster.names[tid]}」，"
+                               f"这里写的是「{name}」；按工号计算", "姓名", "警告")
+            else:
+                problem = ("unknown-teacher", f"工号「{tid}」不在教师名册中，本行学时未计入", "工号", "错误")
+        elif name:
+            matches = roster.by_name.get(name, [])
+            if len(matches) == 1:
+                key = matches[0]
+            elif not matches:
+                problem = ("unknown-teacher", f"教师「{name}」不在教师名册中，本行学时未计入", "姓名", "错误")
+            else:
+                problem = ("ambiguous-name", f"教师名册中有{len(matches)}位「{name}」，请填写工号", "姓名", "错误")
+        else:
+            problem = ("no-teacher", "这一行没有工号和姓名", "姓名", "错误")
+        keys[rows] = key
+        if key and roster.present:
+            shown[rows] = roster.names.get(key) or name
+        if problem:
+            code, msg, column, severity = problem
+            if column not in table.columns:
+                column = "姓名" if "姓名" in table.columns else "工号"
+            for row in rows:
+                ctx.problems.append(table.problem(code, msg, column=column, row=int(row),
+                                                  value=col[column].get(row), severity=severity))
+            if not key:
+                blocked[rows] = msg
+    return keys, shown
+
+
+def _year_of(value: Any) -> int:
+    if value is None or text(value) == "":
+        return -1
+    m = _YEAR.search(text(value))
+    return int(m[1]) if m else -2
+
+
+def _dates(ctx: Context, table: Table, raw: pd.Series, year: pd.Series, start_month: int, column: str,
+           blocked: pd.Series | None) -> pd.Series:
+    parsed = _distinct(raw, lambda v: parse_date(v))
+    d = parsed.map(lambda p: p[0])
+    # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year).
+    bare = d.isna() & parsed.map(lambda p: p[1])
+    if bare.any():
+        md = raw[bare].map(lambda v: _MONTH_DAY.match(text(v)))
+        for row, m in md.items():
+            if m and year[row] >= 0:
+                y = year[row] + (1 if int(m[1]) < start_month else 0)
+                with contextlib.suppress(ValueError):
+                    d[row] = dt.date(y, int(m[1]), int(m[2]))
+            elif m:
+                got, _ = ctx.date(raw[row])
+                d[row] = got
+    bad = d.isna() & raw.map(lambda v: text(v) != "")
+    msg = pd.Series("", index=raw.index, dtype=object)
+    msg[bad] = "「" + raw[bad].map(text).astype(str) + "」不是可识别的日期，应写成如 2023-10-12（只写月日时须填学年）"
+    _problem(ctx, table, "bad-date", msg, column, raw)
+    if blocked is not None:
+        blocked[bad & (blocked == "")] = "日期无法识别"
+    return pd.to_datetime(d.where(d.notna(), None), errors="coerce")
+
+
+def _outside(ctx: Context, table: Table, out: pd.DataFrame, col, blocked: pd.Series) -> None:
+    """Rows outside the five-year cycle (hours) or the spec's period (obligations only) are not counted."""
+    spec = ctx.spec
+    msg = pd.Series("", index=out.index, dtype=object)
+    ok = blocked == ""
+    if spec.hours is not None and spec.hours.cycle is not None:
+        c = spec.hours.cycle
+        last = c.start_year + c.years - 1
+        bad = ok & ((out["year"] < c.start_year) | (out["year"] > last))
+        msg[bad] = (out.loc[bad, "year"].map(lambda y: f"{y}-{y + 1}学年").astype(str) +
+                    f"不在本轮周期（{c.start_year}-{c.start_year + 1}至{last}-{last + 1}学年）内，本行未计入")
+    elif spec.period is not None:
+        p = spec.period
+        d = out["date"]
+        bad = ok & d.notna() & ((d < pd.Timestamp(p.start)) | (d > pd.Timestamp(p.end)))
+        msg[bad] = ("日期" + d[bad].dt.strftime("%Y-%m-%d") +
+                    f"不在{spec.term or '考核期'}（{p.start:%Y-%m-%d}至{p.end:%Y-%m-%d}）内，本行未计入")
+    _problem(ctx, table, "date-outside-year", msg, "日期" if "日期" in table.columns else "学年",
+             col["日期"] if "日期" in table.columns else col["学年"])
+    blocked[msg != ""] = msg[msg != ""]
+
+
+def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, blocked: pd.Series) -> pd.Series:
+    spec = ctx.spec
+    lookup: dict[str, str] = {}
+    if spec.hours is not None:
+        for name, cat in spec.hours.category_of().items():
+            lookup.setdefault(normalize_label(name), cat)
+    for cat in _spec_words(spec)[0]:
+        lookup.setdefault(normalize_label(cat), cat)
+    canon = typed.map(lambda t: lookup.get(normalize_label(t), "") if t else "")
+    bad = (canon == "") & (typed != "")
+    known = "、".join(_spec_words(spec)[0])
+    msg = pd.Series("", index=typed.index, dtype=object)
+    msg[bad] = "类别「" + typed[bad] + f"」不是细则中的类别，本行未计入（可用：{known}）"
+    _problem(ctx, table, "unknown-category", msg, "类别", raw)
+    blank = (typed == "") & (blocked == "")
+    _problem(ctx, table, "no-category", pd.Series(np.where(blank, "没有填写类别，本行未计入", ""), index=typed.index),
+             "类别", raw)
+    stop = (bad | blank) & (blocked == "")
+    blocked[stop] = np.where(bad, "类别无法识别", "没有类别")[stop]
+    return canon
+
+
+def _numbers(ctx: Context, table: Table, raw: pd.Series, name: str) -> pd.Series:
+    parsed = _distinct(raw, parse_number)
+    values = parsed.map(lambda p: np.nan if p[0] is None else p[0]).astype(float)
+    was_text = parsed.map(lambda p: p[1]) & raw.map(lambda v: isinstance(v, str))
+    unread = was_text & values.isna()
+    msg = pd.Series("", index=raw.index, dtype=object)
+    msg[unread] = f"「{name}」应填数字，无法识别「" + raw[unread].map(text).astype(str) + "」，按空白处理"
+    _problem(ctx, table, "not-a-number", msg, name, raw)
+    read = was_text & values.notna()
+    msg = pd.Series("", index=raw.index, dtype=object)
+    shown = values[read].map(lambda v: f"{v:g}").astype(str)
+    msg[read] = "「" + raw[read].map(text).astype(str) + "」是文字，已按 " + shown + " 计算；请改为填数字"
+    _problem(ctx, table, "number-as-text", msg, name, raw, "警告")
+    neg = values < 0
+    msg = pd.Series("", index=raw.index, dtype=object)
+    msg[neg] = f"「{name}」不能为负数（填的是 " + values[neg].map(lambda v: f"{v:g}").astype(str) + "），按空白处理"
+    _problem(ctx, table, "negative", msg, name, raw)
+    return values.where(~neg)
