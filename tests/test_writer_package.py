@@ -198,3 +198,12 @@ def test_check_preserved_command(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, [str(src), str(out)], env={"COLUMNS": "200"})
     assert bad.exit_code == 1
     assert "部件丢失：xl/cellimages.xml" in bad.stdout and "扩展内容" in bad.stdout
+
+
+def test_package_missing_a_part_is_bad_input(tmp_path: Path) -> None:
+    """Verify a package without [Content_Types].xml is refused with a Chinese message, not a crash."""
+    src = small_book(tmp_path / "s.xlsx")
+    corpus.rezip(src, lambda parts: parts.pop("[Content_Types].xml"))
+    with pytest.raises(OutputError, match="结构不完整或已损坏"):
+        write_results(src, tmp_path / "o.xlsx", [SheetTable("考核结果", ["a"], [[1]])], [])
+    assert not (tmp_path / "o.xlsx").exists()

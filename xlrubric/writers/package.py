@@ -17,6 +17,9 @@ never overwrite it: `write_results` raises `OutputError` telling the user to ren
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,7 @@ def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[Ce
     """
     src, dst = Path(src), Path(dst)
     _check_tables(tables, src)
-    with Package(src) as pkg:
+    with Package(src) as pkg, _malformed(src):
         work = opc.Work(pkg)
         wb = Workbook(work, work.office_document())
         macro = "macroEnabled" in (work.content_type(wb.part) or "")
@@ -56,11 +59,21 @@ def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[Ce
 
 def strip_results(src: Path, dst: Path) -> None:
     """Write a copy of `src` with everything xlrubric added taken off again."""
-    with Package(Path(src)) as pkg:
+    with Package(Path(src)) as pkg, _malformed(Path(src)):
         work = opc.Work(pkg)
         wb = Workbook(work, work.office_document())
         _strip(work, wb)
         _write(pkg, work, Path(dst), False)
+
+
+@contextmanager
+def _malformed(src: Path) -> Iterator[None]:
+    """A package missing a part it must have, or with an unreadable one, is bad input, not a crash."""
+    try:
+        yield
+    except (KeyError, ValueError, IndexError, UnicodeError, zipfile.BadZipFile) as exc:
+        raise OutputError(f"工作簿的结构不完整或已损坏（{type(exc).__name__}: {exc}），无法安全写入结果。",
+                          file=src.name, hint="请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。") from exc
 
 
 def _write(pkg: Package, work: opc.Work, dst: Path, backup: bool) -> None:
