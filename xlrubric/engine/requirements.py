@@ -50,6 +50,7 @@ def periods(per: str, start: dt.date, end: dt.date) -> list[Period]:
                 out.append(Period(f"第{n}{word}（{_day(s)}–{_day(e)}）", s, e))
                 n += 1
             monday += dt.timedelta(days=step)
+        out = _merge_edges(out, "周" if per == "week" else "个两周")
     elif per == "month":
         y, m = start.year, start.month
         while dt.date(y, m, 1) <= end:
@@ -70,6 +71,19 @@ def periods(per: str, start: dt.date, end: dt.date) -> list[Period]:
     else:   # once
         out.append(Period(f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}", start, end))
     return out
+
+
+def _weekdays(p: Period) -> int:
+    return sum((p.start + dt.timedelta(days=k)).weekday() < 5 for k in range((p.end - p.start).days + 1))
+
+
+def _merge_edges(out: list[Period], word: str) -> list[Period]:
+    """First/last block with fewer than 3 weekdays joins its neighbour (policy week_edges), then relabel."""
+    if len(out) > 1 and _weekdays(out[-1]) < 3:
+        out[-2:] = [Period("", out[-2].start, out[-1].end)]
+    if len(out) > 1 and _weekdays(out[0]) < 3:
+        out[:2] = [Period("", out[0].start, out[1].end)]
+    return [Period(f"第{n}{word}（{_day(p.start)}–{_day(p.end)}）", p.start, p.end) for n, p in enumerate(out, 1)]
 
 
 def _completed_years(born: pd.Series, on: dt.date) -> pd.Series:
