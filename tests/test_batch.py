@@ -141,7 +141,7 @@ def test_manifest_contract_for_mail(county: Path, tmp_path: Path):
     assert any(p["cell"] and p["value"] == "3次" for p in side)
 
 
-@pytest.mark.parametrize("case", ["empty", "missing", "file", "same", "outdir-file"])
+@pytest.mark.parametrize("case", ["empty", "missing", "file", "same", "outdir-file", "outdir-above"])
 def test_bad_folders_exit_2_with_chinese_message(tmp_path: Path, case: str):
     """Verify each folder mistake is refused with exit 2 and a Chinese message."""
     src = tmp_path / "县域"
@@ -149,7 +149,7 @@ def test_bad_folders_exit_2_with_chinese_message(tmp_path: Path, case: str):
     (src / "说明.txt").write_text("x")
     out = tmp_path / "结果"
     expect = {"empty": "没有找到工作簿", "missing": "不存在", "file": "不是文件夹", "same": "不能与输入文件夹相同",
-              "outdir-file": "不是文件夹"}[case]
+              "outdir-file": "不是文件夹", "outdir-above": "位于输出文件夹"}[case]
     if case == "missing":
         src = tmp_path / "没有这个文件夹"
     elif case == "file":
@@ -160,6 +160,9 @@ def test_bad_folders_exit_2_with_chinese_message(tmp_path: Path, case: str):
     elif case == "outdir-file":
         make_county(src)
         out.write_text("x")
+    elif case == "outdir-above":
+        make_county(src)
+        out = tmp_path
     result = invoke(src, "--out", out)
     assert result.exit_code == 2, result.output
     assert expect in result.output and "错误" in result.output

@@ -49,7 +49,8 @@ def output_rel(rel: str) -> str:
 def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
     """Resolve DIR and OUTDIR and refuse the combinations that would lose a school's file.
 
-    OUTDIR equal to DIR would put each filled copy over its original (same name), so it is refused.
+    OUTDIR equal to DIR would put each filled copy over its original (same name), and OUTDIR above DIR
+    could put one school's output over another school's original, so both are refused.
     OUTDIR inside DIR is allowed and simply left out of discovery (it is ours), as is any folder that
     holds a batch manifest.
     """
@@ -63,6 +64,9 @@ def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
     if src_r == out_r:
         raise BatchError("输出文件夹不能与输入文件夹相同：结果文件与原文件同名，会覆盖学校的原文件",
                          hint="请用 --out 指定另一个文件夹，例如 --out 结果。")
+    if out_r in src_r.parents:
+        raise BatchError(f"输入文件夹「{src}」位于输出文件夹「{outdir}」之内：结果可能覆盖学校的原文件",
+                         hint="请把 --out 指到输入文件夹之外（或之内）的一个新文件夹，例如 --out 结果。")
     if (src_r / MANIFEST_NAME).exists():
         raise BatchError(f"「{src}」是 xlrubric batch 的输出文件夹，其中是计算结果而不是学校的原始工作簿",
                          hint="请指定存放各学校原始工作簿的文件夹。")

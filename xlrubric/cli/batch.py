@@ -27,7 +27,7 @@ SHOW_ALL_UP_TO = 40      # list every school below this; above it, only those ne
 
 
 def batch(
-    folder: Annotated[Path, typer.Argument(help="存放各学校工作簿的文件夹（含子文件夹）")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="存放各学校工作簿的文件夹（含子文件夹）")],
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="结果文件夹：各校结果副本（保持原有子文件夹）和 县汇总.xlsx")],
     preset: PresetOpt = None,
