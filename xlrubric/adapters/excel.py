@@ -38,7 +38,7 @@ from typing import Any
 
 from xlrubric.adapters import xlread
 from xlrubric.adapters.xlrecord import STATUS_SHEET, Record, RecordUnreadable, fingerprint, parse_status, status_grid
-from xlrubric.errors import OutputError, RulesError, XlrubricError
+from xlrubric.errors import MissingSheet, OutputError, RulesError, XlrubricError
 from xlrubric.results import SEVERITY_ORDER, CellMark, Results, SheetTable
 
 TITLE = "计算考核"
@@ -96,13 +96,17 @@ def run(book, *, now: dt.datetime | None = None, env: dict[str, str] | None = No
 
 
 def prepare(book, *, env: dict[str, str]) -> Plan:
-    from xlrubric.pipeline import compute_book, resolve_spec
+    from xlrubric.pipeline import KNOWN_SHEETS, compute_book, resolve_spec
 
     existing = {s.name.casefold(): s.name for s in book.sheets}
     record = _previous_record(book, existing)
     _check_not_edited(book, record, existing)
     ours = {n.casefold() for n in record.sheets} | {STATUS_SHEET.casefold()}
     raw = xlread.read_book(book, skip=ours)
+    if not any(raw.sheet(n) for n in KNOWN_SHEETS):
+        raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表"
+                           f"（现有：{'、'.join(list(raw.sheets)[:8])}）", file=raw.name,
+                           hint="用 xlrubric template 生成的模板填写数据，再在模板中点「计算考核」")
     preset = xlread.preset_setting(book, env)
     if raw.sheet("考核细则") is None and preset is None:
         raise RulesError("工作簿中没有「考核细则」表，也没有指定内置预设", file=raw.name,

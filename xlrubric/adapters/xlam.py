@@ -101,7 +101,11 @@ def write_xlam(parts: list[tuple[str, bytes]], target: Path) -> Path:
 
 def vba_modules(xlam: Path | bytes) -> dict[str, str]:
     """The VBA source of every module in the add-in, as olevba reads it (module file name -> text)."""
-    from oletools.olevba import VBA_Parser
+    import warnings
+
+    with warnings.catch_warnings():      # oletools 0.60 uses pyparsing names pyparsing now deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from oletools.olevba import VBA_Parser
 
     data = xlam if isinstance(xlam, bytes) else Path(xlam).read_bytes()
     parser = VBA_Parser(ADDIN_NAME, data=data)
