@@ -10,8 +10,8 @@ States and what a re-run does with each:
 Exactly-once. A message is delivered when the server has the final "<CRLF>.<CRLF>" of DATA and answers
 250; before the dot arrives a server discards the transaction, whatever happens. So `smtp.Connection`
 sends MAIL, RCPT, DATA and the whole body *without* the dot, checks the server has not hung up, then has
-the ledger durably record 'sending' (SQLite, synchronous=FULL), and only then sends the dot and reads the
-reply, which is recorded as 'sent' or 'failed'. Therefore:
+the ledger durably record 'sending' (SQLite WAL, fsynced: synchronous=FULL for that commit), and only then
+sends the dot and reads the reply, which is recorded as 'sent' or 'failed'. Therefore:
 
 * killed (or dropped) before the 'sending' write: the server has no message; the row is 'rendered' or
   'failed' and the re-run sends it — once;
@@ -24,6 +24,11 @@ reply, which is recorded as 'sent' or 'failed'. Therefore:
   with the school (or the server's log) and sends it again with `--resend SCHOOL` if it did not arrive.
   Such a resend carries the same deterministic Message-ID, so a receiving system that deduplicates by
   Message-ID still drops the copy; a resend of a *confirmed* message gets a new id (`render.message_id`).
+
+Only the 'sending' commit is fsynced. Every other commit (rendered, sent, failed) survives a killed
+process anyway (WAL, synchronous=NORMAL) and is fsynced by the next 'sending' commit; a power cut can at
+worst turn the last 'sent' back into 'sending' — 待确认, the safe direction — never into a resend. One
+fsync per message instead of three is most of the send rate (benchmarks/bench_mail.py).
 
 A second `xlrubric mail --send` on the same OUTDIR while one runs would break all of this; `run_lock`
 holds an exclusive SQLite lock on a side file for the whole run (released by the OS if the process dies,
@@ -106,7 +111,7 @@ class Ledger:
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise MailError(f"发送记录无法打开（{exc}）", file=str(self.path),
@@ -126,7 +131,16 @@ class Ledger:
         return self.db.execute("SELECT * FROM messages WHERE campaign=? ORDER BY school, updated_at",
                                (campaign,)).fetchall()
 
-    def _write(self, sql: str, args: tuple, key: Key, state: str, detail: str = "") -> None:
+    def _write(self, sql: str, args: tuple, key: Key, state: str, detail: str = "", durable: bool = False) -> None:
+        if durable:
+            self.db.execute("PRAGMA synchronous=FULL")     # this commit is fsynced before it returns
+        try:
+            self._commit(sql, args, key, state, detail)
+        finally:
+            if durable:
+                self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def _commit(self, sql: str, args: tuple, key: Key, state: str, detail: str) -> None:
         with self._tx():
             self.db.execute(sql, args)
             self.db.execute("INSERT INTO events (at, campaign, school, sha256, state, detail) VALUES (?,?,?,?,?,?)",
@@ -159,7 +173,7 @@ class Ledger:
         """Durably note that the final dot is about to go: from here on, delivery is possible."""
         self._write("UPDATE messages SET state='sending', message_id=?, recipient=?, reason=NULL, "
                     "attempts=attempts+1, updated_at=? WHERE campaign=? AND school=? AND sha256=?",
-                    (message_id, recipient, _now(), *_k(key)), key, "sending", message_id)
+                    (message_id, recipient, _now(), *_k(key)), key, "sending", message_id, durable=True)
 
     def mark_sent(self, key: Key, message_id: str, reply: str) -> None:
         now = _now()
