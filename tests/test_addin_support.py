@@ -28,7 +28,11 @@ def xlwings_remote(monkeypatch: pytest.MonkeyPatch):
     import xlwings as xw
 
     if "remote" not in [e.name for e in xw.engines]:
-        pytest.fail("xlwings was imported before XLWINGS_LICENSE_KEY was set; the remote engine is missing")
+        # Another test imported xlwings before the key was set, so its __init__ skipped the engine:
+        # register it the way xlwings/__init__.py does (the licence check runs again on import).
+        from xlwings.pro import _xlremote
+
+        xw.engines.add(xw.Engine(impl=_xlremote.engine))
     return xw
 
 
