@@ -12,8 +12,9 @@ import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.register import SHEET, read_register
+from xlrubric.pipeline.register import SHEET, Register, read_register
 from xlrubric.results import SheetTable
+from xlrubric.schemas.layout import _spec_words
 
 SUMMARY, DETAIL = "学时汇总", "学时明细"
 
@@ -43,6 +44,10 @@ def run(ctx: Context) -> None:
                     "错误", SHEET)
         return
     frame = reg.frame
+    # Activities that only count towards obligations (学习反思, 微能力点) are not 学时 rows at all.
+    obligation_only = set(_spec_words(spec)[0]) - set(spec.hours.categories)
+    frame = frame[~frame["category"].isin(obligation_only)]
+    reg = Register(reg.table, frame)
     good = frame[frame["blocked"] == ""]
     teachers = all_teachers(ctx, frame)
     outcome = compute_hours(good, spec.hours, teachers)

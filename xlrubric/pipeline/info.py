@@ -10,6 +10,7 @@ import re
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import find_label_values
 from xlrubric.schemas.layout import INFO_FIELDS, INFO_SHEET, STAGES
+from xlrubric.schemas.validate import Rule
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}([- ]?\d{1,5})?)$")
@@ -39,7 +40,37 @@ def run(ctx: Context) -> None:
                 if wrong:
                     ctx.problem("bad-stage", f"所涉学段只能是{'、'.join(STAGES)}，填的是「{text}」", "错误",
                                 sheet.name, cell, value)
+    if sheet is not None:
+        _team(ctx, sheet)
     school = info.get("学校名称") or ctx.spec.school or ctx.book.name.rsplit(".", 1)[0]
     ctx.summary.update({"school": school, "email": info.get("电子邮箱", ""), "term": info.get("学期") or ctx.spec.term,
                         "year": info.get("学年", ""), "contact": info.get("项目联络人", ""), "info": info})
     ctx.report["school"] = info
+
+
+AGE_RANGE = (18, 70)
+
+
+def _team(ctx: Context, sheet) -> None:
+    """信息化管理团队 (seed 004): 姓名、年龄、学历、专业、职务 under the form, validated cell by cell."""
+    from xlrubric.readers.table import read_table
+    from xlrubric.schemas.layout import TEAM
+    from xlrubric.schemas.validate import at_most, non_negative, one_of, parse_numbers, run_rules, whole_number
+
+    table = read_table(sheet, TEAM, file=ctx.file)
+    if len(table.columns) < 3 or table.frame.empty:
+        return          # no team table on this sheet
+    ctx.problems.extend(p for p in table.problems if p.code != "no-header")
+    ages, probs = parse_numbers(table, ["年龄"], what="年龄（周岁）")
+    ctx.problems.extend(probs)
+    frame = ages.copy()
+    degrees = TEAM.column("学历").choices
+    if "学历" in table.frame.columns:
+        frame["学历"] = table.frame["学历"].map(lambda v: None if v in (None, "") else str(v).strip())
+    young = Rule("年龄", "at-least", lambda s: s >= AGE_RANGE[0],
+                 lambda v: f"「年龄」{v:g}岁不在{AGE_RANGE[0]}到{AGE_RANGE[1]}岁之间")
+    ctx.problems.extend(run_rules(table, frame, [
+        non_negative("年龄"), whole_number("年龄"), young, at_most("年龄", AGE_RANGE[1], "岁"),
+        one_of("学历", degrees, f"学历应为{'、'.join(degrees)}，填的是")]))
+    ctx.summary["team"] = [
+        {k: ("" if v is None else v) for k, v in rec.items()} for rec in table.frame.to_dict("records")]
