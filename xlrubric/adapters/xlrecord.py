@@ -47,12 +47,21 @@ def canon(v: Any) -> str:
     return "s" + str(v)
 
 
+def _fast(v: Any) -> str:
+    t = type(v)
+    if t is str:
+        return "s" + v if v else ""
+    if t is float:
+        return "n" + format(v, ".15g")
+    return "" if v is None else canon(v)
+
+
 def fingerprint(grid: list[list[Any]]) -> str:
     """sha256 of the grid's values, ignoring trailing empty cells and rows."""
     h = hashlib.sha256()
     lines = []
     for row in grid:
-        cells = [canon(v) for v in row]
+        cells = [_fast(v) for v in row]
         while cells and cells[-1] == "":
             cells.pop()
         lines.append("\x1f".join(cells))
