@@ -277,3 +277,18 @@ def test_county_summary_gets_a_send_sheet(outdir, server):
     assert got == {"兰西县星火乡第一中学": (XINGHUO, "已发送"), "兰西四中": (LANXI4, "已发送"),
                    "白湾子镇学校": (BAIWANZI, "发送失败")}
     assert any("550 5.1.1" in str(r[5]) for r in rows[1:])
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_password_prompt_and_one_run_at_a_time(outdir):
+    """Verify the password is prompted for when not in the environment, and a second concurrent run is refused."""
+    from xlrubric.mail.ledger import run_lock
+
+    with Server(authenticator=authenticator("u", "p"), auth_require_tls=False, auth_required=True) as server:
+        with run_lock(outdir):
+            busy = send(outdir, server)
+        assert busy.exit_code == 2 and "另一个 xlrubric mail 正在" in busy.output and server.messages == []
+        prompted = runner.invoke(app, ["mail", str(outdir), "--send", "--smtp", server.address,
+                                       "--from", "c@example.cn", "--user", "u"], input="p\n")
+        assert prompted.exit_code == 0, prompted.output
+        assert len(server.messages) == 3

@@ -158,7 +158,9 @@ def show(lines: list[cp.Line], title: str, with_contacts: bool) -> None:
         job = line.job
         source = job.address.source + ("（通讯录优先）" if with_contacts and job.address.source == "通讯录" else "")
         style = STYLES.get(line.state, "")
-        table.add_row(job.school, job.address.email or "—", source or "—",
+        # A message already out went where the ledger says, even if the address has changed since.
+        gone = line.row is not None and line.row.state in ("sent", "sending") and line.row.recipient
+        table.add_row(job.school, (line.row.recipient if gone else job.address.email) or "—", source or "—",
                       job.attachment.name if job.attachment else "—", _size(job.size) if job.attachment else "—",
                       f"[{style}]{line.state}[/]", line.detail)
     console.print(table)

@@ -163,6 +163,7 @@ def preview(outdir: Path, jobs: list[Job], template, sender: Sender, ledger: Led
     """Dry run: render every sendable message to an .eml file and say what --send would do."""
     folder = folder or outdir / PREVIEW_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    resend = resend_keys(jobs, list(opts.resend))
     lines = []
     for job in jobs:
         if job.skip or job.stale:
@@ -177,7 +178,7 @@ def preview(outdir: Path, jobs: list[Job], template, sender: Sender, ledger: Led
         target = safe_output_name(folder, f"{job.school}.eml")
         with atomic_output(target) as fh:
             fh.write(to_bytes(msg))
-        if row.state in ("sent", "sending") and job.input not in opts.resend:
+        if row.state in ("sent", "sending") and job.input not in resend:
             lines.append(Line(job, row.label, _row_detail(row), row))
         else:
             lines.append(Line(job, "将发送", str(target.relative_to(outdir) if target.is_relative_to(outdir)
