@@ -132,13 +132,18 @@ class Ledger:
                                (campaign,)).fetchall()
 
     def _write(self, sql: str, args: tuple, key: Key, state: str, detail: str = "", durable: bool = False) -> None:
-        if durable:
-            self.db.execute("PRAGMA synchronous=FULL")     # this commit is fsynced before it returns
         try:
-            self._commit(sql, args, key, state, detail)
-        finally:
             if durable:
-                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA synchronous=FULL")     # this commit is fsynced before it returns
+            try:
+                self._commit(sql, args, key, state, detail)
+            finally:
+                if durable:
+                    self.db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            # Stop the run: sending on without a record is exactly how a school gets two copies.
+            raise MailError(f"发送记录无法写入（{exc}），已停止发送", file=str(self.path),
+                            hint="检查磁盘空间和文件夹权限后重新运行；已记录为已发送的不会重发。") from exc
 
     def _commit(self, sql: str, args: tuple, key: Key, state: str, detail: str) -> None:
         with self._tx():
