@@ -23,8 +23,10 @@ from test_addin_support import (
 from xlrubric.adapters.excel import FILLS, cell_out
 from xlrubric.process import compute_file
 
+STATUS = "计算状态"
+# Result sheets the rubric part always writes; parts being added (学时汇总, 达标情况) may add more.
 RESULT_SHEETS = ["考核结果", "扣分明细", "校验问题"]
-OURS = {*RESULT_SHEETS, "计算状态"}
+OURS = {*RESULT_SHEETS, "学时汇总", "达标情况", STATUS}
 
 
 @pytest.fixture(name="xw")
@@ -57,13 +59,27 @@ def values_of(payload: dict, name: str) -> list[list]:
     return next(s["values"] for s in payload["sheets"] if s["name"] == name)
 
 
+def record_cell(payload: dict, event: str, teacher: int) -> tuple[int, int, str]:
+    """(row0, col0, A1) of `event` for the teacher-th teacher in 考核记录 (data starts on row 4)."""
+    from test_addin_support import a1
+
+    col = values_of(payload, "考核记录")[2].index(event)
+    return 3 + teacher, col, a1(3 + teacher, col)
+
+
+def counts_of(results) -> str:
+    c = {s: sum(1 for p in results.problems if p.severity == s) for s in ("错误", "警告", "提示")}
+    return f"错误 {c['错误']}，警告 {c['警告']}，提示 {c['提示']}"
+
+
 def test_button_writes_results_marks_and_status(xw, book_path: Path):
     """Verify hand-computed scores, text kept as text, problem cells coloured and a status sheet."""
     payload = payload_from_file(book_path)
     results, actions = run_button(xw, payload)
     assert results is not None
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
-    assert added == [*RESULT_SHEETS, "计算状态"]
+    assert added == [*(t.name for t in results.tables), STATUS]
+    assert added[0] == "考核结果" and added[-2] == "校验问题" and set(added) <= OURS
     applied = apply_actions(payload, actions)
     scores = {r[1]: r for r in values_of(applied.payload, "考核结果")[1:]}
     header = values_of(applied.payload, "考核结果")[0]
@@ -78,12 +94,12 @@ def test_button_writes_results_marks_and_status(xw, book_path: Path):
     # The name "=李娜" goes out with Excel's text prefix, never as a formula.
     written = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
     assert "'=李娜" in written and "=李娜" not in written
-    # Problem cells: 考核记录 row 4 = T01 … row 6 = T03; J = 心得体会缺项数, H = 缺席研修活动次数.
-    assert applied.colors[("考核记录", "J6")] == FILLS["错误"]
-    assert applied.colors[("考核记录", "H5")] == FILLS["警告"]
-    status = values_of(applied.payload, "计算状态")
+    # Problem cells: 考核记录 row 4 = T01 … row 6 = T03 (J6 = T03's −1, H5 = T02's "3次").
+    assert applied.colors[("考核记录", record_cell(payload, "心得体会缺项数", 2)[2])] == FILLS["错误"]
+    assert applied.colors[("考核记录", record_cell(payload, "缺席研修活动次数", 1)[2])] == FILLS["警告"]
+    status = values_of(applied.payload, STATUS)
     assert status[1][0] == "状态" and "2025-06-01 10:30 计算完成" in status[1][1]
-    assert "工作簿中的考核细则表" in status[1][1] and "错误 1，警告 1" in status[1][1]
+    assert "工作簿中的考核细则表" in status[1][1] and counts_of(results) in status[1][1]
     assert [m for m, _ in applied.alerts] == ["info"] and "计算完成" in applied.alerts[0][1]
 
 
@@ -99,12 +115,12 @@ def test_school_sheets_get_only_colours(xw, book_path: Path):
 def test_same_values_as_compute(xw, book_path: Path, tmp_path: Path):
     """Verify every result sheet holds the same values, cell by cell, as `xlrubric compute` writes."""
     payload = payload_from_file(book_path)
-    _, actions = run_button(xw, payload)
+    results, actions = run_button(xw, payload)
     applied = apply_actions(payload, actions)
     _, out = compute_file(book_path, tmp_path / "out.xlsx")
     filed = read_grids(out)
     computed = [n for n in filed if n not in read_grids(book_path)]
-    assert computed == RESULT_SHEETS
+    assert computed == [t.name for t in results.tables] and set(RESULT_SHEETS) <= set(computed)
     for name in computed:
         mine = values_of(applied.payload, name)
         theirs = [[None if v == "" else v for v in row] for row in filed[name]]
@@ -125,16 +141,18 @@ def test_click_twice_replaces_never_duplicates(xw, book_path: Path):
     after2 = apply_actions(after1.payload, second, after1)
     assert after2.payload == after1.payload                      # same inputs, same workbook
     names = sheet_names_at(after1.payload, second)
-    for sheet in OURS:
+    for sheet in {*RESULT_SHEETS, STATUS}:
         funcs = [a["func"] for a, n in zip(second, names, strict=True) if n == sheet]
         assert funcs[0] == "sheetClearContents" and "setValues" in funcs
     # T03 corrects −1 to 0: J6 loses its mark (its original fill was unknown → no fill).
-    values_of(after2.payload, "考核记录")[5][9] = 0
-    _, third = run_button(xw, after2.payload)
+    r, c, j6 = record_cell(payload, "心得体会缺项数", 2)
+    values_of(after2.payload, "考核记录")[r][c] = 0
+    results, third = run_button(xw, after2.payload)
     after3 = apply_actions(after2.payload, third, after2)
-    assert after3.colors[("考核记录", "J6")] is None
-    assert after3.colors[("考核记录", "H5")] == FILLS["警告"]
-    assert "错误 0，警告 1" in values_of(after3.payload, "计算状态")[1][1]
+    assert after3.colors[("考核记录", j6)] is None
+    assert after3.colors[("考核记录", record_cell(payload, "缺席研修活动次数", 1)[2])] == FILLS["警告"]
+    assert not any(p.cell == j6 for p in results.problems)
+    assert counts_of(results) in values_of(after3.payload, STATUS)[1][1]
 
 
 def test_a_deleted_result_sheet_is_written_again(xw, book_path: Path):
