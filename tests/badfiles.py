@@ -322,6 +322,43 @@ def external_entity(folder: Path, target: str = "/etc/passwd") -> Path:
     return out
 
 
+def string_count_bomb(folder: Path) -> Path:
+    """sharedStrings.xml declaring four billion strings (calamine reserves memory for them up front)."""
+    import re
+
+    src = good_xlsx(folder, ".src_sst.xlsx")
+    out = rewrite(src, folder / "sst_count.xlsx", {"xl/sharedStrings.xml": lambda b: re.sub(
+        rb'count="\d+" uniqueCount="\d+"', b'count="4000000000" uniqueCount="4000000000"', b)})
+    src.unlink()
+    return out
+
+
+def patched_xls(xls: Path | None, folder: Path, name: str, record: int, offset: int, value: bytes) -> Path | None:
+    """The .xls with bytes at `offset` in the body of its first `record` replaced, in place in the file."""
+    import olefile
+
+    if xls is None:
+        return None
+    data = bytearray(xls.read_bytes())
+    with olefile.OleFileIO(bytes(data)) as ole:
+        stream = ole.openstream("Workbook").read()
+        entry = ole.direntries[ole._find("Workbook")]
+        chain, sector = [], entry.isectStart
+        while 0 <= sector < len(ole.fat) and len(chain) * ole.sectorsize < entry.size:
+            chain.append(sector)
+            sector = ole.fat[sector]
+        size = ole.sectorsize
+    pos = 0
+    while int.from_bytes(stream[pos:pos + 2], "little") != record:
+        pos += 4 + int.from_bytes(stream[pos + 2:pos + 4], "little")
+    for i, byte in enumerate(value):                       # the stream's sectors need not be contiguous
+        at = pos + 4 + offset + i
+        data[(chain[at // size] + 1) * size + at % size] = byte
+    path = folder / name
+    path.write_bytes(bytes(data))
+    return path
+
+
 def huge_dimension(folder: Path) -> Path:
     """A sheet that claims A1:XFD1048576 but holds two cells (the claim must not matter)."""
     return _with_sheet(folder, "huge_dimension.xlsx",
@@ -385,6 +422,7 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "empty": empty_file, "lock": lock_file, "truncated": truncated_xlsx, "broken_directory": broken_directory,
     "corrupt_member": corrupt_member, "docx": docx_as_xlsx, "ods": ods_as_xlsx, "xlsb": xlsb_as_xlsx,
     "zip_bomb": zip_bomb, "billion_laughs": billion_laughs, "external_entity": external_entity,
+    "string_count": string_count_bomb,
     "huge_dimension": huge_dimension, "far_cell": far_cell, "far_blank": far_styled_blank,
 }
 
@@ -401,4 +439,8 @@ def build_all(folder: Path, *, with_soffice: bool = True) -> dict[str, Path]:
         out["xls_as_xlsx"] = renamed(xls, "旧格式.xlsx")
         out["xlsx_as_xls"] = renamed(out["good"], "新格式.xls")
         out["ole_other"] = ole_other(xls, folder)
+        # DIMENSIONS with first row > last row, SST declaring four billion strings (both abort calamine)
+        out["xls_dimensions"] = patched_xls(xls, folder, "dimensions.xls", 0x0200, 0, b"\x00\x00\x09\x00")
+        out["xls_sst_count"] = patched_xls(xls, folder, "sst_count.xls", 0x00FC, 4,
+                                           (4_000_000_000).to_bytes(4, "little"))
     return {k: v for k, v in out.items() if v is not None}

@@ -281,3 +281,19 @@ def test_xls_cell_cap(bad_files: dict[str, Path]) -> None:
 def test_member_larger_than_declared(tmp_path: Path) -> None:
     """Verify a member whose directory entry understates its size is refused, not inflated without end."""
     assert "损坏" in str(refused(badfiles.understated_size(tmp_path), "corrupt"))
+
+
+def test_shared_string_count_bomb(bad_files: dict[str, Path]) -> None:
+    """Verify a sharedStrings part declaring four billion strings is refused (calamine would abort)."""
+    assert "4,000,000,000" in str(refused(bad_files["string_count"], "corrupt"))
+
+
+def test_xls_dimensions_damage(bad_files: dict[str, Path]) -> None:
+    """Verify an .xls DIMENSIONS record with its first row after its last is refused (calamine would abort)."""
+    assert "DIMENSIONS" in str(refused(need(bad_files, "xls_dimensions"), "corrupt"))
+
+
+def test_xls_string_count_is_tolerated(bad_files: dict[str, Path]) -> None:
+    """Verify (as measured) an .xls SST count calamine does not trust is no reason to refuse the file."""
+    book = open_workbook(need(bad_files, "xls_sst_count"), settle=0)
+    assert book.sheets["教师名册"].value(2, 0) == "T001"

@@ -1,9 +1,11 @@
 """Walk the cell records of a legacy .xls (BIFF5/8) workbook stream.
 
 Two things calamine does not tell us about an .xls: where error values are (it returns them as empty
-strings) and, before it builds a sheet as a dense grid, how far the sheet reaches (an .xls may reach
-65,536 × 256 = 16.7 million cells). Both come from the fixed 4-byte (row, column) prefix of the value
-records, so a plain walk over the record headers is enough; no formula, string or format is decoded.
+strings) and, before it parses the file, how much memory it will reserve. It reserves for the area a
+sheet's DIMENSIONS record declares, trusting it (a first row after the last one wraps around and makes
+it abort the process, measured), and builds each sheet as a dense grid up to its last value. All of it
+comes from fixed record prefixes, so a plain walk over the record headers is enough; no formula,
+string or format is decoded.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from xlrubric.readers.raw import cell_address
-from xlrubric.readers.sheetscan import SheetScan
+from xlrubric.readers.sheetscan import SheetScan, far_address
 
 _BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
-_FORMULA, _BOOLERR, _MULRK = 0x0006, 0x0205, 0x00BD
+_FORMULA, _BOOLERR, _MULRK, _DIMENSIONS = 0x0006, 0x0205, 0x00BD, 0x0200
 # value records whose body starts with (row, column): NUMBER, RK, LABELSST, LABEL, RSTRING, FORMULA, BOOLERR
 _VALUE_RECORDS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, _FORMULA, _BOOLERR})
 ERROR_CODES = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
                0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
 _HEADER = struct.Struct("<HH")
+
+
+class BiffDamage(ValueError):
+    """A record whose numbers would make calamine reserve absurd memory; the file is damaged."""
 
 
 @dataclass
@@ -92,8 +97,15 @@ def _scan_sheet(stream: bytes, offset: int) -> SheetScan:
         elif typ == _MULRK and length >= 6:
             row, col = _HEADER.unpack_from(stream, start)
             last_col = struct.unpack_from("<H", stream, start + length - 2)[0]
+        elif typ == _DIMENSIONS and length >= 10:   # calamine reserves room for the declared area
+            if length >= 14:
+                row_first, row_end, col_first, col_end = struct.unpack_from("<IIHH", stream, start)
+            else:
+                row_first, row_end, col_first, col_end = struct.unpack_from("<HHHH", stream, start)
+            if row_first > row_end or col_first > col_end:   # calamine's end − start would wrap around
+                raise BiffDamage("DIMENSIONS")
+            row, col, last_col = max(row_end - 1, 0), 0, max(col_end - 1, 0)
         else:
             continue
         n_rows, n_cols = max(n_rows, row + 1), max(n_cols, last_col + 1, col + 1)
-    far = cell_address(n_rows - 1, n_cols - 1) if n_rows and n_cols else ""
-    return SheetScan(n_rows, n_cols, far_cell=far, exact=True, errors=errors)
+    return SheetScan(n_rows, n_cols, far_cell=far_address(n_rows, n_cols), exact=True, errors=errors)

@@ -10,6 +10,7 @@ memory. Only then does calamine get the bytes.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -42,6 +43,8 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
             data = _read_member(zf, info, file)
             if unsafe_declaration(data):
                 raise unreadable("unsafe-xml", file, member=info.filename)
+            if "sharedStrings" in info.filename:
+                _check_string_count(data, file, info.filename)
             xml_parts[info.filename] = data
     sheet_parts = _sheet_parts(xml_parts, file)
     package = Package()
@@ -63,6 +66,19 @@ def _scan(data: bytes, file: str, sheet: str | None, max_cells: int) -> SheetSca
         raise unreadable("sheet-too-large", file, sheet=sheet, cell=scan.far_cell, cells=f"{scan.cells:,}",
                          limit=f"{max_cells:,}")
     return scan
+
+
+_SST_TAG = re.compile(rb"<(?:[\w.\-]+:)?sst\b([^>]*)>")
+_COUNT = re.compile(rb"(?<![\w.:\-])(?:uniqueCount|count)\s*=\s*[\"']\s*([0-9]+)")
+
+
+def _check_string_count(data: bytes, file: str, member: str) -> None:
+    """Refuse a string count the part cannot hold: calamine reserves memory for it up front (measured:
+    uniqueCount="4000000000" aborts the process)."""
+    tag = _SST_TAG.search(data)
+    for count in _COUNT.findall(tag.group(1)) if tag else ():
+        if int(count) > len(data) // 4 + 1024:      # every <si> takes at least `<si/>`
+            raise unreadable("corrupt", file, detail=f"{member} 声明了 {int(count):,} 个字符串，与内容不符")
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], file: str, max_unzipped_bytes: int) -> None:

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xlrubric.readers.raw import cell_address
-
 
 @dataclass
 class SheetScan:
@@ -153,8 +151,18 @@ def exact_scan(data: bytes) -> SheetScan:
                 end = data.find(b"<", m.end())
                 errors[(cell[0] - 1, cell[1] - 1)] = _error_code(data[m.end():end])
             cell = None
-    far = cell_address(n_rows - 1, n_cols - 1) if n_rows and n_cols else ""
-    return SheetScan(n_rows, n_cols, far_cell=far, exact=True, errors=errors)
+    return SheetScan(n_rows, n_cols, far_cell=far_address(n_rows, n_cols), exact=True, errors=errors)
+
+
+def far_address(n_rows: int, n_cols: int) -> str:
+    """A1 address of the bottom-right cell of a reach; any size (openpyxl's stops at column ZZZ)."""
+    if not (n_rows and n_cols):
+        return ""
+    letters, col = "", n_cols
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{n_rows}"
 
 
 def _column(letters: bytes) -> int:

@@ -138,8 +138,8 @@ def _small_member(zf: zipfile.ZipFile, name: str, limit: int = 1 << 20) -> bytes
     try:
         with zf.open(name) as member:
             return member.read(limit)
-    except KeyError:
-        return b""
+    except Exception:                         # missing (KeyError) or damaged (zlib.error, BadZipFile …):
+        return b""                            # the reader reports damage when it inflates the part itself
 
 
 def _classify_ole(f: BinaryIO) -> FileKind:

@@ -22,7 +22,7 @@ from typing import Any
 import python_calamine as pc
 
 from xlrubric.errors import UnreadableWorkbook
-from xlrubric.readers.biff import scan_workbook_stream
+from xlrubric.readers.biff import BiffDamage, scan_workbook_stream
 from xlrubric.readers.package import inspect_package
 from xlrubric.readers.problems import unreadable
 from xlrubric.readers.raw import CellError, RawBook, RawSheet
@@ -152,7 +152,10 @@ def _read_xls(data: bytes, name: str, max_cells: int) -> dict[str, RawSheet]:
             stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
     except Exception as exc:
         raise unreadable("corrupt", name, detail=_short(exc)) from exc
-    biff = scan_workbook_stream(stream)
+    try:
+        biff = scan_workbook_stream(stream)
+    except BiffDamage as exc:
+        raise unreadable("corrupt", name, detail=f"{exc} 记录损坏") from exc
     for scan, sheet_name in zip(biff.sheets, biff.names, strict=True):  # calamine parses all .xls sheets
         if scan.cells > max_cells:                                           # as soon as it opens the file
             raise unreadable("sheet-too-large", name, sheet=sheet_name, cell=scan.far_cell,
