@@ -59,6 +59,10 @@ def run(ctx: Context) -> None:
         return
     reg = read_register(ctx)
     if reg is None:
+        if spec.rubric is not None:    # a rubric workbook without a register: only the duties go unchecked
+            ctx.problem("no-register", f"没有「{SHEET}」工作表，无法检查达标要求；如需检查，请按模板添加该表",
+                        "提示", SHEET)
+            return
         ctx.problem("missing-sheet", f"缺少工作表「{SHEET}」，无法检查达标要求。请用 xlrubric template 生成的模板填写",
                     "错误", SHEET)
         return

@@ -470,3 +470,7 @@ def quotes_present(ctx: Context, r: Rubric) -> Iterable[Finding]:
     for b in r.bands:
         if not b.quote:
             yield ctx.finding("缺出处", f"等次「{b.name}」", f"等次「{b.name}」没有注明原文出处")
+
+
+# 学时/达标 checks register themselves on import (issue 5).
+from xlrubric.spec import lint_hours  # noqa: E402,F401
