@@ -128,7 +128,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
         ws.write_number(i, 0, i, fmt["int"])
         _text(ws, i, 1, school_name(e), fmt["text"])
         _text(ws, i, 2, e.input, fmt["text"])
-        _number(ws, i, 3, s.get("teachers"), fmt["int"])
+        _number(ws, i, 3, s.get("teachers", s.get("hours_teachers")), fmt["int"])
         _number(ws, i, 4, s.get("full_marks"), fmt["num"])
         _number(ws, i, 5, s.get("mean_total"), fmt["num"])
         stats = (max(totals), statistics.median(totals), min(totals),

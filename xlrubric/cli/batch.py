@@ -133,7 +133,8 @@ def show_result(result: BatchRun) -> None:
             table.add_row(school_name(e), e.input, "", "", "", "", f"[{style}]{status}[/]")
             continue
         bands = "，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items())
-        table.add_row(school_name(e), e.input, str(s.get("teachers", "")), _fmt(s.get("mean_total")), bands,
+        table.add_row(school_name(e), e.input, str(s.get("teachers", s.get("hours_teachers", ""))),
+                      _fmt(s.get("mean_total")), bands,
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
     if shown:
