@@ -68,6 +68,10 @@ def batch(src: Path, out: Path, workers: int | None) -> tuple[float, float]:
     run = run_batch(BatchOptions(src, out, workers=workers))
     seconds = time.perf_counter() - start
     assert len(run.done) == len(run.books), "every school must be processed"
+    failed = [e for e in run.entries if e.status == "unreadable"]
+    if failed:
+        raise SystemExit(f"{len(failed)} schools could not be processed, figures would be meaningless: "
+                         f"{failed[0].input}: {failed[0].message}")
     return seconds, max(o.peak_rss_mb for o in run.done)
 
 

@@ -99,6 +99,8 @@ def test_kill_9_mid_batch_then_rerun_finishes_with_no_partial_output(tmp_path: P
             assert "校验问题" in CalamineWorkbook.from_path(str(path)).sheet_names
     rerun = run_batch(BatchOptions(src, out, workers=1))
     assert len(rerun.skipped) == len(recorded) and len(rerun.done) == 10 - len(recorded)
+    failed = [f"{e.input}: {e.message}" for e in rerun.entries if e.status == "unreadable"]
+    assert not failed, failed[0]            # every school really computed (not quickly refused)
     assert not [p for p in out.rglob("*") if p.name.endswith(TMP_SUFFIX) or p.name.startswith("tmp")]
     run_batch(BatchOptions(src, clean, workers=2))
     assert outputs(out) == outputs(clean)
