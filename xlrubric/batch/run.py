@@ -140,8 +140,15 @@ def plan(opts: BatchOptions, manifest: Manifest, books: list[Workbook], rules_ha
             continue
         tasks.append(Task(str(book.path), book.rel, str(opts.outdir), book.out_rel, sha, rules_hash,
                           opts.preset, str(opts.rules) if opts.rules else None, opts.passwords))
-    tasks.sort(key=lambda t: -Path(t.src).stat().st_size)     # biggest first: fewer stragglers at the end
+    tasks.sort(key=lambda t: -_size(t.src))     # biggest first: fewer stragglers at the end
     return tasks, skipped, failed
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 def _still_good(entry: Entry, sha: str, rules_hash: str, opts: BatchOptions, book: Workbook) -> bool:
