@@ -151,3 +151,19 @@ def test_interpreter_setting_keeps_other_lines(tmp_path: Path):
     conf.write_text(f'"INTERPRETER_WIN","{sys.executable}"\n', encoding="utf-8")
     inst.set_interpreter(conf, "win", None)
     assert not conf.exists()
+
+
+def test_install_builds_afresh_when_the_checked_in_addin_is_for_another_xlwings(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch):
+    """Verify install never copies an add-in whose VBA differs from the installed xlwings' own."""
+    stale = tmp_path / "macros"
+    stale.mkdir()
+    xlam.write_xlam([("xl/vbaProject.bin", b"older VBA"), (xlam.CUSTOM_UI_PART, b"<customUI/>")],
+                    stale / xlam.ADDIN_NAME)
+    monkeypatch.setattr(xlam, "repo_macros_dir", lambda: stale)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    source = inst.find_source(None)
+    assert source == tmp_path / ".xlrubric" / "addin" / xlam.ADDIN_NAME
+    assert parts(source) == parts(XLAM)
+    monkeypatch.setattr(xlam, "repo_macros_dir", lambda: MACROS)
+    assert inst.find_source(None) == XLAM

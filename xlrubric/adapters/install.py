@@ -100,15 +100,16 @@ class Plan:
 
 
 def find_source(file: Path | None) -> Path:
-    """The add-in to install: `--file`, else the checked-in macros/xlrubric.xlam, else a fresh build."""
+    """The add-in to install: `--file`, else the checked-in macros/xlrubric.xlam when it carries the
+    installed xlwings' VBA, else a fresh build from the installed xlwings (in ~/.xlrubric/addin)."""
     if file is not None:
         if not file.is_file():
             raise XlrubricError("加载项文件不存在", file=str(file))
         return file
     repo = xlam.repo_macros_dir()
-    if repo is not None and (repo / xlam.ADDIN_NAME).is_file():
+    if repo is not None and xlam.matches_installed_xlwings(repo / xlam.ADDIN_NAME):
         return repo / xlam.ADDIN_NAME
-    return xlam.build(Path.home() / ".xlrubric" / "addin").xlam
+    return xlam.build(Path.home() / ".xlrubric" / "addin", vba=False).xlam
 
 
 def set_interpreter(path: Path, key: str, interpreter: str | None) -> None:

@@ -125,11 +125,14 @@ class BuildResult:
     vba_files: list[Path]
 
 
-def build(out_dir: Path) -> BuildResult:
-    """Write `<out_dir>/xlrubric.xlam` and its VBA source as text under `<out_dir>/vba/`."""
+def build(out_dir: Path, *, vba: bool = True) -> BuildResult:
+    """Write `<out_dir>/xlrubric.xlam` and (with `vba`, which needs oletools) its VBA source as text
+    under `<out_dir>/vba/`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     xlam = write_xlam(build_parts(), out_dir / ADDIN_NAME)
+    if not vba:
+        return BuildResult(xlam, [])
     vba_dir = out_dir / "vba"
     vba_dir.mkdir(exist_ok=True)
     files = []
@@ -138,6 +141,15 @@ def build(out_dir: Path) -> BuildResult:
         path.write_text(text, encoding="utf-8", newline="\n")
         files.append(path)
     return BuildResult(xlam, files)
+
+
+def matches_installed_xlwings(path: Path) -> bool:
+    """Whether the add-in at `path` carries the VBA of the installed xlwings (its RunPython must match)."""
+    try:
+        with zipfile.ZipFile(path) as ours, zipfile.ZipFile(template_path()) as theirs:
+            return ours.read("xl/vbaProject.bin") == theirs.read("xl/vbaProject.bin")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def repo_macros_dir() -> Path | None:

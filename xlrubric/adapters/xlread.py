@@ -145,12 +145,15 @@ def preset_setting(book, env: dict[str, str]) -> str | None:
     """The preset for a workbook without its own 考核细则 sheet: the defined name `xlrubric_preset`
     (a cell holding the preset id, e.g. lanxi4), else the environment variable XLRUBRIC_PRESET."""
     try:
-        for name in book.names:
-            if name.name.rsplit("!", 1)[-1].casefold() == "xlrubric_preset":
-                value = name.refers_to_range.value
-                if isinstance(value, str) and value.strip():
-                    return value.strip()
-    except (NotImplementedError, AttributeError, KeyError):
-        pass
+        names = [n for n in book.names if n.name.rsplit("!", 1)[-1].casefold() == "xlrubric_preset"]
+    except Exception:          # an engine without names: only the environment is left
+        names = []
+    for name in names:
+        try:
+            value = name.refers_to_range.value
+        except Exception:      # a name holding a constant, ="lanxi4" (Excel on Windows/macOS)
+            value = str(name.refers_to or "").lstrip("=").strip('"')
+        if isinstance(value, str) and value.strip():
+            return value.strip()
     value = env.get("XLRUBRIC_PRESET", "").strip()
     return value or None

@@ -53,6 +53,7 @@ def install_cmd(
             if not dry_run:
                 console.print(inst.no_excel_message(), highlight=False)
             console.print("在装有 Excel 的电脑上，安装会：", highlight=False)
+            console.print(f"（本机运行本命令的 Python 是 {plan.interpreter}）", highlight=False, markup=False)
             for line in plan.describe():
                 console.print(line, highlight=False, markup=False)
             return 0 if dry_run else inst.EXIT_NO_EXCEL
