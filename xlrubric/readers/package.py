@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
@@ -33,14 +35,15 @@ class Package:
     orphan_scans: list[SheetScan] = field(default_factory=list)   # worksheet parts no sheet entry names
 
 
-def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, max_cells: int) -> Package:
+def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, max_cells: int,
+                    raw: bytes | None = None) -> Package:
     """Check limits and safety of every part; scan worksheets. Raises UnreadableWorkbook on any problem."""
     infos = zf.infolist()
     _check_directory(infos, file, max_unzipped_bytes)
     xml_parts: dict[str, bytes] = {}
     for info in infos:
         if info.filename.endswith((".xml", ".rels", ".vml")) and not info.is_dir():
-            data = _read_member(zf, info, file)
+            data = _read_member(zf, info, file, raw)
             if unsafe_declaration(data):
                 raise unreadable("unsafe-xml", file, member=info.filename)
             if "sharedStrings" in info.filename:
@@ -96,16 +99,32 @@ def _check_directory(infos: list[zipfile.ZipInfo], file: str, max_unzipped_bytes
             raise unreadable("zip-bomb", file, member=info.filename, ratio=f"{ratio:,}")
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes:
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, raw: bytes | None) -> bytes:
     """Inflate one member, never past its declared size (a lying header is a damaged or hostile file)."""
     try:
-        with zf.open(info) as member:
-            data = member.read(info.file_size + 1)
+        if raw is not None and info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            data = _inflate(raw, info)           # about twice as fast as ZipFile.read on a big sheet
+        else:
+            with zf.open(info) as member:        # zipfile stops at the declared size, then checks the CRC
+                data = member.read()
     except Exception as exc:                     # BadZipFile (CRC), zlib.error, EOFError, NotImplementedError …
         raise unreadable("corrupt", file, detail=f"部件 {info.filename} 无法解压，数据已损坏") from exc
     if len(data) != info.file_size:
         raise unreadable("corrupt", file, detail=f"部件 {info.filename} 的实际大小与目录记录不符")
     return data
+
+
+def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes:
+    """Inflate a member straight from the package bytes, at most one byte past its declared size."""
+    offset = info.header_offset
+    if raw[offset:offset + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("local header")
+    name_len, extra_len = struct.unpack_from("<HH", raw, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    body = memoryview(raw)[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return bytes(body[:info.file_size + 1])
+    return zlib.decompressobj(-15).decompress(body, info.file_size + 1)
 
 
 def _sheet_parts(xml_parts: dict[str, bytes], file: str) -> dict[str, str]:

@@ -140,7 +140,7 @@ def _read_ooxml(data: bytes, name: str, max_cells: int, max_unzipped_bytes: int)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise unreadable("corrupt", name, detail=_short(exc)) from exc
     with zf:
-        package = inspect_package(zf, name, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+        package = inspect_package(zf, name, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells, raw=data)
     return _read_with_calamine(data, name, lambda sheet_name, index: package.scans.get(sheet_name))
 
 
