@@ -48,71 +48,93 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
-def _match(reg: pd.DataFrame, rule: HourRule) -> pd.Series:
-    m = reg["category"] == rule.category
-    if rule.roles:
-        m &= reg["role"].isin(rule.roles)
-    if rule.levels:
-        m &= reg["level"].isin(rule.levels)
-    return m
+def _accepts(rule: HourRule, role: str, level: str) -> bool:
+    return (not rule.roles or role in rule.roles) and (not rule.levels or level in rule.levels)
 
 
-def _unmatched_reason(reg: pd.DataFrame, rules: list[HourRule]) -> pd.Series:
+def _combo_rules(reg: pd.DataFrame, spec: HoursSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Rule index per row (-1 none) and the reason a known category fits no rule — decided once per
+    distinct (类别, 角色, 级别), of which a register has a few hundred."""
+    combo = reg["category"].astype(str) + "\x1f" + reg["role"].astype(str) + "\x1f" + reg["level"].astype(str)
+    codes, uniques = pd.factorize(combo)
+    by_cat: dict[str, list[int]] = {}
+    for i, rule in enumerate(spec.rules):
+        by_cat.setdefault(rule.category, []).append(i)
+    rule_of = np.full(len(uniques) + 1, -1)
+    why = np.full(len(uniques) + 1, "", dtype=object)
+    for k, u in enumerate(uniques):
+        cat, role, level = u.split("\x1f")
+        candidates = by_cat.get(cat)
+        if candidates is None:
+            why[k] = "该类别不计学时"
+            continue
+        hit = next((i for i in candidates if _accepts(spec.rules[i], role, level)), -1)
+        rule_of[k] = hit
+        if hit < 0:
+            why[k] = _unmatched_reason([spec.rules[i] for i in candidates], role, level)
+    return rule_of[codes], why[codes]
+
+
+def _unmatched_reason(rules: list[HourRule], role: str, level: str) -> str:
     """Why a row of a known category fits none of its rules (角色 or 级别 not in the rules)."""
-    out = pd.Series("", index=reg.index, dtype=object)
     roles = list(dict.fromkeys(r for rule in rules for r in rule.roles))
     levels = list(dict.fromkeys(v for rule in rules for v in rule.levels))
-    if roles and all(rule.roles for rule in rules):
-        bad = ~reg["role"].isin(roles)
-        out[bad] = "角色「" + reg.loc[bad, "role"] + f"」不在细则中（应为{'、'.join(roles)}）"
-    if levels and all(rule.levels for rule in rules):
-        bad = (out == "") & ~reg["level"].isin(levels)
-        out[bad] = "级别「" + reg.loc[bad, "level"] + f"」不计学时（细则只认定{'、'.join(levels)}）"
-    out[out == ""] = "不符合细则中任何一条学时规则"
-    return out
+    if roles and all(rule.roles for rule in rules) and role not in roles:
+        return f"角色「{role}」不在细则中（应为{'、'.join(roles)}）"
+    if levels and all(rule.levels for rule in rules) and level not in levels:
+        return f"级别「{level}」不计学时（细则只认定{'、'.join(levels)}）"
+    return "不符合细则中任何一条学时规则"
 
 
-def _compute_rule(reg: pd.DataFrame, rule: HourRule) -> tuple[pd.Series, pd.Series]:
-    """Hours and reason ("" when valid) for the rows of one rule."""
-    idx = reg.index
-    reason = pd.Series("", index=idx, dtype=object)
+def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.ndarray, reason: np.ndarray) -> None:
+    """Fill hours and reason ("" when valid) for the rows `m` of one rule, in place, on numpy arrays."""
+    def col(name: str) -> np.ndarray:
+        return reg[name].to_numpy(dtype=float)[m]
+
+    def text(name: str) -> np.ndarray:
+        return reg[name].to_numpy(dtype=object)[m]
+
+    n = int(m.sum())
+    why = np.full(n, "", dtype=object)
     if rule.compute == "per_hour":
-        hours = reg["duration"] * rule.hours
-        reason[hours.isna()] = "未填写时长（小时）"
+        h = col("duration") * rule.hours
+        why[np.isnan(h)] = "未填写时长（小时）"
     elif rule.compute == "per_day":
-        hours = reg["days"] * rule.hours
-        reason[hours.isna()] = "未填写天数"
+        h = col("days") * rule.hours
+        why[np.isnan(h)] = "未填写天数"
     elif rule.compute == "certificate":
-        hours = reg["cert"].astype(float)
-        reason[hours.isna()] = "未填写证书学时（按培训机构的证件登记）"
+        h = col("cert")
+        why[np.isnan(h)] = "未填写证书学时（按培训机构的证件登记）"
     elif rule.compute == "certificate_or_days":
-        hours = reg["cert"].where(reg["cert"].notna(), reg["days"] * rule.hours)
-        reason[hours.isna()] = "未填写证书学时，也未填写天数"
+        cert = col("cert")
+        h = np.where(np.isnan(cert), col("days") * rule.hours, cert)
+        why[np.isnan(h)] = "未填写证书学时，也未填写天数"
     elif rule.compute == "fixed":
-        hours = pd.Series(float(rule.hours), index=idx)
+        h = np.full(n, float(rule.hours))
     elif rule.compute == "table":
-        key = reg["level"] if rule.table_by == "级别" else reg["award"]
-        hours = key.map(rule.table).astype(float)
-        missing = hours.isna()
+        key = text("level" if rule.table_by == "级别" else "award")
+        h = np.array([rule.table.get(k, np.nan) for k in key], dtype=float)
         shown = "、".join(rule.table)
-        reason[missing] = (rule.table_by + "「" + key[missing] + f"」不计学时（应为{shown}）")
+        bad = np.isnan(h)
+        why[bad] = [f"{rule.table_by}「{k}」不计学时（应为{shown}）" for k in key[bad]]
     else:   # tercile: decided later over everyone who sat the exam
-        hours = pd.Series(np.nan, index=idx)
-        reason[reg["score"].isna()] = "未填写考试成绩"
+        h = np.full(n, np.nan)
+        why[np.isnan(col("score"))] = "未填写考试成绩"
     if rule.min_words is not None:
-        w = reg["words"]
-        reason[(reason == "") & w.isna()] = f"未填写字数（须{rule.min_words}字以上）"
-        short = (reason == "") & (w < rule.min_words)
-        reason[short] = "字数" + w[short].map(_fmt).astype(str) + f"不足{rule.min_words}字"
+        w = col("words")
+        why[(why == "") & np.isnan(w)] = f"未填写字数（须{rule.min_words}字以上）"
+        short = (why == "") & (w < rule.min_words)
+        why[short] = [f"字数{_fmt(v)}不足{rule.min_words}字" for v in w[short]]
+    award, status = text("award"), text("status")
     if rule.awards:
-        bad = (reason == "") & ~reg["award"].isin(rule.awards)
-        reason[bad] = f"须{rule.awards[0]}后才计学时（填的是「" + reg.loc[bad, "award"] + "」）"
+        bad = (why == "") & ~np.isin(award, rule.awards)
+        why[bad] = [f"须{rule.awards[0]}后才计学时（填的是「{a}」）" for a in award[bad]]
     if rule.approval == "required":
-        bad = (reason == "") & (reg["status"] != APPROVED)
-        reason[bad] = "须经学校筛选认定（审核状态为“已认定”）后才计学时，当前为「" + \
-            reg.loc[bad, "status"].replace("", "未填写") + "」"
-    reason[(reason == "") & (reg["status"] == REJECTED)] = "审核状态为不予认定"
-    return hours.where(reason == "", 0.0).fillna(0.0), reason
+        bad = (why == "") & (status != APPROVED)
+        why[bad] = [f"须经学校筛选认定（审核状态为“已认定”）后才计学时，当前为「{s or '未填写'}」" for s in status[bad]]
+    why[(why == "") & (status == REJECTED)] = "审核状态为不予认定"
+    hours[m] = np.where(why == "", np.nan_to_num(h), 0.0)
+    reason[m] = why
 
 
 def _terciles(reg: pd.DataFrame, rows: pd.DataFrame, rule: HourRule) -> None:
@@ -177,35 +199,16 @@ def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
 
 def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
     """Per register row: rule id, computed and manual hours, counted hours, and the reason when 无效."""
-    rows = pd.DataFrame(index=reg.index)
-    rows["rule"] = ""
-    rows["computed"] = 0.0
-    rows["manual"] = reg["manual"].astype(float)
-    rows["reason"] = ""
-    rows["note"] = ""
-    rows["limited_by"] = ""
-    rows["counted_cap"] = np.nan
-    assigned = pd.Series(False, index=reg.index)
-    for rule in spec.rules:
-        m = _match(reg, rule) & ~assigned
-        if not m.any():
-            continue
-        assigned |= m
-        rows.loc[m, "rule"] = rule.id
-        hours, reason = _compute_rule(reg[m], rule)
-        rows.loc[m, "computed"] = hours
-        rows.loc[m, "reason"] = reason
-    known = set(spec.categories)
-    by_cat: dict[str, list[HourRule]] = {}
-    for rule in spec.rules:
-        by_cat.setdefault(rule.category, []).append(rule)
-    loose = ~assigned & reg["category"].isin(known)
-    for cat, rules in by_cat.items():
-        m = loose & (reg["category"] == cat)
+    n = len(reg)
+    rule_idx, reason = _combo_rules(reg, spec)
+    hours = np.zeros(n)
+    for i, rule in enumerate(spec.rules):
+        m = rule_idx == i
         if m.any():
-            rows.loc[m, "reason"] = _unmatched_reason(reg[m], rules)
-    other = ~assigned & ~reg["category"].isin(known)
-    rows.loc[other, "reason"] = "该类别不计学时"
+            _compute_rule(reg, m, rule, hours, reason)
+    ids = np.array([r.id for r in spec.rules] + [""], dtype=object)
+    rows = pd.DataFrame({"rule": ids[rule_idx], "computed": hours, "manual": reg["manual"].to_numpy(dtype=float),
+                         "reason": reason, "note": "", "limited_by": "", "counted_cap": np.nan}, index=reg.index)
     for rule in spec.rules:
         if rule.compute == "tercile":
             _terciles(reg, rows, rule)
@@ -217,7 +220,8 @@ def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
     rows["counted"] = counted.where(~manual, rows["manual"]).where(valid | manual, 0.0)
     rows["valid"] = valid | manual
     overruled = manual & ~valid
-    rows.loc[overruled, "note"] = "计算为无效学时（" + rows.loc[overruled, "reason"] + "），按人工认定学时计入"
+    if overruled.any():
+        rows.loc[overruled, "note"] = "计算为无效学时（" + rows.loc[overruled, "reason"] + "），按人工认定学时计入"
     rows.loc[manual, "reason"] = ""
     return rows.drop(columns=["counted_cap"])
 
@@ -232,11 +236,13 @@ def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years:
     if years is None:
         years = sorted(y for y in data["year"].unique() if y >= 0)
     full = pd.MultiIndex.from_product([teachers, years], names=["teacher", "year"])
-    pivot = data.pivot_table(index=["teacher", "year"], columns="category", values="counted", aggfunc="sum",
-                             fill_value=0.0)
-    by_year = pivot.reindex(index=full, columns=cats, fill_value=0.0).astype(float)
-    split = data.assign(c=data["counted"].where(~data["manual"], 0.0), m=data["counted"].where(data["manual"], 0.0))
-    sums = split.groupby(["teacher", "year"])[["c", "m"]].sum().reindex(full, fill_value=0.0)
+    sums = data.groupby(["teacher", "year", "category"], sort=False)["counted"].sum()
+    by_year = sums.unstack("category", fill_value=0.0).reindex(index=full, columns=cats, fill_value=0.0)
+    by_year = by_year.astype(float)
+    split = pd.DataFrame({"teacher": data["teacher"], "year": data["year"],
+                          "c": np.where(data["manual"], 0.0, data["counted"]),
+                          "m": np.where(data["manual"], data["counted"], 0.0)})
+    sums = split.groupby(["teacher", "year"], sort=False)[["c", "m"]].sum().reindex(full, fill_value=0.0)
     by_year["计算学时"] = sums["c"]
     by_year["人工认定"] = sums["m"]
     by_year["合计"] = by_year[cats].sum(axis=1)

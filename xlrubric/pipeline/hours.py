@@ -13,6 +13,7 @@ import pandas as pd
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET, Register, read_register
+from xlrubric.readers.raw import cell_address
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
 
@@ -69,25 +70,28 @@ def run(ctx: Context) -> None:
         "hours_total": round(float(outcome.rows["counted"].sum()), 2),
         "hours_invalid_rows": int((~outcome.rows["valid"]).sum() + (frame["blocked"] != "").sum()),
     })
+    years: dict[str, dict[str, float]] = {}
+    for (t, y), v in outcome.by_year["合计"].items():
+        years.setdefault(t, {})[year_label(int(y))] = round(float(v), 2)
+    ids = teacher_ids(ctx, teachers)
+    cycle = outcome.cycle["周期合计"]
     ctx.report["hours"] = [
-        {"id": teacher_ids(ctx, [t])[t], "name": names[t],
-         "years": {year_label(int(y)): round(float(outcome.by_year.loc[(t, y), "合计"]), 2)
-                   for y in outcome.by_year.loc[t].index} if len(outcome.by_year) else {},
-         "cycle": round(float(outcome.cycle.loc[t, "周期合计"]), 2), "met": bool(outcome.met[t]),
-         "limits": outcome.caps.get(t, [])}
+        {"id": ids[t], "name": names[t], "years": years.get(t, {}), "cycle": round(float(cycle[t]), 2),
+         "met": bool(outcome.met[t]), "limits": outcome.caps.get(t, [])}
         for t in teachers]
 
 
 def _row_problems(ctx: Context, reg, outcome: HoursOutcome) -> None:
-    """A claim the rules cap (same achievement twice, over the yearly limit) is a warning on its 题目 cell."""
+    """A claim the rules cap (same achievement twice, over the yearly limit) is a note on its 题目 cell."""
     rows = outcome.rows
     table = reg.table
-    hit = rows[rows["limited_by"] != ""]
+    hit = rows.index[(rows["limited_by"] != "") & (rows["reason"] != "")]
     col = "题目" if "题目" in table.columns else "类别"
-    for row, r in hit.iterrows():
-        if r["reason"]:
-            ctx.problems.append(table.problem("hours-limited", f"本行不计学时：{r['reason']}", column=col, row=int(row),
-                                              value=reg.frame.loc[row, "title_text"], severity="提示"))
+    reasons = rows.loc[hit, "reason"]
+    titles = reg.frame.loc[hit, "title_text"]
+    for row, reason, title in zip(hit, reasons, titles, strict=True):
+        ctx.problems.append(table.problem("hours-limited", f"本行不计学时：{reason}", column=col, row=int(row),
+                                          value=title, severity="提示"))
 
 
 def _need(spec, per: str) -> str:
@@ -104,6 +108,7 @@ def _need(spec, per: str) -> str:
 
 
 def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> SheetTable:
+    """One row per teacher per 学年, built column by column (no per-row lookups)."""
     spec = ctx.spec
     h = spec.hours
     cats = h.categories
@@ -112,71 +117,81 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     alt = [t for t in cycle_t if not t.primary]
     prim_cycle = [t for t in cycle_t if t.primary]
     year_need, cycle_need = _need(spec, "学年"), _need(spec, "周期")
-    header = ["工号", "姓名", "学年", *cats, "计算学时", "人工认定", "学年合计"]
+    by = o.by_year
+    teacher = by.index.get_level_values("teacher")
+    year = by.index.get_level_values("year")
+    out = pd.DataFrame({"工号": teacher.map(ids), "姓名": teacher.map(names), "学年": year.map(year_label)},
+                       index=by.index)
+    for c in [*cats, "计算学时", "人工认定"]:
+        out[c] = by[c]
+    out["学年合计"] = by["合计"]
+    total = by["合计"]
     if year_need:
-        header += ["学年要求", "学年达标"]
-    header += ["周期累计"]
+        prim_year = [t for t in h.targets if t.per == "学年" and t.primary]
+        ok = o.year_met[[t.id for t in prim_year]].all(axis=1) if prim_year else pd.Series(True, index=by.index)
+        plain = [t for t in prim_year if not t.categories and t.hours]
+        gap = (plain[0].hours - total) if plain else pd.Series(0.0, index=by.index)
+        short = np.where(gap > 1e-9, "（差" + gap.map(_g).astype(str) + "学时）", "")
+        out["学年要求"] = year_need
+        out["学年达标"] = np.where(ok, "达标", "未达标" + pd.Series(short, index=by.index).astype(str))
+    cum = total.groupby(level="teacher").cumsum()
+    out["周期累计"] = cum
     if cycle_need:
-        header += ["周期要求", "周期达标"]
-    header += [f"{t.name}（参考{_g(t.hours)}）" for t in alt]
-    header += [s.name for s in h.stages] + (["年度考核限制"] if h.cross_rules else []) + ["达标"]
-    rows = []
-    by_year = o.by_year
-    cum = by_year["合计"].groupby(level="teacher").cumsum() if len(by_year) else by_year["合计"]
-    prim_year = [t.id for t in h.targets if t.per == "学年" and t.primary]
-    for (t, y), rec in by_year.iterrows():
-        row = [ids[t], names[t], year_label(int(y)), *[float(rec[c]) for c in cats], float(rec["计算学时"]),
-               float(rec["人工认定"]), float(rec["合计"])]
-        if year_need:
-            ok = bool(o.year_met.loc[(t, y), prim_year].all()) if prim_year else True
-            short = [f"差{_g(tg.hours - float(rec['合计']))}学时" for tg in h.targets
-                     if tg.id in prim_year and not tg.categories and tg.hours > rec["合计"]]
-            row += [year_need, "达标" if ok else "未达标" + (f"（{short[0]}）" if short else "")]
-        total = float(cum[(t, y)])
-        row.append(total)
-        if cycle_need:
-            ok = all(total >= tg.hours - 1e-9 for tg in prim_cycle)
-            last = y == max(by_year.index.get_level_values("year"))
-            done = not h.cycle or y >= h.cycle.start_year + h.cycle.years - 1
-            gap = f"进行中（还差{_g(prim_cycle[0].hours - total)}）"
-            row += [cycle_need, "达标" if ok else ("未达标" if done else gap) if last else ("达标" if ok else "进行中")]
-        row += ["达标" if total >= t.hours - 1e-9 else f"差{_g(t.hours - total)}" for t in alt]
-        row += [o.stages.loc[t, s.name] for s in h.stages]
-        if h.cross_rules:
-            row.append("；".join(f"{c['effect']}（{c['because']}）" for c in o.caps.get(t, [])))
-        row.append("达标" if bool(o.met[t]) else "未达标")
-        rows.append(row)
+        ok = pd.Series(True, index=by.index)
+        for t in prim_cycle:
+            ok &= cum >= t.hours - 1e-9
+        last = year == (max(year) if len(year) else 0)
+        done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
+        gap = ("进行中（还差" + (prim_cycle[0].hours - cum).map(_g).astype(str) + "）") if prim_cycle else ""
+        out["周期要求"] = cycle_need
+        out["周期达标"] = np.where(ok, "达标", np.where(last & done, "未达标", np.where(last, gap, "进行中")))
+    for t in alt:
+        out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(cum >= t.hours - 1e-9, "达标",
+                                                      "差" + (t.hours - cum).map(_g).astype(str))
+    for st in h.stages:
+        out[st.name] = teacher.map(o.stages[st.name])
+    if h.cross_rules:
+        limits = {t: "；".join(f"{c['effect']}（{c['because']}）" for c in caps) for t, caps in o.caps.items()}
+        out["年度考核限制"] = teacher.map(lambda t: limits.get(t, ""))
+    out["达标"] = np.where(teacher.map(o.met).astype(bool), "达标", "未达标")
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
-    return SheetTable(SUMMARY, header, rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]
-                      + [14] * (len(header) - len(cats) - 6), number_formats=formats)
+    rows = out.astype(object).to_numpy().tolist()
+    return SheetTable(SUMMARY, list(out.columns), rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]
+                      + [14] * (len(out.columns) - len(cats) - 6), number_formats=formats)
 
 
 def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
+    """One row per register row: computed, manual and counted hours, state and reason (column-wise)."""
     f = reg.frame
     rows = o.rows.reindex(f.index)
     quotes = {r.id: r.quote for r in ctx.spec.hours.rules}
-    blocked = f["blocked"] != ""
-    computed = rows["computed"].fillna(0.0)
-    manual = rows["manual"]
-    counted = rows["counted"].fillna(0.0).where(~blocked, 0.0)
-    reason = rows["reason"].fillna("").where(~blocked, f["blocked"])
-    state = np.where(blocked | (reason != ""), "无效学时", np.where(manual.notna(), "人工认定", "有效"))
-    note = (reason + np.where((reason != "") & (rows["note"].fillna("") != ""), "；", "") + rows["note"].fillna(""))
+    blocked = (f["blocked"] != "").to_numpy()
+    computed = np.where(blocked, 0.0, rows["computed"].fillna(0.0).to_numpy())
+    manual = rows["manual"].to_numpy(dtype=float)
+    counted = np.where(blocked, 0.0, rows["counted"].fillna(0.0).to_numpy())
+    reason = np.where(blocked, f["blocked"].to_numpy(dtype=object), rows["reason"].fillna("").to_numpy(dtype=object))
+    note = rows["note"].fillna("").to_numpy(dtype=object)
+    both = (reason != "") & (note != "")
+    text = reason + np.where(both, "；", "") + note
+    state = np.where(blocked | (reason != ""), "无效学时", np.where(~np.isnan(manual), "人工认定", "有效"))
     ids = teacher_ids(ctx, [t for t in pd.unique(f["teacher"]) if t])
-    frame = pd.DataFrame({
-        "行": f["row"].astype(int), "工号": f["teacher"].map(ids).fillna(""), "姓名": f["name"],
-        "日期": f["date"].dt.strftime("%Y-%m-%d").fillna(""),
-        "学年": f["year"].map(lambda y: year_label(int(y)) if y >= 0 else ""),
-        "类别": f["category_text"], "角色": f["role"], "级别": f["level"], "等次": f["award"], "题目": f["title_text"],
-        "计算学时": computed.where(~blocked, 0.0), "人工认定": manual.where(manual.notna(), None),
-        "认定学时": counted, "状态": state, "说明": note,
-        "依据（细则原文）": rows["rule"].fillna("").map(quotes).fillna(""),
-    })
+    years = {y: (year_label(int(y)) if y >= 0 else "") for y in pd.unique(f["year"])}
+    codes, uniq = pd.factorize(f["date"])
+    day = np.array([d.strftime("%Y-%m-%d") for d in uniq] + [""], dtype=object)[codes]
+    columns = {
+        "行": f["row"].astype(int).to_numpy(), "工号": f["teacher"].map(ids).fillna("").to_numpy(),
+        "姓名": f["name"].to_numpy(), "日期": day, "学年": f["year"].map(years).to_numpy(),
+        "类别": f["category_text"].to_numpy(), "角色": f["role"].to_numpy(), "级别": f["level"].to_numpy(),
+        "等次": f["award"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
+        "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
+        "依据（细则原文）": rows["rule"].fillna("").map(quotes).fillna("").to_numpy(),
+    }
+    values = [list(r) for r in zip(*[c.tolist() for c in columns.values()], strict=True)]
     first = reg.table.columns.get("工号", reg.table.columns.get("姓名", 0))
-    from xlrubric.readers.raw import cell_address
-    links = {(n, 0): f"'{reg.table.sheet}'!{cell_address(int(r) - 1, first)}" for n, r in enumerate(frame["行"])}
-    values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-    return SheetTable(DETAIL, list(frame.columns), values, links=links,
+    letter = cell_address(0, first).rstrip("0123456789")
+    sheet = reg.table.sheet
+    links = {(n, 0): f"'{sheet}'!{letter}{r}" for n, r in enumerate(columns["行"].tolist())}
+    return SheetTable(DETAIL, list(columns), values, links=links,
                       col_widths=[6, 10, 10, 11, 14, 14, 10, 8, 8, 28, 9, 9, 9, 10, 50, 40])
 
 

@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.pipeline.context import Context
-from xlrubric.readers.table import Table
+from xlrubric.readers.raw import RawSheet, cell_address
+from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
 from xlrubric.readers.text import normalize_label, parse_date, parse_number
-from xlrubric.schemas.layout import HOUR_STATUSES, _spec_words, hours_layout
+from xlrubric.results import Problem
+from xlrubric.schemas.layout import HOUR_STATUSES, Layout, _spec_words, hours_layout, with_spec_synonyms
 from xlrubric.schemas.teachers import person_name, teacher_id
 
 SHEET = "学时登记"
@@ -52,23 +54,93 @@ def title_key(value: Any) -> str:
     return _TITLE_NOISE.sub("", text(value).lower())
 
 
+def _uniq(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes into the distinct values (one C hash pass); blank cells get code -1."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def _take(codes: np.ndarray, per_unique: list, blank, dtype=object) -> np.ndarray:
+    arr = np.empty(len(per_unique) + 1, dtype=dtype)
+    for k, v in enumerate(per_unique):
+        arr[k] = v
+    arr[-1] = blank
+    return arr[codes]
+
+
 def _distinct(series: pd.Series, fn) -> pd.Series:
-    """fn applied once per distinct value (values may be unhashable-free mixed objects)."""
-    keys = series.map(lambda v: (type(v).__name__, v) if v is not None and v == v else ("", ""))
-    uniq = {k: fn(k[1] if k[0] else None) for k in pd.unique(keys)}
-    return keys.map(uniq)
+    """fn applied once per distinct value (blank cells get fn(None))."""
+    codes, uniques = _uniq(series)
+    return pd.Series(_take(codes, [fn(u) for u in uniques], fn(None)), index=series.index, dtype=object)
 
 
 def read_register(ctx: Context) -> Register | None:
     cached = getattr(ctx, "_register", None)
     if cached is not None:
         return cached
-    table = ctx.table(hours_layout(ctx.spec))
+    table = _read(ctx, with_spec_synonyms(hours_layout(ctx.spec), ctx.spec))
     if table is None:
         return None
     reg = Register(table, _clean(ctx, table))
     ctx._register = reg   # type: ignore[attr-defined]   # shared with the 达标 part of the same run
     return reg
+
+
+def _read(ctx: Context, layout: Layout) -> Table | None:
+    """The register with the shared reader's header rules, its body sliced column-wise.
+
+    `read_table` finds the header (title rows, merged two-row headers, synonyms) in the first rows; the
+    body — tens of thousands of rows — is cut into columns at once, and blank rows, rows without a teacher
+    and 合计 rows are recognised per distinct value, as `read_table` does row by row.
+    """
+    sheet = ctx.book.sheet(layout.sheet)
+    if sheet is None:
+        return None
+    if len(sheet.rows) <= 2 * HEADER_SCAN_ROWS:
+        return ctx.table(layout)
+    head = read_table(RawSheet(sheet.name, sheet.rows[:HEADER_SCAN_ROWS], sheet.merged, sheet.visible), layout,
+                      file=ctx.file)
+    ctx.problems.extend(p for p in head.problems if p.code in ("no-header", "missing-column"))
+    if not head.columns or head.frame.columns.empty and not head.columns:
+        return head
+    start = head.header_rows[1]
+    names = list(head.columns)
+    idx = [head.columns[n] for n in names]
+    width = max(idx) + 1
+    body = [r[:width] for r in sheet.rows[start:]]
+    grid = pd.DataFrame(body, dtype=object).reindex(columns=range(width))
+    frame = grid[idx].set_axis(names, axis=1).set_axis(pd.RangeIndex(start + 1, start + 1 + len(body), name="行"))
+    empty = frame.isna().all(axis=1)
+    keys = [k for k in layout.key if k in names]
+    no_key = pd.Series(True, index=frame.index)
+    for k in keys:
+        no_key &= _take(*_blank_codes(frame[k]))
+    if no_key.any():     # whitespace-only cells count as blank, as in read_table
+        loose = frame[no_key & ~empty]
+        empty[loose.index] = loose.map(lambda v: v is None or v != v or (isinstance(v, str) and not v.strip())
+                                       ).all(axis=1)
+    summary = pd.Series(False, index=frame.index)
+    for k in keys:
+        codes, uniques = _uniq(frame[k])
+        summary |= _take(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
+                         False, bool)
+    keep = ~empty & ~no_key & ~summary
+    problems = []
+    for row in frame.index[~empty & no_key]:
+        raw = sheet.rows[row - 1]
+        if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in raw if v is not None):
+            continue
+        problems.append(Problem("row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告",
+                                ctx.file, sheet.name, cell_address(row - 1, head.columns[keys[0]] if keys else 0)))
+    ctx.problems.extend(problems)
+    frame = frame[keep].astype(object).where(frame[keep].notna(), None)
+    return Table(ctx.file, sheet.name, frame, head.columns, head.header_rows, problems, head.extra_headers)
+
+
+def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:
+    """(codes, blank per distinct value, blank for empty cells, dtype) for `_take`."""
+    codes, uniques = _uniq(series)
+    return codes, [isinstance(u, str) and not u.strip() for u in uniques], True, bool
 
 
 def _problem(ctx: Context, table: Table, code: str, msg: pd.Series, column: str, raw: pd.Series,
@@ -139,11 +211,13 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
 
 def _teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col, blocked: pd.Series
               ) -> tuple[pd.Series, pd.Series]:
+    """Resolve each distinct (工号, 姓名) once; problems go on every row that carries a bad pair."""
     roster = ctx.roster
-    pairs = pd.DataFrame({"id": ids, "name": names})
-    keys = pd.Series("", index=ids.index, dtype=object)
-    shown = names.copy()
-    for (tid, name), rows in pairs.groupby(["id", "name"], sort=False).groups.items():
+    pair = ids.astype(str) + "\x1f" + names.astype(str)
+    codes, uniques = pd.factorize(pair)
+    keys, shown, problems = [], [], []
+    for u in uniques:
+        tid, name = u.split("\x1f")
         key, problem = "", None
         if not roster.present:
             key = tid or name
@@ -165,19 +239,22 @@ def _teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col,
                 problem = ("ambiguous-name", f"教师名册中有{len(matches)}位「{name}」，请填写工号", "姓名", "错误")
         else:
             problem = ("no-teacher", "这一行没有工号和姓名", "姓名", "错误")
-        keys[rows] = key
-        if key and roster.present:
-            shown[rows] = roster.names.get(key) or name
-        if problem:
-            code, msg, column, severity = problem
-            if column not in table.columns:
-                column = "姓名" if "姓名" in table.columns else "工号"
-            for row in rows:
-                ctx.problems.append(table.problem(code, msg, column=column, row=int(row),
-                                                  value=col[column].get(row), severity=severity))
-            if not key:
-                blocked[rows] = msg
-    return keys, shown
+        keys.append(key)
+        shown.append((roster.names.get(key) or name) if key and roster.present else name)
+        problems.append(problem)
+    key_arr = np.array(keys, dtype=object)[codes]
+    for k in [k for k, p in enumerate(problems) if p]:
+        code, msg, column, severity = problems[k]
+        if column not in table.columns:
+            column = "姓名" if "姓名" in table.columns else "工号"
+        rows = ids.index[codes == k]
+        for row in rows:
+            ctx.problems.append(table.problem(code, msg, column=column, row=int(row),
+                                              value=col[column].get(row), severity=severity))
+        if not keys[k]:
+            blocked[rows] = msg
+    return (pd.Series(key_arr, index=ids.index, dtype=object),
+            pd.Series(np.array(shown, dtype=object)[codes], index=ids.index, dtype=object))
 
 
 def _year_of(value: Any) -> int:
@@ -189,27 +266,31 @@ def _year_of(value: Any) -> int:
 
 def _dates(ctx: Context, table: Table, raw: pd.Series, year: pd.Series, start_month: int, column: str,
            blocked: pd.Series | None) -> pd.Series:
-    parsed = _distinct(raw, lambda v: parse_date(v))
-    d = parsed.map(lambda p: p[0])
+    codes, uniques = _uniq(raw)
+    parsed = [parse_date(u) for u in uniques]
+    nat = np.datetime64("NaT", "ns")
+    d = pd.Series(_take(codes, [np.datetime64(p[0], "ns") if p[0] else nat for p in parsed], nat,
+                        "datetime64[ns]"), index=raw.index)
     # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year).
-    bare = d.isna() & parsed.map(lambda p: p[1])
-    if bare.any():
-        md = raw[bare].map(lambda v: _MONTH_DAY.match(text(v)))
-        for row, m in md.items():
-            if m and year[row] >= 0:
-                y = year[row] + (1 if int(m[1]) < start_month else 0)
-                with contextlib.suppress(ValueError):
-                    d[row] = dt.date(y, int(m[1]), int(m[2]))
-            elif m:
-                got, _ = ctx.date(raw[row])
-                d[row] = got
-    bad = d.isna() & raw.map(lambda v: text(v) != "")
-    msg = pd.Series("", index=raw.index, dtype=object)
-    msg[bad] = "「" + raw[bad].map(text).astype(str) + "」不是可识别的日期，应写成如 2023-10-12（只写月日时须填学年）"
-    _problem(ctx, table, "bad-date", msg, column, raw)
-    if blocked is not None:
-        blocked[bad & (blocked == "")] = "日期无法识别"
-    return pd.to_datetime(d.where(d.notna(), None), errors="coerce")
+    bare = d.isna() & _take(codes, [p[1] for p in parsed], False, bool)
+    for row in raw.index[bare]:
+        m = _MONTH_DAY.match(text(raw[row]))
+        if m and year[row] >= 0:
+            y = year[row] + (1 if int(m[1]) < start_month else 0)
+            with contextlib.suppress(ValueError):
+                d[row] = pd.Timestamp(dt.date(y, int(m[1]), int(m[2])))
+        elif m:
+            got, _ = ctx.date(raw[row])
+            d[row] = pd.Timestamp(got) if got else nat
+    bad = d.isna() & _take(codes, [text(u) != "" for u in uniques], False, bool)
+    if bad.any():
+        msg = pd.Series("", index=raw.index, dtype=object)
+        msg[bad] = ("「" + raw[bad].map(text).astype(str)
+                    + "」不是可识别的日期，应写成如 2023-10-12（只写月日时须填学年）")
+        _problem(ctx, table, "bad-date", msg, column, raw)
+        if blocked is not None:
+            blocked[bad & (blocked == "")] = "日期无法识别"
+    return d
 
 
 def _outside(ctx: Context, table: Table, out: pd.DataFrame, col, blocked: pd.Series) -> None:
@@ -242,7 +323,7 @@ def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, bl
             lookup.setdefault(normalize_label(name), cat)
     for cat in _spec_words(spec)[0]:
         lookup.setdefault(normalize_label(cat), cat)
-    canon = typed.map(lambda t: lookup.get(normalize_label(t), "") if t else "")
+    canon = _distinct(typed, lambda t: lookup.get(normalize_label(t), "") if t else "")
     bad = (canon == "") & (typed != "")
     known = "、".join(_spec_words(spec)[0])
     msg = pd.Series("", index=typed.index, dtype=object)
@@ -257,20 +338,25 @@ def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, bl
 
 
 def _numbers(ctx: Context, table: Table, raw: pd.Series, name: str) -> pd.Series:
-    parsed = _distinct(raw, parse_number)
-    values = parsed.map(lambda p: np.nan if p[0] is None else p[0]).astype(float)
-    was_text = parsed.map(lambda p: p[1]) & raw.map(lambda v: isinstance(v, str))
+    codes, uniques = _uniq(raw)
+    parsed = [parse_number(u) for u in uniques]
+    values = pd.Series(_take(codes, [np.nan if p[0] is None else p[0] for p in parsed], np.nan, float),
+                       index=raw.index)
+    was_text = _take(codes, [p[1] and isinstance(u, str) for p, u in zip(parsed, uniques, strict=True)], False, bool)
     unread = was_text & values.isna()
-    msg = pd.Series("", index=raw.index, dtype=object)
-    msg[unread] = f"「{name}」应填数字，无法识别「" + raw[unread].map(text).astype(str) + "」，按空白处理"
-    _problem(ctx, table, "not-a-number", msg, name, raw)
+    if unread.any():
+        msg = pd.Series("", index=raw.index, dtype=object)
+        msg[unread] = f"「{name}」应填数字，无法识别「" + raw[unread].map(text).astype(str) + "」，按空白处理"
+        _problem(ctx, table, "not-a-number", msg, name, raw)
     read = was_text & values.notna()
-    msg = pd.Series("", index=raw.index, dtype=object)
-    shown = values[read].map(lambda v: f"{v:g}").astype(str)
-    msg[read] = "「" + raw[read].map(text).astype(str) + "」是文字，已按 " + shown + " 计算；请改为填数字"
-    _problem(ctx, table, "number-as-text", msg, name, raw, "警告")
+    if read.any():
+        msg = pd.Series("", index=raw.index, dtype=object)
+        shown = values[read].map(lambda v: f"{v:g}").astype(str)
+        msg[read] = "「" + raw[read].map(text).astype(str) + "」是文字，已按 " + shown + " 计算；请改为填数字"
+        _problem(ctx, table, "number-as-text", msg, name, raw, "警告")
     neg = values < 0
-    msg = pd.Series("", index=raw.index, dtype=object)
-    msg[neg] = f"「{name}」不能为负数（填的是 " + values[neg].map(lambda v: f"{v:g}").astype(str) + "），按空白处理"
-    _problem(ctx, table, "negative", msg, name, raw)
+    if neg.any():
+        msg = pd.Series("", index=raw.index, dtype=object)
+        msg[neg] = f"「{name}」不能为负数（填的是 " + values[neg].map(lambda v: f"{v:g}").astype(str) + "），按空白处理"
+        _problem(ctx, table, "negative", msg, name, raw)
     return values.where(~neg)
