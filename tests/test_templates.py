@@ -63,7 +63,8 @@ def test_generation_is_deterministic(books: dict[str, bytes]):
 def test_opens_with_calamine_in_order(books: dict[str, bytes], tmp_path: Path, preset: str):
     """Verify the sheets, in order, and that 考核细则 reads back to an equal Spec."""
     book = calamine(books[preset], tmp_path)
-    assert book.sheet_names == SHEETS
+    # lanxi4's duties (每月听课、反思…) are checked from 学时登记, so its template has that sheet too.
+    assert book.sheet_names == (SHEETS if preset == "xinghuo" else [*SHEETS[:-1], "学时登记", SHEETS[-1]])
     rows = book.get_sheet_by_name(RULES_SHEET).to_python()
     assert deserialize(rows_to_mapping(rows)) == load_preset(preset)
 

@@ -66,7 +66,6 @@ def run(ctx: Context) -> None:
     ctx.summary.update({
         "hours_teachers": n,
         "hours_met": int(outcome.met.sum()),
-        "hours_met_rate": round(float(outcome.met.mean()), 4) if n else None,
         "hours_total": round(float(outcome.rows["counted"].sum()), 2),
         "hours_invalid_rows": int((~outcome.rows["valid"]).sum() + (frame["blocked"] != "").sum()),
     })
@@ -75,6 +74,8 @@ def run(ctx: Context) -> None:
         years.setdefault(t, {})[year_label(int(y))] = round(float(v), 2)
     ids = teacher_ids(ctx, teachers)
     cycle = outcome.cycle["周期合计"]
+    if n:      # no teachers, no rate: the key is absent rather than None (batch and mail format it)
+        ctx.summary["hours_met_rate"] = round(float(outcome.met.mean()), 4)
     ctx.report["hours"] = [
         {"id": ids[t], "name": names[t], "years": years.get(t, {}), "cycle": round(float(cycle[t]), 2),
          "met": bool(outcome.met[t]), "limits": outcome.caps.get(t, [])}

@@ -106,10 +106,10 @@ def run(ctx: Context) -> None:
         sub = t[(t["requirement"] == q.id) & t["bound"]] if len(t) else t
         per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": int(sub["met"].sum()) if len(sub) else 0,
                          "rate": round(float(sub["met"].mean()), 4) if len(sub) else None}
-    ctx.summary.update({"requirements": per_req, "requirements_met_rate":
-                        round(float(req_met.mean()), 4) if len(teachers) else None,
-                        "hours_met_rate": round(float(all_met.mean()), 4) if len(teachers) else None,
-                        "hours_met": int(all_met.sum())})
+    ctx.summary["requirements"] = per_req
+    if len(teachers):
+        ctx.summary.update({"requirements_met_rate": round(float(req_met.mean()), 4),
+                            "hours_met_rate": round(float(all_met.mean()), 4), "hours_met": int(all_met.sum())})
     ctx.report["requirements"] = [
         {"subject": r.subject, "requirement": r.requirement, "bound": bool(r.bound),
          "met": None if not r.bound else bool(r.met), "missing": list(r.missing) if r.bound else []}

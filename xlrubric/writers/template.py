@@ -36,6 +36,7 @@ from xlrubric.schemas.layout import (
     SUBMISSION,
     Column,
     Layout,
+    hours_layout,
     record_layout,
 )
 from xlrubric.spec.load import load_preset, preset_ids
@@ -98,6 +99,9 @@ TABLES: list[TableSheet] = [
     TableSheet(lambda spec: OVERRIDE, choices=lambda spec: {"项目": item_names(spec) + ("等次",)},
                about="选填。教务主任对计算结果的调整：写明教师、项目（考核项目或“等次”）、调整为多少，"
                      "并必须写明原因；调整会保留并显示在结果中。"),
+    TableSheet(hours_layout, rows=2000, when=lambda spec: spec.hours is not None or bool(spec.requirements),
+               about="每项研修活动一行：日期、类别、角色、级别、等次、时长/天数/证书学时、字数、数量（节数、页数）、"
+                     "题目、审核状态。学时和达标要求由它计算；「认定学时」留空按细则计算，填了按人工认定并单独列出。"),
 ]
 
 
@@ -239,7 +243,7 @@ def template_bytes(spec: Spec) -> bytes:
     lists = Lists()
     for table in tables:
         write_table(wb, st, table, spec, lists)
-    if spec.rubric:
+    if spec.rubric or spec.hours or spec.requirements:
         write_rules_sheet(wb, st, spec)
     lists.write(wb)
     guide.activate()
