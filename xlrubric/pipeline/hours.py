@@ -186,6 +186,7 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
         "等次": f["award"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
         "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
         "依据（细则原文）": rows["rule"].fillna("").map(quotes).fillna("").to_numpy(),
+        "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),
     }
     values = [list(r) for r in zip(*[c.tolist() for c in columns.values()], strict=True)]
     first = reg.table.columns.get("工号", reg.table.columns.get("姓名", 0))
@@ -193,7 +194,7 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     sheet = reg.table.sheet
     links = {(n, 0): f"'{sheet}'!{letter}{r}" for n, r in enumerate(columns["行"].tolist())}
     return SheetTable(DETAIL, list(columns), values, links=links,
-                      col_widths=[6, 10, 10, 11, 14, 14, 10, 8, 8, 28, 9, 9, 9, 10, 50, 40])
+                      col_widths=[6, 10, 10, 11, 14, 14, 10, 8, 8, 28, 9, 9, 9, 10, 50, 40, 10, 20])
 
 
 def _cap_results(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> None:
