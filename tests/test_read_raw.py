@@ -297,3 +297,11 @@ def test_xls_string_count_is_tolerated(bad_files: dict[str, Path]) -> None:
     """Verify (as measured) an .xls SST count calamine does not trust is no reason to refuse the file."""
     book = open_workbook(need(bad_files, "xls_sst_count"), settle=0)
     assert book.sheets["教师名册"].value(2, 0) == "T001"
+
+
+def test_shared_string_use_count_may_exceed_entries(bad_files: dict[str, Path], tmp_path: Path) -> None:
+    """Verify a large `count` (uses of shared strings, not entries) is normal and read."""
+    src = bad_files["good"]
+    path = badfiles.rewrite(src, tmp_path / "many_uses.xlsx", {"xl/sharedStrings.xml": lambda b: re.sub(
+        rb'count="\d+"', b'count="900000"', b, count=1)})
+    assert open_workbook(path, settle=0).sheets["教师名册"].value(2, 0) == "T001"

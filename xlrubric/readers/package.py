@@ -72,7 +72,7 @@ def _scan(data: bytes, file: str, sheet: str | None, max_cells: int) -> SheetSca
 
 
 _SST_TAG = re.compile(rb"<(?:[\w.\-]+:)?sst\b([^>]*)>")
-_COUNT = re.compile(rb"(?<![\w.:\-])(?:uniqueCount|count)\s*=\s*[\"']\s*([0-9]+)")
+_COUNT = re.compile(rb"(?<![\w.:\-])uniqueCount\s*=\s*[\"']\s*([0-9]+)")   # `count` counts uses, not entries
 
 
 def _check_string_count(data: bytes, file: str, member: str) -> None:
