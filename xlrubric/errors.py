@@ -34,7 +34,12 @@ class XlrubricError(Exception):
 
 
 class UnreadableWorkbook(XlrubricError):
-    """The file cannot be opened as a workbook at all (wrong type, encrypted, corrupt, hostile)."""
+    """The file cannot be opened as a workbook at all (wrong type, encrypted, corrupt, hostile).
+
+    `reason` is a stable slug (encrypted, wrong-password, html, zip-bomb …) for batch summaries and tests.
+    """
+
+    reason: str | None = None
 
 
 class RulesError(XlrubricError, ValueError):

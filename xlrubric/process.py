@@ -12,9 +12,10 @@ from xlrubric.errors import OutputError
 from xlrubric.results import Results
 
 
-def default_output(path: Path) -> Path:
-    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
-    return path.with_name(f"{path.stem}_结果{suffix}")
+def default_output(path: Path, kind: str | None = None) -> Path:
+    """`学校_结果.xlsx` beside the input; a macro workbook keeps .xlsm whatever its name says."""
+    macro = kind == "xlsm" if kind else path.suffix.lower() == ".xlsm"
+    return path.with_name(f"{path.stem}_结果{'.xlsm' if macro else '.xlsx'}")
 
 
 def compute_file(path: Path, out: Path | None = None, *, preset: str | None = None, rules: Path | None = None,
@@ -30,7 +31,7 @@ def compute_file(path: Path, out: Path | None = None, *, preset: str | None = No
     if in_place:
         target = path
     else:
-        target = out or default_output(path)
+        target = out or default_output(path, book.kind)
         if target.resolve() == path.resolve():
             raise OutputError("输出文件不能与原文件相同；如确要写回原文件，请使用 --in-place（会先备份）",
                               file=path.name)
