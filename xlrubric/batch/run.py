@@ -12,6 +12,7 @@ import contextlib
 import errno
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,17 +200,23 @@ def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | 
     if on_plan:
         on_plan(run, len(tasks) + len(failed))
     outcomes = _chain(failed, engine(opts, tasks)) if tasks else iter(failed)
-    for outcome in outcomes:
-        manifest.record(outcome.entry)
-        _save(manifest, run)
-        run.done.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
-        if outcome.entry.summary.get("errno") in FATAL_ERRNO:
-            raise BatchError(f"输出文件夹「{opts.outdir}」{FATAL_ERRNO[outcome.entry.summary['errno']]}，"
-                             f"批处理已停止（已完成 {len(run.done) - 1} 个文件）",
-                             hint="腾出磁盘空间或换一个可写的输出位置后，重新运行同一命令即可继续。")
-    _save(manifest, run)
+    saver = _Saver(manifest)
+    try:
+        for outcome in outcomes:
+            manifest.record(outcome.entry)
+            saver.changed()
+            run.done.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            if outcome.entry.summary.get("errno") in FATAL_ERRNO:
+                raise BatchError(f"输出文件夹「{opts.outdir}」{FATAL_ERRNO[outcome.entry.summary['errno']]}，"
+                                 f"批处理已停止（已完成 {len(run.done) - 1} 个文件）",
+                                 hint="腾出磁盘空间或换一个可写的输出位置后，重新运行同一命令即可继续。")
+    except BaseException:
+        with contextlib.suppress(BatchError):
+            saver.flush()            # Ctrl-C or a stop: record everything that did finish
+        raise
+    saver.flush()
     from xlrubric.batch.summary import write_county_summary
 
     try:
@@ -220,12 +227,41 @@ def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | 
     return run
 
 
-def _save(manifest: Manifest, run: BatchRun) -> None:
-    try:
-        manifest.save()
-    except OutputError as exc:
-        raise BatchError(f"无法保存处理清单（{exc}）",
-                         hint="可能是磁盘已满或输出文件夹变为只读；腾出空间后重新运行同一命令即可继续。") from exc
+class _Saver:
+    """Save the manifest after each finished file — unless saving has become the bottleneck.
+
+    The manifest is rewritten whole (that is its contract), so one save costs time in proportion to the
+    schools already done: measured 0.16 s at 200 schools (0.55 MB, fsync included), which made the
+    parent the bottleneck of a 2-worker pool and the batch quadratic in N. So a save is skipped while
+    less than 4× the last save's duration has passed since it ended (the parent spends at most ~20% of
+    its time saving), and always made at the end, on Ctrl-C and before a stop. A `kill -9` can then
+    lose the records of the last fraction of a second; those files are simply redone — their outputs
+    are complete either way, because every output is written atomically.
+    """
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self.dirty = True            # rules and removed entries are saved even when nothing is to do
+        self.ended = 0.0
+        self.cost = 0.0
+
+    def changed(self) -> None:
+        self.dirty = True
+        if time.monotonic() - self.ended >= 4 * self.cost:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.dirty:
+            return
+        start = time.monotonic()
+        try:
+            self.manifest.save()
+        except OutputError as exc:
+            raise BatchError(f"无法保存处理清单（{exc}）",
+                             hint="可能是磁盘已满或输出文件夹变为只读；腾出空间后重新运行同一命令即可继续。") from exc
+        self.dirty = False
+        self.ended = time.monotonic()
+        self.cost = self.ended - start
 
 
 def _chain(first: list[Outcome], rest: Iterator[Outcome]) -> Iterator[Outcome]:
