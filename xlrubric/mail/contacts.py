@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlrubric.mail.errors import MailError
 from xlrubric.readers.text import normalize_label
-
-# The pattern `pipeline.info` checks 基本信息's 电子邮箱 with (kept in step by a test). Not imported from
-# there: the mail step must not load the whole computing pipeline (pandas, pandera) to check an address.
-EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+from xlrubric.schemas.contact import EMAIL
 
 SCHOOL_HEADERS = {normalize_label(h) for h in ("学校名称", "学校", "单位名称", "单位")}
 EMAIL_HEADERS = {normalize_label(h) for h in ("电子邮箱", "邮箱", "电子邮件", "E-mail", "Email")}

@@ -9,11 +9,9 @@ import re
 
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import find_label_values
+from xlrubric.schemas.contact import EMAIL, PHONE
 from xlrubric.schemas.layout import INFO_FIELDS, INFO_SHEET, STAGES
 from xlrubric.schemas.validate import Rule
-
-EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
-PHONE = re.compile(r"^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}([- ]?\d{1,5})?)$")
 
 
 def run(ctx: Context) -> None:
