@@ -50,7 +50,9 @@ def main() -> int:
         (HERE / f"{preset}_结果摘要.json").write_text(
             json.dumps(snapshot(path), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(HERE.parent)}")
-    return 0
+    import hour_samples  # the 学时/达标 presets: planned samples with expected results (issue 5)
+
+    return hour_samples.main()
 
 
 if __name__ == "__main__":

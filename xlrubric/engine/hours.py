@@ -216,7 +216,11 @@ def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
     valid = rows["reason"] == ""
     rows.loc[~valid, "computed"] = 0.0
     counted = rows["counted_cap"].where(rows["counted_cap"].notna(), rows["computed"])
-    manual = rows["manual"].notna()
+    known = reg["category"].isin(spec.categories)
+    stray = rows["manual"].notna() & ~known     # hand-entered hours on a category that earns none: not used
+    if stray.any():
+        rows.loc[stray, "note"] = "该类别不计学时，人工认定学时未采用"
+    manual = rows["manual"].notna() & known
     rows["counted"] = counted.where(~manual, rows["manual"]).where(valid | manual, 0.0)
     rows["valid"] = valid | manual
     overruled = manual & ~valid
