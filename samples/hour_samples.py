@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -60,7 +61,21 @@ def workbook(roster: list[list[Any]], register: list[dict], info: list[list[Any]
     wb.properties.created = wb.properties.modified = FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _fixed(buf.getvalue())
+
+
+def _fixed(data: bytes) -> bytes:
+    """Same content, same bytes: openpyxl stamps the save time into core.xml and the zip entries."""
+    out = io.BytesIO()
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0)), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def school_info(name: str, stage: str, email: str) -> list[list[Any]]:

@@ -1,7 +1,8 @@
 """A school's 考核细则 as a sheet: the same Spec, laid out as rows a director can edit in Excel.
 
 Columns: 类别 | 名称 | 所属项目 | 方式 | 分值 | 上限 | 参数 | 原文 | 说明. 类别 is one of 设置 / 项目 / 扣分 /
-等次 / 策略 (and 学时 / 要求 for hour rules and obligations). 参数 holds `键=值` pairs, one per line;
+等次 / 策略, and for hour rules and obligations 学时 / 学时上限 / 学时要求 / 阶段 / 关联 / 等级 / 要求
+(see spec/sheet_hours.py). 参数 holds `键=值` pairs, one per line;
 lists inside a value are separated by 、. `spec_to_rows` and `rows_to_mapping` are inverses: the mapping
 goes through the same `deserialize` as YAML.
 """
@@ -18,6 +19,8 @@ from xlrubric.readers.raw import RawBook, RawSheet, cell_address
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.spec.load import deserialize
 from xlrubric.spec.model import DERIVE_LABELS, KIND_LABELS, Spec
+from xlrubric.spec.sheet_hours import CATEGORIES as HOUR_CATEGORIES
+from xlrubric.spec.sheet_hours import HOUR_SETTINGS, hour_rows, read_row, read_setting
 
 RULES_SHEET = "考核细则"
 COLUMNS = ["类别", "名称", "所属项目", "方式", "分值", "上限", "参数", "原文", "说明"]
@@ -97,10 +100,9 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
     for p in spec.policies:
         add("策略", p.title, p.id, p.choice, quote="\n".join(p.quotes), note=p.question,
             params="\n".join([f"类型={p.kind}"] + [f"选项{k}={v}" for k, v in p.options.items()]))
-    dumped = spec.model_dump(mode="json", exclude_defaults=True)
-    for key in ("hours", "requirements"):
-        if dumped.get(key):
-            add("数据", key, params=yaml.safe_dump(dumped[key], allow_unicode=True, sort_keys=False))
+    for cat, name, item, how, value, cap, pairs, quote in hour_rows(spec):
+        add(cat, name, item, how, value, cap, params=_num(pairs[0][1]) if cat == "设置" else _fmt_params(pairs),
+            quote=quote)
     return rows
 
 
@@ -157,8 +159,10 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
                 out.setdefault("synonyms", {})[_cell_text(get(row, "所属项目"))] = [
                     w for w in _cell_text(get(row, "参数")).split("、") if w]
                 continue
+            if read_setting(out, name, _cell_text(get(row, "参数"))):
+                continue
             if name not in SETTINGS:
-                raise RulesError(f"未知的设置「{name}」；可用：{'、'.join(SETTINGS)}", **where)
+                raise RulesError(f"未知的设置「{name}」；可用：{'、'.join([*SETTINGS, *HOUR_SETTINGS])}", **where)
             value: Any = _cell_text(get(row, "参数"))
             target = out
             *parents, leaf = SETTINGS[name].split(".")
@@ -211,10 +215,13 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
                 "id": _cell_text(get(row, "所属项目")), "title": name, "kind": params.get("类型", "歧义"),
                 "question": _cell_text(get(row, "说明")), "choice": _cell_text(get(row, "方式")),
                 "options": options, "quotes": [q for q in quote.split("\n") if q]})
-        elif cat == "数据":
+        elif cat in HOUR_CATEGORIES:
+            read_row(out, cat, name, _cell_text(get(row, "所属项目")), _cell_text(get(row, "方式")),
+                     number(row, "分值", r), number(row, "上限", r), params, quote)
+        elif cat == "数据":          # older sheets kept 学时/要求 as YAML in one cell
             out[name] = yaml.safe_load(str(get(row, "参数") or ""))
         else:
-            raise RulesError(f"未知的类别「{cat}」；应为 设置/项目/扣分/等次/策略", **where)
+            raise RulesError(f"未知的类别「{cat}」；应为 设置/项目/扣分/等次/策略/{'/'.join(HOUR_CATEGORIES)}", **where)
     if rubric["items"] or "total" in rubric:
         out["rubric"] = rubric
     return out
