@@ -120,9 +120,10 @@ def show_result(result: BatchRun) -> None:
     counts = {k: sum(1 for e in entries if e.status == k) for k in STATUS_TEXT}
     shown = entries if len(entries) <= SHOW_ALL_UP_TO else [e for e in entries if e.status != "ok"]
     table = Table(title="批处理结果", title_justify="left", show_lines=False)
+    rate = any(e.summary.get("hours_met_rate") is not None for e in shown)
     for name, kw in (("学校", {}), ("文件", {"overflow": "fold"}), ("教师", {"justify": "right"}),
-                     ("平均总分", {"justify": "right"}), ("等次", {}), ("问题（错/警/提）", {"justify": "right"}),
-                     ("状态", {})):
+                     ("平均总分", {"justify": "right"}), ("等次", {}), *([("学时达标", {"justify": "right"})] * rate),
+                     ("问题（错/警/提）", {"justify": "right"}), ("状态", {})):
         table.add_column(name, **kw)
     for e in shown[:200]:
         s = e.summary
@@ -130,11 +131,12 @@ def show_result(result: BatchRun) -> None:
         status = STATUS_TEXT.get(e.status, e.status)
         style = {"正常": "green", "有问题": "yellow"}.get(status, "red")
         if e.status == "unreadable":
-            table.add_row(school_name(e), e.input, "", "", "", "", f"[{style}]{status}[/]")
+            table.add_row(school_name(e), e.input, *[""] * (4 + rate), f"[{style}]{status}[/]")
             continue
         bands = "，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items())
+        met = s.get("hours_met_rate")
         table.add_row(school_name(e), e.input, str(s.get("teachers", s.get("hours_teachers", ""))),
-                      _fmt(s.get("mean_total")), bands,
+                      _fmt(s.get("mean_total")), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
     if shown:
