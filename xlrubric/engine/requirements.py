@@ -185,8 +185,8 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
 
 def _missing(q: Requirement, p: Period, got: float) -> str:
     what = "、".join(q.categories) if len(q.categories) <= 2 else q.name
-    if q.count == 1 and got == 0:
-        return f"{p.label} 缺{what}"
+    if got == 0:
+        return f"{p.label} 缺{what}" + ("" if q.count == 1 else f"（0/{q.count:g}）")
     return f"{p.label} {what}{got:g}/{q.count:g}"
 
 

@@ -218,4 +218,11 @@ def _cap_results(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> None:
                 new = lower[0] if lower else ""
                 ctx.problem("cross-rule", f"{row[1]}：{cap['because']}，{cap['effect']}；"
                             f"等次由「{row[j]}」调为「{new}」", "提示", "考核结果")
+                for rec in ctx.report.get("teachers", []):
+                    if rec.get("name") == row[1] and rec.get("id") == row[0]:
+                        rec["band"] = new
+                        rec.setdefault("limits", []).append(f"{cap['effect']}（{cap['because']}）")
                 row[j] = new
+    if isinstance(ctx.summary.get("bands"), dict):
+        given = [r[j] for r in result.rows]
+        ctx.summary["bands"] = {b: given.count(b) for b in ctx.summary["bands"]}
