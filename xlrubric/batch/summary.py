@@ -101,6 +101,19 @@ def _number(ws, r: int, c: int, value: Any, f) -> None:
         ws.write_blank(r, c, None, f)
 
 
+def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
+    """Set a row's height for its wrapped text: XlsxWriter cannot autofit, and LibreOffice and WPS do not
+    re-measure on opening. A CJK character takes two width units; one line is 13.5 points."""
+    def lines(text: Any, width: float) -> int:
+        per_line = max(1, int(width) - 1)
+        return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // per_line))
+                   for part in str(text or "").split("\n"))
+
+    most = max((lines(text, width) for text, width in cells), default=1)
+    if most > 1:
+        ws.set_row(r, 13.5 * most)
+
+
 def school_name(entry: Entry) -> str:
     return str(entry.summary.get("school") or Path(entry.input).stem)
 
@@ -139,7 +152,9 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
             _number(ws, i, band_start + j, (s.get("bands") or {}).get(b), fmt["int"])
         c = band_start + len(bands)
         quota = s.get("quota_ok")
-        if not s.get("bands"):
+        if e.status == "unreadable":
+            _text(ws, i, c, "", fmt["text"])
+        elif not s.get("bands"):
             _text(ws, i, c, "—", fmt["text"])
         else:
             _text(ws, i, c, "符合" if quota else "超出上限", fmt["good"] if quota else fmt["bad"])
@@ -186,6 +201,7 @@ def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
                 _text(ws, r, 4, cell, fmt["text"])
             _text(ws, r, 5, p.get("value"), fmt["text"])
             _text(ws, r, 6, p.get("message"), fmt["wrap"])
+            _fit_row(ws, r, [(p.get("message"), 70)])
     if r == 0:
         _text(ws, 1, 6, "各校工作簿均未发现问题", fmt["note"])
     else:
@@ -200,8 +216,10 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry]) -> None:
     for r, e in enumerate(bad, start=1):
         message, _, hint = (e.message or "").partition("\n处理办法：")
         _text(ws, r, 0, e.input, fmt["text"])
+        hint = hint or "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
         _text(ws, r, 1, message, fmt["wrap"])
-        _text(ws, r, 2, hint or "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行", fmt["wrap"])
+        _text(ws, r, 2, hint, fmt["wrap"])
+        _fit_row(ws, r, [(message, 60), (hint, 60)])
     if not bad:
         _text(ws, 1, 1, "所有文件都已读取", fmt["note"])
     _print_setup(ws, "无法读取的文件及处理办法", 3)
@@ -210,6 +228,7 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry]) -> None:
 def _charts_sheet(wb, fmt, n: int, band_cols: list[int], rate_col: int | None) -> None:
     ws = wb.add_worksheet("图表")
     _print_setup(ws, "等次分布与学时达标率", 0)
+    ws.fit_to_pages(1, 1)            # both charts on one page
     ws.hide_gridlines(2)
     if n == 0:
         _text(ws, 0, 0, "没有学校数据", fmt["note"])
