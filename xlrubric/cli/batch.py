@@ -121,9 +121,10 @@ def show_result(result: BatchRun) -> None:
     shown = entries if len(entries) <= SHOW_ALL_UP_TO else [e for e in entries if e.status != "ok"]
     table = Table(title="批处理结果", title_justify="left", show_lines=False)
     rate = any(e.summary.get("hours_met_rate") is not None for e in shown)
-    for name, kw in (("学校", {}), ("文件", {"overflow": "fold"}), ("教师", {"justify": "right"}),
-                     ("平均总分", {"justify": "right"}), ("等次", {}), *([("学时达标", {"justify": "right"})] * rate),
-                     ("问题（错/警/提）", {"justify": "right"}), ("状态", {})):
+    for name, kw in (("学校", {"no_wrap": True}), ("文件", {"no_wrap": True}), ("教师", {"justify": "right"}),
+                     ("平均总分", {"justify": "right"}), ("等次", {"no_wrap": True}),
+                     *([("学时达标", {"justify": "right"})] * rate), ("错/警/提", {"justify": "right"}),
+                     ("状态", {"no_wrap": True})):
         table.add_column(name, **kw)
     for e in shown[:200]:
         s = e.summary
