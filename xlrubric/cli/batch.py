@@ -121,10 +121,12 @@ def show_result(result: BatchRun) -> None:
     shown = entries if len(entries) <= SHOW_ALL_UP_TO else [e for e in entries if e.status != "ok"]
     table = Table(title="批处理结果", title_justify="left", show_lines=False)
     rate = any(e.summary.get("hours_met_rate") is not None for e in shown)
-    for name, kw in (("学校", {"no_wrap": True}), ("文件", {"no_wrap": True}), ("教师", {"justify": "right"}),
-                     ("平均总分", {"justify": "right"}), ("等次", {"no_wrap": True}),
-                     *([("学时达标", {"justify": "right"})] * rate), ("错/警/提", {"justify": "right"}),
-                     ("状态", {"no_wrap": True})):
+    num = {"justify": "right", "no_wrap": True, "min_width": 4}
+    wide = console.width >= 110          # on a narrow terminal the file column goes (it is in 县汇总.xlsx)
+    for name, kw in (("学校", {"no_wrap": True}), *([("文件", {"no_wrap": True})] * wide), ("教师", num),
+                     ("平均总分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
+                     *([("学时达标", num)] * rate), ("错/警/提", num | {"min_width": 5}),
+                     ("状态", {"no_wrap": True, "min_width": 8})):
         table.add_column(name, **kw)
     for e in shown[:200]:
         s = e.summary
@@ -132,11 +134,11 @@ def show_result(result: BatchRun) -> None:
         status = STATUS_TEXT.get(e.status, e.status)
         style = {"正常": "green", "有问题": "yellow"}.get(status, "red")
         if e.status == "unreadable":
-            table.add_row(school_name(e), e.input, *[""] * (4 + rate), f"[{style}]{status}[/]")
+            table.add_row(school_name(e), *[e.input] * wide, *[""] * (4 + rate), f"[{style}]{status}[/]")
             continue
         bands = "，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items())
         met = s.get("hours_met_rate")
-        table.add_row(school_name(e), e.input, str(s.get("teachers", s.get("hours_teachers", ""))),
+        table.add_row(school_name(e), *[e.input] * wide, str(s.get("teachers", s.get("hours_teachers", ""))),
                       _fmt(s.get("mean_total")), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
