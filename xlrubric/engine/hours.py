@@ -164,8 +164,8 @@ def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
         cand = (grp == lim.group) & (rows["reason"] == "") & rows["manual"].isna()
         if not cand.any():
             continue
-        sub = pd.DataFrame({"teacher": reg["teacher"], "year": reg["year"], "title": reg["title"],
-                            "date": reg["date"], "h": rows["computed"], "row": reg["row"]})[cand]
+        at = cand.to_numpy()
+        sub = reg.loc[at, ["teacher", "year", "title", "date", "row"]].assign(h=rows["computed"].to_numpy()[at])
         sub = sub.sort_values(["h", "date", "row"], ascending=[False, True, True])
         keys = ["teacher"] if lim.per == "周期" else ["teacher", "year"]
         if lim.dedup_by_title:

@@ -188,7 +188,10 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
         "依据（细则原文）": rows["rule"].fillna("").map(quotes).fillna("").to_numpy(),
         "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),
     }
-    values = [list(r) for r in zip(*[c.tolist() for c in columns.values()], strict=True)]
+    grid = np.empty((len(f), len(columns)), dtype=object)
+    for j, c in enumerate(columns.values()):
+        grid[:, j] = c.tolist()          # plain Python numbers for every writer, not numpy scalars
+    values = grid.tolist()
     first = reg.table.columns.get("工号", reg.table.columns.get("姓名", 0))
     letter = cell_address(0, first).rstrip("0123456789")
     sheet = reg.table.sheet

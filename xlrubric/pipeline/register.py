@@ -193,12 +193,15 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     cats, roles, levels, awards = _spec_words(spec)
     allowed = {"role": roles, "level": levels, "award": awards, "status": HOUR_STATUSES}
     for name, key in TEXTS.items():
-        values = _distinct(col[name], text)
-        out[key] = values
-        bad = (values != "") & ~values.isin(allowed[key])
-        msg = pd.Series("", index=idx, dtype=object)
-        msg[bad] = f"{name}「" + values[bad] + f"」无法识别，应为：{'、'.join(allowed[key])}"
-        _problem(ctx, table, f"unknown-{key}", msg, name, col[name])
+        codes, uniques = _uniq(col[name])
+        shown = [text(u) for u in uniques]
+        ok = set(allowed[key])
+        out[key] = pd.Series(_take(codes, shown, ""), index=idx, dtype=object)
+        wrong = [k for k, v in enumerate(shown) if v and v not in ok]
+        if wrong:
+            msg = pd.Series(_take(codes, [f"{name}「{v}」无法识别，应为：{'、'.join(allowed[key])}"
+                                          if k in wrong else "" for k, v in enumerate(shown)], ""), index=idx)
+            _problem(ctx, table, f"unknown-{key}", msg, name, col[name])
     out["title_text"] = _distinct(col["题目"], text)
     out["title"] = _distinct(col["题目"], title_key)
     out["teacher_text"] = _distinct(col["授课教师"], text)
