@@ -54,17 +54,23 @@ def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, 
                                                             first_row=("row", "first")).reset_index()
     merged = expected.merge(seen, on=["label", "teacher"], how="left")
     merged["absent"] = merged["all_absent"].isna() | (merged["all_absent"] == True)  # noqa: E712
-    absent = merged[merged["absent"]].copy()
-    absent["text"] = absent["label"] + absent["all_absent"].isna().map({True: "（无签到）", False: ""})
+    absent = merged[merged["absent"]]
     out["absent"] = absent.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
-    evidence = {(t, "absent"): "；".join(g) for t, g in absent.groupby("teacher")["text"]}
-    firsts = absent.dropna(subset=["first_row"]).groupby("teacher")["first_row"].first()
-    rows = {(t, "absent"): int(r) for t, r in firsts.items()}
+    texts: dict[tuple[str, str], list[str]] = {}
+    rows: dict[tuple[str, str], int] = {}
+    for t, label, all_absent, first in zip(absent["teacher"], absent["label"], absent["all_absent"],
+                                           absent["first_row"], strict=True):
+        no_row = all_absent is None or all_absent != all_absent       # NaN: no row at all
+        texts.setdefault((t, "absent"), []).append(label + ("（无签到）" if no_row else ""))
+        if not no_row:
+            rows.setdefault((t, "absent"), int(first))
     irregular = reg[reg["status"].isin(IRREGULAR) & reg["teacher"].isin(set(teachers))]
     out["irregular"] = irregular.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
-    for t, g in irregular.groupby("teacher"):
-        evidence[(t, "irregular")] = "；".join(g["label"] + " " + g["status"])
-        rows[(t, "irregular")] = int(g["row"].iloc[0])
+    for t, label, status, row in zip(irregular["teacher"], irregular["label"], irregular["status"],
+                                     irregular["row"], strict=True):
+        texts.setdefault((t, "irregular"), []).append(f"{label} {status}")
+        rows.setdefault((t, "irregular"), int(row))
+    evidence = {k: "；".join(v) for k, v in texts.items()}
     return Derived(out, evidence, rows)
 
 
