@@ -6,6 +6,7 @@ say on the cell that we did.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -19,8 +20,19 @@ def normalize_label(text: Any) -> str:
     """Canonical form of a header or sheet name: NFKC (全角→半角), no spaces, ASCII brackets."""
     if text is None:
         return ""
+    try:
+        return _normalize_cached(text)
+    except TypeError:           # an unhashable value: normalise without the cache
+        return _normalize(text)
+
+
+def _normalize(text: Any) -> str:
     s = unicodedata.normalize("NFKC", str(text)).translate(_PUNCT)
     return _SPACES.sub("", s).strip().lower()
+
+
+# Names, ids and headers repeat across every sheet of a workbook (and every workbook of a batch).
+_normalize_cached = functools.lru_cache(maxsize=1 << 16, typed=True)(_normalize)
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
