@@ -12,7 +12,7 @@ import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.register import SHEET, Register, read_register
+from xlrubric.pipeline.register import SHEET, Register, quiet_gc, read_register
 from xlrubric.readers.raw import cell_address
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
@@ -36,6 +36,12 @@ def all_teachers(ctx: Context, frame: pd.DataFrame) -> pd.Index:
 
 
 def run(ctx: Context) -> None:
+    """The part as registered in PARTS (see the module docstring)."""
+    with quiet_gc():
+        _run(ctx)
+
+
+def _run(ctx: Context) -> None:
     spec = ctx.spec
     if spec.hours is None or not spec.hours.rules:
         return

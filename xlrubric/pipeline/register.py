@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +36,23 @@ TEXTS = {"角色": "role", "级别": "level", "等次": "award", "审核状态":
 _YEAR = re.compile(r"(\d{4})")
 _MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
 _TITLE_NOISE = re.compile(r"[\s\W_]+")
+
+
+@contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Pause the cycle collector while a register is turned into frames.
+
+    A workbook in memory holds hundreds of thousands of long-lived cell objects; every automatic full
+    collection triggered by our short-lived allocations walks them all (measured: a fifth of the 学时 time
+    for a 20,000-row register). Nothing here builds reference cycles, so collection simply resumes after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass

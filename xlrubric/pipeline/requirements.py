@@ -15,7 +15,7 @@ import pandas as pd
 from xlrubric.engine.requirements import evaluate
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
-from xlrubric.pipeline.register import SHEET, read_register, text
+from xlrubric.pipeline.register import SHEET, quiet_gc, read_register, text
 from xlrubric.results import SheetTable
 
 TABLE, GRADES = "达标情况", "项目考核"
@@ -53,6 +53,12 @@ def _roster_cell(ctx: Context, col: str, row: int | None) -> str:
 
 
 def run(ctx: Context) -> None:
+    """The part as registered in PARTS (see the module docstring)."""
+    with quiet_gc():
+        _run(ctx)
+
+
+def _run(ctx: Context) -> None:
     spec = ctx.spec
     grades = spec.hours.grades if spec.hours else []
     if not spec.requirements and not grades:
