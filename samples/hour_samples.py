@@ -42,7 +42,11 @@ def names(rnd: random.Random, n: int) -> list[str]:
     return out
 
 
-def workbook(roster: list[list[Any]], register: list[dict], info: list[list[Any]]) -> bytes:
+def workbook(roster: list[list[Any]], register: list[dict], info: list[list[Any]], preset: str) -> bytes:
+    """基本信息, 教师名册, 学时登记 and the preset's 考核细则 (so `batch` needs no --preset)."""
+    from xlrubric.spec.load import load_preset
+    from xlrubric.spec.sheet import RULES_SHEET, spec_to_rows
+
     wb = Workbook()
     ws = wb.active
     ws.title = "基本信息"
@@ -58,6 +62,9 @@ def workbook(roster: list[list[Any]], register: list[dict], info: list[list[Any]
     ws.append(HEADER)
     for rec in register:
         ws.append([rec.get(c) for c in HEADER])
+    ws = wb.create_sheet(RULES_SHEET)
+    for row in spec_to_rows(load_preset(preset)):
+        ws.append(row)
     wb.properties.created = wb.properties.modified = FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
@@ -151,7 +158,7 @@ def baiwanzi() -> tuple[bytes, dict]:
                 "审核状态": "已认定", "题目": "我的课堂反思"})  # claimed twice: counted once
     expect[ids[3]]["2023-2024学年"] += 4
     met = sum(all(v >= 40 for v in years.values()) for years in expect.values())
-    data = workbook(roster, reg, school_info("白湾子镇学校", "小学、初中", "bwzxx@example.cn"))
+    data = workbook(roster, reg, school_info("白湾子镇学校", "小学、初中", "bwzxx@example.cn"), "baiwanzi")
     expected = {"preset": "baiwanzi", "teachers": {t: {y: v for y, v in e.items()} for t, e in expect.items()},
                 "met": {t: all(v >= 40 for v in e.values()) for t, e in expect.items()},
                 "hours_met_rate": round(met / n, 4),
@@ -209,7 +216,7 @@ def weicun() -> tuple[bytes, dict]:
                 reg.append({"工号": t, "姓名": who[k], "日期": day + dt.timedelta(days=3), "类别": "荐读"})
         expect[t] = ok
     rate = sum(expect.values()) / n
-    data = workbook(roster, reg, school_info("魏村小学", "小学", "wcxx@example.cn"))
+    data = workbook(roster, reg, school_info("魏村小学", "小学", "wcxx@example.cn"), "weicun")
     return data, {"preset": "weicun", "met": expect, "hours_met_rate": round(rate, 4),
                   "rules": "每月反思；45周岁及以下（2021-09-01）录像精品课与论文；班主任每月教育故事；"
                            "骨干微视频与每月荐读"}
@@ -255,7 +262,7 @@ def tisheng2() -> tuple[bytes, dict]:
         ["赵立新", 48, "本科", "计算机科学", "副校长"], ["孙丽", 36, "硕士研究生", "教育技术", "信息中心主任"],
         ["周强", 29, "本科", "数学", "信息技术教师"]]
     bonus = {"优秀": 3, "良好": 2, "合格": 1, "不合格": 0}
-    return workbook(roster, reg, info), {
+    return workbook(roster, reg, info, "tisheng2"), {
         "preset": "tisheng2", "met": expect, "hours_met_rate": round(sum(expect.values()) / n, 4),
         "grades": {t: [g, bonus[g], 10 if g != "不合格" else 0] for t, g in grade.items()},
         "rules": "50学时且实践≥50%；微能力点5/4/3；学习反思每周2/1/1；校本教研≥2；合格/良好/优秀+1/+2/+3、10学分"}

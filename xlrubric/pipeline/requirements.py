@@ -113,6 +113,7 @@ def _run(ctx: Context) -> None:
         per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": int(sub["met"].sum()) if len(sub) else 0,
                          "rate": round(float(sub["met"].mean()), 4) if len(sub) else None}
     ctx.summary["requirements"] = per_req
+    ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
     if len(teachers):
         ctx.summary.update({"requirements_met_rate": round(float(req_met.mean()), 4),
                             "hours_met_rate": round(float(all_met.mean()), 4), "hours_met": int(all_met.sum())})
