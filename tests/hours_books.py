@@ -15,7 +15,7 @@ from xlrubric.spec.model import Spec
 
 ROSTER_HEADER = ["工号", "姓名", "性别", "出生日期", "入职日期", "学科", "教研组", "组别/角色"]
 REGISTER_HEADER = ["工号", "姓名", "日期", "类别", "角色", "级别", "等次", "时长", "天数", "证书学时", "字数", "数量",
-                   "成绩", "题目", "学年", "审核状态", "认定学时", "备注"]
+                   "成绩", "题目", "学年", "审核状态", "认定学时", "备注", "结束日期"]
 
 
 def write_book(path: Path, roster: list[list[Any]], register: list[dict[str, Any]],

@@ -38,6 +38,7 @@ REGISTER = [
     {"工号": "B99", "姓名": "赵六", "日期": D(2023, 11, 3), "类别": "专题培训", "时长": 5},   # 17: not in 名册 A17
     {"工号": "B02", "日期": "下周一", "类别": "专题培训", "时长": 1},                          # 18: bad date C18
     {"工号": "B02", "日期": D(2023, 11, 5), "类别": "专题培训", "时长": 2, "审核状态": "审核中"},  # 19: bad status P19
+    {"工号": "B02", "日期": D(2023, 11, 9), "结束日期": D(2023, 11, 7), "类别": "集中培训"},  # 20: end < start S20
 ]
 
 
@@ -58,7 +59,7 @@ def test_messages_on_cells(run):
         ("unknown-category", "D9", "错误"), ("unknown-level", "F10", "错误"), ("date-outside-year", "C11", "错误"),
         ("date-outside-year", "C12", "错误"), ("number-as-text", "H13", "警告"), ("not-a-number", "H14", "错误"),
         ("hours-limited", "N16", "提示"), ("unknown-teacher", "A17", "错误"), ("bad-date", "C18", "错误"),
-        ("unknown-status", "P19", "错误")}
+        ("unknown-status", "P19", "错误"), ("end-before-start", "S20", "错误")}
     msg = {p.cell: p.message for p in results.problems if p.sheet == "学时登记"}
     assert msg["C11"] == "日期2022-05-01不在所填的2023-2024学年内，本行未计入"
     assert msg["C12"] == "2019-2020学年不在本轮周期（2023-2024至2027-2028学年）内，本行未计入"
@@ -74,7 +75,7 @@ def test_rest_still_counts(run):
     assert rows["B02"]["学年合计"] == 6        # row 16 (same 题目) not counted; row 19's bad status is only flagged
     assert register_row(results, 8)["日期"] == "2024-03-05"
     assert register_row(results, 7)["日期"] == "2023-10-12"
-    for row in (9, 10, 11, 12, 14, 16, 17, 18):
+    for row in (9, 10, 11, 12, 14, 16, 17, 18, 20):     # 20: no 天数 and a backwards end date
         assert register_row(results, row)["状态"] == "无效学时", row
 
 

@@ -84,6 +84,8 @@ EXAM_HOURS = {"T01": 3, "T02": 3, "T03": 3, "T04": 3, "T05": 2, "T06": 2, "T07":
 for _t, _s in EXAM.items():
     REGISTER.append(r(_t, D(2024, 1, 10), "专业知识考试", 成绩=_s))                # rows 38..47
 REGISTER.append(r("T09", D(2024, 1, 20), "专业知识考试", 成绩=60))             # 48: 补考 same 学年 -> only best counts
+REGISTER.append({"工号": "T12", "日期": D(2023, 10, 9), "结束日期": D(2023, 10, 11), "类别": "集中培训"})
+# 49: no 天数, no 证书: 10-09..10-11 = 3 calendar days (policy days_from_dates) × 8 = 24
 
 # 2023-2024学年 totals by hand:
 YEAR_2023 = {
@@ -98,7 +100,7 @@ YEAR_2023 = {
     "T09": 8 + 1,                    # 9
     "T10": 1,
     "T11": 0,
-    "T12": 20 + 3,                   # 23
+    "T12": 20 + 3 + 24,              # 47
 }
 YEAR_2024 = {"T01": 40, "T04": 10, "T08": 4, "T09": 8, "T10": 16}   # T09: 2024-09-12 8h
 
@@ -135,7 +137,7 @@ def test_targets_and_cycle(results):
     assert rows[("T01", "2024-2025学年")]["周期累计"] == 99
     assert rows[("T01", "2024-2025学年")]["周期达标"] == "进行中（还差101）"
     assert rows[("T01", "2024-2025学年")]["国家五年一周期学时（参考360）"] == "差261"
-    # Only T01 meets 40 in both 学年 (T02 has 0 in 2024): 1 of 12.
+    # Only T01 meets 40 in both 学年 (T02, T06, T12 reach 40 in 2023 but have 0 in 2024): 1 of 12.
     assert [x["达标"] for x in rows.values() if x["学年"] == "2024-2025学年"].count("达标") == 1
     assert results.summary["hours_met_rate"] == pytest.approx(1 / 12, abs=1e-4)
 
@@ -144,7 +146,7 @@ def test_rows_and_reasons(results):
     """Verify each rule's hours and every 无效学时 reason on its own row."""
     expect = {3: 2, 4: 6, 5: 24, 6: 24, 7: 40, 8: 30, 9: 0, 10: 1, 11: 1, 12: 1, 13: 4, 14: 4, 15: 4, 16: 0, 17: 0,
               18: 4, 19: 0, 20: 10, 21: 0, 22: 14, 23: 0, 24: 40, 25: 15, 26: 0, 27: 0, 28: 0, 29: 20, 30: 2,
-              31: 10, 32: 4, 33: 8, 34: 8, 35: 16, 36: 20, 37: 3}
+              31: 10, 32: 4, 33: 8, 34: 8, 35: 16, 36: 20, 37: 3, 49: 24}
     for row, hours in expect.items():
         assert register_row(results, row)["认定学时"] == pytest.approx(hours), row
     reasons = {9: "证书学时", 16: "每学年每人限1篇", 17: "字数999不足1000字", 19: "已认定", 21: "同一成果",

@@ -228,8 +228,26 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     out["note_text"] = _distinct(col["备注"], text)
     for name, key in NUMBERS.items():
         out[key] = _numbers(ctx, table, col[name], name)
+    _days_from_dates(ctx, table, out, col)
     out["blocked"] = blocked
     return out
+
+
+def _days_from_dates(ctx: Context, table: Table, out: pd.DataFrame, col) -> None:
+    """天数 left blank on a start–end row is the calendar days from 日期 to 结束日期, both included
+    (集中培训 "按实际活动天数"); an end before the start is flagged and not used."""
+    start, end = out["date"], out["end"]
+    both = start.notna() & end.notna()
+    if not both.any():
+        return
+    span = (end - start).dt.days + 1
+    backwards = both & (span < 1)
+    if backwards.any():
+        msg = pd.Series("", index=out.index, dtype=object)
+        msg[backwards] = "结束日期早于开始日期，未用来计算天数"
+        _problem(ctx, table, "end-before-start", msg, "结束日期", col["结束日期"])
+    fill = both & ~backwards & out["days"].isna()
+    out.loc[fill, "days"] = span[fill].astype(float)
 
 
 def _teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col, blocked: pd.Series
