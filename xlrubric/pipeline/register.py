@@ -127,8 +127,9 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     names = list(head.columns)
     idx = [head.columns[n] for n in names]
     width = max(idx) + 1
-    body = [r[:width] for r in sheet.rows[start:]]
-    grid = pd.DataFrame(body, dtype=object).reindex(columns=range(width))
+    pad = [None] * width
+    body = [r[:width] if len(r) >= width else (r + pad)[:width] for r in sheet.rows[start:]]
+    grid = pd.DataFrame(body, dtype=object, columns=range(width))
     frame = grid[idx].set_axis(names, axis=1).set_axis(pd.RangeIndex(start + 1, start + 1 + len(body), name="行"))
     empty = frame.isna().all(axis=1)
     keys = [k for k in layout.key if k in names]
