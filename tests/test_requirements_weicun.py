@@ -120,3 +120,11 @@ def test_met_rate(results):
     assert results.summary["requirements"]["daily_reflection"] == {"name": "日常反思（随笔、案例或反思）", "bound": 12,
                                                                    "met": 11, "rate": pytest.approx(11 / 12, abs=1e-4)}
     assert "学时汇总" not in [t.name for t in results.tables]       # no hour rules: the 学时 part skips
+
+
+def test_bad_birth_date_on_its_cell(tmp_path):
+    """Verify an unreadable 出生日期 in 教师名册 is an error on its own cell (D3), and the teacher is not bound."""
+    roster = [["W01", "王丽", "女", "一九八零年", D(2005, 9, 1), "语文", "语文组", ""]]
+    res = compute(write_book(tmp_path / "b.xlsx", roster, [r("W01", D(2021, 9, 15), "随笔")]), "weicun")
+    assert [(p.sheet, p.cell, p.code) for p in res.problems if p.code == "bad-date"] == [("教师名册", "D3", "bad-date")]
+    assert status(res, "王丽", "录像精品课")["达标"] == "不适用"

@@ -16,7 +16,9 @@ from xlrubric.engine.requirements import evaluate
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, read_register, text
+from xlrubric.readers.table import read_table
 from xlrubric.results import SheetTable
+from xlrubric.schemas.layout import ROSTER, with_spec_synonyms
 
 TABLE, GRADES = "达标情况", "项目考核"
 ROSTER_SHEET = "教师名册"
@@ -44,12 +46,12 @@ def roster_frame(ctx: Context, teachers: pd.Index) -> pd.DataFrame:
 
 
 def _roster_cell(ctx: Context, col: str, row: int | None) -> str:
-    table = getattr(ctx, "_roster_table", None)
-    if row is None:
+    """The 教师名册 cell of `col` in Excel row `row` (the roster's header is located again, only on error)."""
+    sheet = ctx.book.sheet(ROSTER.sheet)
+    if row is None or sheet is None:
         return ""
-    if table is not None and col in table.columns:
-        return table.cell(col, row)
-    return f"A{row}"
+    table = read_table(sheet, with_spec_synonyms(ROSTER, ctx.spec), file=ctx.file)
+    return table.cell(col, row) if col in table.columns else f"A{row}"
 
 
 def run(ctx: Context) -> None:
