@@ -156,45 +156,69 @@ def _terciles(reg: pd.DataFrame, rows: pd.DataFrame, rule: HourRule) -> None:
     rows.loc[sub.index, "note"] = ("第" + rank.astype(int).astype(str) + "名/共" + n.astype(int).astype(str) + "人")
 
 
+def _firsts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows already in priority order: is each row a repeat of its group, and its position in the group."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
+    nth = np.empty(len(codes), dtype=int)
+    nth[order] = np.arange(len(codes)) - group_start
+    first = np.empty(len(codes), dtype=int)
+    first[order] = order[group_start]
+    return nth, first
+
+
 def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
-    """Caps shared by a group of rules: same title once (highest), at most N per 学年/周期, at most H hours."""
+    """Caps shared by a group of rules: same title once (highest), at most N per 学年/周期, at most H hours.
+
+    Rows are ranked once (most hours first, then earlier date, then earlier row); group positions come from
+    one stable argsort on numpy codes, so a limit costs a few array operations however large the register.
+    """
     group_of = {r.id: r.group for r in spec.rules}
-    grp = rows["rule"].map(group_of)
+    grp = rows["rule"].map(group_of).to_numpy()
+    reason = rows["reason"].to_numpy(dtype=object)
+    manual = rows["manual"].isna().to_numpy()
     for lim in spec.limits:
-        cand = (grp == lim.group) & (rows["reason"] == "") & rows["manual"].isna()
-        if not cand.any():
+        at = (grp == lim.group) & (reason == "") & manual
+        if not at.any():
             continue
-        at = cand.to_numpy()
         sub = reg.loc[at, ["teacher", "year", "title", "date", "row"]].assign(h=rows["computed"].to_numpy()[at])
         sub = sub.sort_values(["h", "date", "row"], ascending=[False, True, True])
-        keys = ["teacher"] if lim.per == "周期" else ["teacher", "year"]
+        teacher = sub["teacher"].to_numpy(dtype=object)
+        who = teacher if lim.per == "周期" else teacher + "\x1f" + sub["year"].astype(str).to_numpy(dtype=object)
+        row_no = sub["row"].to_numpy()
+        keep = np.ones(len(sub), dtype=bool)
         if lim.dedup_by_title:
-            titled = sub[sub["title"] != ""]
-            dup = titled.duplicated(["teacher", "title"], keep="first")
-            first_row = titled.groupby(["teacher", "title"])["row"].transform("first")
-            d = titled.index[dup]
-            rows.loc[d, "reason"] = "同一成果（题目相同）只计一次最高学时，已按第" + \
-                first_row[dup].astype(str) + "行计"
-            rows.loc[d, "limited_by"] = lim.id
-            sub = sub.drop(d)
+            title = sub["title"].to_numpy(dtype=object)
+            nth, first = _firsts(pd.factorize(teacher + "\x1f" + title)[0])
+            dup = (title != "") & (nth > 0)
+            idx = sub.index[dup]
+            rows.loc[idx, "reason"] = [f"同一成果（题目相同）只计一次最高学时，已按第{row_no[f]}行计"
+                                       for f in first[dup]]
+            rows.loc[idx, "limited_by"] = lim.id
+            keep &= ~dup
         if lim.max_count is not None:
-            nth = sub.groupby(keys).cumcount()
-            first_row = sub.groupby(keys)["row"].transform("first")
+            codes = pd.factorize(who[keep])[0]
+            nth, first = _firsts(codes)
+            kept_rows = row_no[keep]
             over = nth >= lim.max_count
             scope = "每学年" if lim.per == "学年" else "整个周期"
-            rows.loc[sub.index[over], "reason"] = (f"{scope}每人限{lim.max_count}篇（{lim.group}），已认定学时最高的第"
-                                                   + first_row[over].astype(str) + "行")
-            rows.loc[sub.index[over], "limited_by"] = lim.id
-            sub = sub[~over]
+            idx = sub.index[keep][over]
+            said = f"{scope}每人限{lim.max_count}篇（{lim.group}），已认定学时最高的第"
+            rows.loc[idx, "reason"] = [f"{said}{kept_rows[f]}行" for f in first[over]]
+            rows.loc[idx, "limited_by"] = lim.id
+            keep[np.flatnonzero(keep)[over]] = False
         if lim.max_hours is not None:
-            sub = sub.sort_values(["date", "row"])
-            before = sub.groupby(keys)["h"].cumsum() - sub["h"]
-            allowed = (lim.max_hours - before).clip(lower=0).clip(upper=sub["h"])
-            cut = allowed < sub["h"]
-            rows.loc[sub.index[cut], "counted_cap"] = allowed[cut]
-            rows.loc[sub.index[cut], "note"] = f"{lim.group}已达上限{_fmt(lim.max_hours)}学时，本行只计" + \
-                allowed[cut].map(_fmt).astype(str) + "学时"
-            rows.loc[sub.index[cut], "limited_by"] = lim.id
+            rest = sub[keep].assign(who=who[keep]).sort_values(["date", "row"])
+            before = rest.groupby("who")["h"].cumsum() - rest["h"]
+            allowed = (lim.max_hours - before).clip(lower=0).clip(upper=rest["h"])
+            cut = allowed < rest["h"]
+            rows.loc[rest.index[cut], "counted_cap"] = allowed[cut]
+            rows.loc[rest.index[cut], "note"] = [f"{lim.group}已达上限{_fmt(lim.max_hours)}学时，本行只计{_fmt(a)}学时"
+                                                 for a in allowed[cut]]
+            rows.loc[rest.index[cut], "limited_by"] = lim.id
+        reason = rows["reason"].to_numpy(dtype=object)
 
 
 def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
