@@ -104,7 +104,7 @@ class HourTarget(_Model):
     categories: list[str] = Field(default_factory=list)   # empty: all categories
     min_share: float | None = None
     primary: bool = True
-    cycle_years: int | None = None                         # an alternative cycle's own length
+    cycle_years: int | None = None     # the alternative cycle's stated length (shown; totals use `cycle`)
     policy: str | None = None
     quote: str = ""
 
