@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from xlrubric.errors import MissingSheet, RulesError, XlrubricError
+from xlrubric.errors import MissingSheet, RulesError
 from xlrubric.pipeline import hours, info, requirements, rubric
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.raw import RawBook
@@ -67,10 +67,7 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     ctx.roster, probs = build_roster(roster_table)
     ctx.problems.extend(probs)
     for part in PARTS:
-        try:
-            part(ctx)
-        except XlrubricError:
-            raise
+        part(ctx)
     ctx.problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet, _cell_key(p.cell)))
     ctx.tables.append(problems_table(ctx))
     counts = {s: sum(1 for p in ctx.problems if p.severity == s) for s in SEVERITY_ORDER}
