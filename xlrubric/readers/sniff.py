@@ -79,6 +79,9 @@ def sniff(path: str | os.PathLike[str], *, settle: float = 0.02) -> FileKind:
         return classify(f, size)
 
 
+QUIET_SECONDS = 2.0
+
+
 def is_growing(path: Path, *, settle: float = 0.02) -> bool:
     """True when the size or modification time moves between two looks `settle` seconds apart.
 
@@ -88,6 +91,11 @@ def is_growing(path: Path, *, settle: float = 0.02) -> bool:
     """
     first = path.stat()
     if settle <= 0:
+        return False
+    # st_ctime moves with every write on POSIX and is the creation time on Windows, so a file whose
+    # mtime and ctime are both a few seconds old is not being written or copied now: no need to wait
+    # (this keeps a county batch from sleeping once per workbook).
+    if time.time() - max(first.st_mtime, first.st_ctime) > QUIET_SECONDS:
         return False
     time.sleep(settle)
     second = path.stat()
