@@ -27,7 +27,7 @@ from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_
 from xlrubric.readers.text import normalize_label, parse_date, parse_number
 from xlrubric.results import Problem
 from xlrubric.schemas.layout import HOUR_STATUSES, Layout, _spec_words, hours_layout, with_spec_synonyms
-from xlrubric.schemas.teachers import person_name, teacher_id
+from xlrubric.schemas.teachers import match_teacher, person_name, teacher_id
 
 SHEET = "学时登记"
 NUMBERS = {"时长": "duration", "天数": "days", "证书学时": "cert", "字数": "words", "成绩": "score",
@@ -260,26 +260,8 @@ def _teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col,
     keys, shown, problems = [], [], []
     for u in uniques:
         tid, name = u.split("\x1f")
-        key, problem = "", None
-        if not roster.present:
-            key = tid or name
-        elif tid:
-            if tid in roster.names:
-                key = tid
-                if name and roster.names[tid] and name != roster.names[tid]:
-                    problem = ("name-mismatch", f"工号 {tid} 在教师名册中是「{roster.names[tid]}」，"
-                               f"这里写的是「{name}」；按工号计算", "姓名", "警告")
-            else:
-                problem = ("unknown-teacher", f"工号「{tid}」不在教师名册中，本行学时未计入", "工号", "错误")
-        elif name:
-            matches = roster.by_name.get(name, [])
-            if len(matches) == 1:
-                key = matches[0]
-            elif not matches:
-                problem = ("unknown-teacher", f"教师「{name}」不在教师名册中，本行学时未计入", "姓名", "错误")
-            else:
-                problem = ("ambiguous-name", f"教师名册中有{len(matches)}位「{name}」，请填写工号", "姓名", "错误")
-        else:
+        key, problem = match_teacher(roster, tid, name, "本行学时")
+        if not key and problem is None:
             problem = ("no-teacher", "这一行没有工号和姓名", "姓名", "错误")
         keys.append(key)
         shown.append((roster.names.get(key) or name) if key and roster.present else name)

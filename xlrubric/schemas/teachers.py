@@ -6,6 +6,7 @@ whose 工号 is not in the 名册, or whose 姓名 contradicts it, are flagged o
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,40 +85,58 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
     return roster, problems
 
 
+MatchProblem = tuple[str, str, str, str]    # (code, Chinese message, column it belongs on, severity)
+
+
+def match_teacher(roster: Roster, tid: str, name: str, what: str) -> tuple[str, MatchProblem | None]:
+    """The one rule for who a row is about: 工号 first, else a unique 姓名; a problem when neither works.
+
+    `what` names what is lost when the row cannot be matched ("考核得分", "本行学时" …).
+    """
+    if not roster.present:
+        return tid or name, None
+    if tid:
+        if tid not in roster.names:
+            return "", ("unknown-teacher", f"工号「{tid}」不在教师名册中，{what}未计入", "工号", "错误")
+        if name and roster.names[tid] and name != roster.names[tid]:
+            return tid, ("name-mismatch", f"工号 {tid} 在教师名册中是「{roster.names[tid]}」，这里写的是「{name}」；"
+                         f"按工号计算", "姓名", "警告")
+        return tid, None
+    if name:
+        matches = roster.by_name.get(name, [])
+        if len(matches) == 1:
+            return matches[0], None
+        if not matches:
+            return "", ("unknown-teacher", f"教师「{name}」不在教师名册中，{what}未计入", "姓名", "错误")
+        return "", ("ambiguous-name", f"教师名册中有{len(matches)}位「{name}」，请填写工号", "姓名", "错误")
+    return "", None
+
+
 def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Series, list[Problem]]:
-    """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem)."""
+    """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem).
+
+    Each distinct (工号, 姓名) pair is matched once: a register repeats the same teachers thousands of times.
+    """
+    frame = table.frame
+    ids = frame["工号"] if "工号" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    names = frame["姓名"] if "姓名" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    cache: dict[tuple[Any, Any], tuple[str, MatchProblem | None]] = {}
     keys: list[str] = []
     problems: list[Problem] = []
-    frame = table.frame
-    ids = frame["工号"] if "工号" in frame.columns else pd.Series(None, index=frame.index)
-    names = frame["姓名"] if "姓名" in frame.columns else pd.Series(None, index=frame.index)
     for row, raw_id, raw_name in zip(frame.index, ids, names, strict=True):
-        tid, name = teacher_id(raw_id), person_name(raw_name)
-        key = ""
-        if not roster.present:
-            key = tid or name
-        elif tid:
-            if tid in roster.names:
-                key = tid
-                if name and roster.names[tid] and name != roster.names[tid]:
-                    problems.append(table.problem(
-                        "name-mismatch", f"工号 {tid} 在教师名册中是「{roster.names[tid]}」，这里写的是「{name}」；"
-                        f"按工号计算", column="姓名", row=row, value=raw_name, severity="警告"))
-            else:
-                problems.append(table.problem(
-                    "unknown-teacher", f"工号「{tid}」不在教师名册中，{what}未计入", column="工号", row=row,
-                    value=raw_id))
-        elif name:
-            matches = roster.by_name.get(name, [])
-            if len(matches) == 1:
-                key = matches[0]
-            elif not matches:
-                problems.append(table.problem(
-                    "unknown-teacher", f"教师「{name}」不在教师名册中，{what}未计入", column="姓名", row=row,
-                    value=raw_name))
-            else:
-                problems.append(table.problem(
-                    "ambiguous-name", f"教师名册中有{len(matches)}位「{name}」，请填写工号", column="姓名", row=row,
-                    value=raw_name))
+        pair = (raw_id, raw_name)
+        try:
+            key, problem = cache[pair]
+        except (KeyError, TypeError):
+            key, problem = match_teacher(roster, teacher_id(raw_id), person_name(raw_name), what)
+            with contextlib.suppress(TypeError):
+                cache[pair] = (key, problem)
+        if problem:
+            code, msg, column, severity = problem
+            if column not in table.columns:
+                column = "姓名" if "姓名" in table.columns else "工号"
+            value = raw_id if column == "工号" else raw_name
+            problems.append(table.problem(code, msg, column=column, row=row, value=value,
+                                          severity=severity))  # type: ignore[arg-type]
         keys.append(key)
     return pd.Series(keys, index=frame.index, dtype=object), problems
