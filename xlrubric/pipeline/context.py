@@ -25,6 +25,7 @@ class Context:
     tables: list[SheetTable] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)   # what one part hands a later one (register, 学时)
 
     @property
     def file(self) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.register import SHEET, Register, quiet_gc, read_register
+from xlrubric.pipeline.register import Register, quiet_gc, require_register
 from xlrubric.readers.raw import cell_address
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
@@ -45,14 +45,8 @@ def _run(ctx: Context) -> None:
     spec = ctx.spec
     if spec.hours is None or not spec.hours.rules:
         return
-    reg = read_register(ctx)
+    reg = require_register(ctx, "认定学时")
     if reg is None:
-        if spec.rubric is not None:    # a rubric workbook without a register: only the duties go unchecked
-            ctx.problem("no-register", f"没有「{SHEET}」工作表，无法认定学时；如需检查，请按模板添加该表",
-                        "提示", SHEET)
-            return
-        ctx.problem("missing-sheet", f"缺少工作表「{SHEET}」，无法认定学时。请用 xlrubric template 生成的模板填写",
-                    "错误", SHEET)
         return
     frame = reg.frame
     # Activities that only count towards obligations (学习反思, 微能力点) are not 学时 rows at all.
@@ -62,7 +56,7 @@ def _run(ctx: Context) -> None:
     good = frame[frame["blocked"] == ""]
     teachers = all_teachers(ctx, frame)
     outcome = compute_hours(good, spec.hours, teachers)
-    ctx._hours = outcome   # type: ignore[attr-defined]   # the 达标 part grades with it
+    ctx.shared["hours"] = outcome      # the 达标 part grades with it
     _row_problems(ctx, reg, outcome)
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
     ctx.tables.append(summary_table(ctx, outcome, names))

@@ -95,14 +95,29 @@ def _distinct(series: pd.Series, fn) -> pd.Series:
 
 
 def read_register(ctx: Context) -> Register | None:
-    cached = getattr(ctx, "_register", None)
-    if cached is not None:
-        return cached
+    """The cleaned register, read once per run and shared by the 学时 and 达标 parts."""
+    if "register" in ctx.shared:
+        return ctx.shared["register"]
     table = _read(ctx, with_spec_synonyms(hours_layout(ctx.spec), ctx.spec))
-    if table is None:
-        return None
-    reg = Register(table, _clean(ctx, table))
-    ctx._register = reg   # type: ignore[attr-defined]   # shared with the 达标 part of the same run
+    reg = None if table is None else Register(table, _clean(ctx, table))
+    ctx.shared["register"] = reg
+    return reg
+
+
+def require_register(ctx: Context, purpose: str) -> Register | None:
+    """The register, or None with a problem saying what could not be done without it.
+
+    A rubric workbook without a register only loses the 学时/达标 checks (提示); a workbook whose rules
+    are only about 学时 and 达标 cannot do without it (错误).
+    """
+    reg = read_register(ctx)
+    if reg is None:
+        if ctx.spec.rubric is not None:
+            ctx.problem("no-register", f"没有「{SHEET}」工作表，无法{purpose}；如需检查，请按模板添加该表",
+                        "提示", SHEET)
+        else:
+            ctx.problem("missing-sheet", f"缺少工作表「{SHEET}」，无法{purpose}。请用 xlrubric template 生成的模板填写",
+                        "错误", SHEET)
     return reg
 
 

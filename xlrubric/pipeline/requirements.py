@@ -15,7 +15,7 @@ import pandas as pd
 from xlrubric.engine.requirements import evaluate
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
-from xlrubric.pipeline.register import SHEET, quiet_gc, read_register, text
+from xlrubric.pipeline.register import SHEET, quiet_gc, require_register, text
 from xlrubric.readers.table import read_table
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import ROSTER, with_spec_synonyms
@@ -65,14 +65,8 @@ def _run(ctx: Context) -> None:
     grades = spec.hours.grades if spec.hours else []
     if not spec.requirements and not grades:
         return
-    reg = read_register(ctx)
+    reg = require_register(ctx, "检查达标要求")
     if reg is None:
-        if spec.rubric is not None:    # a rubric workbook without a register: only the duties go unchecked
-            ctx.problem("no-register", f"没有「{SHEET}」工作表，无法检查达标要求；如需检查，请按模板添加该表",
-                        "提示", SHEET)
-            return
-        ctx.problem("missing-sheet", f"缺少工作表「{SHEET}」，无法检查达标要求。请用 xlrubric template 生成的模板填写",
-                    "错误", SHEET)
         return
     f = reg.frame
     teachers = all_teachers(ctx, f)
@@ -107,7 +101,7 @@ def _run(ctx: Context) -> None:
     teacher_rows = t[t["bound"] & t["subject"].isin(teachers)] if len(t) else t
     req_met = (teacher_rows.groupby("subject")["met"].all().reindex(teachers, fill_value=True)
                if len(teacher_rows) else pd.Series(True, index=teachers))
-    hours = getattr(ctx, "_hours", None)
+    hours = ctx.shared.get("hours")
     all_met = req_met & (hours.met.reindex(teachers, fill_value=True) if hours is not None else True)
     per_req = {}
     for q in spec.requirements:
