@@ -64,6 +64,10 @@ def test_fill_template_and_compute(tmp_path: Path):
     assert "工作簿中的考核细则表" in result.output
     got = totals(tmp_path / "我校_结果.xlsx")
     assert got == {k: (float(a), float(b), c) for k, (a, b, c) in EXPECTED.items()}
+    # The template's 学时登记 was left blank: the duties are "not checked", not "nobody met them".
+    assert "学时达标" not in result.output
+    problems = CalamineWorkbook.from_path(str(tmp_path / "我校_结果.xlsx")).get_sheet_by_name("校验问题").to_python()
+    assert any(r[0] == "提示" and r[1] == "学时登记" and "是空的" in r[4] for r in problems[1:])
 
 
 def test_school_edits_its_own_rules_sheet(tmp_path: Path):

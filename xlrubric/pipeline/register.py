@@ -111,6 +111,11 @@ def require_register(ctx: Context, purpose: str) -> Register | None:
     are only about 学时 and 达标 cannot do without it (错误).
     """
     reg = read_register(ctx)
+    if reg is not None and reg.frame.empty and ctx.spec.rubric is not None:
+        # The template carries the sheet; a school that scores only the rubric leaves it blank. That means
+        # "not kept", not "nobody did anything": say so instead of reporting every duty as unmet.
+        ctx.problem("empty-register", f"「{SHEET}」是空的，未{purpose}；如需检查，请在该表中登记", "提示", SHEET)
+        return None
     if reg is None:
         if ctx.spec.rubric is not None:
             ctx.problem("no-register", f"没有「{SHEET}」工作表，无法{purpose}；如需检查，请按模板添加该表",
