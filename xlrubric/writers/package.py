@@ -29,7 +29,7 @@ from xlrubric.writers import opc
 from xlrubric.writers.atomic import write_atomic
 from xlrubric.writers.marks import mark_sheet, merge_marks, unmark_sheet
 from xlrubric.writers.record import find_record, remove_record, write_record
-from xlrubric.writers.sheetxml import filter_range, sheet_xml
+from xlrubric.writers.sheetxml import filter_range, print_titles, sheet_xml
 from xlrubric.writers.styles import Styles, strip_styles, styles_part
 from xlrubric.writers.workbook import Workbook, check_sheet_name
 from xlrubric.writers.zipio import Package, write_package
@@ -162,6 +162,9 @@ def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[C
         rng = filter_range(t)
         if rng:
             wb.add_defined_name("_xlnm._FilterDatabase", ref.index, rng, record)
+        titles = print_titles(t)
+        if titles:
+            wb.add_defined_name("_xlnm.Print_Titles", ref.index, titles, record, hidden=False)
     ours = {t.name.casefold() for t in tables}
     by_sheet: dict[str, list[CellMark]] = {}
     for m in marks:

@@ -146,7 +146,7 @@ def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -
                    for c, w in enumerate(widths) if w)
     head_xml = (f'{XML_DECL}<worksheet xmlns="{xs.NS_MAIN}" xmlns:r="{xs.NS_REL}">'
                 f'<sheetPr{f" codeName={xs.attr(code_name)}" if code_name else ""}>'
-                '<tabColor rgb="FF4472C4"/></sheetPr>'
+                '<tabColor rgb="FF4472C4"/><pageSetUpPr fitToPage="1"/></sheetPr>'
                 f'<dimension ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0">')
     if table.rows:
         head_xml += ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
@@ -159,9 +159,18 @@ def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -
             tail.append(f'<hyperlink ref="{letters[c] if c < len(letters) else column_letter(c)}{r + 2}"'
                         f' location={xs.attr(target.lstrip("#"))}/>')
         tail.append("</hyperlinks>")
-    tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    # Printable as it is: A4 landscape, one page wide, page numbers; row 1 repeats (see print_titles).
+    tail.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+                '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+                '<headerFooter><oddHeader>&amp;C&amp;A</oddHeader>'
+                '<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>'
                 "</worksheet>")
     return head_xml + "".join(out) + "".join(tail)
+
+
+def print_titles(table: SheetTable) -> str | None:
+    """The `_xlnm.Print_Titles` value: the header row repeats on every printed page."""
+    return f"{quote_sheet(table.name)}!$1:$1" if table.header else None
 
 
 def filter_range(table: SheetTable) -> str | None:

@@ -105,10 +105,12 @@ class Workbook:
             self.work.remove(ref.part)
             self.work.remove_override(ref.part)
 
-    def add_defined_name(self, name: str, local: int, value: str, record: dict) -> None:
+    def add_defined_name(self, name: str, local: int, value: str, record: dict, *, hidden: bool = True) -> None:
+        """A name scoped to one of our sheets (removed with the sheet by `remove_sheet`)."""
         doc, root = self._root()
+        flag = ' hidden="1"' if hidden else ""
         el = (f'<{xs.q(self.prefix, "definedName")} name={xs.attr(name)} localSheetId="{local}"'
-              f' hidden="1">{xs.text(value)}</{xs.q(self.prefix, "definedName")}>')
+              f'{flag}>{xs.text(value)}</{xs.q(self.prefix, "definedName")}>')
         names = root.find("definedNames")
         if names is not None:
             self.work.set_text(self.part, xs.splice(doc, xs.append_children(doc, names, el)))
