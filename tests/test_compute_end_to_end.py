@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 from schoolbooks import record_sheet, sha256, write_book
@@ -123,6 +124,11 @@ def test_clean_workbook_exits_zero(tmp_path: Path):
     assert result.exit_code == 0, result.output
     rows = read_sheet(tmp_path / "a_结果.xlsx", "考核结果")
     assert [r[8] for r in rows[1:]] == [30, 29]
+    # Printable as it is: A4 landscape, one page wide, header row on every page.
+    ws = openpyxl.load_workbook(tmp_path / "a_结果.xlsx")["考核结果"]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "1:1"
 
 
 def test_reader_tolerates_layouts(tmp_path: Path):
