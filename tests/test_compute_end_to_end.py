@@ -128,7 +128,7 @@ def test_clean_workbook_exits_zero(tmp_path: Path):
     ws = openpyxl.load_workbook(tmp_path / "a_结果.xlsx")["考核结果"]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "1:1"
+    assert ws.print_title_rows == "$1:$1"
 
 
 def test_reader_tolerates_layouts(tmp_path: Path):
