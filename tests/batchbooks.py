@@ -85,8 +85,21 @@ def make_county(root: Path, *, encrypted: bool = False) -> Path:
 
 
 def result_values(path: Path) -> dict[str, list[list[Any]]]:
-    """The result sheets of an output, as values read back by a second reader (python-calamine)."""
-    wb = CalamineWorkbook.from_path(str(path))
+    """The result sheets of an output, as values read back by a second reader (python-calamine).
+
+    An encrypted school's output keeps the school's password; it is decrypted here to be read.
+    """
+    data = path.read_bytes()
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        import io
+
+        import msoffcrypto
+
+        office, plain = msoffcrypto.OfficeFile(io.BytesIO(data)), io.BytesIO()
+        office.load_key(password=PASSWORD)
+        office.decrypt(plain)
+        data = plain.getvalue()
+    wb = CalamineWorkbook.from_filelike(__import__("io").BytesIO(data))
     return {name: wb.get_sheet_by_name(name).to_python() for name in RESULT_SHEETS if name in wb.sheet_names}
 
 

@@ -172,3 +172,35 @@ def test_unusable_input_exit_two(tmp_path: Path):
     assert result.exit_code == 2 and "--preset" in result.output
     missing = CliRunner().invoke(app, ["compute", str(tmp_path / "nope.xlsx"), "--preset", "xinghuo"])
     assert missing.exit_code == 2 and "不存在" in missing.output
+
+
+def test_password_protected_workbook_keeps_its_password(tmp_path: Path):
+    """Verify a protected workbook is read with --password and its result file has the same password."""
+    import io
+
+    import msoffcrypto
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    record, merges = record_sheet(XH, [("1", "张丽", {"缺签到次数": 1})])
+    plain = write_book(tmp_path / "plain.xlsx", {"考核记录": record}, {"考核记录": merges})
+    locked = tmp_path / "加密.xlsx"
+    with open(plain, "rb") as fh, open(locked, "wb") as out:
+        OOXMLFile(fh).encrypt("abc123", out)
+    before = sha256(locked)
+    refused = CliRunner().invoke(app, ["compute", str(locked), "--preset", "xinghuo"])
+    assert refused.exit_code == 2 and "--password" in refused.output
+    wrong = CliRunner().invoke(app, ["compute", str(locked), "--preset", "xinghuo", "--password", "nope"])
+    assert wrong.exit_code == 2 and "密码不正确" in wrong.output
+    ok = CliRunner().invoke(app, ["compute", str(locked), "--preset", "xinghuo", "--password", "abc123"])
+    assert ok.exit_code == 0, ok.output
+    assert sha256(locked) == before
+    result = tmp_path / "加密_结果.xlsx"
+    office = msoffcrypto.OfficeFile(io.BytesIO(result.read_bytes()))
+    assert office.is_encrypted()
+    decrypted = io.BytesIO()
+    office.load_key(password="abc123")
+    office.decrypt(decrypted)
+    decrypted.seek(0)
+    rows = CalamineWorkbook.from_filelike(decrypted).get_sheet_by_name("考核结果").to_python()
+    assert rows[1][8] == 29                                   # 30 - 1 missed sign-in
+

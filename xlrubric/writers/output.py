@@ -1,5 +1,6 @@
 """Choose how to write one result file: the surgical package edit where the source is an OOXML package,
-a new .xlsx where it is not (legacy .xls), and decryption first for a password-protected workbook.
+a new .xlsx where it is not (legacy .xls), and for a password-protected workbook decrypt, edit and encrypt
+again with the same password.
 """
 
 from __future__ import annotations
@@ -47,27 +48,36 @@ def write_output(src: Path, book: RawBook, results: Results, target: Path, *, in
         encrypted = fh.read(8) == OLE_MAGIC
     if encrypted:
         if in_place:
-            raise OutputError("设有打开密码的工作簿不能直接写回；请去掉 --in-place，结果另存为未加密的副本",
+            raise OutputError("设有打开密码的工作簿不能直接写回；请去掉 --in-place，结果另存为副本（使用同一密码）",
                               file=src.name)
-        import msoffcrypto
-
-        plain = io.BytesIO()
-        with open(src, "rb") as fh:
-            office = msoffcrypto.OfficeFile(fh)
-            office.load_key(password=password or "")
-            office.decrypt(plain)
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            tmp_src = Path(tmp) / ("plain" + (src.suffix.lower() if src.suffix.lower() in (".xlsx", ".xlsm")
-                                              else ".xlsx"))
-            tmp_src.write_bytes(plain.getvalue())
-            write_results(tmp_src, target, results.tables, results.marks)
-        results.problems.append(_note(results, "结果文件没有设置打开密码；如需保密，请在 Excel 中另行加密"))
+        _write_encrypted(src, results, target, password or "")
         return target
     write_results(src, target, results.tables, results.marks, backup=in_place)
     return target
 
 
-def _note(results: Results, message: str):
-    from xlrubric.results import Problem
+def _write_encrypted(src: Path, results: Results, target: Path, password: str) -> None:
+    """Decrypt, write our results surgically, encrypt again with the school's own password.
 
-    return Problem("output-not-encrypted", message, "提示", results.file)
+    The school protected its workbook; its results carry the same protection. The plain package exists
+    only in a private temporary folder beside the target for the moment of writing.
+    """
+    import msoffcrypto
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    from xlrubric.writers.package import write_results
+
+    plain = io.BytesIO()
+    with open(src, "rb") as fh:
+        office = msoffcrypto.OfficeFile(fh)
+        office.load_key(password=password)
+        office.decrypt(plain)
+    suffix = target.suffix.lower() if target.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        tmp_src, tmp_out = Path(tmp) / f"in{suffix}", Path(tmp) / f"out{suffix}"
+        tmp_src.write_bytes(plain.getvalue())
+        write_results(tmp_src, tmp_out, results.tables, results.marks)
+        with open(tmp_out, "rb") as fh:
+            sealed = io.BytesIO()
+            OOXMLFile(fh).encrypt(password, sealed)
+    write_atomic(target, lambda f: f.write(sealed.getvalue()))
