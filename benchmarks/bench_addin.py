@@ -23,7 +23,8 @@ from pathlib import Path
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_compute import make_workbook, median_time  # noqa: E402
+from _timing import median_seconds  # noqa: E402
+from bench_compute import make_workbook  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
 
@@ -79,7 +80,7 @@ def main() -> None:
 
         button()
         compute()
-        t_button, t_compute = median_time(button), median_time(compute)
+        t_button, t_compute = median_seconds(button), median_seconds(compute)
     print(f"{args.teachers} teachers, {args.signin}-row 签到登记; payload {len(text) / 1e6:.2f} MB, "
           f"{sizes['actions']} actions ({sizes['bytes'] / 1e6:.2f} MB)")
     print(f"button  (payload -> actions) {t_button:.3f} s")

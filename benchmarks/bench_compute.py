@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import xlsxwriter
+from _timing import median_seconds
 from python_calamine import CalamineWorkbook
 
 from xlrubric.spec.load import load_preset
@@ -68,15 +67,6 @@ def make_workbook(path: Path, teachers: int, signin: int, seed: int = 7) -> None
     wb.close()
 
 
-def median_time(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--teachers", type=int, default=300)
@@ -104,7 +94,7 @@ def main() -> None:
             compute_file(src, Path(tmp) / "out.xlsx", preset="lanxi4")
 
         calc()      # warm imports
-        t_read, t_calc, t_full = median_time(read), median_time(calc), median_time(full)
+        t_read, t_calc, t_full = median_seconds(read), median_seconds(calc), median_seconds(full)
     print(f"workbook: {args.teachers} teachers, {args.signin}-row 签到登记 (median of 5)")
     print(f"  read (python-calamine, floor): {t_read:.3f} s")
     print(f"  calc (read+rules+validate+engine): {t_calc:.3f} s   ratio {t_calc / t_read:.1f}×  (aim ≤ 3×)")

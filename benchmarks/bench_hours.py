@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from _timing import median_seconds
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
@@ -90,15 +89,6 @@ def make_workbook(path: Path, teachers: int, rows: int, seed: int = 5) -> None:
     wb.save(path)
 
 
-def timed(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--teachers", type=int, default=300)
@@ -115,9 +105,9 @@ def main() -> None:
                 wb.get_sheet_by_name(name).to_python()
 
         book = open_workbook(path)
-        read_s = timed(read)
-        open_s = timed(lambda: open_workbook(path))
-        calc_s = timed(lambda: compute_book(book, spec, "bench"))
+        read_s = median_seconds(read)
+        open_s = median_seconds(lambda: open_workbook(path))
+        calc_s = median_seconds(lambda: compute_book(book, spec, "bench"))
         res = compute_book(book, spec, "bench")
     print(f"学时登记 {args.rows} 行, {args.teachers} 位教师; 问题 {len(res.problems)} 条; "
           f"达标率 {res.summary['hours_met_rate']:.2%}")

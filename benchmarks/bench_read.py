@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
+from _timing import median_seconds
 from python_calamine import CalamineWorkbook
 
 from xlrubric.readers.workbook import open_workbook
@@ -69,16 +67,6 @@ def pandas_openpyxl(path: Path) -> object:
     return pd.read_excel(path, engine="openpyxl", sheet_name=None, header=None)
 
 
-def median_seconds(fn: Callable[[], object], runs: int) -> float:
-    fn()                                             # warm caches and imports once
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
@@ -90,10 +78,10 @@ def main() -> None:
         make_workbook(path, args.rows)
         book = open_workbook(path, settle=0)
         assert [s.n_rows for s in book.sheets.values()] == [len(r) for r in calamine_rows(path)]
-        results = {"calamine": median_seconds(lambda: calamine_rows(path), args.runs),
-                   "ours": median_seconds(lambda: open_workbook(path, settle=0), args.runs)}
+        results = {"calamine": median_seconds(lambda: calamine_rows(path), args.runs, warm=True),
+                   "ours": median_seconds(lambda: open_workbook(path, settle=0), args.runs, warm=True)}
         if not args.no_pandas:
-            results["openpyxl"] = median_seconds(lambda: pandas_openpyxl(path), args.runs)
+            results["openpyxl"] = median_seconds(lambda: pandas_openpyxl(path), args.runs, warm=True)
         size = path.stat().st_size
     floor = results["calamine"]
     print(f"{args.rows:,}-row register + 300-row roster, {size / 1e6:.1f} MB, median of {args.runs}")
