@@ -58,6 +58,7 @@ class SheetTable:
     links: dict[tuple[int, int], str] = field(default_factory=dict)
     number_formats: dict[int, str] = field(default_factory=dict)
     note: str | None = None   # one line shown above nothing; kept for adapters that add a status cell
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)   # (row in `rows`, column) -> ARGB (待核实)
 
     def as_records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.header, row, strict=False)) for row in self.rows]

@@ -258,6 +258,8 @@ def write(book, plan: Plan, now: dt.datetime) -> None:
         for col, code in t.number_formats.items():
             if t.rows:
                 sheet.range((2, col + 1), (len(t.rows) + 1, col + 1)).number_format = code
+        for (r, c), argb in t.fills.items():
+            sheet.range((r + 2, c + 1)).color = "#" + argb[-6:]
         record.sheets[t.name] = (len(grid), width, fingerprint(as_excel_holds(grid)))
     written = {t.name.casefold() for t in plan.tables}
     for name in plan.record.sheets:

@@ -43,7 +43,8 @@ def band_for(score: float, bands: list[Band], gap_policy: str) -> str | None:
     return None
 
 
-def assign_bands(spec: Spec, totals: pd.Series, overrides: list) -> BandOutcome:
+def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants: int | None = None) -> BandOutcome:
+    """等次 of the known `totals`; quotas are shares of `participants` (default: the teachers in `totals`)."""
     rubric = spec.rubric
     assert rubric is not None
     scale = rubric.band_scale
@@ -60,7 +61,7 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list) -> BandOutcome:
     for t in band.index[band.isna()]:
         out.notes.append({"teacher": t, "severity": "警告",
                           "message": f"{name} {values[t]:g} 不在任何等次的分值范围内，未评等次；请用人工调整决定"})
-    n = len(totals)
+    n = len(totals) if participants is None else participants
     ties = spec.policy("quota_ties", "exclude_tied")
     lower = {b.name: _next_band(b, rubric.bands, values, gap_policy) for b in rubric.bands}
     for b in rubric.bands:

@@ -3,6 +3,11 @@
 Every point taken off is explained by one row of `details`: the rule's own words, the count, and the
 cell (or register rows) the count came from. Item scores stay within [0, full]; a zero-out rule (不得分,
 不纳入考核) replaces the item score; a director's 人工调整 replaces a computed value and is shown next to it.
+
+Never a confident wrong number: a count or a typed score whose cell was rejected is not read as blank. The
+item it feeds, the 总分 and the 等次 become 待核实 (`RubricOutcome.pending` says which cell and why), unless
+something certain decides the item anyway (a 不得分 rule that applies, a valid typed score, an accepted
+人工调整). Item scores typed by the director (直接评分) win over the item's deductions.
 """
 
 from __future__ import annotations
@@ -29,6 +34,21 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """Why a value is 待核实: the rejected cell it depends on and the reason the cell was rejected."""
+
+    sheet: str
+    cell: str
+    reason: str
+
+    def text(self) -> str:
+        return f"{self.sheet}!{self.cell}：{self.reason}" if self.cell else f"{self.sheet}：{self.reason}"
+
+
+PENDING = "待核实"
+
+
+@dataclass(frozen=True)
 class Override:
     """A director's 人工调整 of one teacher's item score or 等次."""
 
@@ -47,6 +67,12 @@ class RubricOutcome:
     notes: list[dict[str, Any]] = field(default_factory=list)   # quota and band remarks for 校验问题
     overrides: dict[str, list[str]] = field(default_factory=dict)   # teacher -> shown adjustments
     band_column: str | None = None
+    # (teacher, item name | "总分" | "等次") -> the rejected cells that keep it 待核实 (value NaN / None)
+    pending: dict[tuple[str, str], list[Pending]] = field(default_factory=dict)
+    typed: set[tuple[str, str]] = field(default_factory=set)   # (teacher, item) scored by a typed score
+
+    def pending_teachers(self) -> list[str]:
+        return [t for t in self.scores.index if (t, "总分") in self.pending]
 
 
 def _missing_components(d: Deduction, c: pd.Series, baseline: str) -> pd.Series:
@@ -99,14 +125,22 @@ def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float,
 
 
 def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Source] | None = None,
-          overrides: list[Override] | None = None) -> RubricOutcome:
-    """Score every teacher (the rows of `counts`, columns named by each rule's event)."""
+          overrides: list[Override] | None = None, *, rejected: dict[tuple[str, str], Pending] | None = None,
+          typed: pd.DataFrame | None = None) -> RubricOutcome:
+    """Score every teacher (the rows of `counts`, columns named by each rule's event).
+
+    `rejected` maps (teacher, event) — or (teacher, item name) for a typed score — to the rejected cell
+    it depends on. `typed` holds item scores typed by the director (NaN = none typed).
+    """
     rubric: Rubric = spec.rubric  # type: ignore[assignment]
     sources = sources or {}
+    rejected = rejected or {}
     teachers = counts.index
     scores = pd.DataFrame(index=teachers)
     details: list[dict[str, Any]] = []
     shown: dict[str, list[str]] = {}
+    pending: dict[tuple[str, str], list[Pending]] = {}
+    typed_at: set[tuple[str, str]] = set()
     item_over = {(o.teacher, o.target): o for o in overrides or [] if o.target != "等次"}
     for item in rubric.items:
         taken = pd.Series(0.0, index=teachers)
@@ -120,39 +154,81 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             per_rule.append((d, pts, zero, n))
         computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(lower=0, upper=item.full)),
                              index=teachers).round(ROUND)
+        given = typed[item.name] if typed is not None and item.name in typed.columns else None
+        for t in teachers:
+            if given is not None and given.get(t) == given.get(t):       # a valid typed score wins
+                computed[t] = round(float(given[t]), ROUND)
+                typed_at.add((t, item.name))
+                continue
+            why = [rejected[(t, item.name)]] if (t, item.name) in rejected else []
+            if not zeroed[t]:    # a 不得分 that certainly applies decides the item whatever else was rejected
+                why += [rejected[(t, d.event)] for d in item.deductions if (t, d.event) in rejected]
+            if why:
+                pending[(t, item.name)] = why
+                computed[t] = np.nan
         zero_of, taken_of = dict(zip(teachers, zeroed.to_numpy(), strict=True)), dict(zip(teachers, taken, strict=True))
         rules = [(d, pts.to_dict(), zero.to_dict(), n.to_dict()) for d, pts, zero, n in per_rule]
         for t in teachers:
-            if not zero_of[t] and taken_of[t] == 0:
+            if (t, item.name) in typed_at or (t, item.name) in pending or (not zero_of[t] and taken_of[t] == 0):
                 continue
-            for d, pts, zero, n in rules:
-                src = sources.get((t, d.event))
-                if zero[t]:
-                    why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
-                    details.append(_detail(t, item, d, n[t], item.full, src, f"{why}，本项0分", spec))
-                elif pts[t] > 0:
-                    note = "本项已按0分计，此条不再另扣" if zero_of[t] else ""
-                    details.append(_detail(t, item, d, n[t], 0.0 if zero_of[t] else pts[t], src, note, spec))
-            if not zero_of[t] and taken_of[t] > item.full:
-                details.append({"teacher": t, "item": item.name, "event": "（最低0分）", "kind": "封底",
-                                "count": None, "points": round(float(taken_of[t] - item.full), ROUND),
-                                "rule": "项目得分最低为0分", "sheet": "", "cell": "",
-                                "note": f"扣分合计 {taken_of[t]:g} 超过满分 {item.full:g}"})
+            _explain(details, t, item, rules, zero_of[t], taken_of[t], sources, spec)
         for (t, target), o in item_over.items():
             if target == item.name and t in computed.index:
-                shown.setdefault(t, []).append(
-                    f"{item.name}：计算 {computed[t]:g} → 调整为 {float(o.value):g}（{o.reason}）")
+                was = PENDING if (t, item.name) in pending else f"{computed[t]:g}"
+                shown.setdefault(t, []).append(f"{item.name}：计算 {was} → 调整为 {float(o.value):g}（{o.reason}）")
                 computed[t] = float(o.value)
+                pending.pop((t, item.name), None)
         scores[item.name] = computed
-    scores["总分"] = scores[[i.name for i in rubric.items]].sum(axis=1).round(ROUND)
-    outcome = RubricOutcome(scores, details, overrides=shown)
+    names = [i.name for i in rubric.items]
+    scores["总分"] = scores[names].sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
+    for t in teachers:
+        why = [p for i in names for p in pending.get((t, i), [])]
+        if why:
+            pending[(t, "总分")] = why
+    outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at)
     if rubric.bands:
-        bands: BandOutcome = assign_bands(spec, scores["总分"], [o for o in overrides or [] if o.target == "等次"])
-        if bands.scaled is not None:
-            scores[bands.scaled_name] = bands.scaled
-        scores["等次"] = bands.band
-        outcome.notes = bands.notes
-        outcome.band_column = "等次"
-        for t, text in bands.shown.items():
-            shown.setdefault(t, []).append(text)
+        _bands(spec, outcome, overrides or [])
     return outcome
+
+
+def _explain(details: list[dict[str, Any]], t: str, item: Item, rules: list, zero_of: bool, taken_of: float,
+             sources: dict[tuple[str, str], Source], spec: Spec) -> None:
+    """The 扣分明细 rows of one teacher's item."""
+    for d, pts, zero, n in rules:
+        src = sources.get((t, d.event))
+        if zero[t]:
+            why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
+            details.append(_detail(t, item, d, n[t], item.full, src, f"{why}，本项0分", spec))
+        elif pts[t] > 0:
+            note = "本项已按0分计，此条不再另扣" if zero_of else ""
+            details.append(_detail(t, item, d, n[t], 0.0 if zero_of else pts[t], src, note, spec))
+    if not zero_of and taken_of > item.full:
+        details.append({"teacher": t, "item": item.name, "event": "（最低0分）", "kind": "封底",
+                        "count": None, "points": round(float(taken_of - item.full), ROUND),
+                        "rule": "项目得分最低为0分", "sheet": "", "cell": "",
+                        "note": f"扣分合计 {taken_of:g} 超过满分 {item.full:g}"})
+
+
+def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> None:
+    """等次 for the teachers whose 总分 is known; the others follow the `pending_scores` policy."""
+    scores, pending, shown = outcome.scores, outcome.pending, outcome.overrides
+    held = [t for t in scores.index if (t, "总分") in pending]
+    known = scores["总分"].drop(index=held)
+    participants = len(known) if spec.policy("pending_scores", "hold") == "exclude" else len(scores)
+    band_over = [o for o in overrides if o.target == "等次"]
+    bands: BandOutcome = assign_bands(spec, known, band_over, participants=participants)
+    if bands.scaled is not None:
+        scores[bands.scaled_name] = bands.scaled.reindex(scores.index)
+    scores["等次"] = bands.band.reindex(scores.index).astype(object)
+    outcome.notes = bands.notes
+    outcome.band_column = "等次"
+    for t, text in bands.shown.items():
+        shown.setdefault(t, []).append(text)
+    for t in held:
+        scores.loc[t, "等次"] = None
+        pending[(t, "等次")] = list(pending[(t, "总分")])
+    for o in band_over:
+        if o.teacher in held:
+            shown.setdefault(o.teacher, []).append(f"等次：计算为{PENDING} → 调整为{o.value}（{o.reason}）")
+            scores.loc[o.teacher, "等次"] = o.value
+            pending.pop((o.teacher, "等次"), None)

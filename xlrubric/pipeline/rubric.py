@@ -12,81 +12,68 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.derive import signin_counts, submission_counts
-from xlrubric.engine.rubric import Override, Source, score
+from xlrubric.engine.rubric import Override, Pending, Source, score
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.record import (
+    RECORD,
+    Record,
+    count_rules,
+    find_scoring_sheet,
+    reading_layout,
+    refuse_unscorable,
+    rejected_cells,
+    score_rules,
+    style_of,
+    unscored_items,
+    warn_unknown_columns,
+)
+from xlrubric.pipeline.rubric_tables import render_tables
 from xlrubric.readers.raw import cell_address
 from xlrubric.readers.text import normalize_label, parse_number
-from xlrubric.results import SheetTable
-from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION, record_layout
-from xlrubric.schemas.teachers import person_name, resolve_teachers, teacher_id
-from xlrubric.schemas.validate import at_most, non_negative, parse_numbers, run_rules, whole_number
-from xlrubric.spec.model import Spec
-
-RECORD = "考核记录"
+from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION
+from xlrubric.schemas.teachers import person_name, resolve_teachers
+from xlrubric.schemas.validate import parse_numbers, run_rules
+from xlrubric.spec.model import KIND_LABELS, Spec
 
 
 def run(ctx: Context) -> None:
     spec = ctx.spec
     if spec.rubric is None:
         return
-    layout = record_layout(spec)
-    table = ctx.table(layout)
-    if table is None:
-        ctx.problem("missing-sheet", f"缺少工作表「{RECORD}」，无法计算考核得分。现有工作表："
-                    f"{'、'.join(ctx.book.sheets)}。请用 xlrubric template 生成的模板填写", sheet=RECORD)
+    sheet = find_scoring_sheet(ctx.book, spec)
+    if sheet is None:
+        ctx.problem("missing-sheet", f"缺少工作表「{RECORD}」（也没有找到表头含考核项目或扣分事项的评分表），无法"
+                    f"计算考核得分。现有工作表：{'、'.join(ctx.book.sheets)}。请用 xlrubric template 生成的模板填写",
+                    sheet=RECORD)
         return
+    table = ctx.table(reading_layout(spec, sheet))
     if table.frame.empty and not any(p.code == "no-header" for p in table.problems):
-        ctx.problem("empty-sheet", f"「{RECORD}」中没有教师数据", "警告", RECORD)
+        ctx.problem("empty-sheet", f"「{sheet}」中没有教师数据", "警告", sheet)
     if table.frame.empty:
         return
+    style = style_of(table, spec)
+    if not style:
+        refuse_unscorable(ctx, table)
+    if sheet != RECORD:
+        ctx.problem("scoring-sheet", f"没有「{RECORD}」表，按表头把「{sheet}」作为考核评分表读取", "提示", sheet,
+                    table.header_cell())
     events = [d.event for _, d in spec.rubric.deductions]
-    for name in events:
-        if name not in table.columns:
-            ctx.problem("missing-event-column", f"没有找到扣分事项「{name}」这一列，按0次计算（可能是旧版模板）",
-                        "警告", RECORD, table.header_cell())
-    for j, text in table.extra_headers.items():
-        if normalize_label(text) not in ("序号", "备注", "说明", "签名", "学科", "教研组"):
-            ctx.problem("unknown-column", f"未识别的列「{text}」，已忽略；扣分事项的列名应与考核细则一致",
-                        "提示", RECORD, cell_address(table.header_rows[1] - 1, j), text)
-    keys, probs = resolve_teachers(table, ctx.roster, what="考核得分")
-    ctx.problems.extend(probs)
-    numbers, probs = parse_numbers(table, events, what="次数（整数）")
-    ctx.problems.extend(probs)
-    rules = []
-    for _, d in spec.rubric.deductions:
-        rules += [non_negative(d.event), whole_number(d.event)]
-        if d.kind == "per_missing" and d.components:
-            rules.append(at_most(d.event, len(d.components), f"（共{len(d.components)}项）"))
-    frame = numbers.copy()
-    frame["工号" if "工号" in table.columns else "姓名"] = keys.where(keys != "", None)
-    key_col = "工号" if "工号" in table.columns else "姓名"
-    ctx.problems.extend(run_rules(
-        table, frame, rules, unique=key_col,
-        unique_message=lambda v: f"教师重复：「{v}」在{RECORD}中出现了不止一次，只计算第一行"))
-    # Invalid cells count as blank; the first row of each teacher counts.
-    bad = {(p.cell) for p in ctx.problems if p.sheet == RECORD and p.severity == "错误"}
-    for col in numbers.columns:
-        for row in numbers.index:
-            if table.cell(col, row) in bad:
-                numbers.loc[row, col] = np.nan
-    numbers["__key"] = keys
-    numbers = numbers[numbers["__key"] != ""].drop_duplicates("__key", keep="first")
-    rows_of = dict(zip(numbers["__key"], numbers.index, strict=True))
-    counts = numbers.set_index("__key")
-    counts.index.name = "teacher"
-    for name in events:
-        if name not in counts.columns:
-            counts[name] = np.nan
-    if ctx.roster.present:
-        for t, name in ctx.roster.names.items():
-            if t not in rows_of:
-                ctx.problem("no-record", f"教师名册中的「{name}」在{RECORD}中没有记录，未计算考核得分", "提示",
-                            "教师名册", f"A{ctx.roster.rows[t]}")
-    sources = {(t, e): Source(RECORD, table.cell(e, rows_of[t])) for t in counts.index for e in events
+    items = [i.name for i in spec.rubric.items if i.name in table.columns] if style != "counts" else []
+    if style != "scores":
+        for name in events:
+            owner = next(i for i, d in spec.rubric.deductions if d.event == name)
+            if name not in table.columns and owner.name not in table.columns:
+                ctx.problem("missing-event-column", f"没有找到扣分事项「{name}」这一列，按0次计算（可能是旧版模板）",
+                            "警告", sheet, table.header_cell())
+    warn_unknown_columns(ctx, table)
+    rec = _read_record(ctx, table, events if style != "scores" else [], items)
+    unscored_items(ctx, rec, style)
+    counts, rows_of, sources = rec.counts, rec.rows, {}
+    sources = {(t, e): Source(sheet, table.cell(e, rows_of[t])) for t in counts.index for e in events
                if e in table.columns}
-    _apply_registers(ctx, counts, sources, table, rows_of)
+    _apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
     overrides = _overrides(ctx, counts.index)
-    outcome = score(spec, counts[events], sources, overrides)
+    outcome = score(spec, counts[events], sources, overrides, rejected=rec.rejected, typed=rec.typed)
     typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
     names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
     for note in outcome.notes:
@@ -94,14 +81,77 @@ def run(ctx: Context) -> None:
         cells = [table.cell("姓名", rows_of[t]) if "姓名" in table.columns else "" for t in teachers]
         if teachers:
             for t, c in zip(teachers, cells, strict=True):
-                ctx.problem("band", f"{names[t]}：{note['message']}", note["severity"], RECORD, c)
+                ctx.problem("band", f"{names[t]}：{note['message']}", note["severity"], sheet, c)
         else:
             ctx.problem("band", note["message"], note["severity"], "考核结果")
-    _tables(ctx, outcome, names, table, rows_of)
+    held = outcome.pending_teachers()
+    if held and outcome.band_column:
+        policy = spec.policy_obj("pending_scores")
+        rule = policy.options[policy.choice] if policy else PENDING_DEFAULT
+        ctx.problem("pending-band", f"{len(held)}位教师的总分待核实（{'、'.join(names[t] for t in held[:10])}"
+                    f"{'等' if len(held) > 10 else ''}），暂不评等次：{rule}", "警告", "考核结果")
+    render_tables(ctx, outcome, names, table, rows_of)
 
 
-def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of) -> None:
-    """Replace typed counts with counts derived from 签到登记 / 提交登记, where those registers exist."""
+PENDING_DEFAULT = "待核实的教师暂不评等次、不占优秀等名额；名额仍按全部参训教师计算，核实后重新计算"
+
+
+def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Record:
+    """Teachers, counts and typed scores of the scoring sheet; rejected cells are kept as `Pending`."""
+    spec = ctx.spec
+    if "工号" not in table.columns and "姓名" in table.columns:
+        ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
+                    "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
+    keys, probs = resolve_teachers(table, ctx.roster, what="考核得分")
+    ctx.problems.extend(probs)
+    if "工号" not in table.columns and not ctx.roster.present:
+        keys = _reject_same_names(ctx, table, keys)
+    numbers, probs = parse_numbers(table, events, what="次数（整数）")
+    ctx.problems.extend(probs)
+    scored, probs = parse_numbers(table, items, what="得分（数字）")
+    ctx.problems.extend(probs)
+    frame = pd.concat([numbers, scored], axis=1)
+    key_col = "工号" if "工号" in table.columns else "姓名"
+    frame[key_col] = keys.where(keys != "", None)
+    ctx.problems.extend(run_rules(
+        table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
+        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行"))
+    frame = pd.concat([numbers, scored], axis=1)
+    first = ~keys.duplicated() & (keys != "")
+    rejected = rejected_cells(ctx.problems, table, frame.loc[first[first].index], keys, events + items)
+    frame = frame.loc[first[first].index]
+    for (t, col), _p in rejected.items():
+        frame.loc[keys[keys == t].index[0], col] = np.nan
+    frame.index = keys[first[first].index].to_numpy()
+    frame.index.name = "teacher"
+    rows_of = dict(zip(frame.index, first[first].index, strict=True))
+    counts = frame.reindex(columns=[d.event for _, d in spec.rubric.deductions])
+    typed = frame.reindex(columns=[i.name for i in spec.rubric.items])
+    if ctx.roster.present:
+        for t, name in ctx.roster.names.items():
+            if t not in rows_of:
+                ctx.problem("no-record", f"教师名册中的「{name}」在{table.sheet}中没有记录，未计算考核得分", "提示",
+                            "教师名册", f"A{ctx.roster.rows[t]}")
+    return Record(table, counts, typed, rows_of, rejected)
+
+
+def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:
+    """Without 工号 and 名册, two rows with one 姓名 may be two teachers: neither row can be scored."""
+    twice = keys[(keys != "") & keys.duplicated(keep=False)]
+    for row, name in twice.items():
+        ctx.problem("same-name", f"「{name}」出现在多行，又没有工号或教师名册可以区分，这些行都未计算；请补上工号",
+                    "错误", table.sheet, table.cell("姓名", row), name)
+    return keys.where(~keys.index.isin(twice.index), "")
+
+
+def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of,
+                     rejected: dict[tuple[str, str], Pending]) -> None:
+    """Replace typed counts with counts derived from 签到登记 / 提交登记, where those registers exist.
+
+    A derived count replaces the typed cell, rejected or not; a register row whose 提交日期 is blank or
+    unreadable leaves that teacher's 迟交 count 待核实, and a teacher without any row for a material the
+    register tracks follows the `submission_absent` policy (未交 with a 警告, or 待核实).
+    """
     spec: Spec = ctx.spec
     rubric = spec.rubric
     derived_cols: dict[str, tuple[pd.Series, str, Any]] = {}
@@ -141,14 +191,16 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
                             SUBMISSION.sheet, submission.cell("材料", row), value)
             items.append(name or "")
         reg = pd.DataFrame({"teacher": keys, "item": items, "row": submission.frame.index})
-        reg["date"] = [_date(ctx, submission, "提交日期", r, v)
-                       for r, v in submission.frame.get("提交日期", pd.Series()).items()]
+        dates = submission.frame.get("提交日期", pd.Series(None, index=submission.frame.index, dtype=object))
+        reg["date"] = [_date(ctx, submission, "提交日期", r, v, required=True) for r, v in dates.items()]
         reg = reg[(reg["teacher"] != "") & (reg["item"] != "")]
         d = submission_counts(reg, counts.index, {i.name: i.deadline for i in rubric.items})
         for item, ded in rubric.deductions:
             key = f"{item.name}|{ded.derive}"
             if ded.derive in ("late", "missing") and key in d.counts.columns:
                 derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
+        _undated(ctx, reg, submission, rejected)
+        _absent_materials(ctx, d, record, rows_of, rejected)
     for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
         values = series.reindex(counts.index).fillna(0.0)
         if event in counts.columns and event in record.columns:
@@ -162,18 +214,66 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
             row = derived.cells.get((t, key))
             cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
             sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
+            if (t, event) in rejected and rejected[(t, event)].sheet == record.sheet:
+                del rejected[(t, event)]          # the register decides, not the rejected typed cell
         counts[event] = values
 
 
-def _date(ctx: Context, table, column: str, row: int, value: Any):
+def _date(ctx: Context, table, column: str, row: int, value: Any, required: bool = False):
     d, was_text = ctx.date(value)
-    if d is None and value not in (None, ""):
+    blank = value is None or (isinstance(value, float) and value != value) or not str(value).strip()
+    if d is None and not blank:
         ctx.problem("bad-date", f"「{value}」不是可识别的日期，如 2021-06-03", "错误", table.sheet,
                     table.cell(column, row), value)
+    elif blank and required and column in table.columns:
+        ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet, table.cell(column, row))
     return d
 
 
+def _undated(ctx: Context, reg: pd.DataFrame, table, rejected: dict[tuple[str, str], Pending]) -> None:
+    """A hand-in without a readable date: whether it was late is unknown, so the 迟交 rule is 待核实."""
+    rubric = ctx.spec.rubric
+    for rec in reg[reg["date"].isna()].itertuples(index=False):
+        item = rubric.item(rec.item)
+        if item.deadline is None or "提交日期" not in table.columns:
+            continue
+        cell = table.cell("提交日期", rec.row)
+        for d in item.deductions:
+            if d.derive == "late":
+                rejected.setdefault((rec.teacher, d.event), Pending(table.sheet, cell, "提交日期没有填写或无法识别，"
+                                                                    "无法判断是否迟交"))
+
+
+def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending]) -> None:
+    """Teachers with no 提交登记 row for a material other teachers have rows for: the named policy decides."""
+    spec = ctx.spec
+    choice = spec.policy("submission_absent", "missing")
+    for item, ded in spec.rubric.deductions:
+        key = f"{item.name}|missing"
+        if ded.derive != "missing" or key not in derived.counts.columns:
+            continue
+        for t in derived.counts.index[derived.counts[key] == 1.0]:
+            name_cell = record.cell("姓名", rows_of[t]) if "姓名" in record.columns else \
+                record.cell("工号", rows_of[t])
+            if choice == "pending":
+                rejected[(t, ded.event)] = Pending(SUBMISSION.sheet, "", f"提交登记中没有这位教师的「{item.name}」，"
+                                                                         "是否未交待核实")
+                ctx.problem("absent-material", f"提交登记中有其他教师的「{item.name}」，没有这位教师的；"
+                            "按策略「提交登记缺行」本项待核实", "警告", record.sheet, name_cell)
+            else:
+                ctx.problem("absent-material", f"提交登记中有其他教师的「{item.name}」，没有这位教师的；"
+                            f"按策略「提交登记缺行」视为未交（{KIND_LABELS[ded.kind]}），本项0分", "警告",
+                            record.sheet, name_cell)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or not str(value).strip() \
+        or str(value).strip().lower() == "nan"
+
+
 def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
+    """Accepted 人工调整 rows. A refused row (no 原因, a value out of range, an unknown 等次) changes nothing:
+    the computed value stands, and the row is an error on its cell."""
     table = ctx.table(OVERRIDE)
     if table is None or table.frame.empty:
         return []
@@ -191,20 +291,22 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
             continue
         target, value, reason = rec.get("项目"), rec.get("调整为"), rec.get("原因")
         where = {"sheet": OVERRIDE.sheet}
-        if reason in (None, "") or not str(reason).strip():
-            ctx.problem("override-no-reason", "人工调整必须写明原因，本行未采用", "错误",
-                        cell=table.cell("原因", row) if "原因" in table.columns else "", **where)
+        label = normalize_label(target)
+
+        def refuse(code: str, message: str, column: str, value: Any = None, row=row) -> None:
+            cell = table.cell(column, row) if column in table.columns else ""
+            ctx.problem(code, message, "错误", OVERRIDE.sheet, cell, value)
+        if _blank(reason):
+            refuse("override-no-reason", "人工调整必须写明原因，本行未采用", "原因")
             continue
         if key not in teachers:
             ctx.problem("override-unknown", "这位教师不在考核记录中，本行未采用", "错误",
                         cell=table.cell("工号" if "工号" in table.columns else "姓名", row), **where)
             continue
-        label = normalize_label(target)
         if label == "等次":
             if str(value).strip() not in bands:
                 known = "、".join(bands) or "本细则没有等次"
-                ctx.problem("override-bad-band", f"调整后的等次「{value}」不是细则中的等次（{known}）",
-                            cell=table.cell("调整为", row), value=value, **where)
+                refuse("override-bad-band", f"调整后的等次「{value}」不是细则中的等次（{known}）", "调整为", value)
                 continue
             out.append(Override(key, "等次", str(value).strip(), str(reason).strip(), OVERRIDE.sheet,
                                 table.cell("调整为", row)))
@@ -216,80 +318,10 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
             continue
         number, _ = parse_number(value)
         if number is None or not 0 <= number <= item.full:
-            ctx.problem("override-out-of-range",
-                        f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」",
-                        cell=table.cell("调整为", row), value=value, **where)
+            refuse("override-out-of-range", f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」",
+                   "调整为", value)
             continue
         out.append(Override(key, item.name, number, str(reason).strip(), OVERRIDE.sheet, table.cell("调整为", row)))
     return out
 
 
-def _fmt(v: float) -> str:
-    return f"{v:g}"
-
-
-DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）", "来源", "说明"]
-
-
-def _deduction_summary(details: list[dict]) -> str:
-    parts = []
-    for d in details:
-        if d["points"] < 0:
-            count = "" if d["count"] is None else " " + _fmt(d["count"])
-            parts.append(f"{d['item']}{_fmt(d['points'])}（{d['event']}{count}）")
-    return "；".join(parts) or "无扣分"
-
-
-def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
-    rubric = ctx.spec.rubric
-    scores = outcome.scores
-    item_names = [i.name for i in rubric.items]
-    extra = [c for c in scores.columns if c not in item_names and c not in ("总分", "等次")]
-    by_teacher: dict[str, list[dict]] = {}
-    for d in outcome.details:
-        by_teacher.setdefault(d["teacher"], []).append(d)
-    typed_ids = record.frame["工号"].to_dict() if "工号" in record.frame.columns else {}
-    ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in scores.index}
-    band = ["等次"] if outcome.band_column else []
-    header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
-              f"总分（{_fmt(rubric.total)}分）", *extra, *band, "扣分明细", "人工调整"]
-    rows, links = [], {}
-    records = scores.to_dict("index")
-    value_cols = [*item_names, "总分", *extra]
-    for n, t in enumerate(scores.index):
-        rec = records[t]
-        row = [ids[t], names[t], *[float(rec[c]) for c in value_cols]]
-        row += [rec["等次"] for _ in band]
-        row += [_deduction_summary(by_teacher.get(t, [])), "；".join(outcome.overrides.get(t, []))]
-        rows.append(row)
-        if "姓名" in record.columns:
-            links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
-    ctx.tables.append(SheetTable("考核结果", header, rows, links=links,
-                                 col_widths=[10, 10, *[12] * (len(header) - 4), 60, 30]))
-    detail_rows, detail_links = [], {}
-    for n, d in enumerate(outcome.details):
-        t = d["teacher"]
-        source = f"{d['sheet']}!{d['cell']}" if d["cell"] else d["sheet"]
-        detail_rows.append([ids[t], names[t], d["item"], d["event"], d["kind"], d["count"], d["points"],
-                            d["rule"], source, d["note"]])
-        if d["cell"]:
-            detail_links[(n, 8)] = f"'{d['sheet']}'!{d['cell']}"
-    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links,
-                                 col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    band_counts = scores["等次"].value_counts().to_dict() if band else {}
-    n_teachers = len(scores)
-    ctx.summary.update({
-        "teachers": n_teachers, "full_marks": rubric.total,
-        "mean_total": round(float(scores["总分"].mean()), 2) if n_teachers else None,
-        "totals": [float(x) for x in scores["总分"]],
-        "bands": {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands},
-        "quota_ok": all(band_counts.get(b.name, 0) <= int(b.quota * n_teachers + 1e-9)
-                        for b in rubric.bands if b.quota is not None),
-    })
-    ctx.report["teachers"] = [
-        {"id": ids[t], "name": names[t], "items": {i: float(records[t][i]) for i in item_names},
-         "total": float(records[t]["总分"]), **{c: float(records[t][c]) for c in extra},
-         "band": records[t]["等次"] if band else None,
-         "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
-         "overrides": outcome.overrides.get(t, [])}
-        for t in scores.index]

@@ -59,6 +59,7 @@ class Deduction(_Model):
     derive: DeriveFrom | None = None        # derived from 签到登记 / 提交登记 when those sheets are present
     aliases: list[str] = Field(default_factory=list)
     requirement: str | None = None          # the 基本要求 row this rule belongs to, when an item has several
+    pieces: int | None = None               # the column counts over this many pieces of work (lanxi4: 2篇心得)
     policy: str | None = None               # id of the policy that decides how this rule reads
     quote: str = ""                         # the line of the source document this rule encodes
 
@@ -86,12 +87,17 @@ class Deduction(_Model):
 
     @property
     def max_count(self) -> int | None:
-        """Largest sensible value in this rule's column (None = unbounded)."""
+        """Largest value this rule's column can hold (None = unbounded).
+
+        A yes/no rule (一次 / 不得分 / 不纳入考核) holds 1 or nothing. A per-piece rule over several pieces
+        (lanxi4's two essays, counted together under policy two_essays=total) holds at most one per piece,
+        and a 每少一项 column at most the listed components of every piece.
+        """
         if self.kind in ("once", "zero", "not_counted"):
-            return None
+            return 1
         if self.kind == "per_missing" and self.components:
-            return len(self.components)
-        return None
+            return len(self.components) * (self.pieces or 1)
+        return self.pieces
 
 
 class Item(_Model):
@@ -130,12 +136,27 @@ class Band(_Model):
         return self
 
 
+InputStyle = Literal["counts", "scores", "both"]
+# How a school records its rubric: counts of 扣分事项, item scores typed by the director (直接评分), or both.
+INPUT_LABELS: dict[str, str] = {"counts": "扣分事项", "scores": "评分", "both": "扣分事项和评分"}
+INPUT_FROM_LABEL = {v: k for k, v in INPUT_LABELS.items()} | {
+    "直接评分": "scores", "项目得分": "scores", "次数": "counts", "两者": "both", "评分优先": "both"}
+
+
 class Rubric(_Model):
     total: float
+    # counts: one column per 扣分事项; scores: one column per item, the director's typed score;
+    # both: either, and a typed score wins over the item's deductions.
+    input: InputStyle = "both"
     items: list[Item]
     bands: list[Band] = Field(default_factory=list)    # highest first
     band_scale: float | None = None                    # the points scale the band thresholds are written on
     quote: str = ""
+
+    @field_validator("input", mode="before")
+    @classmethod
+    def _input_label(cls, v: Any) -> Any:
+        return INPUT_FROM_LABEL.get(str(v).strip(), v) if v not in (None, "") else "both"
 
     @model_validator(mode="after")
     def _check(self) -> Rubric:

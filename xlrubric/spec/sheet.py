@@ -19,6 +19,7 @@ from xlrubric.readers.raw import RawBook, RawSheet, cell_address
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.spec.load import deserialize
 from xlrubric.spec.model import DERIVE_LABELS, KIND_LABELS, Spec
+from xlrubric.spec.model import INPUT_LABELS as INPUT_LABELS_STYLE
 from xlrubric.spec.sheet_hours import CATEGORIES as HOUR_CATEGORIES
 from xlrubric.spec.sheet_hours import HOUR_SETTINGS, hour_rows, read_row, read_setting
 
@@ -27,11 +28,12 @@ COLUMNS = ["类别", "名称", "所属项目", "方式", "分值", "上限", "�
 SETTINGS = {  # 设置 row name -> Spec field
     "编号": "id", "细则名称": "name", "学校": "school", "出处": "seed", "学期": "term",
     "开始日期": "period.start", "结束日期": "period.end", "总分": "rubric.total",
-    "等次分制": "rubric.band_scale", "总分原文": "rubric.quote",
+    "等次分制": "rubric.band_scale", "总分原文": "rubric.quote", "录入方式": "rubric.input",
 }
 ITEM_PARAMS = {"别名": "aliases", "截止日期": "deadline", "基本要求": "requirement"}
 DEDUCTION_PARAMS = {"应有项目": "components", "起扣项目数": "required", "填写": "input", "迟交": "late",
-                    "推算": "derive", "策略": "policy", "基本要求": "requirement", "别名": "aliases"}
+                    "推算": "derive", "策略": "policy", "基本要求": "requirement", "别名": "aliases",
+                    "份数": "pieces"}
 INPUT_LABELS = {"present": "已有项目数", "missing": "缺少项目数"}
 LIST_FIELDS = {"aliases", "components"}
 
@@ -78,6 +80,8 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
         value: Any = flat
         for part in path.split("."):
             value = value.get(part) if isinstance(value, dict) else None
+        if label == "录入方式" and value:
+            value = INPUT_LABELS_STYLE[value]
         if value not in (None, ""):
             add("设置", label, params=_num(value))
     for column, words in spec.synonyms.items():
@@ -93,7 +97,7 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
                         ("应有项目", d.components), ("起扣项目数", d.required),
                         ("填写", INPUT_LABELS[d.input] if d.kind == "per_missing" else None),
                         ("迟交", d.late), ("推算", d.derive and DERIVE_LABELS[d.derive]), ("策略", d.policy),
-                        ("基本要求", d.requirement), ("别名", d.aliases)]))
+                        ("基本要求", d.requirement), ("别名", d.aliases), ("份数", d.pieces)]))
         for band in spec.rubric.bands:
             add("等次", band.name, value=band.min, cap=band.max, quote=band.quote,
                 params=_fmt_params([("比例上限", band.quota is not None and f"{band.quota:.0%}")]))
@@ -198,7 +202,7 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
                     v = v in ("是", "1", "true", "True")
                 elif key == "input":
                     v = {"已有项目数": "present", "缺少项目数": "missing"}.get(v, v)
-                elif key == "required":
+                elif key in ("required", "pieces"):
                     v = int(parse_number(v)[0] or 0)
                 d[key] = v
             items[owner]["deductions"].append(d)

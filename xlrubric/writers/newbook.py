@@ -48,6 +48,11 @@ def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
             target = table.links.get((r - 1, c))
             if target:
                 ws.write_url(r, c, f"internal:{target}", formats["link"], string="" if value is None else str(value))
+            elif (r - 1, c) in table.fills:
+                fill = table.fills[(r - 1, c)]
+                if fill not in formats:
+                    formats[fill] = wb.add_format({"bg_color": "#" + fill[-6:], "pattern": 1})
+                write_cell(ws, r, c, value, formats[fill], formats["date"])
             else:
                 write_cell(ws, r, c, value, None, formats["date"])
     widths = table.col_widths or [12] * len(table.header)

@@ -103,6 +103,14 @@ class _Formats:
         self.time = styles.xf(num_fmt=styles.number_format(TIME_FORMAT))
         self.column = {c: styles.xf(num_fmt=styles.number_format(code))
                        for c, code in table.number_formats.items()}
+        self.styles = styles
+        self.fills: dict[str, int] = {}
+
+    def fill(self, argb: str) -> int:
+        """A solid-fill format (待核实 cells), made once per colour."""
+        if argb not in self.fills:
+            self.fills[argb] = self.styles.xf(fill=self.styles.fill(argb))
+        return self.fills[argb]
 
 
 def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -> str:
@@ -125,6 +133,8 @@ def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -
                 continue
             ref = f"{letters[c]}{n}"
             s = link_s if links and (i, c) in links else col_s.get(c, "")
+            if table.fills and (i, c) in table.fills:
+                s = f' s="{fmt.fill(table.fills[(i, c)])}"'
             t = type(v)
             if t is str:
                 cells.append(_text_cell(ref, v, s))

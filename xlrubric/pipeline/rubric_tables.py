@@ -1,0 +1,139 @@
+"""考核结果, 扣分明细, the JSON report and the per-school summary, laid out from the engine's outcome.
+
+Nothing is computed here. A value the engine left 待核实 is shown as the word 待核实 on its own fill, with
+the rejected cell and the reason in the row, so no one reads a number where there is none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlrubric.engine.rubric import PENDING
+from xlrubric.pipeline.context import Context
+from xlrubric.results import SheetTable
+from xlrubric.schemas.teachers import teacher_id
+
+PENDING_FILL = "FFF4B183"     # orange: not an error colour of the school's sheets, not a band colour
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）", "来源", "说明"]
+
+
+def _deduction_summary(details: list[dict], typed: list[str]) -> str:
+    parts = [f"直接评分：{'、'.join(typed)}"] if typed else []
+    for d in details:
+        if d["points"] is not None and d["points"] < 0:
+            count = "" if d["count"] is None else " " + _fmt(d["count"])
+            parts.append(f"{d['item']}{_fmt(d['points'])}（{d['event']}{count}）")
+    return "；".join(parts) or "无扣分"
+
+
+def _pending_text(outcome, t: str, targets: list[str]) -> str:
+    """"计划：考核记录!E5：…" for every item of one teacher that is 待核实."""
+    parts = []
+    for target in targets:
+        for p in outcome.pending.get((t, target), []):
+            parts.append(f"{target}：{p.text()}")
+    return "；".join(dict.fromkeys(parts))
+
+
+def _value(outcome, t: str, column: str, value: Any) -> Any:
+    return PENDING if (t, column) in outcome.pending else value
+
+
+def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
+    rubric = ctx.spec.rubric
+    scores = outcome.scores
+    item_names = [i.name for i in rubric.items]
+    extra = [c for c in scores.columns if c not in item_names and c not in ("总分", "等次")]
+    by_teacher: dict[str, list[dict]] = {}
+    for d in outcome.details:
+        by_teacher.setdefault(d["teacher"], []).append(d)
+    typed_ids = record.frame["工号"].to_dict() if "工号" in record.frame.columns else {}
+    ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in scores.index}
+    band = ["等次"] if outcome.band_column else []
+    held = bool(outcome.pending)
+    header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
+              f"总分（{_fmt(rubric.total)}分）", *extra, *band, "扣分明细", "人工调整",
+              *(["待核实（单元格与原因）"] if held else [])]
+    rows, links, fills = [], {}, {}
+    records = scores.to_dict("index")
+    value_cols = [*item_names, "总分", *extra]
+    for n, t in enumerate(scores.index):
+        rec = records[t]
+        pend = [c for c in [*item_names, "总分"] if (t, c) in outcome.pending]
+        row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
+                                   for c in value_cols]]
+        row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+        typed = [i for i in item_names if (t, i) in outcome.typed]
+        row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
+        if held:
+            row.append(_pending_text(outcome, t, [*item_names, "等次"] if pend or (t, "等次") in outcome.pending
+                                     else []))
+        fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held]) if v == PENDING})
+        rows.append(row)
+        if "姓名" in record.columns:
+            links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
+    ctx.tables.append(SheetTable("考核结果", header, rows, links=links, fills=fills,
+                                 col_widths=[10, 10, *[12] * (len(header) - 4 - held), 60, 30, *([50] * held)]))
+    details = list(outcome.details)
+    for (t, target), why in outcome.pending.items():
+        if target in item_names:
+            for p in why:
+                details.append({"teacher": t, "item": target, "event": PENDING, "kind": PENDING, "count": None,
+                                "points": None, "rule": "依据的单元格无法采用，本项不计分，待核实后重新计算",
+                                "sheet": p.sheet, "cell": p.cell, "note": p.reason})
+    detail_rows, detail_links, detail_fills = [], {}, {}
+    for n, d in enumerate(details):
+        t = d["teacher"]
+        source = f"{d['sheet']}!{d['cell']}" if d["cell"] else d["sheet"]
+        detail_rows.append([ids[t], names[t], d["item"], d["event"], d["kind"], d["count"],
+                            PENDING if d["kind"] == PENDING else d["points"], d["rule"], source, d["note"]])
+        if d["cell"]:
+            detail_links[(n, 8)] = f"'{d['sheet']}'!{d['cell']}"
+        if d["kind"] == PENDING:
+            detail_fills[(n, 6)] = PENDING_FILL
+    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links, fills=detail_fills,
+                                 col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
+    _summary(ctx, outcome, ids, names, by_teacher, extra)
+
+
+def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str]) -> None:
+    """The per-school figures 县汇总 reads, and the JSON report: 待核实 teachers are counted, never averaged."""
+    rubric = ctx.spec.rubric
+    scores = outcome.scores
+    item_names = [i.name for i in rubric.items]
+    band = bool(outcome.band_column)
+    held = outcome.pending_teachers()
+    known = scores["总分"].drop(index=held)
+    band_counts = scores["等次"].value_counts().to_dict() if band else {}
+    n_teachers = len(scores)
+    bands = {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands}
+    if held and band:
+        bands[PENDING] = sum(1 for t in scores.index if (t, "等次") in outcome.pending)
+    ctx.summary.update({
+        "teachers": n_teachers, "full_marks": rubric.total, "pending": len(held),
+        "mean_total": round(float(known.mean()), 2) if len(known) else None,
+        "totals": [float(x) for x in known],
+        "bands": bands,
+        "quota_ok": all(band_counts.get(b.name, 0) <= int(b.quota * n_teachers + 1e-9)
+                        for b in rubric.bands if b.quota is not None),
+    })
+    records = scores.to_dict("index")
+
+    def number(t: str, col: str, target: str) -> Any:
+        return PENDING if (t, target) in outcome.pending else float(records[t][col])
+    ctx.report["teachers"] = [
+        {"id": ids[t], "name": names[t], "items": {i: number(t, i, i) for i in item_names},
+         "total": number(t, "总分", "总分"), **{c: number(t, c, "总分") for c in extra},
+         "band": (PENDING if (t, "等次") in outcome.pending else records[t]["等次"]) if band else None,
+         "typed": [i for i in item_names if (t, i) in outcome.typed],
+         "pending": {target: [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason} for p in why]
+                     for (who, target), why in outcome.pending.items() if who == t},
+         "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
+         "overrides": outcome.overrides.get(t, [])}
+        for t in scores.index]
