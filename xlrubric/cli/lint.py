@@ -58,14 +58,17 @@ def findings_table(findings: list[Finding], *, title: str) -> Table:
     table = Table(title=title, show_lines=True)
     for name, ratio in (("类型", 1), ("位置", 2), ("说明", 4), ("原文", 3), ("本细则的选择", 3)):
         table.add_column(name, ratio=ratio, overflow="fold")
+    seen: set[str] = set()
     for f in findings:
+        again = f.policy in seen     # one policy deciding several findings: its words are shown once
         if f.policy:
-            chosen = f"{f.policy} = {f.option}\n{f.choice}"
+            chosen = f"{f.policy} = {f.option}" + ("（同上）" if again else f"\n{f.choice}")
+            seen.add(f.policy)
         else:
             chosen = "[bold red]未决定[/]" if f.choice == UNDECIDED else "—"
         kind = f.kind if f.resolved else f"[bold red]{f.kind}[/]"
         message = _plain(f.message)
-        if f.question and f.question != f.message:
+        if f.question and f.question != f.message and not again:
             message += f"\n[dim]策略的问题：{_plain(f.question)}[/]"
         table.add_row(kind, _plain(f.where), message, _plain("\n".join(f.quotes)), chosen)
     return table

@@ -12,7 +12,7 @@ import typer
 
 from xlrubric.cli.common import console, fail, run
 from xlrubric.cli.rules import load_target
-from xlrubric.writers.template import write_all_templates, write_template
+from xlrubric.writers.template import STYLES, write_all_templates, write_template
 
 
 def template(
@@ -21,6 +21,8 @@ def template(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出的模板文件（.xlsx）")] = None,
     all_to: Annotated[Path | None, typer.Option("--all", help="为每个内置预设生成模板，写到此文件夹")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件")] = False,
+    style: Annotated[str, typer.Option("--style", help="评分表的样式：扣分事项（每个扣分事项一列，填次数）"
+                                       "或 评分（每个考核项目一列，填打的分）")] = "扣分事项",
 ) -> None:
     """生成学校填写用的空白工作簿：填写说明、基本信息、教师名册、考核记录、登记表和考核细则。"""
 
@@ -35,7 +37,9 @@ def template(
         assert target is not None and output is not None
         if output.suffix.lower() != ".xlsx":
             fail(f"模板只能保存为 .xlsx 文件：{output}")
-        path = write_template(load_target(target), output, force=force)
+        if style not in STYLES:
+            fail(f"--style 只能是“扣分事项”或“评分”，填的是「{style}」")
+        path = write_template(load_target(target), output, force=force, style=STYLES[style])
         console.print(f"已生成模板：{path}", highlight=False)
 
     run(go)

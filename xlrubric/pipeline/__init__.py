@@ -13,6 +13,7 @@ from pathlib import Path
 from xlrubric.errors import MissingSheet, RulesError
 from xlrubric.pipeline import hours, info, requirements, rubric
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.record import find_scoring_sheet
 from xlrubric.readers.raw import RawBook
 from xlrubric.results import SEVERITY_ORDER, Results, SheetTable
 from xlrubric.schemas.layout import ROSTER
@@ -56,9 +57,9 @@ def resolve_spec(book: RawBook, *, preset: str | None = None, rules: Path | None
 
 def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     """Read, validate and compute everything the spec defines for one workbook."""
-    if not any(book.sheet(name) for name in KNOWN_SHEETS):
-        raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表"
-                           f"（现有：{'、'.join(list(book.sheets)[:8])}）", file=book.name,
+    if not any(book.sheet(name) for name in KNOWN_SHEETS) and find_scoring_sheet(book, spec) is None:
+        raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表，也没有表头含"
+                           f"考核项目或扣分事项的评分表（现有：{'、'.join(list(book.sheets)[:8])}）", file=book.name,
                            hint="用 xlrubric template 生成模板，把数据填入模板后再计算")
     ctx = Context(book, spec, rules_source)
     for note in book.notes:

@@ -23,7 +23,7 @@ from xlrubric.readers.raw import RawBook, cell_address
 from xlrubric.readers.table import Table, read_table
 from xlrubric.readers.text import normalize_label
 from xlrubric.results import Problem
-from xlrubric.schemas.layout import ID, NAME, Column, Layout, record_layout, with_spec_synonyms
+from xlrubric.schemas.layout import ID, NAME, Column, Layout, record_layout, scores_layout, with_spec_synonyms
 from xlrubric.schemas.validate import Rule, at_most, non_negative, whole_number
 from xlrubric.spec.model import INPUT_LABELS, Spec
 
@@ -34,20 +34,9 @@ OTHER_SHEETS = ("教师名册", "签到登记", "提交登记", "人工调整", 
                 "扣分明细", "校验问题", "学时汇总", "学时明细", "达标情况", "计算状态", "填写说明")
 
 
-def scores_layout(spec: Spec) -> Layout:
-    """直接评分: one column per item, headed by its name or an alias, holding the score the director typed."""
-    cols = [ID, NAME]
-    for item in spec.rubric.items if spec.rubric else []:
-        cols.append(Column(item.name, "number", False, tuple(item.aliases),
-                           hint=f"{item.name}的得分（0到{item.full:g}分）", width=max(8, len(item.name) * 2),
-                           max_value=item.full))
-    cols.append(Column("备注", "text", width=16))
-    return Layout(RECORD, tuple(cols), title=f"{spec.name} 考核评分表")
-
-
-def reading_layout(spec: Spec, sheet: str = RECORD) -> Layout:
+def reading_layout(spec: Spec, sheet: str = RECORD, style: str | None = None) -> Layout:
     """What the reader looks for: 工号 or 姓名, and the events and/or items the rules' input style allows."""
-    style = spec.rubric.input if spec.rubric else "counts"
+    style = style or (spec.rubric.input if spec.rubric else "counts")
     cols = [replace(ID, required=False), replace(NAME, required=False, synonyms=(*NAME.synonyms, "教师"))]
     if style in ("counts", "both"):
         cols += [c for c in record_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
@@ -72,7 +61,8 @@ def find_scoring_sheet(book: RawBook, spec: Spec) -> str | None:
     for name, sheet in book.sheets.items():
         if sheet.visible != "visible" or any(normalize_label(name) == normalize_label(o) for o in OTHER_SHEETS):
             continue
-        n = _fit(read_table(sheet, reading_layout(spec, name), file=book.name), spec)
+        # Found by items or events whatever the input style, so a sheet of the other style gets a clear refusal.
+        n = _fit(read_table(sheet, reading_layout(spec, name, "both"), file=book.name), spec)
         if n > fit:
             best, fit = name, n
     return best

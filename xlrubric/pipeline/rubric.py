@@ -216,7 +216,9 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
             sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
             if (t, event) in rejected and rejected[(t, event)].sheet == record.sheet:
                 del rejected[(t, event)]          # the register decides, not the rejected typed cell
+        unsure = [t for t in counts.index if (t, event) in rejected]
         counts[event] = values
+        counts.loc[unsure, event] = np.nan        # a register fact that is itself 待核实 decides nothing
 
 
 def _date(ctx: Context, table, column: str, row: int, value: Any, required: bool = False):

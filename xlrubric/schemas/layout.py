@@ -107,6 +107,17 @@ def record_layout(spec: Spec) -> Layout:
     return Layout("考核记录", tuple(cols), title=f"{spec.name} 考核记录")
 
 
+def scores_layout(spec: Spec) -> Layout:
+    """直接评分: one column per item, headed by its name or an alias, holding the score the director typed."""
+    cols = [ID, NAME]
+    for item in spec.rubric.items if spec.rubric else []:
+        cols.append(Column(item.name, "number", False, tuple(item.aliases),
+                           hint=f"{item.name}的得分（0到{item.full:g}分）", width=max(8, len(item.name) * 2),
+                           max_value=item.full))
+    cols.append(Column("备注", "text", width=16))
+    return Layout("考核记录", tuple(cols), title=f"{spec.name} 考核评分表")
+
+
 def with_spec_synonyms(layout: Layout, spec: Spec) -> Layout:
     """Add the header synonyms a spec declares (e.g. a school that heads 工号 as 教师编号)."""
     if not spec.synonyms:

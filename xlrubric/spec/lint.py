@@ -20,12 +20,14 @@ the band checks live in `lint_bands`, imported where their section stood.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from xlrubric.spec.model import Deduction, Item, Policy, Rubric, Spec
+from xlrubric.readers.text import normalize_label
+from xlrubric.spec.model import INPUT_LABELS, Deduction, Item, Policy, Rubric, Spec
 
 KINDS = ("矛盾", "歧义", "空档", "重叠", "不可达", "总分不符", "缺出处", "未规定", "提示", "错误")
 UNDECIDED = "未决定"
@@ -233,6 +235,79 @@ def missing_components(ctx: Context, r: Rubric) -> Iterable[Finding]:
             yield ctx.finding("矛盾", _where(item, d),
                               f"「{d.event}」要求 {d.required} 项，却只列了 {len(d.components)} 项",
                               rules=[d])
+
+
+_SHARE = re.compile(r"^(?P<name>.+?)\s*[（(]?\s*(?P<points>\d+(?:\.\d+)?)\s*分\s*[)）]?$")
+
+
+def stated_items(quote: str) -> list[tuple[str, Fraction]]:
+    """(name, points) of each item a document's summary line lists: "个人研修计划（5分）、出勤情况（3分）…"."""
+    body = quote.split("：", 1)[-1]
+    out = []
+    for part in re.split(r"[、；;，,。]", body):
+        m = _SHARE.match(part.strip())
+        if m and not m["name"].startswith(("总分", "共计", "合计")):
+            out.append((m["name"].strip(), fr(float(m["points"]))))
+    return out
+
+
+@rubric_check
+def item_names_in_text(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """The document's summary names items differently from its rubric table (seed 000: 出勤情况 / 参训考勤)."""
+    names = {normalize_label(i.name): i for i in r.items}
+    aliases = {normalize_label(a): i for i in r.items for a in i.aliases}
+    renamed = []
+    for name, points in stated_items(r.quote):
+        key = normalize_label(name)
+        item = names.get(key) or aliases.get(key)
+        if item is None:
+            yield ctx.finding("矛盾", "总分", f"原文列出的项目「{name}（{n(points)}分）」在细则表中找不到对应的项目",
+                              quotes=[r.quote])
+        elif key not in names:
+            renamed.append(f"「{name}」即「{item.name}」")
+        if item is not None and fr(item.full) != points:
+            yield ctx.finding("矛盾", item.name, f"原文写「{name}」{n(points)}分，细则表中「{item.name}」"
+                              f"满分 {n(item.full)} 分", quotes=[r.quote, item.quote])
+    if renamed:
+        yield ctx.finding("提示", "项目名称", f"原文总述与考核细则表对同一项目用了不同的名称：{'；'.join(renamed)}。"
+                          "两种名称都已作为别名，在评分表、提交登记、人工调整中都能识别", quotes=[r.quote])
+
+
+@rubric_check
+def missing_baseline(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """"项目不全（少于三项的），每少一项": from which count the missing ones are counted, and over how many pieces."""
+    for item, d in r.deductions:
+        m = re.search(r"少于([一二三四五六七八九十\d]+)项", d.quote)
+        if d.kind != "per_missing" or not m or not d.components or d.required is not None:
+            continue     # a `required` below the list is the missing_components ambiguity, reported there
+        listed = "、".join(d.components)
+        pieces = d.pieces or 1
+        per = f"每篇应有{len(d.components)}项（{listed}）" if pieces > 1 else f"应有{len(d.components)}项（{listed}）"
+        read = ("填缺少的项目数" if d.input == "missing" else "填已有的项目数") + \
+            (f"，{pieces}篇合计，最多{len(d.components) * pieces}" if pieces > 1 else "")
+        yield ctx.finding("歧义", _where(item, d),
+                          f"「{d.event}」原文说“少于{m[1]}项的，每少一项扣{n(d.points)}分”：{per}，"
+                          f"按缺几项扣分（{read}）；原文列的项目后有“等”字，是否还有别的项目由学校决定",
+                          rules=[d])
+
+
+@rubric_check
+def input_style(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """Which columns a scoring sheet may hold, and what happens to a teacher whose cells were rejected."""
+    words = {"counts": "每个扣分事项一列，填次数或项数",
+             "scores": "每个考核项目一列，填教务主任打的分（直接评分），每个分数须在0到满分之间",
+             "both": "扣分事项的次数，或考核项目的得分（直接评分）；同一项目两者都填时以得分为准"}
+    yield ctx.finding("提示", "录入方式", f"录入方式为「{INPUT_LABELS[r.input]}」：评分表中{words[r.input]}。"
+                      "无法采用的单元格（如超出范围、不是数字）不按空白计算：依赖它的项目、总分和等次显示“待核实”")
+    if any(b.quota is not None for b in r.bands):
+        yield ctx.finding("未规定", "等次名额", "总分待核实的教师怎样评等次、怎样计算名额，原文没有规定"
+                          "（程序默认：暂不评等次、不占名额，名额按全部参训教师计算）", ids=("pending_scores",),
+                          quotes=[b.quote for b in r.bands if b.quota is not None])
+    derived = [d for _, d in r.deductions if d.derive == "missing"]
+    if derived:
+        yield ctx.finding("未规定", "提交登记", "提交登记中某份材料有的教师登记了、有的没有：没有登记的是未交还是漏登，"
+                          "原文没有规定（程序默认：视为未交，并在这位教师的单元格上警告）",
+                          ids=("submission_absent",), rules=derived)
 
 
 @rubric_check

@@ -38,6 +38,7 @@ from xlrubric.schemas.layout import (
     Layout,
     hours_layout,
     record_layout,
+    scores_layout,
 )
 from xlrubric.spec.load import load_preset, preset_ids
 from xlrubric.spec.model import Spec
@@ -233,11 +234,25 @@ def applicable_tables(spec: Spec) -> list[TableSheet]:
     return [t for t in TABLES if t.when(spec)]
 
 
-def template_bytes(spec: Spec) -> bytes:
-    """The whole template workbook for `spec`, reproducibly (same spec, same bytes)."""
+SCORES_TABLE = TableSheet(scores_layout, when=_has_rubric, freeze_cols=2,
+                          about="必填。每位教师一行，每个考核项目一列，填教务主任打的分（0到该项满分）；"
+                                "不会的项目不要空着，空着的项目“待核实”，不计总分。")
+STYLES = {"扣分事项": "counts", "评分": "scores", "counts": "counts", "scores": "scores"}
+
+
+def template_bytes(spec: Spec, style: str = "counts") -> bytes:
+    """The whole template workbook for `spec`, reproducibly (same spec, same bytes).
+
+    `style` is the scoring sheet the school fills in: "counts" (one column per 扣分事项, the default) or
+    "scores" (直接评分: one column per item); a 评分 template's 考核细则 says 录入方式=评分.
+    """
     buf = io.BytesIO()
     wb, st = new_workbook(buf, title=f"{spec.name} 填报模板")
     tables = applicable_tables(spec)
+    if style == "scores" and spec.rubric is not None:
+        spec = spec.model_copy(deep=True)
+        spec.rubric.input = "scores"
+        tables = [SCORES_TABLE if t.layout is record_layout else t for t in tables]
     guide = write_guide(wb, st, spec, [(t.layout(spec).sheet, t.about) for t in tables])
     write_info(wb, st, spec)
     lists = Lists()
@@ -251,10 +266,10 @@ def template_bytes(spec: Spec) -> bytes:
     return buf.getvalue()
 
 
-def write_template(spec: Spec, path: Path, *, force: bool = False) -> Path:
+def write_template(spec: Spec, path: Path, *, force: bool = False, style: str = "counts") -> Path:
     """Write the template for `spec` to `path`; an existing file is replaced only with `force`."""
     refuse_overwrite(path, force)
-    save(path, template_bytes(spec))
+    save(path, template_bytes(spec, style))
     return path
 
 
