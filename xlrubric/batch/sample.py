@@ -58,13 +58,14 @@ def _names(rnd: random.Random, n: int) -> list[str]:
     return out
 
 
-def _count(rnd: random.Random, kind: str, components: int) -> Any:
-    """A plausible count for one 扣分事项: most teachers have none."""
+def _count(rnd: random.Random, kind: str, components: int, limit: int | None = None) -> Any:
+    """A plausible count for one 扣分事项: most teachers have none, and none above what the rule allows."""
     if kind in ("once", "zero", "not_counted"):
         return 1 if rnd.random() < 0.06 else None
     if kind == "per_missing":
         return rnd.choice([None] * 8 + list(range(1, max(2, components))))
-    return rnd.choice([None] * 10 + [1, 1, 2, 3])
+    value = rnd.choice([None] * 10 + [1, 1, 2, 3])
+    return value if value is None or limit is None else min(value, limit)
 
 
 def school_workbook(spec: Spec, school: School) -> bytes:
@@ -220,12 +221,15 @@ def _record(rnd: random.Random, spec: Spec, school: School, layout: Layout, ids:
                 d = deductions.get(c.name)
                 derived = d is not None and d.derive in ("absent", "irregular") and school.signin_rows
                 row.append(None if derived else _count(rnd, d.kind if d else "per_event",
-                                                       len(d.components) if d else 0))
+                                                       len(d.components) if d else 0, d.max_count if d else None))
         rows.append(row)
     counts = [j for j, c in enumerate(cols) if c.kind == "count"]
     if "text_numbers" in school.mistakes and counts and rows:
-        for k, text in enumerate(("3次", "５", "二")):
-            rows[(k * 7 + 2) % len(rows)][counts[k % len(counts)]] = text
+        for k, (text, value) in enumerate((("3次", 3), ("５", 5), ("二", 2))):
+            # in a column that can hold the number (not a yes/no column): the mistake is the text, not the value
+            fits = [j for j in counts if (d := deductions.get(cols[j].name)) is None or (
+                    (d.max_count is None or d.max_count >= value) and d.derive not in ("absent", "irregular"))]
+            rows[(k * 7 + 2) % len(rows)][fits[k % len(fits)]] = text
     if "dup_teacher" in school.mistakes and len(rows) > 3:
         rows.insert(4, list(rows[2]))
     if "unknown_teacher" in school.mistakes:

@@ -102,11 +102,16 @@ def refuse_unscorable(ctx: Context, table: Table) -> None:
              "学校自己打分的表，请把考核细则「设置」中的「录入方式」设为“评分”或“扣分事项和评分”")
 
 
-def warn_unknown_columns(ctx: Context, table: Table) -> None:
-    """A header we cannot place: a 警告 naming the closest item or event when it looks like one, else 提示."""
+def warn_unknown_columns(ctx: Context, table: Table, style: str) -> None:
+    """A header we cannot place: a 警告 naming the closest item or event when it looks like one, else 提示.
+
+    The candidates follow the sheet's style: a counts sheet is told of events (renaming a deduction column
+    to an item name would turn a count into a score), a scores sheet of items.
+    """
     rubric = ctx.spec.rubric
-    known = [d.event for _, d in rubric.deductions] + [i.name for i in rubric.items] + \
-        [a for i in rubric.items for a in i.aliases]
+    events = [d.event for _, d in rubric.deductions] if style != "scores" else []
+    items = [i.name for i in rubric.items] + [a for i in rubric.items for a in i.aliases] if style != "counts" else []
+    known = events + items
     for j, text in table.extra_headers.items():
         label = normalize_label(text)
         if label in IGNORED or label.rstrip("0123456789") in IGNORED:

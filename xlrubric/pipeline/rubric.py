@@ -65,7 +65,7 @@ def run(ctx: Context) -> None:
             if name not in table.columns and owner.name not in table.columns:
                 ctx.problem("missing-event-column", f"没有找到扣分事项「{name}」这一列，按0次计算（可能是旧版模板）",
                             "警告", sheet, table.header_cell())
-    warn_unknown_columns(ctx, table)
+    warn_unknown_columns(ctx, table, style)
     rec = _read_record(ctx, table, events if style != "scores" else [], items)
     unscored_items(ctx, rec, style)
     counts, rows_of, sources = rec.counts, rec.rows, {}
