@@ -106,9 +106,10 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     ctx.problems.extend(probs)
     if "工号" not in table.columns and not ctx.roster.present:
         keys = _reject_same_names(ctx, table, keys)
-    numbers, probs = parse_numbers(table, events, what="次数（整数）")
+    pending = "依赖它的分数待核实"
+    numbers, probs = parse_numbers(table, events, what="次数（整数）", unread=pending)
     ctx.problems.extend(probs)
-    scored, probs = parse_numbers(table, items, what="得分（数字）")
+    scored, probs = parse_numbers(table, items, what="得分（数字）", unread=pending)
     ctx.problems.extend(probs)
     frame = pd.concat([numbers, scored], axis=1)
     key_col = "工号" if "工号" in table.columns else "姓名"

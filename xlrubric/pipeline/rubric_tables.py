@@ -72,8 +72,7 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
         typed = [i for i in item_names if (t, i) in outcome.typed]
         row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
         if held:
-            row.append(_pending_text(outcome, t, [*item_names, "等次"] if pend or (t, "等次") in outcome.pending
-                                     else []))
+            row.append(_pending_text(outcome, t, item_names if pend else []))
         fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held]) if v == PENDING})
         rows.append(row)
         if "姓名" in record.columns:

@@ -103,8 +103,11 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
     return problems
 
 
-def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字") -> tuple[pd.DataFrame, list[Problem]]:
-    """Numbers as the school meant them: "3次", "５", "三" are read (with a warning on the cell)."""
+def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
+                  unread: str = "按空白处理") -> tuple[pd.DataFrame, list[Problem]]:
+    """Numbers as the school meant them: "3次", "５", "三" are read (with a warning on the cell).
+
+    `unread` says what becomes of a cell that is no number (a score that depends on it is 待核实)."""
     out: dict[str, list[float]] = {}
     problems: list[Problem] = []
     frame = table.frame
@@ -115,7 +118,7 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字")
         for row, raw in zip(frame.index, frame[col], strict=True):
             number, was_text = parse_number(raw)
             if was_text and number is None:
-                problems.append(table.problem("not-a-number", f"「{col}」应填{what}，无法识别「{raw}」，按空白处理",
+                problems.append(table.problem("not-a-number", f"「{col}」应填{what}，无法识别「{raw}」，{unread}",
                                               column=col, row=int(row), value=raw))
             elif was_text and not isinstance(raw, bool):
                 problems.append(table.problem(
