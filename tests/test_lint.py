@@ -94,6 +94,7 @@ def test_xinghuo_findings():
         ("提示", "项目名称", None),                         # the plan's 出勤情况 is the table's 参训考勤 …
         ("提示", "录入方式", None),
         ("未规定", "提交登记", "submission_absent"),
+        ("歧义", "不纳入考核", "not_counted"),                # 0 points, or out of the total
         ("歧义", "参训考勤／旷训次数", "truancy"),
         ("歧义", "研修记录", "shared_points"),
         ("缺出处", "研修总结未交", "missing_work"),       # the seed has no rule for an empty 研修总结

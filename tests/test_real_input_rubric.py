@@ -274,6 +274,24 @@ def test_absent_material_policy():
     assert row_of(r, "李娜")[PRACTICE] == PENDING and row_of(r, "张丽")[PRACTICE] == 7
 
 
+@pytest.mark.parametrize(("choice", "expected"), [("zero", (0, 25, 30)), ("exclude", ("不纳入考核", 25, 25))])
+def test_not_counted_zero_or_left_out(choice, expected):
+    """Verify 不纳入考核 under both readings: 心得未交 → 学习心得 (5分) is 0 of 30, or left out of a 25-point total.
+
+    zero: 5+3+5+7+0+5 = 25 of 30. exclude: 5+3+5+7+5 = 25 of 30 − 5 = 25, and the item shows 不纳入考核.
+    """
+    spec = with_policy(XINGHUO, "not_counted", choice)
+    rows, merges = record_sheet(spec, [("A1", "张丽", {"心得未交": 1}), ("A2", "王强", {})])
+    r = compute({"教师名册": roster(("A1", "张丽"), ("A2", "王强")), "考核记录": rows}, {"考核记录": merges},
+                spec=spec)
+    row = row_of(r, "张丽")
+    report = next(t for t in r.report["teachers"] if t["name"] == "张丽")
+    assert (row["学习心得、感悟或教学反思（5分）"], row["总分（30分）"], report["full_marks"]) == expected
+    assert row_of(r, "王强")["总分（30分）"] == 30
+    [detail] = [d for d in table(r, "扣分明细") if d["姓名"] == "张丽"]
+    assert detail["扣分"] == (-5 if choice == "zero" else 0)
+
+
 # ------------------------------------------------------------------ the command line and the written file
 
 

@@ -70,6 +70,9 @@ class RubricOutcome:
     # (teacher, item name | "总分" | "等次") -> the rejected cells that keep it 待核实 (value NaN / None)
     pending: dict[tuple[str, str], list[Pending]] = field(default_factory=dict)
     typed: set[tuple[str, str]] = field(default_factory=set)   # (teacher, item) scored by a typed score
+    # (teacher, item) left out of the total (不纳入考核 read as "not part of the score", policy not_counted)
+    excluded: set[tuple[str, str]] = field(default_factory=set)
+    full_of: dict[str, float] = field(default_factory=dict)    # teacher -> full marks when items were left out
 
     def pending_teachers(self) -> list[str]:
         return [t for t in self.scores.index if (t, "总分") in self.pending]
@@ -141,16 +144,22 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     shown: dict[str, list[str]] = {}
     pending: dict[tuple[str, str], list[Pending]] = {}
     typed_at: set[tuple[str, str]] = set()
+    excluded: set[tuple[str, str]] = set()
+    leave_out = spec.policy("not_counted", "zero") == "exclude"
+    late_dropped = spec.policy("late_work", "deduct") == "not_counted"
     item_over = {(o.teacher, o.target): o for o in overrides or [] if o.target != "等次"}
     for item in rubric.items:
         taken = pd.Series(0.0, index=teachers)
         zeroed = pd.Series(False, index=teachers)
+        dropped = pd.Series(False, index=teachers)       # zeroed by a 不纳入考核 rule
         per_rule = []
         for d in item.deductions:
             col = counts[d.event] if d.event in counts.columns else pd.Series(np.nan, index=teachers)
             pts, zero, n = rule_points(d, col, spec)
             taken += pts
             zeroed |= zero
+            if d.kind == "not_counted" or (d.late and late_dropped):
+                dropped |= zero
             per_rule.append((d, pts, zero, n))
         computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(lower=0, upper=item.full)),
                              index=teachers).round(ROUND)
@@ -166,37 +175,49 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             if why:
                 pending[(t, item.name)] = why
                 computed[t] = np.nan
+            elif leave_out and dropped[t]:
+                excluded.add((t, item.name))
+                computed[t] = np.nan
         zero_of, taken_of = dict(zip(teachers, zeroed.to_numpy(), strict=True)), dict(zip(teachers, taken, strict=True))
         rules = [(d, pts.to_dict(), zero.to_dict(), n.to_dict()) for d, pts, zero, n in per_rule]
         for t in teachers:
             if (t, item.name) in typed_at or (t, item.name) in pending or (not zero_of[t] and taken_of[t] == 0):
                 continue
-            _explain(details, t, item, rules, zero_of[t], taken_of[t], sources, spec)
+            _explain(details, t, item, rules, zero_of[t], taken_of[t], sources, spec, (t, item.name) in excluded)
         for (t, target), o in item_over.items():
             if target == item.name and t in computed.index:
                 was = PENDING if (t, item.name) in pending else f"{computed[t]:g}"
                 shown.setdefault(t, []).append(f"{item.name}：计算 {was} → 调整为 {float(o.value):g}（{o.reason}）")
                 computed[t] = float(o.value)
                 pending.pop((t, item.name), None)
+                excluded.discard((t, item.name))
         scores[item.name] = computed
     names = [i.name for i in rubric.items]
-    scores["总分"] = scores[names].sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
+    summable = scores[names].copy()
+    for t, name in excluded:
+        summable.loc[t, name] = 0.0       # left out of the total; a 待核实 item (NaN) still makes the total 待核实
+    scores["总分"] = summable.sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
     for t in teachers:
         why = [p for i in names for p in pending.get((t, i), [])]
         if why:
             pending[(t, "总分")] = why
-    outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at)
+    outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at, excluded=excluded)
+    for t, name in excluded:
+        outcome.full_of[t] = outcome.full_of.get(t, rubric.total) - rubric.item(name).full
     if rubric.bands:
         _bands(spec, outcome, overrides or [])
     return outcome
 
 
 def _explain(details: list[dict[str, Any]], t: str, item: Item, rules: list, zero_of: bool, taken_of: float,
-             sources: dict[tuple[str, str], Source], spec: Spec) -> None:
+             sources: dict[tuple[str, str], Source], spec: Spec, left_out: bool = False) -> None:
     """The 扣分明细 rows of one teacher's item."""
     for d, pts, zero, n in rules:
         src = sources.get((t, d.event))
-        if zero[t]:
+        if zero[t] and left_out:
+            details.append(_detail(t, item, d, n[t], 0.0, src, f"不纳入考核：本项不计入总分，满分减少{item.full:g}分",
+                                   spec))
+        elif zero[t]:
             why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
             details.append(_detail(t, item, d, n[t], item.full, src, f"{why}，本项0分", spec))
         elif pts[t] > 0:
@@ -214,6 +235,11 @@ def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> Non
     scores, pending, shown = outcome.scores, outcome.pending, outcome.overrides
     held = [t for t in scores.index if (t, "总分") in pending]
     known = scores["总分"].drop(index=held)
+    for t, full in outcome.full_of.items():       # items left out: the total is put back on the full scale
+        if t in known.index and full > 0:
+            known[t] = round(known[t] * spec.rubric.total / full, ROUND)
+            shown.setdefault(t, []).append(f"等次：不纳入考核的项目不计，总分 {scores.loc[t, '总分']:g}/{full:g}分，"
+                                           f"按比例折算为 {known[t]:g}/{spec.rubric.total:g}分后定等次")
     participants = len(known) if spec.policy("pending_scores", "hold") == "exclude" else len(scores)
     band_over = [o for o in overrides if o.target == "等次"]
     bands: BandOutcome = assign_bands(spec, known, band_over, participants=participants)

@@ -41,7 +41,12 @@ def _pending_text(outcome, t: str, targets: list[str]) -> str:
     return "；".join(dict.fromkeys(parts))
 
 
+LEFT_OUT = "不纳入考核"
+
+
 def _value(outcome, t: str, column: str, value: Any) -> Any:
+    if (t, column) in outcome.excluded:
+        return LEFT_OUT
     return PENDING if (t, column) in outcome.pending else value
 
 
@@ -125,12 +130,13 @@ def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, ex
     records = scores.to_dict("index")
 
     def number(t: str, col: str, target: str) -> Any:
-        return PENDING if (t, target) in outcome.pending else float(records[t][col])
+        return _value(outcome, t, target, float(records[t][col]))
     ctx.report["teachers"] = [
         {"id": ids[t], "name": names[t], "items": {i: number(t, i, i) for i in item_names},
          "total": number(t, "总分", "总分"), **{c: number(t, c, "总分") for c in extra},
          "band": (PENDING if (t, "等次") in outcome.pending else records[t]["等次"]) if band else None,
          "typed": [i for i in item_names if (t, i) in outcome.typed],
+         "full_marks": outcome.full_of.get(t, rubric.total),
          "pending": {target: [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason} for p in why]
                      for (who, target), why in outcome.pending.items() if who == t},
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],

@@ -311,6 +311,16 @@ def input_style(ctx: Context, r: Rubric) -> Iterable[Finding]:
 
 
 @rubric_check
+def not_counted_meaning(ctx: Context, r: Rubric) -> Iterable[Finding]:
+    """"不纳入考核" can mean 0 points or "not part of the total"; the two give different totals."""
+    late_dropped = ctx.choice("late_work") == "not_counted"
+    rules = [d for _, d in r.deductions if d.kind == "not_counted" or (d.late and late_dropped)]
+    if rules:
+        yield ctx.finding("歧义", "不纳入考核", f"{'、'.join(d.event for d in rules)}：“不纳入考核”是这一项计0分"
+                          "（满分不变），还是这一项不计入总分（满分相应减少）？", ids=("not_counted",), rules=rules)
+
+
+@rubric_check
 def vague_rules(ctx: Context, r: Rubric) -> Iterable[Finding]:
     """A rule that depends on "较多" or "适当" has no number a computer can apply."""
     for item, d in r.deductions:
