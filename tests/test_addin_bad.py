@@ -70,7 +70,8 @@ def test_rules_sheet_with_an_error(xw, tmp_path: Path, monkeypatch: pytest.Monke
     """Verify a 考核细则 sheet that does not describe a rubric is refused, naming the sheet."""
     monkeypatch.chdir(tmp_path)
     grids, merges = template_grids("lanxi4")
-    grids["考核细则"][20][3] = "每隔"          # 方式 of 迟到间缺早退次数: not a known kind
+    row = next(r for r in grids["考核细则"] if len(r) > 1 and r[1] == "迟到间缺早退次数")
+    row[3] = "每隔"          # 方式 of 迟到间缺早退次数: not a known kind
     from schoolbooks import write_book
 
     results, actions = run_button(xw, payload_from_file(write_book(tmp_path / "细则错.xlsx", grids, merges)))
