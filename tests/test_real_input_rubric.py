@@ -274,6 +274,25 @@ def test_absent_material_policy():
     assert row_of(r, "李娜")[PRACTICE] == PENDING and row_of(r, "张丽")[PRACTICE] == 7
 
 
+def test_signin_without_date_is_pending():
+    """Verify a 签到登记 row with no 日期 is an error, and the 参与情况 of everyone in that session is 待核实.
+
+    教研活动 (dated) has both teachers signed in; the 专题讲座 row has no date, so whether 王强 missed it is unknown.
+    A second, dated school: 王强 has no row for 专题讲座 → 缺席 1 → 参与情况 5 − 1 = 4.
+    """
+    day = dt.date(2025, 10, 9)
+    head = [["签到登记"], ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"],
+            [day, "教研活动", "全体", "T1", "张丽", "已签到"], [day, "教研活动", "全体", "T2", "王强", "已签到"]]
+    for date, expected in ((None, PENDING), (dt.date(2025, 10, 16), 4)):
+        sheets, merges = lanxi4_record(("T1", "张丽", {}), ("T2", "王强", {}))
+        sheets["签到登记"] = [*head, [date, "专题讲座", "全体", "T1", "张丽", "已签到"]]
+        r = compute(sheets, merges)
+        assert row_of(r, "王强")["参与情况（5分）"] == expected
+        if date is None:
+            assert [(p.sheet, p.cell) for p in problems(r, "no-date")] == [("签到登记", "A5")]
+            assert row_of(r, "张丽")["参与情况（5分）"] == PENDING
+
+
 @pytest.mark.parametrize(("choice", "expected"), [("zero", (0, 25, 30)), ("exclude", ("不纳入考核", 25, 25))])
 def test_not_counted_zero_or_left_out(choice, expected):
     """Verify 不纳入考核 under both readings: 心得未交 → 学习心得 (5分) is 0 of 30, or left out of a 25-point total.

@@ -161,7 +161,8 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
         keys, probs = resolve_teachers(signin, ctx.roster, what="签到")
         ctx.problems.extend(probs)
         reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
-        reg["date"] = [_date(ctx, signin, "日期", r, v) for r, v in signin.frame.get("日期", pd.Series()).items()]
+        reg["date"] = [_date(ctx, signin, "日期", r, v, required=True)
+                       for r, v in signin.frame.get("日期", pd.Series()).items()]
         reg["name"] = signin.frame.get("活动名称")
         reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
         reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
@@ -176,6 +177,7 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
             if ded.derive in ("absent", "irregular"):
                 derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet,
                                            (d, ded.derive, signin))
+        _undated_sessions(ctx, reg, signin, counts.index, rejected)
     submission = ctx.table(SUBMISSION)
     if submission is not None and not submission.frame.empty:
         keys, probs = resolve_teachers(submission, ctx.roster, what="提交记录")
@@ -245,6 +247,29 @@ def _undated(ctx: Context, reg: pd.DataFrame, table, rejected: dict[tuple[str, s
             if d.derive == "late":
                 rejected.setdefault((rec.teacher, d.event), Pending(table.sheet, cell, "提交日期没有填写或无法识别，"
                                                                     "无法判断是否迟交"))
+
+
+def _undated_sessions(ctx: Context, reg: pd.DataFrame, table, teachers: pd.Index,
+                      rejected: dict[tuple[str, str], Pending]) -> None:
+    """A 签到登记 row without a readable 日期 belongs to no known session: who missed that session is unknown,
+    so every participant's 缺席 count (and the row's own teacher's 迟到/早退 count) is 待核实."""
+    undated = reg[reg["date"].isna()]
+    if undated.empty or "日期" not in table.columns:
+        return
+    events = {kind: [d.event for _, d in ctx.spec.rubric.deductions if d.derive == kind]
+              for kind in ("absent", "irregular")}
+    groups = ctx.roster.groups() if ctx.roster.present else {}
+    for rec in undated.itertuples(index=False):
+        cell = table.cell("日期", rec.row)
+        scope = normalize_label(rec.scope) if isinstance(rec.scope, str) else ""
+        members = teachers if scope in ("", "全体", "全体教师", "全校") else groups.get(scope, set())
+        why = Pending(table.sheet, cell, f"签到日期没有填写或无法识别，「{rec.name}」这次活动的出勤待核实")
+        for t in members:
+            for event in events["absent"]:
+                rejected.setdefault((t, event), why)
+        if rec.teacher:
+            for event in events["irregular"]:
+                rejected.setdefault((rec.teacher, event), why)
 
 
 def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending]) -> None:
