@@ -99,11 +99,7 @@ PENDING_DEFAULT = "待核实的教师暂不评等次、不占优秀等名额；�
 def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Record:
     """Teachers, counts and typed scores of the scoring sheet; rejected cells are kept as `Pending`."""
     spec = ctx.spec
-    if "工号" not in table.columns and "姓名" in table.columns:
-        ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
-                    "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
-    keys, probs = resolve_teachers(table, ctx.roster, what="考核得分")
-    ctx.problems.extend(probs)
+    keys = _teachers(ctx, table, "考核得分")
     if "工号" not in table.columns and not ctx.roster.present:
         keys = _reject_same_names(ctx, table, keys)
     pending = "依赖它的分数待核实"
@@ -136,6 +132,16 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     return Record(table, counts, typed, rows_of, rejected)
 
 
+def _teachers(ctx: Context, table, what: str) -> pd.Series:
+    """The teacher of every row; a sheet without 工号 is read by 姓名, which the user is told (警告)."""
+    if "工号" not in table.columns and "姓名" in table.columns:
+        ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
+                    "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
+    keys, probs = resolve_teachers(table, ctx.roster, what=what)
+    ctx.problems.extend(probs)
+    return keys
+
+
 def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:
     """Without 工号 and 名册, two rows with one 姓名 may be two teachers: neither row can be scored."""
     twice = keys[(keys != "") & keys.duplicated(keep=False)]
@@ -158,8 +164,7 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
     derived_cols: dict[str, tuple[pd.Series, str, Any]] = {}
     signin = ctx.table(SIGNIN)
     if signin is not None and not signin.frame.empty:
-        keys, probs = resolve_teachers(signin, ctx.roster, what="签到")
-        ctx.problems.extend(probs)
+        keys = _teachers(ctx, signin, "签到")
         reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
         reg["date"] = [_date(ctx, signin, "日期", r, v, required=True)
                        for r, v in signin.frame.get("日期", pd.Series()).items()]
@@ -180,8 +185,7 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
         _undated_sessions(ctx, reg, signin, counts.index, rejected)
     submission = ctx.table(SUBMISSION)
     if submission is not None and not submission.frame.empty:
-        keys, probs = resolve_teachers(submission, ctx.roster, what="提交记录")
-        ctx.problems.extend(probs)
+        keys = _teachers(ctx, submission, "提交记录")
         lookup = {}
         for item in rubric.items:
             for word in (item.name, *item.aliases):
@@ -306,8 +310,7 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
     if table is None or table.frame.empty:
         return []
     rubric = ctx.spec.rubric
-    keys, probs = resolve_teachers(table, ctx.roster, what="人工调整")
-    ctx.problems.extend(probs)
+    keys = _teachers(ctx, table, "人工调整")
     items = {normalize_label(i.name): i for i in rubric.items}
     for i in rubric.items:
         for a in i.aliases:

@@ -41,6 +41,9 @@ class Layout:
 ID = Column("工号", "id", True, ("教师编号", "编号", "职工号", "教工号", "工作证号"),
             hint="本校教师的工号，与教师名册一致", width=10)
 NAME = Column("姓名", "text", True, ("教师姓名", "参训教师", "名字"), hint="教师姓名", width=10)
+# The rubric's registers know a teacher by 工号 or, without that column, by a unique 姓名 (with a 警告).
+ID_OR_NAME = (Column(ID.name, ID.kind, False, ID.synonyms, hint=ID.hint, width=ID.width),
+              Column(NAME.name, NAME.kind, False, NAME.synonyms, hint=NAME.hint, width=NAME.width))
 
 SIGNIN_STATUSES = ("已签到", "迟到", "早退", "间缺", "缺席")
 ROLES = ("核心组", "学科指导组", "教师", "骨干", "班主任", "新教师", "教研组长", "行政")
@@ -62,20 +65,20 @@ SIGNIN = Layout("签到登记", (
     Column("活动名称", "text", True, ("活动", "研修活动", "培训内容"), width=24),
     Column("参加范围", "text", synonyms=("参加对象", "范围"),
            hint="全体，或某个教研组/学科名称；留空表示全体教师", width=12),
-    ID, NAME,
+    *ID_OR_NAME,
     Column("签到状态", "choice", synonyms=("状态", "签到"), choices=SIGNIN_STATUSES,
            hint="留空视为已签到；未到请填“缺席”", width=10),
 ), title="签到登记（每位教师每次活动一行）", optional=True)
 
 SUBMISSION = Layout("提交登记", (
-    ID, NAME,
+    *ID_OR_NAME,
     Column("材料", "choice", True, ("提交材料", "项目", "作业"), width=22),
     Column("提交日期", "date", True, ("日期", "上交日期"), hint="如 2021-06-03", width=12),
     Column("备注", "text", width=20),
 ), title="提交登记（每位教师每份材料一行）", optional=True)
 
 OVERRIDE = Layout("人工调整", (
-    ID, NAME,
+    *ID_OR_NAME,
     Column("项目", "choice", True, ("调整项目",), hint="考核项目名称，或“等次”", width=22),
     Column("调整为", "text", True, ("调整后", "调整值"), hint="该项的分数，或等次名称", width=10),
     Column("原因", "text", True, ("调整原因", "理由"), hint="必须填写调整原因", width=30),
