@@ -240,7 +240,8 @@ def test_band_override_without_reason_is_refused():
 def test_override_sheet_without_id_column():
     """Verify a 人工调整 sheet with 姓名 but no 工号 column is read by name (警告), not refused as 缺少「工号」."""
     sheets, merges = lanxi4_record(("T1", "张丽", {"心得体会缺项数": 5}), ("T2", "王强", {}))
-    sheets["人工调整"] = [["人工调整"], ["姓名", "项目", "调整为", "原因"], ["张丽", "心得体会", 8, "两篇已补齐，复核给8分"]]
+    sheets["人工调整"] = [["人工调整"], ["姓名", "项目", "调整为", "原因"],
+                      ["张丽", "心得体会", 8, "两篇已补齐，复核给8分"]]
     r = compute(sheets, merges)
     assert row_of(r, "张丽")["心得体会（10分）"] == 8 and row_of(r, "张丽")["总分（50分）"] == 48   # 5+5+8+10+10+10
     assert not problems(r, "missing-column")
