@@ -151,6 +151,16 @@ def test_direct_scoring_sheet(sheet, merged):
     assert table(r, "扣分明细") == []
 
 
+def test_direct_sheet_typed_total_is_checked():
+    """Verify the school's own 总分 column is not read but a slip in it is pointed out: 乙 5+4.5+9+10+9+10 = 47.5."""
+    sheets, merges = direct_sheet(DIRECT_TEACHERS[:2])
+    sheets["考核评分表"][3][8] = 48                                     # 乙老师's 总分, typed as 48
+    r = compute(sheets, merges)
+    [p] = problems(r, "typed-total-differs")
+    assert (p.cell, p.severity, p.value) == ("I4", "警告", 48) and "47.5" in p.message
+    assert row_of(r, "乙老师")["总分（50分）"] == 47.5
+
+
 def test_direct_score_out_of_range_and_quota_policy():
     """Verify 计划 = 6 (full 5) is 待核实, and the 40% quota under both pending_scores choices.
 

@@ -195,3 +195,22 @@ def unscored_items(ctx: Context, rec: Record, style: str) -> None:
                     ctx.problem("score-and-events", f"「{item.name}」填了得分 {rec.typed.loc[t, item.name]:g}，"
                                 "同一行又填了扣分事项；按填写的得分计算", "警告", table.sheet,
                                 table.cell(item.name, rec.rows[t]))
+
+
+def check_typed_totals(ctx: Context, table: Table, rows: dict[str, int], totals: pd.Series) -> None:
+    """A 总分 the school typed next to the item scores is not read, but a different sum is pointed out (警告)."""
+    sheet = ctx.book.sheet(table.sheet)
+    col = next((j for j, text in table.extra_headers.items()
+                if normalize_label(text).split("(")[0] in ("总分", "合计", "总计")), None)
+    if sheet is None or col is None:
+        return
+    from xlrubric.readers.text import parse_number
+
+    for t, row in rows.items():
+        raw = sheet.value(row - 1, col)
+        typed, _ = parse_number(raw)
+        ours = totals.get(t)
+        if typed is None or ours is None or ours != ours or abs(typed - ours) < 1e-6:
+            continue
+        ctx.problem("typed-total-differs", f"这里填的总分是 {typed:g}，各项得分之和是 {ours:g}；"
+                    "结果按各项得分计算，请核对", "警告", table.sheet, cell_address(row - 1, col), raw)

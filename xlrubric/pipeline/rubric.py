@@ -17,6 +17,7 @@ from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import (
     RECORD,
     Record,
+    check_typed_totals,
     count_rules,
     find_scoring_sheet,
     reading_layout,
@@ -74,6 +75,8 @@ def run(ctx: Context) -> None:
     _apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
     overrides = _overrides(ctx, counts.index)
     outcome = score(spec, counts[events], sources, overrides, rejected=rec.rejected, typed=rec.typed)
+    if style != "counts":
+        check_typed_totals(ctx, table, rows_of, outcome.scores["总分"])
     typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
     names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
     for note in outcome.notes:
