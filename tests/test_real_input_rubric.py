@@ -90,6 +90,20 @@ def test_yes_no_column_above_one(value, expected):
         assert p.severity == "错误" and "只能填1" in p.message
 
 
+def test_words_typed_for_numbers():
+    """Verify √ in a yes/no column is 1, — in a count column is 0, 满分 in a score column is full (警告 each).
+
+    计划未围绕研修主题 √ → 5 − 1 = 4; 缺席研修活动次数 — → 0 → 参与情况 5; "好" in a yes/no column → 待核实.
+    """
+    r = compute(*lanxi4_record(("T1", "张丽", {"计划未围绕研修主题": "√", "缺席研修活动次数": "—"}),
+                               ("T2", "王强", {"计划项目不全": "好"})))
+    assert (row_of(r, "张丽")["计划（5分）"], row_of(r, "张丽")["参与情况（5分）"]) == (4, 5)
+    assert row_of(r, "王强")["计划（5分）"] == PENDING
+    assert [p.severity for p in problems(r, "word-as-number")] == ["警告", "警告"]
+    r = compute(*direct_sheet([("甲老师", ["满分", 5, 10, 10, 10, 10])]))
+    assert row_of(r, "甲老师")["计划（5分）"] == 5 and problems(r, "word-as-number")
+
+
 def test_certain_zero_decides_item_despite_rejected_cell():
     """Verify 计划未交 = 1 (不得分) decides 计划 = 0 even though 计划未围绕研修主题 = 6 was rejected."""
     r = compute(*lanxi4_record(("T1", "张丽", {"计划未交": 1, "计划未围绕研修主题": 6})))

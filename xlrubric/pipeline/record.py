@@ -127,6 +127,39 @@ def warn_unknown_columns(ctx: Context, table: Table, style: str) -> None:
                         "提示", table.sheet, cell, text)
 
 
+YES = ("√", "✓", "✔", "是", "有", "Y", "y")          # in a yes/no column: 1
+NONE = ("无", "没有", "-", "—", "－", "/", "／", "×", "✗", "否", "N", "n")   # in any count column: 0
+FULL_MARKS = ("满分", "全对", "满")                     # in a score column: the item's full marks
+
+
+def read_words(ctx: Context, table: Table, events: list[str], items: list[str]) -> None:
+    """Words directors type instead of numbers, read under a stated interpretation (警告 on the cell).
+
+    √/是/有 in a yes/no column is 1; 无/—//×/否 in a count column is 0; 满分 in a score column is the item's
+    full marks. Anything else that is no number is left for `parse_numbers` to reject (→ 待核实).
+    """
+    spec = ctx.spec
+    yes_no = {d.event for _, d in spec.rubric.deductions if d.max_count == 1}
+    full = {i.name: i.full for i in spec.rubric.items}
+    frame = table.frame
+    for col in [c for c in (*events, *items) if c in frame.columns]:
+        for row, raw in frame[col].items():
+            if not isinstance(raw, str) or not raw.strip():
+                continue
+            word = raw.strip()
+            if col in full and word in FULL_MARKS:
+                value, meaning = full[col], f"满分 {full[col]:g}"
+            elif col in yes_no and word in YES:
+                value, meaning = 1, "有（1）"
+            elif col not in full and word in NONE:
+                value, meaning = 0, "没有（0）"
+            else:
+                continue
+            frame.loc[row, col] = value
+            ctx.problem("word-as-number", f"「{word}」按{meaning}计算；请改为填数字", "警告", table.sheet,
+                        table.cell(col, row), raw)
+
+
 def count_rules(spec: Spec) -> list[Rule]:
     """Checks on every event column: whole, non-negative, and within what the rule allows."""
     rules: list[Rule] = []

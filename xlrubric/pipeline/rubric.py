@@ -20,6 +20,7 @@ from xlrubric.pipeline.record import (
     check_typed_totals,
     count_rules,
     find_scoring_sheet,
+    read_words,
     reading_layout,
     refuse_unscorable,
     rejected_cells,
@@ -105,6 +106,7 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     keys = _teachers(ctx, table, "考核得分")
     if "工号" not in table.columns and not ctx.roster.present:
         keys = _reject_same_names(ctx, table, keys)
+    read_words(ctx, table, events, items)
     pending = "依赖它的分数待核实"
     numbers, probs = parse_numbers(table, events, what="次数（整数）", unread=pending)
     ctx.problems.extend(probs)
