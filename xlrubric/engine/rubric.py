@@ -163,14 +163,19 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             per_rule.append((d, pts, zero, n))
         computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(lower=0, upper=item.full)),
                              index=teachers).round(ROUND)
-        given = typed[item.name] if typed is not None and item.name in typed.columns else None
-        for t in teachers:
-            if given is not None and given.get(t) == given.get(t):       # a valid typed score wins
+        given = typed[item.name].dropna().to_dict() if typed is not None and item.name in typed.columns else {}
+        keys = {item.name, *(d.event for d in item.deductions)}
+        zero_at = dict(zip(teachers, zeroed.to_numpy(), strict=True))
+        touched = set(given) | {t for t, k in rejected if k in keys}   # only these can differ from `computed`
+        if leave_out:
+            touched |= set(teachers[dropped.to_numpy()])
+        for t in [t for t in teachers if t in touched]:
+            if t in given:                                       # a valid typed score wins
                 computed[t] = round(float(given[t]), ROUND)
                 typed_at.add((t, item.name))
                 continue
             why = [rejected[(t, item.name)]] if (t, item.name) in rejected else []
-            if not zeroed[t]:    # a 不得分 that certainly applies decides the item whatever else was rejected
+            if not zero_at[t]:    # a 不得分 that certainly applies decides the item whatever else was rejected
                 why += [rejected[(t, d.event)] for d in item.deductions if (t, d.event) in rejected]
             if why:
                 pending[(t, item.name)] = why

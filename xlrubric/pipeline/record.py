@@ -143,8 +143,9 @@ def read_words(ctx: Context, table: Table, events: list[str], items: list[str]) 
     full = {i.name: i.full for i in spec.rubric.items}
     frame = table.frame
     for col in [c for c in (*events, *items) if c in frame.columns]:
-        for row, raw in frame[col].items():
-            if not isinstance(raw, str) or not raw.strip():
+        texts = [(row, raw) for row, raw in zip(frame.index, frame[col].to_numpy(), strict=True) if type(raw) is str]
+        for row, raw in texts:
+            if not raw.strip():
                 continue
             word = raw.strip()
             if col in full and word in FULL_MARKS:
@@ -189,15 +190,15 @@ def rejected_cells(problems: list[Problem], table: Table, frame: pd.DataFrame, k
                    columns: list[str]) -> dict[tuple[str, str], Pending]:
     """(teacher, column) -> the error on that cell, for the value columns of the first row of each teacher."""
     errors = {p.cell: p.message for p in problems if p.sheet == table.sheet and p.severity == "错误" and p.cell}
+    letters = {cell_address(0, table.columns[c])[:-1]: c for c in columns if c in table.columns}
+    rows = set(frame.index)
     out: dict[tuple[str, str], Pending] = {}
-    for col in columns:
-        if col not in table.columns:
-            continue
-        for row in frame.index:
-            cell = table.cell(col, row)
-            if cell in errors and keys.get(row):
-                out.setdefault((keys[row], col), Pending(table.sheet, cell, errors[cell]))
-                frame.loc[row, col] = np.nan
+    for cell, message in errors.items():       # the few error cells, not every cell of the sheet
+        head = cell.rstrip("0123456789")
+        col, row = letters.get(head), int(cell[len(head):])
+        if col is not None and row in rows and keys.get(row):
+            out.setdefault((keys[row], col), Pending(table.sheet, cell, message))
+            frame.loc[row, col] = np.nan
     return out
 
 
