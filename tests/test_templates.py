@@ -100,8 +100,10 @@ def test_table_sheets_and_validations(books: dict[str, bytes]):
     assert dvs["人工调整", "C3:C502"].formula1 == '"' + ",".join(items + ["等次"]) + '"'
     assert dvs["教师名册", "H3:H302"].type is None and "顿号" in dvs["教师名册", "H3:H302"].prompt   # multi
     assert dvs["教师名册", "D3:D302"].type == "date"
-    count = dvs["考核记录", "C4:C503"]
+    count = dvs["考核记录", "G4:G503"]                 # 迟到间缺早退次数: any number of times
     assert (count.type, count.operator, count.formula1) == ("whole", "greaterThanOrEqual", "0")
+    once = dvs["考核记录", "C4:C503"]                  # 计划未及时提交: a yes/no column holds 0 or 1 (issue 11)
+    assert (once.type, once.formula1, once.formula2) == ("whole", "0", "1")
 
 
 def test_present_count_is_bounded(books: dict[str, bytes]):

@@ -103,7 +103,7 @@ def record_layout(spec: Spec) -> Layout:
                 hint = f"{item.name}：填次数"
             if d.derive:
                 hint += "；有签到/提交登记时可留空，由登记推算"
-            limit = len(d.components) if d.kind == "per_missing" and d.components else None
+            limit = d.max_count        # yes/no columns 0–1, 每少一项 up to its components (× pieces)
             cols.append(Column(d.event, "count", False, tuple(d.aliases), hint=hint[:255],
                                width=max(8, len(d.event) * 1.8), max_value=limit))
     cols.append(Column("备注", "text", width=16))
