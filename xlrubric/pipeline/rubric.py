@@ -70,7 +70,7 @@ def run(ctx: Context) -> None:
     warn_unknown_columns(ctx, table, style)
     rec = _read_record(ctx, table, events if style != "scores" else [], items)
     unscored_items(ctx, rec, style)
-    counts, rows_of, sources = rec.counts, rec.rows, {}
+    counts, rows_of = rec.counts, rec.rows
     sources = {(t, e): Source(sheet, table.cell(e, rows_of[t])) for t in counts.index for e in events
                if e in table.columns}
     _apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
