@@ -18,6 +18,7 @@ from xlrubric.cli.rules import load_target
 from xlrubric.spec.lint import UNDECIDED, Finding
 from xlrubric.spec.lint import lint as lint_spec
 from xlrubric.spec.load import load_preset, preset_ids
+from xlrubric.spec.model import PENDING
 
 
 def lint(
@@ -59,7 +60,9 @@ def findings_table(findings: list[Finding], *, title: str) -> Table:
     for name, ratio in (("类型", 1), ("位置", 2), ("说明", 4), ("原文", 3), ("本细则的选择", 3)):
         table.add_column(name, ratio=ratio, overflow="fold")
     for f in findings:
-        if f.policy:
+        if f.policy and f.option == PENDING:
+            chosen = f"{f.policy} = [bold red]{PENDING}[/]\n{_plain(f.choice)}"
+        elif f.policy:
             chosen = f"{f.policy} = {f.option}\n{f.choice}"
         else:
             chosen = "[bold red]未决定[/]" if f.choice == UNDECIDED else "—"
@@ -81,6 +84,6 @@ def summary(findings: list[Finding]) -> str:
         return "没有发现问题。"
     kinds = "、".join(f"{k} {c}" for k, c in Counter(f.kind for f in findings).items())
     open_ = sum(not f.resolved for f in findings)
-    decided = sum(bool(f.policy) for f in findings)
+    decided = sum(bool(f.policy) and f.option != PENDING for f in findings)
     tail = f"未决定 {open_} 条，需要在规则中补充策略或修改规则" if open_ else "全部已由策略决定或仅为提示"
     return f"共 {len(findings)} 条（{kinds}）；已由策略决定 {decided} 条；{tail}。"

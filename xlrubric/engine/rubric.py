@@ -47,6 +47,7 @@ class RubricOutcome:
     notes: list[dict[str, Any]] = field(default_factory=list)   # quota and band remarks for 校验问题
     overrides: dict[str, list[str]] = field(default_factory=dict)   # teacher -> shown adjustments
     band_column: str | None = None
+    pending: dict[str, str] = field(default_factory=dict)   # item / 总分 / 等次 -> why it is 待核实 (NaN)
 
 
 def _missing_components(d: Deduction, c: pd.Series, baseline: str) -> pd.Series:
@@ -99,9 +100,14 @@ def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float,
 
 
 def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Source] | None = None,
-          overrides: list[Override] | None = None) -> RubricOutcome:
-    """Score every teacher (the rows of `counts`, columns named by each rule's event)."""
+          overrides: list[Override] | None = None, pending: dict[str, str] | None = None) -> RubricOutcome:
+    """Score every teacher (the rows of `counts`, columns named by each rule's event).
+
+    `pending` (see spec.pending) names the items, 总分 or 等次 an undecided rule touches: they come out
+    NaN (shown as 待核实), and so does what is added up from them; a 人工调整 of an item still applies.
+    """
     rubric: Rubric = spec.rubric  # type: ignore[assignment]
+    pending = dict(pending or {})
     sources = sources or {}
     teachers = counts.index
     scores = pd.DataFrame(index=teachers)
@@ -138,15 +144,24 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
                                 "count": None, "points": round(float(taken_of[t] - item.full), ROUND),
                                 "rule": "项目得分最低为0分", "sheet": "", "cell": "",
                                 "note": f"扣分合计 {taken_of[t]:g} 超过满分 {item.full:g}"})
+        if item.name in pending:
+            computed[:] = np.nan
         for (t, target), o in item_over.items():
             if target == item.name and t in computed.index:
                 shown.setdefault(t, []).append(
                     f"{item.name}：计算 {computed[t]:g} → 调整为 {float(o.value):g}（{o.reason}）")
                 computed[t] = float(o.value)
         scores[item.name] = computed
-    scores["总分"] = scores[[i.name for i in rubric.items]].sum(axis=1).round(ROUND)
-    outcome = RubricOutcome(scores, details, overrides=shown)
-    if rubric.bands:
+    scores["总分"] = scores[[i.name for i in rubric.items]].sum(axis=1, skipna=False).round(ROUND)
+    if "总分" in pending:
+        scores["总分"] = np.nan
+    outcome = RubricOutcome(scores, details, overrides=shown,
+                            pending={k: v for k, v in pending.items() if k in scores.columns or k == "等次"})
+    if rubric.bands and ("等次" in pending or scores["总分"].isna().any()):
+        scores["等次"] = None
+        outcome.band_column = "等次"
+        outcome.pending.setdefault("等次", "总分待核实，无法评定等次")
+    elif rubric.bands:
         bands: BandOutcome = assign_bands(spec, scores["总分"], [o for o in overrides or [] if o.target == "等次"])
         if bands.scaled is not None:
             scores[bands.scaled_name] = bands.scaled

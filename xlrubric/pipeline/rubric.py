@@ -21,6 +21,7 @@ from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION, record_layout
 from xlrubric.schemas.teachers import person_name, resolve_teachers, teacher_id
 from xlrubric.schemas.validate import at_most, non_negative, parse_numbers, run_rules, whole_number
 from xlrubric.spec.model import Spec
+from xlrubric.spec.pending import pending_targets
 
 RECORD = "考核记录"
 
@@ -86,7 +87,10 @@ def run(ctx: Context) -> None:
                if e in table.columns}
     _apply_registers(ctx, counts, sources, table, rows_of)
     overrides = _overrides(ctx, counts.index)
-    outcome = score(spec, counts[events], sources, overrides)
+    outcome = score(spec, counts[events], sources, overrides, pending_targets(spec))
+    for target, reason in outcome.pending.items():
+        ctx.problem("rules-pending", f"「{target}」显示为待核实：{reason}。请在考核细则表中确定后重新计算"
+                    "（xlrubric lint 列出尚未确定的各条）", "警告", "考核结果")
     typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
     names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
     for note in outcome.notes:
@@ -228,6 +232,20 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+PENDING_TEXT = "待核实"
+
+
+def _shown(v: Any) -> Any:
+    """A score as written into a result sheet: 待核实 where the engine left it open (NaN)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return PENDING_TEXT
+    return float(v) if isinstance(v, (int, float, np.floating)) else v
+
+
+def _json_value(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+
+
 DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）", "来源", "说明"]
 
 
@@ -258,8 +276,8 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
     value_cols = [*item_names, "总分", *extra]
     for n, t in enumerate(scores.index):
         rec = records[t]
-        row = [ids[t], names[t], *[float(rec[c]) for c in value_cols]]
-        row += [rec["等次"] for _ in band]
+        row = [ids[t], names[t], *[_shown(rec[c]) for c in value_cols]]
+        row += [_shown(rec["等次"]) for _ in band]
         row += [_deduction_summary(by_teacher.get(t, [])), "；".join(outcome.overrides.get(t, []))]
         rows.append(row)
         if "姓名" in record.columns:
@@ -278,17 +296,19 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
                                  col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
     band_counts = scores["等次"].value_counts().to_dict() if band else {}
     n_teachers = len(scores)
+    known = scores["总分"].dropna()
     ctx.summary.update({
         "teachers": n_teachers, "full_marks": rubric.total,
-        "mean_total": round(float(scores["总分"].mean()), 2) if n_teachers else None,
-        "totals": [float(x) for x in scores["总分"]],
+        "mean_total": round(float(known.mean()), 2) if len(known) else None,
+        "totals": [float(x) for x in known],
+        **({"pending": sorted(outcome.pending)} if outcome.pending else {}),
         "bands": {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands},
         "quota_ok": all(band_counts.get(b.name, 0) <= int(b.quota * n_teachers + 1e-9)
                         for b in rubric.bands if b.quota is not None),
     })
     ctx.report["teachers"] = [
-        {"id": ids[t], "name": names[t], "items": {i: float(records[t][i]) for i in item_names},
-         "total": float(records[t]["总分"]), **{c: float(records[t][c]) for c in extra},
+        {"id": ids[t], "name": names[t], "items": {i: _json_value(records[t][i]) for i in item_names},
+         "total": _json_value(records[t]["总分"]), **{c: _json_value(records[t][c]) for c in extra},
          "band": records[t]["等次"] if band else None,
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
          "overrides": outcome.overrides.get(t, [])}

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from xlrubric.spec.model import Deduction, Item, Policy, Rubric, Spec
+from xlrubric.spec.model import PENDING, Deduction, Item, Policy, Rubric, Spec
 
 KINDS = ("矛盾", "歧义", "空档", "重叠", "不可达", "总分不符", "缺出处", "未规定", "提示", "错误")
 UNDECIDED = "未决定"
@@ -50,8 +50,8 @@ class Finding:
 
     @property
     def resolved(self) -> bool:
-        """True when a policy decides it, or it is only a 提示; a 错误 is never resolved."""
-        return self.kind == "提示" or (self.kind != "错误" and self.policy is not None)
+        """True when a policy decides it, or it is only a 提示; a 错误 or a 待确认 policy is never resolved."""
+        return self.kind == "提示" or (self.kind != "错误" and self.policy is not None and self.option != PENDING)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "quotes": list(self.quotes), "resolved": self.resolved}
