@@ -164,13 +164,17 @@ class Builder:
 
     def title(self, before: list[str]) -> dict[str, str]:
         g = self.g
-        lines = [HEADING.sub("", b.strip()) for b in before if b.strip()]
-        title = next((x for x in reversed(lines) if "细则" in x and len(x) <= 60), "")
+        raw = [b.strip() for line in before for b in line.split("\n") if b.strip()]
+        lines = [HEADING.sub("", b) for b in raw]
+        k = next((k for k in range(len(lines) - 1, -1, -1) if "细则" in lines[k] and len(lines[k]) <= 60), None)
+        title = "" if k is None else lines[k]
         school = next((x for x in reversed(lines[-4:]) if re.search(g["school"], x) and len(x) <= 30), "")
         if not school:
             m = next((m for x in lines[:3] if (m := re.match(g["school_prefix"], x))), None)
             school = m.group(1) if m else ""
         term = next((m.group(0) for x in [*reversed(lines[-4:]), *lines[:3]] if (m := re.search(g["term"], x))), "")
+        if k is not None and HEADING.match(raw[k]):        # "四、制定了量化考核细则": a heading, not a title
+            title = f"{term}考核细则"
         name = title if school in title else school + title
         return {"name": name or "本校考核细则", "school": school, "term": term}
 

@@ -54,6 +54,11 @@ def _name(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _joined(text: str) -> str:
+    """A cell's lines as one text: Word and Excel wrap Chinese sentences at any character."""
+    return "".join(line.strip() for line in text.split("\n"))
+
+
 def parse_grid(grid: Grid, g: Grammar) -> RubricTable:
     at, cols = _find_header(grid, g)
     header = grid[at]
@@ -76,7 +81,7 @@ def parse_grid(grid: Grid, g: Grammar) -> RubricTable:
             break
         stage = cell(row, "stage") or stage
         name, weight = _name(cell(row, "item")), cell(row, "weight")
-        pair = (cell(row, "requirement"), cell(row, "standard"))
+        pair = (_joined(cell(row, "requirement")), _joined(cell(row, "standard")))
         if name:
             table.items.append(ItemRows(name, weight, stage, [pair]))
         elif weight or not table.items:
