@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-if not SEEDS.exists():                      # CI: the seeds live beside the repository
-    SEEDS = Path("/work/shared/seeds")
+SEEDS = Path("/work/shared/seeds")           # the seed documents live beside the repository, not in it
 
 XINGHUO_TITLE = ["兰西县星火乡第一中学", "2020－2021学年度校本研修考核细则"]
 XINGHUO_HEADER = ["项目", "权重\n（30分）", "基本要求", "考核标准"]
@@ -55,7 +53,8 @@ LANXI4_ROWS = [
      "今后打算等。", "未紧紧围绕“校本研修”活动撰写的扣2分；项目不全，每少一项扣1分。"],
 ]
 LANXI4_MERGES = [(1, 0, 6, 0)]                      # 阶段 校本研修 down the whole table
-LANXI4_AFTER = ["综合考核实行等级考核法：优秀等次不超过参训教师总数的40%，分值为", "40-36分；良好35.9-24分；一般23分以下。"]
+LANXI4_AFTER = ["综合考核实行等级考核法：优秀等次不超过参训教师总数的40%，分值为",
+                "40-36分；良好35.9-24分；一般23分以下。"]
 
 TABLES = {
     "xinghuo": (XINGHUO_TITLE, XINGHUO_HEADER, XINGHUO_ROWS, XINGHUO_MERGES, []),
@@ -64,9 +63,23 @@ TABLES = {
 SEED_FILES = {"xinghuo": "000_41ebd3535f7928ca.txt", "lanxi4": "003_cd7e69dd1c0a2d67.txt"}
 
 
-def seed_text(preset: str) -> str:
-    """The seed document itself, as pasted from Word (the whole plan, with the table inside it)."""
-    return (SEEDS / SEED_FILES[preset]).read_text(encoding="utf-8")
+def seed_text(preset: str) -> str | None:
+    """The seed document itself, as pasted from Word (the whole plan, with the table inside it), if present."""
+    path = SEEDS / SEED_FILES[preset]
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def word_paste_text(preset: str) -> str:
+    """The table as Word puts it on the clipboard: every cell on a line led by a tab, a cell's further
+    lines untabbed, a blank line after each row; the text around the table as plain paragraphs."""
+    title, header, rows, _, after = TABLES[preset]
+    lines = [*title]
+    for row in [header, *rows]:
+        for cell in row:
+            first, *rest = cell.split("\n")
+            lines += ["\t" + first, *rest]
+        lines.append("")
+    return "\n".join([*lines, "", *after]) + "\n"
 
 
 def tsv_text(preset: str) -> str:

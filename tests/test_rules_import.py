@@ -95,20 +95,27 @@ def fixture_sources(tmp_path_factory) -> dict[tuple[str, str], object]:
     out: dict[tuple[str, str], object] = {}
     for p in ("xinghuo", "lanxi4"):
         out[(p, "seed text")] = rt.seed_text(p)
+        out[(p, "word paste")] = rt.word_paste_text(p)
         out[(p, "excel paste")] = rt.tsv_text(p)
         out[(p, "xlsx")] = rt.write_xlsx(p, d / f"{p}.xlsx")
         out[(p, "docx")] = rt.write_docx(p, d / f"{p}.docx")
     return out
 
 
-FORMATS = ["seed text", "excel paste", "xlsx", "docx"]
+FORMATS = ["seed text", "word paste", "excel paste", "xlsx", "docx"]
+
+
+def source(sources, preset: str, form: str):
+    if sources[(preset, form)] is None:
+        pytest.skip(f"the seed document {rt.SEED_FILES[preset]} is not beside the repository")
+    return sources[(preset, form)]
 
 
 @pytest.mark.parametrize("preset", ["xinghuo", "lanxi4"])
 @pytest.mark.parametrize("form", FORMATS)
 def test_import_gives_the_presets_rules(sources, preset: str, form: str):
     """Verify each format of each seed table imports to the preset's items and rules, all questions open."""
-    spec, findings = import_rules(sources[(preset, form)])
+    spec, findings = import_rules(source(sources, preset, form))
     ref = load_preset(preset)
     assert [(i.name, i.full) for i in spec.rubric.items] == [(i.name, i.full) for i in ref.rubric.items]
     assert spec.rubric.total == ref.rubric.total
@@ -124,7 +131,7 @@ def test_import_gives_the_presets_rules(sources, preset: str, form: str):
 @pytest.mark.parametrize("preset", ["xinghuo", "lanxi4"])
 def test_formats_agree(sources, preset: str):
     """Verify Word, Excel, Excel paste and Word paste of one table give one and the same rubric."""
-    specs = [import_rules(sources[(preset, f)])[0] for f in FORMATS]
+    specs = [import_rules(sources[(preset, f)])[0] for f in FORMATS if sources[(preset, f)] is not None]
     first = to_mapping(specs[0])
     for s in specs[1:]:
         m = to_mapping(s)
@@ -188,7 +195,7 @@ def test_any_counts_score_the_same(sources, preset: str):
 
 def test_open_questions_make_their_items_pending(sources):
     """Verify an undecided import computes 待核实 exactly for the items its questions touch."""
-    spec, _ = import_rules(sources[("lanxi4", "seed text")])
+    spec, _ = import_rules(sources[("lanxi4", "word paste")])
     targets = pending_targets(spec)
     # 计划 (deadline_1, missing_work), 心得体会 (pieces_1, missing_work), 评课材料/研修总结 (missing_work),
     # 教学反思 (components_1, missing_work), 等次 (band_scale, band_gaps, quota_ties); 参与情况 is certain.
