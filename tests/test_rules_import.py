@@ -211,3 +211,92 @@ def test_open_questions_make_their_items_pending(sources):
 def read_back(path: Path) -> Spec:
     from xlrubric.spec.load import load_rules_file
     return load_rules_file(path)
+
+
+# ---------------------------------------------------------------- wording variants
+
+
+def rule_set(spec: Spec) -> list[tuple]:
+    """What the rules compute from, without the names and quotes the wording chooses."""
+    return sorted((i.name, d.kind, d.points, d.cap, d.derive, d.late, tuple(d.components), d.required, d.input)
+                  for i, d in spec.rubric.deductions)
+
+
+def _table(rows: list[list[str]], header=("项目", "权重", "基本要求", "考核标准"), after=()) -> str:
+    return "\n".join(["\t".join(h.replace("\n", "") for h in header), *("\t".join(r) for r in rows), *after]) + "\n"
+
+
+def _variant(preset: str, edit) -> str:
+    _, header, rows, _, after = rt.TABLES[preset]
+    rows = [[edit(c) if j == len(r) - 1 else c for j, c in enumerate(r)] for r in rows]
+    return _table([[c.replace("\n", "") for c in r] for r in rows], header, after)
+
+
+VARIANTS = {
+    "half-width punctuation": lambda s: s.replace("；", ";").replace("，", ",").replace("（", "(").replace("）", ")"),
+    "full-width digits": lambda s: s.translate(str.maketrans("0123456789.", "０１２３４５６７８９．")),
+    "扣一分 / 扣半分": lambda s: s.replace("扣1分", "扣一分").replace("扣2分", "扣两分").replace("扣0.5分", "扣半分"),
+    "synonyms": lambda s: (s.replace("扣", "减").replace("每少一项", "每缺一项")
+                           .replace("不上交的不得分", "未上交的记0分").replace("一次", "1次")),
+    "reordered clauses": lambda s: "；".join(reversed([c for c in re.split(r"(?<=分)[；;，,]", s.rstrip("。；"))
+                                                      if c])),
+}
+
+
+@pytest.mark.parametrize("preset", ["xinghuo", "lanxi4"])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_wording_variants_import_to_the_same_rules(sources, preset: str, variant: str):
+    """Verify other ways of writing the same clauses give the same rules and the same questions."""
+    base, _ = import_rules(sources[(preset, "excel paste")])
+    spec, _ = import_rules(_variant(preset, VARIANTS[variant]))
+    assert rule_set(spec) == rule_set(base)
+    assert sorted(p.id for p in spec.policies) == sorted(p.id for p in base.policies)
+    assert [(b.name, b.min, b.max, b.quota) for b in spec.rubric.bands] == \
+        [(b.name, b.min, b.max, b.quota) for b in base.rubric.bands]
+
+
+# ---------------------------------------------------------------- clauses that must not be guessed
+
+UNCLEAR = _table([
+    ["出勤", "5分", "按时参加集中学习", "缺勤超过3次的不得分；每次迟到扣0.5分"],
+    ["作业", "10分", "按时完成作业", "缺交作业超过30%的不得分；情节严重的取消评优资格"],
+    ["反思", "10分", "认真撰写反思", "旷训较多的每次扣1分"],
+], header=("项目", "权重\n（20分）", "基本要求", "考核标准"),
+    after=["等次：优秀不超过30%，90-100分为优秀；80-89.9分为良好；79.9分以下为合格。"])
+
+
+def test_unclear_clauses_become_open_questions():
+    """Verify a threshold, a percentage without its base, a sentence with no rule, 较多, items that do not
+    add up to the stated total and bands on another scale are each put to the director, never guessed."""
+    spec, findings = import_rules(UNCLEAR)
+    open_ = [f for f in findings if not f.resolved]
+    text = "\n".join(f"{f.where}|{f.message}|{'/'.join(f.quotes)}" for f in open_)
+    assert "缺勤超过3次的不得分" in text                     # a threshold is not one of our kinds
+    assert "缺交作业超过30%的不得分" in text and "百分比" in text   # 30% of what?
+    assert "情节严重的取消评优资格" in text                  # no deduction, no 不得分
+    assert "较多" in text                                    # 旷训较多: no number
+    assert any(f.check == "total_matches_items" for f in open_)      # 5 + 10 + 10 = 25, stated 20
+    assert any(f.check == "band_scale" for f in open_)               # bands on 100 points
+    assert "优秀不超过30%" in text                           # 30% of whom?
+    # Only the clause that reads exactly became a rule: 每次迟到扣0.5分 (per event, 签到登记: 迟到).
+    assert rule_set(spec) == [("出勤", "per_event", 0.5, None, "irregular", False, (), None, "missing"),
+                              ("反思", "per_event", 1.0, None, None, False, (), None, "missing")]
+    targets = pending_targets(spec)
+    assert {"出勤", "作业", "反思", "总分", "等次"} <= set(targets)
+
+
+def test_user_grammar_extends_the_wording(tmp_path: Path):
+    """Verify a school's own phrase (取消本项成绩) is unread without its grammar file and read with it."""
+    text = _table([["总结", "5分", "写一篇总结", "抄袭的取消本项成绩；少写一段扣1分"]])
+    spec, _ = import_rules(text)
+    assert [p.quotes for p in spec.policies if p.id.startswith("unread")] == [["抄袭的取消本项成绩"]]
+    extra = tmp_path / "本校语法.yaml"
+    extra.write_text("outcomes:\n  zero: [取消本项成绩]\nnumeral_units: [段]\nkinds:\n  per_event: ['少写\\d+段']\n",
+                     encoding="utf-8")
+    spec, _ = import_rules(text, grammar=extra)
+    assert rule_set(spec) == [("总结", "per_event", 1.0, None, None, False, (), None, "missing"),
+                              ("总结", "zero", 0.0, None, None, False, (), None, "missing")]
+    bad = tmp_path / "坏语法.yaml"
+    bad.write_text("kinds:\n  once: ['(']\n", encoding="utf-8")
+    with pytest.raises(Exception, match="正则表达式"):
+        import_rules(text, grammar=bad)

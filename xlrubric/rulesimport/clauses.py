@@ -14,6 +14,8 @@ from typing import Any
 
 from xlrubric.rulesimport.grammar import Grammar
 
+NO_RULE = "这句话里没有扣分或“不得分/不纳入考核”，无法换算为扣分规则"
+
 
 @dataclass
 class Rule:
@@ -87,10 +89,17 @@ class ClauseReader:
             if not self.has_rule(norm):
                 pending += piece
                 continue
-            out.append(self.clause(_strip(pending + piece), requirements))
+            rule = self.clause(_strip(piece), requirements)
+            # A lead-in joins its rule when it qualifies it ("项目不全（少于三项的），每少一项…") or lists
+            # what a complete piece has; a sentence of its own before a rule is reported, not merged.
+            if pending and (pending.rstrip()[-1:] in ",，" or getattr(rule, "kind", "") == "per_missing"):
+                rule = self.clause(_strip(pending + piece), requirements)
+            elif pending.strip(" ;,。；，"):
+                out.append(Unread(_strip(pending), NO_RULE))
+            out.append(rule)
             pending = ""
         if pending.strip(" ;,。；，"):
-            out.append(Unread(_strip(pending), "这句话里没有扣分或“不得分/不纳入考核”，无法换算为扣分规则"))
+            out.append(Unread(_strip(pending), NO_RULE))
         return out
 
     def clause(self, quote: str, requirements: list[str]) -> Rule | Unread:
