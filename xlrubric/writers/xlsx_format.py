@@ -148,11 +148,12 @@ def write_rules_sheet(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
 def _pending_choices(wb: Workbook, ws: Worksheet, spec: Spec, rows: list[list[Any]], first: int) -> None:
     """An undecided policy (imported rules) shows 待确认 in red, with its options as a dropdown in 方式."""
     kind_col, id_col = COLUMNS.index("方式"), COLUMNS.index("所属项目")
-    red = wb.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+    red = None                      # made only when needed: a preset's sheet stays byte-identical
     for r, row in enumerate(rows[1:], start=first):
         policy = spec.policy_obj(str(row[id_col])) if row[0] == "策略" else None
         if policy is None or not policy.pending:
             continue
+        red = red or wb.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
         ws.write_string(r, kind_col, PENDING, red)
         keys = [k for k in policy.options if k != PENDING]
         validate(ws, r, kind_col, r, {
