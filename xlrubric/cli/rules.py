@@ -112,9 +112,10 @@ def import_cmd(
         rules = len(spec.rubric.deductions) if spec.rubric else 0
         console.print(f"已导入 {items} 个项目、{rules} 条扣分规则：{output}", highlight=False)
         if not all(f.resolved for f in findings):
-            console.print(f"请打开 {output}，在「考核细则」表的「策略」行把「方式」从“待确认”改为一个选项；"
-                          f"改完后用 xlrubric lint {output} 检查。未确定前，相关项目的得分显示为待核实。",
-                          highlight=False)
+            where = ("「考核细则」表的「策略」行把「方式」" if output.suffix.lower() == ".xlsx"
+                     else "policies 中把 choice ")
+            console.print(f"请打开 {output}，在{where}从“待确认”改为一个选项；改完后用 xlrubric lint {output} 检查。"
+                          "未确定前，相关项目的得分显示为待核实。", highlight=False)
         return int(not all(f.resolved for f in findings))
 
     run(go)

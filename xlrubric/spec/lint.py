@@ -132,7 +132,7 @@ def lint(spec: Spec, checks: Sequence[Check] | None = None) -> list[Finding]:
 
 def _policy_where(spec: Spec, p: Policy) -> str:
     rules = [_where(i, d) for i, d in (spec.rubric.deductions if spec.rubric else []) if d.policy == p.id]
-    return "、".join(rules) if rules else f"策略 {p.id}"
+    return "、".join(rules or p.items) or f"策略 {p.id}"
 
 
 def _where(item: Item, d: Deduction | None = None) -> str:
