@@ -165,3 +165,15 @@ def test_import_from_stdin_and_refusals(tmp_path: Path):
     result = runner.invoke(app, ["rules", "import", str(tmp_path / "无表.txt"), "-o", str(tmp_path / "b.xlsx")])
     assert result.exit_code == 2 and "表头" in result.output
     assert not (tmp_path / "a.xlsx").exists() and not (tmp_path / "b.xlsx").exists()
+
+
+def test_uploaded_bytes_are_recognised_by_content(rubric_sources):
+    """Verify the bytes of an upload (the 模板 page's import) read the same as the file, with or without a name."""
+    for form in ("docx", "xlsx"):
+        path = rubric_sources[("lanxi4", form)]
+        by_path, _ = import_rules(path)
+        for name in (path.name, "", "上传.bin"):
+            spec, _ = import_rules(path.read_bytes(), name=name)
+            assert to_mapping(spec)["rubric"] == to_mapping(by_path)["rubric"]
+    text, _ = import_rules(rt.word_paste_text("lanxi4").encode("gb18030"), name="细则.txt")
+    assert to_mapping(text)["rubric"] == to_mapping(by_path)["rubric"]

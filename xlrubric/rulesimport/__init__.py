@@ -22,13 +22,15 @@ from xlrubric.spec.model import Spec
 __all__ = ["import_rules"]
 
 
-def import_rules(source: str | Path, *, grammar: Path | None = None) -> tuple[Spec, list[Finding]]:
+def import_rules(source: str | Path | bytes, *, grammar: Path | None = None,
+                 name: str = "") -> tuple[Spec, list[Finding]]:
     """The rules a school's 考核细则 states, and what `lint` finds in them (open policies undecided).
 
-    `source` is a path (.docx, .xlsx/.xls, .txt), "-" for standard input, or the pasted text itself.
+    `source` is a path (.docx, .xlsx/.xls, .txt), "-" for standard input, the pasted text itself, or the
+    bytes of an uploaded file (`name`: its file name, if known; Word and Excel are recognised by content).
     """
     g = load_grammar(grammar)
-    grid, origin = read_source(source, is_header_cell(g))
+    grid, origin = read_source(source, is_header_cell(g), name=name)
     table = parse_grid(grid, g)
     builder = Builder(g, origin)
     spec = builder.resolve_questions(builder.mapping(table))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,39 +19,65 @@ from xlrubric.errors import RulesError
 Grid = list[list[str]]
 
 
-def read_source(source: str | Path, is_header: Callable[[str], bool]) -> tuple[Grid, str]:
-    """(grid, name of the source) for a path (.docx, .xlsx/.xls/.xlsm, .txt), `-` (stdin) or pasted text."""
+def read_source(source: str | Path | bytes, is_header: Callable[[str], bool], *,
+                name: str = "") -> tuple[Grid, str]:
+    """(grid, name of the source) for a path (.docx, .xlsx/.xls/.xlsm, .txt), `-` (stdin), pasted text, or
+    the bytes of an uploaded file (`name` gives its file name, when known)."""
+    if isinstance(source, bytes):
+        name = name or "上传的文件"
+        return read_bytes(source, name, is_header), name
     if isinstance(source, str) and source == "-":
         return text_grid(sys.stdin.read(), is_header), "标准输入"
     if isinstance(source, str) and ("\n" in source or len(source) > 260):
         return text_grid(source, is_header), "粘贴的文本"
     path = Path(source)
-    if not path.exists():
+    if not path.is_file():
         raise RulesError("找不到要导入的考核细则文件", file=str(path),
                          hint="给出 Word（.docx）、Excel（.xlsx）或文本（.txt）文件；用 - 从标准输入读取粘贴的文本")
-    suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return docx_grid(path), path.name
-    if suffix in (".xlsx", ".xlsm", ".xls", ".et"):
-        return sheet_grid(path, is_header), path.name
-    if suffix == ".doc":
-        raise RulesError("不能读取旧版 Word（.doc）文件", file=path.name,
-                         hint="在 Word 或 WPS 中“另存为”.docx 后再导入，或把表格复制粘贴到 .txt 文件中")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
+    return read_bytes(path.read_bytes(), path.name, is_header), path.name
+
+
+def _kind(data: bytes, suffix: str) -> str:
+    """docx / sheet / doc / text, by the bytes first (an upload may have no name), then the extension."""
+    if data[:2] == b"PK":
         try:
-            text = path.read_bytes().decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise RulesError("文本文件既不是 UTF-8 也不是 GBK 编码", file=path.name) from exc
-    return text_grid(text, is_header), path.name
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "sheet"
+    if data[:4] == b"\xd0\xcf\x11\xe0":             # OLE: a legacy .xls, or a legacy .doc
+        return "doc" if suffix == ".doc" else "sheet"
+    if suffix in (".docx", ".doc"):
+        return suffix[1:]
+    return "sheet" if suffix in (".xlsx", ".xlsm", ".xls", ".et") else "text"
+
+
+def read_bytes(data: bytes, name: str, is_header: Callable[[str], bool]) -> Grid:
+    kind = _kind(data, Path(name).suffix.lower())
+    if kind == "docx":
+        return docx_grid(data, name)
+    if kind == "sheet":
+        return sheet_grid(data, name, is_header)
+    if kind == "doc":
+        raise RulesError("不能读取旧版 Word（.doc）文件", file=name,
+                         hint="在 Word 或 WPS 中“另存为”.docx 后再导入，或把表格复制粘贴到 .txt 文件中")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return text_grid(data.decode(encoding), is_header)
+        except UnicodeDecodeError:
+            continue
+    raise RulesError("文本文件既不是 UTF-8 也不是 GBK 编码", file=name)
 
 
 def _clean(text: str) -> str:
     return "\n".join(line.strip() for line in str(text).replace("\r", "").split("\n")).strip()
 
 
-def docx_grid(path: Path) -> Grid:
+def docx_grid(data: bytes, name: str) -> Grid:
     """Paragraphs and table rows of a .docx in document order; a vertically merged cell only once."""
     try:
         import docx
@@ -58,9 +85,9 @@ def docx_grid(path: Path) -> Grid:
     except ModuleNotFoundError as exc:       # pragma: no cover - a main dependency
         raise RulesError("读取 Word 文件需要 python-docx", hint='pip install "python-docx"') from exc
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except Exception as exc:                 # python-docx raises zip/XML/KeyError variants on bad files
-        raise RulesError(f"无法作为 Word 文档打开：{exc}", file=path.name,
+        raise RulesError(f"无法作为 Word 文档打开：{exc}", file=name,
                          hint="确认文件是 .docx（不是改了扩展名的 .doc 或 .wps）") from exc
     grid: Grid = []
     for block in document.iter_inner_content():
@@ -81,21 +108,21 @@ def docx_grid(path: Path) -> Grid:
     return grid
 
 
-def sheet_grid(path: Path, is_header: Callable[[str], bool]) -> Grid:
+def sheet_grid(data: bytes, name: str, is_header: Callable[[str], bool]) -> Grid:
     """The first sheet of a workbook that holds the table's header (calamine gives a merged cell once)."""
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))
                   for name in book.sheet_names]
     except Exception as exc:                 # calamine's own errors: not a workbook, corrupt, encrypted
-        raise RulesError(f"无法读取工作簿：{exc}", file=path.name) from exc
+        raise RulesError(f"无法读取工作簿：{exc}", file=name) from exc
     for _name, rows in sheets:
         grid = [[_cell(v) for v in row] for row in rows]
         if any(is_header(c) for row in grid for c in row):
             return grid
-    raise RulesError("工作簿中没有找到考核细则表（表头应有「项目」「考核标准」等列）", file=path.name,
+    raise RulesError("工作簿中没有找到考核细则表（表头应有「项目」「考核标准」等列）", file=name,
                      hint=f"各工作表：{'、'.join(n for n, _ in sheets)}")
 
 
