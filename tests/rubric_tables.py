@@ -70,11 +70,16 @@ def seed_text(preset: str) -> str | None:
 
 
 def word_paste_text(preset: str) -> str:
-    """The table as Word puts it on the clipboard: every cell on a line led by a tab, a cell's further
-    lines untabbed, a blank line after each row; the text around the table as plain paragraphs."""
+    """The table as Word puts it on the clipboard (see `word_paste`)."""
     title, header, rows, _, after = TABLES[preset]
+    return word_paste(title, [header, *rows], after)
+
+
+def word_paste(title: list[str], table: list[list[str]], after: list[str]) -> str:
+    """Every cell on a line led by a tab, a cell's further lines untabbed, a blank line after each row;
+    the text around the table as plain paragraphs."""
     lines = [*title]
-    for row in [header, *rows]:
+    for row in table:
         for cell in row:
             first, *rest = cell.split("\n")
             lines += ["\t" + first, *rest]

@@ -13,6 +13,7 @@ import io
 
 from hypothesis import given
 from hypothesis import strategies as st
+from rubric_tables import word_paste
 
 from xlrubric.rulesimport.grammar import load_grammar
 from xlrubric.rulesimport.sources import text_grid
@@ -47,14 +48,7 @@ def _plain(rows: list[list[str]]) -> list[list[str]]:
 def test_word_paste_reads_back(table, title):
     """Verify a Word-pasted table (with text above and below) reads back cell for cell."""
     header, rows = table
-    lines = [*title]
-    for row in [header, *rows]:
-        for cell in row:
-            first, *rest = cell.split("\n")
-            lines += ["\t" + first, *rest]
-        lines.append("")
-    lines += ["", "综合考核实行等级考核法。"]
-    grid = text_grid("\n".join(lines), is_header_cell(G))
+    grid = text_grid(word_paste(title, [header, *rows], ["综合考核实行等级考核法。"]), is_header_cell(G))
     assert grid == [[t] for t in title] + _plain([header, *rows]) + [["综合考核实行等级考核法。"]]
 
 
