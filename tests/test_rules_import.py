@@ -287,3 +287,19 @@ def test_user_grammar_extends_the_wording(tmp_path: Path):
     bad.write_text("kinds:\n  once: ['(']\n", encoding="utf-8")
     with pytest.raises(Exception, match="正则表达式"):
         import_rules(text, grammar=bad)
+
+
+def test_weights_as_schools_write_them():
+    """Verify a weight typed as a bare number or in Chinese numerals is read, and one that is not points
+    (a percentage) or is empty leaves the item out with a question naming it; an empty table is refused."""
+    def fulls(weight: str):
+        rows = [["计划", weight, "写计划", "迟交的扣1分"], ["总结", "5分", "写总结", "迟交的扣1分"]]
+        spec, _ = import_rules(_table(rows))
+        return [(i.name, i.full) for i in spec.rubric.items], [p.question for p in spec.policies
+                                                                 if p.id.startswith("unread")]
+    assert fulls("5") == ([("计划", 5), ("总结", 5)], [])
+    assert fulls("五分") == ([("计划", 5), ("总结", 5)], [])
+    assert fulls("20%") == ([("总结", 5)], ["项目「计划」的权重「20%」读不出分值；该项目没有导入"])
+    assert fulls("") == ([("总结", 5)], ["项目「计划」的权重「（空）」读不出分值；该项目没有导入"])
+    with pytest.raises(Exception, match="没有读到任何项目"):
+        import_rules(_table([]))

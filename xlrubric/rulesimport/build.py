@@ -59,7 +59,7 @@ class Builder:
     # ------------------------------------------------------------------ items and rules
     def item(self, rows, name: str, weight: str) -> dict[str, Any] | None:
         requirements = [r for r, _ in rows if r]
-        m = re.search(self.g["weight"], self.g.normalize(weight))
+        m = self.g.match_any(self.g["weight"], self.g.normalize(weight))
         if m is None or float(m.group("n")) <= 0:
             self.policy("unread", quotes=[f"{name} {weight}".strip()], items=["总分"],
                         question=f"项目「{name}」的权重「{weight or '（空）'}」读不出分值；该项目没有导入")

@@ -88,6 +88,9 @@ def parse_grid(grid: Grid, g: Grammar) -> RubricTable:
             table.loose.append(("　".join(c for c in row if c), "这一行没有项目名称，无法归到某个项目下"))
         else:
             table.items[-1].rows.append(pair)
+    if not table.items:
+        raise RulesError("考核细则表的表头下面没有读到任何项目",
+                         hint="每个项目一行：项目名称、权重（分值）、基本要求、考核标准")
     return table
 
 
