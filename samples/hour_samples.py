@@ -17,6 +17,7 @@ import json
 import random
 import re
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -272,8 +273,16 @@ SAMPLES = {"baiwanzi": baiwanzi, "weicun": weicun, "tisheng2": tisheng2}
 
 
 def parts(data: bytes) -> dict[str, bytes]:
+    """The package's parts, XML in canonical form: openpyxl writes `<a/>` through lxml and `<a />` without it
+    (python-docx brings lxml in), and the sample must compare equal either way."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+        return {n: _canonical(z.read(n)) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def _canonical(part: bytes) -> bytes:
+    if not part.lstrip().startswith(b"<"):
+        return part
+    return ET.canonicalize(part.decode("utf-8")).encode("utf-8")
 
 
 def main() -> int:

@@ -36,3 +36,20 @@ def fixture_bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     import badfiles
 
     return badfiles.build_all(tmp_path_factory.mktemp("badfiles"), with_soffice=_shutil.which("soffice") is not None)
+
+
+@pytest.fixture(name="rubric_sources", scope="session")
+def fixture_rubric_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], object]:
+    """Seeds 000/003's rubric tables as each format `rules import` reads (tests/rubric_tables.py); the seed
+    document itself is None when it is not beside the repository."""
+    import rubric_tables as rt
+
+    d = tmp_path_factory.mktemp("rubric_tables")
+    out: dict[tuple[str, str], object] = {}
+    for p in ("xinghuo", "lanxi4"):
+        out[(p, "seed text")] = rt.seed_text(p)
+        out[(p, "word paste")] = rt.word_paste_text(p)
+        out[(p, "excel paste")] = rt.tsv_text(p)
+        out[(p, "xlsx")] = rt.write_xlsx(p, d / f"{p}.xlsx")
+        out[(p, "docx")] = rt.write_docx(p, d / f"{p}.docx")
+    return out

@@ -50,9 +50,16 @@ def show_summary(results: Results, target: Path) -> None:
     s = results.summary
     table = Table(title=f"{results.file} 计算完成", show_header=False, title_justify="left")
     table.add_row("规则", results.rules_source)
+    open_rules = s.get("rules_pending", [])      # parts of the rules still 待确认 (rules import)
+    held = s.get("pending", 0)                   # teachers whose 总分 waits for a rejected cell
     if "teachers" in s:
-        table.add_row("教师", f"{s['teachers']} 人，平均总分 {s.get('mean_total')}")
-    if s.get("bands"):
+        mean = "待核实" if "总分" in open_rules or s.get("mean_total") is None else s.get("mean_total")
+        table.add_row("教师", f"{s['teachers']} 人，平均总分 {mean}"
+                      + (f"（{held} 人总分待核实，未计入平均）" if held and mean != "待核实" else ""))
+    if open_rules:
+        table.add_row("待核实", f"{'、'.join(open_rules)}（考核细则中有待确认的条款，见「校验问题」表）")
+    pending = open_rules
+    if s.get("bands") and "等次" not in pending:
         table.add_row("等次", "，".join(f"{k} {v} 人" for k, v in s["bands"].items()))
     if "hours_met_rate" in s:
         table.add_row("学时达标", f"{s['hours_met_rate']:.0%}")

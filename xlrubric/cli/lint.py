@@ -18,6 +18,7 @@ from xlrubric.cli.rules import load_target
 from xlrubric.spec.lint import UNDECIDED, Finding
 from xlrubric.spec.lint import lint as lint_spec
 from xlrubric.spec.load import load_preset, preset_ids
+from xlrubric.spec.model import PENDING
 
 
 def lint(
@@ -61,7 +62,10 @@ def findings_table(findings: list[Finding], *, title: str) -> Table:
     seen: set[str] = set()
     for f in findings:
         again = f.policy in seen     # one policy deciding several findings: its words are shown once
-        if f.policy:
+        if f.policy and f.option == PENDING:
+            chosen = f"{f.policy} = [bold red]{PENDING}[/]" + ("（同上）" if again else f"\n{_plain(f.choice)}")
+            seen.add(f.policy)
+        elif f.policy:
             chosen = f"{f.policy} = {f.option}" + ("（同上）" if again else f"\n{f.choice}")
             seen.add(f.policy)
         else:
@@ -84,6 +88,6 @@ def summary(findings: list[Finding]) -> str:
         return "没有发现问题。"
     kinds = "、".join(f"{k} {c}" for k, c in Counter(f.kind for f in findings).items())
     open_ = sum(not f.resolved for f in findings)
-    decided = sum(bool(f.policy) for f in findings)
+    decided = sum(bool(f.policy) and f.option != PENDING for f in findings)
     tail = f"未决定 {open_} 条，需要在规则中补充策略或修改规则" if open_ else "全部已由策略决定或仅为提示"
     return f"共 {len(findings)} 条（{kinds}）；已由策略决定 {decided} 条；{tail}。"

@@ -1,4 +1,5 @@
-"""`xlrubric rules export`: hand a school its rules as YAML or as an editable 考核细则 sheet.
+"""`xlrubric rules export|import`: hand a school its rules as YAML or as an editable 考核细则 sheet,
+or read the school's own 考核细则 (Word / Excel / pasted text) into that sheet.
 
 `load_target` is also how `lint` and `template` turn their argument into a Spec: a preset id, a YAML
 rules file, or a workbook with a 考核细则 sheet.
@@ -18,7 +19,7 @@ from xlrubric.spec.model import Spec
 from xlrubric.spec.sheet import RULES_SHEET, rows_to_mapping
 from xlrubric.writers.xlsx_format import refuse_overwrite, rules_workbook_bytes, save
 
-app = typer.Typer(help="考核细则：导出为 YAML 或 Excel 表，供学校修改。", no_args_is_help=True)
+app = typer.Typer(help="考核细则：导出为 YAML 或 Excel 表，或导入学校自己的考核细则。", no_args_is_help=True)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 TargetArg = Annotated[str, typer.Argument(
@@ -69,6 +70,57 @@ def yaml_with_header(spec: Spec, origin: str) -> str:
     return "\n".join(lines) + "\n" + to_yaml(spec)
 
 
+def _check_output(output: Path, force: bool) -> None:
+    refuse_overwrite(output, force)
+    suffix = output.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".xlsx"):
+        raise OutputError(f"不能保存为「{suffix or '无扩展名'}」文件", file=str(output),
+                          hint="输出文件名请以 .yaml 或 .xlsx 结尾")
+
+
+def _write_rules(spec: Spec, output: Path, origin: str) -> None:
+    data = (yaml_with_header(spec, origin).encode("utf-8") if output.suffix.lower() in (".yaml", ".yml")
+            else rules_workbook_bytes(spec))
+    save(output, data)
+
+
+SourceArg = Annotated[str, typer.Argument(
+    help="学校的考核细则：Word（.docx）、Excel（.xlsx）或文本（.txt）；- 表示从标准输入读取粘贴的文本")]
+GrammarOpt = Annotated[Path | None, typer.Option(
+    "--grammar", help="补充的措辞语法文件（YAML，结构同内置 xlrubric/rulesimport/grammar.yaml）")]
+
+
+@app.command("import")
+def import_cmd(
+    source: SourceArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件：本校细则.xlsx 或 .yaml")],
+    grammar: GrammarOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件")] = False,
+) -> None:
+    """读取学校自己的考核细则表，生成可修改的「考核细则」表；读不准的条款列为待确认，不猜。"""
+
+    def go() -> int:
+        from xlrubric.cli.lint import findings_table, summary
+        from xlrubric.rulesimport import import_rules
+
+        _check_output(output, force)
+        spec, findings = import_rules(source, grammar=grammar)
+        _write_rules(spec, output, source)
+        console.print(findings_table(findings, title=f"{spec.name}：导入时发现的问题"))
+        console.print(summary(findings), highlight=False)
+        items = len(spec.rubric.items) if spec.rubric else 0
+        rules = len(spec.rubric.deductions) if spec.rubric else 0
+        console.print(f"已导入 {items} 个项目、{rules} 条扣分规则：{output}", highlight=False)
+        if not all(f.resolved for f in findings):
+            where = ("「考核细则」表的「策略」行把「方式」" if output.suffix.lower() == ".xlsx"
+                     else "policies 中把 choice ")
+            console.print(f"请打开 {output}，在{where}从“待确认”改为一个选项；改完后用 xlrubric lint {output} 检查。"
+                          "未确定前，相关项目的得分显示为待核实。", highlight=False)
+        return int(not all(f.resolved for f in findings))
+
+    run(go)
+
+
 @app.command("export")
 def export(
     target: TargetArg,
@@ -78,15 +130,8 @@ def export(
     """把考核细则导出为 YAML 文件或只含「考核细则」表的 Excel 工作簿。"""
 
     def go() -> None:
-        refuse_overwrite(output, force)
-        suffix = output.suffix.lower()
-        if suffix not in (".yaml", ".yml", ".xlsx"):
-            raise OutputError(f"不能导出为「{suffix or '无扩展名'}」文件", file=str(output),
-                              hint="输出文件名请以 .yaml 或 .xlsx 结尾")
-        spec = load_target(target)
-        data = (yaml_with_header(spec, target).encode("utf-8") if suffix in (".yaml", ".yml")
-                else rules_workbook_bytes(spec))
-        save(output, data)
+        _check_output(output, force)
+        _write_rules(load_target(target), output, target)
         console.print(f"已导出考核细则：{output}", highlight=False)
 
     run(go)

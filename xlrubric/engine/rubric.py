@@ -46,6 +46,7 @@ class Pending:
 
 
 PENDING = "待核实"
+RULES_SHEET = "考核细则"
 
 
 @dataclass(frozen=True)
@@ -129,16 +130,23 @@ def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float,
 
 def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Source] | None = None,
           overrides: list[Override] | None = None, *, rejected: dict[tuple[str, str], Pending] | None = None,
-          typed: pd.DataFrame | None = None) -> RubricOutcome:
+          typed: pd.DataFrame | None = None, rules_pending: dict[str, str] | None = None) -> RubricOutcome:
     """Score every teacher (the rows of `counts`, columns named by each rule's event).
 
     `rejected` maps (teacher, event) — or (teacher, item name) for a typed score — to the rejected cell
-    it depends on. `typed` holds item scores typed by the director (NaN = none typed).
+    it depends on. `typed` holds item scores typed by the director (NaN = none typed). `rules_pending`
+    (see `spec.pending`) names the items, 总分 or 等次 that an undecided rule touches, for every teacher:
+    they are held 待核实 exactly as if a cell they depend on had been rejected.
     """
     rubric: Rubric = spec.rubric  # type: ignore[assignment]
     sources = sources or {}
-    rejected = rejected or {}
+    rejected = dict(rejected or {})
     teachers = counts.index
+    rules_pending = rules_pending or {}
+    for target, reason in rules_pending.items():
+        if target in {i.name for i in rubric.items}:
+            for t in teachers:
+                rejected.setdefault((t, target), Pending(RULES_SHEET, "", reason))
     scores = pd.DataFrame(index=teachers)
     details: list[dict[str, Any]] = []
     shown: dict[str, list[str]] = {}
@@ -204,14 +212,29 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     scores["总分"] = summable.sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
     for t in teachers:
         why = [p for i in names for p in pending.get((t, i), [])]
+        if "总分" in rules_pending:
+            why.append(Pending(RULES_SHEET, "", rules_pending["总分"]))
         if why:
+            scores.loc[t, "总分"] = np.nan
             pending[(t, "总分")] = why
     outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at, excluded=excluded)
     for t, name in excluded:
         outcome.full_of[t] = outcome.full_of.get(t, rubric.total) - rubric.item(name).full
     if rubric.bands:
         _bands(spec, outcome, overrides or [])
+        if "等次" in rules_pending:
+            _hold_bands(outcome, Pending(RULES_SHEET, "", rules_pending["等次"]), overrides or [])
     return outcome
+
+
+def _hold_bands(outcome: RubricOutcome, why: Pending, overrides: list[Override]) -> None:
+    """The 等次 rules themselves are undecided: no teacher gets a computed 等次 (a 人工调整 still stands)."""
+    scores, pending = outcome.scores, outcome.pending
+    adjusted = {o.teacher for o in overrides if o.target == "等次"}
+    for t in scores.index:
+        if t not in adjusted:
+            scores.loc[t, "等次"] = None
+            pending.setdefault((t, "等次"), []).append(why)
 
 
 def _explain(details: list[dict[str, Any]], t: str, item: Item, rules: list, zero_of: bool, taken_of: float,

@@ -36,6 +36,7 @@ from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION
 from xlrubric.schemas.teachers import person_name, resolve_teachers
 from xlrubric.schemas.validate import parse_numbers, run_rules
 from xlrubric.spec.model import KIND_LABELS, Spec
+from xlrubric.spec.pending import pending_targets
 
 
 def run(ctx: Context) -> None:
@@ -75,7 +76,14 @@ def run(ctx: Context) -> None:
                if e in table.columns}
     _apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
     overrides = _overrides(ctx, counts.index)
-    outcome = score(spec, counts[events], sources, overrides, rejected=rec.rejected, typed=rec.typed)
+    rules_pending = pending_targets(spec)
+    outcome = score(spec, counts[events], sources, overrides, rejected=rec.rejected, typed=rec.typed,
+                    rules_pending=rules_pending)
+    if rules_pending:
+        ctx.summary["rules_pending"] = sorted(rules_pending)
+    for target, reason in rules_pending.items():
+        ctx.problem("rules-pending", f"「{target}」显示为待核实：{reason}。请在考核细则表中确定后重新计算"
+                    "（xlrubric lint 列出尚未确定的各条）", "警告", "考核结果")
     if style != "counts":
         check_typed_totals(ctx, table, rows_of, outcome.scores["总分"])
     typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}

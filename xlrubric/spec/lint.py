@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from xlrubric.readers.text import normalize_label
-from xlrubric.spec.model import INPUT_LABELS, Deduction, Item, Policy, Rubric, Spec
+from xlrubric.spec.model import INPUT_LABELS, PENDING, Deduction, Item, Policy, Rubric, Spec
 
 KINDS = ("矛盾", "歧义", "空档", "重叠", "不可达", "总分不符", "缺出处", "未规定", "提示", "错误")
 UNDECIDED = "未决定"
@@ -52,8 +52,8 @@ class Finding:
 
     @property
     def resolved(self) -> bool:
-        """True when a policy decides it, or it is only a 提示; a 错误 is never resolved."""
-        return self.kind == "提示" or (self.kind != "错误" and self.policy is not None)
+        """True when a policy decides it, or it is only a 提示; a 错误 or a 待确认 policy is never resolved."""
+        return self.kind == "提示" or (self.kind != "错误" and self.policy is not None and self.option != PENDING)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "quotes": list(self.quotes), "resolved": self.resolved}
@@ -134,7 +134,7 @@ def lint(spec: Spec, checks: Sequence[Check] | None = None) -> list[Finding]:
 
 def _policy_where(spec: Spec, p: Policy) -> str:
     rules = [_where(i, d) for i, d in (spec.rubric.deductions if spec.rubric else []) if d.policy == p.id]
-    return "、".join(rules) if rules else f"策略 {p.id}"
+    return "、".join(rules or p.items) or f"策略 {p.id}"
 
 
 def _where(item: Item, d: Deduction | None = None) -> str:

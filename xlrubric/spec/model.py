@@ -180,8 +180,16 @@ class Rubric(_Model):
         return [(i, d) for i in self.items for d in i.deductions]
 
 
+# The choice of a policy nobody has decided yet (an imported 考核细则): the items it touches show 待核实.
+PENDING = "待确认"
+
+
 class Policy(_Model):
-    """A choice the source document leaves open, made explicit so nothing is silently guessed."""
+    """A choice the source document leaves open, made explicit so nothing is silently guessed.
+
+    `choice` may be PENDING (listed among the options): the policy is open, and what it touches is
+    not computed until a director picks an option.
+    """
 
     id: str
     title: str
@@ -190,6 +198,11 @@ class Policy(_Model):
     choice: str
     options: dict[str, str]
     quotes: list[str] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)   # items (or 总分/等次) it touches besides its rules'
+
+    @property
+    def pending(self) -> bool:
+        return self.choice == PENDING
 
     @model_validator(mode="after")
     def _check(self) -> Policy:

@@ -103,7 +103,8 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
                 params=_fmt_params([("比例上限", band.quota is not None and f"{band.quota:.0%}")]))
     for p in spec.policies:
         add("策略", p.title, p.id, p.choice, quote="\n".join(p.quotes), note=p.question,
-            params="\n".join([f"类型={p.kind}"] + [f"选项{k}={v}" for k, v in p.options.items()]))
+            params="\n".join([f"类型={p.kind}"] + ([f"涉及={'、'.join(p.items)}"] if p.items else [])
+                              + [f"选项{k}={v}" for k, v in p.options.items()]))
     for cat, name, item, how, value, cap, pairs, quote in hour_rows(spec):
         add(cat, name, item, how, value, cap, params=_num(pairs[0][1]) if cat == "设置" else _fmt_params(pairs),
             quote=quote)
@@ -218,7 +219,8 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
             out["policies"].append({
                 "id": _cell_text(get(row, "所属项目")), "title": name, "kind": params.get("类型", "歧义"),
                 "question": _cell_text(get(row, "说明")), "choice": _cell_text(get(row, "方式")),
-                "options": options, "quotes": [q for q in quote.split("\n") if q]})
+                "options": options, "quotes": [q for q in quote.split("\n") if q],
+                "items": [w for w in params.get("涉及", "").split("、") if w]})
         elif cat in HOUR_CATEGORIES:
             read_row(out, cat, name, _cell_text(get(row, "所属项目")), _cell_text(get(row, "方式")),
                      number(row, "分值", r), number(row, "上限", r), params, quote)

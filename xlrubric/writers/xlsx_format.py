@@ -19,7 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.errors import OutputError
-from xlrubric.spec.model import KIND_LABELS, Spec
+from xlrubric.spec.model import KIND_LABELS, PENDING, Spec
 from xlrubric.spec.sheet import COLUMNS, RULES_SHEET, spec_to_rows
 from xlrubric.writers.atomic import atomic_output
 
@@ -139,9 +139,27 @@ def write_rules_sheet(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
             "input_message": "每次：按次数扣；一次：有就扣一次；不得分：该项0分；不纳入考核：该项不计分；"
                              "每少一项：按缺少的项目数扣",
             "error_title": "扣分方式", "error_message": "请从下拉列表中选择：" + "、".join(kinds)})
+    _pending_choices(wb, ws, spec, rows, first)
     ws.freeze_panes(first, 2)
     print_setup(ws, header_rows=1, landscape=True)
     return ws
+
+
+def _pending_choices(wb: Workbook, ws: Worksheet, spec: Spec, rows: list[list[Any]], first: int) -> None:
+    """An undecided policy (imported rules) shows 待确认 in red, with its options as a dropdown in 方式."""
+    kind_col, id_col = COLUMNS.index("方式"), COLUMNS.index("所属项目")
+    red = None                      # made only when needed: a preset's sheet stays byte-identical
+    for r, row in enumerate(rows[1:], start=first):
+        policy = spec.policy_obj(str(row[id_col])) if row[0] == "策略" else None
+        if policy is None or not policy.pending:
+            continue
+        red = red or wb.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        ws.write_string(r, kind_col, PENDING, red)
+        keys = [k for k in policy.options if k != PENDING]
+        validate(ws, r, kind_col, r, {
+            "validate": "list", "source": keys, "input_title": "请选择本校的做法",
+            "input_message": "各选项的说明见同一行的「参数」列（选项编号=说明）"[:255],
+            "error_title": "选项", "error_message": "请从下拉列表中选择：" + "、".join(keys)})
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
