@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 
 from xlrubric import __version__
 from xlrubric.serve.guard import Guard
+from xlrubric.serve.jobs import Jobs
 
 STATIC = Path(__file__).parent / "static"
 MB = 1024 * 1024
@@ -55,9 +56,13 @@ class Service:
     limits: Limits = field(default_factory=Limits)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xlrubric-serve-")))
     write_lock: threading.Lock = field(default_factory=threading.Lock)
-    jobs: dict = field(default_factory=dict)
+    jobs: Jobs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = Jobs(self.root)
 
     def close(self) -> None:
+        self.jobs.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

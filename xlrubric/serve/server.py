@@ -90,6 +90,7 @@ def serve(port: int = discovery.DEFAULT_PORT, open_browser: bool = False, *, say
     discovery.write_discovery(port, service.token, version=__version__)
     say(f"校本研修考核服务已启动：{url}\n（关闭这个窗口或按 Ctrl+C 即停止服务）")
     sys.stdout.flush()
+    threading.Thread(target=_warm, daemon=True, name="xlrubric-warm").start()
     if open_browser:
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     try:
@@ -123,6 +124,17 @@ def _server_class():
                     signal.signal(sig, handler)
 
     return Server
+
+
+def _warm() -> None:
+    """Import the compute path now (pandas, pandera, the writers: seconds on a school PC), not on the first upload."""
+    import importlib
+
+    for name in ("xlrubric.pipeline", "xlrubric.readers.workbook", "xlrubric.writers.output", "xlrubric.process"):
+        try:
+            importlib.import_module(name)
+        except Exception:          # the upload will report it properly
+            log.exception("warming %s failed", name)
 
 
 def _open_when_started(server, url: str) -> None:
