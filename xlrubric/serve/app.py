@@ -17,6 +17,7 @@ The WPS contract (also in briefs for the add-in):
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -38,14 +39,21 @@ STATIC = Path(__file__).parent / "static"
 MB = 1024 * 1024
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, "")))
+    except ValueError:
+        return default
+
+
 @dataclass
 class Limits:
-    """Upload caps (bytes and file counts); tests shrink them."""
+    """Upload caps; a county with a bigger folder (or a test) sets XLRUBRIC_UPLOAD_MB / _BATCH_MB / _BATCH_FILES."""
 
-    school_bytes: int = 50 * MB
-    batch_bytes: int = 1024 * MB
-    batch_files: int = 5000
-    batch_unzipped_bytes: int = 4096 * MB
+    school_bytes: int = field(default_factory=lambda: _env_int("XLRUBRIC_UPLOAD_MB", 50) * MB)
+    batch_bytes: int = field(default_factory=lambda: _env_int("XLRUBRIC_BATCH_MB", 1024) * MB)
+    batch_files: int = field(default_factory=lambda: _env_int("XLRUBRIC_BATCH_FILES", 5000))
+    batch_unzipped_bytes: int = field(default_factory=lambda: 4 * _env_int("XLRUBRIC_BATCH_MB", 1024) * MB)
 
 
 @dataclass
