@@ -169,6 +169,13 @@ function rememberJob(id) {
   history.replaceState(null, "", url);
 }
 
+function forgetJob() {
+  localStorage.removeItem("xlrubric.job");
+  const url = new URL(location.href);
+  url.searchParams.delete("job");
+  history.replaceState(null, "", url);
+}
+
 async function startBatch(files, isZip) {
   setError($("county-error"), "");
   const form = new FormData();
@@ -196,7 +203,7 @@ async function pollJob(id) {
   clearTimeout(pollTimer);
   const r = await api(`/api/jobs/${id}`);
   if (!r.ok) {
-    localStorage.removeItem("xlrubric.job");
+    forgetJob();
     show($("county-start"), true); show($("county-progress"), false);
     setError($("county-error"), r.message);
     return;
@@ -256,8 +263,7 @@ function setupCounty() {
   $("county-folder").addEventListener("change", (e) => e.target.files.length && startBatch(e.target.files, false));
   $("county-zip").addEventListener("change", (e) => e.target.files.length && startBatch(e.target.files, true));
   $("county-new").addEventListener("click", () => {
-    localStorage.removeItem("xlrubric.job");
-    const url = new URL(location.href); url.searchParams.delete("job"); history.replaceState(null, "", url);
+    forgetJob();
     show($("county-result"), false); show($("county-start"), true);
     $("county-folder").value = ""; $("county-zip").value = "";
   });
@@ -343,5 +349,5 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (info.suffixes) suffixes = info.suffixes;
   loadPresets();
   const id = jobId();
-  if (id) pollJob(id);       // a batch started earlier (even in a closed tab) picks up where it is
+  if (id) { rememberJob(id); pollJob(id); }   // a batch started earlier (even in a closed tab) picks up where it is
 });
