@@ -17,20 +17,12 @@ from pathlib import Path
 
 import browser
 import pytest
-import servekit
 from typer.testing import CliRunner
 
 from xlrubric.cli import app
 
 pytestmark = pytest.mark.skipif(not browser.available(), reason="needs Debian's chromium and chromedriver")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-@pytest.fixture(name="served", scope="module")
-def fixture_served(tmp_path_factory):
-    served = servekit.start(tmp_path_factory.mktemp("home"))
-    yield served
-    served.stop()
 
 
 @pytest.fixture(name="chrome")

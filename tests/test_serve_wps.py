@@ -27,13 +27,6 @@ from xlrubric.cli import app
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-@pytest.fixture(name="served", scope="module")
-def fixture_served(tmp_path_factory):
-    served = servekit.start(tmp_path_factory.mktemp("home"))
-    yield served
-    served.stop()
-
-
 def all_values(path: Path) -> dict[str, list[list]]:
     wb = CalamineWorkbook.from_path(str(path))
     return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
