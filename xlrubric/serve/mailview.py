@@ -23,6 +23,7 @@ from xlrubric.serve import discovery
 from xlrubric.serve.jobs import Job, _job_or_404
 
 KEYRING_SERVICE = "xlrubric-smtp"
+PREVIEW_PREFIX = "邮件预览/"          # campaign.PREVIEW_DIR, as `preview` reports each .eml
 FIELDS = ("smtp", "security", "user", "from_addr", "from_name", "signature", "cc")
 
 
@@ -105,9 +106,12 @@ class MailRun:
 def _line(line) -> dict[str, Any]:
     job = line.job
     gone = line.row is not None and line.row.state in ("sent", "sending") and line.row.recipient
+    where = line.detail.replace("\\", "/")          # Windows reports 邮件预览\学校.eml
+    eml = line.state == "将发送" and where.startswith(PREVIEW_PREFIX) and where.endswith(".eml")
     return {"school": job.school, "email": (line.row.recipient if gone else job.address.email) or "",
             "source": job.address.source or "", "attachment": job.attachment.name if job.attachment else "",
-            "size": job.size if job.attachment else 0, "state": line.state, "detail": line.detail}
+            "size": job.size if job.attachment else 0, "state": line.state,
+            "detail": "" if eml else line.detail, "preview": where[len(PREVIEW_PREFIX):] if eml else ""}
 
 
 def _sender(mail: dict, sending: bool):
@@ -220,6 +224,22 @@ async def send(request: Request) -> JSONResponse:
     job.mail = MailRun()
     threading.Thread(target=_send, args=(job, job.mail, password), daemon=True, name="xlrubric-mail").start()
     return JSONResponse({"ok": True})
+
+
+def preview_file(request: Request):
+    """One rendered .eml from the preview, for the director to open in her mail program."""
+    from starlette.responses import FileResponse
+
+    from xlrubric.mail.campaign import PREVIEW_DIR
+
+    job = _job_or_404(request)
+    if isinstance(job, JSONResponse):
+        return job
+    folder = (job.outdir / PREVIEW_DIR).resolve()
+    path = (folder / request.path_params["name"]).resolve()
+    if path.parent != folder or path.suffix != ".eml" or not path.is_file():
+        return JSONResponse({"ok": False, "message": "预览邮件不存在，请重新生成预览。"}, 404)
+    return FileResponse(path, filename=path.name, media_type="message/rfc822")
 
 
 def mail_status(request: Request) -> JSONResponse:

@@ -274,8 +274,12 @@ let mailTimer = null;
 const MAIL_HEADER = ["学校", "电子邮箱", "地址来源", "附件", "大小", "状态", "说明"];
 const size = (n) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 function fillMail(lines) {
+  const detail = (l) => (l.preview
+    ? el("a", { href: `/api/jobs/${jobId()}/mail/eml/${encodeURIComponent(l.preview)}`, download: l.preview, text: "查看预览邮件" })
+    : l.detail);
   fillTable($("mail-table"), MAIL_HEADER, lines.map((l) => [l.school, l.email || "—", l.source || "—",
-    l.attachment || "—", l.attachment ? size(l.size) : "—", l.state, l.detail]), (i, v) => (i === 5 ? `st-${v}` : i === 6 ? "wrap" : ""));
+    l.attachment || "—", l.attachment ? size(l.size) : "—", l.state, detail(l)]),
+  (i, v) => (i === 5 ? `nowrap st-${v}` : i === 4 ? "nowrap" : i === 6 ? "wrap" : ""));
   const counts = {};
   for (const l of lines) counts[l.state] = (counts[l.state] || 0) + 1;
   $("mail-state").textContent = `共 ${lines.length} 所学校：` + Object.entries(counts).map(([k, v]) => `${k} ${v}`).join("，");
