@@ -77,6 +77,7 @@ async function computeSchool(file, password = "") {
   const form = new FormData();
   form.append("file", file, file.name);
   if (password) form.append("password", password);
+  form.append("preset", $("school-preset").value);
   const r = await api("/api/school", { method: "POST", form });
   show($("school-busy"), false);
   show($("school-password"), !!r.need_password);
@@ -137,7 +138,7 @@ let presetsLoading = null;
 function loadPresets() {
   presetsLoading ||= (async () => {
     const presets = await api("/api/presets");
-    for (const select of [$("preset"), $("county-preset")]) {
+    for (const select of [$("preset"), $("county-preset"), $("school-preset")]) {
       for (const p of presets) select.append(el("option", { value: p.id, text: `${p.school || p.name}（${p.id}）` }));
     }
     if (presets.length) showLint(presets[0].id);
