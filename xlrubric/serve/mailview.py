@@ -27,6 +27,14 @@ PREVIEW_PREFIX = "邮件预览/"          # campaign.PREVIEW_DIR, as `preview` r
 FIELDS = ("smtp", "security", "user", "from_addr", "from_name", "signature", "cc")
 
 
+async def _body(request: Request) -> dict:
+    try:
+        data = await request.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def config_path():
     return discovery.state_dir() / "config"
 
@@ -74,7 +82,7 @@ def settings_view() -> dict[str, Any]:
 async def save_settings(request: Request) -> JSONResponse:
     from xlrubric.mail.smtp import parse_server
 
-    body = await request.json()
+    body = await _body(request)
     mail = {k: body.get(k) for k in FIELDS}
     mail["security"] = mail["security"] if mail["security"] in ("plain", "starttls", "ssl") else "starttls"
     mail["cc"] = [c.strip() for c in (mail["cc"] or []) if isinstance(c, str) and c.strip()]
@@ -88,7 +96,11 @@ async def save_settings(request: Request) -> JSONResponse:
     discovery.write_private(config_path(), json.dumps(config, ensure_ascii=False, indent=1))
     password, kr = body.get("password"), _keyring()
     if password and kr is not None and mail.get("user"):
-        kr.set_password(KEYRING_SERVICE, _account(mail), password)
+        try:
+            kr.set_password(KEYRING_SERVICE, _account(mail), password)
+        except Exception as exc:    # never fall back to a file: the password is asked at sending instead
+            return JSONResponse({**settings_view(), "message": f"设置已保存，但密码未能存入系统钥匙串（{exc}），"
+                                                             "发送时请输入密码。"})
     return JSONResponse(settings_view())
 
 
@@ -212,12 +224,15 @@ async def send(request: Request) -> JSONResponse:
         return job
     if job.mail is not None and job.mail.state == "sending":
         return JSONResponse({"ok": False, "message": "正在发送，请等这一轮结束。"}, 409)
-    body = await request.json()
+    body = await _body(request)
     mail = load_config().get("mail") or {}
     password = body.get("password") or None
     kr = _keyring()
     if password is None and kr is not None and mail.get("user"):
-        password = kr.get_password(KEYRING_SERVICE, _account(mail))
+        try:
+            password = kr.get_password(KEYRING_SERVICE, _account(mail))
+        except Exception:          # a locked or broken keyring: ask for the password instead
+            password = None
     if mail.get("user") and not password:
         return JSONResponse({"ok": False, "need_password": True, "message": "请输入邮箱密码（本机没有系统钥匙串，"
                                                                           "密码不会保存）。"})

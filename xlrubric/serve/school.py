@@ -19,7 +19,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 
 from xlrubric.errors import UnreadableWorkbook, XlrubricError
-from xlrubric.serve.uploads import SESSION_HEADER, UploadError, safe_relative, save_upload, session_dir
+from xlrubric.serve.uploads import (
+    SESSION_HEADER,
+    UploadError,
+    read_form,
+    safe_relative,
+    save_upload,
+    session_dir,
+)
 from xlrubric.serve.wps import RESULT_SHEET, summary_lines
 
 KEEP_RESULTS = 5          # per tab; older uploads are removed as new ones arrive
@@ -56,7 +63,7 @@ async def compute_upload(request: Request) -> JSONResponse:
     service = request.app.state.service
     try:
         folder = session_dir(service.root, request.headers.get(SESSION_HEADER))
-        form = await request.form(max_files=1, max_fields=5)
+        form = await read_form(request, max_files=1, max_fields=5)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise UploadError("没有收到工作簿文件。")
