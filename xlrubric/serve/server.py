@@ -59,12 +59,16 @@ def bind(port: int) -> socket.socket | Running:
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", -1)):
+        busy = {errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", -1),
+                getattr(errno, "WSAEACCES", -1)}      # Windows: in use, or in a range Hyper-V reserved
+        if exc.errno not in busy:
             raise PortBusy(f"无法在端口 {port} 上启动服务（{exc.strerror or exc}）") from exc
         info = probe(port)
         if info is not None:
             return Running(f"http://{discovery.HOST}:{port}/", str(info.get("version", "")))
-        raise PortBusy(f"端口 {port} 已被其他程序占用，校本研修考核服务无法启动",
+        what = ("已被其他程序占用" if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
+                else "不允许使用（没有权限，或被系统保留）")
+        raise PortBusy(f"端口 {port} {what}，校本研修考核服务无法启动",
                        hint=f"关闭占用该端口的程序，或换一个端口：xlrubric serve --port {port + 1}") from exc
     return sock
 

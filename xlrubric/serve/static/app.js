@@ -155,7 +155,7 @@ async function showLint(id) {
   fillTable($("lint-table"), ["类型", "位置", "说明", "原文", "本细则的选择"], r.findings.map((f) => [
     f.kind, f.where, f.message + (f.question && f.question !== f.message ? `\n（${f.question}）` : ""),
     (f.quotes || []).join("\n"), f.policy ? f.choice : (f.resolved ? "—" : "未决定")]),
-  (i, v) => (i === 0 ? `sev-${v}` : i >= 2 ? "wrap" : ""));
+  (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
 }
 
 // ---------------------------------------------------------------- 全县
