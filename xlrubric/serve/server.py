@@ -73,6 +73,15 @@ def bind(port: int) -> socket.socket | Running:
     return sock
 
 
+def ensure_streams() -> None:
+    """Under `pythonw` (the Windows shortcut) there is no console: sys.stdout/stderr are None, which uvicorn's
+    and our printing do not survive. Send both to `serve.log` in the state folder instead."""
+    if sys.stdout is None or sys.stderr is None:
+        log_file = open(discovery.state_dir() / "serve.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        sys.stdout = sys.stdout or log_file
+        sys.stderr = sys.stderr or log_file
+
+
 def serve(port: int = discovery.DEFAULT_PORT, open_browser: bool = False, *, say=print) -> int:
     """Run until interrupted; return the exit code."""
     import uvicorn
@@ -89,15 +98,16 @@ def serve(port: int = discovery.DEFAULT_PORT, open_browser: bool = False, *, say
     url = f"http://{discovery.HOST}:{port}/"
     service = Service(token=discovery.get_token())
     config = uvicorn.Config(create_app(service), log_level="warning", lifespan="off", access_log=False,
-                            timeout_graceful_shutdown=3)
+                            use_colors=False, timeout_graceful_shutdown=3)
     server = _server_class()(config)
-    discovery.write_discovery(port, service.token, version=__version__)
-    say(f"校本研修考核服务已启动：{url}\n（关闭这个窗口或按 Ctrl+C 即停止服务）")
-    sys.stdout.flush()
-    threading.Thread(target=_warm, daemon=True, name="xlrubric-warm").start()
-    if open_browser:
-        threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     try:
+        discovery.write_discovery(port, service.token, version=__version__)
+        say(f"校本研修考核服务已启动：{url}\n（关闭这个窗口或按 Ctrl+C 即停止服务）")
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        threading.Thread(target=_warm, daemon=True, name="xlrubric-warm").start()
+        if open_browser:
+            threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
         server.run(sockets=[bound])
     finally:
         discovery.remove_discovery()
