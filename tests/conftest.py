@@ -53,3 +53,13 @@ def fixture_rubric_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[tup
         out[(p, "xlsx")] = rt.write_xlsx(p, d / f"{p}.xlsx")
         out[(p, "docx")] = rt.write_docx(p, d / f"{p}.docx")
     return out
+
+
+@pytest.fixture(name="served", scope="module")
+def fixture_served(tmp_path_factory: pytest.TempPathFactory):
+    """A real `xlrubric serve` process on a free loopback port, with its own XLRUBRIC_HOME (tests/servekit.py)."""
+    import servekit
+
+    served = servekit.start(tmp_path_factory.mktemp("home"))
+    yield served
+    served.stop()
