@@ -36,3 +36,13 @@ def fixture_bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     import badfiles
 
     return badfiles.build_all(tmp_path_factory.mktemp("badfiles"), with_soffice=_shutil.which("soffice") is not None)
+
+
+@pytest.fixture(name="served", scope="module")
+def fixture_served(tmp_path_factory: pytest.TempPathFactory):
+    """A real `xlrubric serve` process on a free loopback port, with its own XLRUBRIC_HOME (tests/servekit.py)."""
+    import servekit
+
+    served = servekit.start(tmp_path_factory.mktemp("home"))
+    yield served
+    served.stop()

@@ -26,6 +26,7 @@ COMMANDS = [
     ("archive", "archive", "archive"),
     ("batch", "batch", "batch"),
     ("mail", "mail", "mail"),
+    ("serve", "serve", "serve"),
     ("bundle", "bundle", "bundle"),
 ]
 SUBAPPS = [("rules", "app", "rules"), ("addin", "app", "addin")]

@@ -47,6 +47,11 @@ def _write_private(path: Path, text: str) -> None:
             tmp.unlink()
 
 
+def write_private(path: Path, text: str) -> None:
+    """Public name for the atomic owner-only write (the service keeps its config with it)."""
+    _write_private(path, text)
+
+
 def get_token() -> str:
     """The install's token: read it, or create it once."""
     path = state_dir() / "token"
