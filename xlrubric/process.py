@@ -21,11 +21,12 @@ def default_output(path: Path, kind: str | None = None) -> Path:
 def compute_file(path: Path, out: Path | None = None, *, preset: str | None = None, rules: Path | None = None,
                  password: str | None = None, in_place: bool = False) -> tuple[Results, Path]:
     """Read, compute and write one workbook; the function `batch` and the CLI share."""
-    from xlrubric.pipeline import compute_book, resolve_spec
+    from xlrubric.pipeline import compute_book, require_school_book, resolve_spec
     from xlrubric.readers.workbook import open_workbook
     from xlrubric.writers.output import write_output
 
     book = open_workbook(path, password=password)
+    require_school_book(book)
     spec, source = resolve_spec(book, preset=preset, rules=rules)
     results = compute_book(book, spec, source)
     if in_place:

@@ -3,6 +3,8 @@
  * Every object is wrapped in a Proxy that throws on any other member, so the add-in cannot start using a
  * call the fake (and macros/README.md's manual test) does not cover without a test failing.
  * `log` records every call in order, so tests can assert "no change" (no Save/Close/Open) precisely.
+ * Open() shows the sheets the file holds: `disk.sheets` (which scripted services add to), or, against the real
+ * service, `sheetsOnDisk(path)` reading the file itself.
  */
 "use strict";
 
@@ -17,7 +19,7 @@ function strict(name, target) {
 }
 
 function fakeWps({ path = "/学校/我校.xlsx", readOnly = false, hasPassword = false, noBook = false,
-                   saveError = null, openError = null, sheets = ["教师名册", "考核记录"] } = {}) {
+                   saveError = null, openError = null, sheets = ["教师名册", "考核记录"], sheetsOnDisk = null } = {}) {
   const log = [];
   const disk = { sheets: [...sheets] };           // what the file on disk holds (the service writes here)
   const sep = path.includes("\\") ? "\\" : "/";
@@ -59,7 +61,7 @@ function fakeWps({ path = "/学校/我校.xlsx", readOnly = false, hasPassword =
       Open(fileName, updateLinks, readOnlyArg, format, password) {
         log.push(["Open", fileName, password]);
         if (openError) throw new Error(openError);
-        app.ActiveWorkbook = workbook(fileName, [...disk.sheets]);
+        app.ActiveWorkbook = workbook(fileName, sheetsOnDisk ? sheetsOnDisk(fileName) : [...disk.sheets]);
         return app.ActiveWorkbook;
       },
     }),
