@@ -40,7 +40,7 @@ def readme(platform: str, python_version: str, wheel_name: str, installer: str) 
   窗口中会依次显示三步，每一步都写明做了什么：
     [1/3] 安装 xlrubric 及其依赖（只用 wheels 文件夹，不联网）
     [2/3] 登记加载项：本机有 Excel 就装 Excel 加载项，有 WPS 就装 WPS 加载项
-    [3/3] 在桌面创建「校本研修计算服务」快捷方式
+    [3/3] 在桌面创建「校本研修考核」快捷方式
   最后显示“安装完成”。如果某一步出错，窗口里有中文说明，请拍照发给技术支持。
 
 三、使用
@@ -74,7 +74,7 @@ case $? in
   3) echo "（本机没有找到 Excel 或 WPS，没有登记加载项；装好 Excel 或 WPS 后再运行一次本程序即可。）" ;;
   *) echo "登记加载项时出错（见上面的提示）。" ;;
 esac
-echo "[3/3] 创建「校本研修计算服务」桌面快捷方式……"
+echo "[3/3] 创建「校本研修考核」桌面快捷方式……"
 if ! "$PY" -m xlrubric serve --install-shortcut; then
   echo "没能创建快捷方式（见上面的提示）；也可以在终端运行：$PY -m xlrubric serve"
 fi
@@ -135,7 +135,7 @@ if errorlevel 3 (
 ) else if errorlevel 1 (
   echo 登记加载项时出错（见上面的提示）。
 )
-echo [3/3] 创建「校本研修计算服务」桌面快捷方式……
+echo [3/3] 创建「校本研修考核」桌面快捷方式……
 %PY% -m xlrubric serve --install-shortcut
 if errorlevel 1 echo 没能创建快捷方式（见上面的提示）；也可以在命令提示符运行：%PY% -m xlrubric serve
 echo 安装完成。

@@ -32,7 +32,7 @@ var XLRUBRIC_TEXT = {
   notInstalled: "「计算考核」加载项还没有安装完成（缺少本机计算服务的设置）。\n" +
     "请在装有 xlrubric 的电脑上运行安装包里的 install，或在命令行运行：xlrubric addin install",
   startFailed: "本机的计算服务（xlrubric serve）没有启动，工作簿没有改动。\n" +
-    "请双击桌面上的「校本研修计算服务」图标，或在命令行运行：{command}\n然后再点「计算考核」。",
+    "请双击桌面上的「校本研修考核」图标，或在命令行运行：{command}\n然后再点「计算考核」。",
   noAnswer: "本机的计算服务（xlrubric serve）没有回应，工作簿没有改动。\n" +
     "请稍后再试；如果一直这样，请关闭计算服务的窗口后重新启动它：{command}",
   auth: "本机的计算服务拒绝了这次请求（加载项的口令与服务不一致），工作簿没有改动。\n" +
