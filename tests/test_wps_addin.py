@@ -168,3 +168,21 @@ def test_without_wps_or_excel_nothing_changes(tmp_path: Path, monkeypatch: pytes
     assert result.exit_code == inst.EXIT_NO_EXCEL, result.output
     assert "没有找到 WPS Office" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_where_wps_looks_on_each_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Verify the jsaddons folders WPS's deployment guide names, and pythonw.exe for the button on Windows."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("APPDATA", r"C:\Users\教务处\AppData\Roaming")
+    assert str(wps.jsaddons_dir("win")).replace("/", "\\").endswith(r"AppData\Roaming\kingsoft\wps\jsaddons")
+    assert wps.jsaddons_dir("linux") == tmp_path / ".local" / "share" / "Kingsoft" / "wps" / "jsaddons"
+    assert wps.jsaddons_dir("mac") == (tmp_path / "Library" / "Containers" / "com.kingsoft.wpsoffice.mac" / "Data"
+                                       / ".kingsoft" / "wps" / "jsaddons")
+    exe = tmp_path / "Python311" / "python.exe"
+    exe.parent.mkdir()
+    exe.touch()
+    (exe.parent / "pythonw.exe").touch()
+    monkeypatch.setattr(wps, "platform_key", lambda: "win")
+    assert wps.serve_program(str(exe)) == str(exe.parent / "pythonw.exe")
+    monkeypatch.setattr(wps, "platform_key", lambda: "linux")
+    assert wps.serve_program("/usr/bin/python3") == "/usr/bin/python3"
