@@ -70,6 +70,10 @@ def test_refuses_a_folder_that_is_not_empty(tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
     result = CliRunner().invoke(app, ["bundle", "--platform", "win32", "-o", str(tmp_path / "b")])
     assert result.exit_code == 2 and "不认识的平台" in result.output
+    result = CliRunner().invoke(app, ["bundle", "--platform", "linux", "--python-version", "311", "-o",
+                                      str(tmp_path / "b")])
+    assert result.exit_code == 2 and "3.11" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
 @pytest.mark.network

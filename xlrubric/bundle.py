@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import email.parser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -151,6 +152,9 @@ def build(target_name: str, out: Path, python_version: str | None = None) -> lis
         raise XlrubricError("输出文件夹已存在且不是空的，没有改动它", file=str(out))
     target = PLATFORMS[target_name]
     python_version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
+    if not re.fullmatch(r"3\.\d{1,2}", python_version):
+        raise XlrubricError(f"Python 版本「{python_version}」的写法不对，应写成 3.11 这样的“主版本.次版本”")
+    out.parent.mkdir(parents=True, exist_ok=True)
     root = source_root()
     log: list[str] = []
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
