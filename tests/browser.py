@@ -39,7 +39,9 @@ class Browser:
         opts.add_experimental_option("prefs", {"download.default_directory": str(self.downloads),
                                                "download.prompt_for_download": False})
         self.driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-        self.driver.set_window_size(width, height)
+        # The window size includes the (invisible) browser frame: pin the page's viewport itself.
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         self.driver.execute_cdp_cmd("Browser.setDownloadBehavior",
                                     {"behavior": "allow", "downloadPath": str(self.downloads)})
 

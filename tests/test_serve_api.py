@@ -128,10 +128,10 @@ def test_upload_cap(served, tmp_path):
 
 
 def test_batch_file_count_cap(served, tmp_path):
-    files = [("files", (f"x{i}.xlsx", b"PK")) for i in range(6)]
+    files = [("files", (f"x{i}.xlsx", b"PK")) for i in range(9)]
     with served.client() as c:
         r = c.post("/api/batch", files=files, headers=served.page_headers())
-    assert r.json()["ok"] is False and "最多上传 5 个文件" in r.json()["message"]
+    assert r.json()["ok"] is False and "一次最多上传 5 个文件" in r.json()["message"]
 
 
 def _gbk_zip(members: dict[str, bytes]) -> bytes:

@@ -64,6 +64,10 @@ def test_with_a_keyring(tmp_path, smtp):
             assert {(x["school"], x["email"], x["state"]) for x in preview["lines"]} == \
                 {(s, a, "将发送") for s, a in SCHOOLS.items()}
             assert smtp.messages == []                                  # a preview sends nothing
+            line = next(x for x in preview["lines"] if x["school"] == "兰西四中")
+            eml = c.get(f"/api/jobs/{job}/mail/eml/{line['preview']}")
+            assert eml.status_code == 200 and b"lxsz@example.cn" in eml.content
+            assert c.get(f"/api/jobs/{job}/mail/eml/..%2Fxlrubric-manifest.json").status_code == 404
             assert c.post(f"/api/jobs/{job}/mail/send", json={}, headers=served.page_headers()).json()["ok"]
         done = wait_mail(served, job)
         assert done["state"] == "done", done

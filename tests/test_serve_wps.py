@@ -13,8 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import servekit
 from python_calamine import CalamineWorkbook
@@ -200,3 +202,23 @@ def test_stopping_removes_the_discovery_file(tmp_path, sig):
     served.proc.send_signal(sig)
     assert served.proc.wait(30) == 0
     assert not (served.home / "serve.json").exists()
+
+
+def test_runs_without_a_console(tmp_path):
+    """The Windows shortcut starts `pythonw`, where sys.stdout and sys.stderr are None."""
+    code = ("import sys; sys.stdout = None; sys.stderr = None; sys.argv = ['xlrubric', 'serve', '--port', '0']; "
+            "from xlrubric.cli import main; main()")
+    env = {**os.environ, "XLRUBRIC_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        for _ in range(600):
+            if (tmp_path / "serve.json").exists():
+                break
+            assert proc.poll() is None, "the service died without a console"
+            time.sleep(0.1)
+        port = json.loads((tmp_path / "serve.json").read_text(encoding="utf-8"))["port"]
+        assert httpx.get(f"http://127.0.0.1:{port}/api/ping", timeout=10).json()["app"] == "xlrubric"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    assert "校本研修考核服务已启动" in (tmp_path / "serve.log").read_text(encoding="utf-8")

@@ -22,6 +22,10 @@ def serve(
     服务只在本机 127.0.0.1 上监听，数据不离开这台电脑。已在运行时直接提示（加 --open 则打开页面）。
     """
 
+    from xlrubric.serve.server import ensure_streams
+
+    ensure_streams()
+
     def go() -> int:
         if install_shortcut:
             from xlrubric.serve.shortcut import install_shortcut as install

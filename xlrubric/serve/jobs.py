@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 
 from xlrubric.errors import XlrubricError
-from xlrubric.serve.uploads import UploadError, extract_folder_zip, safe_relative, save_upload
+from xlrubric.serve.uploads import UploadError, extract_folder_zip, read_form, safe_relative, save_upload
 
 RESULTS_DIR = "结果"
 INPUT_DIR = "学校工作簿"
@@ -150,14 +150,11 @@ async def start_batch(request: Request) -> JSONResponse:
     service = request.app.state.service
     limits = service.limits
     try:
-        form = await request.form(max_files=limits.batch_files + 1, max_fields=limits.batch_files + 10)
+        form = await read_form(request, max_files=limits.batch_files, max_fields=limits.batch_files + 10)
         uploads = [f for f in form.getlist("files") if not isinstance(f, str)]
         paths = [p for p in form.getlist("paths") if isinstance(p, str)]
         if not uploads:
             raise UploadError("没有收到文件：请选择县里的文件夹，或一个 .zip 压缩包。")
-        if len(uploads) > limits.batch_files:
-            raise UploadError(f"一次最多上传 {limits.batch_files} 个文件，这次有 {len(uploads)} 个。",
-                              hint="请分几批处理，每批一个乡镇的文件夹。")
         passwords = tuple(dict.fromkeys(line.strip() for line in str(form.get("passwords") or "").splitlines()
                                         if line.strip()))
         preset = str(form.get("preset") or "") or None

@@ -23,7 +23,16 @@ from xlrubric.serve import discovery
 from xlrubric.serve.jobs import Job, _job_or_404
 
 KEYRING_SERVICE = "xlrubric-smtp"
+PREVIEW_PREFIX = "邮件预览/"          # campaign.PREVIEW_DIR, as `preview` reports each .eml
 FIELDS = ("smtp", "security", "user", "from_addr", "from_name", "signature", "cc")
+
+
+async def _body(request: Request) -> dict:
+    try:
+        data = await request.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def config_path():
@@ -73,7 +82,7 @@ def settings_view() -> dict[str, Any]:
 async def save_settings(request: Request) -> JSONResponse:
     from xlrubric.mail.smtp import parse_server
 
-    body = await request.json()
+    body = await _body(request)
     mail = {k: body.get(k) for k in FIELDS}
     mail["security"] = mail["security"] if mail["security"] in ("plain", "starttls", "ssl") else "starttls"
     mail["cc"] = [c.strip() for c in (mail["cc"] or []) if isinstance(c, str) and c.strip()]
@@ -87,7 +96,11 @@ async def save_settings(request: Request) -> JSONResponse:
     discovery.write_private(config_path(), json.dumps(config, ensure_ascii=False, indent=1))
     password, kr = body.get("password"), _keyring()
     if password and kr is not None and mail.get("user"):
-        kr.set_password(KEYRING_SERVICE, _account(mail), password)
+        try:
+            kr.set_password(KEYRING_SERVICE, _account(mail), password)
+        except Exception as exc:    # never fall back to a file: the password is asked at sending instead
+            return JSONResponse({**settings_view(), "message": f"设置已保存，但密码未能存入系统钥匙串（{exc}），"
+                                                             "发送时请输入密码。"})
     return JSONResponse(settings_view())
 
 
@@ -105,9 +118,12 @@ class MailRun:
 def _line(line) -> dict[str, Any]:
     job = line.job
     gone = line.row is not None and line.row.state in ("sent", "sending") and line.row.recipient
+    where = line.detail.replace("\\", "/")          # Windows reports 邮件预览\学校.eml
+    eml = line.state == "将发送" and where.startswith(PREVIEW_PREFIX) and where.endswith(".eml")
     return {"school": job.school, "email": (line.row.recipient if gone else job.address.email) or "",
             "source": job.address.source or "", "attachment": job.attachment.name if job.attachment else "",
-            "size": job.size if job.attachment else 0, "state": line.state, "detail": line.detail}
+            "size": job.size if job.attachment else 0, "state": line.state,
+            "detail": "" if eml else line.detail, "preview": where[len(PREVIEW_PREFIX):] if eml else ""}
 
 
 def _sender(mail: dict, sending: bool):
@@ -208,18 +224,37 @@ async def send(request: Request) -> JSONResponse:
         return job
     if job.mail is not None and job.mail.state == "sending":
         return JSONResponse({"ok": False, "message": "正在发送，请等这一轮结束。"}, 409)
-    body = await request.json()
+    body = await _body(request)
     mail = load_config().get("mail") or {}
     password = body.get("password") or None
     kr = _keyring()
     if password is None and kr is not None and mail.get("user"):
-        password = kr.get_password(KEYRING_SERVICE, _account(mail))
+        try:
+            password = kr.get_password(KEYRING_SERVICE, _account(mail))
+        except Exception:          # a locked or broken keyring: ask for the password instead
+            password = None
     if mail.get("user") and not password:
         return JSONResponse({"ok": False, "need_password": True, "message": "请输入邮箱密码（本机没有系统钥匙串，"
                                                                           "密码不会保存）。"})
     job.mail = MailRun()
     threading.Thread(target=_send, args=(job, job.mail, password), daemon=True, name="xlrubric-mail").start()
     return JSONResponse({"ok": True})
+
+
+def preview_file(request: Request):
+    """One rendered .eml from the preview, for the director to open in her mail program."""
+    from starlette.responses import FileResponse
+
+    from xlrubric.mail.campaign import PREVIEW_DIR
+
+    job = _job_or_404(request)
+    if isinstance(job, JSONResponse):
+        return job
+    folder = (job.outdir / PREVIEW_DIR).resolve()
+    path = (folder / request.path_params["name"]).resolve()
+    if path.parent != folder or path.suffix != ".eml" or not path.is_file():
+        return JSONResponse({"ok": False, "message": "预览邮件不存在，请重新生成预览。"}, 404)
+    return FileResponse(path, filename=path.name, media_type="message/rfc822")
 
 
 def mail_status(request: Request) -> JSONResponse:

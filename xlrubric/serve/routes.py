@@ -32,6 +32,7 @@ ROUTES = [
     Route("/api/jobs/{job}/mail", mailview.mail_status),
     Route("/api/jobs/{job}/mail/preview", mailview.preview, methods=["POST"]),
     Route("/api/jobs/{job}/mail/send", mailview.send, methods=["POST"]),
+    Route("/api/jobs/{job}/mail/eml/{name}", mailview.preview_file),
     Route("/api/mail/settings", mailview.get_settings),
     Route("/api/mail/settings", mailview.save_settings, methods=["POST"]),
 ]

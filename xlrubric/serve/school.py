@@ -19,8 +19,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 
 from xlrubric.errors import UnreadableWorkbook, XlrubricError
-from xlrubric.serve.uploads import SESSION_HEADER, UploadError, safe_relative, save_upload, session_dir
-from xlrubric.serve.wps import summary_lines
+from xlrubric.serve.uploads import (
+    SESSION_HEADER,
+    UploadError,
+    read_form,
+    safe_relative,
+    save_upload,
+    session_dir,
+)
+from xlrubric.serve.wps import RESULT_SHEET, summary_lines
 
 KEEP_RESULTS = 5          # per tab; older uploads are removed as new ones arrive
 NEEDS_PASSWORD = {"encrypted", "wrong-password"}
@@ -56,7 +63,7 @@ async def compute_upload(request: Request) -> JSONResponse:
     service = request.app.state.service
     try:
         folder = session_dir(service.root, request.headers.get(SESSION_HEADER))
-        form = await request.form(max_files=1, max_fields=5)
+        form = await read_form(request, max_files=1, max_fields=5)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise UploadError("没有收到工作簿文件。")
@@ -70,12 +77,14 @@ async def compute_upload(request: Request) -> JSONResponse:
     except XlrubricError as exc:
         return JSONResponse(error_reply(exc))
     password = form.get("password") or None
+    preset = form.get("preset") or None
     try:
-        results, target = await run_in_threadpool(compute_file, path, None, password=password)
+        results, target = await run_in_threadpool(compute_file, path, None, password=password, preset=preset)
     except XlrubricError as exc:
         return JSONResponse(error_reply(exc))
+    # The page shows 考核结果; the other result sheets are in the downloaded workbook (JSON stays small).
     tables = {t.name: {"header": t.header, "rows": [[plain(v) for v in row] for row in t.rows]}
-              for t in results.tables}
+              for t in results.tables if t.name == RESULT_SHEET}
     return JSONResponse({
         "ok": True, "exit_code": results.exit_code, "file": results.file, "rules": results.rules_source,
         "school": results.summary.get("school"), "lines": summary_lines(results.summary),

@@ -59,14 +59,27 @@ def bind(port: int) -> socket.socket | Running:
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", -1)):
+        busy = {errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", -1),
+                getattr(errno, "WSAEACCES", -1)}      # Windows: in use, or in a range Hyper-V reserved
+        if exc.errno not in busy:
             raise PortBusy(f"无法在端口 {port} 上启动服务（{exc.strerror or exc}）") from exc
         info = probe(port)
         if info is not None:
             return Running(f"http://{discovery.HOST}:{port}/", str(info.get("version", "")))
-        raise PortBusy(f"端口 {port} 已被其他程序占用，校本研修考核服务无法启动",
+        what = ("已被其他程序占用" if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
+                else "不允许使用（没有权限，或被系统保留）")
+        raise PortBusy(f"端口 {port} {what}，校本研修考核服务无法启动",
                        hint=f"关闭占用该端口的程序，或换一个端口：xlrubric serve --port {port + 1}") from exc
     return sock
+
+
+def ensure_streams() -> None:
+    """Under `pythonw` (the Windows shortcut) there is no console: sys.stdout/stderr are None, which uvicorn's
+    and our printing do not survive. Send both to `serve.log` in the state folder instead."""
+    if sys.stdout is None or sys.stderr is None:
+        log_file = open(discovery.state_dir() / "serve.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        sys.stdout = sys.stdout or log_file
+        sys.stderr = sys.stderr or log_file
 
 
 def serve(port: int = discovery.DEFAULT_PORT, open_browser: bool = False, *, say=print) -> int:
@@ -85,15 +98,16 @@ def serve(port: int = discovery.DEFAULT_PORT, open_browser: bool = False, *, say
     url = f"http://{discovery.HOST}:{port}/"
     service = Service(token=discovery.get_token())
     config = uvicorn.Config(create_app(service), log_level="warning", lifespan="off", access_log=False,
-                            timeout_graceful_shutdown=3)
+                            use_colors=False, timeout_graceful_shutdown=3)
     server = _server_class()(config)
-    discovery.write_discovery(port, service.token, version=__version__)
-    say(f"校本研修考核服务已启动：{url}\n（关闭这个窗口或按 Ctrl+C 即停止服务）")
-    sys.stdout.flush()
-    threading.Thread(target=_warm, daemon=True, name="xlrubric-warm").start()
-    if open_browser:
-        threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     try:
+        discovery.write_discovery(port, service.token, version=__version__)
+        say(f"校本研修考核服务已启动：{url}\n（关闭这个窗口或按 Ctrl+C 即停止服务）")
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        threading.Thread(target=_warm, daemon=True, name="xlrubric-warm").start()
+        if open_browser:
+            threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
         server.run(sockets=[bound])
     finally:
         discovery.remove_discovery()

@@ -54,6 +54,19 @@ def safe_relative(name: str) -> PurePosixPath | None:
     return PurePosixPath(*cleaned)
 
 
+async def read_form(request, *, max_files: int, max_fields: int):
+    """The multipart form, with the parser's own limits turned into the page's Chinese message."""
+    from starlette.exceptions import HTTPException
+
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except HTTPException as exc:
+        if "files" in str(exc.detail).lower():
+            raise UploadError(f"一次最多上传 {max_files} 个文件。",
+                              hint="请分几批处理，每批一个乡镇的文件夹。") from exc
+        raise UploadError(f"上传的内容无法读取（{exc.detail}），请刷新页面后重试。") from exc
+
+
 async def save_upload(upload, target: Path, cap: int) -> int:
     """Copy an UploadFile to `target`, refusing (and removing it) beyond `cap` bytes; return the size."""
     target.parent.mkdir(parents=True, exist_ok=True)

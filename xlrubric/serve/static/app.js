@@ -77,6 +77,7 @@ async function computeSchool(file, password = "") {
   const form = new FormData();
   form.append("file", file, file.name);
   if (password) form.append("password", password);
+  form.append("preset", $("school-preset").value);
   const r = await api("/api/school", { method: "POST", form });
   show($("school-busy"), false);
   show($("school-password"), !!r.need_password);
@@ -137,7 +138,7 @@ let presetsLoading = null;
 function loadPresets() {
   presetsLoading ||= (async () => {
     const presets = await api("/api/presets");
-    for (const select of [$("preset"), $("county-preset")]) {
+    for (const select of [$("preset"), $("county-preset"), $("school-preset")]) {
       for (const p of presets) select.append(el("option", { value: p.id, text: `${p.school || p.name}（${p.id}）` }));
     }
     if (presets.length) showLint(presets[0].id);
@@ -154,7 +155,7 @@ async function showLint(id) {
   fillTable($("lint-table"), ["类型", "位置", "说明", "原文", "本细则的选择"], r.findings.map((f) => [
     f.kind, f.where, f.message + (f.question && f.question !== f.message ? `\n（${f.question}）` : ""),
     (f.quotes || []).join("\n"), f.policy ? f.choice : (f.resolved ? "—" : "未决定")]),
-  (i, v) => (i === 0 ? `sev-${v}` : i >= 2 ? "wrap" : ""));
+  (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
 }
 
 // ---------------------------------------------------------------- 全县
@@ -274,8 +275,12 @@ let mailTimer = null;
 const MAIL_HEADER = ["学校", "电子邮箱", "地址来源", "附件", "大小", "状态", "说明"];
 const size = (n) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 function fillMail(lines) {
+  const detail = (l) => (l.preview
+    ? el("a", { href: `/api/jobs/${jobId()}/mail/eml/${encodeURIComponent(l.preview)}`, download: l.preview, text: "查看预览邮件" })
+    : l.detail);
   fillTable($("mail-table"), MAIL_HEADER, lines.map((l) => [l.school, l.email || "—", l.source || "—",
-    l.attachment || "—", l.attachment ? size(l.size) : "—", l.state, l.detail]), (i, v) => (i === 5 ? `st-${v}` : i === 6 ? "wrap" : ""));
+    l.attachment || "—", l.attachment ? size(l.size) : "—", l.state, detail(l)]),
+  (i, v) => (i === 5 ? `nowrap st-${v}` : i === 4 ? "nowrap" : i === 6 ? "wrap" : ""));
   const counts = {};
   for (const l of lines) counts[l.state] = (counts[l.state] || 0) + 1;
   $("mail-state").textContent = `共 ${lines.length} 所学校：` + Object.entries(counts).map(([k, v]) => `${k} ${v}`).join("，");

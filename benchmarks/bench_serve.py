@@ -1,0 +1,87 @@
+"""The local page with the service warm: one 300-teacher workbook from upload to summary shown.
+
+Workbook: bench_compute's (lanxi4 rules, 300 teachers, a 2,000-row 签到登记, a 300-row 提交登记).
+Prints medians of --runs:
+  page    headless chromium: file picked → uploaded → computed → summary and tables drawn (timed in the page)
+  http    the same upload through an HTTP client (no browser)
+  fresh   `xlrubric compute FILE` in a fresh process (imports included), as a director's double-click costs
+and the ratio page / fresh. Aim (issue 14): page < 0.5 s.
+
+Run: python benchmarks/bench_serve.py [--teachers 300] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import browser  # noqa: E402
+import servekit  # noqa: E402
+from _timing import median_seconds  # noqa: E402
+from bench_compute import make_workbook  # noqa: E402
+
+
+def page_seconds(chrome, url: str, book: Path) -> float:
+    d = chrome.driver
+    d.get(url + "/")
+    chrome.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+    chrome.wait(lambda d: d.find_elements("css selector", "#school-preset option[value=lanxi4]"))
+    d.find_element("css selector", "#school-preset option[value=lanxi4]").click()
+    d.find_element("id", "school-file").send_keys(str(book))
+    chrome.wait(lambda d: d.execute_script("return window.xlrubricTiming && window.xlrubricTiming.shown"), 120)
+    t = d.execute_script("return window.xlrubricTiming")
+    return (t["shown"] - t["start"]) / 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--teachers", type=int, default=300)
+    ap.add_argument("--signin", type=int, default=2000)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        book = tmp / "学校300人.xlsx"
+        make_workbook(book, args.teachers, args.signin)
+        served = servekit.start(tmp / "home")
+        chrome = browser.Browser()
+        try:
+            page_seconds(chrome, served.url, book)                      # warm: imports, first compute
+            page = statistics.median(page_seconds(chrome, served.url, book) for _ in range(args.runs))
+
+            client = served.client()       # one keep-alive connection, as the browser has
+
+            def http() -> None:
+                with open(book, "rb") as fh:
+                    r = client.post("/api/school", files={"file": (book.name, fh)}, data={"preset": "lanxi4"},
+                               headers={**served.page_headers(), "X-Xlrubric-Session": "bench" * 4})
+                    assert r.json()["ok"], r.text
+
+            over_http = median_seconds(http, args.runs, warm=True)
+            client.close()
+        finally:
+            chrome.quit()
+            served.stop()
+
+        def fresh() -> None:
+            subprocess.run([sys.executable, "-m", "xlrubric", "compute", str(book), "-p", "lanxi4",
+                            "-o", str(tmp / "out.xlsx")],
+                           check=False, capture_output=True)
+
+        fresh_s = median_seconds(fresh, max(3, args.runs // 2))
+    print(f"{args.teachers} teachers, {args.signin} sign-in rows; medians of {args.runs}")
+    print(f"page   upload → summary shown (warm service)  {page:.3f} s   aim < 0.5 s")
+    print(f"http   upload → JSON reply (warm service)     {over_http:.3f} s")
+    print(f"fresh  xlrubric compute in a new process      {fresh_s:.3f} s")
+    print(f"ratio  page / fresh                           {page / fresh_s:.2f}×  ({fresh_s / page:.1f}× faster)")
+
+
+if __name__ == "__main__":
+    main()
