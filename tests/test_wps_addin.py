@@ -186,3 +186,15 @@ def test_where_wps_looks_on_each_system(tmp_path: Path, monkeypatch: pytest.Monk
     assert wps.serve_program(str(exe)) == str(exe.parent / "pythonw.exe")
     monkeypatch.setattr(wps, "platform_key", lambda: "linux")
     assert wps.serve_program("/usr/bin/python3") == "/usr/bin/python3"
+
+
+def test_a_folder_wps_holds_gives_a_chinese_message(home: Path, monkeypatch: pytest.MonkeyPatch):
+    """Verify an OS error while copying (WPS still running on Windows) is a Chinese message, exit 2."""
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(wps.jsaddons_dir() / "xlrubric_0.1.0" / "main.js"))
+
+    monkeypatch.setattr(wps.shutil, "copy2", denied)
+    result = CliRunner().invoke(app, ["addin", "install"])
+    assert result.exit_code == 2, result.output
+    assert "请先完全退出 WPS" in result.output and "main.js" in result.output
+    assert list(wps.jsaddons_dir().iterdir()) == []          # no half-copied folder, nothing registered

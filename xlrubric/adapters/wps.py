@@ -197,25 +197,39 @@ def _ours(el: ET.Element) -> bool:
     return isinstance(el.tag, str) and el.tag.startswith("jsplugin") and el.get("name") == ADDIN_NAME
 
 
+def _locked(exc: OSError) -> XlrubricError:
+    return XlrubricError(f"无法改动 WPS 的加载项文件夹（{exc.strerror or exc}）。请先完全退出 WPS（包括任务栏右下角的"
+                         "图标），再运行一次本命令", file=str(getattr(exc, "filename", "") or ""))
+
+
 def install(p: Plan) -> list[str]:
     """Copy the add-in, write its config.js and register it; return the Chinese lines to print."""
+    try:
+        return _install(p)
+    except OSError as exc:
+        raise _locked(exc) from exc
+
+
+def _install(p: Plan) -> list[str]:
     assert p.source is not None
     root = read_publish(p.publish)             # refuse a broken publish.xml before touching anything
-    for old in sorted(p.jsaddons.glob(f"{ADDIN_NAME}_*")):
-        if old.is_dir() and old != p.folder:
-            shutil.rmtree(old)
     tmp = p.jsaddons / f".{p.folder.name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for name in ADDIN_FILES:
-        src = p.source / name
-        if src.is_dir():
-            shutil.copytree(src, tmp / name)
-        elif src.is_file():
-            shutil.copy2(src, tmp / name)
-    (tmp / CONFIG_FILE).write_text(p.config_js(discovery.get_token()), encoding="utf-8")
-    shutil.rmtree(p.folder, ignore_errors=True)
-    os.replace(tmp, p.folder)
+    try:                                       # the new copy is complete before anything old is removed
+        for name in ADDIN_FILES:
+            src = p.source / name
+            if src.is_dir():
+                shutil.copytree(src, tmp / name)
+            elif src.is_file():
+                shutil.copy2(src, tmp / name)
+        (tmp / CONFIG_FILE).write_text(p.config_js(discovery.get_token()), encoding="utf-8")
+        for old in sorted(p.jsaddons.glob(f"{ADDIN_NAME}_*")):
+            if old.is_dir():
+                shutil.rmtree(old)
+        os.replace(tmp, p.folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     for el in [el for el in root if _ours(el)]:
         root.remove(el)
     ET.SubElement(root, "jsplugin", p.entry())
@@ -227,6 +241,13 @@ def install(p: Plan) -> list[str]:
 
 
 def uninstall(p: Plan) -> list[str]:
+    try:
+        return _uninstall(p)
+    except OSError as exc:
+        raise _locked(exc) from exc
+
+
+def _uninstall(p: Plan) -> list[str]:
     removed = [d for d in sorted(p.jsaddons.glob(f"{ADDIN_NAME}_*")) if d.is_dir()]
     lines = []
     if p.publish.exists():

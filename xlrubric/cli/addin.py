@@ -83,8 +83,9 @@ def _both(file: Path | None, *, uninstall: bool, dry_run: bool) -> int:
     if dry_run:
         console.print("只列出将要做的事（--dry-run），没有做任何改动。", highlight=False)
     excel_lines, excel_done = _excel_part(file, uninstall=uninstall, dry_run=dry_run)
+    _print(excel_lines)                     # before WPS's part, which may still fail
     wps_lines, wps_done = _wps_part(uninstall=uninstall, dry_run=dry_run)
-    _print(excel_lines + wps_lines)
+    _print(wps_lines)
     if dry_run or excel_done or wps_done:
         return 0
     return inst.EXIT_NO_EXCEL
