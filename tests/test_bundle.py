@@ -115,5 +115,11 @@ def test_linux_bundle_installs_offline_and_computes(tmp_path: Path):
     where = subprocess.run([str(python), "-c", "import xlrubric; print(xlrubric.__file__)"], capture_output=True,
                            text=True, check=True, cwd=tmp_path).stdout.strip()
     assert where.startswith(str(venv))                           # the installed copy, not this checkout
-    shipped = Path(where).parent / "_addins" / "wps" / "ribbon.xml"
-    assert shipped.read_bytes() == (ROOT / "macros" / "wps" / "ribbon.xml").read_bytes()
+    shipped = Path(where).parent / "_addins"
+    assert (shipped / "wps" / "ribbon.xml").read_bytes() == (ROOT / "macros" / "wps" / "ribbon.xml").read_bytes()
+    assert (shipped / "xlrubric.xlam").read_bytes() == (ROOT / "macros" / "xlrubric.xlam").read_bytes()
+    plan = subprocess.run([str(xlrubric), "addin", "install", "--dry-run"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert str(shipped / "xlrubric.xlam") in plan.stdout and str(shipped / "wps") in plan.stdout
+    assert f'"{python}" -m xlrubric serve' in plan.stdout
