@@ -54,18 +54,12 @@ def resolve_spec(book: RawBook, *, preset: str | None = None, rules: Path | None
                      hint="用 --preset 指定内置预设（如 --preset lanxi4），或用 --rules 指定规则文件")
 
 
-def require_school_book(book: RawBook) -> None:
-    """Refuse a workbook with none of our sheets — before asking for rules, so that a stray workbook gets the
-    same message from `compute`, the Excel button and the WPS button (not a hint about --preset)."""
+def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
+    """Read, validate and compute everything the spec defines for one workbook."""
     if not any(book.sheet(name) for name in KNOWN_SHEETS):
         raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表"
                            f"（现有：{'、'.join(list(book.sheets)[:8])}）", file=book.name,
                            hint="用 xlrubric template 生成模板，把数据填入模板后再计算")
-
-
-def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
-    """Read, validate and compute everything the spec defines for one workbook."""
-    require_school_book(book)
     ctx = Context(book, spec, rules_source)
     for note in book.notes:
         ctx.problem("file-note", note, "提示")
