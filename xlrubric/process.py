@@ -18,6 +18,20 @@ def default_output(path: Path, kind: str | None = None) -> Path:
     return path.with_name(f"{path.stem}_结果{'.xlsm' if macro else '.xlsx'}")
 
 
+def refuse_stray_book(book) -> None:
+    """A workbook with none of our sheets and no rules given is not a 校本研修 workbook: say so first, as the Excel
+    and WPS buttons do, rather than ask for --preset (a school's own scoring sheet under another name still
+    computes when --preset/--rules is given: compute_book looks for it then)."""
+    from xlrubric.errors import MissingSheet
+    from xlrubric.pipeline import KNOWN_SHEETS
+
+    if not any(book.sheet(name) for name in KNOWN_SHEETS):
+        raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表"
+                           f"（现有：{'、'.join(list(book.sheets)[:8])}）", file=book.name,
+                           hint="用 xlrubric template 生成的模板填写数据；如果这是学校自己的评分表，"
+                                "用 --preset 指定内置预设（如 --preset lanxi4）")
+
+
 def compute_file(path: Path, out: Path | None = None, *, preset: str | None = None, rules: Path | None = None,
                  password: str | None = None, in_place: bool = False) -> tuple[Results, Path]:
     """Read, compute and write one workbook; the function `batch` and the CLI share."""
@@ -26,6 +40,8 @@ def compute_file(path: Path, out: Path | None = None, *, preset: str | None = No
     from xlrubric.writers.output import write_output
 
     book = open_workbook(path, password=password)
+    if preset is None and rules is None:
+        refuse_stray_book(book)
     spec, source = resolve_spec(book, preset=preset, rules=rules)
     results = compute_book(book, spec, source)
     if in_place:

@@ -22,7 +22,7 @@ from pathlib import Path
 from xlrubric.adapters import xlam
 from xlrubric.errors import XlrubricError
 
-EXIT_OK, EXIT_ERROR, EXIT_NO_EXCEL = 0, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_NO_EXCEL = 0, 2, 3       # 3: neither Excel nor WPS here, nothing changed
 STARTUP_HINT = {
     "win": r"%APPDATA%\Microsoft\Excel\XLSTART",
     "mac": "~/Library/Group Containers/UBF8T346G9.Office/User Content/Startup/Excel",
@@ -86,8 +86,9 @@ class Plan:
                              f"从 Excel 的启动文件夹删除 {xlam.ADDIN_NAME}（通常是 {STARTUP_HINT[key]}）")
                 lines.append(f"  {n + 1}. 从设置文件 {conf} 中删除这一行：{config_line(key, interp)}")
             else:
+                source = self.source or f"（安装时由 xlwings {xlam.xlwings_version()} 自带的功能区加载项生成）"
                 lines.append(f"  {n}. 用 xlwings 的加载项安装程序（xlwings addin install --file …）把加载项\n"
-                             f"     {self.source}\n"
+                             f"     {source}\n"
                              f"     复制到 Excel 的启动文件夹（由 Excel 报告，通常是 {STARTUP_HINT[key]}），"
                              "以后每次打开 Excel 都会出现「校本研修」选项卡")
                 if key == "mac":
@@ -99,16 +100,20 @@ class Plan:
         return lines
 
 
-def find_source(file: Path | None) -> Path:
-    """The add-in to install: `--file`, else the checked-in macros/xlrubric.xlam when it carries the
-    installed xlwings' VBA, else a fresh build from the installed xlwings (in ~/.xlrubric/addin)."""
+def find_source(file: Path | None, *, build: bool = True) -> Path | None:
+    """The add-in to install: `--file`, else the one shipped in the wheel (xlrubric/_addins) or checked in
+    (macros/) when it carries the installed xlwings' VBA, else a fresh build from the installed xlwings (in
+    ~/.xlrubric/addin) — or None with `build=False` (--dry-run writes nothing, so it builds nothing)."""
     if file is not None:
         if not file.is_file():
             raise XlrubricError("加载项文件不存在", file=str(file))
         return file
-    repo = xlam.repo_macros_dir()
-    if repo is not None and xlam.matches_installed_xlwings(repo / xlam.ADDIN_NAME):
-        return repo / xlam.ADDIN_NAME
+    packaged = Path(__file__).resolve().parents[1] / "_addins"
+    for folder in (packaged, xlam.repo_macros_dir()):
+        if folder is not None and xlam.matches_installed_xlwings(folder / xlam.ADDIN_NAME):
+            return folder / xlam.ADDIN_NAME
+    if not build:
+        return None
     return xlam.build(Path.home() / ".xlrubric" / "addin", vba=False).xlam
 
 

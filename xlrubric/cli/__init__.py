@@ -27,6 +27,7 @@ COMMANDS = [
     ("batch", "batch", "batch"),
     ("mail", "mail", "mail"),
     ("serve", "serve", "serve"),
+    ("bundle", "bundle", "bundle"),
 ]
 SUBAPPS = [("rules", "app", "rules"), ("addin", "app", "addin")]
 
