@@ -16,7 +16,6 @@ from xlrubric.errors import OutputError, RulesError
 from xlrubric.spec.load import deserialize, load_preset, load_rules_file, preset_ids, to_yaml
 from xlrubric.spec.model import Spec
 from xlrubric.spec.sheet import RULES_SHEET, rows_to_mapping
-from xlrubric.writers.xlsx_format import refuse_overwrite, rules_workbook_bytes, save
 
 app = typer.Typer(help="考核细则：导出为 YAML 或 Excel 表，供学校修改。", no_args_is_help=True)
 
@@ -78,6 +77,8 @@ def export(
     """把考核细则导出为 YAML 文件或只含「考核细则」表的 Excel 工作簿。"""
 
     def go() -> None:
+        from xlrubric.writers.xlsx_format import refuse_overwrite, rules_workbook_bytes, save
+
         refuse_overwrite(output, force)
         suffix = output.suffix.lower()
         if suffix not in (".yaml", ".yml", ".xlsx"):
