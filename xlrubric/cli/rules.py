@@ -17,7 +17,6 @@ from xlrubric.errors import OutputError, RulesError
 from xlrubric.spec.load import deserialize, load_preset, load_rules_file, preset_ids, to_yaml
 from xlrubric.spec.model import Spec
 from xlrubric.spec.sheet import RULES_SHEET, rows_to_mapping
-from xlrubric.writers.xlsx_format import refuse_overwrite, rules_workbook_bytes, save
 
 app = typer.Typer(help="考核细则：导出为 YAML 或 Excel 表，或导入学校自己的考核细则。", no_args_is_help=True)
 
@@ -71,6 +70,8 @@ def yaml_with_header(spec: Spec, origin: str) -> str:
 
 
 def _check_output(output: Path, force: bool) -> None:
+    from xlrubric.writers.xlsx_format import refuse_overwrite  # lazy: XlsxWriter only when writing
+
     refuse_overwrite(output, force)
     suffix = output.suffix.lower()
     if suffix not in (".yaml", ".yml", ".xlsx"):
@@ -79,6 +80,8 @@ def _check_output(output: Path, force: bool) -> None:
 
 
 def _write_rules(spec: Spec, output: Path, origin: str) -> None:
+    from xlrubric.writers.xlsx_format import rules_workbook_bytes, save
+
     data = (yaml_with_header(spec, origin).encode("utf-8") if output.suffix.lower() in (".yaml", ".yml")
             else rules_workbook_bytes(spec))
     save(output, data)

@@ -10,12 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+
+def column_letters(col0: int) -> str:
+    """Excel's column letters for a 0-based column (0 → A, 26 → AA).
+
+    Written here rather than taken from openpyxl because importing openpyxl costs about 0.3 s, and every
+    command that names a cell (lint on a rules sheet included) would pay it.
+    """
+    letters = ""
+    n = col0 + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def cell_address(row0: int, col0: int) -> str:
     """A1 address of a 0-based (row, column)."""
-    return f"{get_column_letter(col0 + 1)}{row0 + 1}"
+    return f"{column_letters(col0)}{row0 + 1}"
 
 
 @dataclass(frozen=True)

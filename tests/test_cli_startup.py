@@ -1,0 +1,57 @@
+"""Verify that `xlrubric --help` and `xlrubric lint` start without the heavy libraries (issue 16).
+
+Each case runs a fresh interpreter and lists which heavy modules ended up in `sys.modules`: an import
+added at the top of a command module shows up here, not as a slow button click on a school PC.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+HEAVY = ("pandas", "pandera", "openpyxl", "dask", "distributed", "xlsxwriter", "numpy", "python_calamine")
+
+
+def heavy_after(argv: list[str]) -> tuple[int, list[str], str]:
+    code = textwrap.dedent(f"""
+        import json, sys
+        from typer.testing import CliRunner
+        from xlrubric.cli import app
+        result = CliRunner().invoke(app, {argv!r})
+        heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
+        print(json.dumps([result.exit_code, heavy, result.output[-400:]]))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    exit_code, heavy, output = json.loads(out.strip().splitlines()[-1])
+    return exit_code, heavy, output
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["lint", "lanxi4"], ["lint", "baiwanzi"], ["lint"],
+                                  ["rules", "--help"], ["compute", "--help"]])
+def test_light_commands_import_no_heavy_library(argv):
+    exit_code, heavy, output = heavy_after(argv)
+    assert exit_code in (0, 1), output
+    assert heavy == [], f"{argv} imported {heavy}"
+
+
+def test_help_lists_every_command_and_each_runs_its_own_help():
+    from xlrubric.cli import COMMANDS
+
+    exit_code, _heavy, output = heavy_after(["--help"])
+    assert exit_code == 0
+    for name in COMMANDS:
+        run = subprocess.run([sys.executable, "-m", "xlrubric", name, "--help"], capture_output=True, text=True)
+        assert run.returncode == 0, (name, run.stderr)
+        assert name in run.stdout
+
+
+def test_a_command_still_runs_through_the_lazy_group(tmp_path):
+    out = tmp_path / "r.yaml"
+    run = subprocess.run([sys.executable, "-m", "xlrubric", "rules", "export", "lanxi4", "-o", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "兰西四中" in out.read_text(encoding="utf-8")
