@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.pending import NOT_MET, PENDING, combine, pending_map, pending_mask, row_pending, verdict
+from xlrubric.engine.pending import PENDING, combine, pending_map, pending_mask, row_pending, verdict, worst
 from xlrubric.spec.hours import HourRule, HoursSpec
 
 APPROVED, REJECTED = "已认定", "不予认定"
@@ -321,7 +321,7 @@ def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years:
     cycle_state = verdict(cycle_ok, pd.Series(teachers.isin(waiting), index=teachers),
                           not any(t.min_share for t in primary_cycle))
     finished = spec.cycle is None or (years and max(years) >= spec.cycle.start_year + spec.cycle.years - 1)
-    per_teacher = [year_state.groupby(level="teacher").agg(_worst)] if len(year_state) else []
+    per_teacher = [year_state.groupby(level="teacher").agg(worst)] if len(year_state) else []
     if finished:
         per_teacher.append(cycle_state)
     if not years:       # nobody has a placed row: only rows of unknown year can change anything
@@ -330,10 +330,6 @@ def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years:
     return HoursOutcome(rows, by_year, cycle, year_met, stages, caps, state == "达标", pend, year_state,
                         cycle_state, state)
 
-
-def _worst(states: pd.Series) -> str:
-    values = set(states)
-    return NOT_MET if NOT_MET in values else PENDING if PENDING in values else "达标"
 
 
 def _target_met(frame: pd.DataFrame, cats: list[str], t) -> pd.Series:

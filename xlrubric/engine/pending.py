@@ -104,3 +104,9 @@ def combine(states: list[pd.Series], index: pd.Index) -> pd.Series:
     for s in states:
         out = out.where(s.reindex(index, fill_value=MET) != NOT_MET, NOT_MET)
     return out
+
+
+def worst(states: pd.Series) -> str:
+    """The verdict of a group: any 未达标, else any 待核实, else 达标."""
+    values = set(states)
+    return NOT_MET if NOT_MET in values else PENDING if PENDING in values else MET
