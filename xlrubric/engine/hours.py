@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.pending import PENDING, combine, pending_map, pending_mask, row_pending, verdict, worst
+from xlrubric.engine.pending import (
+    PENDING,
+    combine,
+    pending_categories,
+    pending_map,
+    pending_mask,
+    row_pending,
+    verdict,
+    worst,
+)
 from xlrubric.spec.hours import HourRule, HoursSpec
 
 APPROVED, REJECTED = "已认定", "不予认定"
@@ -34,6 +43,7 @@ class HoursOutcome:
     met: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))   # teacher -> certainly 达标
     # 待核实 (engine.pending): (teacher, 学年 or -1) -> why; verdicts 达标/未达标/待核实 per 学年, cycle, teacher.
     pending: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    pending_categories: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     year_state: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     cycle_state: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     state: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
@@ -327,8 +337,8 @@ def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years:
     if not years:       # nobody has a placed row: only rows of unknown year can change anything
         per_teacher.append(pd.Series(np.where(teachers.isin(waiting), PENDING, "达标"), index=teachers))
     state = combine(per_teacher, teachers)
-    return HoursOutcome(rows, by_year, cycle, year_met, stages, caps, state == "达标", pend, year_state,
-                        cycle_state, state)
+    return HoursOutcome(rows, by_year, cycle, year_met, stages, caps, state == "达标", pend,
+                        pending_categories(reg, rows), year_state, cycle_state, state)
 
 
 

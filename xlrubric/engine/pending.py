@@ -81,12 +81,31 @@ def pending_map(reg: pd.DataFrame, rows: pd.DataFrame) -> dict[tuple[str, int], 
     return out
 
 
-def pending_mask(index: pd.MultiIndex, pend: dict[tuple[str, int], list[str]]) -> pd.Series:
+def pending_mask(index: pd.MultiIndex, pend: dict[tuple[str, int], list]) -> pd.Series:
     """True for (teacher, year) rows a pending row may belong to."""
     teachers = index.get_level_values("teacher")
     years = index.get_level_values("year")
     hit = [(t, int(y)) in pend or (t, -1) in pend for t, y in zip(teachers, years, strict=True)]
     return pd.Series(hit, index=index, dtype=bool)
+
+
+def pending_categories(reg: pd.DataFrame, rows: pd.DataFrame) -> dict[tuple[str, int], set[str]]:
+    """(teacher, 学年 or -1) -> the categories pending rows may add to ("" when the 类别 itself is unknown)."""
+    m = rows["pending"] != ""
+    out: dict[tuple[str, int], set[str]] = {}
+    for t, y, c in zip(reg.loc[m, "teacher"], reg.loc[m, "year"], reg.loc[m, "category"], strict=True):
+        out.setdefault((t, int(y)), set()).add(c or "")
+    return out
+
+
+def category_mask(index: pd.MultiIndex, cats: dict[tuple[str, int], set[str]], category: str) -> pd.Series:
+    """True for (teacher, year) rows whose `category` sum a pending row may change."""
+    def hit(t: str, y: int) -> bool:
+        got = cats.get((t, y), set()) | cats.get((t, -1), set())
+        return category in got or "" in got
+    teachers = index.get_level_values("teacher")
+    years = index.get_level_values("year")
+    return pd.Series([hit(t, int(y)) for t, y in zip(teachers, years, strict=True)], index=index, dtype=bool)
 
 
 def verdict(ok: pd.Series, pend: pd.Series, monotone: bool) -> pd.Series:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
-from xlrubric.engine.pending import NOT_MET, PENDING, pending_mask
+from xlrubric.engine.pending import NOT_MET, PENDING, category_mask, pending_mask
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
@@ -139,7 +139,9 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
 
     out = pd.DataFrame({"工号": teacher.map(ids), "姓名": teacher.map(names), "学年": year.map(year_label)},
                        index=by.index)
-    for c in [*cats, "计算学时", "人工认定"]:
+    for c in cats:
+        out[c] = known(by[c], category_mask(by.index, o.pending_categories, c))
+    for c in ("计算学时", "人工认定"):
         out[c] = known(by[c], unsure)
     out["学年合计"] = known(by["合计"], unsure)
     total = by["合计"]
@@ -161,8 +163,8 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
         gap = ("进行中（还差" + (prim_cycle[0].hours - cum).map(_g).astype(str) + "）") if prim_cycle else ""
         out["周期要求"] = cycle_need
-        out["周期达标"] = np.where(ok, "达标", np.where(cum_unsure, PENDING,
-                                                    np.where(last & done, NOT_MET, np.where(last, gap, "进行中"))))
+        ongoing = np.where(cum_unsure, "进行中（待核实）", np.where(last, gap, "进行中"))
+        out["周期达标"] = np.where(ok, "达标", np.where(last & done, np.where(cum_unsure, PENDING, NOT_MET), ongoing))
     for t in alt:
         out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
             cum >= t.hours - 1e-9, "达标", np.where(cum_unsure, PENDING, "差" + (t.hours - cum).map(_g).astype(str)))
@@ -175,15 +177,30 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     if o.pending:
         out["已确认学时"] = total
         out[PENDING] = [_pending_text(o.pending, t, y) for t, y in zip(teacher, year, strict=True)]
+        needs = {"学年要求": year_need, "周期要求": cycle_need}
+        out = pd.concat([out, _undated(o, out, set(teacher), ids, names, needs)])
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
     return SheetTable(SUMMARY, list(out.columns), rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]
                       + [14] * (len(out.columns) - len(cats) - 6), number_formats=formats)
 
 
+def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict, needs: dict) -> pd.DataFrame:
+    """A line for a teacher whose only rows have no readable date: nothing known, everything 待核实."""
+    lonely = [t for t in dict.fromkeys(t for (t, y) in o.pending if y == -1) if t not in shown]
+    rows = []
+    for t in lonely:
+        row = {c: PENDING for c in out.columns}
+        row.update({"工号": ids.get(t, ""), "姓名": names.get(t, t), "学年": "（日期待核实）", "已确认学时": 0.0,
+                    PENDING: _pending_text(o.pending, t, -1), "达标": o.state.get(t, PENDING)})
+        row.update({c: v for c, v in needs.items() if c in out.columns})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=out.columns)
+
+
 def _pending_text(pending: dict[tuple[str, int], list[str]], teacher: str, year: int) -> str:
     """The rejected cells a teacher-year's figures wait on ("学时登记 H14：…"), year-less rows included."""
-    said = pending.get((teacher, int(year)), []) + pending.get((teacher, -1), [])
+    said = pending.get((teacher, int(year)), []) + (pending.get((teacher, -1), []) if year != -1 else [])
     return "；".join(f"{SHEET_NAME} {w}" for w in said)
 
 
