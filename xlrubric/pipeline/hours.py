@@ -181,8 +181,10 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         out = pd.concat([out, _undated(o, out, set(teacher), ids, names, needs)])
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
-    return SheetTable(SUMMARY, list(out.columns), rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]
-                      + [14] * (len(out.columns) - len(cats) - 6), number_formats=formats)
+    widths = [10, 10, 14, *[9] * len(cats), 9, 9, 9] + [14] * (len(out.columns) - len(cats) - 6)
+    if o.pending:
+        widths[-1] = 24
+    return SheetTable(SUMMARY, list(out.columns), rows, col_widths=widths, number_formats=formats)
 
 
 def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict, needs: dict) -> pd.DataFrame:
@@ -199,9 +201,11 @@ def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: d
 
 
 def _pending_text(pending: dict[tuple[str, int], list[str]], teacher: str, year: int) -> str:
-    """The rejected cells a teacher-year's figures wait on ("学时登记 H14：…"), year-less rows included."""
+    """The rejected cells a teacher-year's figures wait on ("学时登记 E10、H14"; the reasons are in 学时明细
+    and 校验问题), year-less rows included."""
     said = pending.get((teacher, int(year)), []) + (pending.get((teacher, -1), []) if year != -1 else [])
-    return "；".join(f"{SHEET_NAME} {w}" for w in said)
+    cells = dict.fromkeys(w.split("：", 1)[0] for w in said)
+    return f"{SHEET_NAME} {'、'.join(cells)}" if cells else ""
 
 
 def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
@@ -232,7 +236,7 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
         "类别": f["category_text"].to_numpy(), "角色": f["role"].to_numpy(), "级别": f["level"].to_numpy(),
         "等次": f["award"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
         "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
-        "依据（细则原文）": rows["rule"].fillna("").map(quotes).fillna("").to_numpy(),
+        "依据（细则原文）": np.where(waiting, "", rows["rule"].fillna("").map(quotes).fillna("").to_numpy()),
         "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),
     }
     grid = np.empty((len(f), len(columns)), dtype=object)
