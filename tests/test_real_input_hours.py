@@ -198,3 +198,27 @@ def test_weicun_category_synonyms(tmp_path):
     res = compute(write_book(tmp_path / "魏村.xlsx", roster, rows), "weicun")
     assert problems(res)["D3"][:2] == ("category-synonym", "提示")
     assert _status(res, "王丽", "外出学习汇报课")["未完成的期次"] == "2021年10月15日外出学习后30天内缺汇报课"
+
+
+def test_county_summary_says_pending(tmp_path):
+    """Verify 县汇总's 学时达标率 cell reads 待核实（2人） for a school whose summary has no rate because two teachers
+    wait on rejected cells, and keeps the number for a school without."""
+    import openpyxl
+
+    from xlrubric.batch.manifest import Entry, Manifest
+    from xlrubric.batch.summary import write_county_summary
+
+    out = tmp_path / "结果"
+    out.mkdir()
+    m = Manifest(out)
+    base = {"email": "s@example.cn", "hours_teachers": 3, "problems": {"错误": 1, "警告": 0, "提示": 0},
+            "status": "problems"}
+    m.record(Entry("甲.xlsx", "0" * 64, "", "0.1.0", "problems", output="甲.xlsx", output_sha256="1" * 64,
+                   summary=base | {"school": "甲校", "hours_pending": 2}))
+    m.record(Entry("乙.xlsx", "0" * 64, "", "0.1.0", "ok", output="乙.xlsx", output_sha256="1" * 64,
+                   summary=base | {"school": "乙校", "hours_pending": 0, "hours_met_rate": 0.5}))
+    ws = openpyxl.load_workbook(write_county_summary(out, m))["学校汇总"]
+    header = [c.value for c in ws[1]]
+    rate = header.index("学时达标率") + 1
+    shown = {ws.cell(r, 2).value: ws.cell(r, rate).value for r in range(2, ws.max_row + 1)}
+    assert shown == {"甲校": "待核实（2人）", "乙校": 0.5}
