@@ -30,14 +30,14 @@ REGISTER = [
     {"工号": "B01", "日期": D(2022, 5, 1), "学年": "2023-2024", "类别": "专题培训", "时长": 3},  # 11: not in 学年 C11
     {"工号": "B01", "日期": D(2019, 10, 1), "类别": "专题培训", "时长": 3},                   # 12: before the cycle C12
     {"工号": "B01", "日期": D(2023, 10, 18), "类别": "专题培训", "时长": "3小时"},            # 13: 3, 警告 H13
-    {"工号": "B01", "日期": D(2023, 10, 19), "类别": "专题培训", "时长": "约三个钟头"},       # 14: not a number H14
+    {"工号": "B01", "日期": D(2023, 10, 19), "类别": "专题培训", "时长": "记不清"},           # 14: not a number H14
     {"工号": "B02", "日期": D(2023, 11, 1), "类别": "反思成果", "字数": 1500, "审核状态": "已认定",
      "题目": "我的课堂"},                                                                      # 15: 4
     {"工号": "B02", "日期": D(2023, 11, 2), "类别": "反思成果", "字数": 1500, "审核状态": "已认定",
      "题目": "我的课堂"},                                                                      # 16: claimed twice N16
     {"工号": "B99", "姓名": "赵六", "日期": D(2023, 11, 3), "类别": "专题培训", "时长": 5},   # 17: not in 名册 A17
     {"工号": "B02", "日期": "下周一", "类别": "专题培训", "时长": 1},                          # 18: bad date C18
-    {"工号": "B02", "日期": D(2023, 11, 5), "类别": "专题培训", "时长": 2, "审核状态": "审核中"},  # 19: bad status P19
+    {"工号": "B02", "日期": D(2023, 11, 5), "类别": "专题培训", "时长": 2, "审核状态": "审核中"},  # 19: 审核中=待审核
     {"工号": "B02", "日期": D(2023, 11, 9), "结束日期": D(2023, 11, 7), "类别": "集中培训"},  # 20: end < start S20
 ]
 
@@ -59,24 +59,31 @@ def test_messages_on_cells(run):
         ("unknown-category", "D9", "错误"), ("unknown-level", "F10", "错误"), ("date-outside-year", "C11", "错误"),
         ("date-outside-year", "C12", "错误"), ("number-as-text", "H13", "警告"), ("not-a-number", "H14", "错误"),
         ("hours-limited", "N16", "提示"), ("unknown-teacher", "A17", "错误"), ("bad-date", "C18", "错误"),
-        ("unknown-status", "P19", "错误"), ("end-before-start", "S20", "错误")}
+        ("status-synonym", "P19", "提示"), ("end-before-start", "S20", "错误")}
     msg = {p.cell: p.message for p in results.problems if p.sheet == "学时登记"}
-    assert msg["C11"] == "日期2022-05-01不在所填的2023-2024学年内，本行未计入"
+    assert msg["C11"] == "日期2022-05-01不在所填的2023-2024学年内，本行学时待核实"
     assert msg["C12"] == "2019-2020学年不在本轮周期（2023-2024至2027-2028学年）内，本行未计入"
     assert msg["A17"] == "工号「B99」不在教师名册中，本行学时未计入"
-    assert msg["D9"].startswith("类别「读书心得」不是细则中的类别，本行未计入")
+    assert msg["D9"].startswith("类别「读书心得」不是细则中的类别，本行学时待核实")
 
 
 def test_rest_still_counts(run):
-    """Verify the good rows count: B01 = 2+1+1+1+1+1 (six date forms) + 3 ("3小时") = 10; B02 = 4 + 2 = 6."""
+    """Verify the good rows count and nothing rejected becomes a number (issue 11): B01's confirmed rows are
+    2+1+1+1+1+1 (six date forms) + 3 ("3小时") = 10, B02's 4 + 2 = 6 (审核中 read as 待审核; row 16 has the same
+    题目); rows 9, 10, 11, 14 (B01) and 18, 20 (B02) were rejected, so both 学年合计 are 待核实, citing the cells."""
     results = run[0]
     rows = {x["工号"]: x for x in table(results, "学时汇总")}
-    assert rows["B01"]["学年合计"] == 10
-    assert rows["B02"]["学年合计"] == 6        # row 16 (same 题目) not counted; row 19's bad status is only flagged
+    assert rows["B01"]["已确认学时"] == 10 and rows["B01"]["学年合计"] == "待核实"
+    assert rows["B02"]["已确认学时"] == 6 and rows["B02"]["学年合计"] == "待核实"
+    assert rows["B01"]["达标"] == "待核实"          # 10 < 40: the four rejected rows could still make up 30
+    assert rows["B01"]["待核实"] == "学时登记 D9、F10、H14、C11"     # C11: its 学年 is unknown, listed last
     assert register_row(results, 8)["日期"] == "2024-03-05"
     assert register_row(results, 7)["日期"] == "2023-10-12"
-    for row in (9, 10, 11, 12, 14, 16, 17, 18, 20):     # 20: no 天数 and a backwards end date
+    for row in (12, 16, 17):
         assert register_row(results, row)["状态"] == "无效学时", row
+    for row in (9, 10, 11, 14, 18, 20):     # 20: no 天数 and a backwards 结束日期
+        detail = register_row(results, row)
+        assert (detail["状态"], detail["认定学时"]) == ("待核实", None), row
 
 
 def test_original_unchanged_and_output_written(run):

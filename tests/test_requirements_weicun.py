@@ -87,7 +87,9 @@ def test_monthly_and_semester(results):
     assert status(results, "林峰", "录像精品课")["达标"] == "不适用"        # 46 on 2021-09-01
     assert "已满46周岁" in status(results, "林峰", "录像精品课")["说明"]
     assert status(results, "周敏", "录像精品课")["达标"] == "达标"          # 45 on 9-1, 46 only on 9-2
-    assert status(results, "罗兰", "课堂教学论文")["说明"] == "教师名册中没有出生日期，无法判断年龄"
+    # issue 11: whether the ≤45 duties bind 罗兰 depends on the 出生日期 she has not given: 待核实, not 不适用
+    x = status(results, "罗兰", "课堂教学论文")
+    assert (x["达标"], x["说明"], x["应完成"]) == ("待核实", "教师名册中没有出生日期，无法判断年龄", None)
 
 
 def test_groups_and_service(results):
@@ -115,16 +117,20 @@ def test_event_obligations(results):
 
 
 def test_met_rate(results):
-    """Verify 达标率: W01, W03, W04, W05, W09, W10, W12 meet all that binds them: 7 of 12."""
-    assert results.summary["hours_met_rate"] == pytest.approx(7 / 12, abs=1e-4)
+    """Verify 达标: W01, W03, W04, W05, W09, W10 meet all that binds them (6); W12's ≤45 duties wait on her
+    出生日期 (issue 11: 待核实, formerly counted as met), so there is no 达标率 until it is filled in."""
+    assert (results.summary["hours_met"], results.summary["hours_pending"]) == (6, 1)
+    assert "hours_met_rate" not in results.summary
     assert results.summary["requirements"]["daily_reflection"] == {"name": "日常反思（随笔、案例或反思）", "bound": 12,
                                                                    "met": 11, "rate": pytest.approx(11 / 12, abs=1e-4)}
     assert "学时汇总" not in [t.name for t in results.tables]       # no hour rules: the 学时 part skips
 
 
 def test_bad_birth_date_on_its_cell(tmp_path):
-    """Verify an unreadable 出生日期 in 教师名册 is an error on its own cell (D3), and the teacher is not bound."""
+    """Verify an unreadable 出生日期 in 教师名册 is an error on its own cell (D3), and the duty it decides is 待核实
+    with that cell (issue 11: formerly 不适用)."""
     roster = [["W01", "王丽", "女", "一九八零年", D(2005, 9, 1), "语文", "语文组", ""]]
     res = compute(write_book(tmp_path / "b.xlsx", roster, [r("W01", D(2021, 9, 15), "随笔")]), "weicun")
     assert [(p.sheet, p.cell, p.code) for p in res.problems if p.code == "bad-date"] == [("教师名册", "D3", "bad-date")]
-    assert status(res, "王丽", "录像精品课")["达标"] == "不适用"
+    x = status(res, "王丽", "录像精品课")
+    assert x["达标"] == "待核实" and x["说明"].startswith("教师名册 D3：出生日期「一九八零年」无法识别")

@@ -123,7 +123,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
     bands: list[str] = []
     for e in entries:
         bands += [b for b in (e.summary.get("bands") or {}) if b not in bands]
-    has_rate = any("hours_met_rate" in e.summary for e in entries)
+    has_rate = any("hours_met_rate" in e.summary or e.summary.get("hours_pending") for e in entries)
     cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6), ("平均总分", 8), ("最高分", 7),
             ("中位数", 7), ("最低分", 7), ("标准差", 7)]
     band_start = len(cols)
@@ -159,7 +159,10 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
         else:
             _text(ws, i, c, "符合" if quota else "超出上限", fmt["good"] if quota else fmt["bad"])
         c += 1
-        if has_rate:
+        if has_rate and s.get("hours_pending") and "hours_met_rate" not in s:    # some teachers wait on a cell
+            _text(ws, i, c, f"待核实（{s['hours_pending']}人）", fmt["warn"])
+            c += 1
+        elif has_rate:
             _number(ws, i, c, s.get("hours_met_rate"), fmt["pct"])
             c += 1
         probs = s.get("problems") or {}

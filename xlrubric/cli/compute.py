@@ -63,6 +63,8 @@ def show_summary(results: Results, target: Path) -> None:
         table.add_row("等次", "，".join(f"{k} {v} 人" for k, v in s["bands"].items()))
     if "hours_met_rate" in s:
         table.add_row("学时达标", f"{s['hours_met_rate']:.0%}")
+    elif s.get("hours_pending"):
+        table.add_row("学时达标", f"{s['hours_pending']} 位教师待核实（有被拒绝的单元格，见「校验问题」表）")
     probs = s.get("problems", {})
     table.add_row("问题", f"错误 {probs.get('错误', 0)}，警告 {probs.get('警告', 0)}，提示 {probs.get('提示', 0)}"
                   + ("（详见「校验问题」表）" if any(probs.values()) else ""))

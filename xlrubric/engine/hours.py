@@ -17,6 +17,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from xlrubric.engine.pending import (
+    PENDING,
+    combine,
+    pending_categories,
+    pending_map,
+    pending_mask,
+    row_pending,
+    verdict,
+    worst,
+)
 from xlrubric.spec.hours import HourRule, HoursSpec
 
 APPROVED, REJECTED = "已认定", "不予认定"
@@ -30,7 +40,13 @@ class HoursOutcome:
     year_met: pd.DataFrame             # index (teacher, year): one bool column per 学年 target
     stages: pd.DataFrame               # index teacher: "<stage>学时", "<stage>" (合格/不合格/未开展)
     caps: dict[str, list[dict]] = field(default_factory=dict)   # teacher -> cross-rule limits
-    met: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))   # teacher -> 达标
+    met: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))   # teacher -> certainly 达标
+    # 待核实 (engine.pending): (teacher, 学年 or -1) -> why; verdicts 达标/未达标/待核实 per 学年, cycle, teacher.
+    pending: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    pending_categories: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    year_state: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    cycle_state: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    state: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
 
 def school_year(dates: pd.Series, start_month: int) -> pd.Series:
@@ -140,6 +156,13 @@ def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.nd
 def _terciles(reg: pd.DataFrame, rows: pd.DataFrame, rule: HourRule) -> None:
     """前三分之一/中间/后三分之一 per 学年 (policy `tercile`: top ceil(n/3), bottom floor(n/3), ties best)."""
     m = (rows["rule"] == rule.id) & (rows["reason"] == "")
+    waiting = m & (rows["pending"] != "")
+    m &= ~waiting
+    if waiting.any():       # an unreadable 成绩 moves everyone's rank in that 学年
+        for y, grp in reg.loc[waiting, "row"].groupby(reg.loc[waiting, "year"]):
+            same = m & (reg["year"] == y)
+            rows.loc[same, "pending"] = f"名次取决于第{'、'.join(str(r) for r in grp)}行待核实的考试成绩"
+            m &= ~same
     if not m.any():
         return
     sub = reg.loc[m, ["teacher", "year", "score", "date"]].sort_values(["score", "date"], ascending=[False, True])
@@ -180,7 +203,7 @@ def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
     reason = rows["reason"].to_numpy(dtype=object)
     manual = rows["manual"].isna().to_numpy()
     for lim in spec.limits:
-        at = (grp == lim.group) & (reason == "") & manual
+        at = (grp == lim.group) & (reason == "") & manual & (rows["pending"] == "").to_numpy()
         if not at.any():
             continue
         sub = reg.loc[at, ["teacher", "year", "title", "date", "row"]].assign(h=rows["computed"].to_numpy()[at])
@@ -231,8 +254,13 @@ def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
         if m.any():
             _compute_rule(reg, m, rule, hours, reason)
     ids = np.array([r.id for r in spec.rules] + [""], dtype=object)
+    pend = row_pending(reg, spec, rule_idx)
+    waiting = pend != ""
+    reason[waiting] = ""
+    hours[waiting] = 0.0
     rows = pd.DataFrame({"rule": ids[rule_idx], "computed": hours, "manual": reg["manual"].to_numpy(dtype=float),
-                         "reason": reason, "note": "", "limited_by": "", "counted_cap": np.nan}, index=reg.index)
+                         "reason": reason, "note": "", "limited_by": "", "counted_cap": np.nan, "pending": pend},
+                        index=reg.index)
     for rule in spec.rules:
         if rule.compute == "tercile":
             _terciles(reg, rows, rule)
@@ -245,8 +273,10 @@ def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
     if stray.any():
         rows.loc[stray, "note"] = "该类别不计学时，人工认定学时未采用"
     manual = rows["manual"].notna() & known
-    rows["counted"] = counted.where(~manual, rows["manual"]).where(valid | manual, 0.0)
-    rows["valid"] = valid | manual
+    waiting = rows["pending"] != ""
+    rows["counted"] = counted.where(~manual, rows["manual"]).where((valid | manual) & ~waiting, 0.0)
+    rows.loc[waiting, "computed"] = 0.0
+    rows["valid"] = (valid | manual) & ~waiting
     overruled = manual & ~valid
     if overruled.any():
         rows.loc[overruled, "note"] = "计算为无效学时（" + rows.loc[overruled, "reason"] + "），按人工认定学时计入"
@@ -289,15 +319,27 @@ def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years:
         if t.per == "周期":
             cycle[t.id] = _target_met(cycle.rename(columns={"周期合计": "合计"}), cats, t)
     stages, caps = _stages(reg, rows, spec, teachers)
-    met = pd.Series(True, index=teachers)
-    primary_year = [t.id for t in spec.targets if t.per == "学年" and t.primary]
-    if primary_year and len(year_met):
-        met &= year_met[primary_year].all(axis=1).groupby(level="teacher").all().reindex(teachers, fill_value=True)
+    pend = pending_map(reg, rows)
+    primary_year = [t for t in spec.targets if t.per == "学年" and t.primary]
+    year_ok = year_met[[t.id for t in primary_year]].all(axis=1) if primary_year else pd.Series(True, index=full)
+    year_state = verdict(year_ok, pending_mask(full, pend), not any(t.min_share for t in primary_year))
+    primary_cycle = [t for t in spec.targets if t.per == "周期" and t.primary]
+    cycle_ok = pd.Series(True, index=teachers)
+    for t in primary_cycle:
+        cycle_ok &= cycle[t.id]
+    waiting = {t for (t, y) in pend if y == -1 or y in cycle_years}
+    cycle_state = verdict(cycle_ok, pd.Series(teachers.isin(waiting), index=teachers),
+                          not any(t.min_share for t in primary_cycle))
     finished = spec.cycle is None or (years and max(years) >= spec.cycle.start_year + spec.cycle.years - 1)
-    for t in spec.targets:
-        if t.per == "周期" and t.primary and finished:
-            met &= cycle[t.id]
-    return HoursOutcome(rows, by_year, cycle, year_met, stages, caps, met)
+    per_teacher = [year_state.groupby(level="teacher").agg(worst)] if len(year_state) else []
+    if finished:
+        per_teacher.append(cycle_state)
+    if not years:       # nobody has a placed row: only rows of unknown year can change anything
+        per_teacher.append(pd.Series(np.where(teachers.isin(waiting), PENDING, "达标"), index=teachers))
+    state = combine(per_teacher, teachers)
+    return HoursOutcome(rows, by_year, cycle, year_met, stages, caps, state == "达标", pend,
+                        pending_categories(reg, rows), year_state, cycle_state, state)
+
 
 
 def _target_met(frame: pd.DataFrame, cats: list[str], t) -> pd.Series:
@@ -324,10 +366,13 @@ def _stages(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec, teachers: pd
         d = reg["date"]
         m = in_cats & (d >= pd.Timestamp(st.start)) & (d <= pd.Timestamp(st.end))
         h = rows.loc[m, "counted"].groupby(reg.loc[m, "teacher"]).sum().reindex(teachers, fill_value=0.0)
-        out[f"{st.name}学时"] = h
         ok = h >= st.hours - 1e-9
-        out[st.name] = np.where(ok, "合格", "不合格")
-        failed[st.id] = ~ok
+        # a pending row in the stage (or of unknown date) may still bring it up to the hours
+        near = (m | (in_cats & d.isna())) & (rows["pending"] != "")
+        waiting = pd.Series(teachers.isin(set(reg.loc[near, "teacher"])), index=teachers) & ~ok
+        out[f"{st.name}学时"] = h.where(~waiting, np.nan)
+        out[st.name] = np.where(ok, "合格", np.where(waiting, PENDING, "不合格"))
+        failed[st.id] = ~ok & ~waiting
     caps: dict[str, list[dict]] = {}
     for cr in spec.cross_rules:
         f = failed.get(cr.when_failed)

@@ -93,10 +93,23 @@ def _completed_years(born: pd.Series, on: dt.date) -> pd.Series:
     return on.year - b.dt.year - before.astype(float)
 
 
-def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series, pd.Series]:
-    """(bound, why-not) per teacher. `roster` columns: groups (set), born, hired (datetime64)."""
+def _years_between(roster: pd.DataFrame, key: str, on: dt.date) -> tuple[pd.Series, pd.Series]:
+    """(fewest, most) completed years since the `key` date: a date known only to the month or year is an
+    interval (`<key>_lo`..`<key>_hi`), an exact date gives the same number twice, a missing one NaN."""
+    lo = roster[f"{key}_lo"] if f"{key}_lo" in roster.columns else roster[key]
+    hi = roster[f"{key}_hi"] if f"{key}_hi" in roster.columns else roster[key]
+    return _completed_years(hi, on), _completed_years(lo, on)
+
+
+def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(bound, why-not, why-unknown) per teacher. `roster` columns: groups (set), born/hired (datetime64) or
+    their intervals born_lo/born_hi …, and optional *_why / *_note / groups_why saying what is not known.
+
+    A teacher is certainly not bound as soon as one condition certainly excludes him; otherwise, when a
+    condition depends on a rejected or partial cell that could go either way, the obligation is 待核实."""
     ok = pd.Series(True, index=roster.index)
     why = pd.Series("", index=roster.index, dtype=object)
+    unknown = pd.Series("", index=roster.index, dtype=object)
     on = sel.on or on
 
     def drop(mask: pd.Series, text) -> None:
@@ -105,27 +118,51 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
         why[new] = text if isinstance(text, str) else text[new]
         ok &= ~mask
 
+    def doubt(mask: pd.Series, text: pd.Series) -> None:
+        new = mask & (unknown == "")
+        unknown[new] = text[new]
+
+    def said(col: str) -> pd.Series:
+        return roster[col] if col in roster.columns else pd.Series("", index=roster.index, dtype=object)
+
     groups = roster["groups"]
+    group_why = said("groups_why")
     if sel.groups:
-        drop(~groups.map(lambda g: bool(g & set(sel.groups))), f"不属于{'、'.join(sel.groups)}")
+        has = groups.map(lambda g: bool(g & set(sel.groups)))
+        drop(~has & (group_why == ""), f"不属于{'、'.join(sel.groups)}")
+        doubt(~has & (group_why != ""), group_why + f"，无法判断是否属于{'、'.join(sel.groups)}")
     if sel.exclude_groups:
-        drop(groups.map(lambda g: bool(g & set(sel.exclude_groups))), f"属于{'、'.join(sel.exclude_groups)}，另有要求")
-    if sel.max_age is not None or sel.min_age is not None:
-        age = _completed_years(roster["born"], on)
-        drop(age.isna(), "教师名册中没有出生日期，无法判断年龄")
-        if sel.max_age is not None:
-            shown = age.map(lambda a: f"{a:g}" if a == a else "").astype(str)
-            drop(age > sel.max_age, f"{on:%Y年%m月%d日}已满" + shown + "周岁")
-        if sel.min_age is not None:
-            drop(age < sel.min_age, f"{on:%Y年%m月%d日}未满{sel.min_age}周岁")
-    if sel.service_below is not None or sel.service_at_least is not None:
-        years = _completed_years(roster["hired"], on)
-        drop(years.isna(), "教师名册中没有入职日期，无法判断工作年限")
-        if sel.service_below is not None:
-            drop(years >= sel.service_below, f"{on:%Y年%m月%d日}工作已满{sel.service_below:g}年")
-        if sel.service_at_least is not None:
-            drop(years < sel.service_at_least, f"{on:%Y年%m月%d日}工作未满{sel.service_at_least:g}年")
-    return ok, why
+        has = groups.map(lambda g: bool(g & set(sel.exclude_groups)))
+        drop(has, f"属于{'、'.join(sel.exclude_groups)}，另有要求")
+        doubt(~has & (group_why != ""), group_why + f"，无法判断是否属于{'、'.join(sel.exclude_groups)}")
+    for key, lower, upper, what in (("born", sel.min_age, sel.max_age, "出生日期"),
+                                    ("hired", sel.service_at_least, sel.service_below, "入职日期")):
+        if lower is None and upper is None:
+            continue
+        fewest, most = _years_between(roster, key, on)
+        missing = fewest.isna()
+        reason = said(f"{key}_why").where(said(f"{key}_why") != "", f"教师名册中没有{what}")
+        doubt(missing, reason + ("，无法判断年龄" if key == "born" else "，无法判断工作年限"))
+        partial = said(f"{key}_note")
+        if key == "born" and upper is not None:            # 四十五周岁以下: bound while age <= upper
+            shown = fewest.map(lambda a: f"{a:g}" if a == a else "").astype(str)
+            drop(fewest > upper, f"{on:%Y年%m月%d日}已满" + shown + "周岁")
+            doubt(~missing & (most > upper) & (fewest <= upper), partial + f"，无法判断{on:%Y年%m月%d日}是否已满"
+                  f"{upper + 1}周岁")
+        if key == "born" and lower is not None:
+            drop(most < lower, f"{on:%Y年%m月%d日}未满{lower}周岁")
+            doubt(~missing & (fewest < lower) & (most >= lower), partial + f"，无法判断{on:%Y年%m月%d日}是否已满"
+                  f"{lower}周岁")
+        if key == "hired" and upper is not None:           # 工作未满三年: bound while service < upper
+            drop(fewest >= upper, f"{on:%Y年%m月%d日}工作已满{upper:g}年")
+            doubt(~missing & (most >= upper) & (fewest < upper), partial + f"，无法判断{on:%Y年%m月%d日}是否已满"
+                  f"{upper:g}年")
+        if key == "hired" and lower is not None:
+            drop(most < lower, f"{on:%Y年%m月%d日}工作未满{lower:g}年")
+            doubt(~missing & (fewest < lower) & (most >= lower), partial + f"，无法判断{on:%Y年%m月%d日}是否已满"
+                  f"{lower:g}年")
+    unknown[~ok] = ""
+    return ok & (unknown == ""), why, unknown
 
 
 def _count_by_period(acts: pd.DataFrame, plist: list[Period], qty: str) -> pd.DataFrame:
@@ -143,8 +180,10 @@ def _count_by_period(acts: pd.DataFrame, plist: list[Period], qty: str) -> pd.Da
 
 
 def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], start: dt.date, end: dt.date,
-             as_of: dt.date | None = None) -> RequirementOutcome:
-    """`reg`: teacher, date, category, role, quantity (rows already valid); `roster`: groups, born, hired, 教研组."""
+             as_of: dt.date | None = None, waiting: pd.DataFrame | None = None) -> RequirementOutcome:
+    """`reg`: teacher, date, category, role, quantity (rows already valid); `roster`: groups, born, hired, 教研组
+    (see `select` for what may be unknown); `waiting`: teacher, category ("" when unknown), date, why — register
+    rows whose cells were rejected, which may still count (or, for an event, create an obligation)."""
     records: list[dict] = []
     not_due: dict[str, int] = {}
     as_of = min(as_of or end, end)
@@ -156,31 +195,77 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
             acts = acts.assign(subject=acts["teacher"].map(subjects))
             bound = pd.Series(True, index=pd.Index(sorted(x for x in subjects.unique() if x)))
             why = pd.Series("", index=bound.index)
+            unknown = pd.Series("", index=bound.index)
         else:
             acts = acts.assign(subject=acts["teacher"])
-            bound, why = select(roster, q.selector, s)
+            bound, why, unknown = select(roster, q.selector, s)
         if q.trigger is not None:
-            records += _triggered(q, reg, acts, roster, bound, s, e)
+            recs = _triggered(q, reg, acts, roster, bound, s, e)
+        else:
+            plist = [p for p in periods(q.per, s, e)]
+            due = [p for p in plist if p.start <= as_of]
+            not_due[q.id] = len(plist) - len(due)
+            recs = _per_period(q, acts, bound, why, unknown, due)
+        if q.trigger is not None:       # an event obligation lists only those it may bind
+            recs += [{"subject": subject, "requirement": q.id, "bound": False, "why": "", "pending": unknown[subject]}
+                     for subject in bound.index[~bound & (unknown != "")]]
+        records += _wait(q, recs, waiting, roster, bound, s, e)
+    cols = ["subject", "requirement", "bound", "why", "required", "done", "actual", "periods", "missing", "met",
+            "pending"]
+    table = pd.DataFrame.from_records(records, columns=cols)
+    table["pending"] = table["pending"].astype(object).where(table["pending"].notna(), "")
+    return RequirementOutcome(table, not_due)
+
+
+def _per_period(q: Requirement, acts: pd.DataFrame, bound: pd.Series, why: pd.Series, unknown: pd.Series,
+                due: list[Period]) -> list[dict]:
+    counts = _count_by_period(acts, due, q.quantity)
+    grid = counts.pivot_table(index="subject", columns="p", values="n", aggfunc="sum", fill_value=0.0) \
+        if len(counts) else pd.DataFrame()
+    grid = grid.reindex(index=bound.index, columns=range(len(due)), fill_value=0.0).fillna(0.0)
+    out = []
+    for subject in bound.index:
+        if not bound[subject]:
+            out.append({"subject": subject, "requirement": q.id, "bound": False, "why": why[subject],
+                        "pending": unknown[subject]})
             continue
-        plist = [p for p in periods(q.per, s, e)]
-        due = [p for p in plist if p.start <= as_of]
-        not_due[q.id] = len(plist) - len(due)
-        counts = _count_by_period(acts, due, q.quantity)
-        grid = counts.pivot_table(index="subject", columns="p", values="n", aggfunc="sum", fill_value=0.0) \
-            if len(counts) else pd.DataFrame()
-        grid = grid.reindex(index=bound.index, columns=range(len(due)), fill_value=0.0).fillna(0.0)
-        for subject in bound.index:
-            if not bound[subject]:
-                records.append({"subject": subject, "requirement": q.id, "bound": False, "why": why[subject]})
-                continue
-            got = grid.loc[subject].to_numpy(dtype=float)
-            missing = [_missing(q, due[k], got[k]) for k in range(len(due)) if got[k] < q.count - 1e-9]
-            records.append({"subject": subject, "requirement": q.id, "bound": True, "why": "",
-                            "required": q.count * len(due), "done": float(np.minimum(got, q.count).sum()),
-                            "actual": float(got.sum()), "periods": len(due), "missing": missing,
-                            "met": not missing})
-    cols = ["subject", "requirement", "bound", "why", "required", "done", "actual", "periods", "missing", "met"]
-    return RequirementOutcome(pd.DataFrame.from_records(records, columns=cols), not_due)
+        got = grid.loc[subject].to_numpy(dtype=float)
+        missing = [_missing(q, due[k], got[k]) for k in range(len(due)) if got[k] < q.count - 1e-9]
+        out.append({"subject": subject, "requirement": q.id, "bound": True, "why": "",
+                    "required": q.count * len(due), "done": float(np.minimum(got, q.count).sum()),
+                    "actual": float(got.sum()), "periods": len(due), "missing": missing, "met": not missing})
+    return out
+
+
+def _wait(q: Requirement, recs: list[dict], waiting: pd.DataFrame | None, roster: pd.DataFrame, bound: pd.Series,
+          s: dt.date, e: dt.date) -> list[dict]:
+    """Mark 待核实 what a rejected register row could change: an unmet count (rows only add), or any event
+    obligation when the row may itself be the event."""
+    if waiting is None or waiting.empty:
+        return recs
+    event = q.trigger.category if q.trigger else None
+    w = waiting[waiting["category"].isin([*q.categories, "", *([event] if event else [])])]
+    d = w["date"]
+    w = w[d.isna() | ((d >= pd.Timestamp(s)) & (d <= pd.Timestamp(e)))]
+    if w.empty:
+        return recs
+    subject = w["teacher"].map(roster["教研组"].fillna("").astype(str)) if q.scope == "教研组" else w["teacher"]
+    said = w.assign(subject=subject, may_be_event=w["category"].isin(["", event]) if event else False)
+    by = {k: g for k, g in said.groupby("subject") if k}
+    seen = set()
+    for rec in recs:
+        seen.add(rec["subject"])
+        g = by.get(rec["subject"])
+        if g is None or not rec["bound"] or rec.get("pending"):
+            continue
+        if not rec["met"] or bool(g["may_be_event"].any()):
+            rec["pending"] = "；".join(dict.fromkeys(g["why"]))
+    for subj, g in by.items():      # no event recorded yet, but a rejected row may be one
+        if subj not in seen and event and g["may_be_event"].any() and bool(bound.get(subj, q.scope == "教研组")):
+            recs.append({"subject": subj, "requirement": q.id, "bound": True, "why": "", "required": 0.0,
+                         "done": 0.0, "actual": 0.0, "periods": 0, "missing": [], "met": False,
+                         "pending": "；".join(dict.fromkeys(g["why"]))})
+    return recs
 
 
 def _missing(q: Requirement, p: Period, got: float) -> str:

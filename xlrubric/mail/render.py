@@ -90,7 +90,8 @@ def template_context(letter: Letter, sender: Sender) -> dict[str, Any]:
         "school": letter.school, "term": s.get("term") or "", "year": s.get("year") or "",
         "contact": s.get("contact") or "", "teachers": s.get("teachers") or 0, "bands": s.get("bands") or {},
         "mean_total": s.get("mean_total"), "full_marks": s.get("full_marks"),
-        "hours_met_rate": s.get("hours_met_rate"), "problems": problems, "status": s.get("status") or "",
+        "hours_met_rate": s.get("hours_met_rate"), "hours_pending": int(s.get("hours_pending") or 0),
+        "problems": problems, "status": s.get("status") or "",
         "quota_ok": s.get("quota_ok"), "attachment": letter.attachment_name,
         "signature": sender.signature, "from_name": sender.name, "email": letter.to,
     }

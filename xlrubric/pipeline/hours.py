@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
+from xlrubric.engine.pending import NOT_MET, PENDING, category_mask, pending_mask
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
 from xlrubric.readers.raw import cell_address
 from xlrubric.results import SheetTable
@@ -63,22 +65,29 @@ def _run(ctx: Context) -> None:
     ctx.tables.append(detail_table(ctx, reg, outcome))
     _cap_results(ctx, outcome, names)
     n = len(teachers)
+    state = outcome.state.reindex(teachers)
+    waiting = int((state == PENDING).sum())
     ctx.summary.update({
         "hours_teachers": n,
         "hours_met": int(outcome.met.sum()),
+        "hours_pending": waiting,
         "hours_total": round(float(outcome.rows["counted"].sum()), 2),
         "hours_invalid_rows": int((~outcome.rows["valid"]).sum() + (frame["blocked"] != "").sum()),
     })
-    years: dict[str, dict[str, float]] = {}
-    for (t, y), v in outcome.by_year["合计"].items():
-        years.setdefault(t, {})[year_label(int(y))] = round(float(v), 2)
+    pend = pending_mask(outcome.by_year.index, outcome.pending)
+    years: dict[str, dict[str, float | None]] = {}
+    for ((t, y), v), unsure in zip(outcome.by_year["合计"].items(), pend, strict=True):
+        years.setdefault(t, {})[year_label(int(y))] = None if unsure else round(float(v), 2)
     ids = teacher_ids(ctx, teachers)
     cycle = outcome.cycle["周期合计"]
-    if n:      # no teachers, no rate: the key is absent rather than None (batch and mail format it)
+    cycle_unsure = {t for (t, _) in outcome.pending}
+    if n and not waiting:   # no rate while some teachers are 待核实 (batch and mail then say 待核实)
         ctx.summary["hours_met_rate"] = round(float(outcome.met.mean()), 4)
     ctx.report["hours"] = [
-        {"id": ids[t], "name": names[t], "years": years.get(t, {}), "cycle": round(float(cycle[t]), 2),
-         "met": bool(outcome.met[t]), "limits": outcome.caps.get(t, [])}
+        {"id": ids[t], "name": names[t], "years": years.get(t, {}),
+         "cycle": None if t in cycle_unsure else round(float(cycle[t]), 2),
+         "met": None if state[t] == PENDING else bool(outcome.met[t]), "limits": outcome.caps.get(t, []),
+         "pending": [w for (k, _), ws in outcome.pending.items() if k == t for w in ws]}
         for t in teachers]
 
 
@@ -109,7 +118,8 @@ def _need(spec, per: str) -> str:
 
 
 def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> SheetTable:
-    """One row per teacher per 学年, built column by column (no per-row lookups)."""
+    """One row per teacher per 学年, built column by column (no per-row lookups); what a 待核实 row could
+    change reads 待核实, and 已确认学时 / 待核实 say what is known and which cells hold the rest."""
     spec = ctx.spec
     h = spec.hours
     cats = h.categories
@@ -121,22 +131,30 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     by = o.by_year
     teacher = by.index.get_level_values("teacher")
     year = by.index.get_level_values("year")
+    unsure = pending_mask(by.index, o.pending)
+    cum_unsure = unsure.astype(int).groupby(level="teacher").cummax().astype(bool)
+
+    def known(values: pd.Series, mask: pd.Series) -> pd.Series:
+        return values.astype(object).where(~mask, PENDING)
+
     out = pd.DataFrame({"工号": teacher.map(ids), "姓名": teacher.map(names), "学年": year.map(year_label)},
                        index=by.index)
-    for c in [*cats, "计算学时", "人工认定"]:
-        out[c] = by[c]
-    out["学年合计"] = by["合计"]
+    for c in cats:
+        out[c] = known(by[c], category_mask(by.index, o.pending_categories, c))
+    for c in ("计算学时", "人工认定"):
+        out[c] = known(by[c], unsure)
+    out["学年合计"] = known(by["合计"], unsure)
     total = by["合计"]
     if year_need:
         prim_year = [t for t in h.targets if t.per == "学年" and t.primary]
-        ok = o.year_met[[t.id for t in prim_year]].all(axis=1) if prim_year else pd.Series(True, index=by.index)
         plain = [t for t in prim_year if not t.categories and t.hours]
         gap = (plain[0].hours - total) if plain else pd.Series(0.0, index=by.index)
-        short = np.where(gap > 1e-9, "（差" + gap.map(_g).astype(str) + "学时）", "")
+        short = pd.Series(np.where(gap > 1e-9, "（差" + gap.map(_g).astype(str) + "学时）", ""), index=by.index)
+        state = o.year_state.reindex(by.index)
         out["学年要求"] = year_need
-        out["学年达标"] = np.where(ok, "达标", "未达标" + pd.Series(short, index=by.index).astype(str))
+        out["学年达标"] = np.where(state == NOT_MET, NOT_MET + short.astype(str), state)
     cum = total.groupby(level="teacher").cumsum()
-    out["周期累计"] = cum
+    out["周期累计"] = known(cum, cum_unsure)
     if cycle_need:
         ok = pd.Series(True, index=by.index)
         for t in prim_cycle:
@@ -145,20 +163,49 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
         gap = ("进行中（还差" + (prim_cycle[0].hours - cum).map(_g).astype(str) + "）") if prim_cycle else ""
         out["周期要求"] = cycle_need
-        out["周期达标"] = np.where(ok, "达标", np.where(last & done, "未达标", np.where(last, gap, "进行中")))
+        ongoing = np.where(cum_unsure, "进行中（待核实）", np.where(last, gap, "进行中"))
+        out["周期达标"] = np.where(ok, "达标", np.where(last & done, np.where(cum_unsure, PENDING, NOT_MET), ongoing))
     for t in alt:
-        out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(cum >= t.hours - 1e-9, "达标",
-                                                      "差" + (t.hours - cum).map(_g).astype(str))
+        out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
+            cum >= t.hours - 1e-9, "达标", np.where(cum_unsure, PENDING, "差" + (t.hours - cum).map(_g).astype(str)))
     for st in h.stages:
         out[st.name] = teacher.map(o.stages[st.name])
     if h.cross_rules:
         limits = {t: "；".join(f"{c['effect']}（{c['because']}）" for c in caps) for t, caps in o.caps.items()}
         out["年度考核限制"] = teacher.map(lambda t: limits.get(t, ""))
-    out["达标"] = np.where(teacher.map(o.met).astype(bool), "达标", "未达标")
+    out["达标"] = teacher.map(o.state)
+    if o.pending:
+        out["已确认学时"] = total
+        out[PENDING] = [_pending_text(o.pending, t, y) for t, y in zip(teacher, year, strict=True)]
+        needs = {"学年要求": year_need, "周期要求": cycle_need}
+        out = pd.concat([out, _undated(o, out, set(teacher), ids, names, needs)])
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
-    return SheetTable(SUMMARY, list(out.columns), rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]
-                      + [14] * (len(out.columns) - len(cats) - 6), number_formats=formats)
+    widths = [10, 10, 14, *[9] * len(cats), 9, 9, 9] + [14] * (len(out.columns) - len(cats) - 6)
+    if o.pending:
+        widths[-1] = 24
+    return SheetTable(SUMMARY, list(out.columns), rows, col_widths=widths, number_formats=formats)
+
+
+def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict, needs: dict) -> pd.DataFrame:
+    """A line for a teacher whose only rows have no readable date: nothing known, everything 待核实."""
+    lonely = [t for t in dict.fromkeys(t for (t, y) in o.pending if y == -1) if t not in shown]
+    rows = []
+    for t in lonely:
+        row = {c: PENDING for c in out.columns}
+        row.update({"工号": ids.get(t, ""), "姓名": names.get(t, t), "学年": "（日期待核实）", "已确认学时": 0.0,
+                    PENDING: _pending_text(o.pending, t, -1), "达标": o.state.get(t, PENDING)})
+        row.update({c: v for c, v in needs.items() if c in out.columns})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=out.columns)
+
+
+def _pending_text(pending: dict[tuple[str, int], list[str]], teacher: str, year: int) -> str:
+    """The rejected cells a teacher-year's figures wait on ("学时登记 E10、H14"; the reasons are in 学时明细
+    and 校验问题), year-less rows included."""
+    said = pending.get((teacher, int(year)), []) + (pending.get((teacher, -1), []) if year != -1 else [])
+    cells = dict.fromkeys(w.split("：", 1)[0] for w in said)
+    return f"{SHEET_NAME} {'、'.join(cells)}" if cells else ""
 
 
 def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
@@ -167,14 +214,18 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     rows = o.rows.reindex(f.index)
     quotes = {r.id: r.quote for r in ctx.spec.hours.rules}
     blocked = (f["blocked"] != "").to_numpy()
+    waiting = (rows["pending"].fillna("") != "").to_numpy() & ~blocked
     computed = np.where(blocked, 0.0, rows["computed"].fillna(0.0).to_numpy())
     manual = rows["manual"].to_numpy(dtype=float)
     counted = np.where(blocked, 0.0, rows["counted"].fillna(0.0).to_numpy())
+    computed, counted = (np.where(waiting, None, v).astype(object) for v in (computed, counted))
     reason = np.where(blocked, f["blocked"].to_numpy(dtype=object), rows["reason"].fillna("").to_numpy(dtype=object))
+    reason = np.where(waiting, "待核实：" + rows["pending"].fillna("").to_numpy(dtype=object), reason)
     note = rows["note"].fillna("").to_numpy(dtype=object)
     both = (reason != "") & (note != "")
     text = reason + np.where(both, "；", "") + note
-    state = np.where(blocked | (reason != ""), "无效学时", np.where(~np.isnan(manual), "人工认定", "有效"))
+    state = np.where(waiting, PENDING, np.where(blocked | (reason != ""), "无效学时",
+                                                np.where(~np.isnan(manual), "人工认定", "有效")))
     ids = teacher_ids(ctx, [t for t in pd.unique(f["teacher"]) if t])
     years = {y: (year_label(int(y)) if y >= 0 else "") for y in pd.unique(f["year"])}
     codes, uniq = pd.factorize(f["date"])
@@ -185,7 +236,7 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
         "类别": f["category_text"].to_numpy(), "角色": f["role"].to_numpy(), "级别": f["level"].to_numpy(),
         "等次": f["award"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
         "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
-        "依据（细则原文）": rows["rule"].fillna("").map(quotes).fillna("").to_numpy(),
+        "依据（细则原文）": np.where(waiting, "", rows["rule"].fillna("").map(quotes).fillna("").to_numpy()),
         "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),
     }
     grid = np.empty((len(f), len(columns)), dtype=object)

@@ -22,12 +22,14 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.register_values import month_day_year, read_choice, read_numbers
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
-from xlrubric.readers.text import normalize_label, parse_date, parse_number
+from xlrubric.readers.text import normalize_label, parse_date
 from xlrubric.results import Problem
 from xlrubric.schemas.layout import HOUR_STATUSES, Layout, _spec_words, hours_layout, with_spec_synonyms
 from xlrubric.schemas.teachers import match_teacher, person_name, teacher_id
+from xlrubric.spec.words import Words, merged_words
 
 SHEET = "学时登记"
 NUMBERS = {"时长": "duration", "天数": "days", "证书学时": "cert", "字数": "words", "成绩": "score",
@@ -185,13 +187,22 @@ def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:
 
 
 def _problem(ctx: Context, table: Table, code: str, msg: pd.Series, column: str, raw: pd.Series,
-             severity: str = "错误") -> None:
+             severity: str = "错误") -> pd.Series:
+    """Each non-empty message on its row's `column` cell; returns the cell address per row ("" elsewhere)."""
+    cells = pd.Series("", index=msg.index, dtype=object)
     for row, m in msg[msg != ""].items():
-        ctx.problems.append(table.problem(code, m, column=column, row=int(row), value=raw.get(row), severity=severity))
+        problem = table.problem(code, m, column=column, row=int(row), value=raw.get(row), severity=severity)
+        ctx.problems.append(problem)
+        cells[row] = problem.cell or f"第{row}行"
+    return cells
 
 
 def _clean(ctx: Context, table: Table) -> pd.DataFrame:
+    """The register as plain columns. `blocked` says why a row certainly earns nothing (no such teacher,
+    outside the cycle); `pending` why what it earns cannot be known (a rejected date, 学年 or 类别); and
+    `unread_<key>` why one of its other cells was rejected — the engine decides whether the row needs it."""
     spec = ctx.spec
+    words = merged_words(spec)
     f = table.frame
     idx = f.index
     col = {c.name: (f[c.name] if c.name in f.columns else pd.Series(None, index=idx, dtype=object))
@@ -199,6 +210,7 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     out = pd.DataFrame(index=idx)
     out["row"] = idx.to_numpy()
     blocked = pd.Series("", index=idx, dtype=object)
+    pending = pd.Series("", index=idx, dtype=object)
     # Teachers: resolved once per distinct (工号, 姓名).
     ids = _distinct(col["工号"], teacher_id)
     names = _distinct(col["姓名"], person_name)
@@ -210,48 +222,48 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     _problem(ctx, table, "bad-year", pd.Series(np.where(bad_year, "学年应写成如“2023-2024”", ""), index=idx),
              "学年", col["学年"])
     typed_year = typed_year.where(~bad_year, -1).astype(int)
-    dates = _dates(ctx, table, col["日期"], typed_year, start_month, "日期", blocked)
+    dates = _dates(ctx, table, col["日期"], typed_year, start_month, "日期", pending)
     out["date"] = dates
-    out["end"] = _dates(ctx, table, col["结束日期"], typed_year, start_month, "结束日期", None)
+    end_why = pd.Series("", index=idx, dtype=object)
+    out["end"] = _dates(ctx, table, col["结束日期"], typed_year, start_month, "结束日期", end_why)
     date_year = pd.Series(np.where(dates.notna(), dates.dt.year - (dates.dt.month < start_month), -1),
                           index=idx).astype(int)
     mismatch = (typed_year >= 0) & (date_year >= 0) & (typed_year != date_year)
     msg = pd.Series("", index=idx, dtype=object)
     msg[mismatch] = ("日期" + dates[mismatch].dt.strftime("%Y-%m-%d") + "不在所填的" +
-                     typed_year[mismatch].map(lambda y: f"{y}-{y + 1}学年").astype(str) + "内，本行未计入")
-    _problem(ctx, table, "date-outside-year", msg, "日期", col["日期"])
-    blocked[mismatch & (blocked == "")] = msg[mismatch]
-    year = date_year.where(date_year >= 0, typed_year)
-    nodate = (year < 0) & (blocked == "")
-    _problem(ctx, table, "no-date", pd.Series(np.where(nodate, "没有填写日期（或学年），本行未计入", ""), index=idx),
-             "日期", col["日期"])
-    blocked[nodate] = "没有日期"
+                     typed_year[mismatch].map(lambda y: f"{y}-{y + 1}学年").astype(str) + "内，本行学时待核实")
+    _pend(pending, msg, _problem(ctx, table, "date-outside-year", msg, "日期", col["日期"]))
+    year = date_year.where(date_year >= 0, typed_year).where(~mismatch, -1)    # contradictory: either 学年
+    nodate = (year < 0) & (blocked == "") & (pending == "")
+    msg = pd.Series(np.where(nodate, "没有填写日期（或学年），本行学时待核实", ""), index=idx)
+    _pend(pending, msg, _problem(ctx, table, "no-date", msg, "日期", col["日期"]))
     out["year"] = year
-    _outside(ctx, table, out, col, blocked)
-    # 类别 and the other choice columns.
+    _outside(ctx, table, out, col, blocked, pending)
+    # 类别 and the other choice columns, through the rules' words.
     out["category_text"] = _distinct(col["类别"], text)
-    out["category"] = _categories(ctx, table, out["category_text"], col["类别"], blocked)
+    out["category"] = _categories(ctx, table, out["category_text"], col["类别"], blocked, pending, words)
     cats, roles, levels, awards = _spec_words(spec)
     allowed = {"role": roles, "level": levels, "award": awards, "status": HOUR_STATUSES}
     for name, key in TEXTS.items():
-        codes, uniques = _uniq(col[name])
-        shown = [text(u) for u in uniques]
-        ok = set(allowed[key])
-        out[key] = pd.Series(_take(codes, shown, ""), index=idx, dtype=object)
-        wrong = [k for k, v in enumerate(shown) if v and v not in ok]
-        if wrong:
-            msg = pd.Series(_take(codes, [f"{name}「{v}」无法识别，应为：{'、'.join(allowed[key])}"
-                                          if k in wrong else "" for k, v in enumerate(shown)], ""), index=idx)
-            _problem(ctx, table, f"unknown-{key}", msg, name, col[name])
+        out[key], out[f"unread_{key}"] = read_choice(ctx, table, col[name], name, key, allowed[key], words)
     out["title_text"] = _distinct(col["题目"], text)
     out["title"] = _distinct(col["题目"], title_key)
     out["teacher_text"] = _distinct(col["授课教师"], text)
     out["note_text"] = _distinct(col["备注"], text)
     for name, key in NUMBERS.items():
-        out[key] = _numbers(ctx, table, col[name], name)
+        out[key], out[f"unread_{key}"] = read_numbers(ctx, table, col[name], name, words)
     _days_from_dates(ctx, table, out, col)
+    lost_end = (end_why != "") & out["days"].isna()       # 天数 would have come from the rejected 结束日期
+    out.loc[lost_end, "unread_days"] = end_why[lost_end]
     out["blocked"] = blocked
+    out["pending"] = pending.where(blocked == "", "")
     return out
+
+
+def _pend(pending: pd.Series, msg: pd.Series, cells: pd.Series) -> None:
+    """Rows whose `msg` is set become 待核实, citing the cell the problem is on."""
+    hit = (msg != "") & (pending == "")
+    pending[hit] = cells[hit] + "：" + msg[hit]
 
 
 def _days_from_dates(ctx: Context, table: Table, out: pd.DataFrame, col) -> None:
@@ -266,7 +278,9 @@ def _days_from_dates(ctx: Context, table: Table, out: pd.DataFrame, col) -> None
     if backwards.any():
         msg = pd.Series("", index=out.index, dtype=object)
         msg[backwards] = "结束日期早于开始日期，未用来计算天数"
-        _problem(ctx, table, "end-before-start", msg, "结束日期", col["结束日期"])
+        cells = _problem(ctx, table, "end-before-start", msg, "结束日期", col["结束日期"])
+        lost = backwards & out["days"].isna() & (out["unread_days"] == "")
+        out.loc[lost, "unread_days"] = cells[lost] + "：" + msg[lost]
     fill = both & ~backwards & out["days"].isna()
     out.loc[fill, "days"] = span[fill].astype(float)
 
@@ -309,39 +323,51 @@ def _year_of(value: Any) -> int:
 
 
 def _dates(ctx: Context, table: Table, raw: pd.Series, year: pd.Series, start_month: int, column: str,
-           blocked: pd.Series | None) -> pd.Series:
+           pending: pd.Series) -> pd.Series:
+    """Dates per row; a rejected cell's reason goes into `pending` (with its cell)."""
     codes, uniques = _uniq(raw)
     parsed = [parse_date(u) for u in uniques]
     nat = np.datetime64("NaT", "ns")
     d = pd.Series(_take(codes, [np.datetime64(p[0], "ns") if p[0] else nat for p in parsed], nat,
                         "datetime64[ns]"), index=raw.index)
-    # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year).
+    # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year),
+    # else from 基本信息's 学年 or a one-学年 考核期 with a 警告; never a guess across years.
     bare = d.isna() & _take(codes, [p[1] for p in parsed], False, bool)
+    said = pd.Series("", index=raw.index, dtype=object)
+    unsure = pd.Series("", index=raw.index, dtype=object)
     for row in raw.index[bare]:
         m = _MONTH_DAY.match(text(raw[row]))
-        if m and year[row] >= 0:
-            y = year[row] + (1 if int(m[1]) < start_month else 0)
-            with contextlib.suppress(ValueError):
-                d[row] = pd.Timestamp(dt.date(y, int(m[1]), int(m[2])))
-        elif m:
-            got, _ = ctx.date(raw[row])
-            d[row] = pd.Timestamp(got) if got else nat
-    bad = d.isna() & _take(codes, [text(u) != "" for u in uniques], False, bool)
+        if not m:
+            continue
+        month, day = int(m[1]), int(m[2])
+        if year[row] >= 0:
+            y, source = year[row] + (1 if month < start_month else 0), ""
+        else:
+            y, source = month_day_year(ctx, month, start_month)
+        if y is None:
+            unsure[row] = (f"「{text(raw[row])}」只写了月日，细则的周期跨多个学年，无法确定年份；"
+                           "请写完整日期（如 2024-05-20），或填写本行的学年")
+            continue
+        with contextlib.suppress(ValueError):
+            d[row] = pd.Timestamp(dt.date(y, month, day))
+            if source:
+                said[row] = f"「{text(raw[row])}」没有写年份，按{source}计为{y}年{month}月{day}日；请核实"
+    _problem(ctx, table, "date-year-assumed", said, column, raw, "警告")
+    _pend(pending, unsure, _problem(ctx, table, "date-no-year", unsure, column, raw))
+    bad = d.isna() & _take(codes, [text(u) != "" for u in uniques], False, bool) & (unsure == "")
     if bad.any():
         msg = pd.Series("", index=raw.index, dtype=object)
         msg[bad] = ("「" + raw[bad].map(text).astype(str)
                     + "」不是可识别的日期，应写成如 2023-10-12（只写月日时须填学年）")
-        _problem(ctx, table, "bad-date", msg, column, raw)
-        if blocked is not None:
-            blocked[bad & (blocked == "")] = "日期无法识别"
+        _pend(pending, msg, _problem(ctx, table, "bad-date", msg, column, raw))
     return d
 
 
-def _outside(ctx: Context, table: Table, out: pd.DataFrame, col, blocked: pd.Series) -> None:
+def _outside(ctx: Context, table: Table, out: pd.DataFrame, col, blocked: pd.Series, pending: pd.Series) -> None:
     """Rows outside the five-year cycle (hours) or the spec's period (obligations only) are not counted."""
     spec = ctx.spec
     msg = pd.Series("", index=out.index, dtype=object)
-    ok = blocked == ""
+    ok = (blocked == "") & (pending == "")
     if spec.hours is not None and spec.hours.cycle is not None:
         c = spec.hours.cycle
         last = c.start_year + c.years - 1
@@ -359,48 +385,27 @@ def _outside(ctx: Context, table: Table, out: pd.DataFrame, col, blocked: pd.Ser
     blocked[msg != ""] = msg[msg != ""]
 
 
-def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, blocked: pd.Series) -> pd.Series:
+def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, blocked: pd.Series,
+                pending: pd.Series, words: Words) -> pd.Series:
+    """类别 by name, rule alias or the rules' synonym (提示); unknown or blank makes the row 待核实."""
     spec = ctx.spec
+    known = _spec_words(spec)[0]
     lookup: dict[str, str] = {}
     if spec.hours is not None:
         for name, cat in spec.hours.category_of().items():
             lookup.setdefault(normalize_label(name), cat)
-    for cat in _spec_words(spec)[0]:
-        lookup.setdefault(normalize_label(cat), cat)
+    for key, cat in words.lookup("类别", known).items():
+        lookup.setdefault(key, cat)
     canon = _distinct(typed, lambda t: lookup.get(normalize_label(t), "") if t else "")
+    alias = (canon != "") & (canon != typed) & ~typed.map(normalize_label).isin({normalize_label(c) for c in known})
+    said = pd.Series("", index=typed.index, dtype=object)
+    said[alias] = "类别「" + typed[alias] + "」按「" + canon[alias] + "」计（细则中的同义词）"
+    _problem(ctx, table, "category-synonym", said, "类别", raw, "提示")
     bad = (canon == "") & (typed != "")
-    known = "、".join(_spec_words(spec)[0])
     msg = pd.Series("", index=typed.index, dtype=object)
-    msg[bad] = "类别「" + typed[bad] + f"」不是细则中的类别，本行未计入（可用：{known}）"
-    _problem(ctx, table, "unknown-category", msg, "类别", raw)
+    msg[bad] = "类别「" + typed[bad] + f"」不是细则中的类别，本行学时待核实（可用：{'、'.join(known)}）"
+    _pend(pending, msg, _problem(ctx, table, "unknown-category", msg, "类别", raw))
     blank = (typed == "") & (blocked == "")
-    _problem(ctx, table, "no-category", pd.Series(np.where(blank, "没有填写类别，本行未计入", ""), index=typed.index),
-             "类别", raw)
-    stop = (bad | blank) & (blocked == "")
-    blocked[stop] = np.where(bad, "类别无法识别", "没有类别")[stop]
+    msg = pd.Series(np.where(blank, "没有填写类别，本行学时待核实", ""), index=typed.index)
+    _pend(pending, msg, _problem(ctx, table, "no-category", msg, "类别", raw))
     return canon
-
-
-def _numbers(ctx: Context, table: Table, raw: pd.Series, name: str) -> pd.Series:
-    codes, uniques = _uniq(raw)
-    parsed = [parse_number(u) for u in uniques]
-    values = pd.Series(_take(codes, [np.nan if p[0] is None else p[0] for p in parsed], np.nan, float),
-                       index=raw.index)
-    was_text = _take(codes, [p[1] and isinstance(u, str) for p, u in zip(parsed, uniques, strict=True)], False, bool)
-    unread = was_text & values.isna()
-    if unread.any():
-        msg = pd.Series("", index=raw.index, dtype=object)
-        msg[unread] = f"「{name}」应填数字，无法识别「" + raw[unread].map(text).astype(str) + "」，按空白处理"
-        _problem(ctx, table, "not-a-number", msg, name, raw)
-    read = was_text & values.notna()
-    if read.any():
-        msg = pd.Series("", index=raw.index, dtype=object)
-        shown = values[read].map(lambda v: f"{v:g}").astype(str)
-        msg[read] = "「" + raw[read].map(text).astype(str) + "」是文字，已按 " + shown + " 计算；请改为填数字"
-        _problem(ctx, table, "number-as-text", msg, name, raw, "警告")
-    neg = values < 0
-    if neg.any():
-        msg = pd.Series("", index=raw.index, dtype=object)
-        msg[neg] = f"「{name}」不能为负数（填的是 " + values[neg].map(lambda v: f"{v:g}").astype(str) + "），按空白处理"
-        _problem(ctx, table, "negative", msg, name, raw)
-    return values.where(~neg)

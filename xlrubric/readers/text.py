@@ -10,6 +10,7 @@ import functools
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 _SPACES = re.compile(r"[\s\u3000]+")
@@ -37,13 +38,13 @@ _normalize_cached = functools.lru_cache(maxsize=1 << 16, typed=True)(_normalize)
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _UNIT_SUFFIX = re.compile(r"(次|个|篇|节|项|分|学时|小时|天|页|人|份|课时|h|小時)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 def chinese_numeral(s: str) -> int | None:
-    """Value of a small Chinese numeral (零..九百九十九), or None."""
+    """Value of a small Chinese numeral (零..九千九百九十九), or None."""
     if not s or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in s):
         return None
     total, digit = 0, None
@@ -125,3 +126,67 @@ def parse_date(value: Any, *, year_hint: int | None = None):
     except ValueError:
         return None, True
     return None, True
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number column's cell as read: `state` says how sure we are.
+
+    blank · cell (a number cell) · text (a number or number+unit typed as text) · approx (约1200字, 1000字左右) ·
+    wrong-unit (a unit of another column: "3天" in 时长) · unreadable.
+    """
+
+    value: float | None
+    state: str
+    unit: str = ""
+
+
+_LEADING = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)|[零〇一二两三四五六七八九十百千]+)(.*)$")
+
+
+def parse_quantity(value: Any, units: dict[str, float], amounts: dict[str, float], *,
+                   approx: tuple[list[str], list[str]] = ([], []), other_units: frozenset[str] = frozenset()
+                   ) -> Quantity:
+    """Read a number column's cell with that column's own units and words (see spec/words.yaml).
+
+    "2小时" in 时长 is 2; "90分钟" is 1.5; "半天" in 天数 is 0.5; "1.2万字" is 12000; "约1200字" is 1200 but
+    approximate; "3天" in 时长 is a unit of another column, never silently 3 hours.
+    """
+    if value is None or isinstance(value, bool):
+        return Quantity(None if value is None else float(value), "blank" if value is None else "text")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return Quantity(None, "blank")
+        return Quantity(float(value), "cell")
+    s = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).lower()
+    if not s:
+        return Quantity(None, "blank")
+    norm = {_SPACES.sub("", unicodedata.normalize("NFKC", k)).lower(): v for k, v in amounts.items()}
+    if s in norm:
+        return Quantity(float(norm[s]), "text", s)
+    rough = False
+    for word in sorted(approx[0], key=len, reverse=True):
+        if s.startswith(word) and len(s) > len(word):
+            s, rough = s[len(word):], True
+            break
+    for word in sorted(approx[1], key=len, reverse=True):
+        if s.endswith(word) and len(s) > len(word):
+            s, rough = s[: -len(word)], True
+            break
+    if s in norm:
+        return Quantity(float(norm[s]), "approx" if rough else "text", s)
+    m = _LEADING.match(s)
+    if not m:
+        return Quantity(None, "unreadable")
+    number = float(m[1]) if _NUMBER.match(m[1]) else chinese_numeral(m[1])
+    unit = m[2]
+    by_unit = {u.lower(): f for u, f in units.items()}
+    for word in sorted(approx[1], key=len, reverse=True):     # 1000余字, 2个多小时
+        if not rough and unit.startswith(word) and unit[len(word):] in by_unit:
+            unit, rough = unit[len(word):], True
+    if number is None:
+        return Quantity(None, "unreadable")
+    if unit and unit not in by_unit:
+        return Quantity(None, "wrong-unit" if unit in other_units else "unreadable", unit)
+    factor = by_unit.get(unit, 1.0)
+    return Quantity(round(float(number) * factor, 6), "approx" if rough else "text", unit)

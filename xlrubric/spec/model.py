@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from xlrubric.spec.hours import HoursSpec
 from xlrubric.spec.requirements import Requirement
+from xlrubric.spec.words import Words
 
 DeductionKind = Literal["per_event", "once", "zero", "not_counted", "per_missing"]
 # The same kinds as a school writes them in its 考核细则 sheet.
@@ -226,6 +227,7 @@ class Spec(_Model):
     term: str = ""
     period: Period | None = None
     synonyms: dict[str, list[str]] = Field(default_factory=dict)   # column name -> other headers schools use
+    words: Words | None = None           # value synonyms, units, amounts the school adds (see spec.words)
     rubric: Rubric | None = None
     policies: list[Policy] = Field(default_factory=list)
     hours: HoursSpec | None = None               # 学时认定 (see spec.hours)

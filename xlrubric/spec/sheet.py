@@ -22,6 +22,7 @@ from xlrubric.spec.model import DERIVE_LABELS, KIND_LABELS, Spec
 from xlrubric.spec.model import INPUT_LABELS as INPUT_LABELS_STYLE
 from xlrubric.spec.sheet_hours import CATEGORIES as HOUR_CATEGORIES
 from xlrubric.spec.sheet_hours import HOUR_SETTINGS, hour_rows, read_row, read_setting
+from xlrubric.spec.words import read_word_row, word_rows
 
 RULES_SHEET = "考核细则"
 COLUMNS = ["类别", "名称", "所属项目", "方式", "分值", "上限", "参数", "原文", "说明"]
@@ -86,6 +87,8 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
             add("设置", label, params=_num(value))
     for column, words in spec.synonyms.items():
         add("设置", "同义列名", column, params="、".join(words))
+    for name, column, word, param in word_rows(spec):
+        add("设置", name, column, word, params=param)
     if spec.rubric:
         for item in spec.rubric.items:
             add("项目", item.name, value=item.full, quote=item.quote,
@@ -165,6 +168,9 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
                     w for w in _cell_text(get(row, "参数")).split("、") if w]
                 continue
             if read_setting(out, name, _cell_text(get(row, "参数"))):
+                continue
+            if read_word_row(out, name, _cell_text(get(row, "所属项目")), _cell_text(get(row, "方式")),
+                             _cell_text(get(row, "参数"))):
                 continue
             if name not in SETTINGS:
                 raise RulesError(f"未知的设置「{name}」；可用：{'、'.join([*SETTINGS, *HOUR_SETTINGS])}", **where)

@@ -103,6 +103,8 @@ def _result(r: pd.Series, d: dict | None) -> str:
     if d is not None:
         if d["状态"] == "无效学时":
             return f"未认定：{d['说明']}"
+        if d["状态"] == "待核实":
+            return d["说明"]
         return f"认定{d['认定学时']:g}学时" + ("（人工认定）" if d["状态"] == "人工认定" else "")
     parts = [p for p in (r["award"], r["status"]) if p]
     return "、".join(parts) or "已登记"

@@ -1,0 +1,140 @@
+"""学时登记 cells read as the school meant them, through the words in the rules (spec/words.yaml + the spec's
+own): choice columns by synonym (主讲教师 → 主讲人, 通过 → 已认定), number columns with their own units and
+words (半天, 1000字, 约1200字), and a 月日 without a year resolved from a stated 学年 — never guessed.
+
+Every cell ends read (silently or with a 提示 naming the synonym), read under a stated interpretation (警告), or
+rejected (错误); a rejected cell's reason comes back per row ("H14：时长「记不清」无法识别") so the engine can
+mark what depends on it 待核实 instead of turning it into a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+from xlrubric.pipeline.context import Context
+from xlrubric.readers.table import Table
+from xlrubric.readers.text import normalize_label, parse_quantity
+from xlrubric.spec.words import Words
+
+_YEAR = re.compile(r"(\d{4})")
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def _spread(codes: np.ndarray, per_unique: list, blank, index) -> pd.Series:
+    arr = np.empty(len(per_unique) + 1, dtype=object)
+    for k, v in enumerate(per_unique):
+        arr[k] = v
+    arr[-1] = blank
+    return pd.Series(arr[codes], index=index, dtype=object)
+
+
+def _show(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _report(ctx: Context, table: Table, column: str, raw: pd.Series, found: pd.Series) -> pd.Series:
+    """Put each (code, severity, message) in `found` on its cell; the rejected ones become per-row reasons."""
+    why = pd.Series("", index=raw.index, dtype=object)
+    for row, item in found.items():
+        if item is None:
+            continue
+        code, severity, message = item
+        problem = table.problem(code, message, column=column, row=int(row), value=raw.get(row), severity=severity)
+        ctx.problems.append(problem)
+        if severity == "错误":
+            why[row] = f"{problem.cell}：{message}"
+    return why
+
+
+def read_choice(ctx: Context, table: Table, raw: pd.Series, column: str, key: str, allowed: tuple[str, ...],
+                words: Words) -> tuple[pd.Series, pd.Series]:
+    """(standard word or "", reason the cell was rejected or "") per row, once per distinct value."""
+    lookup = words.lookup(column, allowed)
+    codes, uniques = _codes(raw)
+    std, found = [], []
+    for u in uniques:
+        typed = _show(u)
+        hit = lookup.get(normalize_label(typed), "") if typed else ""
+        std.append(hit)
+        if not typed or hit == typed:
+            found.append(None)
+        elif hit:
+            found.append((f"{key}-synonym", "提示", f"{column}「{typed}」按「{hit}」计（细则中的同义词）"))
+        else:
+            found.append((f"unknown-{key}", "错误", f"{column}「{typed}」无法识别，应为：{'、'.join(allowed)}"
+                          "（或细则中列出的同义词）；依赖它的学时和达标待核实"))
+    values = _spread(codes, std, "", raw.index)
+    return values, _report(ctx, table, column, raw, _spread(codes, found, None, raw.index))
+
+
+def read_numbers(ctx: Context, table: Table, raw: pd.Series, column: str, words: Words
+                 ) -> tuple[pd.Series, pd.Series]:
+    """(number or NaN, reason the cell was rejected or "") per row with this column's units and words."""
+    units = words.units.get(column, {})
+    others = frozenset(u.lower() for c, m in words.units.items() if c != column for u in m)
+    others |= frozenset(w for c, m in words.amounts.items() if c != column for w in m)
+    codes, uniques = _codes(raw)
+    values, found = [], []
+    for u in uniques:
+        q = parse_quantity(u, units, words.amounts.get(column, {}), approx=(words.approx.before, words.approx.after),
+                           other_units=others)
+        typed = _show(u)
+        value = np.nan if q.value is None else q.value
+        item = None
+        if q.value is not None and q.value < 0:
+            value = np.nan
+            item = ("negative", "错误", f"「{column}」不能为负数（填的是 {q.value:g}）；依赖它的学时待核实")
+        elif q.state == "text":
+            item = ("number-as-text", "警告", f"「{typed}」是文字，已按 {q.value:g} 计算；请改为填数字")
+        elif q.state == "approx":
+            item = ("approximate", "警告", f"「{typed}」是约数，已按 {q.value:g} 计算；请核实后填准确的数")
+        elif q.state == "wrong-unit":
+            item = ("wrong-unit", "错误", f"「{column}」填的是「{typed}」，单位「{q.unit}」不是{column}的单位"
+                    f"（可用：{'、'.join(units) or '数字'}）；请填到对应的列。依赖它的学时待核实")
+        elif q.state == "unreadable":
+            item = ("not-a-number", "错误", f"「{column}」应填数字，无法识别「{typed}」"
+                    f"（可写如 2、2{next(iter(units), '')}）；依赖它的学时待核实")
+        values.append(value)
+        found.append(item)
+    out = pd.Series(np.asarray(_spread(codes, values, np.nan, raw.index), dtype=float), index=raw.index)
+    return out, _report(ctx, table, column, raw, _spread(codes, found, None, raw.index))
+
+
+def school_year_start(text: str) -> int | None:
+    """The 学年 a 基本信息 value names: "2023-2024" / "2023—2024学年第二学期" / "2023学年" -> 2023."""
+    m = _YEAR.search(text or "")
+    return int(m[1]) if m else None
+
+
+def month_day_year(ctx: Context, month: int, start_month: int) -> tuple[int | None, str]:
+    """The year of a 月日 typed without one and without the row's 学年, and where it came from.
+
+    From 基本信息's 学年 when the school filled it in; else from the rules' 考核期 when that holds the month only
+    once; else None — a period of several 学年 would be a guess across years.
+    """
+    info_year = school_year_start(str((ctx.report.get("school") or {}).get("学年") or ""))
+    if info_year is not None:
+        y = info_year + (1 if month < start_month else 0)
+        return y, f"基本信息中的学年（{info_year}-{info_year + 1}）"
+    p = ctx.spec.period
+    if p is None:
+        return None, ""
+    hits = []
+    for y in range(p.start.year, p.end.year + 1):
+        first = dt.date(y, month, 1)
+        last = dt.date(y + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+        if first <= p.end and last >= p.start:
+            hits.append(y)
+    if len(hits) == 1:
+        return hits[0], f"细则的考核期（{p.start:%Y-%m-%d}至{p.end:%Y-%m-%d}）"
+    return None, ""
