@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlrubric import __version__
+from xlrubric.safetext import json_bytes
 
 MANIFEST_NAME = "xlrubric-manifest.json"
 FORMAT = 1
@@ -67,7 +68,7 @@ class Manifest:
 
         body = {"format": FORMAT, "program_version": self.program_version, "rules": self.rules,
                 "entries": {k: asdict(v) for k, v in sorted(self.entries.items())}}
-        write_bytes(self.path, json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"))
+        write_bytes(self.path, json_bytes(body, indent=1))     # keys keep undecodable file-name bytes exactly
 
     def record(self, entry: Entry) -> None:
         entry.finished_at = entry.finished_at or dt.datetime.now().isoformat(timespec="seconds")

@@ -21,6 +21,7 @@ from typing import Any
 from xlrubric.batch.discover import STATE_DIR
 from xlrubric.batch.manifest import Entry, file_sha256
 from xlrubric.errors import OutputError, XlrubricError
+from xlrubric.safetext import json_bytes
 
 BUG_PREFIX = "程序内部错误"
 PASSWORD_REASONS = ("encrypted", "wrong-password")
@@ -87,7 +88,7 @@ def process_one(task: Task) -> Outcome:
         side = problems_rel(written.relative_to(outdir).as_posix())
         (outdir / side).parent.mkdir(parents=True, exist_ok=True)
         problems = [p.as_dict() for p in results.problems]
-        write_bytes(outdir / side, json.dumps(problems, ensure_ascii=False, default=str).encode("utf-8"))
+        write_bytes(outdir / side, json_bytes(problems, default=str))
         summary = _jsonable(dict(results.summary))
         summary["problems_file"] = side
         summary["rules_source"] = results.rules_source

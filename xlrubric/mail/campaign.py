@@ -26,6 +26,7 @@ from xlrubric.mail.ledger import Key, Ledger, Row
 from xlrubric.mail.render import Letter, Sender, build_message, message_id, to_bytes
 from xlrubric.mail.smtp import Connection, RateLimiter, Settings, check_settings
 from xlrubric.readers.text import normalize_label
+from xlrubric.safetext import clean
 from xlrubric.writers.atomic import atomic_output, safe_output_name
 
 DEFAULT_CAMPAIGN = "默认"
@@ -79,7 +80,7 @@ def plan(outdir: Path, manifest: Manifest, contacts: dict[str, Address] | None =
                         hint="先运行 xlrubric batch 学校文件夹 --out 结果文件夹，再对结果文件夹运行 mail。")
     jobs = []
     for rel, entry in sorted(manifest.entries.items()):
-        school = str(entry.summary.get("school") or Path(rel).stem).strip()
+        school = clean(entry.summary.get("school") or Path(rel).stem).strip()   # reaches headers, names, terminal
         address = choose_address(school, str(entry.summary.get("email") or ""), contacts)
         out = outdir / entry.output if entry.output else None
         job = Job(rel, school, entry, address, out)
@@ -150,7 +151,7 @@ def _letter(job: Job) -> Letter:
     data = job.attachment.read_bytes() if job.attachment else b""
     if hashlib.sha256(data).hexdigest() != job.sha256:
         raise StaleBatch(f"结果文件「{job.entry.output}」在检查之后被改动了", hint="重新运行 xlrubric batch。")
-    return Letter(job.school, job.address.email, job.attachment.name if job.attachment else "", data,
+    return Letter(job.school, job.address.email, clean(job.attachment.name) if job.attachment else "", data,
                   job.entry.summary)
 
 

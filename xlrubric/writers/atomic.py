@@ -119,7 +119,8 @@ def safe_output_name(folder: Path, name: str, *, default: str = "工作簿.xlsx"
         stem = "_" + stem
     suffix = f".{ext}" if ext else ""
     limit = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
-    while len(stem.encode("utf-8")) > limit:
+    stem = stem[:limit]                          # every character takes ≥ 1 byte: the loop below is O(limit²)
+    while len(stem.encode("utf-8", "surrogatepass")) > limit:
         stem = stem[:-1]
     stem = stem.rstrip(" .") or "_"
     result = folder / (stem + suffix)

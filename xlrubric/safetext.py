@@ -1,0 +1,96 @@
+"""One safe-text layer for every name and message that leaves the program: manifest, sheet, mail, terminal.
+
+Text in a county folder is not ours: a file name unzipped from a Windows zip on Linux arrives as GBK
+bytes that Python holds as lone surrogates (they crash every UTF-8 encoder: JSON, XML, mail, the
+terminal); a school name may be five megabytes long, hold control characters or bidi overrides that
+rewrite what a director sees, or look like Rich markup (`[/]第一中学` raises MarkupError in any
+`console.print`). Each sink used to cope (or not) on its own; here it is decided once:
+
+- `repair`   surrogates → the GB18030 reading of the original bytes when it decodes cleanly (what the
+             school actually named the file), else U+FFFD;
+- `clean`    + control characters and bidi overrides replaced, length capped (the cut is O(limit): a
+             5 MB name costs no more than a short one);
+- `terminal` + Rich markup escaped, for every `console.print` of school text;
+- `json_bytes` JSON whose strings keep their exact value (lone surrogates as `\\udcxx` escapes, which
+             round-trip), so a manifest key still names the file on disk.
+
+Paths on disk are never renamed: the file keeps its bytes, only what is shown or recorded is made safe.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+NAME_LIMIT = 120               # a school or file name as recorded (a cell, a mail subject, an .eml name)
+TABLE_LIMIT = 40               # … and in a terminal table column
+MESSAGE_LIMIT = 4000           # a whole message (it may quote several names)
+CELL_LIMIT = 32_767            # Excel's limit for one cell
+_SURROGATE = re.compile("[\ud800-\udfff]+")
+# C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators, BOM/ZWNBSP.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+_NEWLINES = re.compile("[\t\n\r]")
+REPLACEMENT = "\ufffd"
+
+
+def repair(text: str) -> str:
+    """Replace lone surrogates (undecodable file-name bytes) with what the bytes most likely said."""
+    if not _SURROGATE.search(text):
+        return text
+    try:                                          # the whole name in the Windows Chinese code page: GBK
+        return text.encode("utf-8", "surrogateescape").decode("gb18030")   # bytes may pass as UTF-8 in part
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return _SURROGATE.sub(_decode_run, text)
+
+
+def _decode_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    raw = bytes(ord(ch) - 0xDC00 for ch in run if 0xDC80 <= ord(ch) <= 0xDCFF)
+    if len(raw) == len(run):                       # surrogateescape'd bytes: try the Windows Chinese code page
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+    return REPLACEMENT * len(run)
+
+
+def clean(text: Any, limit: int = NAME_LIMIT, *, multiline: bool = False) -> str:
+    """`text` safe for any sink: valid Unicode, no control characters, at most `limit` characters.
+
+    `multiline` keeps tabs and line breaks (messages with a 处理办法 line); otherwise they become spaces.
+    A cut text ends in `…（共 N 字）` so a reader knows it was cut.
+    """
+    s = "" if text is None else str(text)
+    total = len(s)
+    if total > limit:
+        s = s[: limit + 2]                          # cut first: everything after is O(limit)
+    s = _CONTROL.sub(REPLACEMENT, repair(s))
+    if not multiline:
+        s = _NEWLINES.sub(" ", s)
+    if total > limit:
+        tail = f"…（共 {total:,} 字）"
+        s = s[: max(1, limit - len(tail))] + tail
+    return s
+
+
+def terminal(text: Any, limit: int = MESSAGE_LIMIT, *, multiline: bool = True) -> str:
+    """`clean` text with Rich markup escaped: safe inside any `console.print` markup string."""
+    from rich.markup import escape
+
+    return escape(clean(text, limit, multiline=multiline))
+
+
+def name(text: Any) -> str:
+    """A school or file name for a terminal table or message (one line, cut, markup escaped)."""
+    return terminal(text, TABLE_LIMIT, multiline=False)
+
+
+def exact(text: str) -> str:
+    """`text` with each lone surrogate written as its `\\udcxx` escape: valid UTF-8, nothing lost."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(text) else text
+
+
+def json_bytes(value: Any, **kwargs: Any) -> bytes:
+    """UTF-8 JSON of `value`; a lone surrogate is written as its `\\udcxx` escape, so it reads back exactly."""
+    return json.dumps(value, ensure_ascii=False, **kwargs).encode("utf-8", "backslashreplace")
