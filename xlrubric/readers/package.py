@@ -20,7 +20,7 @@ from defusedxml import ElementTree as SafeET
 
 from xlrubric.readers.limits import LIMITS, Limits
 from xlrubric.readers.problems import human_size, unreadable
-from xlrubric.readers.sheetscan import SheetScan, far_address, scan_sheet, unsafe_declaration
+from xlrubric.readers.sheetscan import SheetScan, exact_scan, far_address, scan_sheet, unsafe_declaration
 
 MAX_RATIO = 200                       # inflated : stored, above which a big member is taken for a bomb
 RATIO_MIN_SIZE = 1 << 20              # small members may compress better (a blank sheet: 100:1 and more)
@@ -78,6 +78,8 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
 
 def _scan(data: bytes, file: str, sheet: str | None, max_cells: int, limits: Limits = LIMITS) -> SheetScan:
     scan = scan_sheet(data, max_cells=max_cells)
+    if not scan.exact and scan.n_rows > limits.sheet_rows:
+        scan = exact_scan(data)                  # the quick bound over-counts rows: say the true number
     check_sheet(scan, file, sheet, max_cells, limits)
     return scan
 
