@@ -174,7 +174,7 @@ def engine(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
     workers = opts.workers or default_workers()
     if opts.scheduler:
         return run_dask(tasks, opts.scheduler, workers)
-    if workers <= 1 or len(tasks) <= 1:
+    if workers <= 1:                 # asked for in-process: no isolation (a native crash ends the batch)
         return run_inline(tasks)
     return run_pool(tasks, workers)
 
