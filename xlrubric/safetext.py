@@ -32,12 +32,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
 _NEWLINES = re.compile("[\t\n\r]")
 REPLACEMENT = "\ufffd"
+_CUT = re.compile(r"…（共 ([0-9,]+) 字）$")
 
 
 def repair(text: str) -> str:
     """Replace lone surrogates (undecodable file-name bytes) with what the bytes most likely said."""
     if not _SURROGATE.search(text):
         return text
+    if "/" in text:                               # a path: each folder name was written by its own program
+        return "/".join(repair(part) for part in text.split("/"))
     try:                                          # the whole name in the Windows Chinese code page: GBK
         return text.encode("utf-8", "surrogateescape").decode("gb18030")   # bytes may pass as UTF-8 in part
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -63,12 +66,15 @@ def clean(text: Any, limit: int = NAME_LIMIT, *, multiline: bool = False) -> str
     """
     s = "" if text is None else str(text)
     total = len(s)
+    earlier = _CUT.search(s[-40:]) if total > limit else None    # cut before (a recorded name): keep its length
     if total > limit:
         s = s[: limit + 2]                          # cut first: everything after is O(limit)
     s = _CONTROL.sub(REPLACEMENT, repair(s))
-    if not multiline:
-        s = _NEWLINES.sub(" ", s)
+    # A bare CR would let text overwrite a terminal line; one-line text gets spaces for every break.
+    s = s.replace("\r\n", "\n").replace("\r", "\n") if multiline else _NEWLINES.sub(" ", s)
     if total > limit:
+        if earlier:
+            total = int(earlier.group(1).replace(",", ""))
         tail = f"…（共 {total:,} 字）"
         s = s[: max(1, limit - len(tail))] + tail
     return s

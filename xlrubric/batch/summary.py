@@ -116,7 +116,8 @@ def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
 
 
 def school_name(entry: Entry) -> str:
-    return clean(entry.summary.get("school") or Path(entry.input).stem)
+    """The school's name as it wrote it (callers pass it through `clean` for their sink)."""
+    return str(entry.summary.get("school") or Path(entry.input).stem)
 
 
 def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int | None]:
@@ -140,7 +141,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
         totals = [t for t in (s.get("totals") or []) if isinstance(t, int | float)]
         status = STATUS_TEXT.get(e.status, e.status)
         ws.write_number(i, 0, i, fmt["int"])
-        _text(ws, i, 1, school_name(e), fmt["text"])
+        _text(ws, i, 1, clean(school_name(e)), fmt["text"])
         _text(ws, i, 2, e.input, fmt["text"])
         _number(ws, i, 3, s.get("teachers", s.get("hours_teachers")), fmt["int"])
         _number(ws, i, 4, s.get("full_marks"), fmt["num"])
@@ -189,7 +190,7 @@ def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
         for p in load_problems(outdir, e):
             r += 1
             sev = p.get("severity", "")
-            _text(ws, r, 0, school_name(e), fmt["text"])
+            _text(ws, r, 0, clean(school_name(e)), fmt["text"])
             _text(ws, r, 1, e.input, fmt["text"])
             _text(ws, r, 2, sev, {"错误": fmt["bad"], "警告": fmt["warn"]}.get(sev, fmt["text"]))
             _text(ws, r, 3, p.get("sheet"), fmt["text"])
