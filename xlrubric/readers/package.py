@@ -77,9 +77,12 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
 
 
 def _scan(data: bytes, file: str, sheet: str | None, max_cells: int, limits: Limits = LIMITS) -> SheetScan:
+    rows = _last_value_row(data)
+    if rows > limits.sheet_rows:                 # refuse at once: no scan of a sheet far past the limits
+        raise unreadable("too-many-rows", file, sheet=sheet, rows=f"{rows:,}", limit=f"{limits.sheet_rows:,}")
     scan = scan_sheet(data, max_cells=max_cells)
     if not scan.exact and scan.n_rows > limits.sheet_rows:
-        scan = exact_scan(data)                  # the quick bound over-counts rows: say the true number
+        scan = exact_scan(data)                  # the quick bound over-counts rows (leading digit only)
     check_sheet(scan, file, sheet, max_cells, limits)
     return scan
 
@@ -114,6 +117,17 @@ def _check_text(data: bytes, file: str, member: str) -> None:
         raise unreadable("bad-text", file, member=member, offset=exc.start) from exc
 
 
+_LAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+
+
+def _last_value_row(data: bytes) -> int:
+    """The number of the sheet's last row when that row holds a value (0 when unsure): writers put rows in
+    order, so this is the sheet's row reach without a scan. A styled but empty last row proves nothing."""
+    tail = data[-(1 << 16):]
+    rows = list(_LAST_ROW.finditer(tail))
+    if not rows or not re.search(rb"<(?:[\w.\-]+:)?(?:v|is)\b", tail[rows[-1].end():]):
+        return 0
+    return int(rows[-1].group(1))
 _SST_TAG = re.compile(rb"<(?:[\w.\-]+:)?sst\b([^>]*)>")
 _COUNT = re.compile(rb"(?<![\w.:\-])uniqueCount\s*=\s*[\"']\s*([0-9]+)")   # `count` counts uses, not entries
 
