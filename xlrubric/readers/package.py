@@ -78,7 +78,9 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
 
 def _scan(data: bytes, file: str, sheet: str | None, max_cells: int, limits: Limits = LIMITS) -> SheetScan:
     rows = _last_value_row(data)
-    if rows > limits.sheet_rows:                 # refuse at once: no scan of a sheet far past the limits
+    # Past the row limit: refuse at once, no scan of a long sheet. (A reach past the cell limit by its rows
+    # alone, a stray far cell, goes to the scan, which names that cell; such a sheet is sparse, so quick.)
+    if limits.sheet_rows < rows <= max_cells:
         raise unreadable("too-many-rows", file, sheet=sheet, rows=f"{rows:,}", limit=f"{limits.sheet_rows:,}")
     scan = scan_sheet(data, max_cells=max_cells)
     if not scan.exact and scan.n_rows > limits.sheet_rows:
@@ -125,8 +127,9 @@ def _last_value_row(data: bytes) -> int:
     order, so this is the sheet's row reach without a scan. A styled but empty last row proves nothing."""
     tail = data[-(1 << 16):]
     rows = list(_LAST_ROW.finditer(tail))
-    if not rows or not re.search(rb"<(?:[\w.\-]+:)?(?:v|is)\b", tail[rows[-1].end():]):
-        return 0
+    last = tail[rows[-1].end():] if rows else b""
+    if not re.search(rb'<c r="[A-Z]{1,3}[0-9]', last) or not re.search(rb"<(?:v|is)\b", last):
+        return 0                                 # not the canonical form every writer uses: let the scan decide
     return int(rows[-1].group(1))
 _SST_TAG = re.compile(rb"<(?:[\w.\-]+:)?sst\b([^>]*)>")
 _COUNT = re.compile(rb"(?<![\w.:\-])uniqueCount\s*=\s*[\"']\s*([0-9]+)")   # `count` counts uses, not entries
