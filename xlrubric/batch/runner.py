@@ -109,6 +109,10 @@ def process_one(task: Task) -> Outcome:
                              "\n处理办法：请向学校要密码，写进一个文本文件（每行一个密码），运行时加 "
                              "--password-file 该文件；或请学校另存为无密码的副本")
         entry.summary = {"reason": reason or type(exc).__name__}
+    except MemoryError:
+        entry.message = (f"处理文件「{Path(task.rel).name}」需要的内存超过上限，该文件未处理"
+                         "\n处理办法：请删除无用的工作表、多余的行列和图片后另存，再重新运行；其他学校不受影响")
+        entry.summary = {"reason": "memory"}
     except Exception as exc:  # noqa: BLE001 — one file's bug must not stop the county's batch
         bug = traceback.format_exc()
         entry.message = (f"{BUG_PREFIX}（{type(exc).__name__}: {exc}），该文件未处理。"

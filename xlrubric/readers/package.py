@@ -9,6 +9,7 @@ memory. Only then does calamine get the bytes.
 
 from __future__ import annotations
 
+import codecs
 import posixpath
 import re
 import struct
@@ -113,10 +114,13 @@ def _check_text(data: bytes, file: str, member: str) -> None:
     head = data[:200].lower()
     if b"encoding=" in head and not re.search(rb"encoding\s*=\s*[\"']utf-?8[\"']", head):
         return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20                               # in pieces: a whole-part str would cost 2-4× the part
     try:
-        data.decode("utf-8")
+        for start in range(0, len(data), step):
+            decoder.decode(data[start:start + step], final=start + step >= len(data))
     except UnicodeDecodeError as exc:
-        raise unreadable("bad-text", file, member=member, offset=exc.start) from exc
+        raise unreadable("bad-text", file, member=member, offset=start + max(0, exc.start)) from exc
 
 
 _LAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
