@@ -21,7 +21,7 @@ from typing import Any
 from xlrubric.batch.discover import STATE_DIR
 from xlrubric.batch.manifest import Entry, file_sha256
 from xlrubric.errors import OutputError, XlrubricError
-from xlrubric.safetext import json_bytes
+from xlrubric.safetext import clean, json_bytes
 
 BUG_PREFIX = "程序内部错误"
 PASSWORD_REASONS = ("encrypted", "wrong-password")
@@ -90,6 +90,8 @@ def process_one(task: Task) -> Outcome:
         problems = [p.as_dict() for p in results.problems]
         write_bytes(outdir / side, json_bytes(problems, default=str))
         summary = _jsonable(dict(results.summary))
+        if summary.get("school") is not None:   # the manifest is rewritten after every school: no 5 MB names
+            summary["school"] = clean(summary["school"])
         summary["problems_file"] = side
         summary["rules_source"] = results.rules_source
         entry.status = summary.get("status") or ("problems" if results.exit_code else "ok")
