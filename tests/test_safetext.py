@@ -70,6 +70,9 @@ def test_gbk_file_name_shows_its_chinese() -> None:
     name = os.fsdecode("兰西县第一中学.xlsx".encode("gbk"))
     assert any("\udc80" <= ch <= "\udcff" for ch in name)
     assert safetext.clean(name) == "兰西县第一中学.xlsx"
+    # Our own UTF-8 suffix and folder around the GBK bytes stay as they are (学 in GBK is valid UTF-8 "ѧ").
+    mixed = "兰西镇/" + os.fsdecode("第1中学".encode("gbk") + "_结果.xlsx".encode())
+    assert safetext.clean(mixed) == "兰西镇/第1中学_结果.xlsx"
 
 
 def test_five_megabyte_name_costs_under_a_second(tmp_path) -> None:

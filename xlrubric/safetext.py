@@ -28,6 +28,10 @@ TABLE_LIMIT = 40               # … and in a terminal table column
 MESSAGE_LIMIT = 4000           # a whole message (it may quote several names)
 CELL_LIMIT = 32_767            # Excel's limit for one cell
 _SURROGATE = re.compile("[\ud800-\udfff]+")
+# Bytes of a GBK name as Python holds them: undecodable bytes as surrogates, but a GBK pair may happen to be
+# valid UTF-8 for a Latin/Cyrillic letter (学 = D1 A7 = "ѧ"), and a GBK trail byte may be ASCII; the real
+# UTF-8 around them (our own "_结果", folder names) is 3-byte CJK or plain ASCII and is left as it is.
+_GBK_RUN = re.compile("(?:[\u0080-\u07ff]*[\udc80-\udcff][\x40-\x7e]?)+[\u0080-\u07ff]*")
 # C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators, BOM/ZWNBSP.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
 _NEWLINES = re.compile("[\t\n\r]")
@@ -39,23 +43,16 @@ def repair(text: str) -> str:
     """Replace lone surrogates (undecodable file-name bytes) with what the bytes most likely said."""
     if not _SURROGATE.search(text):
         return text
-    if "/" in text:                               # a path: each folder name was written by its own program
-        return "/".join(repair(part) for part in text.split("/"))
-    try:                                          # the whole name in the Windows Chinese code page: GBK
-        return text.encode("utf-8", "surrogateescape").decode("gb18030")   # bytes may pass as UTF-8 in part
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return _SURROGATE.sub(_decode_run, text)
+    return _GBK_RUN.sub(_decode_run, text)
 
 
 def _decode_run(m: re.Match[str]) -> str:
+    """One run of undecodable bytes read in the Windows Chinese code page (GBK/GB18030)."""
     run = m.group(0)
-    raw = bytes(ord(ch) - 0xDC00 for ch in run if 0xDC80 <= ord(ch) <= 0xDCFF)
-    if len(raw) == len(run):                       # surrogateescape'd bytes: try the Windows Chinese code page
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError:
-            pass
-    return REPLACEMENT * len(run)
+    try:
+        return run.encode("utf-8", "surrogateescape").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return _SURROGATE.sub(lambda s: REPLACEMENT * len(s.group(0)), run)
 
 
 def clean(text: Any, limit: int = NAME_LIMIT, *, multiline: bool = False) -> str:
