@@ -176,3 +176,27 @@ def test_a_school_claiming_another_schools_name(tmp_path: Path) -> None:
     jobs = {j.input: j for j in cp.plan(outdir, load_manifest(outdir), load_contacts(contacts))}
     assert jobs["丙2.xlsx"].skip == "" and jobs["丁校.xlsx"].skip == ""
     assert "「丙1.xlsx」的学校名称写的是「丙校」" in jobs["丙1.xlsx"].skip and "「丙2.xlsx」" in jobs["丙1.xlsx"].skip
+
+
+def test_markup_school_name_is_sent_and_recorded(tmp_path: Path) -> None:
+    """Verify a school named `[/]第一中学` is sent like any other over a real loopback SMTP server (the send
+    used to stop at it), `--status` lists it, and its row reaches 县汇总's 发送记录."""
+    from test_mail_support import Server
+    from typer.testing import CliRunner
+
+    from xlrubric.cli import app
+
+    schools = [("[/]第一中学", "yi@school.example.cn", "第一中学.xlsx"),
+               ("兰西四中", "lanxi4@school.example.cn", "兰西四中.xlsx")]
+    outdir = make_outdir(tmp_path, schools)
+    runner = CliRunner(env={"COLUMNS": "200"})
+    with Server() as server:
+        sent = runner.invoke(app, ["mail", str(outdir), "--send", "--smtp", server.address, "--from",
+                                   "county@example.cn", "--retry-delay", "0", "--timeout", "5"])
+        assert sent.exit_code == 0, sent.output
+        assert [len(server.to(addr)) for _, addr, _ in schools] == [1, 1]
+        assert server.to("yi@school.example.cn")[0].msg["Subject"].startswith("[/]第一中学")
+    status = runner.invoke(app, ["mail", str(outdir), "--status"])
+    assert status.exit_code == 0 and "[/]第一中学" in status.output, status.output
+    log = CalamineWorkbook.from_path(str(outdir / "县汇总.xlsx")).get_sheet_by_name("发送记录").to_python()
+    assert any(row[0] == "[/]第一中学" and row[2] == "已发送" for row in log), log
