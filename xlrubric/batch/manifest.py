@@ -9,8 +9,11 @@ hash, the rules' hash and the program version all match and its output still has
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +26,12 @@ FORMAT = 1
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of a regular file; anything else (a FIFO swapped in after discovery) is an OSError, not a hang."""
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)),
+                   "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件", str(path))
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
