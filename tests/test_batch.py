@@ -32,8 +32,8 @@ def invoke(*args: str):
 
 def test_discover_skips_lock_files_outputs_and_outdir(county: Path, tmp_path: Path):
     """Verify lock files, earlier outputs and OUTDIR inside DIR are left out; same names keep their folders."""
-    (county / "结果").mkdir()
-    (county / "结果" / "别的.xlsx").write_bytes(b"x")
+    (county / "结果").mkdir()                      # an OUTDIR holding workbooks is refused (test_batch_hostile.py)
+    (county / "结果" / "说明.txt").write_bytes(b"x")
     (county / "旧结果").mkdir()
     (county / "旧结果" / MANIFEST_NAME).write_text("{}")
     (county / "旧结果" / "兰西四中.xlsx").write_bytes(b"x")

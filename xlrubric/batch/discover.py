@@ -8,6 +8,7 @@ never processes its own outputs and never writes a result over a school's origin
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -72,7 +73,42 @@ def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
                          hint="请指定存放各学校原始工作簿的文件夹。")
     if out_r.exists() and not out_r.is_dir():
         raise BatchError(f"输出位置「{outdir}」已存在且不是文件夹", hint="请用 --out 指定一个文件夹。")
+    if out_r.is_relative_to(src_r) and not _dedicated_output_tree(out_r):
+        held = next(_workbooks_under(out_r)).relative_to(out_r).as_posix()
+        raise BatchError(f"输出文件夹「{outdir}」在输入文件夹之内，里面已有工作簿（如「{held}」），"
+                         "而它不是 xlrubric 的输出文件夹：把它当作输出，其中学校的文件会被跳过，别处同名学校的结果"
+                         "还会覆盖它们",
+                         hint="请用 --out 指定一个新的（或空的）文件夹，例如 --out 结果。")
     return src_r, out_r
+
+
+def _dedicated_output_tree(folder: Path) -> bool:
+    """True when `folder` may receive outputs: new, holding a batch manifest, or holding no workbook at all."""
+    if not folder.exists() or (folder / MANIFEST_NAME).exists():
+        return True
+    return next(_workbooks_under(folder), None) is None
+
+
+def _workbooks_under(folder: Path):
+    """Workbook files under `folder` that discovery would take as inputs (not ours, not lock files)."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and not (Path(root) / d / MANIFEST_NAME).exists()]
+        for name in sorted(files):
+            low = name.lower()
+            if (low.endswith(SUFFIXES) and not is_lock_file_name(name) and not name.startswith(".")
+                    and name != SUMMARY_NAME and not low.endswith(OUR_SUFFIXES)):
+                yield Path(root) / name
+
+
+def refuse_unsafe_targets(books: list[Workbook], outdir: Path) -> None:
+    """The last word on output paths: no output may land on an input file or leave OUTDIR (a planted
+    link inside OUTDIR pointing back into the county folder, say). Raised before anything is written."""
+    inputs = {b.path.resolve() for b in books}
+    for b in books:
+        target = (outdir / b.out_rel).resolve()
+        if target in inputs or not target.is_relative_to(outdir):
+            raise BatchError(f"「{b.rel}」的结果会写到「{target}」，那里是学校的原文件或在输出文件夹之外，已停止",
+                             hint="请用 --out 指定一个新的（或空的）文件夹，例如 --out 结果。")
 
 
 def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
@@ -107,17 +143,47 @@ def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
             low = name.lower()
             if not low.endswith(SUFFIXES):
                 continue
-            if name == SUMMARY_NAME or low.endswith(OUR_SUFFIXES) or ".bak." in low:
-                notes.append(f"跳过本程序生成的文件「{(here / name).relative_to(src).as_posix()}」")
-                continue
             path = here / name
             rel = path.relative_to(src).as_posix()
+            if name == SUMMARY_NAME or low.endswith(OUR_SUFFIXES) or ".bak." in low:
+                notes.append(f"跳过本程序生成的文件「{rel}」")
+                continue
+            refused = _not_a_plain_file(path, src)
+            if refused:
+                notes.append(f"跳过「{rel}」：{refused}")
+                continue
             found.append(Workbook(path, rel, output_rel(rel)))
+        for d in dirs:
+            if (here / d).is_symlink():
+                notes.append(f"跳过链接文件夹「{(here / d).relative_to(src).as_posix()}」"
+                             "（不进入链接，以免读到县域文件夹之外的文件）")
     if unreadable_dirs and not found and len(unreadable_dirs) == 1 and Path(unreadable_dirs[0]) == src:
         raise BatchError(f"无法读取输入文件夹：{src}", hint="请检查文件夹权限。")
     for d in unreadable_dirs:
         notes.append(f"无法进入子文件夹「{d}」（没有权限），其中的文件未处理")
-    return _distinct_outputs(found), notes
+    books = _distinct_outputs(found)
+    refuse_unsafe_targets(books, outdir)
+    return books, notes
+
+
+def _not_a_plain_file(path: Path, src: Path) -> str:
+    """Why `path` must not be opened ("" when it is a regular file in the county folder).
+
+    A FIFO or device named .xlsx would block or never end a read (a link to /dev/zero hangs the batch);
+    a link leading outside the county folder would mail another folder's workbook without a word.
+    """
+    try:
+        if path.is_symlink():
+            target = path.resolve(strict=True)
+            if not target.is_relative_to(src):
+                return f"它是指向县域文件夹之外的链接（→ {target}），为安全起见不读取"
+            return f"它是指向「{target.relative_to(src).as_posix()}」的链接，按原文件处理，不重复计算"
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as exc:          # a dangling or looping link, no permission
+        return f"无法访问（{getattr(exc, 'strerror', None) or exc}）"
+    if not stat.S_ISREG(mode):
+        return "它不是普通文件（可能是管道、设备或文件夹），不读取"
+    return ""
 
 
 def _distinct_outputs(books: list[Workbook]) -> list[Workbook]:

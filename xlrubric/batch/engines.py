@@ -10,9 +10,11 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.manifest import Entry
@@ -31,12 +33,23 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def crashed(task: Task, detail: str) -> Outcome:
-    """The outcome of a task whose worker died or could not run it at all."""
-    entry = Entry(task.rel, task.input_sha256, task.rules_hash, "", "unreadable",
-                  message=f"{BUG_PREFIX}：处理该文件时工作进程异常退出（{detail}），该文件未处理。"
-                          "\n处理办法：请把此文件发给维护人员；其他学校不受影响",
-                  summary={"reason": "bug"})
+def crashed(task: Task, detail: str, *, unreadable: bool = False) -> Outcome:
+    """The outcome of a task whose worker died or could not run it at all.
+
+    `unreadable`: the file killed its worker twice, the second time alone — the file is the cause (a
+    crafted or damaged workbook that crashes the reader, or one too big for memory), not a bug of ours.
+    """
+    if unreadable:
+        message = (f"读取文件「{Path(task.rel).name}」时读取程序异常终止（{detail}），"
+                   "文件可能已损坏、被恶意构造，或大到超出内存，该文件未处理"
+                   "\n处理办法：请在 Excel 或 WPS 中打开该文件确认内容正常，另存为新的 .xlsx 后重新运行；"
+                   "若仍如此，请把文件发给维护人员。其他学校不受影响")
+        summary = {"reason": "crashed"}
+    else:
+        message = (f"{BUG_PREFIX}：处理该文件时工作进程异常退出（{detail}），该文件未处理。"
+                   "\n处理办法：请把此文件发给维护人员；其他学校不受影响")
+        summary = {"reason": "bug"}
+    entry = Entry(task.rel, task.input_sha256, task.rules_hash, "", "unreadable", message=message, summary=summary)
     from xlrubric import __version__
 
     entry.program_version = __version__
@@ -49,50 +62,90 @@ def run_inline(tasks: Sequence[Task]) -> Iterator[Outcome]:
         yield process_one(task)
 
 
+# A backstop, not the budget: the reader's limits keep one school under 300 MB (benchmarks/bench_hostile.py);
+# this cap turns whatever they did not foresee into a MemoryError (recorded for that file) or a worker's death
+# (quarantined, then recorded), instead of a county PC swapping to a halt with two such schools at once.
+WORKER_DATA_LIMIT = 1024 * 1024 * 1024
+
+
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops handing out files and records what finished."""
+    """Workers leave Ctrl-C to the parent, which stops handing out files and records what finished; and
+    cap the worker's data memory (Linux counts the heap and anonymous maps: what a reader allocates)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard == resource.RLIM_INFINITY or hard > WORKER_DATA_LIMIT:
+            resource.setrlimit(resource.RLIMIT_DATA, (WORKER_DATA_LIMIT, hard))
+    except (ImportError, AttributeError, ValueError, OSError):   # Windows, or a platform without RLIMIT_DATA
+        pass
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else None
+    if ctx is not None:
+        ctx.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
 
 
 def run_pool(tasks: Sequence[Task], workers: int) -> Iterator[Outcome]:
-    """A local process pool. A worker that dies (out of memory, a crash in a native reader) breaks the
-    pool; the pool is restarted and the files in flight are retried once, then recorded as failed."""
-    pending = list(tasks)
-    attempts: dict[str, int] = {}
-    while pending:
-        ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else None
-        if ctx is not None:
-            ctx.set_forkserver_preload(PRELOAD)
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx,
-                                   initializer=_ignore_sigint)
-        broken: list[Task] = []
-        finished = False
-        try:
-            futures = {pool.submit(process_one, t): t for t in pending}
-            pending = []
-            not_done = set(futures)
-            while not_done:
-                done, not_done = wait(not_done, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    task = futures[fut]
-                    try:
-                        outcome = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(task)
-                        continue
-                    except Exception as exc:  # noqa: BLE001 — e.g. an unpicklable result
-                        outcome = crashed(task, f"{type(exc).__name__}: {exc}")
-                    yield outcome
-            finished = True
-        finally:
-            # Interrupted (Ctrl-C, or the caller stopped on a full disk): drop the queue, do not wait.
-            pool.shutdown(wait=finished and not broken, cancel_futures=True)
-        for task in broken:
-            attempts[task.rel] = attempts.get(task.rel, 0) + 1
-            if attempts[task.rel] >= 2:
-                yield crashed(task, "进程被终止，可能是内存不足")
-            else:
-                pending.append(task)
+    """A local process pool where no school's crash costs another school its result.
+
+    A worker that dies (a native reader aborting on a crafted file, the kernel's OOM killer) breaks the
+    whole `ProcessPoolExecutor`: every future still pending fails with BrokenProcessPool, and nobody
+    knows which file did it. So at most `workers` files are in flight (the suspects of a break are only
+    those), the pool is replaced, and each suspect is retried once alone in a one-worker "quarantine"
+    pool beside it: the innocent ones finish there, the file that kills its worker again is recorded
+    as unreadable with a Chinese reason. The other schools carry on in the main pool meanwhile.
+    """
+    queue = deque(tasks)
+    suspects: deque[Task] = deque()
+    main: ProcessPoolExecutor | None = None
+    quarantine: ProcessPoolExecutor | None = None
+    running: dict = {}                       # future -> (task, alone)
+    finished = False
+    try:
+        while queue or suspects or running:
+            if main is None and queue:
+                main = _new_pool(min(workers, len(queue)))
+            while queue and sum(1 for _, alone in running.values() if not alone) < workers:
+                task = queue.popleft()
+                running[main.submit(process_one, task)] = (task, False)
+            if suspects and not any(alone for _, alone in running.values()):
+                quarantine = quarantine or _new_pool(1)
+                task = suspects.popleft()
+                running[quarantine.submit(process_one, task)] = (task, True)
+            done, _ = wait(set(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                task, alone = running.pop(fut)
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    if alone:
+                        quarantine = _discard(quarantine)
+                        yield crashed(task, "单独重试时工作进程仍然异常终止", unreadable=True)
+                    else:
+                        suspects.append(task)
+                        main = _discard(main)
+                    continue
+                except Exception as exc:  # noqa: BLE001 — e.g. an unpicklable result
+                    outcome = crashed(task, f"{type(exc).__name__}: {exc}")
+                yield outcome
+            if main is None:                 # the main pool broke: every file it had in flight is a suspect
+                for fut in [f for f, (_, alone) in running.items() if not alone]:
+                    suspects.append(running.pop(fut)[0])
+        finished = True
+    finally:
+        # Interrupted (Ctrl-C, or the caller stopped on a full disk): drop the queue, do not wait.
+        for pool in (main, quarantine):
+            if pool is not None:
+                pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _discard(pool: ProcessPoolExecutor | None) -> None:
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Outcome]:

@@ -9,21 +9,29 @@ hash, the rules' hash and the program version all match and its output still has
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlrubric import __version__
+from xlrubric.safetext import json_bytes
 
 MANIFEST_NAME = "xlrubric-manifest.json"
 FORMAT = 1
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of a regular file; anything else (a FIFO swapped in after discovery) is an OSError, not a hang."""
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)),
+                   "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件", str(path))
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -67,7 +75,7 @@ class Manifest:
 
         body = {"format": FORMAT, "program_version": self.program_version, "rules": self.rules,
                 "entries": {k: asdict(v) for k, v in sorted(self.entries.items())}}
-        write_bytes(self.path, json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"))
+        write_bytes(self.path, json_bytes(body, indent=1))     # keys keep undecodable file-name bytes exactly
 
     def record(self, entry: Entry) -> None:
         entry.finished_at = entry.finished_at or dt.datetime.now().isoformat(timespec="seconds")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
 from xlrubric.batch.engines import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
+from xlrubric.batch.lock import outdir_lock
 from xlrubric.batch.manifest import Entry, Manifest, file_sha256, load_manifest
 from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task
 from xlrubric.errors import OutputError
@@ -90,13 +91,17 @@ def os_reason(exc: OSError) -> str:
     return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
-def prepare_outdir(outdir: Path) -> int:
-    """Create OUTDIR, prove it is writable, and remove temp files a killed run left; return how many."""
+def make_outdir(outdir: Path) -> None:
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BatchError(f"无法创建输出文件夹「{outdir}」（{os_reason(exc)}）",
                          hint="请检查上级文件夹是否存在、是否有写入权限，或换一个输出位置。") from exc
+
+
+def prepare_outdir(outdir: Path) -> int:
+    """Create OUTDIR, prove it is writable, and remove temp files a killed run left; return how many."""
+    make_outdir(outdir)
     try:
         with atomic_output(outdir / ".xlrubric-写入测试") as f:
             f.write(b"ok")
@@ -169,7 +174,7 @@ def engine(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
     workers = opts.workers or default_workers()
     if opts.scheduler:
         return run_dask(tasks, opts.scheduler, workers)
-    if workers <= 1 or len(tasks) <= 1:
+    if workers <= 1:                 # asked for in-process: no isolation (a native crash ends the batch)
         return run_inline(tasks)
     return run_pool(tasks, workers)
 
@@ -187,6 +192,14 @@ def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | 
         raise no_workbooks_error(opts.src, notes)
     rules_hash, rules_info = rules_identity(opts.preset, opts.rules)
     opts.outdir = opts.outdir.resolve()
+    make_outdir(opts.outdir)
+    with outdir_lock(opts.outdir):           # before the cleanup: it must not delete another run's temp files
+        return _run_locked(opts, books, notes, rules_hash, rules_info, on_plan, on_outcome)
+
+
+def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rules_hash: str, rules_info: dict,
+                on_plan: Callable[[BatchRun, int], None] | None,
+                on_outcome: Callable[[Outcome], None] | None) -> BatchRun:
     removed = prepare_outdir(opts.outdir)
     manifest = load_manifest(opts.outdir)
     gone = set(manifest.entries) - {b.rel for b in books}

@@ -21,6 +21,7 @@ from typing import Any
 from xlrubric.batch.discover import STATE_DIR
 from xlrubric.batch.manifest import Entry, file_sha256
 from xlrubric.errors import OutputError, XlrubricError
+from xlrubric.safetext import clean, json_bytes
 
 BUG_PREFIX = "程序内部错误"
 PASSWORD_REASONS = ("encrypted", "wrong-password")
@@ -87,8 +88,10 @@ def process_one(task: Task) -> Outcome:
         side = problems_rel(written.relative_to(outdir).as_posix())
         (outdir / side).parent.mkdir(parents=True, exist_ok=True)
         problems = [p.as_dict() for p in results.problems]
-        write_bytes(outdir / side, json.dumps(problems, ensure_ascii=False, default=str).encode("utf-8"))
+        write_bytes(outdir / side, json_bytes(problems, default=str))
         summary = _jsonable(dict(results.summary))
+        if summary.get("school") is not None:   # the manifest is rewritten after every school: no 5 MB names
+            summary["school"] = clean(summary["school"])
         summary["problems_file"] = side
         summary["rules_source"] = results.rules_source
         entry.status = summary.get("status") or ("problems" if results.exit_code else "ok")
@@ -108,6 +111,10 @@ def process_one(task: Task) -> Outcome:
                              "\n处理办法：请向学校要密码，写进一个文本文件（每行一个密码），运行时加 "
                              "--password-file 该文件；或请学校另存为无密码的副本")
         entry.summary = {"reason": reason or type(exc).__name__}
+    except MemoryError:
+        entry.message = (f"处理文件「{Path(task.rel).name}」需要的内存超过上限，该文件未处理"
+                         "\n处理办法：请删除无用的工作表、多余的行列和图片后另存，再重新运行；其他学校不受影响")
+        entry.summary = {"reason": "memory"}
     except Exception as exc:  # noqa: BLE001 — one file's bug must not stop the county's batch
         bug = traceback.format_exc()
         entry.message = (f"{BUG_PREFIX}（{type(exc).__name__}: {exc}），该文件未处理。"

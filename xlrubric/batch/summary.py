@@ -19,6 +19,7 @@ import xlsxwriter
 from xlrubric.batch.discover import SUMMARY_NAME
 from xlrubric.batch.manifest import Entry, Manifest
 from xlrubric.batch.runner import load_problems
+from xlrubric.safetext import CELL_LIMIT, clean
 from xlrubric.writers.atomic import write_atomic
 
 STATUS_TEXT = {"ok": "正常", "problems": "有问题", "unreadable": "无法读取"}
@@ -91,7 +92,7 @@ def _header(ws, fmt, columns: list[tuple[str, float]]) -> None:
 
 
 def _text(ws, r: int, c: int, value: Any, f) -> None:
-    ws.write_string(r, c, "" if value is None else str(value), f)
+    ws.write_string(r, c, clean(value, CELL_LIMIT, multiline=True), f)   # surrogates/controls never reach XML
 
 
 def _number(ws, r: int, c: int, value: Any, f) -> None:
@@ -115,6 +116,7 @@ def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
 
 
 def school_name(entry: Entry) -> str:
+    """The school's name as it wrote it (callers pass it through `clean` for their sink)."""
     return str(entry.summary.get("school") or Path(entry.input).stem)
 
 
@@ -139,7 +141,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
         totals = [t for t in (s.get("totals") or []) if isinstance(t, int | float)]
         status = STATUS_TEXT.get(e.status, e.status)
         ws.write_number(i, 0, i, fmt["int"])
-        _text(ws, i, 1, school_name(e), fmt["text"])
+        _text(ws, i, 1, clean(school_name(e)), fmt["text"])
         _text(ws, i, 2, e.input, fmt["text"])
         _number(ws, i, 3, s.get("teachers", s.get("hours_teachers")), fmt["int"])
         _number(ws, i, 4, s.get("full_marks"), fmt["num"])
@@ -171,7 +173,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
         c += 3
         _text(ws, i, c, status, {"正常": fmt["good"], "有问题": fmt["warn"]}.get(status, fmt["bad"]))
         if e.output:
-            ws.write_url(i, c + 1, "external:" + e.output, fmt["link"], string=e.output)
+            ws.write_url(i, c + 1, clean("external:" + e.output, 2000), fmt["link"], string=clean(e.output, 2000))
         else:
             _text(ws, i, c + 1, "", fmt["text"])
     if entries:
@@ -191,13 +193,13 @@ def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
         for p in load_problems(outdir, e):
             r += 1
             sev = p.get("severity", "")
-            _text(ws, r, 0, school_name(e), fmt["text"])
+            _text(ws, r, 0, clean(school_name(e)), fmt["text"])
             _text(ws, r, 1, e.input, fmt["text"])
             _text(ws, r, 2, sev, {"错误": fmt["bad"], "警告": fmt["warn"]}.get(sev, fmt["text"]))
             _text(ws, r, 3, p.get("sheet"), fmt["text"])
             cell, sheet = p.get("cell") or "", p.get("sheet") or ""
             if cell and sheet and e.output and links < MAX_LINKS:
-                target = f"external:{e.output}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
+                target = clean(f"external:{e.output}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}", 2000)
                 ws.write_url(r, 4, target, fmt["link"], string=cell)
                 links += 1
             else:

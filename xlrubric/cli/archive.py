@@ -9,6 +9,7 @@ import typer
 
 from xlrubric.cli.common import PasswordOpt, PresetOpt, RulesOpt, console, run
 from xlrubric.errors import XlrubricError
+from xlrubric.safetext import terminal
 
 
 def archive(
@@ -31,7 +32,7 @@ def archive(
         book = open_workbook(file, password=password)
         spec, source = resolve_spec(book, preset=preset, rules=rules)
         target, arc = write_archive(book, spec, source, out)
-        console.print(f"已生成 {len(arc.teachers)} 位教师的培训档案：{target}", highlight=False)
+        console.print(f"已生成 {len(arc.teachers)} 位教师的培训档案：{terminal(target)}", highlight=False)
         return 0
 
     run(go)

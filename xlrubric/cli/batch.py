@@ -22,6 +22,8 @@ from xlrubric.batch.run import BatchOptions, BatchRun, run_batch
 from xlrubric.batch.runner import Outcome
 from xlrubric.batch.summary import STATUS_TEXT, school_name
 from xlrubric.cli.common import PresetOpt, RulesOpt, console, run
+from xlrubric.safetext import name as safe_name
+from xlrubric.safetext import terminal
 
 SHOW_ALL_UP_TO = 40      # list every school below this; above it, only those needing attention
 
@@ -84,7 +86,7 @@ class _ProgressView:
 
     def plan(self, run: BatchRun, todo: int) -> None:
         for note in run.notes:
-            console.print(f"[dim]{note}[/]", highlight=False)
+            console.print(f"[dim]{terminal(note)}[/]", highlight=False)
         if run.removed_temps:
             console.print(f"[dim]已清理上次中断留下的临时文件 {run.removed_temps} 个[/]")
         console.print(f"共 {len(run.books)} 个工作簿：{len(run.skipped)} 个已是最新（跳过），{todo} 个待处理",
@@ -104,7 +106,7 @@ class _ProgressView:
             return
         if outcome.entry.status == "unreadable":
             self.failed += 1
-            self.progress.console.print(f"[red]无法处理[/] {outcome.entry.input}", highlight=False)
+            self.progress.console.print(f"[red]无法处理[/] {safe_name(outcome.entry.input)}", highlight=False)
         self.progress.advance(self.task)
         t = self.progress.tasks[0]
         rate = f"{t.completed / t.elapsed:.1f} 个/秒" if t.elapsed else ""
@@ -133,12 +135,13 @@ def show_result(result: BatchRun) -> None:
         probs = s.get("problems") or {}
         status = STATUS_TEXT.get(e.status, e.status)
         style = {"正常": "green", "有问题": "yellow"}.get(status, "red")
+        who = (safe_name(school_name(e)), *[safe_name(e.input)] * wide)
         if e.status == "unreadable":
-            table.add_row(school_name(e), *[e.input] * wide, *[""] * (4 + rate), f"[{style}]{status}[/]")
+            table.add_row(*who, *[""] * (4 + rate), f"[{style}]{status}[/]")
             continue
-        bands = "，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items())
+        bands = terminal("，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items()))
         met = s.get("hours_met_rate")
-        table.add_row(school_name(e), *[e.input] * wide, str(s.get("teachers", s.get("hours_teachers", ""))),
+        table.add_row(*who, str(s.get("teachers", s.get("hours_teachers", ""))),
                       _fmt(s.get("mean_total")), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
@@ -148,11 +151,11 @@ def show_result(result: BatchRun) -> None:
         console.print(f"……另有 {len(shown) - 200} 个，详见 县汇总.xlsx", highlight=False)
     bad = [e for e in entries if e.status == "unreadable"]
     for e in bad[:20]:
-        console.print(f"[red]无法读取[/] {e.input}：{e.message}", highlight=False)
+        console.print(f"[red]无法读取[/] {safe_name(e.input)}：{terminal(e.message)}", highlight=False)
     console.print(f"正常 {counts['ok']} 所，有问题 {counts['problems']} 所，无法读取 {counts['unreadable']} 所；"
                   f"本次处理 {len(result.done)} 个，跳过 {len(result.skipped)} 个。", highlight=False)
     if result.summary_path:
-        console.print(f"县汇总：{result.summary_path}", highlight=False)
+        console.print(f"县汇总：{terminal(result.summary_path)}", highlight=False)
 
 
 def _fmt(v) -> str:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xlrubric.safetext import terminal
 from xlrubric.writers.preserve import check_preserved
 
 
@@ -24,17 +25,17 @@ def check_preserved_cmd(
     try:
         report = check_preserved(original, output)
     except Exception as exc:      # a corrupt zip or XML is a finding, not a crash
-        console.print(f"[bold red]无法比较[/]：{exc}", highlight=False)
+        console.print(f"[bold red]无法比较[/]：{terminal(exc)}", highlight=False)
         raise typer.Exit(2) from exc
-    table = Table(title=f"保留检查：{original.name} → {output.name}", show_lines=False)
+    table = Table(title=terminal(f"保留检查：{original.name} → {output.name}"), show_lines=False)
     table.add_column("结果")
     table.add_column("说明")
     for problem in report.problems:
-        table.add_row("[red]丢失[/]", problem)
+        table.add_row("[red]丢失[/]", terminal(problem))        # part and sheet names come from the school's file
     for name in report.changed:
-        table.add_row("改动（允许）", name)
+        table.add_row("改动（允许）", terminal(name))
     for name in report.added:
-        table.add_row("新增", name)
+        table.add_row("新增", terminal(name))
     console.print(table)
     if report.ok:
         console.print("[green]未发现丢失：原工作簿的全部部件都在，未允许改动的部件逐字节相同。[/]")

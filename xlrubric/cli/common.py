@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from xlrubric.errors import XlrubricError
+from xlrubric.safetext import terminal
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -27,7 +28,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except XlrubricError as exc:
-        err_console.print(f"[bold red]错误[/]：{exc}", highlight=False, markup=True)
+        err_console.print(f"[bold red]错误[/]：{terminal(exc)}", highlight=False, markup=True)
         raise typer.Exit(exc.exit_code) from exc
     except KeyboardInterrupt:
         err_console.print("已中断。")
@@ -35,7 +36,7 @@ def user_errors() -> Iterator[None]:
 
 
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]错误[/]：{message}", highlight=False)
+    err_console.print(f"[bold red]错误[/]：{terminal(message)}", highlight=False)
     raise typer.Exit(code)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from xlrubric.cli.common import PasswordOpt, PresetOpt, RulesOpt, console, run
 from xlrubric.errors import XlrubricError
 from xlrubric.process import compute_file
 from xlrubric.results import Results
+from xlrubric.safetext import json_bytes, name, terminal
 
 
 def compute(
@@ -38,8 +38,7 @@ def compute(
         if report is not None:
             from xlrubric.writers.output import write_bytes
 
-            body = json.dumps(results.report, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-            write_bytes(report, body)
+            write_bytes(report, json_bytes(results.report, indent=2, default=str))
         show_summary(results, target)
         return results.exit_code
 
@@ -48,8 +47,8 @@ def compute(
 
 def show_summary(results: Results, target: Path) -> None:
     s = results.summary
-    table = Table(title=f"{results.file} 计算完成", show_header=False, title_justify="left")
-    table.add_row("规则", results.rules_source)
+    table = Table(title=f"{name(results.file)} 计算完成", show_header=False, title_justify="left")
+    table.add_row("规则", terminal(results.rules_source))
     open_rules = s.get("rules_pending", [])      # parts of the rules still 待确认 (rules import)
     held = s.get("pending", 0)                   # teachers whose 总分 waits for a rejected cell
     if "teachers" in s:
@@ -68,5 +67,5 @@ def show_summary(results: Results, target: Path) -> None:
     probs = s.get("problems", {})
     table.add_row("问题", f"错误 {probs.get('错误', 0)}，警告 {probs.get('警告', 0)}，提示 {probs.get('提示', 0)}"
                   + ("（详见「校验问题」表）" if any(probs.values()) else ""))
-    table.add_row("结果文件", str(target))
+    table.add_row("结果文件", terminal(target))
     console.print(table)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from xlrubric.cli.common import console, run
 from xlrubric.cli.rules import load_target
+from xlrubric.safetext import terminal
 from xlrubric.spec.lint import UNDECIDED, Finding
 from xlrubric.spec.lint import lint as lint_spec
 from xlrubric.spec.load import load_preset, preset_ids
@@ -36,7 +37,7 @@ def lint(
         if as_json:
             typer.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
         else:
-            console.print(findings_table(findings, title=f"{spec.name}（{target}）"))
+            console.print(findings_table(findings, title=terminal(f"{spec.name}（{target}）")))
             console.print(summary(findings), highlight=False)
         return int(not all(f.resolved for f in findings))
 

@@ -17,6 +17,8 @@ from xlrubric.mail.errors import MailError
 from xlrubric.mail.ledger import Ledger, run_lock
 from xlrubric.mail.render import Sender, load_template
 from xlrubric.mail.smtp import Settings, parse_server
+from xlrubric.safetext import name as safe_name
+from xlrubric.safetext import terminal
 
 PASSWORD_ENV = "XLRUBRIC_SMTP_PASSWORD"
 STYLES = {"已发送": "green", "将发送": "cyan", "待确认": "yellow", "发送失败": "red", "跳过": "red", "过期": "red",
@@ -101,7 +103,7 @@ def mail(
                 lines = cp.preview(outdir, jobs, tmpl, sender, ledger, opts, preview_dir)
                 show(lines, "邮件预览（没有发送）", book is not None)
                 folder = preview_dir or outdir / cp.PREVIEW_DIR
-                console.print(f"邮件已生成到「{folder}」，可以用邮件程序打开检查；确认无误后加 --send 发送。")
+                console.print(f"邮件已生成到「{terminal(folder)}」，可以用邮件程序打开检查；确认无误后加 --send 发送。")
                 if any(line.state == "过期" for line in lines):
                     err_console.print("有结果已过期：--send 会拒绝发送，请先重新运行 xlrubric batch。")
                 return cp.exit_code(lines)
@@ -143,7 +145,9 @@ def _settings(smtp: str | None, starttls: bool, use_ssl: bool, user: str | None,
 def _progress(line: cp.Line) -> None:
     if line.tried:
         style = STYLES.get(line.state, "")
-        err_console.print(f"[{style}]{line.state}[/] {line.job.school} → {line.job.address.email}", highlight=False)
+        job = line.job
+        err_console.print(f"[{style}]{line.state}[/] {safe_name(job.school)} → {safe_name(job.address.email)}",
+                          highlight=False)
 
 
 def _size(n: int) -> str:
@@ -152,17 +156,17 @@ def _size(n: int) -> str:
 
 def show(lines: list[cp.Line], title: str, with_contacts: bool) -> None:
     table = Table(title=title, title_justify="left")
-    for name in ("学校", "电子邮箱", "地址来源", "附件", "大小", "状态", "说明"):
-        table.add_column(name, overflow="fold")
+    for heading in ("学校", "电子邮箱", "地址来源", "附件", "大小", "状态", "说明"):
+        table.add_column(heading, overflow="fold")
     for line in lines:
         job = line.job
         source = job.address.source + ("（通讯录优先）" if with_contacts and job.address.source == "通讯录" else "")
         style = STYLES.get(line.state, "")
         # A message already out went where the ledger says, even if the address has changed since.
         gone = line.row is not None and line.row.state in ("sent", "sending") and line.row.recipient
-        table.add_row(job.school, (line.row.recipient if gone else job.address.email) or "—", source or "—",
-                      job.attachment.name if job.attachment else "—", _size(job.size) if job.attachment else "—",
-                      f"[{style}]{line.state}[/]", line.detail)
+        table.add_row(safe_name(job.school), safe_name((line.row.recipient if gone else job.address.email) or "—"),
+                      safe_name(source or "—"), safe_name(job.attachment.name if job.attachment else "—"),
+                      _size(job.size) if job.attachment else "—", f"[{style}]{line.state}[/]", terminal(line.detail))
     console.print(table)
     counts: dict[str, int] = {}
     for line in lines:
@@ -180,6 +184,6 @@ def _county_summary(outdir: Path, manifest, lines: list[cp.Line]) -> None:
     try:
         target = write_county_summary(outdir, manifest, send_log=cp.send_log(lines))
     except (XlrubricError, OSError) as exc:
-        err_console.print(f"[yellow]县汇总.xlsx 未能更新[/]：{exc}（邮件发送不受影响；发送状态见 --status）")
+        err_console.print(f"[yellow]县汇总.xlsx 未能更新[/]：{terminal(exc)}（邮件发送不受影响；发送状态见 --status）")
         return
-    console.print(f"发送记录已写入「{target}」的「发送记录」表。")
+    console.print(f"发送记录已写入「{terminal(target)}」的「发送记录」表。")

@@ -26,6 +26,7 @@ from xlrubric.mail.ledger import Key, Ledger, Row
 from xlrubric.mail.render import Letter, Sender, build_message, message_id, to_bytes
 from xlrubric.mail.smtp import Connection, RateLimiter, Settings, check_settings
 from xlrubric.readers.text import normalize_label
+from xlrubric.safetext import clean
 from xlrubric.writers.atomic import atomic_output, safe_output_name
 
 DEFAULT_CAMPAIGN = "默认"
@@ -79,7 +80,7 @@ def plan(outdir: Path, manifest: Manifest, contacts: dict[str, Address] | None =
                         hint="先运行 xlrubric batch 学校文件夹 --out 结果文件夹，再对结果文件夹运行 mail。")
     jobs = []
     for rel, entry in sorted(manifest.entries.items()):
-        school = str(entry.summary.get("school") or Path(rel).stem).strip()
+        school = clean(entry.summary.get("school") or Path(rel).stem).strip()   # reaches headers, names, terminal
         address = choose_address(school, str(entry.summary.get("email") or ""), contacts)
         out = outdir / entry.output if entry.output else None
         job = Job(rel, school, entry, address, out)
@@ -90,12 +91,40 @@ def plan(outdir: Path, manifest: Manifest, contacts: dict[str, Address] | None =
             if not address.ok:
                 job.skip = address.problem
         jobs.append(job)
-    names = Counter(normalize_label(j.school) for j in jobs if j.attachment is not None)
-    for job in jobs:
-        if job.attachment is not None and names[normalize_label(job.school)] > 1:
-            others = [j.input for j in jobs if normalize_label(j.school) == normalize_label(job.school)]
-            job.skip = f"有 {len(others)} 个工作簿都写着「{job.school}」（{'、'.join(others)}），无法确定发哪个"
+    _settle_claims(jobs)
     return jobs
+
+
+def _settle_claims(jobs: list[Job]) -> None:
+    """Two workbooks writing one 学校名称: say which file claims what; the 通讯录's 工作簿 column settles it.
+
+    Without that column nothing is guessed — both are held, or a school that copied another's 基本信息
+    would receive (or make the other receive) the wrong results.
+    """
+    names = Counter(normalize_label(j.school) for j in jobs if j.attachment is not None)
+    for key, n in names.items():
+        if n < 2:
+            continue
+        claimants = [j for j in jobs if j.attachment is not None and normalize_label(j.school) == key]
+        school, pinned = claimants[0].school, claimants[0].address.workbook
+        owner = [j for j in claimants if pinned and _is_file(j.input, pinned)]
+        files = "、".join(f"「{clean(j.input)}」" for j in claimants)
+        for job in claimants:
+            if len(owner) == 1 and job is owner[0]:
+                continue
+            if len(owner) == 1:
+                job.skip = (f"「{clean(job.input)}」的学校名称写的是「{school}」，但通讯录中「{school}」对应的工作簿是"
+                            f"「{clean(owner[0].input)}」：此工作簿不发送，请核对它「基本信息」表中的学校名称")
+            else:
+                job.skip = (f"有 {n} 个工作簿都写着「{school}」（{files}），无法确定发哪个：请改正写错的工作簿"
+                            f"「基本信息」表中的学校名称后重新批处理，或在通讯录（--contacts）中加一列「工作簿」，"
+                            f"写明「{school}」对应哪个文件")
+
+
+def _is_file(rel: str, pinned: str) -> bool:
+    """The 通讯录's 工作簿 cell names this input: its path under the county folder, or its file name."""
+    want = pinned.replace("\\", "/").strip().strip("/").casefold()
+    return want in (rel.casefold(), Path(rel).name.casefold(), Path(rel).stem.casefold())
 
 
 def _stale_reason(entry: Entry, outdir: Path, inputs: Path | None) -> str:
@@ -150,7 +179,7 @@ def _letter(job: Job) -> Letter:
     data = job.attachment.read_bytes() if job.attachment else b""
     if hashlib.sha256(data).hexdigest() != job.sha256:
         raise StaleBatch(f"结果文件「{job.entry.output}」在检查之后被改动了", hint="重新运行 xlrubric batch。")
-    return Letter(job.school, job.address.email, job.attachment.name if job.attachment else "", data,
+    return Letter(job.school, job.address.email, clean(job.attachment.name) if job.attachment else "", data,
                   job.entry.summary)
 
 

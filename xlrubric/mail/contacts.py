@@ -20,6 +20,8 @@ from xlrubric.schemas.contact import EMAIL
 
 SCHOOL_HEADERS = {normalize_label(h) for h in ("学校名称", "学校", "单位名称", "单位")}
 EMAIL_HEADERS = {normalize_label(h) for h in ("电子邮箱", "邮箱", "电子邮件", "E-mail", "Email")}
+# Optional: which workbook is the school's, when two workbooks write the same 学校名称.
+WORKBOOK_HEADERS = {normalize_label(h) for h in ("工作簿", "工作簿文件", "文件", "文件名")}
 SOURCE_INFO = "基本信息"
 SOURCE_CONTACTS = "通讯录"
 
@@ -31,6 +33,7 @@ class Address:
     email: str
     source: str                 # 基本信息 / 通讯录 / ""
     problem: str = ""           # Chinese reason the school is skipped; "" when the address is usable
+    workbook: str = ""          # the 通讯录's 工作簿 column: the school's own file (settles a name two files claim)
 
     @property
     def ok(self) -> bool:
@@ -106,14 +109,14 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _header(rows: list[list[str]]) -> tuple[int, int, int] | None:
-    """(row, school column, email column) of the header, looked for in the first 20 rows."""
+def _header(rows: list[list[str]]) -> tuple[int, int, int, int | None] | None:
+    """(row, school column, email column, workbook column or None) of the header, in the first 20 rows."""
     for r, row in enumerate(rows[:20]):
         labels = [normalize_label(v) for v in row]
         school_col = next((i for i, v in enumerate(labels) if v in SCHOOL_HEADERS), None)
         email_col = next((i for i, v in enumerate(labels) if v in EMAIL_HEADERS), None)
         if school_col is not None and email_col is not None:
-            return r, school_col, email_col
+            return r, school_col, email_col, next((i for i, v in enumerate(labels) if v in WORKBOOK_HEADERS), None)
     return None
 
 
@@ -122,11 +125,12 @@ def _parse(rows: list[list[str]], name: str) -> dict[str, Address]:
     if header is None:
         raise MailError("通讯录里没有找到「学校名称」和「电子邮箱」两列", file=name,
                         hint="在第一行写上列名：学校名称、电子邮箱。")
-    start, school_col, email_col = header
+    start, school_col, email_col, book_col = header
     found: dict[str, Address] = {}
     for row in rows[start + 1:]:
         school = row[school_col].strip() if school_col < len(row) else ""
         email = row[email_col].strip() if email_col < len(row) else ""
+        book = row[book_col].strip() if book_col is not None and book_col < len(row) else ""
         if not school:
             continue
         key = normalize_label(school)
@@ -134,7 +138,7 @@ def _parse(rows: list[list[str]], name: str) -> dict[str, Address]:
         if before is not None and before.email != email:
             # Two rows disagree: choosing one would be a guess.
             found[key] = Address(before.email, SOURCE_CONTACTS,
-                                 f"通讯录里「{school}」有两个不同的邮箱（{before.email}、{email}）")
+                                 f"通讯录里「{school}」有两个不同的邮箱（{before.email}、{email}）", before.workbook)
         elif before is None:
-            found[key] = Address(email, SOURCE_CONTACTS, check_email(email))
+            found[key] = Address(email, SOURCE_CONTACTS, check_email(email), book)
     return found

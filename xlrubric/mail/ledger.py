@@ -45,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 
 from xlrubric.mail.errors import MailError
+from xlrubric.safetext import exact
 
 LEDGER_NAME = "发送记录.sqlite"
 LOCK_NAME = ".发送记录.lock"
@@ -146,8 +147,8 @@ class Ledger:
                             hint="检查磁盘空间和文件夹权限后重新运行；已记录为已发送的不会重发。") from exc
 
     def _commit(self, sql: str, args: tuple, key: Key, state: str, detail: str) -> None:
-        with self._tx():
-            self.db.execute(sql, args)
+        with self._tx():     # a file name with undecodable bytes is stored with them escaped (sqlite wants UTF-8)
+            self.db.execute(sql, tuple(exact(a) if isinstance(a, str) else a for a in args))
             self.db.execute("INSERT INTO events (at, campaign, school, sha256, state, detail) VALUES (?,?,?,?,?,?)",
                             (_now(), key.campaign, key.school, key.sha256, state, detail))
 

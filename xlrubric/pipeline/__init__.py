@@ -14,8 +14,9 @@ from xlrubric.errors import MissingSheet, RulesError
 from xlrubric.pipeline import hours, info, requirements, rubric
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import find_scoring_sheet
+from xlrubric.readers.limits import LIMITS
 from xlrubric.readers.raw import RawBook
-from xlrubric.results import SEVERITY_ORDER, Results, SheetTable
+from xlrubric.results import SEVERITY_ORDER, Problem, Results, SheetTable
 from xlrubric.schemas.layout import ROSTER
 from xlrubric.schemas.teachers import build_roster
 from xlrubric.spec.load import load_preset, load_rules_file
@@ -70,13 +71,41 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     for part in PARTS:
         part(ctx)
     ctx.problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet, _cell_key(p.cell)))
-    ctx.tables.append(problems_table(ctx))
     counts = {s: sum(1 for p in ctx.problems if p.severity == s) for s in SEVERITY_ORDER}
+    ctx.problems[:] = cap_problems(ctx.problems, LIMITS.problems_per_sheet)
+    ctx.tables.append(problems_table(ctx))
     ctx.summary.update({"file": book.name, "rules": rules_source, "problems": counts,
                         "status": "problems" if counts["错误"] or counts["警告"] else "ok"})
     ctx.report.update({"file": book.name, "rules": rules_source,
                        "problems": [p.as_dict() for p in ctx.problems]})
     return Results(book.name, rules_source, ctx.tables, ctx.problems, ctx.summary, ctx.report)
+
+
+def cap_problems(problems: list[Problem], limit: int) -> list[Problem]:
+    """At most `limit` problems of each severity per sheet, and one line per sheet saying how many more.
+
+    Applied after every part has decided (parts read `ctx.problems` to know which cells were rejected),
+    so the cap changes what is listed and marked, never a result; the counts in the summary stay whole.
+    A sheet of 100,000 junk rows otherwise gives 300,000 notes, a 40 MB output and gigabytes of memory.
+    """
+    kept: list[Problem] = []
+    extra: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for p in problems:
+        key = (p.sheet, p.severity)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= limit:
+            kept.append(p)
+        else:
+            extra[key] = extra.get(key, 0) + 1
+    file = problems[0].file if problems else ""
+    for (sheet, severity), n in extra.items():
+        where = f"工作表「{sheet}」" if sheet else "工作簿"
+        kept.append(Problem("more-problems", f"{where}另有 {n:,} 个{severity}未逐条列出（只列出前 {limit:,} 个）。"
+                            "这么多同类问题通常出自同一个原因，如整列填错或粘贴了无用的行：请先改正上面列出的，再重新计算",
+                            severity, file, sheet))  # type: ignore[arg-type]
+    kept.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet, p.code == "more-problems", _cell_key(p.cell)))
+    return kept
 
 
 def _cell_key(cell: str) -> tuple[int, str]:

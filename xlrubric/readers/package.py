@@ -9,6 +9,7 @@ memory. Only then does calamine get the bytes.
 
 from __future__ import annotations
 
+import codecs
 import posixpath
 import re
 import struct
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
 
+from xlrubric.readers.limits import LIMITS, Limits
 from xlrubric.readers.problems import human_size, unreadable
-from xlrubric.readers.sheetscan import SheetScan, scan_sheet, unsafe_declaration
+from xlrubric.readers.sheetscan import SheetScan, exact_scan, far_address, scan_sheet, unsafe_declaration
 
 MAX_RATIO = 200                       # inflated : stored, above which a big member is taken for a bomb
 RATIO_MIN_SIZE = 1 << 20              # small members may compress better (a blank sheet: 100:1 and more)
@@ -36,58 +38,122 @@ class Package:
 
 
 def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, max_cells: int,
-                    raw: bytes | None = None) -> Package:
-    """Check limits and safety of every part; scan worksheets. Raises UnreadableWorkbook on any problem."""
+                    raw: bytes | None = None, limits: Limits = LIMITS) -> Package:
+    """Check limits and safety of every part; scan worksheets. Raises UnreadableWorkbook on any problem.
+
+    Part names are compared case-insensitively, as calamine finds them (`xl/SharedStrings.XML` is the
+    shared-strings part to calamine, so it is to every check here too).
+    """
     infos = zf.infolist()
     _check_directory(infos, file, max_unzipped_bytes)
-    xml_parts: dict[str, bytes] = {}
+    xml_parts: dict[str, bytes] = {}             # by lower-case name
+    xml_total = 0
     for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")) and not info.is_dir():
+        low = info.filename.lower()
+        if low.endswith((".xml", ".rels", ".vml")) and not info.is_dir():
+            xml_total += info.file_size
+            if xml_total > limits.xml_bytes:
+                raise unreadable("too-big", file, size=f"{human_size(xml_total)}以上（XML 部件）",
+                                 limit=human_size(limits.xml_bytes))
             data = _read_member(zf, info, file, raw)
             if unsafe_declaration(data):
                 raise unreadable("unsafe-xml", file, member=info.filename)
-            if "sharedStrings" in info.filename:
-                _check_string_count(data, file, info.filename)
-            xml_parts[info.filename] = data
+            _check_text(data, file, info.filename)
+            if "sharedstrings" in low:
+                _check_string_count(data, file, info.filename, limits.strings)
+            xml_parts[low] = data
     sheet_parts = _sheet_parts(xml_parts, file)
     package = Package()
     claimed: set[str] = set()
     for sheet, part in sheet_parts.items():
-        if part not in xml_parts:
+        if part.lower() not in xml_parts:
             raise unreadable("corrupt", file, detail=f"工作表「{sheet}」的内容 {part} 不存在")
-        package.scans[sheet] = _scan(xml_parts[part], file, sheet, max_cells)
-        claimed.add(part)
+        package.scans[sheet] = _scan(xml_parts[part.lower()], file, sheet, max_cells, limits)
+        claimed.add(part.lower())
     for part, data in xml_parts.items():         # a worksheet calamine might reach by another path
         if part.startswith("xl/worksheets/") and part.count("/") == 2 and part not in claimed:
-            package.orphan_scans.append(_scan(data, file, None, max_cells))
+            package.orphan_scans.append(_scan(data, file, None, max_cells, limits))
+    check_book_cells([*package.scans.values(), *package.orphan_scans], file, limits)
     return package
 
 
-def _scan(data: bytes, file: str, sheet: str | None, max_cells: int) -> SheetScan:
+def _scan(data: bytes, file: str, sheet: str | None, max_cells: int, limits: Limits = LIMITS) -> SheetScan:
+    rows = _last_value_row(data)
+    # Past the row limit: refuse at once, no scan of a long sheet. (A reach past the cell limit by its rows
+    # alone, a stray far cell, goes to the scan, which names that cell; such a sheet is sparse, so quick.)
+    if limits.sheet_rows < rows <= max_cells:
+        raise unreadable("too-many-rows", file, sheet=sheet, rows=f"{rows:,}", limit=f"{limits.sheet_rows:,}")
     scan = scan_sheet(data, max_cells=max_cells)
-    if scan.cells > max_cells:
-        raise unreadable("sheet-too-large", file, sheet=sheet, cell=scan.far_cell, cells=f"{scan.cells:,}",
-                         limit=f"{max_cells:,}")
+    if not scan.exact and scan.n_rows > limits.sheet_rows:
+        scan = exact_scan(data)                  # the quick bound over-counts rows (leading digit only)
+    check_sheet(scan, file, sheet, max_cells, limits)
     return scan
 
 
+def check_sheet(scan: SheetScan, file: str, sheet: str | None, max_cells: int, limits: Limits = LIMITS) -> None:
+    """Refuse a sheet whose reach (what calamine will allocate) or row count is past the limits."""
+    if scan.cells > max_cells:
+        raise unreadable("sheet-too-large", file, sheet=sheet, cell=scan.far_cell or far_address(
+            scan.n_rows, scan.n_cols), cells=f"{scan.cells:,}", limit=f"{max_cells:,}")
+    if scan.n_rows > limits.sheet_rows:
+        raise unreadable("too-many-rows", file, sheet=sheet, rows=f"{scan.n_rows:,}", limit=f"{limits.sheet_rows:,}")
+
+
+def check_book_cells(scans: list[SheetScan], file: str, limits: Limits = LIMITS) -> None:
+    total = sum(s.cells for s in scans)
+    if total > limits.book_cells:
+        raise unreadable("book-too-large", file, cells=f"{total:,}", limit=f"{limits.book_cells:,}")
+
+
+def _check_text(data: bytes, file: str, member: str) -> None:
+    """Refuse a part that is not valid UTF-8 where it says (or implies) it is, naming the part: calamine
+    reports only "Cannot detect file format". UTF-16 parts (with their BOM) and other declared encodings
+    are left to the parser."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.isascii():
+        return
+    head = data[:200].lower()
+    if b"encoding=" in head and not re.search(rb"encoding\s*=\s*[\"']utf-?8[\"']", head):
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20                               # in pieces: a whole-part str would cost 2-4× the part
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(data[start:start + step], final=start + step >= len(data))
+    except UnicodeDecodeError as exc:
+        raise unreadable("bad-text", file, member=member, offset=start + max(0, exc.start)) from exc
+
+
+_LAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+
+
+def _last_value_row(data: bytes) -> int:
+    """The number of the sheet's last row when that row holds a value (0 when unsure): writers put rows in
+    order, so this is the sheet's row reach without a scan. A styled but empty last row proves nothing."""
+    tail = data[-(1 << 16):]
+    rows = list(_LAST_ROW.finditer(tail))
+    last = tail[rows[-1].end():] if rows else b""
+    if not re.search(rb'<c r="[A-Z]{1,3}[0-9]', last) or not re.search(rb"<(?:v|is)\b", last):
+        return 0                                 # not the canonical form every writer uses: let the scan decide
+    return int(rows[-1].group(1))
 _SST_TAG = re.compile(rb"<(?:[\w.\-]+:)?sst\b([^>]*)>")
 _COUNT = re.compile(rb"(?<![\w.:\-])uniqueCount\s*=\s*[\"']\s*([0-9]+)")   # `count` counts uses, not entries
 
 
-def _check_string_count(data: bytes, file: str, member: str) -> None:
-    """Refuse a string count the part cannot hold: calamine reserves memory for it up front (measured:
-    uniqueCount="4000000000" aborts the process)."""
+def _check_string_count(data: bytes, file: str, member: str, limit: int) -> None:
+    """Refuse a string count the part cannot hold, or past the limit: calamine reserves memory for it up
+    front (measured: uniqueCount="4000000000" aborts the process)."""
     tag = _SST_TAG.search(data)
     for count in _COUNT.findall(tag.group(1)) if tag else ():
         if int(count) > len(data) // 4 + 1024:      # every <si> takes at least `<si/>`
             raise unreadable("corrupt", file, detail=f"{member} 声明了 {int(count):,} 个字符串，与内容不符")
+        if int(count) > limit:
+            raise unreadable("corrupt", file, detail=f"{member} 有 {int(count):,} 个不同的字符串，超过上限 {limit:,}")
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], file: str, max_unzipped_bytes: int) -> None:
-    names = [info.filename for info in infos]
+    names = [info.filename.lower() for info in infos]      # calamine matches names in any case
     if len(set(names)) != len(names):
-        raise unreadable("corrupt", file, detail="压缩包中有重名的部件")
+        raise unreadable("corrupt", file, detail="压缩包中有重名的部件（名称只差大小写也算）")
     total = sum(info.file_size for info in infos)
     if total > max_unzipped_bytes:
         raise unreadable("too-big", file, size=human_size(total), limit=human_size(max_unzipped_bytes))
@@ -128,7 +194,8 @@ def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes:
 
 
 def _sheet_parts(xml_parts: dict[str, bytes], file: str) -> dict[str, str]:
-    """Sheet name → worksheet part, from xl/workbook.xml and its relationships (chart sheets left out)."""
+    """Sheet name → worksheet part, from xl/workbook.xml and its relationships (chart sheets left out);
+    `xml_parts` is keyed by lower-case name."""
     workbook = _parse(xml_parts, "xl/workbook.xml", file)
     rels = _parse(xml_parts, "xl/_rels/workbook.xml.rels", file) if "xl/_rels/workbook.xml.rels" in xml_parts \
         else None

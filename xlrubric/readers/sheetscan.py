@@ -10,10 +10,10 @@ Why this exists (measured with python-calamine 0.9.1):
 
 The scan has two speeds. The fast one (numpy over the raw bytes, about 25 ms for a 6.6 MB sheet) proves
 the reach only for the canonical form every real writer uses (`<c r="A1"`, one `r` per cell, no
-prefixed cells); it counts value-less cells too, so it may over-estimate. Anything it cannot prove, or
-a reach above the cap, goes to the exact scan, which follows calamine's own rules (value cells only,
-`r`-less cells counted on from the previous one) in Python and costs tens of times more, which is fine
-for the rare file that needs it.
+prefixed cells); it counts value-less cells too, so it may over-estimate (a formatted blank far away).
+Anything it cannot prove, or a reach above the cap, goes to the exact scan, which follows calamine's own
+rules (value cells only, `r`-less cells counted on from the previous one) in Python and costs tens of
+times more, which is fine for the rare file that needs it.
 """
 
 from __future__ import annotations
@@ -114,8 +114,10 @@ def _piece_reach(a: np.ndarray) -> tuple[int, int] | None:
     col = np.zeros(cells.size, dtype=np.int64)
     for j in range(3):
         col = np.where(j < n_letters, col * 26 + upper[:, j] - 64, col)
-    lead = window[np.arange(cells.size), n_letters].astype(np.int64) - ord("0")
-    row = (lead + 1) * 10 ** (n_digits - 1) - 1      # a bound from the leading digit is enough here
+    # The row number itself (not a bound from its leading digit: the book-wide cell limit adds the sheets'
+    # reaches, and an over-estimate there would refuse a workbook within it).
+    digits = np.where(between, window.astype(np.int64) - ord("0"), 0)
+    row = (digits * 10 ** np.clip(quote[:, None] - 1 - idx, 0, None)).sum(axis=1)
     return int(row.max()), int(col.max())
 
 

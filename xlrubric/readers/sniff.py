@@ -127,7 +127,7 @@ def _classify_zip(f: BinaryIO, size: int) -> FileKind:
     try:
         f.seek(0)
         with zipfile.ZipFile(f) as zf:
-            names = set(zf.namelist())
+            names = {n.lower() for n in zf.namelist()}     # calamine finds parts in any case
             if "xl/workbook.xml" in names:
                 types = _small_member(zf, "[Content_Types].xml")
                 macro = _MACRO_MAIN in types or _MACRO_TEMPLATE in types
@@ -142,8 +142,9 @@ def _classify_zip(f: BinaryIO, size: int) -> FileKind:
 
 
 def _small_member(zf: zipfile.ZipFile, name: str, limit: int = 1 << 20) -> bytes:
-    """Read at most `limit` bytes of a member (a hostile [Content_Types].xml may be a bomb)."""
+    """Read at most `limit` bytes of a member (a hostile [Content_Types].xml may be a bomb), found in any case."""
     try:
+        name = next(n for n in zf.namelist() if n.lower() == name.lower())
         with zf.open(name) as member:
             return member.read(limit)
     except Exception:                         # missing (KeyError) or damaged (zlib.error, BadZipFile …):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,15 @@ import python_calamine as pc
 
 from xlrubric.errors import UnreadableWorkbook
 from xlrubric.readers.biff import BiffDamage, scan_workbook_stream
-from xlrubric.readers.package import inspect_package
-from xlrubric.readers.problems import unreadable
+from xlrubric.readers.limits import LIMITS
+from xlrubric.readers.package import check_book_cells, check_sheet, inspect_package
+from xlrubric.readers.problems import human_size, unreadable
 from xlrubric.readers.raw import CellError, RawBook, RawSheet
 from xlrubric.readers.sheetscan import SheetScan
 from xlrubric.readers.sniff import EOCD, EOCD_SEARCH, FileKind, is_growing, is_lock_file_name, sniff_bytes
 
-DEFAULT_MAX_CELLS = 5_000_000
-DEFAULT_MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+DEFAULT_MAX_CELLS = LIMITS.sheet_cells
+DEFAULT_MAX_UNZIPPED_BYTES = LIMITS.unzipped_bytes
 _XLS_DEFAULT_PASSWORD = "VelvetSweatshop"      # what Excel encrypts a "protected" .xls with when no password is set
 
 _REASON_BY_KIND = {
@@ -58,13 +60,30 @@ def open_workbook(path: str | os.PathLike[str], *, password: str | None = None,
     try:
         if p.is_dir():
             raise IsADirectoryError("这是一个文件夹")
-        if is_growing(p, settle=settle):
-            raise unreadable("growing", name)
-        data = p.read_bytes()
+        data = _read_regular_file(p, name, settle)
     except OSError as exc:
         raise unreadable("missing", name, detail=exc.strerror or str(exc)) from exc
     return read_workbook_bytes(data, name=name, path=str(p), password=password, max_cells=max_cells,
                                max_unzipped_bytes=max_unzipped_bytes)
+
+
+def _read_regular_file(p: Path, name: str, settle: float) -> bytes:
+    """The file's bytes, only if it is a regular file within the size limit: a FIFO or a device (a link
+    to /dev/zero) would block or never end, and a huge file would exhaust memory before any check."""
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())                  # the file actually opened, not what the name pointed to
+        if not stat.S_ISREG(st.st_mode):
+            raise unreadable("not-regular", name)
+        if st.st_size > LIMITS.file_bytes:
+            raise unreadable("file-too-large", name, size=human_size(st.st_size), limit=human_size(LIMITS.file_bytes))
+        if is_growing(p, settle=settle):
+            raise unreadable("growing", name)
+        data = f.read(LIMITS.file_bytes + 1)
+    if len(data) > LIMITS.file_bytes:              # grew while being read
+        raise unreadable("file-too-large", name, size=f"{human_size(len(data))}以上",
+                         limit=human_size(LIMITS.file_bytes))
+    return data
 
 
 def read_workbook_bytes(data: bytes, *, name: str, path: str | None = None, password: str | None = None,
@@ -157,9 +176,8 @@ def _read_xls(data: bytes, name: str, max_cells: int) -> dict[str, RawSheet]:
     except BiffDamage as exc:
         raise unreadable("corrupt", name, detail=f"{exc} 记录损坏") from exc
     for scan, sheet_name in zip(biff.sheets, biff.names, strict=True):  # calamine parses all .xls sheets
-        if scan.cells > max_cells:                                           # as soon as it opens the file
-            raise unreadable("sheet-too-large", name, sheet=sheet_name, cell=scan.far_cell,
-                             cells=f"{scan.cells:,}", limit=f"{max_cells:,}")
+        check_sheet(scan, name, sheet_name, max_cells)                       # as soon as it opens the file
+    check_book_cells(biff.sheets, name)
 
     def scan_for(sheet_name: str, index: int) -> SheetScan | None:
         return biff.sheets[index] if index < len(biff.sheets) else None

@@ -77,7 +77,8 @@ def gather(book: RawBook, spec: Spec, source: str) -> Archive:
     if "学时明细" in tables:
         for rec in tables["学时明细"].as_records():
             detail[rec["行"]] = rec
-    for row, r in frame[frame["blocked"] == ""].sort_values("date").iterrows():
+    listed = frame[frame["blocked"] == ""].sort_values("date") if reg is not None else frame.iloc[:0]
+    for row, r in listed.iterrows():      # a workbook without 学时登记 (xinghuo) has no training records
         d = detail.get(int(row))
         result = _result(r, d)
         form = r["category_text"] + (f"（{r['role']}）" if r["role"] else "")

@@ -109,7 +109,11 @@ def safe_output_name(folder: Path, name: str, *, default: str = "工作簿.xlsx"
     every file system accepts, keeping its extension.
     """
     folder = Path(folder)
-    name = unicodedata.normalize("NFC", name or "")
+    name = name or ""
+    if len(name) > 4 * MAX_NAME_BYTES:          # the result keeps ≤ MAX_NAME_BYTES: cut first, then O(1) work
+        head, dot, ext = name.rpartition(".")
+        name = head[:2 * MAX_NAME_BYTES] + dot + ext if dot and len(ext) <= 8 else name[:2 * MAX_NAME_BYTES]
+    name = unicodedata.normalize("NFC", name)
     name = _UNSAFE.sub("_", name).strip().strip(".").rstrip(" ")
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem or len(ext) > 8 or not ext.isalnum():
@@ -119,7 +123,8 @@ def safe_output_name(folder: Path, name: str, *, default: str = "工作簿.xlsx"
         stem = "_" + stem
     suffix = f".{ext}" if ext else ""
     limit = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
-    while len(stem.encode("utf-8")) > limit:
+    stem = stem[:limit]                          # every character takes ≥ 1 byte: the loop below is O(limit²)
+    while len(stem.encode("utf-8", "surrogatepass")) > limit:
         stem = stem[:-1]
     stem = stem.rstrip(" .") or "_"
     result = folder / (stem + suffix)

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from xlrubric.errors import OutputError, UnreadableWorkbook
+from xlrubric.readers.limits import LIMITS
 
-MAX_PART = 512 * 1024 * 1024        # inflated size of one part we edit
+MAX_PART = LIMITS.part_bytes        # inflated size of one part we edit
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
