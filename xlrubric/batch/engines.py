@@ -75,7 +75,7 @@ def _ignore_sigint() -> None:
     try:
         import resource
 
-        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
         if hard == resource.RLIM_INFINITY or hard > WORKER_DATA_LIMIT:
             resource.setrlimit(resource.RLIMIT_DATA, (WORKER_DATA_LIMIT, hard))
     except (ImportError, AttributeError, ValueError, OSError):   # Windows, or a platform without RLIMIT_DATA
