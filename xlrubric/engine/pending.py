@@ -58,14 +58,15 @@ def row_pending(reg: pd.DataFrame, spec: HoursSpec, rule_idx: np.ndarray) -> np.
         groups.append((rule_idx == i, needed(rule, by_cat[rule.category])))
     for cat, rules in by_cat.items():
         groups.append(((rule_idx == -1) & (cats == cat), {"status", "manual"} | _choosing(rules)))
+    said_by = {c[len("unread_"):]: reg[c].to_numpy(dtype=object) for c in reg.columns if c.startswith("unread_")}
+    said_by = {k: v for k, v in said_by.items() if (v != "").any()}     # most registers: nothing rejected
     for m, keys in groups:
         for typed_by_hand, ks in ((False, keys), (True, {"status", "manual"})):
             rows = m & (manual == typed_by_hand) & (why == "")
-            for key in sorted(ks):
-                col = f"unread_{key}"
-                if col not in reg.columns or not rows.any():
-                    continue
-                said = reg[col].to_numpy(dtype=object)
+            for key in sorted(ks & set(said_by)):
+                if not rows.any():
+                    break
+                said = said_by[key]
                 hit = rows & (said != "")
                 why[hit] = said[hit]
                 rows &= ~hit
@@ -98,14 +99,13 @@ def pending_categories(reg: pd.DataFrame, rows: pd.DataFrame) -> dict[tuple[str,
     return out
 
 
-def category_mask(index: pd.MultiIndex, cats: dict[tuple[str, int], set[str]], category: str) -> pd.Series:
-    """True for (teacher, year) rows whose `category` sum a pending row may change."""
-    def hit(t: str, y: int) -> bool:
-        got = cats.get((t, y), set()) | cats.get((t, -1), set())
-        return category in got or "" in got
+def category_masks(index: pd.MultiIndex, cats: dict[tuple[str, int], set[str]], names: list[str]
+                   ) -> dict[str, pd.Series]:
+    """Per category: True for (teacher, year) rows whose sum a pending row may change ("" = any category)."""
     teachers = index.get_level_values("teacher")
     years = index.get_level_values("year")
-    return pd.Series([hit(t, int(y)) for t, y in zip(teachers, years, strict=True)], index=index, dtype=bool)
+    sets = [cats.get((t, int(y)), set()) | cats.get((t, -1), set()) for t, y in zip(teachers, years, strict=True)]
+    return {c: pd.Series([c in got or "" in got for got in sets], index=index, dtype=bool) for c in names}
 
 
 def verdict(ok: pd.Series, pend: pd.Series, monotone: bool) -> pd.Series:

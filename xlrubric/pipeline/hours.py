@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
-from xlrubric.engine.pending import NOT_MET, PENDING, category_mask, pending_mask
+from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
@@ -139,8 +139,9 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
 
     out = pd.DataFrame({"工号": teacher.map(ids), "姓名": teacher.map(names), "学年": year.map(year_label)},
                        index=by.index)
+    masks = category_masks(by.index, o.pending_categories, cats) if o.pending else {}
     for c in cats:
-        out[c] = known(by[c], category_mask(by.index, o.pending_categories, c))
+        out[c] = known(by[c], masks[c]) if masks else by[c]
     for c in ("计算学时", "人工认定"):
         out[c] = known(by[c], unsure)
     out["学年合计"] = known(by["合计"], unsure)

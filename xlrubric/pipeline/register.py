@@ -397,7 +397,8 @@ def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, bl
     for key, cat in words.lookup("类别", known).items():
         lookup.setdefault(key, cat)
     canon = _distinct(typed, lambda t: lookup.get(normalize_label(t), "") if t else "")
-    alias = (canon != "") & (canon != typed) & ~typed.map(normalize_label).isin({normalize_label(c) for c in known})
+    own = {normalize_label(c) for c in known}
+    alias = (canon != "") & (canon != typed) & ~_distinct(typed, lambda t: normalize_label(t) in own).astype(bool)
     said = pd.Series("", index=typed.index, dtype=object)
     said[alias] = "类别「" + typed[alias] + "」按「" + canon[alias] + "」计（细则中的同义词）"
     _problem(ctx, table, "category-synonym", said, "类别", raw, "提示")

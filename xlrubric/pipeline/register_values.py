@@ -45,9 +45,7 @@ def _show(v) -> str:
 def _report(ctx: Context, table: Table, column: str, raw: pd.Series, found: pd.Series) -> pd.Series:
     """Put each (code, severity, message) in `found` on its cell; the rejected ones become per-row reasons."""
     why = pd.Series("", index=raw.index, dtype=object)
-    for row, item in found.items():
-        if item is None:
-            continue
+    for row, item in found[found.notna()].items():       # only the rows with something to say
         code, severity, message = item
         problem = table.problem(code, message, column=column, row=int(row), value=raw.get(row), severity=severity)
         ctx.problems.append(problem)
