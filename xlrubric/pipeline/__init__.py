@@ -71,6 +71,8 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     ctx.problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet, _cell_key(p.cell)))
     ctx.tables.append(problems_table(ctx))
     counts = {s: sum(1 for p in ctx.problems if p.severity == s) for s in SEVERITY_ORDER}
+    if "teachers" not in ctx.summary:      # a 学时/达标 preset has no rubric part; its teachers still count
+        ctx.summary["teachers"] = ctx.summary.get("hours_teachers") or len(ctx.roster.names)
     ctx.summary.update({"file": book.name, "rules": rules_source, "problems": counts,
                         "status": "problems" if counts["错误"] or counts["警告"] else "ok"})
     ctx.report.update({"file": book.name, "rules": rules_source,
