@@ -8,6 +8,8 @@ never processes its own outputs and never writes a result over a school's origin
 from __future__ import annotations
 
 import os
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -18,7 +20,8 @@ from xlrubric.writers.atomic import TMP_SUFFIX
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "县汇总.xlsx"
-OUR_SUFFIXES = ("_结果.xlsx", "_结果.xlsm", TMP_SUFFIX)   # `compute`'s default outputs, our temp files
+RESULT_MARK = "_结果"                     # `compute`'s default output is <name>_结果.xlsx
+RECORD_NS = b"urn:xlrubric:record:1"     # writers/record.py: the custom XML part every result carries
 STATE_DIR = ".xlrubric"
 
 
@@ -107,17 +110,59 @@ def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
             low = name.lower()
             if not low.endswith(SUFFIXES):
                 continue
-            if name == SUMMARY_NAME or low.endswith(OUR_SUFFIXES) or ".bak." in low:
-                notes.append(f"跳过本程序生成的文件「{(here / name).relative_to(src).as_posix()}」")
-                continue
             path = here / name
             rel = path.relative_to(src).as_posix()
+            if low.endswith(TMP_SUFFIX) or ".bak." in low:
+                notes.append(f"跳过本程序的临时文件或备份「{rel}」")
+                continue
+            why = our_output(path, files)
+            if why:
+                notes.append(f"跳过「{rel}」：{why}")
+                continue
             found.append(Workbook(path, rel, output_rel(rel)))
     if unreadable_dirs and not found and len(unreadable_dirs) == 1 and Path(unreadable_dirs[0]) == src:
         raise BatchError(f"无法读取输入文件夹：{src}", hint="请检查文件夹权限。")
     for d in unreadable_dirs:
         notes.append(f"无法进入子文件夹「{d}」（没有权限），其中的文件未处理")
     return _distinct_outputs(found), notes
+
+
+def our_output(path: Path, siblings: list[str]) -> str:
+    """Why `path` is one of our outputs rather than a school's input ("" when it is an input).
+
+    Decided by what the file holds, not by its name alone: a school may well send "学校_结果.xlsx".
+    A result of `compute` carries our record (a custom XML part in our namespace) and sits beside the
+    workbook it was computed from; 县汇总 says in its properties that we made it. A file with our record
+    but no original beside it is a school that ran `compute` itself and sent us that file: an input.
+    """
+    stem = path.stem
+    if path.name == SUMMARY_NAME:
+        return "这是批处理生成的县汇总" if _holds(path, lambda n: n == "docprops/core.xml", b"xlrubric") else ""
+    if not stem.endswith(RESULT_MARK):
+        return ""
+    original = stem[: -len(RESULT_MARK)]
+    if not any(Path(s).stem == original and Path(s).suffix.lower() in SUFFIXES for s in siblings):
+        return ""
+    if not _holds(path, lambda n: n.startswith("customxml/item") and "props" not in n, RECORD_NS):
+        return ""
+    return f"这是 xlrubric compute 对「{original}」计算的结果文件（文件内有本程序的记录）"
+
+
+def _holds(path: Path, member: Callable[[str], bool], needle: bytes, limit: int = 4096) -> bool:
+    """Whether a zip member chosen by `member` (lower-case name) starts with `needle` in its first bytes.
+
+    Reads at most `limit` bytes of small members, so a hostile package cannot make discovery slow.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist()[:10_000]:
+                if member(info.filename.lower()) and info.file_size <= 64 << 20:
+                    with zf.open(info) as fh:
+                        if needle in fh.read(limit):
+                            return True
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, NotImplementedError, EOFError):
+        return False
+    return False
 
 
 def _distinct_outputs(books: list[Workbook]) -> list[Workbook]:

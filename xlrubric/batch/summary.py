@@ -42,7 +42,7 @@ def write_county_summary(outdir: Path, manifest: Manifest, send_log: list[dict] 
     fmt = _formats(wb)
     n_rows, band_cols, rate_col = _schools_sheet(wb, fmt, entries)
     _problems_sheet(wb, fmt, outdir, entries)
-    _unreadable_sheet(wb, fmt, entries)
+    _unreadable_sheet(wb, fmt, entries, manifest.left_out)
     _charts_sheet(wb, fmt, n_rows, band_cols, rate_col)
     if send_log is not None:
         _send_sheet(wb, fmt, send_log)
@@ -209,18 +209,29 @@ def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
     _print_setup(ws, "各校工作簿中的问题", 7)
 
 
-def _unreadable_sheet(wb, fmt, entries: list[Entry]) -> None:
+REOPEN_HINT = "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
+OURS_HINT = "这是本程序生成的文件或文件夹，不是学校报送的原始工作簿，无需处理"
+
+
+def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> None:
+    """Every file that is not in 学校汇总: the unreadable ones, then the ones discovery left out."""
     ws = wb.add_worksheet("无法读取")
     _header(ws, fmt, [("学校/文件", 30), ("原因", 60), ("处理办法", 60)])
-    bad = [e for e in entries if e.status == "unreadable"]
-    for r, e in enumerate(bad, start=1):
-        message, _, hint = (e.message or "").partition("\n处理办法：")
-        _text(ws, r, 0, e.input, fmt["text"])
-        hint = hint or "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
+    rows = []
+    for e in entries:
+        if e.status == "unreadable":
+            message, _, hint = (e.message or "").partition("\n处理办法：")
+            rows.append((e.input, message, hint or REOPEN_HINT))
+    for note in left_out:
+        what, _, why = note.partition("：")
+        name = what.partition("「")[2].rpartition("」")[0] or what
+        rows.append((name, f"未处理：{why or note}", OURS_HINT))
+    for r, (name, message, hint) in enumerate(rows, start=1):
+        _text(ws, r, 0, name, fmt["text"])
         _text(ws, r, 1, message, fmt["wrap"])
         _text(ws, r, 2, hint, fmt["wrap"])
         _fit_row(ws, r, [(message, 60), (hint, 60)])
-    if not bad:
+    if not rows:
         _text(ws, 1, 1, "所有文件都已读取", fmt["note"])
     _print_setup(ws, "无法读取的文件及处理办法", 3)
 

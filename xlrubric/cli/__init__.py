@@ -6,11 +6,15 @@ Commands catch only `XlrubricError` (the Chinese message is printed, exit 2); an
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
 
+from xlrubric.cli.zh import ChineseCommand, ChineseGroup
+
 app = typer.Typer(
     name="xlrubric",
+    cls=ChineseGroup,
     help="校本研修考核：在学校自己的 Excel 工作簿里计算扣分、学时、达标与等次。",
     no_args_is_help=True,
     add_completion=False,
@@ -42,11 +46,25 @@ def _load(module: str):
 for _module, _func, _name in COMMANDS:
     _mod = _load(_module)
     if _mod is not None:
-        app.command(_name)(getattr(_mod, _func))
+        app.command(_name, cls=ChineseCommand)(getattr(_mod, _func))
 for _module, _attr, _name in SUBAPPS:
     _mod = _load(_module)
     if _mod is not None:
         app.add_typer(getattr(_mod, _attr), name=_name)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from xlrubric import __version__
+
+        typer.echo(f"xlrubric {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", "-V", help="显示版本号并退出", callback=_show_version, is_eager=True)] = False) -> None:
+    """校本研修考核：在学校自己的 Excel 工作簿里计算扣分、学时、达标与等次。"""
 
 
 def main() -> None:

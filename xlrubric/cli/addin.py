@@ -15,13 +15,15 @@ import typer
 from xlrubric.adapters import install as inst
 from xlrubric.adapters import xlam
 from xlrubric.cli.common import console, fail, run
+from xlrubric.cli.zh import ChineseCommand, ChineseGroup
 
-app = typer.Typer(name="addin", help="Excel 加载项（「校本研修」选项卡上的「计算考核」按钮）。", no_args_is_help=True)
+app = typer.Typer(name="addin", cls=ChineseGroup,
+                  help="Excel 加载项（「校本研修」选项卡上的「计算考核」按钮）。", no_args_is_help=True)
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="只列出将要做的事，不做任何改动")]
 
 
-@app.command("build")
+@app.command(cls=ChineseCommand, name="build")
 def build_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件夹，默认是仓库的 macros/")] = None,
 ) -> None:
@@ -40,7 +42,7 @@ def build_cmd(
     run(go)
 
 
-@app.command("install")
+@app.command(cls=ChineseCommand, name="install")
 def install_cmd(
     file: Annotated[Path | None, typer.Option("--file", help="要安装的 .xlam，默认是 macros/xlrubric.xlam")] = None,
     dry_run: DryRunOpt = False,
@@ -64,7 +66,7 @@ def install_cmd(
     run(go)
 
 
-@app.command("uninstall")
+@app.command(cls=ChineseCommand, name="uninstall")
 def uninstall_cmd(dry_run: DryRunOpt = False) -> None:
     """删除加载项和它的 Python 设置。退出码：0 完成；2 出错；3 本机没有 Excel（未做改动）。"""
 

@@ -12,13 +12,14 @@ from typing import Annotated
 import typer
 
 from xlrubric.cli.common import console, run
+from xlrubric.cli.zh import ChineseCommand, ChineseGroup
 from xlrubric.errors import OutputError, RulesError
 from xlrubric.spec.load import deserialize, load_preset, load_rules_file, preset_ids, to_yaml
 from xlrubric.spec.model import Spec
 from xlrubric.spec.sheet import RULES_SHEET, rows_to_mapping
 from xlrubric.writers.xlsx_format import refuse_overwrite, rules_workbook_bytes, save
 
-app = typer.Typer(help="考核细则：导出为 YAML 或 Excel 表，供学校修改。", no_args_is_help=True)
+app = typer.Typer(cls=ChineseGroup, help="考核细则：导出为 YAML 或 Excel 表，供学校修改。", no_args_is_help=True)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 TargetArg = Annotated[str, typer.Argument(
@@ -69,7 +70,7 @@ def yaml_with_header(spec: Spec, origin: str) -> str:
     return "\n".join(lines) + "\n" + to_yaml(spec)
 
 
-@app.command("export")
+@app.command(cls=ChineseCommand, name="export")
 def export(
     target: TargetArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件：.yaml 或 .xlsx")],
