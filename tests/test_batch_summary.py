@@ -79,7 +79,8 @@ def test_summary_columns_status_and_unreadable_sheet(manifest: Manifest):
 
 
 def test_native_charts_and_print_setup(manifest: Manifest):
-    """Verify the two native charts (stacked 等次 column, 达标率) and A4 landscape fit-to-width pages."""
+    """Verify the two native charts (stacked 等次 column, 达标率) and A4 landscape pages at a legible scale
+    (not shrunk to one page wide, issue 13), the wide 学校汇总 split into page groups repeating 序号/学校."""
     path = write_county_summary(manifest.outdir, manifest)
     with zipfile.ZipFile(path) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -91,9 +92,11 @@ def test_native_charts_and_print_setup(manifest: Manifest):
     for name in ("学校汇总", "问题清单", "无法读取"):
         ws = wb[name]
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToWidth in (None, 1) and int(ws.page_setup.fitToHeight) == 0   # 1 page wide (default)
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage
+        assert int(ws.page_setup.scale or 100) >= 85
         assert ws.print_title_rows == "$1:$1"
+    # 22 columns, about 200 character widths: more than a landscape page at 85 %, so page groups
+    assert wb["学校汇总"].print_title_cols == "$A:$B" and wb["学校汇总"].col_breaks.count >= 1
 
 
 def test_send_log_sheet_for_mail(manifest: Manifest):

@@ -70,18 +70,17 @@ def _formats(wb) -> dict[str, Any]:
     }
 
 
-def _print_setup(ws, title: str, n_cols: int) -> None:
-    """A4 landscape, header row repeated on every page, all columns on one page width."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+def _print_setup(ws, title: str, columns: list[tuple[str, float]]) -> None:
+    """A4 as pagesetup.py plans it for these columns (legible type; a wide table in page groups that
+    repeat 序号/学校), the header row repeated, the title and page numbers on every page."""
+    from xlrubric.writers.pagesetup import apply_xlsxwriter, plan_pages
+
+    apply_xlsxwriter(ws, plan_pages([name for name, _ in columns], [w for _, w in columns], header_lines=2))
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title.replace('&', '&&')}")
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    if n_cols:
-        ws.repeat_rows(0)
+    if columns:
         ws.freeze_panes(1, 0)
-        ws.set_row(0, 30)
+        ws.set_row(0, 32)
 
 
 def _header(ws, fmt, columns: list[tuple[str, float]]) -> None:
@@ -103,15 +102,12 @@ def _number(ws, r: int, c: int, value: Any, f) -> None:
 
 def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
     """Set a row's height for its wrapped text: XlsxWriter cannot autofit, and LibreOffice and WPS do not
-    re-measure on opening. A CJK character takes two width units; one line is 13.5 points."""
-    def lines(text: Any, width: float) -> int:
-        per_line = max(1, int(width) - 1)
-        return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // per_line))
-                   for part in str(text or "").split("\n"))
+    re-measure on opening (lines counted as pagesetup.py counts them for every sheet we write)."""
+    from xlrubric.writers.pagesetup import LINE_POINTS, text_lines
 
-    most = max((lines(text, width) for text, width in cells), default=1)
+    most = max((text_lines(text, width) for text, width in cells), default=1)
     if most > 1:
-        ws.set_row(r, 13.5 * most)
+        ws.set_row(r, LINE_POINTS * most + 2)
 
 
 def school_name(entry: Entry) -> str:
@@ -173,14 +169,15 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
             _text(ws, i, c + 1, "", fmt["text"])
     if entries:
         ws.autofilter(0, 0, len(entries), len(cols) - 1)
-    _print_setup(ws, "县域校本研修考核汇总（各校）", len(cols))
+    _print_setup(ws, "县域校本研修考核汇总（各校）", cols)
     return len(entries), list(range(band_start, band_start + len(bands))), rate_col
 
 
 def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
     ws = wb.add_worksheet("问题清单")
-    _header(ws, fmt, [("学校", 22), ("文件", 26), ("严重程度", 8), ("工作表", 12), ("单元格", 8),
-                      ("填写的值", 16), ("说明", 70)])
+    columns = [("学校", 20), ("文件", 24), ("严重程度", 9), ("工作表", 12), ("单元格", 8), ("填写的值", 14),
+               ("说明", 44)]
+    _header(ws, fmt, columns)
     r, links = 0, 0
     for e in entries:
         if e.status == "unreadable":
@@ -201,12 +198,12 @@ def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
                 _text(ws, r, 4, cell, fmt["text"])
             _text(ws, r, 5, p.get("value"), fmt["text"])
             _text(ws, r, 6, p.get("message"), fmt["wrap"])
-            _fit_row(ws, r, [(p.get("message"), 70)])
+            _fit_row(ws, r, [(p.get("message"), 44)])
     if r == 0:
         _text(ws, 1, 6, "各校工作簿均未发现问题", fmt["note"])
     else:
         ws.autofilter(0, 0, r, 6)
-    _print_setup(ws, "各校工作簿中的问题", 7)
+    _print_setup(ws, "各校工作簿中的问题", columns)
 
 
 REOPEN_HINT = "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
@@ -216,7 +213,8 @@ OURS_HINT = "这是本程序生成的文件或文件夹，不是学校报送的�
 def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> None:
     """Every file that is not in 学校汇总: the unreadable ones, then the ones discovery left out."""
     ws = wb.add_worksheet("无法读取")
-    _header(ws, fmt, [("学校/文件", 30), ("原因", 60), ("处理办法", 60)])
+    columns = [("学校/文件", 30), ("原因", 46), ("处理办法", 46)]
+    _header(ws, fmt, columns)
     rows = []
     for e in entries:
         if e.status == "unreadable":
@@ -230,16 +228,17 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> Non
         _text(ws, r, 0, name, fmt["text"])
         _text(ws, r, 1, message, fmt["wrap"])
         _text(ws, r, 2, hint, fmt["wrap"])
-        _fit_row(ws, r, [(message, 60), (hint, 60)])
+        _fit_row(ws, r, [(message, 46), (hint, 46)])
     if not rows:
         _text(ws, 1, 1, "所有文件都已读取", fmt["note"])
-    _print_setup(ws, "无法读取的文件及处理办法", 3)
+    _print_setup(ws, "无法读取的文件及处理办法", columns)
 
 
 def _charts_sheet(wb, fmt, n: int, band_cols: list[int], rate_col: int | None) -> None:
     ws = wb.add_worksheet("图表")
-    _print_setup(ws, "等次分布与学时达标率", 0)
-    ws.fit_to_pages(1, 1)            # both charts on one page
+    _print_setup(ws, "等次分布与学时达标率", [])
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)            # both charts on one page (a picture, not text: shrinking is fine)
     ws.hide_gridlines(2)
     if n == 0:
         _text(ws, 0, 0, "没有学校数据", fmt["note"])
@@ -284,4 +283,4 @@ def _send_sheet(wb, fmt, send_log: list[dict]) -> None:
             _text(ws, r, j, row.get(key), fmt["wrap"] if key == "reply" else fmt["text"])
     if send_log:
         ws.autofilter(0, 0, len(send_log), len(SEND_COLUMNS) - 1)
-    _print_setup(ws, "结果发送记录", len(SEND_COLUMNS))
+    _print_setup(ws, "结果发送记录", [(name, width) for name, _, width in SEND_COLUMNS])
