@@ -10,7 +10,6 @@ rebuilt at any time — the mail step calls `write_county_summary` again with it
 from __future__ import annotations
 
 import io
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +39,10 @@ def write_county_summary(outdir: Path, manifest: Manifest, send_log: list[dict] 
                                    "strings_to_numbers": False})
     wb.set_properties({"title": "县域校本研修考核汇总", "comments": "由 xlrubric batch 生成"})
     fmt = _formats(wb)
-    n_rows, band_cols, rate_col = _schools_sheet(wb, fmt, entries)
+    bands, label = _schools_sheet(wb, fmt, entries)
     _problems_sheet(wb, fmt, outdir, entries)
     _unreadable_sheet(wb, fmt, entries, manifest.left_out)
-    _charts_sheet(wb, fmt, n_rows, band_cols, rate_col)
+    _charts_sheet(wb, fmt, entries, bands, label)
     if send_log is not None:
         _send_sheet(wb, fmt, send_log)
     wb.close()
@@ -114,36 +113,54 @@ def school_name(entry: Entry) -> str:
     return str(entry.summary.get("school") or Path(entry.input).stem)
 
 
-def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int | None]:
+def met_label(entries: list[Entry]) -> str:
+    """What the 达标率 column measures: one preset kind's own name, or the general one for a mix."""
+    labels = {e.summary.get("met_label") or "学时达标率" for e in entries if "hours_met_rate" in e.summary}
+    return labels.pop() if len(labels) == 1 else "达标率（学时或各项达标要求）"
+
+
+def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
+    """One row per school; returns the 等次 names and the 达标率 label (for the charts)."""
     ws = wb.add_worksheet("学校汇总")
     bands: list[str] = []
     for e in entries:
         bands += [b for b in (e.summary.get("bands") or {}) if b not in bands]
     has_rate = any("hours_met_rate" in e.summary for e in entries)
-    cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6), ("平均总分", 8), ("最高分", 7),
-            ("中位数", 7), ("最低分", 7), ("标准差", 7)]
+    scales = sorted({float(e.summary["full_marks"]) for e in entries if e.summary.get("full_marks")})
+    cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6),
+            *[(f"平均总分（{f:g}分制）", 9) for f in scales],
+            ("最高分", 7), ("中位数", 7), ("最低分", 7), ("标准差", 7)]
     band_start = len(cols)
     cols += [(f"{b}（人）", 7) for b in bands]
     cols += [("优秀比例", 9)]
-    rate_col = len(cols) if has_rate else None
+    label = met_label(entries)
     if has_rate:
-        cols += [("学时达标率", 9)]
+        cols += [(label, 10)]
     cols += [("错误", 6), ("警告", 6), ("提示", 6), ("状态", 9), ("结果文件", 30)]
     _header(ws, fmt, cols)
     for i, e in enumerate(entries, start=1):
         s = e.summary
-        totals = [t for t in (s.get("totals") or []) if isinstance(t, int | float)]
         status = STATUS_TEXT.get(e.status, e.status)
         ws.write_number(i, 0, i, fmt["int"])
         _text(ws, i, 1, school_name(e), fmt["text"])
         _text(ws, i, 2, e.input, fmt["text"])
         _number(ws, i, 3, s.get("teachers", s.get("hours_teachers")), fmt["int"])
         _number(ws, i, 4, s.get("full_marks"), fmt["num"])
-        _number(ws, i, 5, s.get("mean_total"), fmt["num"])
-        stats = (max(totals), statistics.median(totals), min(totals),
-                 statistics.pstdev(totals)) if totals else (None,) * 4
-        for j, v in enumerate(stats):
-            _number(ws, i, 6 + j, v, fmt["num"])
+        scored = e.status != "unreadable" and bool(s.get("full_marks"))
+        # A blank says only "could not be read"; a school whose rules give no score says so.
+        for j, f in enumerate(scales):
+            if not scored:
+                _no_score(ws, i, 5 + j, e, fmt)
+            elif float(s["full_marks"]) == f:
+                _number(ws, i, 5 + j, s.get("mean_total"), fmt["num"])
+            else:
+                _text(ws, i, 5 + j, "—", fmt["text"])
+        stats = (s.get("max_total"), s.get("median_total"), s.get("min_total"), s.get("stdev_total"))
+        for j, v in enumerate(stats, start=5 + len(scales)):
+            if scored:
+                _number(ws, i, j, v, fmt["num"])
+            else:
+                _no_score(ws, i, j, e, fmt)
         for j, b in enumerate(bands):
             _number(ws, i, band_start + j, (s.get("bands") or {}).get(b), fmt["int"])
         c = band_start + len(bands)
@@ -170,7 +187,15 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
     if entries:
         ws.autofilter(0, 0, len(entries), len(cols) - 1)
     _print_setup(ws, "县域校本研修考核汇总（各校）", cols)
-    return len(entries), list(range(band_start, band_start + len(bands))), rate_col
+    return bands, label
+
+
+def _no_score(ws, r: int, c: int, e: Entry, fmt) -> None:
+    """"不打分" where the school's rules give no score; a blank only where the file could not be read."""
+    if e.status == "unreadable":
+        ws.write_blank(r, c, None, fmt["text"])
+    else:
+        _text(ws, r, c, "不打分", fmt["text"])
 
 
 def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
@@ -234,45 +259,67 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> Non
     _print_setup(ws, "无法读取的文件及处理办法", columns)
 
 
-def _charts_sheet(wb, fmt, n: int, band_cols: list[int], rate_col: int | None) -> None:
+def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -> None:
+    """等次 distribution of the schools whose rules have 等次, and the 达标率 of those that report one.
+
+    Each chart reads its own small table below the charts (only the schools it is about), so a school
+    without 等次 is not an empty bar.
+    """
     ws = wb.add_worksheet("图表")
-    _print_setup(ws, "等次分布与学时达标率", [])
+    _print_setup(ws, "等次分布与达标率", [])
     ws.set_landscape()
     ws.fit_to_pages(1, 1)            # both charts on one page (a picture, not text: shrinking is fine)
     ws.hide_gridlines(2)
-    if n == 0:
-        _text(ws, 0, 0, "没有学校数据", fmt["note"])
-        return
-    width = min(max(760, 40 * n), 4000)
-    names = ["学校汇总", 1, 1, n, 1]
+    banded = [e for e in entries if e.status != "unreadable" and e.summary.get("bands")]
+    rated = [e for e in entries if e.status != "unreadable" and e.summary.get("hours_met_rate") is not None]
+    data_row = 42
     row = 0
-    if band_cols:
+    if banded:
+        first = data_row
+        _text(ws, first, 0, "学校", fmt["head"])
+        for j, b in enumerate(bands, start=1):
+            _text(ws, first, j, b, fmt["head"])
+        for i, e in enumerate(banded, start=first + 1):
+            _text(ws, i, 0, school_name(e), fmt["text"])
+            for j, b in enumerate(bands, start=1):
+                _number(ws, i, j, e.summary["bands"].get(b, 0), fmt["int"])
+        last = first + len(banded)
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-        for col in band_cols:
-            chart.add_series({"name": ["学校汇总", 0, col], "categories": names,
-                              "values": ["学校汇总", 1, col, n, col], "gap": 60})
-        chart.set_title({"name": "各校等次分布（人数）"})
-        chart.set_x_axis({"num_font": {"rotation": -45}})
-        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}})
-        chart.set_legend({"position": "top"})
-        chart.set_size({"width": width, "height": 380})
-        ws.insert_chart(row, 0, chart)
+        for j in range(1, len(bands) + 1):
+            chart.add_series({"name": ["图表", first, j], "categories": ["图表", first + 1, 0, last, 0],
+                              "values": ["图表", first + 1, j, last, j], "gap": 60})
+        _chart(ws, chart, row, f"各校等次分布（人数，{len(banded)}所设等次的学校）", len(banded), {"name": "人数"})
         row += 20
+        data_row = last + 2
     else:
         _text(ws, row, 0, "各校考核细则均未设等次，没有等次分布图", fmt["note"])
         row += 2
-    if rate_col is not None:
+    if rated:
+        first = data_row
+        _text(ws, first, 0, "学校", fmt["head"])
+        _text(ws, first, 1, label, fmt["head"])
+        for i, e in enumerate(rated, start=first + 1):
+            _text(ws, i, 0, school_name(e), fmt["text"])
+            _number(ws, i, 1, e.summary["hours_met_rate"], fmt["pct"])
+        last = first + len(rated)
         chart = wb.add_chart({"type": "column"})
-        chart.add_series({"name": "学时达标率", "categories": names, "values": ["学校汇总", 1, rate_col, n, rate_col],
+        chart.add_series({"name": label, "categories": ["图表", first + 1, 0, last, 0],
+                          "values": ["图表", first + 1, 1, last, 1],
                           "fill": {"color": "#70AD47"}, "data_labels": {"value": True, "num_format": "0%"}})
-        chart.set_title({"name": "各校学时达标率"})
-        chart.set_x_axis({"num_font": {"rotation": -45}})
-        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": width, "height": 380})
-        ws.insert_chart(row, 0, chart)
+        _chart(ws, chart, row, f"各校{label}", len(rated), {"min": 0, "max": 1, "num_format": "0%"})
     else:
-        _text(ws, row, 0, "各校工作簿中没有学时数据，未计算学时达标率", fmt["note"])
+        _text(ws, row, 0, "各校工作簿中没有学时或达标数据，未计算达标率", fmt["note"])
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, max(1, len(bands)), 12)
+
+
+def _chart(ws, chart, row: int, title: str, n: int, y_axis: dict[str, Any]) -> None:
+    chart.set_title({"name": title})
+    chart.set_x_axis({"num_font": {"rotation": -45}})
+    chart.set_y_axis({"major_gridlines": {"visible": True}, **y_axis})
+    chart.set_legend({"position": "top"} if "name" in y_axis else {"none": True})
+    chart.set_size({"width": min(max(760, 40 * n), 4000), "height": 380})
+    ws.insert_chart(row, 0, chart)
 
 
 def _send_sheet(wb, fmt, send_log: list[dict]) -> None:

@@ -50,12 +50,14 @@ def show_summary(results: Results, target: Path) -> None:
     s = results.summary
     table = Table(title=f"{results.file} 计算完成", show_header=False, title_justify="left")
     table.add_row("规则", results.rules_source)
-    if "teachers" in s:
-        table.add_row("教师", f"{s['teachers']} 人，平均总分 {s.get('mean_total')}")
+    if s.get("teachers") is not None:
+        mean = (f"，平均总分 {s['mean_total']:g}（满分 {s['full_marks']:g}）" if s.get("mean_total") is not None
+                else "（本细则不打分）" if not s.get("full_marks") else "")
+        table.add_row("教师", f"{s['teachers']} 人{mean}")
     if s.get("bands"):
         table.add_row("等次", "，".join(f"{k} {v} 人" for k, v in s["bands"].items()))
     if "hours_met_rate" in s:
-        table.add_row("学时达标", f"{s['hours_met_rate']:.0%}")
+        table.add_row(s.get("met_label") or "学时达标率", f"{s['hours_met_rate']:.0%}")
     probs = s.get("problems", {})
     table.add_row("问题", f"错误 {probs.get('错误', 0)}，警告 {probs.get('警告', 0)}，提示 {probs.get('提示', 0)}"
                   + ("（详见「校验问题」表）" if any(probs.values()) else ""))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.bands import BandOutcome, assign_bands
+from xlrubric.engine.bands import BandChange, BandOutcome, apply_caps, assign_bands
 from xlrubric.spec.model import KIND_LABELS, Deduction, Item, Rubric, Spec
 
 ROUND = 4
@@ -47,6 +47,7 @@ class RubricOutcome:
     notes: list[dict[str, Any]] = field(default_factory=list)   # quota and band remarks for 校验问题
     overrides: dict[str, list[str]] = field(default_factory=dict)   # teacher -> shown adjustments
     band_column: str | None = None
+    band_changes: dict[str, list[BandChange]] = field(default_factory=dict)   # 名额 / 限制 / 人工调整
 
 
 def _missing_components(d: Deduction, c: pd.Series, baseline: str) -> pd.Series:
@@ -153,6 +154,22 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
         scores["等次"] = bands.band
         outcome.notes = bands.notes
         outcome.band_column = "等次"
+        outcome.band_changes = bands.changes
         for t, text in bands.shown.items():
             shown.setdefault(t, []).append(text)
     return outcome
+
+
+def cap_bands(spec: Spec, outcome: RubricOutcome, caps: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Apply cross-part limits (from the 学时 engine) to the final 等次, in place; notes for 校验问题."""
+    if outcome.band_column is None or not caps:
+        return []
+    order = [b.name for b in spec.rubric.bands]  # type: ignore[union-attr]
+    band, changed = apply_caps(outcome.scores["等次"], order, caps)
+    outcome.scores["等次"] = band
+    notes = []
+    for t, change in changed.items():
+        outcome.band_changes.setdefault(t, []).append(change)
+        notes.append({"teacher": t, "severity": "提示",
+                      "message": f"{change.why}；等次由「{change.before}」调为「{change.after}」"})
+    return notes

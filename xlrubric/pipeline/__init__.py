@@ -21,7 +21,7 @@ from xlrubric.spec.load import load_preset, load_rules_file
 from xlrubric.spec.model import Spec
 
 Part = Callable[[Context], None]
-PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run]
+PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run, rubric.finish]
 PROBLEMS_SHEET = "校验问题"
 KNOWN_SHEETS = ("教师名册", "考核记录", "签到登记", "提交登记", "人工调整", "学时登记", "基本信息", "考核细则")
 

@@ -1,8 +1,8 @@
 """The 学时 part of a computation: 学时登记 -> 学时汇总 (per teacher per 学年) and 学时明细 (per row, with the
 reason every 无效学时 earns nothing). Skips quietly when the spec has no hour rules.
 
-A cross-rule (开鲁: 考核不合格者年度考核不能评为优秀) also caps the 等次 the rubric part gave, in place, with a
-note on the teacher's row.
+A cross-rule (开鲁: 考核不合格者年度考核不能评为优秀) is found here (`outcome.caps`); the engine applies it to
+the 等次 before the rubric part lays out 考核结果 (`rubric.finish`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ def _run(ctx: Context) -> None:
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
     ctx.tables.append(summary_table(ctx, outcome, names))
     ctx.tables.append(detail_table(ctx, reg, outcome))
-    _cap_results(ctx, outcome, names)
     n = len(teachers)
     ctx.summary.update({
         "hours_teachers": n,
@@ -76,6 +75,7 @@ def _run(ctx: Context) -> None:
     cycle = outcome.cycle["周期合计"]
     if n:      # no teachers, no rate: the key is absent rather than None (batch and mail format it)
         ctx.summary["hours_met_rate"] = round(float(outcome.met.mean()), 4)
+        ctx.summary["met_label"] = "学时达标率"      # the 达标 part widens it when it adds obligations
     ctx.report["hours"] = [
         {"id": ids[t], "name": names[t], "years": years.get(t, {}), "cycle": round(float(cycle[t]), 2),
          "met": bool(outcome.met[t]), "limits": outcome.caps.get(t, [])}
@@ -198,34 +198,3 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     links = {(n, 0): f"'{sheet}'!{letter}{r}" for n, r in enumerate(columns["行"].tolist())}
     return SheetTable(DETAIL, list(columns), values, links=links,
                       col_widths=[6, 10, 10, 11, 14, 14, 10, 8, 8, 28, 9, 9, 9, 10, 50, 40, 10, 20])
-
-
-def _cap_results(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> None:
-    """开鲁: 不合格者年度考核不能评为优秀 — lower a forbidden 等次 the rubric part gave, and say so."""
-    if not o.caps:
-        return
-    result = next((t for t in ctx.tables if t.name == "考核结果"), None)
-    if result is None or "等次" not in result.header:
-        return
-    j = result.header.index("等次")
-    bands = [b.name for b in ctx.spec.rubric.bands] if ctx.spec.rubric else []
-    by_key = {t: caps for t, caps in o.caps.items()}
-    for row in result.rows:
-        key = row[0] if row[0] in by_key else next((t for t in by_key if names.get(t) == row[1]), None)
-        if key is None:
-            continue
-        for cap in by_key[key]:
-            if row[j] in cap["forbid"]:
-                below = bands[bands.index(row[j]) + 1:] if row[j] in bands else []
-                lower = [b for b in below if b not in cap["forbid"]]
-                new = lower[0] if lower else ""
-                ctx.problem("cross-rule", f"{row[1]}：{cap['because']}，{cap['effect']}；"
-                            f"等次由「{row[j]}」调为「{new}」", "提示", "考核结果")
-                for rec in ctx.report.get("teachers", []):
-                    if rec.get("name") == row[1] and rec.get("id") == row[0]:
-                        rec["band"] = new
-                        rec.setdefault("limits", []).append(f"{cap['effect']}（{cap['because']}）")
-                row[j] = new
-    if isinstance(ctx.summary.get("bands"), dict):
-        given = [r[j] for r in result.rows]
-        ctx.summary["bands"] = {b: given.count(b) for b in ctx.summary["bands"]}

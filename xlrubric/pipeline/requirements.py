@@ -2,7 +2,8 @@
 when the spec grades the project (能力提升工程2.0: 合格/良好/优秀), 项目考核. Skips when there is nothing to check.
 
 `summary["hours_met_rate"]` is the share of teachers who meet everything that binds them (学时 and every
-obligation), which is what batch summaries and mail report as 达标率.
+obligation), which is what batch summaries and mail report as 达标率; `summary["met_label"]` says what it
+covers, so lanxi4's 听课/反思 duties are never called 学时达标.
 """
 
 from __future__ import annotations
@@ -112,13 +113,19 @@ def _run(ctx: Context) -> None:
     ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
     if len(teachers):
         ctx.summary.update({"requirements_met_rate": round(float(req_met.mean()), 4),
-                            "hours_met_rate": round(float(all_met.mean()), 4), "hours_met": int(all_met.sum())})
+                            "hours_met_rate": round(float(all_met.mean()), 4), "hours_met": int(all_met.sum()),
+                            "met_label": MET_WITH_HOURS if hours is not None else MET_DUTIES})
     ctx.report["requirements"] = [
         {"subject": r.subject, "requirement": r.requirement, "bound": bool(r.bound),
          "met": None if not r.bound else bool(r.met), "missing": list(r.missing) if r.bound else []}
         for r in t.itertuples(index=False)]
     if grades:
         _grades(ctx, f, teachers, names, ids, all_met)
+
+
+MET_HOURS = "学时达标率"
+MET_DUTIES = "达标率（各项达标要求）"
+MET_WITH_HOURS = "达标率（学时及各项达标要求）"
 
 
 def _period(ctx: Context, rows: pd.DataFrame) -> tuple[dt.date, dt.date]:

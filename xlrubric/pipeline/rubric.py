@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.derive import signin_counts, submission_counts
-from xlrubric.engine.rubric import Override, Source, score
+from xlrubric.engine.rubric import Override, Source, cap_bands, score
+from xlrubric.engine.stats import rubric_stats
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.raw import cell_address
 from xlrubric.readers.text import normalize_label, parse_number
@@ -89,7 +90,30 @@ def run(ctx: Context) -> None:
     outcome = score(spec, counts[events], sources, overrides)
     typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
     names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
-    for note in outcome.notes:
+    _notes(ctx, outcome.notes, names, table, rows_of)
+    # Rendered by `finish`, after the 学时 part: a cross-part limit may still lower a 等次.
+    ctx.shared["rubric"] = (outcome, names, table, rows_of, len(ctx.tables))
+
+
+def finish(ctx: Context) -> None:
+    """Apply the limits other parts found (engine), then lay out 考核结果 and 扣分明细 where `run` stood."""
+    if "rubric" not in ctx.shared:
+        return
+    outcome, names, table, rows_of, at = ctx.shared.pop("rubric")
+    hours = ctx.shared.get("hours")
+    caps = hours.caps if hours is not None and ctx.spec.hours and ctx.spec.hours.cross_rules else {}
+    notes = cap_bands(ctx.spec, outcome, caps)
+    for note in notes:
+        ctx.problem("cross-rule", f"{names[note['teacher']]}：{note['message']}", note["severity"], "考核结果")
+    before = len(ctx.tables)
+    _tables(ctx, outcome, names, table, rows_of)
+    made = ctx.tables[before:]
+    del ctx.tables[before:]
+    ctx.tables[at:at] = made
+
+
+def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:
+    for note in notes:
         teachers = [note["teacher"]] if note.get("teacher") else note.get("teachers", [])
         cells = [table.cell("姓名", rows_of[t]) if "姓名" in table.columns else "" for t in teachers]
         if teachers:
@@ -97,7 +121,6 @@ def run(ctx: Context) -> None:
                 ctx.problem("band", f"{names[t]}：{note['message']}", note["severity"], RECORD, c)
         else:
             ctx.problem("band", note["message"], note["severity"], "考核结果")
-    _tables(ctx, outcome, names, table, rows_of)
 
 
 def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of) -> None:
@@ -251,8 +274,9 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
     typed_ids = record.frame["工号"].to_dict() if "工号" in record.frame.columns else {}
     ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in scores.index}
     band = ["等次"] if outcome.band_column else []
+    changed = ["等次说明"] if any(c.kind != "人工调整" for cs in outcome.band_changes.values() for c in cs) else []
     header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
-              f"总分（{_fmt(rubric.total)}分）", *extra, *band, "扣分明细", "人工调整"]
+              f"总分（{_fmt(rubric.total)}分）", *extra, *band, *changed, "扣分明细", "人工调整"]
     rows, links = [], {}
     records = scores.to_dict("index")
     value_cols = [*item_names, "总分", *extra]
@@ -260,12 +284,14 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
         rec = records[t]
         row = [ids[t], names[t], *[float(rec[c]) for c in value_cols]]
         row += [rec["等次"] for _ in band]
+        row += ["；".join(c.text for c in outcome.band_changes.get(t, []) if c.kind != "人工调整") for _ in changed]
         row += [_deduction_summary(by_teacher.get(t, [])), "；".join(outcome.overrides.get(t, []))]
         rows.append(row)
         if "姓名" in record.columns:
             links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
     ctx.tables.append(SheetTable("考核结果", header, rows, links=links,
-                                 col_widths=[10, 10, *[12] * (len(header) - 4), 60, 30]))
+                                 col_widths=[10, 10, *[12] * (len(header) - 4 - len(changed)),
+                                             *[30] * len(changed), 60, 30]))
     detail_rows, detail_links = [], {}
     for n, d in enumerate(outcome.details):
         t = d["teacher"]
@@ -276,20 +302,13 @@ def _tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> No
             detail_links[(n, 8)] = f"'{d['sheet']}'!{d['cell']}"
     ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links,
                                  col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    band_counts = scores["等次"].value_counts().to_dict() if band else {}
-    n_teachers = len(scores)
-    ctx.summary.update({
-        "teachers": n_teachers, "full_marks": rubric.total,
-        "mean_total": round(float(scores["总分"].mean()), 2) if n_teachers else None,
-        "totals": [float(x) for x in scores["总分"]],
-        "bands": {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands},
-        "quota_ok": all(band_counts.get(b.name, 0) <= int(b.quota * n_teachers + 1e-9)
-                        for b in rubric.bands if b.quota is not None),
-    })
+    ctx.summary.update(rubric_stats(rubric, scores, outcome.band_column))
     ctx.report["teachers"] = [
         {"id": ids[t], "name": names[t], "items": {i: float(records[t][i]) for i in item_names},
          "total": float(records[t]["总分"]), **{c: float(records[t][c]) for c in extra},
          "band": records[t]["等次"] if band else None,
+         "band_changes": [{"kind": c.kind, "from": c.before, "to": c.after, "why": c.why}
+                          for c in outcome.band_changes.get(t, [])],
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
          "overrides": outcome.overrides.get(t, [])}
         for t in scores.index]

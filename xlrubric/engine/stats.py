@@ -1,0 +1,31 @@
+"""Per-school figures every output shows (the compute summary, the JSON report, 县汇总, the mail body):
+made once here from the final scores, so no renderer computes a mean or checks a quota itself."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import pandas as pd
+
+from xlrubric.engine.bands import quota_ok
+from xlrubric.spec.model import Rubric
+
+
+def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None) -> dict[str, Any]:
+    """Teachers, the full marks the totals are on, mean/max/median/min/stdev of 总分, 等次 counts and
+    whether every quota holds (after quota, limits and 人工调整: the 等次 as finally shown)."""
+    totals = [float(x) for x in scores["总分"]]
+    n = len(totals)
+    band = scores[band_column] if band_column else None
+    counts = band.value_counts().to_dict() if band is not None else {}
+    return {
+        "teachers": n, "full_marks": rubric.total, "totals": totals,
+        "mean_total": round(statistics.fmean(totals), 2) if n else None,
+        "max_total": max(totals) if n else None,
+        "median_total": statistics.median(totals) if n else None,
+        "min_total": min(totals) if n else None,
+        "stdev_total": round(statistics.pstdev(totals), 4) if n else None,
+        "bands": {b.name: int(counts.get(b.name, 0)) for b in rubric.bands},
+        "quota_ok": quota_ok(band, rubric.bands) if band is not None else True,
+    }
