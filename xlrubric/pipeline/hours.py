@@ -137,24 +137,30 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         out["学年达标"] = np.where(ok, "达标", "未达标" + pd.Series(short, index=by.index).astype(str))
     cum = total.groupby(level="teacher").cumsum()
     out["周期累计"] = cum
+    last = year == (max(year) if len(year) else 0)
+    done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
     if cycle_need:
         ok = pd.Series(True, index=by.index)
         for t in prim_cycle:
             ok &= cum >= t.hours - 1e-9
-        last = year == (max(year) if len(year) else 0)
-        done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
         gap = ("进行中（还差" + (prim_cycle[0].hours - cum).map(_g).astype(str) + "）") if prim_cycle else ""
         out["周期要求"] = cycle_need
         out["周期达标"] = np.where(ok, "达标", np.where(last & done, "未达标", np.where(last, gap, "进行中")))
-    for t in alt:
-        out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(cum >= t.hours - 1e-9, "达标",
-                                                      "差" + (t.hours - cum).map(_g).astype(str))
+    for t in alt:          # a reference target (国家五年360): a shortfall means something only once the cycle ends
+        out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
+            cum >= t.hours - 1e-9, "已达到",
+            np.where(last & done, "未达到（差" + (t.hours - cum).map(_g).astype(str) + "）",
+                     "进行中（已累计" + cum.map(_g).astype(str) + "）"))
     for st in h.stages:
         out[st.name] = teacher.map(o.stages[st.name])
     if h.cross_rules:
         limits = {t: "；".join(f"{c['effect']}（{c['because']}）" for c in caps) for t, caps in o.caps.items()}
         out["年度考核限制"] = teacher.map(lambda t: limits.get(t, ""))
-    out["达标"] = np.where(teacher.map(o.met).astype(bool), "达标", "未达标")
+    # Whether the teacher meets every 学时 target (all years and the cycle): a fact about the teacher, not
+    # about the row's year, so it stands on the teacher's last row only. 学时 only: 达标情况 and 项目考核
+    # judge the other obligations.
+    final = ~pd.Series(teacher, index=by.index).duplicated(keep="last").to_numpy()
+    out["学时总体达标（每人末行）"] = np.where(final, np.where(teacher.map(o.met).astype(bool), "达标", "未达标"), "")
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
     return SheetTable(SUMMARY, list(out.columns), rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]

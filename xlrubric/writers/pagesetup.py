@@ -26,7 +26,7 @@ MIN_SCALE = 85               # 11 pt × 0.85 ≈ 9.4 pt: the smallest type we pr
 GROUP_SCALE = 90             # scale of a table split into page groups
 LONG_TEXT = 36.0             # widest column; longer text wraps inside it
 NARROWEST = 20.0             # a text column is not narrowed below this to spare a page group
-HEADER_LINES = 2             # a header wraps to at most this many lines
+HEADER_LINES = 3             # a header wraps to at most this many lines (narrow columns of numbers)
 LINE_POINTS = 15.0           # one line of wrapped text (Excel's default row is 15 pt for 11 pt type)
 KEY_HEADERS = ("序号", "行", "工号", "姓名", "学校", "学年")
 SAMPLE_ROWS = 2000
@@ -75,21 +75,11 @@ class PageLayout:
 
 
 def text_lines(text: Any, width: float) -> int:
-    """Lines `text` takes wrapped in a column `width` wide (on the generous side: wrapping breaks early
-    at punctuation, and a cut line is worse than a blank one)."""
-    per_line = max(width * 0.85 - 1.5, 1.0)
+    """Lines `text` takes wrapped in a column `width` wide (on the generous side: a cut line is worse
+    than a blank one)."""
+    per_line = max(width * 0.95 - 1.5, 1.0)
     parts = str(text or "").split("\n")
     return sum(max(1, math.ceil(display_width(p) / per_line)) for p in parts)
-
-
-def header_lines(head: str, width: float) -> list[str]:
-    """A header's lines in a column `width` wide, for the header row's height: whole, or (about) its
-    "（…）" part on a line of its own. The text itself is never changed: readers find columns by it."""
-    head = str(head)
-    if display_width(head) + 1.5 <= width or "（" not in head.strip("（"):
-        return [head]
-    at = head.index("（", 1)
-    return [head[:at], head[at:]]
 
 
 def _header_need(head: str, content: float) -> float:
@@ -97,9 +87,6 @@ def _header_need(head: str, content: float) -> float:
     whole = display_width(head) + 1.5
     if whole <= max(content, 4.0):
         return whole
-    if "（" in head.strip("（"):
-        at = head.index("（", 1)
-        return max(display_width(head[:at]), display_width(head[at:])) + 1.5
     ascii_run = max((len(w) for w in head.split() if w.isascii()), default=0)
     return max(math.ceil(display_width(head) / HEADER_LINES) + 1.5, ascii_run + 1.5)
 
@@ -108,8 +95,9 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
                    ) -> tuple[list[float], set[int], int]:
     """Widths from what the columns hold (95th percentile of the first rows), headers never cut.
 
-    `preferred` (a renderer's hint) caps a column; text longer than the width wraps. A header may break
-    before its "（…）" or wrap to HEADER_LINES lines. Returns (widths, wrapped columns, header lines).
+    `preferred` (a renderer's hint) caps a column; text longer than the width wraps. A header may wrap
+    to HEADER_LINES lines (its text is never changed: readers find columns by it). Returns (widths,
+    wrapped columns, header lines).
     """
     widths: list[float] = []
     wrap: set[int] = set()
@@ -124,8 +112,7 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
         width = max(min(content, max(cap, need)), need)
         if seen and seen[-1] + 2.5 > width:
             wrap.add(c)
-        parts = header_lines(str(head), width)
-        lines = max(lines, sum(math.ceil(display_width(p) / max(width - 1.5, 1.0)) for p in parts))
+        lines = max(lines, math.ceil(display_width(str(head)) / max(width - 1.5, 1.0)))
         widths.append(round(width, 1))
     return widths, wrap, min(lines, HEADER_LINES + 1)
 
