@@ -93,8 +93,9 @@ def rule_text(d: Deduction, spec: Spec) -> str:
 
 def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float, source: Source | None,
             note: str = "", spec: Spec | None = None) -> dict[str, Any]:
+    # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0".
     return {"teacher": teacher, "item": item.name, "event": d.event, "kind": KIND_LABELS[d.kind],
-            "count": float(count), "points": -float(points), "rule": rule_text(d, spec) if spec else d.quote,
+            "count": float(count), "points": 0.0 - float(points), "rule": rule_text(d, spec) if spec else d.quote,
             "sheet": source.sheet if source else "", "cell": source.cell if source else "",
             "note": "；".join(x for x in (source.note if source else "", note) if x)}
 

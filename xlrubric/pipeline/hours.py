@@ -18,6 +18,7 @@ from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
 
 SUMMARY, DETAIL = "学时汇总", "学时明细"
+OVERALL = "学时总体达标（每人末行）"
 
 
 def _g(v: float) -> str:
@@ -160,7 +161,7 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     # about the row's year, so it stands on the teacher's last row only. 学时 only: 达标情况 and 项目考核
     # judge the other obligations.
     final = ~pd.Series(teacher, index=by.index).duplicated(keep="last").to_numpy()
-    out["学时总体达标（每人末行）"] = np.where(final, np.where(teacher.map(o.met).astype(bool), "达标", "未达标"), "")
+    out[OVERALL] = np.where(final, np.where(teacher.map(o.met).astype(bool), "达标", "未达标"), "")
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
     return SheetTable(SUMMARY, list(out.columns), rows, col_widths=[10, 10, 14, *[9] * len(cats), 9, 9, 9]

@@ -128,26 +128,12 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
     spec: Spec = ctx.spec
     rubric = spec.rubric
     derived_cols: dict[str, tuple[pd.Series, str, Any]] = {}
-    signin = ctx.table(SIGNIN)
-    if signin is not None and not signin.frame.empty:
-        keys, probs = resolve_teachers(signin, ctx.roster, what="签到")
-        ctx.problems.extend(probs)
-        reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
-        reg["date"] = [_date(ctx, signin, "日期", r, v) for r, v in signin.frame.get("日期", pd.Series()).items()]
-        reg["name"] = signin.frame.get("活动名称")
-        reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
-        reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
-        from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
-        known = ATTENDED | IRREGULAR | ABSENT
-        for row, status in reg.set_index("row")["status"].items():
-            if status not in (None, "") and str(status).strip() not in known:
-                ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
-                            "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
-        d = signin_counts(reg[reg["teacher"] != ""], counts.index, ctx.roster.groups() if ctx.roster.present else {})
+    signin = signin_attendance(ctx, counts.index)
+    if signin is not None:
+        d, table = signin
         for _item, ded in rubric.deductions:
             if ded.derive in ("absent", "irregular"):
-                derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet,
-                                           (d, ded.derive, signin))
+                derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet, (d, ded.derive, table))
     submission = ctx.table(SUBMISSION)
     if submission is not None and not submission.frame.empty:
         keys, probs = resolve_teachers(submission, ctx.roster, what="提交记录")
@@ -186,6 +172,33 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
             cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
             sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
         counts[event] = values
+
+
+def signin_attendance(ctx: Context, teachers: pd.Index):
+    """签到登记 counted by the engine (sessions in scope, absences, late/left early) for `teachers`, with
+    the sheet it came from; None when there is no register. The archive's 考勤 and 扣分明细's deductions
+    both come from here, so they cannot disagree."""
+    if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
+        return ctx.shared["attendance"]
+    signin = ctx.table(SIGNIN)
+    if signin is None or signin.frame.empty:
+        return None
+    keys, probs = resolve_teachers(signin, ctx.roster, what="签到")
+    ctx.problems.extend(probs)
+    reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
+    reg["date"] = [_date(ctx, signin, "日期", r, v) for r, v in signin.frame.get("日期", pd.Series()).items()]
+    reg["name"] = signin.frame.get("活动名称")
+    reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
+    reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
+    from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
+    known = ATTENDED | IRREGULAR | ABSENT
+    for row, status in reg.set_index("row")["status"].items():
+        if status not in (None, "") and str(status).strip() not in known:
+            ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
+                        "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
+    d = signin_counts(reg[reg["teacher"] != ""], teachers, ctx.roster.groups() if ctx.roster.present else {})
+    ctx.shared["attendance"] = (d, signin)
+    return d, signin
 
 
 def _date(ctx: Context, table, column: str, row: int, value: Any):
