@@ -134,8 +134,8 @@ def show_result(result: BatchRun) -> None:
     num = {"justify": "right", "no_wrap": True, "min_width": 4}
     wide = console.width >= 110          # on a narrow terminal the file column goes (it is in 县汇总.xlsx)
     for name, kw in (("学校", {"no_wrap": True}), *([("文件", {"no_wrap": True})] * wide), ("教师", num),
-                     ("平均总分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
-                     *([("学时达标", num)] * rate), ("错/警/提", num | {"min_width": 5}),
+                     ("平均/满分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
+                     *([("达标率", num)] * rate), ("错/警/提", num | {"min_width": 5}),
                      ("状态", {"no_wrap": True, "min_width": 8})):
         table.add_column(name, **kw)
     for e in shown[:200]:
@@ -149,7 +149,7 @@ def show_result(result: BatchRun) -> None:
         bands = "，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items())
         met = s.get("hours_met_rate")
         table.add_row(school_name(e), *[e.input] * wide, str(s.get("teachers", s.get("hours_teachers", ""))),
-                      _fmt(s.get("mean_total")), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
+                      _mean(s), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
     if shown:
@@ -167,6 +167,13 @@ def show_result(result: BatchRun) -> None:
                   f"{'（见上，县汇总「无法读取」表中也列出）' if left_out else ''}。", highlight=False)
     if result.summary_path:
         console.print(f"县汇总：{result.summary_path}", highlight=False)
+
+
+def _mean(s: dict) -> str:
+    """The mean with its own scale ("25.02/30"): schools on 30- and 50-point rubrics sit in one table."""
+    if s.get("mean_total") is None:
+        return "不打分" if not s.get("full_marks") else ""
+    return f"{_fmt(s['mean_total'])}/{_fmt(s['full_marks'])}"
 
 
 def _fmt(v) -> str:

@@ -29,3 +29,20 @@ def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None) 
         "bands": {b.name: int(counts.get(b.name, 0)) for b in rubric.bands},
         "quota_ok": quota_ok(band, rubric.bands) if band is not None else True,
     }
+
+
+def share_met(met: pd.Series) -> tuple[int, float | None]:
+    """How many of these teachers (or obligations) are met, and the share (None when there are none)."""
+    return int(met.sum()), (round(float(met.mean()), 4) if len(met) else None)
+
+
+def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: int) -> dict[str, Any]:
+    """The school's 学时 figures: teachers, how many meet their 学时, 学时 recognised in all, rows that
+    earned nothing (by the rules, or `blocked` by a rejected cell), and the share met (teachers only)."""
+    count, rate = share_met(met)
+    out: dict[str, Any] = {"hours_teachers": len(met), "hours_met": count,
+                           "hours_total": round(float(rows["counted"].sum()), 2),
+                           "hours_invalid_rows": int((~rows["valid"]).sum()) + blocked}
+    if len(met):       # no teachers, no rate: the key is absent rather than None (batch and mail format it)
+        out["hours_met_rate"] = rate
+    return out

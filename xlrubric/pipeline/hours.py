@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
+from xlrubric.engine.hours import HoursOutcome, compute_hours, progress, year_label
+from xlrubric.engine.stats import hours_figures
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
 from xlrubric.readers.raw import cell_address
@@ -62,20 +63,13 @@ def _run(ctx: Context) -> None:
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
     ctx.tables.append(summary_table(ctx, outcome, names))
     ctx.tables.append(detail_table(ctx, reg, outcome))
-    n = len(teachers)
-    ctx.summary.update({
-        "hours_teachers": n,
-        "hours_met": int(outcome.met.sum()),
-        "hours_total": round(float(outcome.rows["counted"].sum()), 2),
-        "hours_invalid_rows": int((~outcome.rows["valid"]).sum() + (frame["blocked"] != "").sum()),
-    })
+    ctx.summary.update(hours_figures(outcome.rows, outcome.met, int((frame["blocked"] != "").sum())))
     years: dict[str, dict[str, float]] = {}
     for (t, y), v in outcome.by_year["合计"].items():
         years.setdefault(t, {})[year_label(int(y))] = round(float(v), 2)
     ids = teacher_ids(ctx, teachers)
     cycle = outcome.cycle["周期合计"]
-    if n:      # no teachers, no rate: the key is absent rather than None (batch and mail format it)
-        ctx.summary["hours_met_rate"] = round(float(outcome.met.mean()), 4)
+    if "hours_met_rate" in ctx.summary:
         ctx.summary["met_label"] = "学时达标率"      # the 达标 part widens it when it adds obligations
     ctx.report["hours"] = [
         {"id": ids[t], "name": names[t], "years": years.get(t, {}), "cycle": round(float(cycle[t]), 2),
@@ -117,7 +111,6 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     ids = teacher_ids(ctx, names)
     cycle_t = [t for t in h.targets if t.per == "周期"]
     alt = [t for t in cycle_t if not t.primary]
-    prim_cycle = [t for t in cycle_t if t.primary]
     year_need, cycle_need = _need(spec, "学年"), _need(spec, "周期")
     by = o.by_year
     teacher = by.index.get_level_values("teacher")
@@ -127,31 +120,23 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     for c in [*cats, "计算学时", "人工认定"]:
         out[c] = by[c]
     out["学年合计"] = by["合计"]
-    total = by["合计"]
+    pr = progress(o, h)                 # every verdict and shortfall comes from the engine
     if year_need:
-        prim_year = [t for t in h.targets if t.per == "学年" and t.primary]
-        ok = o.year_met[[t.id for t in prim_year]].all(axis=1) if prim_year else pd.Series(True, index=by.index)
-        plain = [t for t in prim_year if not t.categories and t.hours]
-        gap = (plain[0].hours - total) if plain else pd.Series(0.0, index=by.index)
-        short = np.where(gap > 1e-9, "（差" + gap.map(_g).astype(str) + "学时）", "")
+        short = np.where(pr["year_gap"] > 1e-9, "（差" + pr["year_gap"].map(_g).astype(str) + "学时）", "")
         out["学年要求"] = year_need
-        out["学年达标"] = np.where(ok, "达标", "未达标" + pd.Series(short, index=by.index).astype(str))
-    cum = total.groupby(level="teacher").cumsum()
-    out["周期累计"] = cum
-    last = year == (max(year) if len(year) else 0)
-    done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
+        out["学年达标"] = np.where(pr["year_ok"], "达标", "未达标" + pd.Series(short, index=by.index).astype(str))
+    out["周期累计"] = pr["cum"]
+    last, done = pr["last"].to_numpy(), pr["done"].to_numpy()
     if cycle_need:
-        ok = pd.Series(True, index=by.index)
-        for t in prim_cycle:
-            ok &= cum >= t.hours - 1e-9
-        gap = ("进行中（还差" + (prim_cycle[0].hours - cum).map(_g).astype(str) + "）") if prim_cycle else ""
+        gap = "进行中（还差" + pr["cycle_gap"].map(_g).astype(str) + "）"
         out["周期要求"] = cycle_need
-        out["周期达标"] = np.where(ok, "达标", np.where(last & done, "未达标", np.where(last, gap, "进行中")))
+        out["周期达标"] = np.where(pr["cycle_ok"], "达标",
+                               np.where(last & done, "未达标", np.where(last, gap, "进行中")))
     for t in alt:          # a reference target (国家五年360): a shortfall means something only once the cycle ends
         out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
-            cum >= t.hours - 1e-9, "已达到",
-            np.where(last & done, "未达到（差" + (t.hours - cum).map(_g).astype(str) + "）",
-                     "进行中（已累计" + cum.map(_g).astype(str) + "）"))
+            pr[f"ref_ok:{t.id}"], "已达到",
+            np.where(last & done, "未达到（差" + pr[f"ref_gap:{t.id}"].map(_g).astype(str) + "）",
+                     "进行中（已累计" + pr["cum"].map(_g).astype(str) + "）"))
     for st in h.stages:
         out[st.name] = teacher.map(o.stages[st.name])
     if h.cross_rules:

@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from xlrubric.engine.requirements import evaluate
+from xlrubric.engine.stats import share_met
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register, text
@@ -107,13 +108,13 @@ def _run(ctx: Context) -> None:
     per_req = {}
     for q in spec.requirements:
         sub = t[(t["requirement"] == q.id) & t["bound"]] if len(t) else t
-        per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": int(sub["met"].sum()) if len(sub) else 0,
-                         "rate": round(float(sub["met"].mean()), 4) if len(sub) else None}
+        met, rate = share_met(sub["met"]) if len(sub) else (0, None)
+        per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": met, "rate": rate}
     ctx.summary["requirements"] = per_req
     ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
     if len(teachers):
-        ctx.summary.update({"requirements_met_rate": round(float(req_met.mean()), 4),
-                            "hours_met_rate": round(float(all_met.mean()), 4), "hours_met": int(all_met.sum()),
+        (_, req_rate), (all_count, all_rate) = share_met(req_met), share_met(all_met)
+        ctx.summary.update({"requirements_met_rate": req_rate, "hours_met_rate": all_rate, "hours_met": all_count,
                             "met_label": MET_WITH_HOURS if hours is not None else MET_DUTIES})
     ctx.report["requirements"] = [
         {"subject": r.subject, "requirement": r.requirement, "bound": bool(r.bound),

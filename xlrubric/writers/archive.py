@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.writers.atomic import safe_output_name, write_atomic
-from xlrubric.writers.xlsx_format import Styles, new_workbook, print_setup
+from xlrubric.writers.pagesetup import apply_xlsxwriter, plan_pages
+from xlrubric.writers.xlsx_format import Styles, new_workbook
 
 if TYPE_CHECKING:
     from xlrubric.pipeline.archive import Archive
@@ -51,10 +52,10 @@ def _overview_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     for r, row in enumerate(arc.overview, 2):
         for c, v in enumerate(row):
             ws.write(r, c, v, num if isinstance(v, (int, float)) else cell)
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 3, 11)
-    ws.set_column(4, width - 1, 14)
-    print_setup(ws, header_rows=1, landscape=width > 8)
+    widths = [6, 11, 11, 11] + [14] * (width - 4)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    apply_xlsxwriter(ws, plan_pages(arc.overview_header, widths, header_lines=2), header_row=1)
     ws.set_header(f"&C{arc.school} {overview_title(arc)}")
 
 
@@ -124,7 +125,8 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
         breaks.append(r + 1)
         r += 2
     ws.set_h_pagebreaks(breaks[:-1][:1023])
-    print_setup(ws, header_rows=0, landscape=False)
+    # legible, not shrunk to one page wide: the block is as wide as its 培训记录 table
+    apply_xlsxwriter(ws, plan_pages(RECORD_HEADER, RECORD_WIDTHS), header_row=None)
     ws.set_header(f"&C{arc.school} 教师培训档案")
     ws.set_footer("&C第 &P 页，共 &N 页")
 

@@ -169,8 +169,9 @@ def table_layout(header: list[str], rows: list[list[Any]], preferred: list[float
     return plan_pages(header, widths, wrap, lines)
 
 
-def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int = 0) -> None:
-    """The same decisions through XlsxWriter's page-setup calls (new workbooks: .xls results, 县汇总)."""
+def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int | None = 0) -> None:
+    """The same decisions through XlsxWriter's page-setup calls (new workbooks: .xls results, 县汇总, the
+    archive); `header_row` repeats on every page (None: a sheet of blocks, nothing repeats)."""
     ws.set_paper(9)
     if layout.landscape:
         ws.set_landscape()
@@ -178,7 +179,8 @@ def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int = 0) -> Non
         ws.set_portrait()
     ws.set_print_scale(layout.scale)
     ws.hide_gridlines(0)                 # gridlines on screen and on paper: a borderless table needs them
-    ws.repeat_rows(header_row)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
     if layout.key_cols:
         ws.repeat_columns(0, layout.key_cols - 1)
     if layout.col_breaks:
