@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.writers.atomic import safe_output_name, write_atomic
-from xlrubric.writers.pagesetup import apply_xlsxwriter, plan_pages
+from xlrubric.writers.pagesetup import LINE_POINTS, apply_xlsxwriter, plan_pages, text_lines
 from xlrubric.writers.xlsx_format import Styles, new_workbook
 
 if TYPE_CHECKING:
     from xlrubric.pipeline.archive import Archive
 
 RECORD_HEADER = ["参培教师", "培训内容", "培训形式", "培训时间", "授课教师", "培训结果", "认定学时", "材料/备注"]
-RECORD_WIDTHS = [10, 30, 14, 12, 10, 26, 9, 18]
+RECORD_WIDTHS = [8, 20, 10, 10, 8, 16, 6, 10]     # upright A4 at about 90 %: one teacher, one page
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
 NUMERALS = "一二三四五六七八九十"
 OVERALL = "学时总体达标（每人末行）"           # pipeline/hours.py's column of the teacher-level verdict
@@ -52,7 +52,7 @@ def _overview_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     for r, row in enumerate(arc.overview, 2):
         for c, v in enumerate(row):
             ws.write(r, c, v, num if isinstance(v, (int, float)) else cell)
-    widths = [6, 11, 11, 11] + [14] * (width - 4)
+    widths = [5, 9, 9, 10] + [10] * (width - 5) + [10 if arc.has_hours else 26]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     apply_xlsxwriter(ws, plan_pages(arc.overview_header, widths, header_lines=2), header_row=1)
@@ -76,15 +76,18 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
             for j, (label, value) in enumerate(pairs[k:k + 4]):
                 ws.write(r, 2 * j, label, st.label)
                 ws.write(r, 2 * j + 1, value, st.value)
+            _fit(ws, r, [x for pair in pairs[k:k + 4] for x in pair])
             r += 1
         r += 1
         ws.write(r, 0, f"{next(sections)}、培训记录", st.heading)
         r += 1
         ws.write_row(r, 0, RECORD_HEADER, st.header)
+        _fit(ws, r, RECORD_HEADER)
         r += 1
         for rec in arc.records.get(t, []) or [["", "（本期没有登记培训活动）", "", "", "", "", None, ""]]:
             for c, v in enumerate(rec):
                 ws.write(r, c, v, num if isinstance(v, (int, float)) else cell)
+            _fit(ws, r, rec)
             r += 1
         r += 1
         ws.write(r, 0, f"{next(sections)}、考勤", st.heading)
@@ -103,12 +106,15 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
         if arc.summary.get(t):
             ws.write(r, 0, f"{next(sections)}、学时", st.heading)
             r += 1
-            ws.write_row(r, 0, ["学年", "学年合计", "人工认定", "学年达标", "周期累计", "周期达标", "学时总体达标"],
-                         st.header)
+            head = ["学年", "学年合计", "人工认定", "学年达标", "周期累计", "周期达标", "学时总体达标"]
+            ws.write_row(r, 0, head, st.header)
+            _fit(ws, r, head)
             r += 1
             for s in arc.summary[t]:
-                ws.write_row(r, 0, [s["学年"], s["学年合计"], s["人工认定"], s.get("学年达标", ""), s["周期累计"],
-                                    s.get("周期达标", ""), s.get(OVERALL, "")], cell)
+                values = [s["学年"], s["学年合计"], s["人工认定"], s.get("学年达标", ""), s["周期累计"],
+                          s.get("周期达标", ""), s.get(OVERALL, "")]
+                ws.write_row(r, 0, values, cell)
+                _fit(ws, r, values)
                 r += 1
             r += 1
         duties = [d for d in arc.duties.get(t, []) if d["达标"] != "不适用"]
@@ -129,6 +135,15 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     apply_xlsxwriter(ws, plan_pages(RECORD_HEADER, RECORD_WIDTHS), header_row=None)
     ws.set_header(f"&C{arc.school} 教师培训档案")
     ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _fit(ws: Worksheet, r: int, values: list) -> None:
+    """Give row `r` the height its wrapped text needs in the RECORD_WIDTHS columns (XlsxWriter cannot
+    autofit, and LibreOffice and WPS keep the default height: a long 培训结果 would be cut)."""
+    lines = max((text_lines(v, w) for v, w in zip(values, RECORD_WIDTHS, strict=False) if isinstance(v, str)),
+                default=1)
+    if lines > 1:
+        ws.set_row(r, LINE_POINTS * lines + 2)
 
 
 def write_archive(arc: Archive, out_dir: Path) -> Path:

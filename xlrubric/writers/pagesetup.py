@@ -75,11 +75,12 @@ class PageLayout:
 
 
 def text_lines(text: Any, width: float) -> int:
-    """Lines `text` takes wrapped in a column `width` wide (on the generous side: a cut line is worse
-    than a blank one)."""
-    per_line = max(width * 0.95 - 1.5, 1.0)
-    parts = str(text or "").split("\n")
-    return sum(max(1, math.ceil(display_width(p) / per_line)) for p in parts)
+    """Lines `text` takes wrapped in a column `width` wide. A column holds about `width` units of text
+    (display_width already counts CJK 10 % wide); a long text loses room where lines break early at
+    punctuation, so from three lines on one more is allowed (a blank line is better than a cut one)."""
+    per_line = max(width, 1.0)
+    lines = sum(max(1, math.ceil(display_width(p) / per_line)) for p in str(text or "").split("\n"))
+    return lines + 1 if lines >= 3 else lines
 
 
 def _header_need(head: str, content: float) -> float:
@@ -125,6 +126,9 @@ def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = N
     span = [w + PADDING for w in layout.widths]
     total = sum(span)
     if total <= PORTRAIT_CHARS:
+        return layout
+    if total * MIN_SCALE / 100 <= PORTRAIT_CHARS and total <= PORTRAIT_CHARS * 1.1:
+        layout.scale = int(PORTRAIT_CHARS * 100 / total)      # a little too wide: upright, slightly smaller
         return layout
     layout.landscape = True
     if total <= LANDSCAPE_CHARS:
