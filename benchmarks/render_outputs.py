@@ -28,7 +28,9 @@ ARCHIVE_PRESETS = ("baiwanzi", "weicun", "tisheng2", "lanxi4")
 
 def xlrubric(*args: str | Path) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("xlrubric")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, check=False)
+    # cwd: the repository, whose package is the one installed (a process pool's workers put the working
+    # folder first on sys.path, so another checkout's folder would lend them its code)
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, check=False, cwd=ROOT)
 
 
 def to_pdf(files: list[Path], pdf_dir: Path, profile: Path) -> list[Path]:

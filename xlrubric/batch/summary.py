@@ -298,6 +298,7 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
         first = data_row
         _text(ws, first, 0, "学校", fmt["head"])
         _text(ws, first, 1, label, fmt["head"])
+        ws.set_row(first, 32)                  # the label wraps to two lines
         for i, e in enumerate(rated, start=first + 1):
             _text(ws, i, 0, school_name(e), fmt["text"])
             _number(ws, i, 1, e.summary["hours_met_rate"], fmt["pct"])

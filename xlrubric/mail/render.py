@@ -94,12 +94,17 @@ def template_context(letter: Letter, sender: Sender) -> dict[str, Any]:
         "school": letter.school, "term": s.get("term") or "", "year": s.get("year") or "",
         "period": s.get("period") or period_label(str(s.get("year") or ""), str(s.get("term") or ""))[0],
         "contact": s.get("contact") or "", "teachers": s.get("teachers") or 0, "bands": s.get("bands") or {},
-        "mean_total": s.get("mean_total"), "full_marks": s.get("full_marks"),
+        "mean_total": s.get("mean_total"), "full_marks": _whole(s.get("full_marks")),
         "hours_met_rate": s.get("hours_met_rate"), "met_label": s.get("met_label") or "学时达标率",
         "problems": problems, "status": s.get("status") or "",
         "quota_ok": s.get("quota_ok"), "attachment": letter.attachment_name,
         "signature": sender.signature, "from_name": sender.name, "email": letter.to,
     }
+
+
+def _whole(value: Any) -> Any:
+    """30.0 → 30: a score scale reads as a whole number in a letter."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def render_text(template: jinja2.Template, letter: Letter, sender: Sender) -> tuple[str, str]:
