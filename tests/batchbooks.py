@@ -13,6 +13,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 from schoolbooks import record_sheet, write_book
 
+from xlrubric.process import compute_file
 from xlrubric.spec.load import load_preset
 from xlrubric.spec.sheet import spec_to_rows
 
@@ -67,7 +68,7 @@ def encrypt(path: Path, password: str = PASSWORD) -> None:
 
 def make_county(root: Path, *, encrypted: bool = False) -> Path:
     """兰西镇/兰西四中 (lanxi4), 星火乡/中心小学 and 榆林镇/中心小学 (xinghuo, same file name), a web page
-    saved as .xls, a lock file and a copy of an earlier `compute` output (both skipped)."""
+    saved as .xls, a lock file and an earlier `compute` output beside its original (both skipped)."""
     school_book(root / "兰西镇" / "兰西四中.xlsx", "lanxi4", "兰西四中", LANXI4_TEACHERS)
     school_book(root / "星火乡" / "中心小学.xlsx", "xinghuo", "星火乡中心小学", XINGHUO_TEACHERS)
     # Same file name, another school; "3次" typed as text → a 警告 → status 有问题.
@@ -77,7 +78,7 @@ def make_county(root: Path, *, encrypted: bool = False) -> Path:
     (root / "红星乡" / "红星乡小学.xls").write_text("<html><body><table><tr><td>工号</td></tr></table></body></html>",
                                                  encoding="utf-8")
     (root / "兰西镇" / "~$兰西四中.xlsx").write_bytes(b"\x06owner".ljust(165, b" "))
-    (root / "兰西镇" / "兰西四中_结果.xlsx").write_bytes((root / "兰西镇" / "兰西四中.xlsx").read_bytes())
+    compute_file(root / "兰西镇" / "兰西四中.xlsx", root / "兰西镇" / "兰西四中_结果.xlsx", preset="lanxi4")
     if encrypted:
         path = school_book(root / "长岗乡" / "长岗乡中学.xlsx", "xinghuo", "长岗乡中学", XINGHUO_TEACHERS)
         encrypt(path)

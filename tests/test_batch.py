@@ -19,6 +19,7 @@ from xlrubric.batch.manifest import MANIFEST_NAME, load_manifest
 from xlrubric.batch.run import BatchOptions, run_batch
 from xlrubric.cli import app
 from xlrubric.pipeline import PARTS, register_part
+from xlrubric.process import compute_file
 
 
 @pytest.fixture(name="county")
@@ -61,8 +62,8 @@ def test_batch_processes_county_with_pool(county: Path, tmp_path: Path):
     out = tmp_path / "结果"
     pw = tmp_path / "密码.txt"
     pw.write_text(f"wrong\n{PASSWORD}\n", encoding="utf-8")
-    result = invoke(county, "--out", out, "--workers", 2, "--password-file", pw)
-    assert result.exit_code == 1, result.output          # some schools have problems / are unreadable
+    result = invoke(county, "--out", out, "--workers", 2, "--password-file", pw, "--strict")
+    assert result.exit_code == 1, result.output          # --strict: some schools have problems / are unreadable
     assert "处理中" in result.output and "批处理结果" in result.output
     assert {p: sha256(p) for p in county.rglob("*") if p.is_file()} == before      # originals untouched
     manifest = load_manifest(out)
@@ -88,14 +89,16 @@ def test_batch_processes_county_with_pool(county: Path, tmp_path: Path):
     summary = CalamineWorkbook.from_path(str(out / "县汇总.xlsx"))
     rows = summary.get_sheet_by_name("学校汇总").to_python()
     by_file = {r[2]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
-    assert by_file["兰西镇/兰西四中.xlsx"]["平均总分"] == 44.8
+    assert by_file["兰西镇/兰西四中.xlsx"]["平均总分（50分制）"] == 44.8
     assert by_file["兰西镇/兰西四中.xlsx"]["优秀（人）"] == 2 and by_file["兰西镇/兰西四中.xlsx"]["优秀比例"] == "符合"
     assert by_file["红星乡/红星乡小学.xls"]["状态"] == "无法读取"
     assert by_file["榆林镇/中心小学.xlsx"]["学校"] == "榆林镇中心小学"
     problems = summary.get_sheet_by_name("问题清单").to_python()
     assert any(r[1] == "榆林镇/中心小学.xlsx" and "3次" in r[6] for r in problems[1:])
     unreadable = summary.get_sheet_by_name("无法读取").to_python()
-    assert [r[0] for r in unreadable[1:]] == ["红星乡/红星乡小学.xls"] and "另存为" in unreadable[1][2]
+    assert [r[0] for r in unreadable[1:] if not r[1].startswith("未处理")] == ["红星乡/红星乡小学.xls"]
+    assert "另存为" in unreadable[1][2]
+    assert [r[0] for r in unreadable[1:] if r[1].startswith("未处理")] == ["兰西镇/兰西四中_结果.xlsx"]
 
 
 def test_passwordless_encrypted_file_says_what_to_do(county: Path, tmp_path: Path):
@@ -199,3 +202,44 @@ def test_read_only_or_full_outdir_stops_with_exit_2(tmp_path: Path, options: str
         subprocess.run(["umount", str(out)], check=False)
     assert result.exit_code == 2, result.output
     assert expect in result.output
+
+
+def test_a_school_file_named_like_our_output_is_processed_and_every_skip_is_reported(county: Path, tmp_path: Path):
+    """Verify 学校_结果.xlsx sent by a school (no record of ours, or no original beside it) is an input,
+    and our real output beside its original is skipped — and said so in the CLI summary and 县汇总 (issue 13)."""
+    (county / "平山镇").mkdir()
+    # a school's own workbook that happens to carry our output's name: no record of ours inside
+    (county / "平山镇" / "平山镇中学_结果.xlsx").write_bytes((county / "星火乡" / "中心小学.xlsx").read_bytes())
+    # a school that ran `compute` itself and sent us its result: our record inside, no original beside it
+    (county / "城关镇").mkdir()
+    (county / "兰西镇" / "兰西四中_结果.xlsx").rename(county / "城关镇" / "城关中学_结果.xlsx")
+    compute_file(county / "兰西镇" / "兰西四中.xlsx", county / "兰西镇" / "兰西四中_结果.xlsx", preset="lanxi4")
+    books, notes = discover(county, tmp_path / "结果")
+    rels = {b.rel for b in books}
+    assert {"平山镇/平山镇中学_结果.xlsx", "城关镇/城关中学_结果.xlsx"} <= rels
+    assert "兰西镇/兰西四中_结果.xlsx" not in rels
+    result = invoke(county, "--out", tmp_path / "结果", "--workers", 1)
+    assert result.exit_code == 0, result.output          # every file handled: problems are in the summary
+    assert "未处理 1 个" in result.output and "兰西镇/兰西四中_结果.xlsx" in result.output
+    rows = CalamineWorkbook.from_path(str(tmp_path / "结果" / "县汇总.xlsx")).get_sheet_by_name("无法读取").to_python()
+    assert any(r[0] == "兰西镇/兰西四中_结果.xlsx" and "结果文件" in r[1] for r in rows[1:])
+    schools = CalamineWorkbook.from_path(str(tmp_path / "结果" / "县汇总.xlsx")).get_sheet_by_name("学校汇总")
+    files = [r[2] for r in schools.to_python()[1:]]
+    assert "平山镇/平山镇中学_结果.xlsx" in files and "城关镇/城关中学_结果.xlsx" in files
+
+
+def test_default_outdir_is_beside_dir_and_cli_frame_is_chinese(county: Path):
+    """Verify `batch DIR` writes to DIR_结果 beside DIR; usage errors, help and --version are Chinese."""
+    result = invoke(county, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert (county.parent / f"{county.name}_结果" / "县汇总.xlsx").exists()
+    wrong = invoke(county, "--workers", "abc")
+    assert wrong.exit_code == 2 and "应为整数" in wrong.output and "用法" in wrong.output
+    assert "Usage" not in wrong.output and "Error" not in wrong.output
+    missing = CliRunner().invoke(app, ["compute"])
+    assert missing.exit_code == 2 and "缺少参数 FILE" in missing.output
+    helped = CliRunner().invoke(app, ["batch", "--help"])
+    assert "显示本帮助并退出" in helped.output and "Show this message" not in helped.output
+    assert "选项" in helped.output and "Options" not in helped.output
+    version = CliRunner().invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.output.startswith("xlrubric ")

@@ -124,10 +124,11 @@ def test_clean_workbook_exits_zero(tmp_path: Path):
     assert result.exit_code == 0, result.output
     rows = read_sheet(tmp_path / "a_结果.xlsx", "考核结果")
     assert [r[8] for r in rows[1:]] == [30, 29]
-    # Printable as it is: A4 landscape, one page wide, header row on every page.
+    # Printable as it is: A4 landscape, legible (not shrunk to one page wide: issue 13), header row repeated.
     ws = openpyxl.load_workbook(tmp_path / "a_结果.xlsx")["考核结果"]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    assert int(ws.page_setup.scale) >= 85
     assert ws.print_title_rows == "$1:$1"
 
 

@@ -93,3 +93,27 @@ def test_result_does_not_depend_on_row_order(case):
     a = score(spec, frame).scores
     b = score(spec, frame.loc[order]).scores.loc[frame.index]
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_school_statistics_by_hand():
+    """Verify the per-school figures every output shows are made once, in the engine (issue 13).
+
+    Totals 30, 28, 20 on a 30-point rubric: mean 26, max 30, median 28, min 20; population sd =
+    sqrt(((30-26)² + (28-26)² + (20-26)²) / 3) = sqrt(56/3) ≈ 4.3205. Bands 优秀, 良好, 良好 with 优秀 ≤ 40 %:
+    floor(3 × 0.4) = 1 优秀 allowed, 1 given → quota holds; a second 优秀 would break it.
+    """
+    import pandas as pd
+
+    from xlrubric.engine.stats import rubric_stats
+    from xlrubric.spec.model import Band, Item, Rubric
+
+    rubric = Rubric(total=30, items=[Item(name="甲", full=30)], bands=[Band(name="优秀", min=27, quota=0.4),
+                                                            Band(name="良好", min=0)])
+    scores = pd.DataFrame({"总分": [30.0, 28.0, 20.0], "等次": ["优秀", "良好", "良好"]}, index=["a", "b", "c"])
+    got = rubric_stats(rubric, scores, "等次")
+    assert (got["teachers"], got["full_marks"], got["mean_total"], got["max_total"], got["median_total"],
+            got["min_total"]) == (3, 30, 26, 30, 28, 20)
+    assert abs(got["stdev_total"] - 4.3205) < 1e-4
+    assert got["bands"] == {"优秀": 1, "良好": 2} and got["quota_ok"] is True
+    scores["等次"] = ["优秀", "优秀", "良好"]
+    assert rubric_stats(rubric, scores, "等次")["quota_ok"] is False

@@ -41,7 +41,8 @@ def test_sample(preset: str):
         got = {r["工号"]: [r["项目考核等次"], r["年终考核加分"], r["校本研修学分"]] for r in table(results, "项目考核")}
         assert got == expected["grades"]
     if preset == "baiwanzi":
-        met = {r["工号"]: {"达标": True, "未达标": False}.get(r["达标"]) for r in table(results, "学时汇总")}
+        col = "学时总体达标（每人末行）"
+        met = {r["工号"]: {"达标": True, "未达标": False}.get(r[col]) for r in table(results, "学时汇总") if r[col]}
     elif preset == "tisheng2":
         met = {r["工号"]: r["学时与要求"] == "达标" for r in table(results, "项目考核")}
     else:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_mail_support import SCHOOLS, make_outdir, parse, write_book
 from typer.testing import CliRunner
 
@@ -39,7 +41,10 @@ def test_attachment_name_is_rfc2231_and_type_follows_extension():
     raw = to_bytes(build_message(load_template(None), letter(name), Sender("county@example.cn"), "<a@b>"))
     assert b"filename*0*=utf-8''" in raw and b"filename*1*=" in raw      # long: continued
     head = raw[raw.index(b"Content-Type: application/"):].split(b"\r\n\r\n")[0]
-    assert b"=?utf-8?" not in head                                       # no RFC 2047 in type or parameter
+    content_type = head.split(b"\r\n")[0]
+    assert b"=?utf-8?" not in content_type                               # no RFC 2047 inside the MIME type
+    # and beside it, for clients that know no RFC 2231, the quoted `filename=` (RFC 2047 words inside)
+    assert b'\r\n filename="=?utf-8?b?' in head
     assert b"Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n" in head
     part = next(parse(raw).iter_attachments())
     assert part.get_filename() == name
@@ -213,3 +218,26 @@ def test_rate_limit_spaces_messages_evenly():
         now[0] += 0.5          # the send itself takes 0.5 s
     assert slept == [1.5, 1.5]  # 2 s interval − 0.5 s already spent
     assert RateLimiter(None).interval == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
+               max_size=80))
+def test_any_attachment_name_survives_both_forms(stem):
+    """Verify any name comes back from the RFC 2231 form and the header stays as written (no refolding)."""
+    name = stem + ".xlsx"
+    raw = to_bytes(build_message(load_template(None), letter(name), Sender("c@example.cn"), "<a@b>"))
+    head = raw[raw.index(b"Content-Disposition:"):].split(b"\r\n\r\n")[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    assert next(parse(raw).iter_attachments()).get_filename() == name
+
+
+def test_period_says_the_school_year_once():
+    """Verify 学年 + 学期 read as one label: no doubled year, and a 学期 naming another year is flagged."""
+    from xlrubric.readers.text import period_label
+
+    assert period_label("2025-2026学年度", "2025-2026学年度上学期") == ("2025-2026学年度上学期", False)
+    assert period_label("2025-2026学年度", "2020-2021学年度下学期") == ("2025-2026学年度下学期", True)
+    assert period_label("2023-2024学年", "第二学期") == ("2023-2024学年第二学期", False)
+    assert period_label("", "2020—2021学年（能力提升工程2.0）") == ("2020—2021学年（能力提升工程2.0）", False)
+    assert period_label("2025-2026学年度", "") == ("2025-2026学年度", False)

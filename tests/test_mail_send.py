@@ -5,6 +5,7 @@ server) — each school receives its workbook exactly once or is reported, never
 from __future__ import annotations
 
 import ssl
+from email.header import decode_header, make_header
 
 import pytest
 import trustme
@@ -292,3 +293,24 @@ def test_password_prompt_and_one_run_at_a_time(outdir):
                                        "--from", "c@example.cn", "--user", "u"], input="p\n")
         assert prompted.exit_code == 0, prompted.output
         assert len(server.messages) == 3
+
+
+def test_what_a_school_receives_reads_as_its_result(tmp_path, server):
+    """Verify, as received: one school year in the subject, the attachment renamed to 学校_考核结果 with
+    both RFC 2231 `filename*` and a quoted `filename=` for old clients (issue 13)."""
+    outdir = make_outdir(tmp_path, [("平山镇中学", "ps@school.example.cn", "中心小学.xlsx")])
+    manifest = load_manifest(outdir)
+    (entry,) = manifest.entries.values()
+    entry.summary.update(year="2025-2026学年度", term="2025-2026学年度上学期", period="")
+    manifest.save()
+    assert send(outdir, server).exit_code == 0
+    (got,) = server.to("ps@school.example.cn")
+    assert got.msg["Subject"] == "平山镇中学2025-2026学年度上学期校本研修考核结果"     # the year once
+    part = next(got.msg.iter_attachments())
+    assert part.get_filename() == "平山镇中学_考核结果.xlsx"
+    disposition = got.raw[got.raw.index(b"Content-Disposition:"):].split(b"\r\n\r\n")[0].decode("ascii")
+    assert "filename*0*=utf-8''%E5%B9%B3" in disposition                   # 平 = E5 B9 B3
+    fallback = disposition[disposition.index('filename="') + 10:].rsplit('"', 1)[0]
+    assert str(make_header(decode_header(fallback.replace("\r\n", "")))) == "平山镇中学_考核结果.xlsx"
+    body = got.msg.get_body(("plain",)).get_content()
+    assert "附件「平山镇中学_考核结果.xlsx」" in body and "2025-2026学年度2025-2026" not in body

@@ -115,3 +115,8 @@ def test_cross_rule_caps_band(tmp_path):
     assert bands == {"K1": "良好", "K2": "优秀", "K3": "良好", "K4": "良好", "K5": "良好"}
     assert any(p.code == "cross-rule" and "教师1" in p.message for p in res.problems)
     assert res.summary["bands"]["优秀"] == 1
+    # the lowering is marked on the teacher's row in its own column, not as a 人工调整 (issue 13)
+    rows = {x["工号"]: x for x in table(res, "考核结果")}
+    assert rows["K1"]["等次说明"].startswith("优秀→良好：") and "不能评为优秀" in rows["K1"]["等次说明"]
+    assert rows["K1"]["人工调整"] == "" and rows["K2"]["等次说明"] == ""
+    assert res.report["teachers"][0]["band_changes"][0]["kind"] == "限制"

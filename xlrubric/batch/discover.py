@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +21,8 @@ from xlrubric.writers.atomic import TMP_SUFFIX
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "县汇总.xlsx"
-OUR_SUFFIXES = ("_结果.xlsx", "_结果.xlsm", TMP_SUFFIX)   # `compute`'s default outputs, our temp files
+RESULT_MARK = "_结果"                     # `compute`'s default output is <name>_结果.xlsx
+RECORD_NS = b"urn:xlrubric:record:1"     # writers/record.py: the custom XML part every result carries
 STATE_DIR = ".xlrubric"
 
 
@@ -94,10 +97,10 @@ def _workbooks_under(folder: Path):
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and not (Path(root) / d / MANIFEST_NAME).exists()]
         for name in sorted(files):
-            low = name.lower()
+            low, path = name.lower(), Path(root) / name
             if (low.endswith(SUFFIXES) and not is_lock_file_name(name) and not name.startswith(".")
-                    and name != SUMMARY_NAME and not low.endswith(OUR_SUFFIXES)):
-                yield Path(root) / name
+                    and not low.endswith(TMP_SUFFIX) and path.is_file() and not our_output(path, files)):
+                yield path
 
 
 def refuse_unsafe_targets(books: list[Workbook], outdir: Path) -> None:
@@ -145,12 +148,16 @@ def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
                 continue
             path = here / name
             rel = path.relative_to(src).as_posix()
-            if name == SUMMARY_NAME or low.endswith(OUR_SUFFIXES) or ".bak." in low:
-                notes.append(f"跳过本程序生成的文件「{rel}」")
+            if low.endswith(TMP_SUFFIX) or ".bak." in low:
+                notes.append(f"跳过本程序的临时文件或备份「{rel}」")
                 continue
-            refused = _not_a_plain_file(path, src)
+            refused = _not_a_plain_file(path, src)      # before our_output opens it: a FIFO would block the read
             if refused:
                 notes.append(f"跳过「{rel}」：{refused}")
+                continue
+            why = our_output(path, files)
+            if why:
+                notes.append(f"跳过「{rel}」：{why}")
                 continue
             found.append(Workbook(path, rel, output_rel(rel)))
         for d in dirs:
@@ -184,6 +191,44 @@ def _not_a_plain_file(path: Path, src: Path) -> str:
     if not stat.S_ISREG(mode):
         return "它不是普通文件（可能是管道、设备或文件夹），不读取"
     return ""
+
+
+def our_output(path: Path, siblings: list[str]) -> str:
+    """Why `path` is one of our outputs rather than a school's input ("" when it is an input).
+
+    Decided by what the file holds, not by its name alone: a school may well send "学校_结果.xlsx".
+    A result of `compute` carries our record (a custom XML part in our namespace) and sits beside the
+    workbook it was computed from; 县汇总 says in its properties that we made it. A file with our record
+    but no original beside it is a school that ran `compute` itself and sent us that file: an input.
+    """
+    stem = path.stem
+    if path.name == SUMMARY_NAME:
+        return "这是批处理生成的县汇总" if _holds(path, lambda n: n == "docprops/core.xml", b"xlrubric") else ""
+    if not stem.endswith(RESULT_MARK):
+        return ""
+    original = stem[: -len(RESULT_MARK)]
+    if not any(Path(s).stem == original and Path(s).suffix.lower() in SUFFIXES for s in siblings):
+        return ""
+    if not _holds(path, lambda n: n.startswith("customxml/item") and "props" not in n, RECORD_NS):
+        return ""
+    return f"这是 xlrubric compute 对「{original}」计算的结果文件（文件内有本程序的记录）"
+
+
+def _holds(path: Path, member: Callable[[str], bool], needle: bytes, limit: int = 4096) -> bool:
+    """Whether a zip member chosen by `member` (lower-case name) starts with `needle` in its first bytes.
+
+    Reads at most `limit` bytes of small members, so a hostile package cannot make discovery slow.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist()[:10_000]:
+                if member(info.filename.lower()) and info.file_size <= 64 << 20:
+                    with zf.open(info) as fh:
+                        if needle in fh.read(limit):
+                            return True
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, NotImplementedError, EOFError):
+        return False
+    return False
 
 
 def _distinct_outputs(books: list[Workbook]) -> list[Workbook]:

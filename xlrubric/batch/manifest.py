@@ -65,6 +65,7 @@ class Manifest:
     rules: dict[str, Any] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     program_version: str = __version__
+    left_out: list[str] = field(default_factory=list)     # what discovery skipped, and why (for 县汇总)
 
     @property
     def path(self) -> Path:
@@ -74,7 +75,7 @@ class Manifest:
         from xlrubric.writers.output import write_bytes
 
         body = {"format": FORMAT, "program_version": self.program_version, "rules": self.rules,
-                "entries": {k: asdict(v) for k, v in sorted(self.entries.items())}}
+                "left_out": self.left_out, "entries": {k: asdict(v) for k, v in sorted(self.entries.items())}}
         write_bytes(self.path, json_bytes(body, indent=1))     # keys keep undecodable file-name bytes exactly
 
     def record(self, entry: Entry) -> None:
@@ -96,6 +97,7 @@ def load_manifest(outdir: Path) -> Manifest:
         return manifest
     manifest.rules = data.get("rules", {})
     manifest.program_version = data.get("program_version", "")
+    manifest.left_out = [str(n) for n in data.get("left_out", []) if isinstance(n, str)]
     for key, raw in data.get("entries", {}).items():
         try:
             manifest.entries[key] = Entry(**raw)

@@ -61,7 +61,7 @@ class BatchRun:
 
     @property
     def exit_code(self) -> int:
-        """0 every school ok; 1 some school had problems or could not be read."""
+        """0 every school ok; 1 some school had problems or could not be read (`batch --strict` exits with it)."""
         return 0 if all(e.status == "ok" for e in self.entries) else 1
 
 
@@ -208,6 +208,7 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
     if gone:
         notes.append(f"清单中 {len(gone)} 个文件在输入文件夹中已不存在，已从清单移除（其结果文件保留）")
     manifest.rules = rules_info
+    manifest.left_out = [n for n in notes if n.startswith(("跳过", "无法进入"))]
     run = BatchRun(books, notes=notes, removed_temps=removed, manifest=manifest)
     tasks, run.skipped, failed = plan(opts, manifest, books, rules_hash)
     if on_plan:

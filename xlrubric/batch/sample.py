@@ -101,7 +101,7 @@ def school_workbook(spec: Spec, school: School) -> bytes:
     info = {"学校名称": school.name, "所涉学段": school.stage, "学校负责人": person(rnd),
             "项目联络人": person(rnd), "联系电话": f"13{rnd.randint(0, 9)}{rnd.randint(10_000_000, 99_999_999)}",
             "电子邮箱": school.email or f"school{school.seed % 1000:03d}@example.cn",
-            "学年": "2025-2026学年度", "学期": spec.term or "", **school.extra_info}
+            "学年": _school_year(spec.term), "学期": spec.term or "", **school.extra_info}
     if "bad_email" in school.mistakes:
         info["电子邮箱"] = info["电子邮箱"].replace("@", "#")
     for r, label in enumerate(INFO_FIELDS, start=1):
@@ -251,3 +251,11 @@ def _signin(rnd: random.Random, spec: Spec, school: School, ids: list[str], name
             status = rnd.choices(("已签到", "迟到", "早退", "缺席"), (92, 4, 1, 3))[0]
             rows.append([day, name, "全体", t, n, status])
     return rows[: max(school.signin_rows, per)]
+
+
+def _school_year(term: str | None) -> str:
+    """The 学年 a sample school types: the one its preset's term names, so the two never disagree."""
+    from xlrubric.readers.text import school_year_span
+
+    span = school_year_span(term or "")
+    return span.group(0) if span and span.group(3) else "2025-2026学年度"

@@ -10,7 +10,6 @@ rebuilt at any time — the mail step calls `write_county_summary` again with it
 from __future__ import annotations
 
 import io
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +40,10 @@ def write_county_summary(outdir: Path, manifest: Manifest, send_log: list[dict] 
                                    "strings_to_numbers": False})
     wb.set_properties({"title": "县域校本研修考核汇总", "comments": "由 xlrubric batch 生成"})
     fmt = _formats(wb)
-    n_rows, band_cols, rate_col = _schools_sheet(wb, fmt, entries)
+    bands, label = _schools_sheet(wb, fmt, entries)
     _problems_sheet(wb, fmt, outdir, entries)
-    _unreadable_sheet(wb, fmt, entries)
-    _charts_sheet(wb, fmt, n_rows, band_cols, rate_col)
+    _unreadable_sheet(wb, fmt, entries, manifest.left_out)
+    _charts_sheet(wb, fmt, entries, bands, label)
     if send_log is not None:
         _send_sheet(wb, fmt, send_log)
     wb.close()
@@ -71,18 +70,17 @@ def _formats(wb) -> dict[str, Any]:
     }
 
 
-def _print_setup(ws, title: str, n_cols: int) -> None:
-    """A4 landscape, header row repeated on every page, all columns on one page width."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+def _print_setup(ws, title: str, columns: list[tuple[str, float]]) -> None:
+    """A4 as pagesetup.py plans it for these columns (legible type; a wide table in page groups that
+    repeat 序号/学校), the header row repeated, the title and page numbers on every page."""
+    from xlrubric.writers.pagesetup import apply_xlsxwriter, plan_pages
+
+    apply_xlsxwriter(ws, plan_pages([name for name, _ in columns], [w for _, w in columns], header_lines=2))
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title.replace('&', '&&')}")
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    if n_cols:
-        ws.repeat_rows(0)
+    if columns:
         ws.freeze_panes(1, 0)
-        ws.set_row(0, 30)
+        ws.set_row(0, 32)
 
 
 def _header(ws, fmt, columns: list[tuple[str, float]]) -> None:
@@ -104,15 +102,12 @@ def _number(ws, r: int, c: int, value: Any, f) -> None:
 
 def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
     """Set a row's height for its wrapped text: XlsxWriter cannot autofit, and LibreOffice and WPS do not
-    re-measure on opening. A CJK character takes two width units; one line is 13.5 points."""
-    def lines(text: Any, width: float) -> int:
-        per_line = max(1, int(width) - 1)
-        return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // per_line))
-                   for part in str(text or "").split("\n"))
+    re-measure on opening (lines counted as pagesetup.py counts them for every sheet we write)."""
+    from xlrubric.writers.pagesetup import LINE_POINTS, text_lines
 
-    most = max((lines(text, width) for text, width in cells), default=1)
+    most = max((text_lines(text, width) for text, width in cells), default=1)
     if most > 1:
-        ws.set_row(r, 13.5 * most)
+        ws.set_row(r, LINE_POINTS * most + 2)
 
 
 def school_name(entry: Entry) -> str:
@@ -120,36 +115,55 @@ def school_name(entry: Entry) -> str:
     return str(entry.summary.get("school") or Path(entry.input).stem)
 
 
-def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int | None]:
+def met_label(entries: list[Entry]) -> str:
+    """What the 达标率 column measures: one preset kind's own name, or the general one for a mix."""
+    labels = {e.summary.get("met_label") or "学时达标率" for e in entries
+              if "hours_met_rate" in e.summary or e.summary.get("hours_pending")}
+    return labels.pop() if len(labels) == 1 else "达标率（学时或各项达标要求）"
+
+
+def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
+    """One row per school; returns the 等次 names and the 达标率 label (for the charts)."""
     ws = wb.add_worksheet("学校汇总")
     bands: list[str] = []
     for e in entries:
         bands += [b for b in (e.summary.get("bands") or {}) if b not in bands]
     has_rate = any("hours_met_rate" in e.summary or e.summary.get("hours_pending") for e in entries)
-    cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6), ("平均总分", 8), ("最高分", 7),
-            ("中位数", 7), ("最低分", 7), ("标准差", 7)]
+    scales = sorted({float(e.summary["full_marks"]) for e in entries if e.summary.get("full_marks")})
+    cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6),
+            *[(f"平均总分（{f:g}分制）", 9) for f in scales],
+            ("最高分", 7), ("中位数", 7), ("最低分", 7), ("标准差", 7)]
     band_start = len(cols)
     cols += [(f"{b}（人）", 7) for b in bands]
     cols += [("优秀比例", 9)]
-    rate_col = len(cols) if has_rate else None
+    label = met_label(entries)
     if has_rate:
-        cols += [("学时达标率", 9)]
+        cols += [(label, 10)]
     cols += [("错误", 6), ("警告", 6), ("提示", 6), ("状态", 9), ("结果文件", 30)]
     _header(ws, fmt, cols)
     for i, e in enumerate(entries, start=1):
         s = e.summary
-        totals = [t for t in (s.get("totals") or []) if isinstance(t, int | float)]
         status = STATUS_TEXT.get(e.status, e.status)
         ws.write_number(i, 0, i, fmt["int"])
         _text(ws, i, 1, clean(school_name(e)), fmt["text"])
         _text(ws, i, 2, e.input, fmt["text"])
         _number(ws, i, 3, s.get("teachers", s.get("hours_teachers")), fmt["int"])
         _number(ws, i, 4, s.get("full_marks"), fmt["num"])
-        _number(ws, i, 5, s.get("mean_total"), fmt["num"])
-        stats = (max(totals), statistics.median(totals), min(totals),
-                 statistics.pstdev(totals)) if totals else (None,) * 4
-        for j, v in enumerate(stats):
-            _number(ws, i, 6 + j, v, fmt["num"])
+        scored = e.status != "unreadable" and bool(s.get("full_marks"))
+        # A blank says only "could not be read"; a school whose rules give no score says so.
+        for j, f in enumerate(scales):
+            if not scored:
+                _no_score(ws, i, 5 + j, e, fmt)
+            elif float(s["full_marks"]) == f:
+                _number(ws, i, 5 + j, s.get("mean_total"), fmt["num"])
+            else:
+                _text(ws, i, 5 + j, "—", fmt["text"])
+        stats = (s.get("max_total"), s.get("median_total"), s.get("min_total"), s.get("stdev_total"))
+        for j, v in enumerate(stats, start=5 + len(scales)):
+            if scored:
+                _number(ws, i, j, v, fmt["num"])
+            else:
+                _no_score(ws, i, j, e, fmt)
         for j, b in enumerate(bands):
             _number(ws, i, band_start + j, (s.get("bands") or {}).get(b), fmt["int"])
         c = band_start + len(bands)
@@ -178,14 +192,23 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[int, list[int], int |
             _text(ws, i, c + 1, "", fmt["text"])
     if entries:
         ws.autofilter(0, 0, len(entries), len(cols) - 1)
-    _print_setup(ws, "县域校本研修考核汇总（各校）", len(cols))
-    return len(entries), list(range(band_start, band_start + len(bands))), rate_col
+    _print_setup(ws, "县域校本研修考核汇总（各校）", cols)
+    return bands, label
+
+
+def _no_score(ws, r: int, c: int, e: Entry, fmt) -> None:
+    """"不打分" where the school's rules give no score; a blank only where the file could not be read."""
+    if e.status == "unreadable":
+        ws.write_blank(r, c, None, fmt["text"])
+    else:
+        _text(ws, r, c, "不打分", fmt["text"])
 
 
 def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
     ws = wb.add_worksheet("问题清单")
-    _header(ws, fmt, [("学校", 22), ("文件", 26), ("严重程度", 8), ("工作表", 12), ("单元格", 8),
-                      ("填写的值", 16), ("说明", 70)])
+    columns = [("学校", 20), ("文件", 24), ("严重程度", 9), ("工作表", 12), ("单元格", 8), ("填写的值", 14),
+               ("说明", 44)]
+    _header(ws, fmt, columns)
     r, links = 0, 0
     for e in entries:
         if e.status == "unreadable":
@@ -206,68 +229,104 @@ def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
                 _text(ws, r, 4, cell, fmt["text"])
             _text(ws, r, 5, p.get("value"), fmt["text"])
             _text(ws, r, 6, p.get("message"), fmt["wrap"])
-            _fit_row(ws, r, [(p.get("message"), 70)])
+            _fit_row(ws, r, [(p.get("message"), 44)])
     if r == 0:
         _text(ws, 1, 6, "各校工作簿均未发现问题", fmt["note"])
     else:
         ws.autofilter(0, 0, r, 6)
-    _print_setup(ws, "各校工作簿中的问题", 7)
+    _print_setup(ws, "各校工作簿中的问题", columns)
 
 
-def _unreadable_sheet(wb, fmt, entries: list[Entry]) -> None:
+REOPEN_HINT = "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
+OURS_HINT = "这是本程序生成的文件或文件夹，不是学校报送的原始工作簿，无需处理"
+
+
+def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> None:
+    """Every file that is not in 学校汇总: the unreadable ones, then the ones discovery left out."""
     ws = wb.add_worksheet("无法读取")
-    _header(ws, fmt, [("学校/文件", 30), ("原因", 60), ("处理办法", 60)])
-    bad = [e for e in entries if e.status == "unreadable"]
-    for r, e in enumerate(bad, start=1):
-        message, _, hint = (e.message or "").partition("\n处理办法：")
-        _text(ws, r, 0, e.input, fmt["text"])
-        hint = hint or "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
+    columns = [("学校/文件", 30), ("原因", 46), ("处理办法", 46)]
+    _header(ws, fmt, columns)
+    rows = []
+    for e in entries:
+        if e.status == "unreadable":
+            message, _, hint = (e.message or "").partition("\n处理办法：")
+            rows.append((e.input, message, hint or REOPEN_HINT))
+    for note in left_out:
+        what, _, why = note.partition("：")
+        name = what.partition("「")[2].rpartition("」")[0] or what
+        rows.append((name, f"未处理：{why or note}", OURS_HINT))
+    for r, (name, message, hint) in enumerate(rows, start=1):
+        _text(ws, r, 0, name, fmt["text"])
         _text(ws, r, 1, message, fmt["wrap"])
         _text(ws, r, 2, hint, fmt["wrap"])
-        _fit_row(ws, r, [(message, 60), (hint, 60)])
-    if not bad:
+        _fit_row(ws, r, [(message, 46), (hint, 46)])
+    if not rows:
         _text(ws, 1, 1, "所有文件都已读取", fmt["note"])
-    _print_setup(ws, "无法读取的文件及处理办法", 3)
+    _print_setup(ws, "无法读取的文件及处理办法", columns)
 
 
-def _charts_sheet(wb, fmt, n: int, band_cols: list[int], rate_col: int | None) -> None:
+def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -> None:
+    """等次 distribution of the schools whose rules have 等次, and the 达标率 of those that report one.
+
+    Each chart reads its own small table below the charts (only the schools it is about), so a school
+    without 等次 is not an empty bar.
+    """
     ws = wb.add_worksheet("图表")
-    _print_setup(ws, "等次分布与学时达标率", 0)
-    ws.fit_to_pages(1, 1)            # both charts on one page
+    _print_setup(ws, "等次分布与达标率", [])
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)            # both charts on one page (a picture, not text: shrinking is fine)
     ws.hide_gridlines(2)
-    if n == 0:
-        _text(ws, 0, 0, "没有学校数据", fmt["note"])
-        return
-    width = min(max(760, 40 * n), 4000)
-    names = ["学校汇总", 1, 1, n, 1]
+    banded = [e for e in entries if e.status != "unreadable" and e.summary.get("bands")]
+    rated = [e for e in entries if e.status != "unreadable" and e.summary.get("hours_met_rate") is not None]
+    data_row = 42
     row = 0
-    if band_cols:
+    if banded:
+        first = data_row
+        _text(ws, first, 0, "学校", fmt["head"])
+        for j, b in enumerate(bands, start=1):
+            _text(ws, first, j, b, fmt["head"])
+        for i, e in enumerate(banded, start=first + 1):
+            _text(ws, i, 0, school_name(e), fmt["text"])
+            for j, b in enumerate(bands, start=1):
+                _number(ws, i, j, e.summary["bands"].get(b, 0), fmt["int"])
+        last = first + len(banded)
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-        for col in band_cols:
-            chart.add_series({"name": ["学校汇总", 0, col], "categories": names,
-                              "values": ["学校汇总", 1, col, n, col], "gap": 60})
-        chart.set_title({"name": "各校等次分布（人数）"})
-        chart.set_x_axis({"num_font": {"rotation": -45}})
-        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}})
-        chart.set_legend({"position": "top"})
-        chart.set_size({"width": width, "height": 380})
-        ws.insert_chart(row, 0, chart)
+        for j in range(1, len(bands) + 1):
+            chart.add_series({"name": ["图表", first, j], "categories": ["图表", first + 1, 0, last, 0],
+                              "values": ["图表", first + 1, j, last, j], "gap": 60})
+        _chart(ws, chart, row, f"各校等次分布（人数，{len(banded)}所设等次的学校）", len(banded), {"name": "人数"})
         row += 20
+        data_row = last + 2
     else:
         _text(ws, row, 0, "各校考核细则均未设等次，没有等次分布图", fmt["note"])
         row += 2
-    if rate_col is not None:
+    if rated:
+        first = data_row
+        _text(ws, first, 0, "学校", fmt["head"])
+        _text(ws, first, 1, label, fmt["head"])
+        ws.set_row(first, 32)                  # the label wraps to two lines
+        for i, e in enumerate(rated, start=first + 1):
+            _text(ws, i, 0, school_name(e), fmt["text"])
+            _number(ws, i, 1, e.summary["hours_met_rate"], fmt["pct"])
+        last = first + len(rated)
         chart = wb.add_chart({"type": "column"})
-        chart.add_series({"name": "学时达标率", "categories": names, "values": ["学校汇总", 1, rate_col, n, rate_col],
+        chart.add_series({"name": label, "categories": ["图表", first + 1, 0, last, 0],
+                          "values": ["图表", first + 1, 1, last, 1],
                           "fill": {"color": "#70AD47"}, "data_labels": {"value": True, "num_format": "0%"}})
-        chart.set_title({"name": "各校学时达标率"})
-        chart.set_x_axis({"num_font": {"rotation": -45}})
-        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": width, "height": 380})
-        ws.insert_chart(row, 0, chart)
+        _chart(ws, chart, row, f"各校{label}", len(rated), {"min": 0, "max": 1, "num_format": "0%"})
     else:
-        _text(ws, row, 0, "各校工作簿中没有学时数据，未计算学时达标率", fmt["note"])
+        _text(ws, row, 0, "各校工作簿中没有学时或达标数据，未计算达标率", fmt["note"])
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, max(1, len(bands)), 12)
+
+
+def _chart(ws, chart, row: int, title: str, n: int, y_axis: dict[str, Any]) -> None:
+    chart.set_title({"name": title})
+    chart.set_x_axis({"num_font": {"rotation": -45}})
+    chart.set_y_axis({"major_gridlines": {"visible": True}, **y_axis})
+    chart.set_legend({"position": "top"} if "name" in y_axis else {"none": True})
+    chart.set_size({"width": min(max(760, 40 * n), 4000), "height": 380})
+    ws.insert_chart(row, 0, chart)
 
 
 def _send_sheet(wb, fmt, send_log: list[dict]) -> None:
@@ -278,4 +337,4 @@ def _send_sheet(wb, fmt, send_log: list[dict]) -> None:
             _text(ws, r, j, row.get(key), fmt["wrap"] if key == "reply" else fmt["text"])
     if send_log:
         ws.autofilter(0, 0, len(send_log), len(SEND_COLUMNS) - 1)
-    _print_setup(ws, "结果发送记录", len(SEND_COLUMNS))
+    _print_setup(ws, "结果发送记录", [(name, width) for name, _, width in SEND_COLUMNS])

@@ -5,7 +5,8 @@ Why a lazy group: importing every command module to register it cost about 0.45 
 every `--help`. Here `COMMANDS` names each command's module and its one-line help, so `xlrubric --help`
 lists them without importing any; the module is imported when its command is invoked (or its own `--help`
 is asked for). click's documented LazyGroup pattern imports in `get_command`, which typer's help panel
-calls for every command; a small proxy command keeps the listing free.
+calls for every command; a small proxy command keeps the listing free. Both the proxy and the real
+command use the Chinese command classes of `cli/zh.py`, and `--version` imports nothing heavy.
 
 Commands catch only `XlrubricError` (the Chinese message is printed, exit 2); anything else is a bug.
 """
@@ -13,10 +14,11 @@ Commands catch only `XlrubricError` (the Chinese message is printed, exit 2); an
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+
+from xlrubric.cli.zh import ChineseCommand, ChineseGroup
 
 # name -> (module under xlrubric.cli, attribute, kind, one-line help). kind "command" is a function,
 # "group" a typer app of sub-commands.
@@ -43,11 +45,11 @@ def load_command(name: str):
     if kind == "group":
         return typer.main.get_group(obj)     # a group even when it has one sub-command today
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    single.command(name)(obj)
+    single.command(name, cls=ChineseCommand)(obj)     # usage line, help option and usage errors in Chinese
     return typer.main.get_command(single)
 
 
-class LazyCommand(TyperCommand):
+class LazyCommand(ChineseCommand):
     """Stands in for a command in help listings; hands over to the real one when it is invoked."""
 
     def __init__(self, name: str, short_help: str) -> None:
@@ -67,7 +69,7 @@ class LazyCommand(TyperCommand):
         return self.real().invoke(ctx)
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(ChineseGroup):
     """The top-level group: lists `COMMANDS` and resolves each to a `LazyCommand`."""
 
     def list_commands(self, ctx) -> list[str]:
@@ -92,8 +94,18 @@ app = typer.Typer(
 )
 
 
+
+def _show_version(value: bool) -> None:
+    if value:
+        from xlrubric import __version__
+
+        typer.echo(f"xlrubric {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(version: Annotated[bool, typer.Option(
+        "--version", "-V", help="显示版本号并退出", callback=_show_version, is_eager=True)] = False) -> None:
     """校本研修考核：在学校自己的 Excel 工作簿里计算扣分、学时、达标与等次。"""
 
 

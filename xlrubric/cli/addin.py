@@ -16,14 +16,15 @@ import typer
 from xlrubric.adapters import install as inst
 from xlrubric.adapters import wps, xlam
 from xlrubric.cli.common import console, fail, run
+from xlrubric.cli.zh import ChineseCommand, ChineseGroup
 
-app = typer.Typer(name="addin", help="Excel 与 WPS 加载项（「校本研修」选项卡上的「计算考核」按钮）。",
-                  no_args_is_help=True)
+app = typer.Typer(name="addin", cls=ChineseGroup,
+                  help="Excel 与 WPS 加载项（「校本研修」选项卡上的「计算考核」按钮）。", no_args_is_help=True)
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="只列出将要做的事，不做任何改动")]
 
 
-@app.command("build")
+@app.command(cls=ChineseCommand, name="build")
 def build_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件夹，默认是仓库的 macros/")] = None,
 ) -> None:
@@ -91,7 +92,7 @@ def _both(file: Path | None, *, uninstall: bool, dry_run: bool) -> int:
     return inst.EXIT_NO_EXCEL
 
 
-@app.command("install")
+@app.command(cls=ChineseCommand, name="install")
 def install_cmd(
     file: Annotated[Path | None, typer.Option("--file", help="要安装的 .xlam，默认是随 xlrubric 安装的那一个")] = None,
     dry_run: DryRunOpt = False,
@@ -103,7 +104,7 @@ def install_cmd(
     run(lambda: _both(file, uninstall=False, dry_run=dry_run))
 
 
-@app.command("uninstall")
+@app.command(cls=ChineseCommand, name="uninstall")
 def uninstall_cmd(dry_run: DryRunOpt = False) -> None:
     """删除 Excel 加载项和 WPS 加载项及其设置。退出码：0 完成；2 出错；3 本机既没有 Excel 也没有 WPS（未做改动）。"""
     run(lambda: _both(None, uninstall=True, dry_run=dry_run))

@@ -24,6 +24,7 @@ def archive(
 
     def go() -> int:
         from xlrubric.pipeline import resolve_spec
+        from xlrubric.pipeline.archive import gather
         from xlrubric.readers.workbook import open_workbook
         from xlrubric.writers.archive import write_archive
 
@@ -31,7 +32,8 @@ def archive(
             raise XlrubricError("文件不存在", file=str(file))
         book = open_workbook(file, password=password)
         spec, source = resolve_spec(book, preset=preset, rules=rules)
-        target, arc = write_archive(book, spec, source, out)
+        arc = gather(book, spec, source)
+        target = write_archive(arc, out)
         console.print(f"已生成 {len(arc.teachers)} 位教师的培训档案：{terminal(target)}", highlight=False)
         return 0
 

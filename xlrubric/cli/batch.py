@@ -30,8 +30,9 @@ SHOW_ALL_UP_TO = 40      # list every school below this; above it, only those ne
 
 def batch(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="存放各学校工作簿的文件夹（含子文件夹）")],
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="结果文件夹：各校结果副本（保持原有子文件夹）和 县汇总.xlsx")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="结果文件夹：各校结果副本（保持原有子文件夹）和 县汇总.xlsx；默认为 DIR 旁边的「DIR_结果」",
+        show_default=False)] = None,
     preset: PresetOpt = None,
     rules: RulesOpt = None,
     workers: Annotated[int | None, typer.Option("--workers", "-j", help="并行进程数，默认等于本机 CPU 核数")] = None,
@@ -40,16 +41,19 @@ def batch(
         help="Dask 调度器地址 tcp://主机:端口，或 local-cluster；各节点须以相同路径访问输入和输出文件夹")] = None,
     password_file: Annotated[Path | None, typer.Option(
         "--password-file", help="文本文件，每行一个密码；遇到设有打开密码的工作簿时逐个尝试")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="有学校的工作簿有问题或无法读取时以退出码 1 结束（供脚本判断）")] = False,
 ) -> None:
     """批量计算一个县（区）文件夹中所有学校的工作簿，生成各校结果副本和「县汇总.xlsx」。
 
     中断后重新运行同一命令即可继续：已完成且未改动的文件会跳过，改动过的会重做。
-    退出码：0 全部正常；1 有学校的工作簿有问题或无法读取（结果照常写出）；2 批处理无法进行。
+    退出码：0 每个文件都已处理（各校的问题列在汇总和「县汇总.xlsx」中）；1 仅在加 --strict 且有学校的工作簿
+    有问题或无法读取时；2 批处理无法进行。
     """
 
     def go() -> int:
         passwords = _passwords(password_file)
-        opts = BatchOptions(folder, out, preset, rules, workers, scheduler, passwords)
+        opts = BatchOptions(folder, out or default_outdir(folder), preset, rules, workers, scheduler, passwords)
         view = _ProgressView()
         try:
             result = run_batch(opts, on_plan=view.plan, on_outcome=view.outcome)
@@ -60,9 +64,15 @@ def batch(
         finally:
             view.stop()
         show_result(result)
-        return result.exit_code
+        return result.exit_code if strict else 0
 
     run(go)
+
+
+def default_outdir(folder: Path) -> Path:
+    """`<DIR>_结果` beside DIR (never inside it, never DIR itself)."""
+    here = folder.resolve()
+    return here.parent / f"{here.name}_结果"
 
 
 def _passwords(path: Path | None) -> tuple[str, ...]:
@@ -126,8 +136,8 @@ def show_result(result: BatchRun) -> None:
     num = {"justify": "right", "no_wrap": True, "min_width": 4}
     wide = console.width >= 110          # on a narrow terminal the file column goes (it is in 县汇总.xlsx)
     for name, kw in (("学校", {"no_wrap": True}), *([("文件", {"no_wrap": True})] * wide), ("教师", num),
-                     ("平均总分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
-                     *([("学时达标", num)] * rate), ("错/警/提", num | {"min_width": 5}),
+                     ("平均/满分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
+                     *([("达标率", num)] * rate), ("错/警/提", num | {"min_width": 5}),
                      ("状态", {"no_wrap": True, "min_width": 8})):
         table.add_column(name, **kw)
     for e in shown[:200]:
@@ -142,7 +152,7 @@ def show_result(result: BatchRun) -> None:
         bands = terminal("，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items()))
         met = s.get("hours_met_rate")
         table.add_row(*who, str(s.get("teachers", s.get("hours_teachers", ""))),
-                      _fmt(s.get("mean_total")), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
+                      _mean(s), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
     if shown:
@@ -152,10 +162,21 @@ def show_result(result: BatchRun) -> None:
     bad = [e for e in entries if e.status == "unreadable"]
     for e in bad[:20]:
         console.print(f"[red]无法读取[/] {safe_name(e.input)}：{terminal(e.message)}", highlight=False)
+    left_out = result.manifest.left_out if result.manifest else []
+    for note in left_out:
+        console.print(f"[yellow]未处理[/] {terminal(note)}", highlight=False)
     console.print(f"正常 {counts['ok']} 所，有问题 {counts['problems']} 所，无法读取 {counts['unreadable']} 所；"
-                  f"本次处理 {len(result.done)} 个，跳过 {len(result.skipped)} 个。", highlight=False)
+                  f"本次处理 {len(result.done)} 个，已是最新 {len(result.skipped)} 个，未处理 {len(left_out)} 个"
+                  f"{'（见上，县汇总「无法读取」表中也列出）' if left_out else ''}。", highlight=False)
     if result.summary_path:
         console.print(f"县汇总：{terminal(result.summary_path)}", highlight=False)
+
+
+def _mean(s: dict) -> str:
+    """The mean with its own scale ("25.02/30"): schools on 30- and 50-point rubrics sit in one table."""
+    if s.get("mean_total") is None:
+        return "不打分" if not s.get("full_marks") else ""
+    return f"{_fmt(s['mean_total'])}/{_fmt(s['full_marks'])}"
 
 
 def _fmt(v) -> str:

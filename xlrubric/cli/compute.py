@@ -51,19 +51,25 @@ def show_summary(results: Results, target: Path) -> None:
     table.add_row("规则", terminal(results.rules_source))
     open_rules = s.get("rules_pending", [])      # parts of the rules still 待确认 (rules import)
     held = s.get("pending", 0)                   # teachers whose 总分 waits for a rejected cell
-    if "teachers" in s:
-        mean = "待核实" if "总分" in open_rules or s.get("mean_total") is None else s.get("mean_total")
-        table.add_row("教师", f"{s['teachers']} 人，平均总分 {mean}"
-                      + (f"（{held} 人总分待核实，未计入平均）" if held and mean != "待核实" else ""))
+    if s.get("teachers") is not None:
+        if "总分" in open_rules or (held and s.get("mean_total") is None and s.get("full_marks")):
+            mean = "，平均总分 待核实"
+        elif s.get("mean_total") is not None:
+            mean = (f"，平均总分 {s['mean_total']:g}（满分 {s['full_marks']:g}）"
+                    + (f"（{held} 人总分待核实，未计入平均）" if held else ""))
+        else:
+            mean = "（本细则不打分）" if not s.get("full_marks") else ""
+        table.add_row("教师", f"{s['teachers']} 人{mean}")
     if open_rules:
         table.add_row("待核实", f"{'、'.join(open_rules)}（考核细则中有待确认的条款，见「校验问题」表）")
     pending = open_rules
     if s.get("bands") and "等次" not in pending:
         table.add_row("等次", "，".join(f"{k} {v} 人" for k, v in s["bands"].items()))
     if "hours_met_rate" in s:
-        table.add_row("学时达标", f"{s['hours_met_rate']:.0%}")
+        table.add_row(s.get("met_label") or "学时达标率", f"{s['hours_met_rate']:.0%}")
     elif s.get("hours_pending"):
-        table.add_row("学时达标", f"{s['hours_pending']} 位教师待核实（有被拒绝的单元格，见「校验问题」表）")
+        table.add_row(s.get("met_label") or "学时达标率",
+                      f"{s['hours_pending']} 位教师待核实（有被拒绝的单元格，见「校验问题」表）")
     probs = s.get("problems", {})
     table.add_row("问题", f"错误 {probs.get('错误', 0)}，警告 {probs.get('警告', 0)}，提示 {probs.get('提示', 0)}"
                   + ("（详见「校验问题」表）" if any(probs.values()) else ""))

@@ -13,12 +13,14 @@ from typing import Annotated
 import typer
 
 from xlrubric.cli.common import console, run
+from xlrubric.cli.zh import ChineseCommand, ChineseGroup
 from xlrubric.errors import OutputError, RulesError
 from xlrubric.spec.load import deserialize, load_preset, load_rules_file, preset_ids, to_yaml
 from xlrubric.spec.model import Spec
 from xlrubric.spec.sheet import RULES_SHEET, rows_to_mapping
 
-app = typer.Typer(help="考核细则：导出为 YAML 或 Excel 表，或导入学校自己的考核细则。", no_args_is_help=True)
+app = typer.Typer(cls=ChineseGroup, help="考核细则：导出为 YAML 或 Excel 表，或导入学校自己的考核细则。",
+                  no_args_is_help=True)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 TargetArg = Annotated[str, typer.Argument(
@@ -93,7 +95,7 @@ GrammarOpt = Annotated[Path | None, typer.Option(
     "--grammar", help="补充的措辞语法文件（YAML，结构同内置 xlrubric/rulesimport/grammar.yaml）")]
 
 
-@app.command("import")
+@app.command(cls=ChineseCommand, name="import")
 def import_cmd(
     source: SourceArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件：本校细则.xlsx 或 .yaml")],
@@ -124,7 +126,7 @@ def import_cmd(
     run(go)
 
 
-@app.command("export")
+@app.command(cls=ChineseCommand, name="export")
 def export(
     target: TargetArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件：.yaml 或 .xlsx")],

@@ -18,13 +18,29 @@ from xlrubric.spec.model import Band, Spec
 ROUND = 4
 
 
+@dataclass(frozen=True)
+class BandChange:
+    """Why a teacher's final 等次 differs from the one the score reached: a full quota (名额), a rule
+    across parts (开鲁: 考核不合格者年度考核不能评为优秀), or the director's 人工调整."""
+
+    kind: str          # "名额" | "限制" | "人工调整"
+    before: str        # the band before this change ("" when none)
+    after: str
+    why: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.before or '无'}→{self.after or '无'}：{self.why}"
+
+
 @dataclass
 class BandOutcome:
     band: pd.Series
     scaled: pd.Series | None
     scaled_name: str
     notes: list[dict[str, Any]] = field(default_factory=list)   # {teacher|None, severity, message}
-    shown: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)          # 人工调整 of 等次, as the 人工调整 column says it
+    changes: dict[str, list[BandChange]] = field(default_factory=dict)   # teacher -> every change, in order
 
 
 def band_for(score: float, bands: list[Band], gap_policy: str) -> str | None:
@@ -84,6 +100,9 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
         demoted = [t for t in members.index if t not in set(keep)]
         for t in demoted:
             band[t] = lower[b.name](t)
+            out.changes.setdefault(t, []).append(BandChange(
+                "名额", b.name, band[t] or "",
+                f"分数达到{b.name}，{b.name}名额已满（{n}人×{b.quota:.0%}，名额{limit}人）"))
         quota_text = f"{b.name}不超过参训人数的{b.quota:.0%}：{n}人×{b.quota:.0%}={b.quota * n:g}，名额{limit}人"
         if tied_across:
             tied = [t for t in members.index if members[t] == line]
@@ -94,11 +113,11 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
         out.notes.append({"teacher": None, "severity": "提示",
                           "message": f"{quota_text}；{len(members)}人达到{b.name}分数线，"
                                      f"{len(demoted)}人因名额评为下一等次"})
-        for t in demoted:
-            out.shown[t] = f"等次：分数达到{b.name}，因{b.name}名额已满评为{band[t]}"
     for o in overrides:
         if o.teacher in band.index:
             out.shown[o.teacher] = f"等次：计算为{band[o.teacher]} → 调整为{o.value}（{o.reason}）"
+            out.changes.setdefault(o.teacher, []).append(
+                BandChange("人工调整", band[o.teacher] or "", o.value, o.reason))
             band[o.teacher] = o.value
     for b in rubric.bands:
         if b.quota is not None:
@@ -117,3 +136,31 @@ def _next_band(b: Band, bands: list[Band], values: pd.Series, gap_policy: str):
     def pick(t: str) -> str | None:
         return band_for(values[t], rest, "lower_bound") if rest else None
     return pick
+
+
+def apply_caps(band: pd.Series, order: list[str], caps: dict[str, list[dict[str, Any]]]
+               ) -> tuple[pd.Series, dict[str, BandChange]]:
+    """Lower each 等次 a cross-part rule forbids to the next band it allows (开鲁: 考核不合格者年度考核
+    不能评为优秀). `caps` maps teacher -> [{"forbid": [...], "effect": ..., "because": ...}]; returns the
+    new bands and, per teacher lowered, the change. Pure: the quota check and every count that follows
+    read the result."""
+    band = band.copy()
+    changed: dict[str, BandChange] = {}
+    for t, rules in caps.items():
+        if t not in band.index:
+            continue
+        for cap in rules:
+            now = band[t]
+            if now not in cap["forbid"]:
+                continue
+            below = order[order.index(now) + 1:] if now in order else []
+            allowed = [b for b in below if b not in cap["forbid"]]
+            band[t] = allowed[0] if allowed else ""
+            changed[t] = BandChange("限制", now, band[t], f"{cap['because']}，{cap['effect']}")
+    return band, changed
+
+
+def quota_ok(band: pd.Series, bands: list[Band]) -> bool:
+    """Whether every band with a quota holds no more teachers than its quota allows."""
+    n = len(band)
+    return all(int((band == b.name).sum()) <= math.floor(b.quota * n + 1e-9) for b in bands if b.quota is not None)

@@ -21,7 +21,7 @@ ABSENT = {"缺席", "缺勤", "未到", "旷课", "旷训", "否", "×"}
 
 @dataclass
 class Derived:
-    counts: pd.DataFrame                          # teacher x {"absent", "irregular"} or x item name
+    counts: pd.DataFrame                          # teacher x {"absent", "irregular", "sessions"} or x item name
     evidence: dict[tuple[str, str], str] = field(default_factory=dict)   # (teacher, key) -> short text
     cells: dict[tuple[str, str], int] = field(default_factory=dict)      # (teacher, key) -> first Excel row
 
@@ -34,7 +34,7 @@ def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, 
     normalized group name to teacher keys). A participant with no row, or only 缺席 rows, was absent.
     Vectorised: one join of expected (session, teacher) pairs against the register.
     """
-    out = pd.DataFrame(0.0, index=teachers, columns=["absent", "irregular"])
+    out = pd.DataFrame(0.0, index=teachers, columns=["absent", "irregular", "sessions"])
     if register.empty:
         return Derived(out)
     reg = register.copy()
@@ -53,6 +53,7 @@ def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, 
     seen = reg.groupby(["label", "teacher"], sort=False).agg(all_absent=("absent_row", "all"),
                                                             first_row=("row", "first")).reset_index()
     merged = expected.merge(seen, on=["label", "teacher"], how="left")
+    out["sessions"] = merged.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
     merged["absent"] = merged["all_absent"].isna() | (merged["all_absent"] == True)  # noqa: E712
     absent = merged[merged["absent"]]
     out["absent"] = absent.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)

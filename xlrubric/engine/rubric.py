@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.bands import BandOutcome, assign_bands
+from xlrubric.engine.bands import BandChange, BandOutcome, apply_caps, assign_bands
 from xlrubric.spec.model import KIND_LABELS, Deduction, Item, Rubric, Spec
 
 ROUND = 4
@@ -75,6 +75,8 @@ class RubricOutcome:
     excluded: set[tuple[str, str]] = field(default_factory=set)
     full_of: dict[str, float] = field(default_factory=dict)    # teacher -> full marks when items were left out
 
+    band_changes: dict[str, list[BandChange]] = field(default_factory=dict)   # 名额 / 限制 / 人工调整
+
     def pending_teachers(self) -> list[str]:
         return [t for t in self.scores.index if (t, "总分") in self.pending]
 
@@ -122,8 +124,9 @@ def rule_text(d: Deduction, spec: Spec) -> str:
 
 def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float, source: Source | None,
             note: str = "", spec: Spec | None = None) -> dict[str, Any]:
+    # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0".
     return {"teacher": teacher, "item": item.name, "event": d.event, "kind": KIND_LABELS[d.kind],
-            "count": float(count), "points": -float(points), "rule": rule_text(d, spec) if spec else d.quote,
+            "count": float(count), "points": 0.0 - float(points), "rule": rule_text(d, spec) if spec else d.quote,
             "sheet": source.sheet if source else "", "cell": source.cell if source else "",
             "note": "；".join(x for x in (source.note if source else "", note) if x)}
 
@@ -276,6 +279,7 @@ def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> Non
     scores["等次"] = bands.band.reindex(scores.index).astype(object)
     outcome.notes = bands.notes
     outcome.band_column = "等次"
+    outcome.band_changes = bands.changes
     for t, text in bands.shown.items():
         shown.setdefault(t, []).append(text)
     for t in held:
@@ -285,4 +289,20 @@ def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> Non
         if o.teacher in held:
             shown.setdefault(o.teacher, []).append(f"等次：计算为{PENDING} → 调整为{o.value}（{o.reason}）")
             scores.loc[o.teacher, "等次"] = o.value
+            outcome.band_changes.setdefault(o.teacher, []).append(BandChange("人工调整", PENDING, o.value, o.reason))
             pending.pop((o.teacher, "等次"), None)
+
+
+def cap_bands(spec: Spec, outcome: RubricOutcome, caps: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Apply cross-part limits (from the 学时 engine) to the final 等次, in place; notes for 校验问题."""
+    if outcome.band_column is None or not caps:
+        return []
+    order = [b.name for b in spec.rubric.bands]  # type: ignore[union-attr]
+    band, changed = apply_caps(outcome.scores["等次"], order, caps)
+    outcome.scores["等次"] = band
+    notes = []
+    for t, change in changed.items():
+        outcome.band_changes.setdefault(t, []).append(change)
+        notes.append({"teacher": t, "severity": "提示",
+                      "message": f"{change.why}；等次由「{change.before}」调为「{change.after}」"})
+    return notes

@@ -23,7 +23,7 @@ from xlrubric.batch.manifest import Entry, Manifest, file_sha256
 from xlrubric.mail.contacts import Address, choose_address
 from xlrubric.mail.errors import MailError, StaleBatch
 from xlrubric.mail.ledger import Key, Ledger, Row
-from xlrubric.mail.render import Letter, Sender, build_message, message_id, to_bytes
+from xlrubric.mail.render import Letter, Sender, attachment_name, build_message, message_id, to_bytes
 from xlrubric.mail.smtp import Connection, RateLimiter, Settings, check_settings
 from xlrubric.readers.text import normalize_label
 from xlrubric.safetext import clean
@@ -179,8 +179,8 @@ def _letter(job: Job) -> Letter:
     data = job.attachment.read_bytes() if job.attachment else b""
     if hashlib.sha256(data).hexdigest() != job.sha256:
         raise StaleBatch(f"结果文件「{job.entry.output}」在检查之后被改动了", hint="重新运行 xlrubric batch。")
-    return Letter(job.school, job.address.email, clean(job.attachment.name) if job.attachment else "", data,
-                  job.entry.summary)
+    return Letter(job.school, job.address.email, clean(attachment_name(job.school, job.attachment.name))
+                  if job.attachment else "", data, job.entry.summary)
 
 
 def _domain(sender: Sender) -> str:

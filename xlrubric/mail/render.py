@@ -15,22 +15,26 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import format_datetime, formataddr
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
 from xlrubric.mail.errors import MailError
+from xlrubric.readers.text import period_label
 
 MIME_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".xlsm": ("application", "vnd.ms-excel.sheet.macroEnabled.12"),
     ".xls": ("application", "vnd.ms-excel"),
 }
+UTF8_PREFIX = "utf-8''"
 _SUBJECT = re.compile(r"^\s*(主题|subject)\s*[:：]\s*(.*)$", re.IGNORECASE)
 
 
@@ -88,13 +92,20 @@ def template_context(letter: Letter, sender: Sender) -> dict[str, Any]:
     problems = {k: int((s.get("problems") or {}).get(k, 0)) for k in ("错误", "警告", "提示")}
     return {
         "school": letter.school, "term": s.get("term") or "", "year": s.get("year") or "",
+        "period": s.get("period") or period_label(str(s.get("year") or ""), str(s.get("term") or ""))[0],
         "contact": s.get("contact") or "", "teachers": s.get("teachers") or 0, "bands": s.get("bands") or {},
-        "mean_total": s.get("mean_total"), "full_marks": s.get("full_marks"),
-        "hours_met_rate": s.get("hours_met_rate"), "hours_pending": int(s.get("hours_pending") or 0),
+        "mean_total": s.get("mean_total"), "full_marks": _whole(s.get("full_marks")),
+        "hours_met_rate": s.get("hours_met_rate"), "met_label": s.get("met_label") or "学时达标率",
+        "hours_pending": int(s.get("hours_pending") or 0),
         "problems": problems, "status": s.get("status") or "",
         "quota_ok": s.get("quota_ok"), "attachment": letter.attachment_name,
         "signature": sender.signature, "from_name": sender.name, "email": letter.to,
     }
+
+
+def _whole(value: Any) -> Any:
+    """30.0 → 30: a score scale reads as a whole number in a letter."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def render_text(template: jinja2.Template, letter: Letter, sender: Sender) -> tuple[str, str]:
@@ -134,7 +145,51 @@ def build_message(template: jinja2.Template, letter: Letter, sender: Sender, msg
     # email package fold that header with RFC 2047 words inside the MIME type itself (seen: "application/
     # =?utf-8?q?vnd=2Eopenxml…?="), which breaks the type for every client.
     msg.add_attachment(letter.attachment, maintype=maintype, subtype=subtype, filename=letter.attachment_name)
+    part = next(msg.iter_attachments())
+    del part["Content-Disposition"]
+    part.set_raw("Content-Disposition", disposition(letter.attachment_name))
     return msg
+
+
+def attachment_name(school: str, output_name: str) -> str:
+    """The name the school sees: "<学校>_考核结果.xlsx" unless the file's own name already says 结果.
+
+    A batch output keeps the name the school sent (中心小学.xlsx), which in a mailbox reads like the
+    school's own file coming back unchanged.
+    """
+    path = Path(output_name)
+    if "结果" in path.stem:
+        return path.name
+    from xlrubric.writers.atomic import safe_output_name
+
+    return safe_output_name(Path("."), f"{school}_考核结果{path.suffix}", default=path.name).name
+
+
+def disposition(name: str) -> str:
+    """`attachment` with the name twice: RFC 2231 `filename*` first, then a quoted `filename=` for old clients.
+
+    The email package writes only the RFC 2231 form and drops a second `filename` when parsing a
+    hand-written header, so the header is stored pre-folded (`set_raw`, every line under 78 characters:
+    the SMTP policy keeps such a header as it is). Clients that know RFC 2231 take `filename*`; the old
+    Outlook and Foxmail versions many schools still run read only `filename=`, and they decode RFC 2047
+    words inside it, so the fallback keeps the Chinese name instead of a placeholder.
+    """
+    if name.isascii() and len(name) < 50 and '"' not in name and "\\" not in name:
+        return f'attachment; filename="{name}"'
+    chunks, current = [], ""
+    for ch in name:
+        quoted = quote(ch, safe="")          # whole characters: a chunk never splits a %XX sequence
+        if len(current) + len(quoted) > 54:
+            chunks.append(current)
+            current = ""
+        current += quoted
+    chunks.append(current)
+    lines = ["attachment;"]
+    lines += [f" filename*{i}*={UTF8_PREFIX if i == 0 else ''}{c};" for i, c in enumerate(chunks)]
+    words = Header(name, "utf-8").encode(maxlinelen=60).split("\n")
+    lines += [f' filename="{words[0].strip()}'] + [f" {w.strip()}" for w in words[1:]]
+    lines[-1] += '"'
+    return "\n".join(lines)
 
 
 def to_bytes(msg: EmailMessage) -> bytes:

@@ -23,7 +23,7 @@ from xlrubric.spec.load import load_preset, load_rules_file
 from xlrubric.spec.model import Spec
 
 Part = Callable[[Context], None]
-PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run]
+PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run, rubric.finish]
 PROBLEMS_SHEET = "校验问题"
 KNOWN_SHEETS = ("教师名册", "考核记录", "签到登记", "提交登记", "人工调整", "学时登记", "基本信息", "考核细则")
 
@@ -72,6 +72,8 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
         part(ctx)
     ctx.problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet, _cell_key(p.cell)))
     counts = {s: sum(1 for p in ctx.problems if p.severity == s) for s in SEVERITY_ORDER}
+    if "teachers" not in ctx.summary:      # a 学时/达标 preset has no rubric part; its teachers still count
+        ctx.summary["teachers"] = ctx.summary.get("hours_teachers") or len(ctx.roster.names)
     ctx.problems[:] = cap_problems(ctx.problems, LIMITS.problems_per_sheet)
     ctx.tables.append(problems_table(ctx))
     ctx.summary.update({"file": book.name, "rules": rules_source, "problems": counts,

@@ -1,8 +1,8 @@
 """The 学时 part of a computation: 学时登记 -> 学时汇总 (per teacher per 学年) and 学时明细 (per row, with the
 reason every 无效学时 earns nothing). Skips quietly when the spec has no hour rules.
 
-A cross-rule (开鲁: 考核不合格者年度考核不能评为优秀) also caps the 等次 the rubric part gave, in place, with a
-note on the teacher's row.
+A cross-rule (开鲁: 考核不合格者年度考核不能评为优秀) is found here (`outcome.caps`); the engine applies it to
+the 等次 before the rubric part lays out 考核结果 (`rubric.finish`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
+from xlrubric.engine.hours import HoursOutcome, compute_hours, progress, year_label
 from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
+from xlrubric.engine.stats import hours_figures
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
@@ -20,6 +21,7 @@ from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
 
 SUMMARY, DETAIL = "学时汇总", "学时明细"
+OVERALL = "学时总体达标（每人末行）"
 
 
 def _g(v: float) -> str:
@@ -63,17 +65,9 @@ def _run(ctx: Context) -> None:
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
     ctx.tables.append(summary_table(ctx, outcome, names))
     ctx.tables.append(detail_table(ctx, reg, outcome))
-    _cap_results(ctx, outcome, names)
-    n = len(teachers)
     state = outcome.state.reindex(teachers)
     waiting = int((state == PENDING).sum())
-    ctx.summary.update({
-        "hours_teachers": n,
-        "hours_met": int(outcome.met.sum()),
-        "hours_pending": waiting,
-        "hours_total": round(float(outcome.rows["counted"].sum()), 2),
-        "hours_invalid_rows": int((~outcome.rows["valid"]).sum() + (frame["blocked"] != "").sum()),
-    })
+    ctx.summary.update(hours_figures(outcome.rows, outcome.met, int((frame["blocked"] != "").sum()), waiting))
     pend = pending_mask(outcome.by_year.index, outcome.pending)
     years: dict[str, dict[str, float | None]] = {}
     for ((t, y), v), unsure in zip(outcome.by_year["合计"].items(), pend, strict=True):
@@ -81,8 +75,8 @@ def _run(ctx: Context) -> None:
     ids = teacher_ids(ctx, teachers)
     cycle = outcome.cycle["周期合计"]
     cycle_unsure = {t for (t, _) in outcome.pending}
-    if n and not waiting:   # no rate while some teachers are 待核实 (batch and mail then say 待核实)
-        ctx.summary["hours_met_rate"] = round(float(outcome.met.mean()), 4)
+    if len(teachers):
+        ctx.summary["met_label"] = "学时达标率"      # the 达标 part widens it when it adds obligations
     ctx.report["hours"] = [
         {"id": ids[t], "name": names[t], "years": years.get(t, {}),
          "cycle": None if t in cycle_unsure else round(float(cycle[t]), 2),
@@ -126,7 +120,6 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     ids = teacher_ids(ctx, names)
     cycle_t = [t for t in h.targets if t.per == "周期"]
     alt = [t for t in cycle_t if not t.primary]
-    prim_cycle = [t for t in cycle_t if t.primary]
     year_need, cycle_need = _need(spec, "学年"), _need(spec, "周期")
     by = o.by_year
     teacher = by.index.get_level_values("teacher")
@@ -145,46 +138,48 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     for c in ("计算学时", "人工认定"):
         out[c] = known(by[c], unsure)
     out["学年合计"] = known(by["合计"], unsure)
-    total = by["合计"]
+    pr = progress(o, h)                 # every verdict and shortfall comes from the engine
     if year_need:
-        prim_year = [t for t in h.targets if t.per == "学年" and t.primary]
-        plain = [t for t in prim_year if not t.categories and t.hours]
-        gap = (plain[0].hours - total) if plain else pd.Series(0.0, index=by.index)
-        short = pd.Series(np.where(gap > 1e-9, "（差" + gap.map(_g).astype(str) + "学时）", ""), index=by.index)
-        state = o.year_state.reindex(by.index)
+        short = pd.Series(np.where(pr["year_gap"] > 1e-9, "（差" + pr["year_gap"].map(_g).astype(str) + "学时）", ""),
+                          index=by.index)
+        state = o.year_state.reindex(by.index)      # 达标 / 未达标 / 待核实 (confirmed 学时 only ever grow)
         out["学年要求"] = year_need
         out["学年达标"] = np.where(state == NOT_MET, NOT_MET + short.astype(str), state)
-    cum = total.groupby(level="teacher").cumsum()
-    out["周期累计"] = known(cum, cum_unsure)
+    out["周期累计"] = known(pr["cum"], cum_unsure)
+    last, done = pr["last"].to_numpy(), pr["done"].to_numpy()
     if cycle_need:
-        ok = pd.Series(True, index=by.index)
-        for t in prim_cycle:
-            ok &= cum >= t.hours - 1e-9
-        last = year == (max(year) if len(year) else 0)
-        done = (year >= h.cycle.start_year + h.cycle.years - 1) if h.cycle else np.ones(len(year), bool)
-        gap = ("进行中（还差" + (prim_cycle[0].hours - cum).map(_g).astype(str) + "）") if prim_cycle else ""
+        gap = "进行中（还差" + pr["cycle_gap"].map(_g).astype(str) + "）"
         out["周期要求"] = cycle_need
         ongoing = np.where(cum_unsure, "进行中（待核实）", np.where(last, gap, "进行中"))
-        out["周期达标"] = np.where(ok, "达标", np.where(last & done, np.where(cum_unsure, PENDING, NOT_MET), ongoing))
-    for t in alt:
+        out["周期达标"] = np.where(pr["cycle_ok"], "达标",
+                               np.where(last & done, np.where(cum_unsure, PENDING, NOT_MET), ongoing))
+    for t in alt:          # a reference target (国家五年360): a shortfall means something only once the cycle ends
         out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
-            cum >= t.hours - 1e-9, "达标", np.where(cum_unsure, PENDING, "差" + (t.hours - cum).map(_g).astype(str)))
+            pr[f"ref_ok:{t.id}"], "已达到",
+            np.where(cum_unsure, np.where(last & done, PENDING, "进行中（待核实）"),
+                     np.where(last & done, "未达到（差" + pr[f"ref_gap:{t.id}"].map(_g).astype(str) + "）",
+                              "进行中（已累计" + pr["cum"].map(_g).astype(str) + "）")))
     for st in h.stages:
         out[st.name] = teacher.map(o.stages[st.name])
     if h.cross_rules:
         limits = {t: "；".join(f"{c['effect']}（{c['because']}）" for c in caps) for t, caps in o.caps.items()}
         out["年度考核限制"] = teacher.map(lambda t: limits.get(t, ""))
-    out["达标"] = teacher.map(o.state)
     if o.pending:
-        out["已确认学时"] = total
+        out["已确认学时"] = by["合计"]
         out[PENDING] = [_pending_text(o.pending, t, y) for t, y in zip(teacher, year, strict=True)]
+    # Whether the teacher meets every 学时 target (all years and the cycle; 达标 / 未达标 / 待核实): a fact
+    # about the teacher, not about the row's year, so it stands on the teacher's last row only. 学时 only:
+    # 达标情况 and 项目考核 judge the other obligations.
+    final = ~pd.Series(teacher, index=by.index).duplicated(keep="last").to_numpy()
+    out[OVERALL] = np.where(final, teacher.map(o.state).astype(object), "")
+    if o.pending:
         needs = {"学年要求": year_need, "周期要求": cycle_need}
         out = pd.concat([out, _undated(o, out, set(teacher), ids, names, needs)])
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
     widths = [10, 10, 14, *[9] * len(cats), 9, 9, 9] + [14] * (len(out.columns) - len(cats) - 6)
     if o.pending:
-        widths[-1] = 24
+        widths[list(out.columns).index(PENDING)] = 24
     return SheetTable(SUMMARY, list(out.columns), rows, col_widths=widths, number_formats=formats)
 
 
@@ -195,7 +190,7 @@ def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: d
     for t in lonely:
         row = {c: PENDING for c in out.columns}
         row.update({"工号": ids.get(t, ""), "姓名": names.get(t, t), "学年": "（日期待核实）", "已确认学时": 0.0,
-                    PENDING: _pending_text(o.pending, t, -1), "达标": o.state.get(t, PENDING)})
+                    PENDING: _pending_text(o.pending, t, -1), OVERALL: o.state.get(t, PENDING)})
         row.update({c: v for c, v in needs.items() if c in out.columns})
         rows.append(row)
     return pd.DataFrame(rows, columns=out.columns)
@@ -250,34 +245,3 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     links = {(n, 0): f"'{sheet}'!{letter}{r}" for n, r in enumerate(columns["行"].tolist())}
     return SheetTable(DETAIL, list(columns), values, links=links,
                       col_widths=[6, 10, 10, 11, 14, 14, 10, 8, 8, 28, 9, 9, 9, 10, 50, 40, 10, 20])
-
-
-def _cap_results(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> None:
-    """开鲁: 不合格者年度考核不能评为优秀 — lower a forbidden 等次 the rubric part gave, and say so."""
-    if not o.caps:
-        return
-    result = next((t for t in ctx.tables if t.name == "考核结果"), None)
-    if result is None or "等次" not in result.header:
-        return
-    j = result.header.index("等次")
-    bands = [b.name for b in ctx.spec.rubric.bands] if ctx.spec.rubric else []
-    by_key = {t: caps for t, caps in o.caps.items()}
-    for row in result.rows:
-        key = row[0] if row[0] in by_key else next((t for t in by_key if names.get(t) == row[1]), None)
-        if key is None:
-            continue
-        for cap in by_key[key]:
-            if row[j] in cap["forbid"]:
-                below = bands[bands.index(row[j]) + 1:] if row[j] in bands else []
-                lower = [b for b in below if b not in cap["forbid"]]
-                new = lower[0] if lower else ""
-                ctx.problem("cross-rule", f"{row[1]}：{cap['because']}，{cap['effect']}；"
-                            f"等次由「{row[j]}」调为「{new}」", "提示", "考核结果")
-                for rec in ctx.report.get("teachers", []):
-                    if rec.get("name") == row[1] and rec.get("id") == row[0]:
-                        rec["band"] = new
-                        rec.setdefault("limits", []).append(f"{cap['effect']}（{cap['because']}）")
-                row[j] = new
-    if isinstance(ctx.summary.get("bands"), dict):
-        given = [r[j] for r in result.rows]
-        ctx.summary["bands"] = {b: given.count(b) for b in ctx.summary["bands"]}

@@ -9,6 +9,7 @@ import re
 
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import find_label_values
+from xlrubric.readers.text import period_label
 from xlrubric.schemas.contact import EMAIL, PHONE
 from xlrubric.schemas.layout import INFO_FIELDS, INFO_SHEET, STAGES
 from xlrubric.schemas.validate import Rule
@@ -17,8 +18,10 @@ from xlrubric.schemas.validate import Rule
 def run(ctx: Context) -> None:
     sheet = ctx.book.sheet(INFO_SHEET)
     info: dict[str, str] = {}
+    cells: dict[str, str] = {}
     if sheet is not None:
         found = find_label_values(sheet, INFO_FIELDS)
+        cells = {label: cell for label, (_value, cell) in found.items()}
         for label, (value, cell) in found.items():
             text = "" if value is None else str(value).strip()
             if isinstance(value, float) and value.is_integer():
@@ -41,8 +44,15 @@ def run(ctx: Context) -> None:
     if sheet is not None:
         _team(ctx, sheet)
     school = info.get("学校名称") or ctx.spec.school or ctx.book.name.rsplit(".", 1)[0]
-    ctx.summary.update({"school": school, "email": info.get("电子邮箱", ""), "term": info.get("学期") or ctx.spec.term,
-                        "year": info.get("学年", ""), "contact": info.get("项目联络人", ""), "info": info})
+    year, term = info.get("学年", ""), info.get("学期", "")
+    if not year and not term:
+        term = ctx.spec.term or ""        # the preset's own term only when the school named none
+    label, clash = period_label(year, term)
+    if clash and sheet is not None:
+        ctx.problem("term-year-differs", f"学期「{term}」写的学年与学年「{year}」不同，按学年「{year}」理解",
+                    "警告", sheet.name, cells.get("学期", ""), term)
+    ctx.summary.update({"school": school, "email": info.get("电子邮箱", ""), "term": term, "year": year,
+                        "period": label, "contact": info.get("项目联络人", ""), "info": info})
     ctx.report["school"] = info
 
 

@@ -2,7 +2,8 @@
 when the spec grades the project (能力提升工程2.0: 合格/良好/优秀), 项目考核. Skips when there is nothing to check.
 
 `summary["hours_met_rate"]` is the share of teachers who meet everything that binds them (学时 and every
-obligation), which is what batch summaries and mail report as 达标率.
+obligation), which is what batch summaries and mail report as 达标率; `summary["met_label"]` says what it
+covers, so lanxi4's 听课/反思 duties are never called 学时达标.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 
 from xlrubric.engine.pending import MET, NOT_MET, PENDING, combine, worst
 from xlrubric.engine.requirements import evaluate
+from xlrubric.engine.stats import share_met
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
@@ -80,8 +82,8 @@ def _run(ctx: Context) -> None:
     for q in spec.requirements:
         sub = t[(t["requirement"] == q.id) & t["bound"] & (t["pending"] == "")] if len(t) else t
         waits = int(((t["requirement"] == q.id) & (t["pending"] != "")).sum()) if len(t) else 0
-        per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": int(sub["met"].sum()) if len(sub) else 0,
-                         "rate": round(float(sub["met"].mean()), 4) if len(sub) else None}
+        met, rate = share_met(sub["met"]) if len(sub) else (0, None)
+        per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": met, "rate": rate}
         if waits:
             per_req[q.id]["pending"] = waits
     ctx.summary["requirements"] = per_req
@@ -89,9 +91,11 @@ def _run(ctx: Context) -> None:
     waiting_teachers = int((all_state == PENDING).sum())
     ctx.summary["hours_pending"] = waiting_teachers
     ctx.summary["hours_met"] = int((all_state == MET).sum())
+    if len(teachers):
+        ctx.summary["met_label"] = MET_WITH_HOURS if hours is not None else MET_DUTIES
     if len(teachers) and not waiting_teachers:
-        ctx.summary.update({"requirements_met_rate": round(float((req_state == MET).mean()), 4),
-                            "hours_met_rate": round(float((all_state == MET).mean()), 4)})
+        ctx.summary.update({"requirements_met_rate": share_met(req_state == MET)[1],
+                            "hours_met_rate": share_met(all_state == MET)[1]})
     else:       # some teacher's result waits on a rejected cell: no rate (batch and mail say 待核实)
         ctx.summary.pop("hours_met_rate", None)
     ctx.report["requirements"] = [
@@ -120,6 +124,11 @@ def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     wait = why != ""
     ok = usable[~wait & (usable["status"] != "不予认定")]
     return ok, usable[wait].assign(why=SHEET + " " + why[wait])
+
+
+MET_HOURS = "学时达标率"
+MET_DUTIES = "达标率（各项达标要求）"
+MET_WITH_HOURS = "达标率（学时及各项达标要求）"
 
 
 def _period(ctx: Context, rows: pd.DataFrame) -> tuple[dt.date, dt.date]:

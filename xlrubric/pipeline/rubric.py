@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.derive import signin_counts, submission_counts
-from xlrubric.engine.rubric import Override, Pending, Source, score
+from xlrubric.engine.rubric import Override, Pending, Source, cap_bands, score
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import (
     RECORD,
@@ -88,23 +88,43 @@ def run(ctx: Context) -> None:
         check_typed_totals(ctx, table, rows_of, outcome.scores["总分"])
     typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
     names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
-    for note in outcome.notes:
-        teachers = [note["teacher"]] if note.get("teacher") else note.get("teachers", [])
-        cells = [table.cell("姓名", rows_of[t]) if "姓名" in table.columns else "" for t in teachers]
-        if teachers:
-            for t, c in zip(teachers, cells, strict=True):
-                ctx.problem("band", f"{names[t]}：{note['message']}", note["severity"], sheet, c)
-        else:
-            ctx.problem("band", note["message"], note["severity"], "考核结果")
+    _notes(ctx, outcome.notes, names, table, rows_of)
     held = outcome.pending_teachers()
     if held and outcome.band_column:
         policy = spec.policy_obj("pending_scores")
         rule = policy.options[policy.choice] if policy else PENDING_DEFAULT
         ctx.problem("pending-band", f"{len(held)}位教师的总分待核实（{'、'.join(names[t] for t in held[:10])}"
                     f"{'等' if len(held) > 10 else ''}），暂不评等次：{rule}", "警告", "考核结果")
+    # Rendered by `finish`, after the 学时 part: a cross-part limit may still lower a 等次.
+    ctx.shared["rubric"] = (outcome, names, table, rows_of, len(ctx.tables))
+
+
+def finish(ctx: Context) -> None:
+    """Apply the limits other parts found (engine), then lay out 考核结果 and 扣分明细 where `run` stood."""
+    if "rubric" not in ctx.shared:
+        return
+    outcome, names, table, rows_of, at = ctx.shared.pop("rubric")
+    hours = ctx.shared.get("hours")
+    caps = hours.caps if hours is not None and ctx.spec.hours and ctx.spec.hours.cross_rules else {}
+    notes = cap_bands(ctx.spec, outcome, caps)
+    for note in notes:
+        ctx.problem("cross-rule", f"{names[note['teacher']]}：{note['message']}", note["severity"], "考核结果")
+    before = len(ctx.tables)
     render_tables(ctx, outcome, names, table, rows_of)
+    made = ctx.tables[before:]
+    del ctx.tables[before:]
+    ctx.tables[at:at] = made
 
 
+def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:
+    for note in notes:
+        teachers = [note["teacher"]] if note.get("teacher") else note.get("teachers", [])
+        cells = [table.cell("姓名", rows_of[t]) if "姓名" in table.columns else "" for t in teachers]
+        if teachers:
+            for t, c in zip(teachers, cells, strict=True):
+                ctx.problem("band", f"{names[t]}：{note['message']}", note["severity"], table.sheet, c)
+        else:
+            ctx.problem("band", note["message"], note["severity"], "考核结果")
 PENDING_DEFAULT = "待核实的教师暂不评等次、不占优秀等名额；名额仍按全部参训教师计算，核实后重新计算"
 
 
@@ -175,27 +195,13 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
     spec: Spec = ctx.spec
     rubric = spec.rubric
     derived_cols: dict[str, tuple[pd.Series, str, Any]] = {}
-    signin = ctx.table(SIGNIN)
-    if signin is not None and not signin.frame.empty:
-        keys = _teachers(ctx, signin, "签到")
-        reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
-        reg["date"] = [_date(ctx, signin, "日期", r, v, required=True)
-                       for r, v in signin.frame.get("日期", pd.Series()).items()]
-        reg["name"] = signin.frame.get("活动名称")
-        reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
-        reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
-        from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
-        known = ATTENDED | IRREGULAR | ABSENT
-        for row, status in reg.set_index("row")["status"].items():
-            if status not in (None, "") and str(status).strip() not in known:
-                ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
-                            "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
-        d = signin_counts(reg[reg["teacher"] != ""], counts.index, ctx.roster.groups() if ctx.roster.present else {})
+    signin = signin_attendance(ctx, counts.index)
+    if signin is not None:
+        d, table, reg = signin
         for _item, ded in rubric.deductions:
             if ded.derive in ("absent", "irregular"):
-                derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet,
-                                           (d, ded.derive, signin))
-        _undated_sessions(ctx, reg, signin, counts.index, rejected)
+                derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet, (d, ded.derive, table))
+        _undated_sessions(ctx, reg, table, counts.index, rejected)
     submission = ctx.table(SUBMISSION)
     if submission is not None and not submission.frame.empty:
         keys = _teachers(ctx, submission, "提交记录")
@@ -239,6 +245,34 @@ def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, 
         unsure = [t for t in counts.index if (t, event) in rejected]
         counts[event] = values
         counts.loc[unsure, event] = np.nan        # a register fact that is itself 待核实 decides nothing
+
+
+def signin_attendance(ctx: Context, teachers: pd.Index):
+    """签到登记 counted by the engine (sessions in scope, absences, late/left early) for `teachers`, with
+    the sheet it came from and its rows (teacher, row, date, name, scope, status); None when there is no
+    register. The archive's 考勤 and 扣分明细's deductions
+    both come from here, so they cannot disagree."""
+    if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
+        return ctx.shared["attendance"]
+    signin = ctx.table(SIGNIN)
+    if signin is None or signin.frame.empty:
+        return None
+    keys = _teachers(ctx, signin, "签到")
+    reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
+    reg["date"] = [_date(ctx, signin, "日期", r, v, required=True)
+                   for r, v in signin.frame.get("日期", pd.Series()).items()]
+    reg["name"] = signin.frame.get("活动名称")
+    reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
+    reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
+    from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
+    known = ATTENDED | IRREGULAR | ABSENT
+    for row, status in reg.set_index("row")["status"].items():
+        if status not in (None, "") and str(status).strip() not in known:
+            ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
+                        "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
+    d = signin_counts(reg[reg["teacher"] != ""], teachers, ctx.roster.groups() if ctx.roster.present else {})
+    ctx.shared["attendance"] = (d, signin, reg)
+    return d, signin, reg
 
 
 def _date(ctx: Context, table, column: str, row: int, value: Any, required: bool = False):

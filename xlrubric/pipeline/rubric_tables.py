@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from xlrubric.engine.rubric import PENDING
+from xlrubric.engine.stats import rubric_stats
 from xlrubric.pipeline.context import Context
 from xlrubric.results import SheetTable
 from xlrubric.schemas.teachers import teacher_id
@@ -61,9 +62,10 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     typed_ids = record.frame["工号"].to_dict() if "工号" in record.frame.columns else {}
     ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in scores.index}
     band = ["等次"] if outcome.band_column else []
+    changed = ["等次说明"] if any(c.kind != "人工调整" for cs in outcome.band_changes.values() for c in cs) else []
     held = bool(outcome.pending)
     header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
-              f"总分（{_fmt(rubric.total)}分）", *extra, *band, "扣分明细", "人工调整",
+              f"总分（{_fmt(rubric.total)}分）", *extra, *band, *changed, "扣分明细", "人工调整",
               *(["待核实（单元格与原因）"] if held else [])]
     rows, links, fills = [], {}, {}
     records = scores.to_dict("index")
@@ -74,16 +76,19 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
         row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
                                    for c in value_cols]]
         row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+        row += ["；".join(c.text for c in outcome.band_changes.get(t, []) if c.kind != "人工调整") for _ in changed]
         typed = [i for i in item_names if (t, i) in outcome.typed]
         row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
         if held:
             row.append(_pending_text(outcome, t, item_names if pend else []))
-        fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held]) if v == PENDING})
+        fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held - len(changed)])
+                      if v == PENDING})
         rows.append(row)
         if "姓名" in record.columns:
             links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
     ctx.tables.append(SheetTable("考核结果", header, rows, links=links, fills=fills,
-                                 col_widths=[10, 10, *[12] * (len(header) - 4 - held), 60, 30, *([50] * held)]))
+                                 col_widths=[10, 10, *[12] * (len(header) - 4 - held - len(changed)),
+                                             *[30] * len(changed), 60, 30, *([50] * held)]))
     details = list(outcome.details)
     for (t, target), why in outcome.pending.items():
         if target in item_names:
@@ -113,20 +118,8 @@ def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, ex
     item_names = [i.name for i in rubric.items]
     band = bool(outcome.band_column)
     held = outcome.pending_teachers()
-    known = scores["总分"].drop(index=held)
-    band_counts = scores["等次"].value_counts().to_dict() if band else {}
-    n_teachers = len(scores)
-    bands = {b.name: int(band_counts.get(b.name, 0)) for b in rubric.bands}
-    if held and band:
-        bands[PENDING] = sum(1 for t in scores.index if (t, "等次") in outcome.pending)
-    ctx.summary.update({
-        "teachers": n_teachers, "full_marks": rubric.total, "pending": len(held),
-        "mean_total": round(float(known.mean()), 2) if len(known) else None,
-        "totals": [float(x) for x in known],
-        "bands": bands,
-        "quota_ok": all(band_counts.get(b.name, 0) <= int(b.quota * n_teachers + 1e-9)
-                        for b in rubric.bands if b.quota is not None),
-    })
+    waiting = sum(1 for t in scores.index if (t, "等次") in outcome.pending) if held else 0
+    ctx.summary.update(rubric_stats(rubric, scores, outcome.band_column, held, waiting))
     records = scores.to_dict("index")
 
     def number(t: str, col: str, target: str) -> Any:
@@ -135,6 +128,8 @@ def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, ex
         {"id": ids[t], "name": names[t], "items": {i: number(t, i, i) for i in item_names},
          "total": number(t, "总分", "总分"), **{c: number(t, c, "总分") for c in extra},
          "band": (PENDING if (t, "等次") in outcome.pending else records[t]["等次"]) if band else None,
+         "band_changes": [{"kind": c.kind, "from": c.before, "to": c.after, "why": c.why}
+                          for c in outcome.band_changes.get(t, [])],
          "typed": [i for i in item_names if (t, i) in outcome.typed],
          "full_marks": outcome.full_of.get(t, rubric.total),
          "pending": {target: [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason} for p in why]

@@ -190,3 +190,32 @@ def parse_quantity(value: Any, units: dict[str, float], amounts: dict[str, float
         return Quantity(None, "wrong-unit" if unit in other_units else "unreadable", unit)
     factor = by_unit.get(unit, 1.0)
     return Quantity(round(float(number) * factor, 6), "approx" if rough else "text", unit)
+
+
+_SPAN = re.compile(r"(\d{4})\s*[-—–~～至到]\s*(\d{4})\s*(学年度|学年|年度)?")
+
+
+def school_year_span(text: str) -> re.Match | None:
+    """The first "2025-2026" in `text` that is one school year (a five-year cycle "2023—2028" is not)."""
+    for m in _SPAN.finditer(text or ""):
+        if int(m.group(2)) == int(m.group(1)) + 1:
+            return m
+    return None
+
+
+def period_label(year: str, term: str) -> tuple[str, bool]:
+    """One label for the school year and term, and whether the two name different years.
+
+    Schools write the year into 学期 too ("2025-2026学年度上学期" beside 学年 "2025-2026学年度"); joining
+    both doubled it in every mail subject. The year is said once; a 学期 naming another year keeps the
+    学年 the school typed and only the term part (the caller warns on the cell).
+    """
+    year, term = (year or "").strip(), (term or "").strip()
+    if not year or not term:
+        return year or term, False
+    in_year, in_term = school_year_span(year), school_year_span(term)
+    if in_term is None:      # "第二学期", or a span that is no school year ("2023—2028学年（五年一轮）")
+        return year + ("，" if term[:1].isdigit() else "") + term, False
+    if in_year is not None and in_year.group(1, 2) != in_term.group(1, 2):
+        return year + (term[:in_term.start()] + term[in_term.end():]).strip(), True
+    return term, False

@@ -41,9 +41,17 @@ def write_cell(ws, r: int, c: int, value: Any, fmt=None, date_fmt=None) -> None:
 
 
 def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
+    """One result table, laid out for print as the surgical writer lays it out (pagesetup.py)."""
+    from xlrubric.writers.pagesetup import apply_xlsxwriter, table_layout
+
+    layout = table_layout(table.header, table.rows, table.col_widths)
+    ws.set_row(0, layout.header_height)
     for c, name in enumerate(table.header):
         ws.write_string(0, c, name, formats["header"])
     for r, row in enumerate(table.rows, start=1):
+        height = layout.row_height(row) if layout.wrap else None
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
             target = table.links.get((r - 1, c))
             if target:
@@ -54,13 +62,13 @@ def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
                     formats[fill] = wb.add_format({"bg_color": "#" + fill[-6:], "pattern": 1})
                 write_cell(ws, r, c, value, formats[fill], formats["date"])
             else:
-                write_cell(ws, r, c, value, None, formats["date"])
-    widths = table.col_widths or [12] * len(table.header)
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, w, formats["wrap"] if w >= 30 else None)
+                write_cell(ws, r, c, value, formats["wrap"] if c in layout.wrap else None, formats["date"])
+    for c, w in enumerate(layout.widths):
+        ws.set_column(c, c, w, formats["wrap"] if c in layout.wrap else None)
     ws.freeze_panes(1, 0)
     if table.rows:
         ws.autofilter(0, 0, len(table.rows), max(0, len(table.header) - 1))
+    apply_xlsxwriter(ws, layout)
 
 
 def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[CellMark], dst: Path) -> None:
@@ -68,7 +76,8 @@ def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[Cell
     wb = xlsxwriter.Workbook(str(dst), {"strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False})
     wb.set_properties({"created": dt.datetime(2000, 1, 1)})
-    formats = {"header": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}),
+    formats = {"header": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
+                                        "valign": "vcenter"}),
                "link": wb.add_format({"font_color": "#0563C1", "underline": 1}),
                "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
                "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}

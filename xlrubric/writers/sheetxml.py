@@ -18,6 +18,7 @@ from typing import Any
 from xlrubric.results import SheetTable
 from xlrubric.writers import xmlscan as xs
 from xlrubric.writers.opc import XML_DECL
+from xlrubric.writers.pagesetup import PageLayout, table_layout
 from xlrubric.writers.styles import Styles
 
 HEADER_FILL = "FFD9E1F2"
@@ -72,69 +73,63 @@ def _serial(value: date | datetime | time | timedelta) -> float | None:
     return value / timedelta(days=1)
 
 
-def display_width(value: Any) -> int:
-    """Characters as Excel's column width counts them: CJK and full-width forms take two."""
-    text = value if isinstance(value, str) else ("" if value is None else str(value))
-    if text.isascii():
-        return len(text)
-    return sum(2 if ord(ch) >= 0x1100 else 1 for ch in text)
-
-
-def estimate_widths(table: SheetTable, sample: int = 2000) -> list[float]:
-    widths = []
-    for c, head in enumerate(table.header):
-        w = display_width(head) + 2
-        for row in table.rows[:sample]:
-            if c < len(row):
-                v = row[c]
-                w = max(w, 10 if isinstance(v, date | datetime) else display_width(v))
-        widths.append(float(min(max(w + 2, 6), 60)))
-    return widths
-
-
 class _Formats:
-    """Cell-format indices a table needs, made once per table."""
+    """Cell-format indices a table needs, made once per table. A table with wrapped text aligns every
+    cell to the top, so a row's numbers stand beside the first line of its text."""
 
-    def __init__(self, styles: Styles, table: SheetTable):
-        self.header = styles.xf(font=styles.font(bold=True), fill=styles.fill(HEADER_FILL))
-        self.link = styles.xf(font=styles.font(link=True))
-        self.date = styles.xf(num_fmt=styles.number_format(DATE_FORMAT))
-        self.datetime = styles.xf(num_fmt=styles.number_format(DATETIME_FORMAT))
-        self.time = styles.xf(num_fmt=styles.number_format(TIME_FORMAT))
-        self.column = {c: styles.xf(num_fmt=styles.number_format(code))
+    def __init__(self, styles: Styles, table: SheetTable, layout: PageLayout):
+        top = "top" if layout.wrap else ""
+        self.header = styles.xf(font=styles.font(bold=True), fill=styles.fill(HEADER_FILL), wrap=True,
+                                vertical="center")
+        self.link = styles.xf(font=styles.font(link=True), vertical=top)
+        self.plain = styles.xf(vertical=top) if top else None
+        self.plain_attr = f' s="{self.plain}"' if self.plain is not None else ""
+        self.date = styles.xf(num_fmt=styles.number_format(DATE_FORMAT), vertical=top)
+        self.datetime = styles.xf(num_fmt=styles.number_format(DATETIME_FORMAT), vertical=top)
+        self.time = styles.xf(num_fmt=styles.number_format(TIME_FORMAT), vertical=top)
+        self.column = {c: styles.xf(num_fmt=styles.number_format(code), vertical=top)
                        for c, code in table.number_formats.items()}
-        self.styles = styles
-        self.fills: dict[str, int] = {}
+        self.column.update({c: styles.xf(num_fmt=styles.number_format(table.number_formats[c])
+                                         if c in table.number_formats else 0, wrap=True, vertical="top")
+                            for c in layout.wrap})
+        self.styles, self.top, self.wrap, self.formats = styles, top, layout.wrap, table.number_formats
+        self.fills: dict[tuple[str, int], int] = {}
 
-    def fill(self, argb: str) -> int:
-        """A solid-fill format (待核实 cells), made once per colour."""
-        if argb not in self.fills:
-            self.fills[argb] = self.styles.xf(fill=self.styles.fill(argb))
-        return self.fills[argb]
+    def fill(self, argb: str, c: int) -> int:
+        """A solid-fill format (待核实 cells) keeping column `c`'s number format and wrapping, made once each."""
+        if (argb, c) not in self.fills:
+            num = self.styles.number_format(self.formats[c]) if c in self.formats else 0
+            self.fills[(argb, c)] = self.styles.xf(num_fmt=num, fill=self.styles.fill(argb), wrap=c in self.wrap,
+                                                   vertical="top" if c in self.wrap else self.top)
+        return self.fills[(argb, c)]
 
 
 def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -> str:
     """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs."""
-    fmt = _Formats(styles, table)
+    layout = table_layout(table.header, table.rows, table.col_widths)
+    fmt = _Formats(styles, table, layout)
     ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
     letters = [column_letter(c) for c in range(max(ncols, 1))]
-    col_s = {c: f' s="{x}"' for c, x in fmt.column.items()}
+    plain = fmt.plain_attr
+    col_s = {c: f' s="{fmt.column.get(c)}"' if c in fmt.column else plain for c in range(ncols)}
+    row_height = layout.row_height if layout.wrap else None
     link_s = f' s="{fmt.link}"'
     links = table.links
     out = ['<sheetData>']
     head = f' s="{fmt.header}"'
-    out.append('<row r="1">' + "".join(_text_cell(f"{letters[c]}1", str(h), head)
-                                       for c, h in enumerate(table.header)) + "</row>")
+    out.append(f'<row r="1" ht="{layout.header_height:g}" customHeight="1">'
+               + "".join(_text_cell(f"{letters[c]}1", str(h), head) for c, h in enumerate(table.header)) + "</row>")
     for i, row in enumerate(table.rows):
         n = i + 2
-        cells = [f'<row r="{n}">']
+        height = row_height(row) if row_height else None
+        cells = [f'<row r="{n}" ht="{height:g}" customHeight="1">' if height else f'<row r="{n}">']
         for c, v in enumerate(row):
             if v is None:
                 continue
             ref = f"{letters[c]}{n}"
             s = link_s if links and (i, c) in links else col_s.get(c, "")
             if table.fills and (i, c) in table.fills:
-                s = f' s="{fmt.fill(table.fills[(i, c)])}"'
+                s = f' s="{fmt.fill(table.fills[(i, c)], c)}"'
             t = type(v)
             if t is str:
                 cells.append(_text_cell(ref, v, s))
@@ -146,17 +141,17 @@ def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -
                 elif v == v:
                     cells.append(_text_cell(ref, "∞" if v > 0 else "-∞", s))
             else:
-                cells.append(_other_cell(ref, v, s, c in col_s, fmt))
+                cells.append(_other_cell(ref, v, s, c in fmt.column, fmt))
         cells.append("</row>")
         out.append("".join(cells))
     out.append("</sheetData>")
     last = f"{letters[max(ncols, 1) - 1]}{len(table.rows) + 1}"
-    widths = table.col_widths or estimate_widths(table)
+    widths = layout.widths
     cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
                    for c, w in enumerate(widths) if w)
     head_xml = (f'{XML_DECL}<worksheet xmlns="{xs.NS_MAIN}" xmlns:r="{xs.NS_REL}">'
                 f'<sheetPr{f" codeName={xs.attr(code_name)}" if code_name else ""}>'
-                '<tabColor rgb="FF4472C4"/><pageSetUpPr fitToPage="1"/></sheetPr>'
+                '<tabColor rgb="FF4472C4"/></sheetPr>'
                 f'<dimension ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0">')
     if table.rows:
         head_xml += ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
@@ -169,18 +164,36 @@ def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -
             tail.append(f'<hyperlink ref="{letters[c] if c < len(letters) else column_letter(c)}{r + 2}"'
                         f' location={xs.attr(target.lstrip("#"))}/>')
         tail.append("</hyperlinks>")
-    # Printable as it is: A4 landscape, one page wide, page numbers; row 1 repeats (see print_titles).
-    tail.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-                '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-                '<headerFooter><oddHeader>&amp;C&amp;A</oddHeader>'
-                '<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>'
-                "</worksheet>")
+    tail.append(page_setup_xml(layout))
     return head_xml + "".join(out) + "".join(tail)
 
 
+def page_setup_xml(layout: PageLayout) -> str:
+    """Printable as it is (see pagesetup.py): A4, gridlines, the planned orientation, scale and page
+    groups, sheet name and page numbers; row 1 and the key columns repeat (see print_titles)."""
+    orientation = "landscape" if layout.landscape else "portrait"
+    breaks = ""
+    if layout.col_breaks:
+        breaks = (f'<colBreaks count="{len(layout.col_breaks)}" manualBreakCount="{len(layout.col_breaks)}">'
+                  + "".join(f'<brk id="{c}" max="1048575" man="1"/>' for c in layout.col_breaks) + "</colBreaks>")
+    return ('<printOptions gridLines="1"/>'
+            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            f'<pageSetup paperSize="9" scale="{layout.scale}" orientation="{orientation}"/>'
+            '<headerFooter><oddHeader>&amp;C&amp;A</oddHeader>'
+            '<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>'
+            f"{breaks}</worksheet>")
+
+
 def print_titles(table: SheetTable) -> str | None:
-    """The `_xlnm.Print_Titles` value: the header row repeats on every printed page."""
-    return f"{quote_sheet(table.name)}!$1:$1" if table.header else None
+    """The `_xlnm.Print_Titles` value: the header row repeats on every printed page, and on a table split
+    into page groups the key columns (工号、姓名) repeat on every group."""
+    if not table.header:
+        return None
+    rows = f"{quote_sheet(table.name)}!$1:$1"
+    keys = table_layout(table.header, table.rows, table.col_widths).key_cols
+    if not keys:
+        return rows
+    return f"{quote_sheet(table.name)}!$A:${column_letter(keys - 1)},{rows}"
 
 
 def filter_range(table: SheetTable) -> str | None:
@@ -209,7 +222,7 @@ def _other_cell(ref: str, v: Any, s: str, has_col_fmt: bool, fmt: _Formats) -> s
         serial = _serial(v)
         if serial is None:
             return _text_cell(ref, v.isoformat(), s)
-        if not has_col_fmt and ' s="' not in s:
+        if not has_col_fmt and s in ("", fmt.plain_attr):
             if isinstance(v, datetime):
                 x = fmt.datetime if (v.hour, v.minute, v.second) != (0, 0, 0) else fmt.date
             elif isinstance(v, date):

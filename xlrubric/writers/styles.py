@@ -108,13 +108,19 @@ class Styles:
         head = (f"<{self._q('b')}/>" if bold else "") + (f"<{self._q('u')}/>" if link else "")
         return self._index("fonts", f"<{self._q('font')}>{head}{''.join(kept)}</{self._q('font')}>")
 
-    def xf(self, *, num_fmt: int = 0, font: int = 0, fill: int = 0) -> int:
-        """A cell format for our result sheets (border 0, parent style 0)."""
+    def xf(self, *, num_fmt: int = 0, font: int = 0, fill: int = 0, wrap: bool = False,
+           vertical: str = "") -> int:
+        """A cell format for our result sheets (border 0, parent style 0), optionally wrapping its text."""
         extra = (' applyNumberFormat="1"' if num_fmt else "") + (' applyFont="1"' if font else "") + \
                 (' applyFill="1"' if fill else "")
         parent = ' xfId="0"' if self.has_parent else ""     # only when a cell style 0 exists to point at
-        return self._index("cellXfs", f'<{self._q("xf")} numFmtId="{num_fmt}" fontId="{font}" fillId="{fill}"'
-                                      f' borderId="0"{parent}{extra}/>')
+        head = (f'<{self._q("xf")} numFmtId="{num_fmt}" fontId="{font}" fillId="{fill}"'
+                f' borderId="0"{parent}{extra}')
+        if not (wrap or vertical):
+            return self._index("cellXfs", head + "/>")
+        align = (' wrapText="1"' if wrap else "") + (f' vertical="{vertical}"' if vertical else "")
+        return self._index("cellXfs", f'{head} applyAlignment="1"><{self._q("alignment")}{align}/>'
+                                      f'</{self._q("xf")}>')
 
     def _xf(self, s: int) -> str:
         xfs = self.items["cellXfs"]

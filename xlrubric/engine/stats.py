@@ -1,0 +1,59 @@
+"""Per-school figures every output shows (the compute summary, the JSON report, 县汇总, the mail body):
+made once here from the final scores, so no renderer computes a mean or checks a quota itself."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from xlrubric.engine.bands import quota_ok
+from xlrubric.engine.pending import PENDING
+from xlrubric.spec.model import Rubric
+
+
+def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
+                 held: Sequence[str] = (), band_pending: int = 0) -> dict[str, Any]:
+    """Teachers, the full marks the totals are on, mean/max/median/min/stdev of 总分, 等次 counts and
+    whether every quota holds (after quota, limits and 人工调整: the 等次 as finally shown).
+
+    `held` teachers have a 待核实 总分: they are counted (`pending`), never averaged; `band_pending`
+    teachers have a 待核实 等次 and are counted under 待核实 beside the bands."""
+    known = scores["总分"].drop(index=list(held))
+    totals = [float(x) for x in known]
+    n = len(totals)
+    band = scores[band_column] if band_column else None
+    counts = band.value_counts().to_dict() if band is not None else {}
+    bands = {b.name: int(counts.get(b.name, 0)) for b in rubric.bands}
+    if band is not None and band_pending:
+        bands[PENDING] = band_pending
+    return {
+        "teachers": len(scores), "full_marks": rubric.total, "totals": totals, "pending": len(held),
+        "mean_total": round(statistics.fmean(totals), 2) if n else None,
+        "max_total": max(totals) if n else None,
+        "median_total": statistics.median(totals) if n else None,
+        "min_total": min(totals) if n else None,
+        "stdev_total": round(statistics.pstdev(totals), 4) if n else None,
+        "bands": bands,
+        "quota_ok": quota_ok(band, rubric.bands) if band is not None else True,
+    }
+
+
+def share_met(met: pd.Series) -> tuple[int, float | None]:
+    """How many of these teachers (or obligations) are met, and the share (None when there are none)."""
+    return int(met.sum()), (round(float(met.mean()), 4) if len(met) else None)
+
+
+def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: int, pending: int = 0) -> dict[str, Any]:
+    """The school's 学时 figures: teachers, how many meet their 学时, how many are 待核实 (`pending`),
+    学时 recognised in all, rows that earned nothing (by the rules, or `blocked` by a rejected cell), and
+    the share met (teachers only; none while some teacher is 待核实: batch and mail then say 待核实)."""
+    count, rate = share_met(met)
+    out: dict[str, Any] = {"hours_teachers": len(met), "hours_met": count, "hours_pending": pending,
+                           "hours_total": round(float(rows["counted"].sum()), 2),
+                           "hours_invalid_rows": int((~rows["valid"]).sum()) + blocked}
+    if len(met) and not pending:   # no teachers, no rate: the key is absent rather than None
+        out["hours_met_rate"] = rate
+    return out
