@@ -15,6 +15,8 @@ import json
 import pytest
 from hours_books import compute, register_row, table, write_book
 
+from xlrubric.pipeline.hours import OVERALL
+
 D = dt.date
 ROSTER = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""],
           ["B02", "李强", "男", D(1980, 5, 2), D(2003, 9, 1), "数学", "数学组", ""],
@@ -75,7 +77,7 @@ def test_hours_by_hand(res):
     """Verify B01 = 2 + 8 + 3 + 4 + 16 + 4 = 37 (all rows read; 37 < 40 so 未达标 by 3)."""
     rows = {r["工号"]: r for r in table(res, "学时汇总")}
     b01 = rows["B01"]
-    assert b01["学年合计"] == 37 and b01["学年达标"] == "未达标（差3学时）" and b01["达标"] == "未达标"
+    assert b01["学年合计"] == 37 and b01["学年达标"] == "未达标（差3学时）" and b01[OVERALL] == "未达标"
     assert [register_row(res, n)["认定学时"] for n in range(3, 9)] == [2, 8, 3, 4, 16, 4]
 
 
@@ -92,14 +94,14 @@ def test_rejected_cells_make_hours_pending(res):
         assert (row["状态"], row["认定学时"], row["计算学时"]) == ("待核实", None, None), n
     assert register_row(res, 11)["认定学时"] == 1           # 教研活动 pays every role alike
     b02 = {r["工号"]: r for r in table(res, "学时汇总")}["B02"]
-    assert (b02["学年合计"], b02["已确认学时"], b02["学年达标"], b02["达标"]) == ("待核实", 6.5, "待核实", "待核实")
+    assert (b02["学年合计"], b02["已确认学时"], b02["学年达标"], b02[OVERALL]) == ("待核实", 6.5, "待核实", "待核实")
     assert b02["待核实"] == "学时登记 E10、H12、P14"
 
 
 def test_pending_cannot_undo_a_reached_threshold(res):
     """Verify B03: 40 confirmed (5 days × 8) already reaches 每年40学时; the unreadable 时长 can only add, so 达标."""
     b03 = {r["工号"]: r for r in table(res, "学时汇总")}["B03"]
-    assert (b03["学年合计"], b03["已确认学时"], b03["学年达标"], b03["达标"]) == ("待核实", 40, "达标", "达标")
+    assert (b03["学年合计"], b03["已确认学时"], b03["学年达标"], b03[OVERALL]) == ("待核实", 40, "达标", "达标")
     assert problems(res)["H16"][:2] == ("not-a-number", "错误")
 
 
