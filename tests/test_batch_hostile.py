@@ -77,8 +77,8 @@ def test_gbk_name_markup_and_huge_school_name_through_batch_and_mail(tmp_path: P
     school_book(Path(gbk), "xinghuo", "[/]第一中学", XINGHUO_TEACHERS, email="a@school.example.cn")
     school_book(src / "长名.xlsx", "xinghuo", "长" * 5_000_000, XINGHUO_TEACHERS, email="b@school.example.cn")
     out = tmp_path / "结果"
-    done = cli("batch", src, "--out", out, "--workers", "2")
-    assert done.returncode == 1, done.stderr                           # one HTML file is unreadable
+    done = cli("batch", src, "--out", out, "--workers", "2", "--strict")
+    assert done.returncode == 1, done.stderr                # --strict: one HTML file is unreadable
     assert "Traceback" not in done.stderr and "[/]第一中学" in done.stdout and "测试学校" in done.stdout
     manifest = load_manifest(out)
     key = Path(gbk).relative_to(src).as_posix()
@@ -237,8 +237,8 @@ def test_fifo_device_and_outside_links_are_never_read(tmp_path: Path) -> None:
     assert "管道.xlsx" in text and "不是普通文件" in text
     assert "零.xlsx" in text and "外校.xlsx" in text and "县域文件夹之外" in text
     assert "链接.xlsx" in text and "不重复计算" in text and "链接文件夹" in text
-    done = cli("batch", src, "--out", tmp_path / "结果", "--workers", "2", timeout=180)
-    assert done.returncode == 1 and "管道.xlsx" in done.stdout
+    done = cli("batch", src, "--out", tmp_path / "结果", "--workers", "2", "--strict", timeout=180)
+    assert done.returncode == 1 and "管道.xlsx" in done.stdout        # --strict: files were left out
 
 
 def test_reader_refuses_fifo_and_oversized_file(tmp_path: Path, monkeypatch) -> None:
