@@ -171,7 +171,7 @@ def test_no_option_can_widen_the_address(tmp_path):
     """There is no --host: the socket is bound to 127.0.0.1 in code."""
     for args in (["--host", "0.0.0.0"], ["--bind", "0.0.0.0"]):
         result = CliRunner().invoke(app, ["serve", *args], env={"XLRUBRIC_HOME": str(tmp_path)})
-        assert result.exit_code == 2 and "No such option" in result.output
+        assert result.exit_code == 2 and "没有这个选项" in result.output      # usage errors are in Chinese (i13)
     assert not (tmp_path / "serve.json").exists()
 
 
