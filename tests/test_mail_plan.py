@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_mail_support import SCHOOLS, make_outdir, parse, write_book
 from typer.testing import CliRunner
@@ -225,6 +225,9 @@ def test_rate_limit_spaces_messages_evenly():
                max_size=80))
 def test_any_attachment_name_survives_both_forms(stem):
     """Verify any name comes back from the RFC 2231 form and the header stays as written (no refolding)."""
+    # email.message.get_filename() strips surrounding whitespace whatever the header says, so a name
+    # that starts with a space cannot round-trip through any form (hypothesis found stem=" ").
+    assume(stem == stem.lstrip())
     name = stem + ".xlsx"
     raw = to_bytes(build_message(load_template(None), letter(name), Sender("c@example.cn"), "<a@b>"))
     head = raw[raw.index(b"Content-Disposition:"):].split(b"\r\n\r\n")[0]
