@@ -1,4 +1,4 @@
-"""Verify that `xlrubric --help` and `xlrubric lint` start without the heavy libraries (issue 16).
+"""Verify that `xlrubric --help`, `--version` and `xlrubric lint` start without the heavy libraries (issue 16).
 
 Each case runs a fresh interpreter and lists which heavy modules ended up in `sys.modules`: an import
 added at the top of a command module shows up here, not as a slow button click on a school PC.
@@ -31,7 +31,7 @@ def heavy_after(argv: list[str]) -> tuple[int, list[str], str]:
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["lint", "lanxi4"], ["lint", "baiwanzi"], ["lint"],
-                                  ["rules", "--help"], ["compute", "--help"]])
+                                  ["rules", "--help"], ["compute", "--help"], ["--version"]])
 def test_light_commands_import_no_heavy_library(argv):
     exit_code, heavy, output = heavy_after(argv)
     assert exit_code in (0, 1), output
