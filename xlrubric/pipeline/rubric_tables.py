@@ -80,7 +80,8 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
         typed = [i for i in item_names if (t, i) in outcome.typed]
         row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
         if held:
-            row.append(_pending_text(outcome, t, item_names if pend else []))
+            # None rather than "": an empty cell, so the print width follows the reasons actually written
+            row.append(_pending_text(outcome, t, item_names if pend else []) or None)
         fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held - len(changed)])
                       if v == PENDING})
         rows.append(row)
