@@ -5,7 +5,6 @@ result, the archive of a shipped sample, and a school writing another school's å
 from __future__ import annotations
 
 import random
-import resource
 import subprocess
 import sys
 import time
