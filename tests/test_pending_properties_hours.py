@@ -109,8 +109,10 @@ def _interval(year: int, month: int | None) -> tuple[D, D]:
 
 teacher = st.fixed_dictionaries({
     "groups": st.sets(st.sampled_from(WORDS), max_size=2), "unknown": st.booleans(),
-    "born": st.tuples(st.integers(1970, 1985), st.one_of(st.none(), st.integers(1, 12))),
-    "hired": st.tuples(st.integers(2015, 2021), st.one_of(st.none(), st.integers(1, 12))),
+    # years and months around the boundaries on ON (45周岁: born 1975/1976; 未满三年: hired 2018), where a
+    # partial date can go either way, plus some far from them
+    "born": st.tuples(st.sampled_from([1975, 1976, 1980, 1970]), st.sampled_from([None, 8, 9, 10, 3])),
+    "hired": st.tuples(st.sampled_from([2018, 2019, 2015, 2021]), st.sampled_from([None, 8, 9, 10, 3])),
 })
 
 
@@ -146,6 +148,8 @@ def _readings(t: dict, sel) -> list[tuple[set[str], D, D]]:
 
 @settings(max_examples=25, deadline=None)
 @given(t=teacher)
+@example(t={"groups": set(), "unknown": False, "born": (1975, None), "hired": (2018, 9)})
+@example(t={"groups": {"骨干"}, "unknown": True, "born": (1980, 3), "hired": (2015, 3)})
 def test_roster_verdict_holds_for_every_reading(t):
     partial = _frame(t, [(t["groups"], _interval(*t["born"]), _interval(*t["hired"]))])
     for sel in SELECTORS:

@@ -92,6 +92,7 @@ def test_rejected_cells_make_hours_pending(res):
     for n in (10, 12, 14):
         row = register_row(res, n)
         assert (row["状态"], row["认定学时"], row["计算学时"]) == ("待核实", None, None), n
+    assert register_row(res, 10)["角色"] == "讲课的"        # what the school typed, not a blank
     assert register_row(res, 11)["认定学时"] == 1           # 教研活动 pays every role alike
     b02 = {r["工号"]: r for r in table(res, "学时汇总")}["B02"]
     assert (b02["学年合计"], b02["已确认学时"], b02["学年达标"], b02[OVERALL]) == ("待核实", 6.5, "待核实", "待核实")

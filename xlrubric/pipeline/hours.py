@@ -229,8 +229,8 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     columns = {
         "行": f["row"].astype(int).to_numpy(), "工号": f["teacher"].map(ids).fillna("").to_numpy(),
         "姓名": f["name"].to_numpy(), "日期": day, "学年": f["year"].map(years).to_numpy(),
-        "类别": f["category_text"].to_numpy(), "角色": f["role"].to_numpy(), "级别": f["level"].to_numpy(),
-        "等次": f["award"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
+        "类别": f["category_text"].to_numpy(), "角色": f["role_shown"].to_numpy(), "级别": f["level_shown"].to_numpy(),
+        "等次": f["award_shown"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
         "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
         "依据（细则原文）": np.where(waiting, "", rows["rule"].fillna("").map(quotes).fillna("").to_numpy()),
         "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),

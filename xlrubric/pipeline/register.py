@@ -246,6 +246,7 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     allowed = {"role": roles, "level": levels, "award": awards, "status": HOUR_STATUSES}
     for name, key in TEXTS.items():
         out[key], out[f"unread_{key}"] = read_choice(ctx, table, col[name], name, key, allowed[key], words)
+        out[f"{key}_shown"] = out[key].where(out[f"unread_{key}"] == "", _distinct(col[name], text))
     out["title_text"] = _distinct(col["题目"], text)
     out["title"] = _distinct(col["题目"], title_key)
     out["teacher_text"] = _distinct(col["授课教师"], text)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from xlrubric.serve import jobs, mailview, school
+from xlrubric.serve import jobs, mailview, rulesview, school
 
 
 def info(request: Request) -> JSONResponse:
@@ -25,6 +25,7 @@ ROUTES = [
     Route("/api/presets", school.presets),
     Route("/api/template/{preset}", school.template_file),
     Route("/api/lint/{preset}", school.lint_findings),
+    Route("/api/rules/import", rulesview.import_upload, methods=["POST"]),
     Route("/api/batch", jobs.start_batch, methods=["POST"]),
     Route("/api/jobs/{job}", jobs.job_status),
     Route("/api/jobs/{job}/county.xlsx", jobs.county_file),

@@ -158,6 +158,36 @@ async function showLint(id) {
   (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
 }
 
+// ---------------------------------------------------------------- 模板：导入本校考核细则
+function setupRulesImport() {
+  $("rules-import-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const form = new FormData();
+    const file = $("rules-import-file").files[0];
+    if (file) form.append("file", file);
+    form.append("text", $("rules-import-text").value);
+    $("rules-import").classList.remove("hidden");
+    $("rules-import-summary").textContent = "正在读取考核细则……";
+    const r = await api("/api/rules/import", { method: "POST", form });
+    if (!r.ok) {
+      $("rules-import-summary").textContent = r.message;
+      $("rules-import-table").replaceChildren();
+      for (const id of ["rules-import-rules", "rules-import-template"]) $(id).classList.add("hidden");
+      return;
+    }
+    const items = r.items.map((i) => `${i.name}（${i.full}分）`).join("、");
+    $("rules-import-summary").textContent = `${r.name}：读出 ${r.items.length} 个项目：${items}。${r.summary}` +
+      (r.open ? `请下载本校细则.xlsx，在「策略」行把“待确认”改为一个选项；确定之前，相关项目的得分显示为待核实。` : "");
+    $("rules-import-rules").href = r.rules_download;
+    $("rules-import-template").href = r.template_download;
+    for (const id of ["rules-import-rules", "rules-import-template"]) $(id).classList.remove("hidden");
+    fillTable($("rules-import-table"), ["类型", "位置", "说明", "原文", "本细则的选择"], r.findings.map((f) => [
+      f.kind, f.where, f.message + (f.question && f.question !== f.message ? `\n（${f.question}）` : ""),
+      (f.quotes || []).join("\n"), f.policy ? `${f.option}：${f.choice}` : (f.resolved ? "—" : "未决定")]),
+    (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
+  });
+}
+
 // ---------------------------------------------------------------- 全县
 let suffixes = [".xlsx", ".xlsm", ".xls"];
 let pollTimer = null;
@@ -346,6 +376,7 @@ function setupMail() {
 // ---------------------------------------------------------------- start
 document.addEventListener("DOMContentLoaded", async () => {
   setupSchool();
+  setupRulesImport();
   setupCounty();
   setupMail();
   $("preset").addEventListener("change", (e) => showLint(e.target.value));
