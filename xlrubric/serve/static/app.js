@@ -152,10 +152,21 @@ async function showLint(id) {
   const r = await api(`/api/lint/${encodeURIComponent(id)}`);
   if (!r.ok) { $("lint-summary").textContent = r.message; return; }
   $("lint-summary").textContent = `${r.name}：${r.summary}`;
-  fillTable($("lint-table"), ["类型", "位置", "说明", "原文", "本细则的选择"], r.findings.map((f) => [
-    f.kind, f.where, f.message + (f.question && f.question !== f.message ? `\n（${f.question}）` : ""),
-    (f.quotes || []).join("\n"), f.policy ? f.choice : (f.resolved ? "—" : "未决定")]),
-  (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
+  showFindings($("lint-table"), r.findings);
+}
+
+// One policy can decide several findings (the gaps (23, 24) and (40, 50] share one): its question and
+// choice are shown once, later rows say 同上, as `xlrubric lint` prints them.
+function showFindings(table, findings) {
+  const seen = new Set();
+  fillTable(table, ["类型", "位置", "说明", "原文", "本细则的选择"], findings.map((f) => {
+    const again = f.policy && seen.has(f.policy);
+    if (f.policy) seen.add(f.policy);
+    const asked = f.question && f.question !== f.message && !again ? `\n（${f.question}）` : "";
+    const chosen = !f.policy ? (f.resolved ? "—" : "未决定")
+      : again ? `${f.option}（同上）` : (f.option ? `${f.option}：${f.choice}` : f.choice);
+    return [f.kind, f.where, f.message + asked, (f.quotes || []).join("\n"), chosen];
+  }), (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
 }
 
 // ---------------------------------------------------------------- 模板：导入本校考核细则
@@ -181,10 +192,7 @@ function setupRulesImport() {
     $("rules-import-rules").href = r.rules_download;
     $("rules-import-template").href = r.template_download;
     for (const id of ["rules-import-rules", "rules-import-template"]) $(id).classList.remove("hidden");
-    fillTable($("rules-import-table"), ["类型", "位置", "说明", "原文", "本细则的选择"], r.findings.map((f) => [
-      f.kind, f.where, f.message + (f.question && f.question !== f.message ? `\n（${f.question}）` : ""),
-      (f.quotes || []).join("\n"), f.policy ? `${f.option}：${f.choice}` : (f.resolved ? "—" : "未决定")]),
-    (i, v) => (i === 0 ? `nowrap sev-${v}` : i >= 2 ? "wrap" : ""));
+    showFindings($("rules-import-table"), r.findings);
   });
 }
 
