@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-import typer.rich_utils as ru
 from typer.core import TyperCommand, TyperGroup
 
 # The click typer runs on: click itself up to typer 0.2x, a copy inside typer since. Found through the
@@ -22,16 +21,24 @@ UsageError: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "U
 USAGE = "用法："
 HELP_TEXT = "显示本帮助并退出"
 
-ru.ARGUMENTS_PANEL_TITLE = "参数"
-ru.OPTIONS_PANEL_TITLE = "选项"
-ru.COMMANDS_PANEL_TITLE = "命令"
-ru.ERRORS_PANEL_TITLE = "用法错误"
-ru.ABORTED_TEXT = "已中止。"
-ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
-ru.DEFAULT_STRING = "[默认：{}]"
-ru.REQUIRED_LONG_STRING = "[必填]"
-ru.ENVVAR_STRING = "[环境变量：{}]"
-ru.DEPRECATED_STRING = "（已停用）"
+PANEL_TEXTS = {
+    "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项", "COMMANDS_PANEL_TITLE": "命令",
+    "ERRORS_PANEL_TITLE": "用法错误", "ABORTED_TEXT": "已中止。",
+    "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。", "DEFAULT_STRING": "[默认：{}]",
+    "REQUIRED_LONG_STRING": "[必填]", "ENVVAR_STRING": "[环境变量：{}]", "DEPRECATED_STRING": "（已停用）",
+}
+
+
+def panel_texts() -> None:
+    """Set typer's panel texts, only when help or an error is about to be printed.
+
+    Importing `typer.rich_utils` costs about 0.15 s (rich's markdown and more): a command that just runs,
+    like every click of the 计算考核 button, should not pay it.
+    """
+    import typer.rich_utils as ru
+
+    for name, text in PANEL_TEXTS.items():
+        setattr(ru, name, text)
 
 
 # The value errors people meet (click's and pydantic's wording), in Chinese.
@@ -59,6 +66,7 @@ def _hint(exc: Any) -> str:
 
 def chinese_error(exc: Any) -> Any:
     """The same error with a Chinese message (the original is kept as its cause)."""
+    panel_texts()
     kind_of = {c.__name__ for c in type(exc).__mro__}
     if "MissingParameter" in kind_of:
         kind = {"argument": "参数", "option": "选项"}.get(getattr(exc.param, "param_type_name", ""), "参数")
@@ -90,6 +98,10 @@ class _Chinese:
 
     def get_usage(self, ctx: Any) -> str:
         return _usage(super().get_usage(ctx))  # type: ignore[misc]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        panel_texts()
+        return super().format_help(ctx, formatter)  # type: ignore[misc]
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)  # type: ignore[misc]
