@@ -21,10 +21,12 @@ which the button runs through `wps.OAAssist.ShellExecute` when the service is no
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -202,15 +204,20 @@ def _locked(exc: OSError) -> XlrubricError:
                          "图标），再运行一次本命令", file=str(getattr(exc, "filename", "") or ""))
 
 
+def _folder_errors(fn: Callable[[Plan], list[str]]) -> Callable[[Plan], list[str]]:
+    """A folder WPS still holds (or cannot be written) is one Chinese message, for install and uninstall."""
+    @functools.wraps(fn)
+    def wrapped(p: Plan) -> list[str]:
+        try:
+            return fn(p)
+        except OSError as exc:
+            raise _locked(exc) from exc
+    return wrapped
+
+
+@_folder_errors
 def install(p: Plan) -> list[str]:
     """Copy the add-in, write its config.js and register it; return the Chinese lines to print."""
-    try:
-        return _install(p)
-    except OSError as exc:
-        raise _locked(exc) from exc
-
-
-def _install(p: Plan) -> list[str]:
     assert p.source is not None
     root = read_publish(p.publish)             # refuse a broken publish.xml before touching anything
     tmp = p.jsaddons / f".{p.folder.name}.{os.getpid()}.tmp"
@@ -240,14 +247,9 @@ def _install(p: Plan) -> list[str]:
             "请重新打开 WPS 表格，在「校本研修」选项卡上点「计算考核」。"]
 
 
+@_folder_errors
 def uninstall(p: Plan) -> list[str]:
-    try:
-        return _uninstall(p)
-    except OSError as exc:
-        raise _locked(exc) from exc
-
-
-def _uninstall(p: Plan) -> list[str]:
+    """Remove the add-in's folder and its publish.xml entry; return the Chinese lines to print."""
     removed = [d for d in sorted(p.jsaddons.glob(f"{ADDIN_NAME}_*")) if d.is_dir()]
     lines = []
     if p.publish.exists():
