@@ -141,10 +141,10 @@ def poisoned_batch(root: Path, n: int) -> bool:
 def long_name(root: Path) -> bool:
     print("(3) a 5 MB school name (5,000,000 characters)")
     from xlrubric import safetext
+    from xlrubric.atomic import safe_output_name
     from xlrubric.batch.manifest import Entry, Manifest
     from xlrubric.batch.summary import write_county_summary
     from xlrubric.mail.render import Letter, Sender, build_message, load_template, to_bytes
-    from xlrubric.writers.atomic import safe_output_name
 
     name = "[/]长" * 1_250_000
     out = root / "名"

@@ -39,8 +39,8 @@ def make_school(path: Path, rows: int) -> None:
 
 
 def ours(src: Path, dst: Path, rows: int) -> None:
+    from xlrubric.ooxml.package import write_results
     from xlrubric.results import CellMark, SheetTable
-    from xlrubric.writers.package import write_results
     hours = SheetTable("学时汇总", ["工号", "姓名", "年度", "讲座", "教研", "公开课", "论文", "课题", "合计", "达标"],
                        [[f"T{i:03d}", f"教师{i}", 2026, 10, 4, 8, 12, 0, 34 + i % 9, "达标" if i % 4 else "未达标"]
                         for i in range(rows)])

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from xlrubric.errors import OutputError
-from xlrubric.writers.atomic import (
+from xlrubric.atomic import (
     MAX_NAME_BYTES,
     atomic_output,
     backup_copy,
     remove_stale_temps,
     safe_output_name,
 )
+from xlrubric.errors import OutputError
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -84,7 +84,7 @@ def test_backup_names_never_collide(tmp_path: Path) -> None:
 CHILD = """
 import sys
 from xlrubric.results import SheetTable
-from xlrubric.writers.package import write_results
+from xlrubric.ooxml.package import write_results
 rows = [[f"教师{i}", "=x", i, i * 0.5, "备注" * 5] for i in range(int(sys.argv[3]))]
 write_results(sys.argv[1], sys.argv[2], [SheetTable("学时汇总", ["a", "b", "c", "d", "e"], rows)], [])
 print("done", flush=True)

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schoolbooks import sha256
 
+from xlrubric.atomic import TMP_SUFFIX
 from xlrubric.batch.discover import BatchError, discover
 from xlrubric.batch.lock import outdir_lock
 from xlrubric.batch.manifest import MANIFEST_NAME, Entry, Manifest, load_manifest
 from xlrubric.batch.summary import write_county_summary
-from xlrubric.writers.atomic import TMP_SUFFIX
 
 
 def cli(*args: object, timeout: float = 240) -> subprocess.CompletedProcess:

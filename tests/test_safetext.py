@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from xlrubric import safetext
-from xlrubric.writers.atomic import safe_output_name
+from xlrubric.atomic import safe_output_name
 
 # Any bytes a Linux file name may hold (no "/" or NUL), as Python sees them: undecodable ones become lone
 # surrogates (surrogateescape), exactly what unzipping a Windows (GBK) zip produces.

@@ -14,12 +14,12 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from xlrubric.errors import OutputError, UnreadableWorkbook
+from xlrubric.ooxml import zipio
+from xlrubric.ooxml.package import strip_results, write_results
+from xlrubric.ooxml.preserve import check_preserved
+from xlrubric.ooxml.sheetxml import sheet_xml
+from xlrubric.ooxml.styles import Styles
 from xlrubric.results import CellMark, SheetTable
-from xlrubric.writers import zipio
-from xlrubric.writers.package import strip_results, write_results
-from xlrubric.writers.preserve import check_preserved
-from xlrubric.writers.sheetxml import sheet_xml
-from xlrubric.writers.styles import Styles
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -152,7 +152,7 @@ def test_twenty_thousand_rows_are_fast(tmp_path: Path) -> None:
     table = SheetTable("学时汇总", [f"列{c}" for c in range(10)], rows)
     src = small_book(tmp_path / "s.xlsx")
     with zipio.Package(src) as pkg:
-        from xlrubric.writers.opc import Work
+        from xlrubric.ooxml.opc import Work
         styles = Styles(Work(pkg), "xl/styles.xml")
         start = time.perf_counter()
         xml = sheet_xml(table, styles)

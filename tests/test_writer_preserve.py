@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from xlrubric.ooxml.package import strip_results, write_results
+from xlrubric.ooxml.preserve import allowed_parts, check_preserved
 from xlrubric.results import CellMark, SheetTable
-from xlrubric.writers.package import strip_results, write_results
-from xlrubric.writers.preserve import allowed_parts, check_preserved
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")   # openpyxl on x14 extensions it drops
 

@@ -84,7 +84,7 @@ def build_parts(source: Path | None = None) -> list[tuple[str, bytes]]:
 
 def write_xlam(parts: list[tuple[str, bytes]], target: Path) -> Path:
     """Write `parts` as a zip with fixed timestamps and attributes (same input -> same bytes)."""
-    from xlrubric.writers.atomic import write_atomic
+    from xlrubric.atomic import write_atomic
 
     def write(f) -> None:
         with zipfile.ZipFile(f, "w") as zf:

@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from xlrubric.atomic import TMP_SUFFIX
 from xlrubric.batch.manifest import MANIFEST_NAME
 from xlrubric.errors import XlrubricError
 from xlrubric.readers.sniff import is_lock_file_name
-from xlrubric.writers.atomic import TMP_SUFFIX
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "县汇总.xlsx"
 RESULT_MARK = "_结果"                     # `compute`'s default output is <name>_结果.xlsx
-RECORD_NS = b"urn:xlrubric:record:1"     # writers/record.py: the custom XML part every result carries
+RECORD_NS = b"urn:xlrubric:record:1"     # ooxml/record.py: the custom XML part every result carries
 STATE_DIR = ".xlrubric"
 
 

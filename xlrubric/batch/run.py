@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlrubric.atomic import TMP_SUFFIX, atomic_output
 from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
 from xlrubric.batch.engines import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
 from xlrubric.batch.lock import outdir_lock
 from xlrubric.batch.manifest import Entry, Manifest, file_sha256, load_manifest
 from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task
 from xlrubric.errors import OutputError
-from xlrubric.writers.atomic import TMP_SUFFIX, atomic_output
 
 # `writers/output.py` builds .xls and decrypted outputs in a TemporaryDirectory beside the target.
 _OUR_TMP_DIR = re.compile(r"^tmp[a-z0-9_]{6,12}$")

@@ -15,11 +15,11 @@ from typing import Any
 
 import xlsxwriter
 
+from xlrubric.atomic import write_atomic
 from xlrubric.batch.discover import SUMMARY_NAME
 from xlrubric.batch.manifest import Entry, Manifest
 from xlrubric.batch.runner import load_problems
 from xlrubric.safetext import CELL_LIMIT, clean
-from xlrubric.writers.atomic import write_atomic
 
 STATUS_TEXT = {"ok": "正常", "problems": "有问题", "unreadable": "无法读取"}
 MAX_LINKS = 60_000            # Excel allows 65,530 hyperlinks per worksheet

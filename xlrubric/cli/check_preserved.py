@@ -1,6 +1,6 @@
 """`xlrubric check-preserved ORIGINAL OUTPUT`: show what (if anything) an output lost of the original.
 
-Thin on purpose: the oracle is `xlrubric.writers.preserve.check_preserved`; this prints its report.
+Thin on purpose: the oracle is `xlrubric.ooxml.preserve.check_preserved`; this prints its report.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xlrubric.ooxml.preserve import check_preserved
 from xlrubric.safetext import terminal
-from xlrubric.writers.preserve import check_preserved
 
 
 def check_preserved_cmd(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlrubric import __version__
+from xlrubric.atomic import atomic_output, safe_output_name
 from xlrubric.batch.manifest import Entry, Manifest, file_sha256
 from xlrubric.mail.contacts import Address, choose_address
 from xlrubric.mail.errors import MailError, StaleBatch
@@ -27,7 +28,6 @@ from xlrubric.mail.render import Letter, Sender, attachment_name, build_message,
 from xlrubric.mail.smtp import Connection, RateLimiter, Settings, check_settings
 from xlrubric.readers.text import normalize_label
 from xlrubric.safetext import clean
-from xlrubric.writers.atomic import atomic_output, safe_output_name
 
 DEFAULT_CAMPAIGN = "默认"
 PREVIEW_DIR = "邮件预览"

@@ -160,7 +160,7 @@ def attachment_name(school: str, output_name: str) -> str:
     path = Path(output_name)
     if "结果" in path.stem:
         return path.name
-    from xlrubric.writers.atomic import safe_output_name
+    from xlrubric.atomic import safe_output_name
 
     return safe_output_name(Path("."), f"{school}_考核结果{path.suffix}", default=path.name).name
 

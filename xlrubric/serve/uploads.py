@@ -14,8 +14,8 @@ import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from xlrubric.atomic import safe_output_name
 from xlrubric.errors import XlrubricError
-from xlrubric.writers.atomic import safe_output_name
 
 SESSION_HEADER = "X-Xlrubric-Session"
 SESSION_IDLE = 6 * 3600

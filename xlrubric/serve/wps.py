@@ -44,7 +44,7 @@ def _failure(message: str, code: int = 2) -> dict[str, Any]:
 
 
 def _backups(path: Path) -> set[Path]:
-    """The `--in-place` backups beside `path` (`<name>.<stamp>.bak<ext>`, see writers.atomic.backup_copy)."""
+    """The `--in-place` backups beside `path` (`<name>.<stamp>.bak<ext>`, see atomic.backup_copy)."""
     return set(path.parent.glob(f"{path.name}.*.bak{path.suffix}"))
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
 
-from xlrubric.writers.atomic import safe_output_name, write_atomic
+from xlrubric.atomic import safe_output_name, write_atomic
 from xlrubric.writers.pagesetup import LINE_POINTS, apply_xlsxwriter, plan_pages, text_lines
 from xlrubric.writers.xlsx_format import Styles, new_workbook
 

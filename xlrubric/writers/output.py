@@ -9,10 +9,10 @@ import io
 import tempfile
 from pathlib import Path
 
+from xlrubric.atomic import write_atomic
 from xlrubric.errors import OutputError
 from xlrubric.readers.raw import RawBook
 from xlrubric.results import Results
-from xlrubric.writers.atomic import write_atomic
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -25,7 +25,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 def write_output(src: Path, book: RawBook, results: Results, target: Path, *, in_place: bool = False,
                  password: str | None = None) -> Path:
     """Write `results` for the workbook at `src` to `target`; return the path actually written."""
-    from xlrubric.writers.package import write_results
+    from xlrubric.ooxml.package import write_results
 
     src, target = Path(src), Path(target)
     if book.kind == "xls":
@@ -65,7 +65,7 @@ def _write_encrypted(src: Path, results: Results, target: Path, password: str) -
     import msoffcrypto
     from msoffcrypto.format.ooxml import OOXMLFile
 
-    from xlrubric.writers.package import write_results
+    from xlrubric.ooxml.package import write_results
 
     plain = io.BytesIO()
     with open(src, "rb") as fh:

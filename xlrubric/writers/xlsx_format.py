@@ -18,10 +18,10 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from xlrubric.atomic import atomic_output
 from xlrubric.errors import OutputError
 from xlrubric.spec.model import KIND_LABELS, PENDING, Spec
 from xlrubric.spec.sheet import COLUMNS, RULES_SHEET, spec_to_rows
-from xlrubric.writers.atomic import atomic_output
 
 # Fixed so that regenerating a template gives identical bytes (docProps/core.xml would hold "now").
 CREATED = dt.datetime(2024, 1, 1)

@@ -15,11 +15,11 @@ from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 
+from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.opc import XML_DECL
+from xlrubric.ooxml.styles import Styles
 from xlrubric.results import SheetTable
-from xlrubric.writers import xmlscan as xs
-from xlrubric.writers.opc import XML_DECL
 from xlrubric.writers.pagesetup import PageLayout, table_layout
-from xlrubric.writers.styles import Styles
 
 HEADER_FILL = "FFD9E1F2"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -23,16 +23,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xlrubric.atomic import write_atomic
 from xlrubric.errors import OutputError
+from xlrubric.ooxml import opc
+from xlrubric.ooxml.marks import mark_sheet, merge_marks, unmark_sheet
+from xlrubric.ooxml.record import find_record, remove_record, write_record
+from xlrubric.ooxml.sheetxml import filter_range, print_titles, sheet_xml
+from xlrubric.ooxml.styles import Styles, strip_styles, styles_part
+from xlrubric.ooxml.workbook import Workbook, check_sheet_name
+from xlrubric.ooxml.zipio import Package, write_package
 from xlrubric.results import CellMark, SheetTable
-from xlrubric.writers import opc
-from xlrubric.writers.atomic import write_atomic
-from xlrubric.writers.marks import mark_sheet, merge_marks, unmark_sheet
-from xlrubric.writers.record import find_record, remove_record, write_record
-from xlrubric.writers.sheetxml import filter_range, print_titles, sheet_xml
-from xlrubric.writers.styles import Styles, strip_styles, styles_part
-from xlrubric.writers.workbook import Workbook, check_sheet_name
-from xlrubric.writers.zipio import Package, write_package
 
 WORKSHEET_TYPES = {opc.CT_WORKSHEET, "application/vnd.ms-excel.worksheet"}
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xlrubric.writers import xmlscan as xs
-from xlrubric.writers.opc import CT_STYLES, RT_STYLES, XML_DECL, Work
+from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.opc import CT_STYLES, RT_STYLES, XML_DECL, Work
 
 COLLECTIONS = ("numFmts", "fonts", "fills", "cellXfs")
 # CT_Stylesheet order; a collection we create goes before the first of the later ones that exists.

@@ -17,11 +17,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from xlrubric.ooxml import opc
+from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.notes import Notes, strip_notes
+from xlrubric.ooxml.styles import Styles
 from xlrubric.results import CellMark
-from xlrubric.writers import opc
-from xlrubric.writers import xmlscan as xs
-from xlrubric.writers.notes import Notes, strip_notes
-from xlrubric.writers.styles import Styles
 
 SEVERITY_FILL = {"错误": "FFFFC7CE", "警告": "FFFFEB9C", "提示": "FFDDEBF7"}
 SEVERITY_RANK = {"错误": 0, "警告": 1, "提示": 2}

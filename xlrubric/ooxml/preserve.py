@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element, tostring
 
 from defusedxml import ElementTree as SafeET
 
-from xlrubric.writers.opc import resolve
+from xlrubric.ooxml.opc import resolve
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlrubric.writers import opc
-from xlrubric.writers import xmlscan as xs
+from xlrubric.ooxml import opc
+from xlrubric.ooxml import xmlscan as xs
 
 FORBIDDEN = set('[]:*?/\\')
 

@@ -12,13 +12,13 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from xlrubric.writers import opc
-from xlrubric.writers import xmlscan as xs
-from xlrubric.writers.sheetxml import escape_cell_text
+from xlrubric.ooxml import opc
+from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.sheetxml import escape_cell_text
 
 if TYPE_CHECKING:
+    from xlrubric.ooxml.marks import SheetDoc
     from xlrubric.results import CellMark
-    from xlrubric.writers.marks import SheetDoc
 
 AUTHOR = "xlrubric"
 NS_V = "urn:schemas-microsoft-com:vml"
@@ -46,7 +46,7 @@ def _vml_ns_decl(doc: str) -> str:
 
 
 def _shape(ref: str, shape_id: int, z: int, message: str, decl: str) -> str:
-    from xlrubric.writers.marks import parse_ref
+    from xlrubric.ooxml.marks import parse_ref
     r, c = parse_ref(ref)
     r0, c0 = r - 1, c - 1
     top = max(r0 - 1, 0)
@@ -256,7 +256,7 @@ def _note_ref(shape: str) -> str | None:
     row, col = re.search(r"<x:Row>\s*(\d+)", shape), re.search(r"<x:Column>\s*(\d+)", shape)
     if not (row and col):
         return None
-    from xlrubric.writers.marks import ref_of
+    from xlrubric.ooxml.marks import ref_of
     return ref_of(int(row.group(1)) + 1, int(col.group(1)) + 1)
 
 

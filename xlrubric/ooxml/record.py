@@ -29,8 +29,8 @@ import json
 import uuid
 from typing import Any
 
-from xlrubric.writers import opc
-from xlrubric.writers import xmlscan as xs
+from xlrubric.ooxml import opc
+from xlrubric.ooxml import xmlscan as xs
 
 NS_RECORD = "urn:xlrubric:record:1"
 NS_DS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from xlrubric.writers import xmlscan as xs
-from xlrubric.writers.zipio import Entry, Package
+from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.zipio import Entry, Package
 
 RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 RT_OFFICE_DOC = RT + "officeDocument"
