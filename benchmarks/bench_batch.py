@@ -20,6 +20,7 @@ import argparse
 import math
 import random
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -29,8 +30,10 @@ from python_calamine import CalamineWorkbook
 
 from xlrubric.batch.engines import default_workers
 from xlrubric.batch.run import BatchOptions, run_batch
-from xlrubric.batch.sample import School, school_workbook
 from xlrubric.spec.load import load_preset
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "samples"))  # the sample-school generator
+from sample_schools import School, school_workbook  # noqa: E402
 
 TOWNS = ("兰西镇", "榆林镇", "临江镇", "平山镇", "红光镇", "远大镇", "康荣镇", "燎原乡", "长岗乡", "长江乡", "兰河乡",
          "北安乡", "奋斗乡", "星火乡", "红星乡")

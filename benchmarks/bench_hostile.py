@@ -30,9 +30,11 @@ from pathlib import Path
 
 import xlsxwriter
 
-from xlrubric.batch.sample import School, school_workbook
 from xlrubric.spec.load import load_preset
 from xlrubric.spec.sheet import spec_to_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "samples"))  # the sample-school generator
+from sample_schools import School, school_workbook  # noqa: E402
 
 
 def junk_school(path: Path, junk_rows: int = 0, extra_cells: tuple[int, int] = (0, 0), media_mb: int = 0) -> Path:

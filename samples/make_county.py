@@ -23,7 +23,7 @@ from pathlib import Path
 
 import hour_samples
 
-from xlrubric.batch.sample import School, school_workbook
+from sample_schools import School, school_workbook
 from xlrubric.spec.load import load_preset, preset_ids
 
 HERE = Path(__file__).resolve().parent

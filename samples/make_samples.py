@@ -2,7 +2,7 @@
 
     python samples/make_samples.py            # rewrites samples/<preset>.xlsx and <preset>_结果摘要.json
 
-Each workbook is the preset's blank template filled in by `xlrubric.batch.sample` (seeded, plausible
+Each workbook is the preset's blank template filled in by `samples/sample_schools.py` (seeded, plausible
 Chinese names). `lanxi4.xlsx` carries deliberate mistakes (numbers typed as text, a teacher entered twice,
 a teacher not in the roster). `<preset>_结果摘要.json` is what `xlrubric compute` gives today: a snapshot
 that tests/test_samples.py recomputes, so an unintended change in results shows up. The scores
@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from xlrubric.batch.sample import School, school_workbook
+from sample_schools import School, school_workbook
 from xlrubric.spec.load import load_preset, preset_ids
 
 HERE = Path(__file__).resolve().parent

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import corpus
 import pytest
+
+# samples/ holds the sample-school generator (sample_schools.py) and hour_samples.py: test data, not product
+# code, so they live outside the package and the tests import them from there.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "samples"))
 
 
 @pytest.fixture(name="writer_corpus", scope="session")

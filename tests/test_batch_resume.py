@@ -12,11 +12,11 @@ from pathlib import Path
 
 from batchbooks import LANXI4_TEACHERS, make_county, outputs, school_book
 from python_calamine import CalamineWorkbook
+from sample_schools import School, school_workbook
 
 from xlrubric.atomic import TMP_SUFFIX
 from xlrubric.batch.manifest import MANIFEST_NAME
 from xlrubric.batch.run import BatchOptions, run_batch
-from xlrubric.batch.sample import School, school_workbook
 from xlrubric.spec.load import load_preset
 
 

@@ -17,8 +17,8 @@ import pytest
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 sys.path.insert(0, str(SAMPLES_DIR))
 import make_samples  # noqa: E402
+from sample_schools import school_workbook  # noqa: E402
 
-from xlrubric.batch.sample import school_workbook  # noqa: E402
 from xlrubric.spec.load import load_preset  # noqa: E402
 
 
