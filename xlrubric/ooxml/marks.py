@@ -12,47 +12,18 @@ still listed, with a link, in the 校验问题 sheet.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from typing import Any
 
 from xlrubric.ooxml import opc
 from xlrubric.ooxml import xmlscan as xs
 from xlrubric.ooxml.notes import Notes, strip_notes
+from xlrubric.ooxml.sheetdoc import SheetDoc, digest, parse_ref, ref_of
 from xlrubric.ooxml.styles import Styles
 from xlrubric.results import CellMark
 
 SEVERITY_FILL = {"错误": "FFFFC7CE", "警告": "FFFFEB9C", "提示": "FFDDEBF7"}
 SEVERITY_RANK = {"错误": 0, "警告": 1, "提示": 2}
-_ROW_R = re.compile(r"(?:.*?\s)?r\s*=\s*[\"'](\d+)[\"']", re.S)
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-# Worksheet children that come after <legacyDrawing> (CT_Worksheet sequence order).
-AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                "tableParts", "extLst")
-
-
-def digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """1-based (row, column) of an A1 reference."""
-    m = _REF.match(ref.strip())
-    if not m:
-        raise ValueError(f"不是有效的单元格地址：{ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
-
-
-def ref_of(row: int, col: int) -> str:
-    s, n = "", col
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return f"{s}{row}"
 
 
 def merge_marks(marks: list[CellMark]) -> dict[tuple[int, int], CellMark]:
@@ -70,64 +41,6 @@ def merge_marks(marks: list[CellMark]) -> dict[tuple[int, int], CellMark]:
             m = CellMark(m.sheet, old.cell, msg, sev)
         out[key] = m
     return out
-
-
-class SheetDoc:
-    """A worksheet's text with the locators marks need; sheetData is scanned, never fully tokenized."""
-
-    def __init__(self, doc: str, part: str):
-        self.doc, self.part = doc, part
-        self.prefix, self.ns = xs.main_prefix(doc, part)
-        self.root = xs.parse(doc, skip=frozenset({"sheetData"}))
-        self.data = self.root.find("sheetData")
-        self._row = re.compile("<" + re.escape(xs.q(self.prefix, "row"))
-                               + r"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>")
-
-    def rows(self, wanted: set[int]) -> tuple[dict[int, xs.Element], dict[int, int]]:
-        """Row elements that exist among `wanted`, and where each missing one would be inserted.
-
-        Only the start tags of the other rows are matched, so a 20,000-row sheet costs one regex pass.
-        """
-        found: dict[int, xs.Element] = {}
-        insert: dict[int, int] = {}
-        pending = sorted(wanted)
-        if self.data is None or self.data.tag.empty:
-            return found, {r: -1 for r in pending}
-        index, k, pos, end = 0, 0, self.data.inner_start, self.data.inner_end
-        while k < len(pending):
-            m = self._row.search(self.doc, pos, end)
-            if m is None:
-                break
-            r = _ROW_R.match(m.group(1) or "")
-            index = int(r.group(1)) if r else index + 1
-            while k < len(pending) and pending[k] < index:
-                insert[pending[k]] = m.start()
-                k += 1
-            if k < len(pending) and pending[k] == index:
-                found[index] = xs.parse(self.doc, m.start())
-                k += 1
-            pos = m.end()
-        for r in pending[k:]:
-            insert[r] = end
-        return found, insert
-
-    def cells(self, row: xs.Element) -> dict[int, xs.Element]:
-        out, col = {}, 0
-        for c in row.children:
-            if c.local != "c":
-                continue
-            ref = c.attrs().get("r")
-            col = parse_ref(ref)[1] if ref else col + 1
-            out[col] = c
-        return out
-
-    def column_style(self, col: int) -> int:
-        cols = self.root.find("cols")
-        for c in cols.children if cols is not None else []:
-            a = c.attrs()
-            if int(a.get("min", 0)) <= col <= int(a.get("max", 0)):
-                return int(a.get("style", 0))
-        return 0
 
 
 def _style_of_missing(sd: SheetDoc, row: xs.Element | None, col: int) -> int:

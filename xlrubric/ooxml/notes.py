@@ -8,16 +8,15 @@ digest of its text, so the next run removes precisely what we added and nothing 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
 from xlrubric.ooxml import opc
 from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.sheetdoc import AFTER_LEGACY, SheetDoc, digest, parse_ref, ref_of
 from xlrubric.ooxml.sheetxml import escape_cell_text
 
 if TYPE_CHECKING:
-    from xlrubric.ooxml.marks import SheetDoc
     from xlrubric.results import CellMark
 
 AUTHOR = "xlrubric"
@@ -32,10 +31,6 @@ _IDMAP = re.compile(r"""<o:idmap\b[^>]*\bdata\s*=\s*["']([\d,\s]+)["']""")
 _RUN_PR = '<rPr><sz val="9"/><rFont val="宋体"/><family val="3"/><charset val="134"/></rPr>'
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
 def _vml_ns_decl(doc: str) -> str:
     """Declarations our shapes need locally when the VML root does not bind v/o/x the usual way."""
     root = next(xs.tags(doc), None)
@@ -46,7 +41,6 @@ def _vml_ns_decl(doc: str) -> str:
 
 
 def _shape(ref: str, shape_id: int, z: int, message: str, decl: str) -> str:
-    from xlrubric.ooxml.marks import parse_ref
     r, c = parse_ref(ref)
     r0, c0 = r - 1, c - 1
     top = max(r0 - 1, 0)
@@ -140,7 +134,7 @@ class Notes:
         else:
             edits += xs.append_children(doc, lst, "".join(items))
         work.set_text(self.comments, xs.splice(doc, edits))
-        rec.update(part=self.comments, items=[_digest(i) for i in items])
+        rec.update(part=self.comments, items=[digest(i) for i in items])
         return rec
 
     def _add_vml(self, todo: dict[str, CellMark]) -> tuple[list[tuple[int, int, str]], dict[str, Any]]:
@@ -161,7 +155,7 @@ class Notes:
             rattr = f'{rp}:id="{rid}"' if rp else f'xmlns:r="{xs.NS_REL}" r:id="{rid}"'
             legacy = f"<{xs.q(sd.prefix, 'legacyDrawing')} {rattr}/>"
             kinds = [(self._kind(ch), ch) for ch in sd.root.children]
-            at = next((ch.start for k, ch in kinds if k in _AFTER), sd.root.inner_end)
+            at = next((ch.start for k, ch in kinds if k in AFTER_LEGACY), sd.root.inner_end)
             edits.append((at, at, legacy))
             rec["legacy"] = legacy
             first = 1024 * block + 1
@@ -181,7 +175,7 @@ class Notes:
         close = doc.rfind("</xml>")
         at = close if close >= 0 else len(doc)
         work.set_text(self.vml, doc[:at] + block_text + "".join(shapes) + doc[at:])
-        rec.update(part=self.vml, items=[_digest(s) for s in shapes])
+        rec.update(part=self.vml, items=[digest(s) for s in shapes])
         return edits, rec
 
     def _all_vml(self) -> list[str]:
@@ -196,8 +190,6 @@ class Notes:
         return el.local
 
 
-_AFTER = frozenset(("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                    "tableParts", "extLst"))
 # Our notes open with "xlrubric（错误）：" — a signature that survives programs that drop comment authors.
 _T = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 _SHAPE_SPAN = re.compile(r"<v:shape\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>.*?</v:shape>", re.S)
@@ -230,7 +222,7 @@ def strip_notes(work: opc.Work, part: str, sd: SheetDoc, entry: dict[str, Any]) 
         doc = work.text(vml_part)
         mine = set(vml.get("items", []))
         for m in reversed(list(_SHAPE_SPAN.finditer(doc))):
-            if _digest(m.group(0)) in mine or _note_ref(m.group(0)) in removed:
+            if digest(m.group(0)) in mine or _note_ref(m.group(0)) in removed:
                 doc = doc[:m.start()] + doc[m.end():]
         if vml.get("shapetype"):
             doc = doc.replace(vml["shapetype"], "", 1)
@@ -256,7 +248,6 @@ def _note_ref(shape: str) -> str | None:
     row, col = re.search(r"<x:Row>\s*(\d+)", shape), re.search(r"<x:Column>\s*(\d+)", shape)
     if not (row and col):
         return None
-    from xlrubric.ooxml.marks import ref_of
     return ref_of(int(row.group(1)) + 1, int(col.group(1)) + 1)
 
 
@@ -276,7 +267,7 @@ def _strip_comments(work: opc.Work, part: str, com: dict[str, Any], refs: set[st
         ref = a.get("ref", "").upper()
         text = doc[c.start:c.end]
         signed = a.get("authorId", "0") == ours or _plain(text).startswith(AUTHOR + "（")
-        if _digest(text) in mine or (ref in refs and signed):
+        if digest(text) in mine or (ref in refs and signed):
             edits.append((c.start, c.end, ""))
             removed.add(ref)
     left = len(comments) - len(edits)
