@@ -18,7 +18,7 @@ from xlrubric.ooxml import zipio
 from xlrubric.ooxml.package import strip_results, write_results
 from xlrubric.ooxml.preserve import check_preserved
 from xlrubric.ooxml.sheetxml import sheet_xml
-from xlrubric.ooxml.styles import Styles
+from xlrubric.ooxml.styles import StylesPart
 from xlrubric.results import CellMark, SheetTable
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -151,9 +151,9 @@ def test_twenty_thousand_rows_are_fast(tmp_path: Path) -> None:
     rows = [[f"教师{i}", "=text", i, i * 0.5, None, "备注", i % 3, "语文", "2026", True] for i in range(20_000)]
     table = SheetTable("学时汇总", [f"列{c}" for c in range(10)], rows)
     src = small_book(tmp_path / "s.xlsx")
-    with zipio.Package(src) as pkg:
+    with zipio.SourceZip(src) as pkg:
         from xlrubric.ooxml.opc import Work
-        styles = Styles(Work(pkg), "xl/styles.xml")
+        styles = StylesPart(Work(pkg), "xl/styles.xml")
         start = time.perf_counter()
         xml = sheet_xml(table, styles)
         elapsed = time.perf_counter() - start

@@ -19,7 +19,7 @@ from xlrubric.ooxml import opc
 from xlrubric.ooxml import xmlscan as xs
 from xlrubric.ooxml.notes import Notes, strip_notes
 from xlrubric.ooxml.sheetdoc import SheetDoc, digest, parse_ref, ref_of
-from xlrubric.ooxml.styles import Styles
+from xlrubric.ooxml.styles import StylesPart
 from xlrubric.results import CellMark
 
 SEVERITY_FILL = {"错误": "FFFFC7CE", "警告": "FFFFEB9C", "提示": "FFDDEBF7"}
@@ -51,7 +51,7 @@ def _style_of_missing(sd: SheetDoc, row: xs.Element | None, col: int) -> int:
     return sd.column_style(col)
 
 
-def mark_sheet(work: opc.Work, styles: Styles, name: str, part: str,
+def mark_sheet(work: opc.Work, styles: StylesPart, name: str, part: str,
                marks: dict[tuple[int, int], CellMark]) -> dict[str, Any]:
     """Colour and annotate `marks` in the sheet `part`; return the record entry that undoes it."""
     sd = SheetDoc(work.text(part), part)
@@ -140,7 +140,7 @@ def _locate(sd: SheetDoc, rows: dict[int, xs.Element], item: dict[str, Any]) -> 
     return (cell.tag.start, cell.tag.end) if kind == "tag" else (cell.start, cell.end)
 
 
-def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any], styles: Callable[[], Styles]) -> None:
+def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any], styles: Callable[[], StylesPart]) -> None:
     """Undo one sheet's marks where the marked text is still exactly what we wrote.
 
     When another program re-saved the file, its text differs: a cell that had no fill of its own and
@@ -167,7 +167,7 @@ def unmark_sheet(work: opc.Work, part: str, entry: dict[str, Any], styles: Calla
     _unfill(work, part, entry.get("plain", []), styles)
 
 
-def _unfill(work: opc.Work, part: str, refs: list[str], styles: Callable[[], Styles]) -> None:
+def _unfill(work: opc.Work, part: str, refs: list[str], styles: Callable[[], StylesPart]) -> None:
     ours = set(SEVERITY_FILL.values())
     sd = SheetDoc(work.text(part), part)
     cells = {parse_ref(ref) for ref in refs}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from xlrubric.ooxml import xmlscan as xs
-from xlrubric.ooxml.zipio import Entry, Package
+from xlrubric.ooxml.zipio import OutPart, SourceZip
 
 RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 RT_OFFICE_DOC = RT + "officeDocument"
@@ -63,7 +63,7 @@ class Rel:
 class Work:
     """Edits in progress on one package."""
 
-    def __init__(self, src: Package):
+    def __init__(self, src: SourceZip):
         self.src = src
         self.texts: dict[str, tuple[str, str]] = {}     # part -> (text, codec), parts read for editing
         self.original: dict[str, str] = {}
@@ -128,7 +128,7 @@ class Work:
             n += 1
         return pattern.format(n)
 
-    def build(self) -> list[Entry]:
+    def build(self) -> list[OutPart]:
         entries = []
         for info in self.src.infos:
             name = info.filename
@@ -136,10 +136,10 @@ class Work:
                 continue
             if name in self.texts and self.texts[name][0] != self.original.get(name):
                 doc, codec = self.texts[name]
-                entries.append(Entry(name, xs.encode(doc, codec), info))
+                entries.append(OutPart(name, xs.encode(doc, codec), info))
             else:
-                entries.append(Entry(name, None, info))
-        entries.extend(Entry(name, data, None) for name, data in self.added.items())
+                entries.append(OutPart(name, None, info))
+        entries.extend(OutPart(name, data, None) for name, data in self.added.items())
         return entries
 
     # -- relationships ---------------------------------------------------------------------------

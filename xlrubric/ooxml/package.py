@@ -29,9 +29,9 @@ from xlrubric.ooxml import opc
 from xlrubric.ooxml.marks import mark_sheet, merge_marks, unmark_sheet
 from xlrubric.ooxml.record import find_record, remove_record, write_record
 from xlrubric.ooxml.sheetxml import filter_range, print_titles, sheet_xml
-from xlrubric.ooxml.styles import Styles, strip_styles, styles_part
-from xlrubric.ooxml.workbook import Workbook, check_sheet_name
-from xlrubric.ooxml.zipio import Package, write_package
+from xlrubric.ooxml.styles import StylesPart, strip_styles, styles_part
+from xlrubric.ooxml.workbook import WorkbookPart, check_sheet_name
+from xlrubric.ooxml.zipio import SourceZip, write_package
 from xlrubric.results import CellMark, SheetTable
 
 WORKSHEET_TYPES = {opc.CT_WORKSHEET, "application/vnd.ms-excel.worksheet"}
@@ -47,9 +47,9 @@ def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[Ce
     """
     src, dst = Path(src), Path(dst)
     _check_tables(tables, src)
-    with Package(src) as pkg, _malformed(src):
+    with SourceZip(src) as pkg, _malformed(src):
         work = opc.Work(pkg)
-        wb = Workbook(work, work.office_document())
+        wb = WorkbookPart(work, work.office_document())
         macro = "macroEnabled" in (work.content_type(wb.part) or "")
         _check_suffix(dst, macro)
         _strip(work, wb)
@@ -59,9 +59,9 @@ def write_results(src: Path, dst: Path, tables: list[SheetTable], marks: list[Ce
 
 def strip_results(src: Path, dst: Path) -> None:
     """Write a copy of `src` with everything xlrubric added taken off again."""
-    with Package(Path(src)) as pkg, _malformed(Path(src)):
+    with SourceZip(Path(src)) as pkg, _malformed(Path(src)):
         work = opc.Work(pkg)
-        wb = Workbook(work, work.office_document())
+        wb = WorkbookPart(work, work.office_document())
         _strip(work, wb)
         _write(pkg, work, Path(dst), False)
 
@@ -76,7 +76,7 @@ def _malformed(src: Path) -> Iterator[None]:
                           file=src.name, hint="请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。") from exc
 
 
-def _write(pkg: Package, work: opc.Work, dst: Path, backup: bool) -> None:
+def _write(pkg: SourceZip, work: opc.Work, dst: Path, backup: bool) -> None:
     entries = work.build()
 
     def write(f) -> None:
@@ -108,16 +108,16 @@ def _check_tables(tables: list[SheetTable], src: Path) -> None:
         seen.add(t.name.casefold())
 
 
-def _strip(work: opc.Work, wb: Workbook) -> None:
+def _strip(work: opc.Work, wb: WorkbookPart) -> None:
     record, where = find_record(work, wb.part)
     if where is None:
         return
     record = record or {}
-    fallback: list[Styles] = []
+    fallback: list[StylesPart] = []
 
-    def styles() -> Styles:          # only when a re-saved file needs the fill fallback
+    def styles() -> StylesPart:          # only when a re-saved file needs the fill fallback
         if not fallback:
-            fallback.append(Styles(work, styles_part(work, wb.part, {})))
+            fallback.append(StylesPart(work, styles_part(work, wb.part, {})))
         return fallback[0]
     for entry in record.get("marks", []):
         ref = wb.find(entry.get("sheet", ""))
@@ -141,7 +141,7 @@ def _strip(work: opc.Work, wb: Workbook) -> None:
     remove_record(work, where)
 
 
-def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[CellMark], src: Path,
+def _apply(work: opc.Work, wb: WorkbookPart, tables: list[SheetTable], marks: list[CellMark], src: Path,
            macro: bool) -> None:
     record: dict[str, Any] = {"format": 1, "generator": "xlrubric", "sheets": [], "marks": []}
     for t in tables:
@@ -152,7 +152,7 @@ def _apply(work: opc.Work, wb: Workbook, tables: list[SheetTable], marks: list[C
                 "为免覆盖学校的数据，未写入结果。",
                 file=src.name, sheet=clash.name,
                 hint=f"请把该工作表改名（如「{clash.name}（原表）」）或删除后再运行。")
-    styles = Styles(work, styles_part(work, wb.part, record))
+    styles = StylesPart(work, styles_part(work, wb.part, record))
     for k, t in enumerate(tables, 1):
         part = work.free_name("xl/worksheets/sheet{}.xml")
         # A macro workbook's sheets carry VBA code names (XlsxWriter sets them for the same reason).

@@ -17,7 +17,7 @@ from typing import Any
 
 from xlrubric.ooxml import xmlscan as xs
 from xlrubric.ooxml.opc import XML_DECL
-from xlrubric.ooxml.styles import Styles
+from xlrubric.ooxml.styles import StylesPart
 from xlrubric.results import SheetTable
 from xlrubric.writers.pagesetup import PageLayout, table_layout
 
@@ -77,7 +77,7 @@ class _Formats:
     """Cell-format indices a table needs, made once per table. A table with wrapped text aligns every
     cell to the top, so a row's numbers stand beside the first line of its text."""
 
-    def __init__(self, styles: Styles, table: SheetTable, layout: PageLayout):
+    def __init__(self, styles: StylesPart, table: SheetTable, layout: PageLayout):
         top = "top" if layout.wrap else ""
         self.header = styles.xf(font=styles.font(bold=True), fill=styles.fill(HEADER_FILL), wrap=True,
                                 vertical="center")
@@ -104,7 +104,7 @@ class _Formats:
         return self.fills[(argb, c)]
 
 
-def sheet_xml(table: SheetTable, styles: Styles, code_name: str | None = None) -> str:
+def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = None) -> str:
     """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs."""
     layout = table_layout(table.header, table.rows, table.col_widths)
     fmt = _Formats(styles, table, layout)

@@ -47,7 +47,7 @@ def styles_part(work: Work, workbook: str, record: dict[str, Any]) -> str:
     return part
 
 
-class Styles:
+class StylesPart:
     """Pending additions to one styles part; `finish()` writes them in one splice."""
 
     def __init__(self, work: Work, part: str):

@@ -29,7 +29,7 @@ class SheetRef:
     end: int
 
 
-class Workbook:
+class WorkbookPart:
     def __init__(self, work: opc.Work, part: str):
         self.work, self.part = work, part
         self.prefix, self.ns = xs.main_prefix(work.text(part), part)

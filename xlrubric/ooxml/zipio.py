@@ -30,7 +30,7 @@ _LIMIT = 0xFFFFFFFF
 
 
 @dataclass
-class Entry:
+class OutPart:
     """One part of the output: either raw bytes copied from the source, or new content to compress."""
 
     name: str
@@ -38,7 +38,7 @@ class Entry:
     info: zipfile.ZipInfo | None = None  # source entry to copy raw, or to borrow metadata from
 
 
-class Package:
+class SourceZip:
     """The source zip, opened for reading parts by name."""
 
     def __init__(self, path: Path):
@@ -58,7 +58,7 @@ class Package:
     def close(self) -> None:
         self._zip.close()
 
-    def __enter__(self) -> Package:
+    def __enter__(self) -> SourceZip:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -99,7 +99,7 @@ def _dos_time(dt: tuple[int, ...]) -> tuple[int, int]:
     return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
 
 
-def write_package(out: BinaryIO, src: Package, entries: list[Entry]) -> None:
+def write_package(out: BinaryIO, src: SourceZip, entries: list[OutPart]) -> None:
     """Write `entries` as a zip to `out`: raw copies where `data` is None, else freshly deflated."""
     central = []
     offset = 0
