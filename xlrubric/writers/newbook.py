@@ -8,36 +8,14 @@ every string goes through `write_string`.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
-from xlrubric.readers.raw import CellError, RawBook
+from xlrubric.readers.raw import RawBook
 from xlrubric.results import CellMark, SheetTable
+from xlrubric.writers.xlsx_format import new_workbook, write_value
 
 FILLS = {"错误": "#FFC7CE", "警告": "#FFEB9C", "提示": "#DDEBF7"}
-
-
-def write_cell(ws, r: int, c: int, value: Any, fmt=None, date_fmt=None) -> None:
-    """Write one value with its own type; strings are always text, never formulas."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        if fmt is not None:
-            ws.write_blank(r, c, None, fmt)
-        return
-    if isinstance(value, bool):
-        ws.write_boolean(r, c, value, fmt)
-    elif isinstance(value, (int, float)):
-        ws.write_number(r, c, value, fmt)
-    elif isinstance(value, (dt.datetime, dt.date)):
-        ws.write_datetime(r, c, value if isinstance(value, dt.datetime) else
-                          dt.datetime(value.year, value.month, value.day), date_fmt or fmt)
-    elif isinstance(value, CellError):
-        ws.write_string(r, c, str(value), fmt)
-    else:
-        ws.write_string(r, c, str(value), fmt)
 
 
 def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
@@ -60,9 +38,9 @@ def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
                 fill = table.fills[(r - 1, c)]
                 if fill not in formats:
                     formats[fill] = wb.add_format({"bg_color": "#" + fill[-6:], "pattern": 1})
-                write_cell(ws, r, c, value, formats[fill], formats["date"])
+                write_value(ws, r, c, value, formats[fill], formats["date"])
             else:
-                write_cell(ws, r, c, value, formats["wrap"] if c in layout.wrap else None, formats["date"])
+                write_value(ws, r, c, value, formats["wrap"] if c in layout.wrap else None, formats["date"])
     for c, w in enumerate(layout.widths):
         ws.set_column(c, c, w, formats["wrap"] if c in layout.wrap else None)
     ws.freeze_panes(1, 0)
@@ -73,14 +51,8 @@ def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
 
 def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[CellMark], dst: Path) -> None:
     """The school's sheets as values, our marks as coloured cells with notes, then our result sheets."""
-    wb = xlsxwriter.Workbook(str(dst), {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
-    wb.set_properties({"created": dt.datetime(2000, 1, 1)})
-    formats = {"header": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
-                                        "valign": "vcenter"}),
-               "link": wb.add_format({"font_color": "#0563C1", "underline": 1}),
-               "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-               "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}
+    wb, st = new_workbook(str(dst), title="校本研修考核结果")
+    formats = {"header": st.header, "link": st.link, "date": st.date, "wrap": st.wrap}
     fills = {k: wb.add_format({"bg_color": v}) for k, v in FILLS.items()}
     date_fills = {k: wb.add_format({"bg_color": v, "num_format": "yyyy-mm-dd"}) for k, v in FILLS.items()}
     ours = {t.name for t in tables}
@@ -99,7 +71,7 @@ def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[Cell
         for r, row in enumerate(sheet.rows):
             for c, value in enumerate(row):
                 m = marked.get((r, c))
-                write_cell(ws, r, c, value, fills[m.severity] if m else None,
+                write_value(ws, r, c, value, fills[m.severity] if m else None,
                            date_fills[m.severity] if m else formats["date"])
         for (r, c), m in marked.items():
             if r >= len(sheet.rows) or c >= len(sheet.rows[r]) or sheet.rows[r][c] is None:
@@ -108,7 +80,7 @@ def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[Cell
         for r0, c0, r1, c1 in sheet.merged:
             if (r0, c0) != (r1, c1):
                 ws.merge_range(r0, c0, r1, c1, None)
-                write_cell(ws, r0, c0, sheet.value(r0, c0), None, formats["date"])
+                write_value(ws, r0, c0, sheet.value(r0, c0), None, formats["date"])
     for table in tables:
         write_table(wb, wb.add_worksheet(table.name), table, formats)
     wb.close()

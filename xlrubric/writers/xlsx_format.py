@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,15 @@ class Styles:
     count: Any
     prose: Any
     heading: Any
+    link: Any
 
 
-def new_workbook(target: io.BytesIO, *, title: str) -> tuple[Workbook, Styles]:
-    """A workbook with fixed properties and safe string handling, and its styles."""
+def new_workbook(target: io.BytesIO | str, *, title: str) -> tuple[Workbook, Styles]:
+    """A workbook with fixed properties and safe string handling, and its styles.
+
+    The one factory for every new workbook we write (template, 考核细则, 培训档案, a legacy .xls school's
+    results), so they share one look and none can turn a school's text into a formula or a link.
+    """
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False,
                                       "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"title": title, "author": "xlrubric", "company": "", "created": CREATED,
@@ -69,20 +75,22 @@ def new_workbook(target: io.BytesIO, *, title: str) -> tuple[Workbook, Styles]:
         count=wb.add_format({"num_format": "0", "align": "center"}),
         prose=wb.add_format({"text_wrap": True, "valign": "top"}),
         heading=wb.add_format({"bold": True, "font_size": 12}),
+        link=wb.add_format({"font_color": "#0563C1", "underline": 1}),
     )
     return wb, st
 
 
-def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    """Write by Python type: text stays text, numbers stay numbers, None is a blank."""
-    if value is None or value == "":
+def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None, date_fmt: Any = None) -> None:
+    """Write by Python type: text stays text (never a formula), numbers stay numbers, None and NaN are a
+    blank (XlsxWriter keeps a blank only when it has a format); a date takes `date_fmt` when given."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, fmt)
     elif isinstance(value, (int, float)):
         ws.write_number(row, col, value, fmt)
     elif isinstance(value, (dt.date, dt.datetime)):
-        ws.write_datetime(row, col, value, fmt)
+        ws.write_datetime(row, col, value, date_fmt or fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
 
