@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlrubric.mail.errors import MailError
-from xlrubric.readers.text import normalize_label
+from xlrubric.readers.text import cell_text, normalize_label
 from xlrubric.schemas.contact import EMAIL
 
 SCHOOL_HEADERS = {normalize_label(h) for h in ("学校名称", "学校", "单位名称", "单位")}
@@ -100,13 +100,7 @@ def _book_rows(path: Path) -> list[list[str]]:
         data = book.get_sheet_by_name(wanted).to_python(skip_empty_area=False)
     except Exception as exc:   # calamine raises several unrelated types for a bad file
         raise MailError(f"通讯录无法读取（{exc}）", file=path.name, hint="请确认它是正常的 Excel 工作簿。") from exc
-    return [[_text(v) for v in row] for row in data]
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
+    return [[cell_text(v) for v in row] for row in data]
 
 
 def _header(rows: list[list[str]]) -> tuple[int, int, int, int | None] | None:

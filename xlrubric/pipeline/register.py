@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register_values import month_day_year, read_choice, read_numbers
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
-from xlrubric.readers.text import normalize_label, parse_date
+from xlrubric.readers.text import cell_text, normalize_label, parse_date
 from xlrubric.results import Problem
 from xlrubric.schemas.layout import HOUR_STATUSES, Layout, _spec_words, hours_layout, with_spec_synonyms
 from xlrubric.schemas.teachers import match_teacher, person_name, teacher_id
@@ -37,6 +37,7 @@ NUMBERS = {"时长": "duration", "天数": "days", "证书学时": "cert", "字�
 TEXTS = {"角色": "role", "级别": "level", "等次": "award", "审核状态": "status"}
 _YEAR = re.compile(r"(\d{4})")
 _MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
+text = functools.partial(cell_text, nfkc=True)     # a register cell as text, full-width folded
 _TITLE_NOISE = re.compile(r"[\s\W_]+")
 
 
@@ -61,14 +62,6 @@ def quiet_gc() -> Iterator[None]:
 class Register:
     table: Table
     frame: pd.DataFrame        # clean columns (see engine.hours), index = Excel row; `blocked` reason or ""
-
-
-def text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def title_key(value: Any) -> str:

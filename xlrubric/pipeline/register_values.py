@@ -17,7 +17,7 @@ import pandas as pd
 
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import normalize_label, parse_quantity
+from xlrubric.readers.text import cell_text, normalize_label, parse_quantity
 from xlrubric.spec.words import Words
 
 _YEAR = re.compile(r"(\d{4})")
@@ -34,12 +34,6 @@ def _spread(codes: np.ndarray, per_unique: list, blank, index) -> pd.Series:
         arr[k] = v
     arr[-1] = blank
     return pd.Series(arr[codes], index=index, dtype=object)
-
-
-def _show(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 def _report(ctx: Context, table: Table, column: str, raw: pd.Series, found: pd.Series) -> pd.Series:
@@ -61,7 +55,7 @@ def read_choice(ctx: Context, table: Table, raw: pd.Series, column: str, key: st
     codes, uniques = _codes(raw)
     std, found = [], []
     for u in uniques:
-        typed = _show(u)
+        typed = cell_text(u)
         hit = lookup.get(normalize_label(typed), "") if typed else ""
         std.append(hit)
         if not typed or hit == typed:
@@ -86,7 +80,7 @@ def read_numbers(ctx: Context, table: Table, raw: pd.Series, column: str, words:
     for u in uniques:
         q = parse_quantity(u, units, words.amounts.get(column, {}), approx=(words.approx.before, words.approx.after),
                            other_units=others)
-        typed = _show(u)
+        typed = cell_text(u)
         value = np.nan if q.value is None else q.value
         item = None
         if q.value is not None and q.value < 0:

@@ -6,6 +6,7 @@ say on the cell that we did.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -15,6 +16,24 @@ from typing import Any
 
 _SPACES = re.compile(r"[\s\u3000]+")
 _PUNCT = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "、": ",", "／": "/"})
+
+
+def cell_text(value: Any, *, nfkc: bool = False) -> str:
+    """A cell's value as the text its writer meant: 1001.0 -> "1001", a date -> "2023-10-12", None or NaN -> "".
+
+    The one place a value read from a sheet becomes text (工号, names, rule cells, contacts, values quoted in
+    messages), so every part of the program shows and matches a cell alike. Excel stores every number as a
+    float, so a whole float is written without ".0"; a date-time keeps only its date (no cell we read means a
+    time of day). `nfkc` folds full-width forms ("１００１" -> "1001") for text used as a key.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    text = str(value)
+    return (unicodedata.normalize("NFKC", text) if nfkc else text).strip()
 
 
 def normalize_label(text: Any) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlrubric.errors import RulesError
+from xlrubric.readers.text import cell_text
 
 Grid = list[list[str]]
 
@@ -127,9 +128,7 @@ def sheet_grid(data: bytes, name: str, is_header: Callable[[str], bool]) -> Grid
 
 
 def _cell(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return _clean(v) if v not in (None, "") else ""
+    return _clean(cell_text(v))
 
 
 def text_grid(text: str, is_header: Callable[[str], bool]) -> Grid:

@@ -14,20 +14,13 @@ from typing import Any
 import pandas as pd
 
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import normalize_label
+from xlrubric.readers.text import cell_text, normalize_label
 from xlrubric.results import Problem
 
 
 def teacher_id(value: Any) -> str:
     """工号 as text: 1001.0 -> "1001", "１００１ " -> "1001"."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:      # NaN
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return cell_text(value, nfkc=True)
 
 
 def person_name(value: Any) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import parse_number
+from xlrubric.readers.text import cell_text, parse_number
 from xlrubric.results import Problem
 
 
@@ -33,28 +33,22 @@ class Rule:
 
 
 def non_negative(column: str) -> Rule:
-    return Rule(column, "non-negative", lambda s: s >= 0, lambda v: f"「{column}」不能为负数（填的是 {_show(v)}）")
+    return Rule(column, "non-negative", lambda s: s >= 0, lambda v: f"「{column}」不能为负数（填的是 {cell_text(v)}）")
 
 
 def whole_number(column: str) -> Rule:
     return Rule(column, "whole-number", lambda s: (s % 1) == 0,
-                lambda v: f"「{column}」应填整数次数，填的是 {_show(v)}")
+                lambda v: f"「{column}」应填整数次数，填的是 {cell_text(v)}")
 
 
 def at_most(column: str, limit: float, what: str = "") -> Rule:
     return Rule(column, "at-most", lambda s: s <= limit,
-                lambda v: f"「{column}」最多为 {_show(limit)}{what}，填的是 {_show(v)}")
+                lambda v: f"「{column}」最多为 {cell_text(limit)}{what}，填的是 {cell_text(v)}")
 
 
 def one_of(column: str, allowed: Iterable[Any], what: str) -> Rule:
     allowed_set = set(allowed)
     return Rule(column, "one-of", lambda s: s.isin(allowed_set), lambda v: f"{what}「{v}」")
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: str | None = None,
@@ -122,7 +116,7 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
                                               column=col, row=int(row), value=raw))
             elif was_text and not isinstance(raw, bool):
                 problems.append(table.problem(
-                    "number-as-text", f"「{raw}」是文字，已按 {_show(number)} 计算；请改为填数字",
+                    "number-as-text", f"「{raw}」是文字，已按 {cell_text(number)} 计算；请改为填数字",
                     column=col, row=int(row), value=raw, severity="警告"))
             values.append(math.nan if number is None else number)
         out[col] = values

@@ -9,14 +9,13 @@ goes through the same `deserialize` as YAML.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import yaml
 
 from xlrubric.errors import RulesError
 from xlrubric.readers.raw import RawBook, RawSheet, cell_address
-from xlrubric.readers.text import normalize_label, parse_number
+from xlrubric.readers.text import cell_text, normalize_label, parse_number
 from xlrubric.spec.load import deserialize
 from xlrubric.spec.model import DERIVE_LABELS, KIND_LABELS, Spec
 from xlrubric.spec.model import INPUT_LABELS as INPUT_LABELS_STYLE
@@ -114,18 +113,6 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
     return rows
 
 
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v).strip()
-
-
 def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RULES_SHEET) -> dict[str, Any]:
     """Read the 考核细则 sheet's rows (first non-empty row with 类别 is the header) into a mapping."""
     header_at = next((i for i, r in enumerate(rows) if any(normalize_label(c) == "类别" for c in r)), None)
@@ -155,26 +142,26 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
     items: dict[str, dict[str, Any]] = {}
     for r in range(header_at + 1, len(rows)):
         row = rows[r]
-        cat = _cell_text(get(row, "类别"))
-        name = _cell_text(get(row, "名称"))
+        cat = cell_text(get(row, "类别"))
+        name = cell_text(get(row, "名称"))
         if not cat and not name:
             continue
         params = _params(get(row, "参数"))
-        quote = _cell_text(get(row, "原文"))
+        quote = cell_text(get(row, "原文"))
         where = {"file": origin or None, "sheet": sheet, "cell": cell_address(r, col[normalize_label("类别")])}
         if cat == "设置":
             if name == "同义列名":
-                out.setdefault("synonyms", {})[_cell_text(get(row, "所属项目"))] = [
-                    w for w in _cell_text(get(row, "参数")).split("、") if w]
+                out.setdefault("synonyms", {})[cell_text(get(row, "所属项目"))] = [
+                    w for w in cell_text(get(row, "参数")).split("、") if w]
                 continue
-            if read_setting(out, name, _cell_text(get(row, "参数"))):
+            if read_setting(out, name, cell_text(get(row, "参数"))):
                 continue
-            if read_word_row(out, name, _cell_text(get(row, "所属项目")), _cell_text(get(row, "方式")),
-                             _cell_text(get(row, "参数"))):
+            if read_word_row(out, name, cell_text(get(row, "所属项目")), cell_text(get(row, "方式")),
+                             cell_text(get(row, "参数"))):
                 continue
             if name not in SETTINGS:
                 raise RulesError(f"未知的设置「{name}」；可用：{'、'.join([*SETTINGS, *HOUR_SETTINGS])}", **where)
-            value: Any = _cell_text(get(row, "参数"))
+            value: Any = cell_text(get(row, "参数"))
             target = out
             *parents, leaf = SETTINGS[name].split(".")
             for part in parents:
@@ -190,10 +177,10 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
             items[name] = item
             rubric["items"].append(item)
         elif cat == "扣分":
-            owner = _cell_text(get(row, "所属项目"))
+            owner = cell_text(get(row, "所属项目"))
             if owner not in items:
                 raise RulesError(f"扣分事项「{name}」的所属项目「{owner}」没有在它之前的「项目」行中定义", **where)
-            d: dict[str, Any] = {"event": name, "kind": _cell_text(get(row, "方式")) or "每次", "quote": quote}
+            d: dict[str, Any] = {"event": name, "kind": cell_text(get(row, "方式")) or "每次", "quote": quote}
             points, cap = number(row, "分值", r), number(row, "上限", r)
             if points is not None:
                 d["points"] = points
@@ -223,12 +210,12 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
         elif cat == "策略":
             options = {k[2:]: v for k, v in params.items() if k.startswith("选项")}
             out["policies"].append({
-                "id": _cell_text(get(row, "所属项目")), "title": name, "kind": params.get("类型", "歧义"),
-                "question": _cell_text(get(row, "说明")), "choice": _cell_text(get(row, "方式")),
+                "id": cell_text(get(row, "所属项目")), "title": name, "kind": params.get("类型", "歧义"),
+                "question": cell_text(get(row, "说明")), "choice": cell_text(get(row, "方式")),
                 "options": options, "quotes": [q for q in quote.split("\n") if q],
                 "items": [w for w in params.get("涉及", "").split("、") if w]})
         elif cat in HOUR_CATEGORIES:
-            read_row(out, cat, name, _cell_text(get(row, "所属项目")), _cell_text(get(row, "方式")),
+            read_row(out, cat, name, cell_text(get(row, "所属项目")), cell_text(get(row, "方式")),
                      number(row, "分值", r), number(row, "上限", r), params, quote)
         elif cat == "数据":          # older sheets kept 学时/要求 as YAML in one cell
             out[name] = yaml.safe_load(str(get(row, "参数") or ""))
