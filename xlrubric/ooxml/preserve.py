@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element, tostring
@@ -20,6 +19,7 @@ from xml.etree.ElementTree import Element, tostring
 from defusedxml import ElementTree as SafeET
 
 from xlrubric.ooxml.opc import resolve
+from xlrubric.ooxml.zipio import SourceZip
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -41,7 +41,7 @@ SHEET_ELEMENT_NAMES = {
 }
 STYLE_COLLECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                      "tableStyles", "colors", "extLst")
-MAX_XML = 256 * 1024 * 1024
+MAX_XML = 256 * 1024 * 1024          # one part compared (both packages already passed zipread's directory check)
 _VML_SHAPE = re.compile(r"<v:shape\b.*?</v:shape>", re.S)
 
 
@@ -63,10 +63,10 @@ class PreservationReport:
 def allowed_parts(original: Path) -> set[str]:
     """The parts the surgical writer may change: workbook, its rels, content types, styles, worksheets
     (and their rels), comments and VML drawings."""
-    with zipfile.ZipFile(original) as z:
+    with SourceZip(original) as z:
         types = _content_types(z)
         out = {"[Content_Types].xml"}
-        for name in z.namelist():
+        for name in z.names():
             ct = types.get(name, "")
             if any(ct.endswith(w) for w in WORKBOOK_CTS):
                 out |= {name, _rels_name(name)}
@@ -80,10 +80,10 @@ def check_preserved(original: Path, output: Path, allowed: set[str] | None = Non
     original, output = Path(original), Path(output)
     report = PreservationReport(str(original), str(output))
     allowed = allowed_parts(original) if allowed is None else allowed
-    with zipfile.ZipFile(original) as a, zipfile.ZipFile(output) as b:
-        names_b = set(b.namelist())
-        report.added = sorted(names_b - set(a.namelist()))
-        for name in a.namelist():
+    with SourceZip(original) as a, SourceZip(output) as b:
+        names_b = set(b.names())
+        report.added = sorted(names_b - set(a.names()))
+        for name in a.names():
             if name not in names_b:
                 report.problems.append(f"部件丢失：{name}")
                 continue
@@ -101,12 +101,8 @@ def check_preserved(original: Path, output: Path, allowed: set[str] | None = Non
     return report
 
 
-def _read(z: zipfile.ZipFile, name: str) -> bytes:
-    with z.open(name) as f:
-        data = f.read(MAX_XML + 1)
-    if len(data) > MAX_XML:
-        raise ValueError(f"部件 {name} 过大")
-    return data
+def _read(z: SourceZip, name: str) -> bytes:
+    return z.read(name, MAX_XML)
 
 
 def _xml(data: bytes) -> Element:
@@ -126,24 +122,24 @@ def _rels_name(part: str) -> str:
     return posixpath.join(folder, "_rels", base + ".rels")
 
 
-def _content_types(z: zipfile.ZipFile) -> dict[str, str]:
+def _content_types(z: SourceZip) -> dict[str, str]:
     root = _xml(_read(z, "[Content_Types].xml"))
     defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in root.iter(f"{CT}Default")}
     overrides = {o.get("PartName", "").lstrip("/").lower(): o.get("ContentType", "")
                  for o in root.iter(f"{CT}Override")}
-    return {n: overrides.get(n.lower(), defaults.get(n.rsplit(".", 1)[-1].lower(), "")) for n in z.namelist()}
+    return {n: overrides.get(n.lower(), defaults.get(n.rsplit(".", 1)[-1].lower(), "")) for n in z.names()}
 
 
-def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
+def _rels(z: SourceZip, part: str) -> dict[str, tuple[str, str, str]]:
     name = _rels_name(part)
-    if name not in z.namelist():
+    if name not in z.names():
         return {}
     root = _xml(_read(z, name))
     return {r.get("Id", ""): (r.get("Type", ""), r.get("Target", ""), r.get("TargetMode", "Internal"))
             for r in root.iter(f"{PKG}Relationship")}
 
 
-def _check_changed(name: str, da: bytes, db: bytes, a: zipfile.ZipFile, b: zipfile.ZipFile,
+def _check_changed(name: str, da: bytes, db: bytes, a: SourceZip, b: SourceZip,
                    problems: list[str]) -> None:
     if name.endswith(".rels"):
         ra, rb = (_xml(da), _xml(db))
@@ -178,7 +174,7 @@ def _check_changed(name: str, da: bytes, db: bytes, a: zipfile.ZipFile, b: zipfi
         problems.append(f"不该改动的部件被改动：{name}")
 
 
-def _check_workbook(name: str, ea: Element, eb: Element, a: zipfile.ZipFile, b: zipfile.ZipFile,
+def _check_workbook(name: str, ea: Element, eb: Element, a: SourceZip, b: SourceZip,
                     problems: list[str]) -> None:
     rels_a, rels_b = _rels(a, name), _rels(b, name)
     sheets_a = list(ea.iter(f"{MAIN}sheet"))
@@ -227,7 +223,7 @@ def _same_children(name: str, ea: Element, eb: Element, skip: set[str], problems
             problems.append(f"{name}：{what}中的「{label}」丢失或被改动")
 
 
-def _check_worksheet(name: str, ea: Element, eb: Element, a: zipfile.ZipFile, b: zipfile.ZipFile,
+def _check_worksheet(name: str, ea: Element, eb: Element, a: SourceZip, b: SourceZip,
                      problems: list[str]) -> None:
     _same_children(name, ea, eb, {"sheetData"}, problems, "工作表",
                    SHEET_ELEMENT_NAMES)

@@ -6,7 +6,8 @@ that a part we did not touch is bit-for-bit the school's, costs nothing for a 20
 our output deterministic: new and edited parts get fixed timestamps and a fixed compression level, so the
 same inputs always give the same file.
 
-Reading caps every part we inflate (zip bombs) and refuses encrypted entries.
+Reading goes through `readers.zipread`, with the reader's limits: the directory is checked once (bombs,
+encrypted or duplicate parts, total size) and every part we inflate is capped and size-checked.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import BinaryIO
 
 from xlrubric.errors import OutputError, UnreadableWorkbook
 from xlrubric.readers.limits import LIMITS
+from xlrubric.readers.zipread import check_directory, read_member
 
 MAX_PART = LIMITS.part_bytes        # inflated size of one part we edit
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -45,15 +47,16 @@ class SourceZip:
         self.path = Path(path)
         try:
             self._zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
             raise UnreadableWorkbook(f"不是有效的 Excel 工作簿（zip 包无法打开：{exc}）。",
                                      file=self.path.name) from exc
         self.infos = self._zip.infolist()
+        try:
+            check_directory(self.infos, self.path.name)      # the reader's limits, so neither is weaker
+        except BaseException:
+            self._zip.close()
+            raise
         self._by_lower = {i.filename.lower(): i for i in self.infos}
-        for i in self.infos:
-            if i.flag_bits & 0x1:
-                raise UnreadableWorkbook("工作簿已加密，无法写入结果。", file=self.path.name,
-                                         hint="请先在 Excel 中取消密码保护。")
 
     def close(self) -> None:
         self._zip.close()
@@ -68,20 +71,19 @@ class SourceZip:
         """Part names are case-insensitive in OPC."""
         return self._by_lower.get(name.lower())
 
+    def names(self) -> list[str]:
+        """Part names exactly as stored, in directory order."""
+        return [i.filename for i in self.infos]
+
     def has(self, name: str) -> bool:
         return name.lower() in self._by_lower
 
     def read(self, name: str, limit: int | None = None) -> bytes:
-        limit = MAX_PART if limit is None else limit
+        """One part inflated, refused past `limit` (default: one part we edit, `MAX_PART`)."""
         info = self.info(name)
         if info is None:
             raise KeyError(name)
-        with self._zip.open(info) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise UnreadableWorkbook(f"部件 {name} 解压后超过 {limit // 2**20} MB，疑似压缩炸弹，"
-                                     "已拒绝处理。", file=self.path.name)
-        return data
+        return read_member(self._zip, info, self.path.name, limit=MAX_PART if limit is None else limit)
 
     def raw(self, info: zipfile.ZipInfo, fp: BinaryIO) -> bytes:
         """The stored (compressed) bytes of one entry."""

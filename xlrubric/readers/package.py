@@ -2,9 +2,10 @@
 
 calamine trusts the package: it will inflate a member of any size, and builds each sheet as a dense
 grid (see sheetscan). So the zip directory is checked first (total inflated size, compression ratio,
-duplicate names), every XML part is inflated by us with a hard limit and refused if it declares a
-DOCTYPE or entities, and each worksheet part is scanned for its reach and error cells while it is in
-memory. Only then does calamine get the bytes.
+duplicate names), every XML part is inflated by us with a hard limit (both through `zipread`, which the
+editor and the preservation check use too) and refused if it declares a DOCTYPE or entities, and each
+worksheet part is scanned for its reach and error cells while it is in memory. Only then does calamine
+get the bytes.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import codecs
 import posixpath
 import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
@@ -22,9 +21,7 @@ from defusedxml import ElementTree as SafeET
 from xlrubric.readers.limits import LIMITS, Limits
 from xlrubric.readers.problems import human_size, unreadable
 from xlrubric.readers.sheetscan import SheetScan, exact_scan, far_address, scan_sheet, unsafe_declaration
-
-MAX_RATIO = 200                       # inflated : stored, above which a big member is taken for a bomb
-RATIO_MIN_SIZE = 1 << 20              # small members may compress better (a blank sheet: 100:1 and more)
+from xlrubric.readers.zipread import check_directory, read_member
 
 _WORKSHEET_TYPE = "/worksheet"
 
@@ -45,7 +42,7 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
     shared-strings part to calamine, so it is to every check here too).
     """
     infos = zf.infolist()
-    _check_directory(infos, file, max_unzipped_bytes)
+    check_directory(infos, file, max_unzipped_bytes)
     xml_parts: dict[str, bytes] = {}             # by lower-case name
     xml_total = 0
     for info in infos:
@@ -55,7 +52,7 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
             if xml_total > limits.xml_bytes:
                 raise unreadable("too-big", file, size=f"{human_size(xml_total)}以上（XML 部件）",
                                  limit=human_size(limits.xml_bytes))
-            data = _read_member(zf, info, file, raw)
+            data = read_member(zf, info, file, raw)
             if unsafe_declaration(data):
                 raise unreadable("unsafe-xml", file, member=info.filename)
             _check_text(data, file, info.filename)
@@ -148,49 +145,6 @@ def _check_string_count(data: bytes, file: str, member: str, limit: int) -> None
             raise unreadable("corrupt", file, detail=f"{member} 声明了 {int(count):,} 个字符串，与内容不符")
         if int(count) > limit:
             raise unreadable("corrupt", file, detail=f"{member} 有 {int(count):,} 个不同的字符串，超过上限 {limit:,}")
-
-
-def _check_directory(infos: list[zipfile.ZipInfo], file: str, max_unzipped_bytes: int) -> None:
-    names = [info.filename.lower() for info in infos]      # calamine matches names in any case
-    if len(set(names)) != len(names):
-        raise unreadable("corrupt", file, detail="压缩包中有重名的部件（名称只差大小写也算）")
-    total = sum(info.file_size for info in infos)
-    if total > max_unzipped_bytes:
-        raise unreadable("too-big", file, size=human_size(total), limit=human_size(max_unzipped_bytes))
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise unreadable("corrupt", file, detail=f"部件 {info.filename} 被单独加密")
-        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            ratio = info.file_size // max(info.compress_size, 1)
-            raise unreadable("zip-bomb", file, member=info.filename, ratio=f"{ratio:,}")
-
-
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, raw: bytes | None) -> bytes:
-    """Inflate one member, never past its declared size (a lying header is a damaged or hostile file)."""
-    try:
-        if raw is not None and info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
-            data = _inflate(raw, info)           # about twice as fast as ZipFile.read on a big sheet
-        else:
-            with zf.open(info) as member:        # zipfile stops at the declared size, then checks the CRC
-                data = member.read()
-    except Exception as exc:                     # BadZipFile (CRC), zlib.error, EOFError, NotImplementedError …
-        raise unreadable("corrupt", file, detail=f"部件 {info.filename} 无法解压，数据已损坏") from exc
-    if len(data) != info.file_size:
-        raise unreadable("corrupt", file, detail=f"部件 {info.filename} 的实际大小与目录记录不符")
-    return data
-
-
-def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes:
-    """Inflate a member straight from the package bytes, at most one byte past its declared size."""
-    offset = info.header_offset
-    if raw[offset:offset + 4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("local header")
-    name_len, extra_len = struct.unpack_from("<HH", raw, offset + 26)
-    start = offset + 30 + name_len + extra_len
-    body = memoryview(raw)[start:start + info.compress_size]
-    if info.compress_type == zipfile.ZIP_STORED:
-        return bytes(body[:info.file_size + 1])
-    return zlib.decompressobj(-15).decompress(body, info.file_size + 1)
 
 
 def _sheet_parts(xml_parts: dict[str, bytes], file: str) -> dict[str, str]:
