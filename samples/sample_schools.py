@@ -70,11 +70,11 @@ def _count(rnd: random.Random, kind: str, components: int, limit: int | None = N
 
 def school_workbook(spec: Spec, school: School) -> bytes:
     """The school's filled workbook as .xlsx bytes."""
+    from xlrubric.writers.guide import write_guide
     from xlrubric.writers.template import (
         Lists,
         TableSheet,
         applicable_tables,
-        write_guide,
         write_info,
         write_table,
     )
