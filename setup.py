@@ -2,7 +2,7 @@
 
 All metadata lives in pyproject.toml; this file only adds one copy step to `build_py`, because setuptools'
 package-data cannot take files from a folder outside the package, and `macros/` is where the add-ins live
-(DESIGN.md). An editable install does not need the copy: `xlrubric.adapters.addins` then finds `macros/`.
+(docs/design.md). An editable install does not need the copy: `xlrubric.adapters.addins` then finds `macros/`.
 """
 
 import shutil

@@ -137,7 +137,7 @@ def _raw_extras(parts: dict[str, bytes]) -> None:
 
 
 def build_full(path: Path) -> Path:
-    """An XlsxWriter workbook with every feature NOTES.md says openpyxl loses, plus raw extras."""
+    """An XlsxWriter workbook with every feature docs/measured.md says openpyxl loses, plus raw extras."""
     wb = xlsxwriter.Workbook(str(path))
     bold = wb.add_format({"bold": True, "bg_color": "#DDEEFF", "border": 1})
     red = wb.add_format({"color": "red"})

@@ -3,10 +3,11 @@
 The county edits the wording, not Python: a Jinja2 template (`--template`, else the built-in
 `templates/default.j2`) whose first line is `主题：…` and whose body follows a blank line. Undefined
 names fail loudly (StrictUndefined) so a typo in the county's template stops the dry run instead of
-mailing 200 schools a blank. The attachment goes through `EmailMessage.add_attachment` with the default
-policy, so its Chinese name is written as RFC 2231 `filename*=utf-8''…` (NOTES.md, Mail), with the Excel
-MIME type for its extension. The Message-ID is deterministic (see `message_id`), which is what lets a
-recipient's system recognise a resend of the same message.
+mailing 200 schools a blank. The attachment's Chinese name goes out twice (`disposition`): as RFC 2231
+`filename*=utf-8''…`, which is all `EmailMessage.add_attachment` writes (docs/measured.md, Mail), and as a
+quoted `filename=` for older clients; with the Excel MIME type for its extension. The Message-ID is
+deterministic (see `message_id`), which is what lets a recipient's system recognise a resend of the same
+message.
 """
 
 from __future__ import annotations

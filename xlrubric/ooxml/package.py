@@ -2,8 +2,8 @@
 
 Why hand-written: a load-and-save through openpyxl drops text boxes and shapes, sparklines, 2010
 extensions (data bars, cross-sheet dropdowns), WPS in-cell images (xl/cellimages.xml), customXml and
-rich text, and rewrites charts and comments (see NOTES.md); XlsxWriter cannot open an existing file at
-all. Here we touch only the parts we must — workbook.xml and its relationships, [Content_Types].xml,
+rich text, and rewrites charts and comments (measured: docs/measured.md); XlsxWriter cannot open an
+existing file at all. Here we touch only the parts we must — workbook.xml and its relationships, [Content_Types].xml,
 styles.xml, the marked sheets with their comments/VML, and parts that are wholly ours — and every other
 part is copied as its original compressed bytes. `preserve.check_preserved` is the oracle for that.
 

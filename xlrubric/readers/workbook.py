@@ -1,6 +1,6 @@
 """Open a school's workbook file as a `RawBook`, or say in Chinese why it cannot be read.
 
-Values come from python-calamine (7–10× faster than openpyxl on a register; see NOTES.md), never
+Values come from python-calamine (about 10× faster than openpyxl on a register: docs/measured.md), never
 from openpyxl. Everything calamine does not do safely or faithfully is done around it: the file is
 recognised by its bytes first (sniff), decrypted in memory when a password is given, inspected as a
 zip package for bombs and hostile XML, and scanned per sheet so that a far-away stray cell cannot make
