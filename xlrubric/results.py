@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 Severity = Literal["错误", "警告", "提示"]
 SEVERITY_ORDER: dict[str, int] = {"错误": 0, "警告": 1, "提示": 2}
+# The fill a marked cell gets, the same in every output (the school's file, a new .xlsx, Excel, WPS): red, yellow, blue.
+SEVERITY_FILL: dict[str, str] = {"错误": "#FFC7CE", "警告": "#FFEB9C", "提示": "#DDEBF7"}
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,11 @@ from typing import Any
 from xlrubric.adapters import xlread
 from xlrubric.adapters.xlrecord import STATUS_SHEET, Record, RecordUnreadable, fingerprint, parse_status, status_grid
 from xlrubric.errors import MissingSheet, OutputError, RulesError, XlrubricError
+from xlrubric.results import SEVERITY_FILL as FILLS
 from xlrubric.results import SEVERITY_ORDER, CellMark, Results, SheetTable
 
 TITLE = "计算考核"
 HEADER_FILL = "#D9E1F2"
-FILLS = {"错误": "#FFC7CE", "警告": "#FFEB9C", "提示": "#DDEBF7"}
 MAX_TEXT = 32767
 LOG_DIR = Path.home() / ".xlrubric"
 

@@ -20,9 +20,10 @@ from xlrubric.ooxml import xmlscan as xs
 from xlrubric.ooxml.notes import Notes, strip_notes
 from xlrubric.ooxml.sheetdoc import SheetDoc, digest, parse_ref, ref_of
 from xlrubric.ooxml.styles import StylesPart
+from xlrubric.results import SEVERITY_FILL as FILLS
 from xlrubric.results import CellMark
 
-SEVERITY_FILL = {"错误": "FFFFC7CE", "警告": "FFFFEB9C", "提示": "FFDDEBF7"}
+SEVERITY_FILL = {k: "FF" + v.lstrip("#") for k, v in FILLS.items()}     # styles.xml spells colours ARGB
 SEVERITY_RANK = {"错误": 0, "警告": 1, "提示": 2}
 
 

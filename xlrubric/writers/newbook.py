@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from xlrubric.readers.raw import RawBook
+from xlrubric.results import SEVERITY_FILL as FILLS
 from xlrubric.results import CellMark, SheetTable
 from xlrubric.writers.xlsx_format import new_workbook, write_value
-
-FILLS = {"错误": "#FFC7CE", "警告": "#FFEB9C", "提示": "#DDEBF7"}
 
 
 def write_table(wb, ws, table: SheetTable, formats: dict[str, Any]) -> None:
