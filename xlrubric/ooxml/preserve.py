@@ -41,7 +41,6 @@ SHEET_ELEMENT_NAMES = {
 }
 STYLE_COLLECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                      "tableStyles", "colors", "extLst")
-MAX_XML = 256 * 1024 * 1024          # one part compared (both packages already passed zipread's directory check)
 _VML_SHAPE = re.compile(r"<v:shape\b.*?</v:shape>", re.S)
 
 
@@ -102,7 +101,7 @@ def check_preserved(original: Path, output: Path, allowed: set[str] | None = Non
 
 
 def _read(z: SourceZip, name: str) -> bytes:
-    return z.read(name, MAX_XML)
+    return z.read(name)                      # zipread's checks, capped at LIMITS.part_bytes
 
 
 def _xml(data: bytes) -> Element:

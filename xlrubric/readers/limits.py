@@ -17,7 +17,7 @@ class Limits:
     file_bytes: int = 50 * 1024 * 1024         # the file on disk (a 20,000-row register is about 1.5 MB)
     unzipped_bytes: int = 500 * 1024 * 1024    # all parts inflated (pictures are never inflated by us)
     xml_bytes: int = 64 * 1024 * 1024          # the XML parts inflated together: held in memory while checked
-    part_bytes: int = 512 * 1024 * 1024        # one part the writer inflates to edit it
+    part_bytes: int = 256 * 1024 * 1024        # one part the editor or the preservation check inflates
     sheet_cells: int = 800_000                 # one sheet's reach, rows × columns (calamine builds it dense)
     book_cells: int = 800_000                  # all sheets' reach together (about 200 bytes each once read)
     sheet_rows: int = 40_000                   # rows of one sheet (a county register is ≤ 20,000)
