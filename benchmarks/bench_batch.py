@@ -27,8 +27,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from xlrubric.batch.engines import default_workers
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.executors import default_workers
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.batch.sample import School, school_workbook
 from xlrubric.spec.load import load_preset
 
@@ -82,7 +82,7 @@ def naive_one(args: tuple[str, str]) -> float:
     import openpyxl
     import pandas as pd
 
-    from xlrubric.batch.runner import _peak_mb
+    from xlrubric.batch.worker import _peak_mb
     from xlrubric.pipeline import compute_book, resolve_spec
     from xlrubric.readers.raw import RawBook, RawSheet
 

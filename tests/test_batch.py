@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from xlrubric.batch.discover import discover
 from xlrubric.batch.manifest import MANIFEST_NAME, load_manifest
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.cli import app
 from xlrubric.pipeline import PARTS, register_part
 from xlrubric.process import compute_file

@@ -11,7 +11,7 @@ from distributed import LocalCluster
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.manifest import MANIFEST_NAME
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 
 
 @pytest.fixture(name="cluster", scope="module")

@@ -14,7 +14,7 @@ from batchbooks import LANXI4_TEACHERS, make_county, outputs, school_book
 from python_calamine import CalamineWorkbook
 
 from xlrubric.batch.manifest import MANIFEST_NAME
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.batch.sample import School, school_workbook
 from xlrubric.spec.load import load_preset
 from xlrubric.writers.atomic import TMP_SUFFIX

@@ -30,7 +30,7 @@ def outdir_lock(outdir: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        from xlrubric.batch.run import os_reason
+        from xlrubric.batch.orchestrate import os_reason
 
         raise BatchError(f"输出文件夹「{outdir}」无法写入（{os_reason(exc)}）",
                          hint="请检查文件夹是否只读、磁盘是否已满，或换一个输出位置。") from exc

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from xlrubric.batch.discover import SUMMARY_NAME
 from xlrubric.batch.manifest import Entry, Manifest
-from xlrubric.batch.runner import load_problems
+from xlrubric.batch.worker import load_problems
 from xlrubric.safetext import CELL_LIMIT, clean
 from xlrubric.writers.atomic import write_atomic
 

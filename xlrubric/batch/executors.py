@@ -1,6 +1,6 @@
 """Run `process_one` over many workbooks: a local process pool by default, Dask distributed on request.
 
-Both engines are generators of `Outcome`s in completion order, so the caller records each one in the
+Both executors are generators of `Outcome`s in completion order, so the caller records each one in the
 manifest the moment it finishes. No home-made scheduling: `concurrent.futures` and `distributed` do
 the work; this module only turns their failures into per-file outcomes and Chinese messages.
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.manifest import Entry
-from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task, process_one
+from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_one
 
 LOCAL_CLUSTER = "local-cluster"
 # Imported once in the fork server, so each worker starts with pandas & co. already loaded.
-PRELOAD = ["xlrubric.batch.runner", "xlrubric.process", "xlrubric.pipeline", "xlrubric.writers.output"]
+PRELOAD = ["xlrubric.batch.worker", "xlrubric.process", "xlrubric.pipeline", "xlrubric.writers.output"]
 
 
 def default_workers() -> int:

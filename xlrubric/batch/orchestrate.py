@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
-from xlrubric.batch.engines import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
+from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
 from xlrubric.batch.lock import outdir_lock
 from xlrubric.batch.manifest import Entry, Manifest, file_sha256, load_manifest
-from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task
+from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task
 from xlrubric.errors import OutputError
 from xlrubric.writers.atomic import TMP_SUFFIX, atomic_output
 
@@ -170,7 +170,8 @@ def _still_good(entry: Entry, sha: str, rules_hash: str, opts: BatchOptions, boo
     return entry.is_current(sha, rules_hash, opts.outdir)
 
 
-def engine(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
+def execute(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
+    """Outcomes in completion order from the executor the options ask for."""
     workers = opts.workers or default_workers()
     if opts.scheduler:
         return run_dask(tasks, opts.scheduler, workers)
@@ -213,7 +214,7 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
     tasks, run.skipped, failed = plan(opts, manifest, books, rules_hash)
     if on_plan:
         on_plan(run, len(tasks) + len(failed))
-    outcomes = _chain(failed, engine(opts, tasks)) if tasks else iter(failed)
+    outcomes = _chain(failed, execute(opts, tasks)) if tasks else iter(failed)
     saver = _Saver(manifest)
     try:
         for outcome in outcomes:
