@@ -28,7 +28,7 @@ import json
 import os
 import stat
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ class Manifest:
         def write(f) -> None:
             f.write(self._header())
             for key in sorted(self.entries):
-                f.write(_line({"entry": asdict(self.entries[key])}))
+                f.write(_line({"entry": vars(self.entries[key])}))
 
         write_atomic(self.path, write)
         legacy = self.outdir / LEGACY_NAME
@@ -124,7 +124,7 @@ class Manifest:
         if self._log is None:
             self._log = open(self.path, "ab")  # noqa: SIM115 — held for the run, closed by close()
             self._synced = time.monotonic()
-        self._log.write(_line({"entry": asdict(entry)}))
+        self._log.write(_line({"entry": vars(entry)}))
         self._log.flush()                      # in the kernel now: a kill of this process loses nothing
         if time.monotonic() - self._synced >= SYNC_EVERY:
             self.sync()

@@ -93,6 +93,7 @@ def process_one(task: Task) -> Outcome:
         if summary.get("school") is not None:   # the manifest is rewritten after every school: no 5 MB names
             summary["school"] = clean(summary["school"])
         summary["problems_file"] = side
+        summary["problems_listed"] = len(problems)      # lines in the side file (县汇总 plans its pages by it)
         summary["rules_source"] = results.rules_source
         entry.status = summary.get("status") or ("problems" if results.exit_code else "ok")
         entry.output = written.relative_to(outdir).as_posix()
