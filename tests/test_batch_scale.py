@@ -93,11 +93,12 @@ def test_summary_lists_every_school_and_links_the_complete_problem_csv(county, m
     assert len(schools) == 1 + N
     assert {r[2] for r in schools[1:]} == {e.input for e in entries}
     listed = wb.get_sheet_by_name("问题清单").to_python()
-    note, head = listed[0][0], listed[1]
+    note, link, head = listed[0][0], listed[1][0], listed[2]
     assert head[:3] == ["学校", "文件", "严重程度"]
     # 2,000 files × 31 = 62,000 problems; the sheet stops at its cap and says where all of them are
     assert "共 62,000 条问题" in note and "前 6,000 条" in note and problem_list.CSV_NAME in note
-    assert len(listed) == 2 + 6_000
+    assert problem_list.CSV_NAME in link
+    assert len(listed) == 3 + 6_000
     with zipfile.ZipFile(path) as z:
         rels = z.read("xl/worksheets/_rels/sheet2.xml.rels").decode("utf-8")
         sheet = z.read("xl/worksheets/sheet2.xml").decode("utf-8")

@@ -4,13 +4,13 @@ A province (20,000 schools) can report a million problems. Excel stops at 1,048,
 hyperlinks per worksheet, and a sheet of a million rows takes minutes to open on a school-office PC. So the
 sheet holds at most `SHEET_LIMIT` problems (= MAX_LINKS: every row's 单元格 opens that cell of that school's
 result), and when there are more, the complete list is written beside the workbook as `县汇总_问题清单.csv`
-(UTF-8 with BOM, which Excel and WPS open as Chinese), the sheet's first row says so in Chinese and links to
+(UTF-8 with BOM, which Excel and WPS open as Chinese), the sheet's first rows say so in Chinese and link to
 it. Problems are streamed school by school from their side files: memory does not grow with N.
 
-The sheet's first row is decided before writing (XlsxWriter's constant-memory mode writes rows in order), from
-the listed count each worker records (`problems_listed`); the CSV is written alongside in any case and kept
-only when the sheet could not hold everything, so a wrong count can cost the top note (the last row then
-says it) but never a problem.
+Whether the sheet starts with that note is decided before writing (XlsxWriter's constant-memory mode
+writes rows in order), from the listed count each worker records (`problems_listed`); the CSV is written
+alongside in any case and kept only when the sheet could not hold everything, so a wrong count can cost the
+top note (the last rows then say it) but never a problem.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def write_problems_sheet(wb, fmt, outdir: Path, entries: list[Entry], name_of, p
     top = 0
     if expected > SHEET_LIMIT:
         _note(ws, fmt, 0, expected)
-        top = 1
+        top = 2
     header(ws, fmt, COLUMNS, row=top)
     sink = CsvSink(outdir)
     total = 0
@@ -147,11 +147,12 @@ def _problem_row(ws, fmt, r: int, e: Entry, row: list[str], p: dict[str, Any], f
 
 
 def _note(ws, fmt, r: int, total: int) -> None:
-    """The Chinese statement that the sheet holds part of the list, and the link to the whole of it."""
+    """The Chinese statement that the sheet holds part of the list (row r), and the link to all of it (r + 1)."""
     text = (f"共 {total:,} 条问题，本表列出前 {SHEET_LIMIT:,} 条（超过 Excel 每张表的链接上限，表格也会过大难以打开）；"
-            f"完整清单见同一文件夹中的「{CSV_NAME}」（点此打开，可用 Excel 或 WPS 筛选）。"
+            f"完整清单见同一文件夹中的「{CSV_NAME}」，可用 Excel 或 WPS 打开、筛选。"
             "CSV 中以 = + - @ 开头的内容前加了 ' ，以免被当作公式。")
-    ws.set_row(r, 45)
-    ws.merge_range(r, 0, r, len(COLUMNS) - 1, "", fmt["wrap"])
-    ws.write_url(r, 0, f"external:{CSV_NAME}", fmt["link_wrap"], string=text)
-
+    last = len(COLUMNS) - 1
+    ws.set_row(r, 34)
+    ws.merge_range(r, 0, r, last, text, fmt["wrap"])
+    ws.merge_range(r + 1, 0, r + 1, last, "", fmt["link"])
+    ws.write_url(r + 1, 0, f"external:{CSV_NAME}", fmt["link"], string=f"打开完整问题清单：{CSV_NAME}")

@@ -71,7 +71,6 @@ def _formats(wb) -> dict[str, Any]:
         "warn": wb.add_format({**base, "border": 1, "font_color": "#9C5700", "bg_color": "#FFEB9C"}),
         "good": wb.add_format({**base, "border": 1, "font_color": "#006100", "bg_color": "#C6EFCE"}),
         "link": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1}),
-        "link_wrap": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1, "text_wrap": True}),
         "note": wb.add_format({**base, "italic": True, "font_color": "#595959"}),
     }
 
