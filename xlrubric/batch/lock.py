@@ -1,7 +1,7 @@
 """One batch at a time per output folder, and a second one told who holds it.
 
 Two batches on one OUTDIR destroy each other's work: the second one's start-up cleanup deletes the
-first's in-flight temp files, and both rewrite the manifest. The lock is an OS file lock on
+first's in-flight temp files, and both write the manifest. The lock is an OS file lock on
 `OUTDIR/.xlrubric/batch.lock` (`fcntl.flock`, `msvcrt.locking` on Windows): the kernel drops it when
 its process dies, so a lock left by a killed run is simply taken over — no stale-pid guessing. The file's
 text (pid, host, start time) is only for the message the second run prints.
