@@ -1,23 +1,28 @@
-"""County batch time against the python-calamine read floor and a naive openpyxl pipeline.
+"""County batch time against the python-calamine read floor, at several N, on the process pool and on Dask.
 
-Generates a county of N schools (seeded; lanxi4 and xinghuo alternating; each 40–120 teachers and a
-500–3,000-row 签到登记) and prints, in one run:
-  (a) floor   python-calamine reading every sheet of every file, one process
-  (b) batch   `xlrubric batch` (run_batch) with the default process pool, fresh output folder
-  (c) naive   the same computation read with pandas + openpyxl and written by openpyxl load-and-save,
-              on a process pool of the same size
-  (d) batch1  `xlrubric batch` with 1 worker
-and the ratios b/a, c/b, d/b, the peak memory of a worker, and the time per school at N/4 vs N
-(linear growth keeps it flat).
-Aims (issue 6): b/a ≤ 2.5; c/b ≥ 5; d/b ≥ 1.7 on 2 cores; per-school time flat; peak < 400 MB per worker.
+For each N (default 200 and 2,000) a county is made: `VARIANTS` distinct school workbooks are generated
+(lanxi4 and xinghuo alternating; 40–120 teachers; 500–3,000 rows of 签到登记), then copied under N school
+names in 15 乡镇 folders — generating 2,000 workbooks costs the same as generating 10. Printed per N, all in
+the same run:
+  floor   python-calamine reading every sheet of every file, one process (the floor of any pandas tool)
+  pool    `run_batch` on the default process pool (one worker per core), fresh output folder
+  dask    `run_batch` on a real Dask LocalCluster (`--scheduler local-cluster`), same number of workers
+  pool1   `run_batch --workers 1` (in-process), for the 1 → W workers speed-up (at the first N only unless
+          --all-one)
+with the ratios to the floor, ms per school, the largest peak RSS any worker reported, and the size of what
+a worker ships back per school (pickled `Outcome`). Then per-school time at each N side by side (flat =
+no per-school overhead growing with N). The load average is printed: other processes distort every figure.
+Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
+memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
 
-Run: python benchmarks/bench_batch.py [--n 200] [--workers N] [--skip-naive]
+Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--all-one] [--naive]
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import os
+import pickle
 import random
 import shutil
 import sys
@@ -28,8 +33,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from xlrubric.batch.engines import default_workers
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.spec.load import load_preset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "samples"))  # the sample-school generator
@@ -37,21 +42,29 @@ from sample_schools import School, school_workbook  # noqa: E402
 
 TOWNS = ("兰西镇", "榆林镇", "临江镇", "平山镇", "红光镇", "远大镇", "康荣镇", "燎原乡", "长岗乡", "长江乡", "兰河乡",
          "北安乡", "奋斗乡", "星火乡", "红星乡")
+VARIANTS = 10
 
 
-def make_county(root: Path, n: int, seed: int = 2026) -> list[Path]:
+def variants(seed: int = 2026) -> list[bytes]:
+    """VARIANTS distinct school workbooks (seeded)."""
     rnd = random.Random(seed)
     specs = {p: load_preset(p) for p in ("lanxi4", "xinghuo")}
+    books = []
+    for i in range(VARIANTS):
+        preset = ("lanxi4", "xinghuo")[i % 2]
+        school = School(f"样本{i + 1}学校", preset, rnd.randint(40, 120), rnd.randint(500, 3000), seed=1000 + i)
+        books.append(school_workbook(specs[preset], school))
+    return books
+
+
+def make_county(root: Path, n: int, books: list[bytes]) -> list[Path]:
+    """N school files: copies of the variants under N names (each school's output and manifest key differ)."""
     paths = []
     for i in range(n):
-        preset = ("lanxi4", "xinghuo")[i % 2]
         town = TOWNS[i % len(TOWNS)]
-        name = f"{town}第{i // len(TOWNS) + 1}学校"
-        teachers = rnd.randint(40, 120)
-        school = School(name, preset, teachers, rnd.randint(500, 3000), seed=1000 + i)
-        path = root / town / f"{name}.xlsx"
+        path = root / town / f"{town}第{i // len(TOWNS) + 1}学校.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(school_workbook(specs[preset], school))
+        path.write_bytes(books[i % len(books)])
         paths.append(path)
     return paths
 
@@ -65,17 +78,19 @@ def floor(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def batch(src: Path, out: Path, workers: int | None) -> tuple[float, float]:
+def batch(src: Path, out: Path, workers: int | None, scheduler: str | None = None) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    run = run_batch(BatchOptions(src, out, workers=workers))
+    run = run_batch(BatchOptions(src, out, workers=workers, scheduler=scheduler))
     seconds = time.perf_counter() - start
     assert len(run.done) == len(run.books), "every school must be processed"
     failed = [e for e in run.entries if e.status == "unreadable"]
     if failed:
         raise SystemExit(f"{len(failed)} schools could not be processed, figures would be meaningless: "
                          f"{failed[0].input}: {failed[0].message}")
-    return seconds, max(o.peak_rss_mb for o in run.done)
+    shipped = [len(pickle.dumps(o)) for o in run.done]
+    shutil.rmtree(out, ignore_errors=True)
+    return {"s": seconds, "peak": max(o.peak_rss_mb for o in run.done), "bytes": sum(shipped) / len(shipped)}
 
 
 def naive_one(args: tuple[str, str]) -> float:
@@ -85,7 +100,7 @@ def naive_one(args: tuple[str, str]) -> float:
     import openpyxl
     import pandas as pd
 
-    from xlrubric.batch.runner import _peak_mb
+    from xlrubric.batch.worker import _peak_mb
     from xlrubric.pipeline import compute_book, resolve_spec
     from xlrubric.readers.raw import RawBook, RawSheet
 
@@ -110,54 +125,62 @@ def naive_one(args: tuple[str, str]) -> float:
     return _peak_mb()
 
 
-def naive(paths: list[Path], src: Path, out: Path, workers: int) -> tuple[float, float]:
+def naive(paths: list[Path], src: Path, out: Path, workers: int) -> float:
     shutil.rmtree(out, ignore_errors=True)
     jobs = [(str(p), str(out / p.relative_to(src))) for p in paths]
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        peaks = list(pool.map(naive_one, jobs))
-    return time.perf_counter() - start, max(peaks)
+        list(pool.map(naive_one, jobs))
+    return time.perf_counter() - start
+
+
+def line(label: str, r: dict, n: int, a: float) -> str:
+    return (f"  {label:<26} {r['s']:8.2f} s  {r['s'] / n * 1000:7.1f} ms/school  {r['s'] / a:5.2f}× floor  "
+            f"peak/worker {r['peak']:4.0f} MB  shipped {r['bytes'] / 1024:.1f} KB/school")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=200, help="number of schools (default 200)")
-    parser.add_argument("--workers", type=int, default=None, help="pool size for (b) and (c); default: cores")
-    parser.add_argument("--skip-naive", action="store_true", help="leave out (c), the slowest part")
+    parser.add_argument("--n", type=int, nargs="+", default=[200, 2000], help="county sizes (default 200 2000)")
+    parser.add_argument("--workers", type=int, default=None, help="pool and cluster size; default: cores")
+    parser.add_argument("--no-dask", action="store_true", help="leave out the Dask LocalCluster runs")
+    parser.add_argument("--all-one", action="store_true", help="measure 1 worker at every N, not the first only")
+    parser.add_argument("--naive", action="store_true", help="also pandas+openpyxl on a pool (slow)")
     args = parser.parse_args()
     workers = args.workers or default_workers()
-    with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
-        root = Path(tmp)
-        src = root / "county"
-        t0 = time.perf_counter()
-        paths = make_county(src, args.n)
-        size = sum(p.stat().st_size for p in paths) / 1e6
-        print(f"county: {args.n} schools, {size:.1f} MB, generated in {time.perf_counter() - t0:.1f} s; "
-              f"pool of {workers} worker(s)")
-        quarter = max(1, args.n // 4)
-        small = root / "county_quarter"
-        for p in paths[:quarter]:
-            (small / p.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(p, small / p.relative_to(src))
-        floor(paths[: min(5, len(paths))])                       # warm the page cache
-        a = floor(paths)
-        b_small, _ = batch(small, root / "out_quarter", args.workers)
-        b, peak_b = batch(src, root / "out_b", args.workers)
-        d, peak_d = batch(src, root / "out_d", 1)
-        c, peak_c = (math.nan, math.nan) if args.skip_naive else naive(paths, src, root / "out_c", workers)
-    print(f"(a) floor  calamine read, 1 process     {a:8.2f} s   {a / args.n * 1000:7.1f} ms/school")
-    print(f"(b) batch  default pool ({workers})            {b:8.2f} s   {b / args.n * 1000:7.1f} ms/school   "
-          f"peak/worker {peak_b:.0f} MB")
-    print(f"(c) naive  pandas+openpyxl, pool ({workers})   {c:8.2f} s   {c / args.n * 1000:7.1f} ms/school   "
-          f"peak/worker {peak_c:.0f} MB")
-    print(f"(d) batch  1 worker                     {d:8.2f} s   {d / args.n * 1000:7.1f} ms/school   "
-          f"peak {peak_d:.0f} MB")
-    print(f"b/a = {b / a:.2f}  (aim ≤ 2.5)")
-    print(f"c/b = {c / b:.2f}  (aim ≥ 5)")
-    print(f"d/b = {d / b:.2f}  (aim ≥ 1.7 with 2 workers)")
-    print(f"growth: N={quarter} {b_small / quarter * 1000:.1f} ms/school → "
-          f"N={args.n} {b / args.n * 1000:.1f} ms/school "
-          f"(ratio {(b / args.n) / (b_small / quarter):.2f}; 1.00 = linear)")
+    t0 = time.perf_counter()
+    books = variants()
+    print(f"{VARIANTS} distinct workbooks generated in {time.perf_counter() - t0:.1f} s; {workers} worker(s); "
+          f"load average at start {os.getloadavg()[0]:.1f}")
+    per_school: dict[str, list[str]] = {}
+    for k, n in enumerate(args.n):
+        with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
+            root = Path(tmp)
+            src = root / "county"
+            t0 = time.perf_counter()
+            paths = make_county(src, n, books)
+            size = sum(p.stat().st_size for p in paths) / 1e6
+            print(f"N = {n}: {size:.0f} MB, copied in {time.perf_counter() - t0:.1f} s")
+            floor(paths[: min(5, n)])                               # warm the page cache
+            a = floor(paths)
+            print(f"  {'floor (calamine, 1 process)':<26} {a:8.2f} s  {a / n * 1000:7.1f} ms/school")
+            pool = batch(src, root / "out", args.workers)
+            print(line(f"pool ({workers})", pool, n, a))
+            per_school.setdefault("pool", []).append(f"N={n} {pool['s'] / n * 1000:.1f}")
+            if not args.no_dask:
+                dask = batch(src, root / "out", workers, LOCAL_CLUSTER)
+                print(line(f"dask LocalCluster ({workers})", dask, n, a))
+                per_school.setdefault("dask", []).append(f"N={n} {dask['s'] / n * 1000:.1f}")
+            if k == 0 or args.all_one:
+                one = batch(src, root / "out", 1)
+                print(line("1 worker (in-process)", one, n, a))
+                print(f"  1 → {workers} workers: {one['s'] / pool['s']:.2f}× (aim ≥ 1.8 with 2)")
+            if args.naive:
+                c = naive(paths, src, root / "naive", workers)
+                print(f"  naive pandas+openpyxl pool {c:8.2f} s = {c / pool['s']:.1f}× the pool")
+        print(f"  load average now {os.getloadavg()[0]:.1f}")
+    for kind, figures in per_school.items():
+        print(f"ms per school, {kind}: " + " → ".join(figures) + " (flat = no overhead growing with N)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from xlrubric.batch.discover import discover
 from xlrubric.batch.manifest import MANIFEST_NAME, load_manifest
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.cli import app
 from xlrubric.pipeline import PARTS, register_part
 from xlrubric.process import compute_file
@@ -134,9 +134,10 @@ def test_manifest_contract_for_mail(county: Path, tmp_path: Path):
     """Verify the manifest format the mail step reads: keys relative to DIR, outputs relative to OUTDIR."""
     out = tmp_path / "out"
     run_batch(BatchOptions(county, out, workers=1))
-    data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert data["format"] == 1
-    entry = data["entries"]["榆林镇/中心小学.xlsx"]
+    head, *lines = (out / MANIFEST_NAME).read_bytes().split(b"\n")
+    assert json.loads(head)["format"] == 2 and lines[-1] == b""          # JSON lines, each one complete
+    entries = {e["input"]: e for e in (json.loads(line)["entry"] for line in lines[:-1])}
+    entry = entries["榆林镇/中心小学.xlsx"]
     assert entry["input"] == "榆林镇/中心小学.xlsx" and entry["output"] == "榆林镇/中心小学.xlsx"
     assert entry["output_sha256"] == sha256(out / "榆林镇" / "中心小学.xlsx")
     assert entry["summary"]["email"] == "school@example.cn" and entry["summary"]["status"] == "problems"

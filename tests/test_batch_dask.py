@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,8 @@ from batchbooks import PASSWORD, make_county, outputs
 from distributed import LocalCluster
 
 from xlrubric.batch.discover import BatchError
-from xlrubric.batch.manifest import MANIFEST_NAME
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.manifest import load_manifest
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 
 
 @pytest.fixture(name="cluster", scope="module")
@@ -22,8 +21,8 @@ def fixture_cluster():
 
 
 def _entries(out: Path) -> dict:
-    data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["entries"]
-    return {k: {f: v[f] for f in ("status", "output", "output_sha256", "message")} | {"summary": v["summary"]}
+    data = load_manifest(out).entries
+    return {k: {f: getattr(v, f) for f in ("status", "output", "output_sha256", "message")} | {"summary": v.summary}
             for k, v in data.items()}
 
 

@@ -307,7 +307,7 @@ def test_planted_link_in_outdir_back_to_an_input_is_refused(tmp_path: Path) -> N
 def test_pool_worker_memory_backstop() -> None:
     """Verify a pool worker's data memory is capped (the last guard behind the reader's limits): allocating
     past it raises MemoryError there instead of swapping the county PC to a halt."""
-    code = ("from xlrubric.batch.engines import WORKER_DATA_LIMIT, _ignore_sigint\n"
+    code = ("from xlrubric.batch.executors import WORKER_DATA_LIMIT, _ignore_sigint\n"
             "_ignore_sigint()\n"
             "try:\n    b = bytearray(WORKER_DATA_LIMIT + (1 << 20))\nexcept MemoryError:\n    print('refused')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,8 +14,8 @@ from python_calamine import CalamineWorkbook
 from sample_schools import School, school_workbook
 
 from xlrubric.atomic import TMP_SUFFIX
-from xlrubric.batch.manifest import MANIFEST_NAME
-from xlrubric.batch.run import BatchOptions, run_batch
+from xlrubric.batch.manifest import MANIFEST_NAME, load_manifest
+from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.spec.load import load_preset
 
 
@@ -45,7 +44,7 @@ def test_removed_input_leaves_the_manifest(tmp_path: Path):
     run_batch(BatchOptions(src, out, workers=1))
     (src / "榆林镇" / "中心小学.xlsx").unlink()
     run = run_batch(BatchOptions(src, out, workers=1))
-    assert "榆林镇/中心小学.xlsx" not in json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["entries"]
+    assert "榆林镇/中心小学.xlsx" not in load_manifest(out).entries
     assert any("已不存在" in n for n in run.notes)
 
 
@@ -85,14 +84,14 @@ def test_kill_9_mid_batch_then_rerun_finishes_with_no_partial_output(tmp_path: P
     recorded: dict = {}
     while time.monotonic() < deadline and proc.poll() is None:
         if manifest.exists():
-            recorded = json.loads(manifest.read_text(encoding="utf-8"))["entries"]    # atomic: always whole
+            recorded = load_manifest(out).entries    # whole lines only: a torn last line is skipped
             if len(recorded) >= 2:
                 break
         time.sleep(0.02)
     time.sleep(0.07)                   # land somewhere inside the next file
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    recorded = json.loads(manifest.read_text(encoding="utf-8"))["entries"]
+    recorded = load_manifest(out).entries
     assert 2 <= len(recorded) < 10, "the batch finished before it could be killed"
     for path in out.rglob("*.xlsx"):   # every output present is a complete workbook
         if not path.name.startswith("."):

@@ -67,7 +67,7 @@ def test_with_a_keyring(tmp_path, smtp):
             line = next(x for x in preview["lines"] if x["school"] == "兰西四中")
             eml = c.get(f"/api/jobs/{job}/mail/eml/{line['preview']}")
             assert eml.status_code == 200 and b"lxsz@example.cn" in eml.content
-            assert c.get(f"/api/jobs/{job}/mail/eml/..%2Fxlrubric-manifest.json").status_code == 404
+            assert c.get(f"/api/jobs/{job}/mail/eml/..%2Fxlrubric-manifest.jsonl").status_code == 404
             assert c.post(f"/api/jobs/{job}/mail/send", json={}, headers=served.page_headers()).json()["ok"]
         done = wait_mail(served, job)
         assert done["state"] == "done", done

@@ -61,6 +61,8 @@ def clean(text: Any, limit: int = NAME_LIMIT, *, multiline: bool = False) -> str
     `multiline` keeps tabs and line breaks (messages with a 处理办法 line); otherwise they become spaces.
     A cut text ends in `…（共 N 字）` so a reader knows it was cut.
     """
+    if type(text) is str and len(text) <= limit and text.isprintable():
+        return text                   # the common case, at C speed: no control, surrogate or line-break character
     s = "" if text is None else str(text)
     total = len(s)
     earlier = _CUT.search(s[-40:]) if total > limit else None    # cut before (a recorded name): keep its length

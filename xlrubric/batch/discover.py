@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from xlrubric.atomic import TMP_SUFFIX
-from xlrubric.batch.manifest import MANIFEST_NAME
+from xlrubric.batch.manifest import is_batch_output
 from xlrubric.errors import XlrubricError
 from xlrubric.readers.sniff import is_lock_file_name
 
@@ -71,7 +71,7 @@ def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
     if out_r in src_r.parents:
         raise BatchError(f"输入文件夹「{src}」位于输出文件夹「{outdir}」之内：结果可能覆盖学校的原文件",
                          hint="请把 --out 指到输入文件夹之外（或之内）的一个新文件夹，例如 --out 结果。")
-    if (src_r / MANIFEST_NAME).exists():
+    if is_batch_output(src_r):
         raise BatchError(f"「{src}」是 xlrubric batch 的输出文件夹，其中是计算结果而不是学校的原始工作簿",
                          hint="请指定存放各学校原始工作簿的文件夹。")
     if out_r.exists() and not out_r.is_dir():
@@ -87,7 +87,7 @@ def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
 
 def _dedicated_output_tree(folder: Path) -> bool:
     """True when `folder` may receive outputs: new, holding a batch manifest, or holding no workbook at all."""
-    if not folder.exists() or (folder / MANIFEST_NAME).exists():
+    if not folder.exists() or is_batch_output(folder):
         return True
     return next(_workbooks_under(folder), None) is None
 
@@ -95,7 +95,7 @@ def _dedicated_output_tree(folder: Path) -> bool:
 def _workbooks_under(folder: Path):
     """Workbook files under `folder` that discovery would take as inputs (not ours, not lock files)."""
     for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and not (Path(root) / d / MANIFEST_NAME).exists()]
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and not is_batch_output(Path(root) / d)]
         for name in sorted(files):
             low, path = name.lower(), Path(root) / name
             if (low.endswith(SUFFIXES) and not is_lock_file_name(name) and not name.startswith(".")
@@ -134,8 +134,8 @@ def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
         kept = []
         for d in sorted(dirs):
             full = (here / d).resolve()
-            if d.startswith(".") or full == outdir or (here / d / MANIFEST_NAME).exists():
-                if full == outdir or (here / d / MANIFEST_NAME).exists():
+            if d.startswith(".") or full == outdir or is_batch_output(here / d):
+                if full == outdir or is_batch_output(here / d):
                     notes.append(f"跳过输出文件夹「{(here / d).relative_to(src).as_posix()}」")
                 continue
             kept.append(d)

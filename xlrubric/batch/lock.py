@@ -1,7 +1,7 @@
 """One batch at a time per output folder, and a second one told who holds it.
 
 Two batches on one OUTDIR destroy each other's work: the second one's start-up cleanup deletes the
-first's in-flight temp files, and both rewrite the manifest. The lock is an OS file lock on
+first's in-flight temp files, and both write the manifest. The lock is an OS file lock on
 `OUTDIR/.xlrubric/batch.lock` (`fcntl.flock`, `msvcrt.locking` on Windows): the kernel drops it when
 its process dies, so a lock left by a killed run is simply taken over — no stale-pid guessing. The file's
 text (pid, host, start time) is only for the message the second run prints.
@@ -30,7 +30,7 @@ def outdir_lock(outdir: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        from xlrubric.batch.run import os_reason
+        from xlrubric.batch.orchestrate import os_reason
 
         raise BatchError(f"输出文件夹「{outdir}」无法写入（{os_reason(exc)}）",
                          hint="请检查文件夹是否只读、磁盘是否已满，或换一个输出位置。") from exc

@@ -5,24 +5,30 @@ rebuilt at any time — the mail step calls `write_county_summary` again with it
 发送记录 sheet. Everything a school typed (its name, a problem's cell value) is written with
 `write_string` and the workbook refuses to turn strings into formulas, URLs or numbers: a school named
 "=HYPERLINK(…)" stays text.
+
+Province scale (20,000 schools, a million problems): the workbook is written in XlsxWriter's constant-memory
+mode straight into the atomic temp file (rows go to disk as they are written, so memory does not grow with
+the problem count), 问题清单 keeps what a sheet can hold and links the complete list as a CSV
+(batch/problem_list.py), and the charts are drawn for at most `CHART_SCHOOLS` schools (a bar per school is
+unreadable past that; the figures stay in 学校汇总). The shared factory `writers.xlsx_format.new_workbook`
+is not used: it builds in memory, which XlsxWriter cannot combine with constant memory.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from xlrubric.atomic import write_atomic
+from xlrubric.atomic import atomic_output
 from xlrubric.batch.discover import SUMMARY_NAME
 from xlrubric.batch.manifest import Entry, Manifest
-from xlrubric.batch.runner import load_problems
+from xlrubric.batch.problem_list import MAX_LINKS, write_problems_sheet
 from xlrubric.safetext import CELL_LIMIT, clean
 
 STATUS_TEXT = {"ok": "正常", "problems": "有问题", "unreadable": "无法读取"}
-MAX_LINKS = 60_000            # Excel allows 65,530 hyperlinks per worksheet
+CHART_SCHOOLS = 300           # one bar per school: past this a chart is a grey smear
 SEND_COLUMNS = [("学校", "school", 24), ("地址", "address", 28), ("状态", "state", 10), ("时间", "time", 20),
                 ("Message-ID", "message_id", 36), ("回复", "reply", 40)]
 
@@ -35,20 +41,19 @@ def write_county_summary(outdir: Path, manifest: Manifest, send_log: list[dict] 
     """
     outdir = Path(outdir)
     entries = [manifest.entries[k] for k in sorted(manifest.entries)]
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    wb.set_properties({"title": "县域校本研修考核汇总", "comments": "由 xlrubric batch 生成"})
-    fmt = _formats(wb)
-    bands, label = _schools_sheet(wb, fmt, entries)
-    _problems_sheet(wb, fmt, outdir, entries)
-    _unreadable_sheet(wb, fmt, entries, manifest.left_out)
-    _charts_sheet(wb, fmt, entries, bands, label)
-    if send_log is not None:
-        _send_sheet(wb, fmt, send_log)
-    wb.close()
     target = outdir / SUMMARY_NAME
-    write_atomic(target, lambda f: f.write(buf.getvalue()))
+    with atomic_output(target) as f:
+        wb = xlsxwriter.Workbook(f, {"constant_memory": True, "tmpdir": str(outdir), "strings_to_formulas": False,
+                                     "strings_to_urls": False, "strings_to_numbers": False})
+        wb.set_properties({"title": "县域校本研修考核汇总", "comments": "由 xlrubric batch 生成"})
+        fmt = _formats(wb)
+        bands, label = _schools_sheet(wb, fmt, entries)
+        write_problems_sheet(wb, fmt, outdir, entries, school_name, _print_setup, _header, _fit_row)
+        _unreadable_sheet(wb, fmt, entries, manifest.left_out)
+        _charts_sheet(wb, fmt, entries, bands, label)
+        if send_log is not None:
+            _send_sheet(wb, fmt, send_log)
+        wb.close()
     return target
 
 
@@ -70,22 +75,24 @@ def _formats(wb) -> dict[str, Any]:
     }
 
 
-def _print_setup(ws, title: str, columns: list[tuple[str, float]]) -> None:
+def _print_setup(ws, title: str, columns: list[tuple[str, float]], *, top: int = 0) -> None:
     """A4 as pagesetup.py plans it for these columns (legible type; a wide table in page groups that
     repeat 序号/学校), the header row repeated, the title and page numbers on every page."""
     from xlrubric.writers.pagesetup import apply_xlsxwriter, plan_pages
 
-    apply_xlsxwriter(ws, plan_pages([name for name, _ in columns], [w for _, w in columns], header_lines=2))
+    apply_xlsxwriter(ws, plan_pages([name for name, _ in columns], [w for _, w in columns], header_lines=2),
+                     header_row=top)
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title.replace('&', '&&')}")
     if columns:
-        ws.freeze_panes(1, 0)
-        ws.set_row(0, 32)
+        ws.freeze_panes(top + 1, 0)
 
 
-def _header(ws, fmt, columns: list[tuple[str, float]]) -> None:
+def _header(ws, fmt, columns: list[tuple[str, float]], *, row: int = 0) -> None:
+    """The header row (its height set first: constant-memory rows are final once the next one starts)."""
+    ws.set_row(row, 32)
     for j, (name, width) in enumerate(columns):
-        ws.write_string(0, j, name, fmt["head"])
+        ws.write_string(row, j, name, fmt["head"])
         ws.set_column(j, j, width)
 
 
@@ -186,7 +193,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
             _number(ws, i, c + j, probs.get(sev, 0) if e.status != "unreadable" else None, fmt["int"])
         c += 3
         _text(ws, i, c, status, {"正常": fmt["good"], "有问题": fmt["warn"]}.get(status, fmt["bad"]))
-        if e.output:
+        if e.output and i <= MAX_LINKS:
             ws.write_url(i, c + 1, clean("external:" + e.output, 2000), fmt["link"], string=clean(e.output, 2000))
         else:
             _text(ws, i, c + 1, "", fmt["text"])
@@ -202,39 +209,6 @@ def _no_score(ws, r: int, c: int, e: Entry, fmt) -> None:
         ws.write_blank(r, c, None, fmt["text"])
     else:
         _text(ws, r, c, "不打分", fmt["text"])
-
-
-def _problems_sheet(wb, fmt, outdir: Path, entries: list[Entry]) -> None:
-    ws = wb.add_worksheet("问题清单")
-    columns = [("学校", 20), ("文件", 24), ("严重程度", 9), ("工作表", 12), ("单元格", 8), ("填写的值", 14),
-               ("说明", 44)]
-    _header(ws, fmt, columns)
-    r, links = 0, 0
-    for e in entries:
-        if e.status == "unreadable":
-            continue
-        for p in load_problems(outdir, e):
-            r += 1
-            sev = p.get("severity", "")
-            _text(ws, r, 0, clean(school_name(e)), fmt["text"])
-            _text(ws, r, 1, e.input, fmt["text"])
-            _text(ws, r, 2, sev, {"错误": fmt["bad"], "警告": fmt["warn"]}.get(sev, fmt["text"]))
-            _text(ws, r, 3, p.get("sheet"), fmt["text"])
-            cell, sheet = p.get("cell") or "", p.get("sheet") or ""
-            if cell and sheet and e.output and links < MAX_LINKS:
-                target = clean(f"external:{e.output}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}", 2000)
-                ws.write_url(r, 4, target, fmt["link"], string=cell)
-                links += 1
-            else:
-                _text(ws, r, 4, cell, fmt["text"])
-            _text(ws, r, 5, p.get("value"), fmt["text"])
-            _text(ws, r, 6, p.get("message"), fmt["wrap"])
-            _fit_row(ws, r, [(p.get("message"), 44)])
-    if r == 0:
-        _text(ws, 1, 6, "各校工作簿均未发现问题", fmt["note"])
-    else:
-        ws.autofilter(0, 0, r, 6)
-    _print_setup(ws, "各校工作簿中的问题", columns)
 
 
 REOPEN_HINT = "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"
@@ -269,7 +243,8 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
     """等次 distribution of the schools whose rules have 等次, and the 达标率 of those that report one.
 
     Each chart reads its own small table below the charts (only the schools it is about), so a school
-    without 等次 is not an empty bar.
+    without 等次 is not an empty bar. Notes first, then the tables top to bottom: constant-memory rows are
+    written in order.
     """
     ws = wb.add_worksheet("图表")
     _print_setup(ws, "等次分布与达标率", [])
@@ -278,9 +253,19 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
     ws.hide_gridlines(2)
     banded = [e for e in entries if e.status != "unreadable" and e.summary.get("bands")]
     rated = [e for e in entries if e.status != "unreadable" and e.summary.get("hours_met_rate") is not None]
+    many = (f"共 {{}} 所学校，超过 {CHART_SCHOOLS} 所不逐校绘图（每校一条柱子已无法辨认）；"
+            "各校数字见「学校汇总」，可筛选排序")
+    rate_row = 20 if banded and len(banded) <= CHART_SCHOOLS else 2
+    if not banded:
+        _text(ws, 0, 0, "各校考核细则均未设等次，没有等次分布图", fmt["note"])
+    elif len(banded) > CHART_SCHOOLS:
+        _text(ws, 0, 0, "等次分布：" + many.format(len(banded)), fmt["note"])
+    if not rated:
+        _text(ws, rate_row, 0, "各校工作簿中没有学时或达标数据，未计算达标率", fmt["note"])
+    elif len(rated) > CHART_SCHOOLS:
+        _text(ws, rate_row, 0, f"{label}：" + many.format(len(rated)), fmt["note"])
     data_row = 42
-    row = 0
-    if banded:
+    if banded and len(banded) <= CHART_SCHOOLS:
         first = data_row
         _text(ws, first, 0, "学校", fmt["head"])
         for j, b in enumerate(bands, start=1):
@@ -294,17 +279,13 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
         for j in range(1, len(bands) + 1):
             chart.add_series({"name": ["图表", first, j], "categories": ["图表", first + 1, 0, last, 0],
                               "values": ["图表", first + 1, j, last, j], "gap": 60})
-        _chart(ws, chart, row, f"各校等次分布（人数，{len(banded)}所设等次的学校）", len(banded), {"name": "人数"})
-        row += 20
+        _chart(ws, chart, 0, f"各校等次分布（人数，{len(banded)}所设等次的学校）", len(banded), {"name": "人数"})
         data_row = last + 2
-    else:
-        _text(ws, row, 0, "各校考核细则均未设等次，没有等次分布图", fmt["note"])
-        row += 2
-    if rated:
+    if rated and len(rated) <= CHART_SCHOOLS:
         first = data_row
+        ws.set_row(first, 32)                  # the label wraps to two lines
         _text(ws, first, 0, "学校", fmt["head"])
         _text(ws, first, 1, label, fmt["head"])
-        ws.set_row(first, 32)                  # the label wraps to two lines
         for i, e in enumerate(rated, start=first + 1):
             _text(ws, i, 0, school_name(e), fmt["text"])
             _number(ws, i, 1, e.summary["hours_met_rate"], fmt["pct"])
@@ -313,9 +294,7 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
         chart.add_series({"name": label, "categories": ["图表", first + 1, 0, last, 0],
                           "values": ["图表", first + 1, 1, last, 1],
                           "fill": {"color": "#70AD47"}, "data_labels": {"value": True, "num_format": "0%"}})
-        _chart(ws, chart, row, f"各校{label}", len(rated), {"min": 0, "max": 1, "num_format": "0%"})
-    else:
-        _text(ws, row, 0, "各校工作簿中没有学时或达标数据，未计算达标率", fmt["note"])
+        _chart(ws, chart, rate_row, f"各校{label}", len(rated), {"min": 0, "max": 1, "num_format": "0%"})
     ws.set_column(0, 0, 22)
     ws.set_column(1, max(1, len(bands)), 12)
 

@@ -18,9 +18,9 @@ from rich.progress import (
 from rich.table import Table
 
 from xlrubric.batch.discover import BatchError
-from xlrubric.batch.run import BatchOptions, BatchRun, run_batch
-from xlrubric.batch.runner import Outcome
+from xlrubric.batch.orchestrate import BatchOptions, BatchRun, run_batch
 from xlrubric.batch.summary import STATUS_TEXT, school_name
+from xlrubric.batch.worker import Outcome
 from xlrubric.cli.common import PresetOpt, RulesOpt, console, run
 from xlrubric.safetext import name as safe_name
 from xlrubric.safetext import terminal

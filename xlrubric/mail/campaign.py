@@ -76,7 +76,7 @@ def plan(outdir: Path, manifest: Manifest, contacts: dict[str, Address] | None =
          inputs: Path | None = None) -> list[Job]:
     """Every manifest entry as a Job, with the reasons it cannot or may not be sent."""
     if not manifest.entries:
-        raise MailError(f"「{outdir}」里没有批处理记录（xlrubric-manifest.json）",
+        raise MailError(f"「{outdir}」里没有批处理记录（xlrubric-manifest.jsonl）",
                         hint="先运行 xlrubric batch 学校文件夹 --out 结果文件夹，再对结果文件夹运行 mail。")
     jobs = []
     for rel, entry in sorted(manifest.entries.items()):

@@ -41,7 +41,7 @@ class Job:
     message: str = ""
     started: float = field(default_factory=time.time)
     finished: float | None = None
-    run: Any = None                  # batch.run.BatchRun when done
+    run: Any = None                  # batch.orchestrate.BatchRun when done
     mail: Any = None                 # serve.mailview.MailRun once a send started
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,7 +80,7 @@ class Jobs:
 
 def run_job(job: Job) -> None:
     """Run the batch exactly as `xlrubric batch INPUT -o RESULTS` would (same function, same options)."""
-    from xlrubric.batch.run import BatchOptions, run_batch
+    from xlrubric.batch.orchestrate import BatchOptions, run_batch
 
     def on_plan(run, todo: int) -> None:
         with job.lock:

@@ -1,12 +1,13 @@
 """Run `process_one` over many workbooks: a local process pool by default, Dask distributed on request.
 
-Both engines are generators of `Outcome`s in completion order, so the caller records each one in the
+Both executors are generators of `Outcome`s in completion order, so the caller records each one in the
 manifest the moment it finishes. No home-made scheduling: `concurrent.futures` and `distributed` do
 the work; this module only turns their failures into per-file outcomes and Chinese messages.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -18,11 +19,13 @@ from pathlib import Path
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.manifest import Entry
-from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task, process_one
+from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_one
 
 LOCAL_CLUSTER = "local-cluster"
-# Imported once in the fork server, so each worker starts with pandas & co. already loaded.
-PRELOAD = ["xlrubric.batch.runner", "xlrubric.process", "xlrubric.pipeline", "xlrubric.writers.output"]
+# Imported once in the fork server, so each worker starts with pandas & co. loaded and its caches warm
+# (batch/warmup.py computes each preset's blank template on import).
+PRELOAD = ["xlrubric.batch.worker", "xlrubric.process", "xlrubric.pipeline", "xlrubric.writers.output",
+           "xlrubric.batch.warmup"]
 
 
 def default_workers() -> int:
@@ -172,6 +175,8 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
                               "或去掉 --scheduler 在本机处理。") from exc
     futures = []
     try:
+        with contextlib.suppress(Exception):     # a worker without xlrubric: each task then says so
+            client.run(_warm_worker)             # once per worker, before its first school
         futures = client.map(process_one, list(tasks), pure=False)
         task_of = dict(zip((f.key for f in futures), tasks, strict=True))
         for fut in as_completed(futures):
@@ -188,3 +193,10 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _warm_worker() -> bool:
+    """Import (and so run) the warm-up in a Dask worker; a second call costs nothing."""
+    from xlrubric.batch import warmup
+
+    return warmup.WARM

@@ -90,9 +90,10 @@ def process_one(task: Task) -> Outcome:
         problems = [p.as_dict() for p in results.problems]
         write_bytes(outdir / side, json_bytes(problems, default=str))
         summary = _jsonable(dict(results.summary))
-        if summary.get("school") is not None:   # the manifest is rewritten after every school: no 5 MB names
+        if summary.get("school") is not None:   # one manifest line per school, read by every later step: no 5 MB names
             summary["school"] = clean(summary["school"])
         summary["problems_file"] = side
+        summary["problems_listed"] = len(problems)      # lines in the side file (县汇总 plans its pages by it)
         summary["rules_source"] = results.rules_source
         entry.status = summary.get("status") or ("problems" if results.exit_code else "ok")
         entry.output = written.relative_to(outdir).as_posix()

@@ -1,7 +1,7 @@
 """One county batch from start to finish: discover, decide what is current, map, record, summarise.
 
-Resumable by construction: the manifest is saved atomically after every finished workbook and every
-output is written atomically, so after Ctrl-C or `kill -9` at any moment the next run finds complete
+Resumable by construction: the manifest gets one appended line per finished workbook (batch/manifest.py)
+and every output is written atomically, so after Ctrl-C or `kill -9` at any moment the next run finds complete
 outputs with current entries (skipped), complete outputs without an entry (redone) and temp files
 (removed on start) — never a half-written result.
 """
@@ -12,17 +12,16 @@ import contextlib
 import errno
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlrubric.atomic import TMP_SUFFIX, atomic_output
 from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
-from xlrubric.batch.engines import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
+from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
 from xlrubric.batch.lock import outdir_lock
 from xlrubric.batch.manifest import Entry, Manifest, file_sha256, load_manifest
-from xlrubric.batch.runner import BUG_PREFIX, Outcome, Task
+from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task
 from xlrubric.errors import OutputError
 
 # `writers/output.py` builds .xls and decrypted outputs in a TemporaryDirectory beside the target.
@@ -170,7 +169,8 @@ def _still_good(entry: Entry, sha: str, rules_hash: str, opts: BatchOptions, boo
     return entry.is_current(sha, rules_hash, opts.outdir)
 
 
-def engine(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
+def execute(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
+    """Outcomes in completion order from the executor the options ask for."""
     workers = opts.workers or default_workers()
     if opts.scheduler:
         return run_dask(tasks, opts.scheduler, workers)
@@ -213,12 +213,11 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
     tasks, run.skipped, failed = plan(opts, manifest, books, rules_hash)
     if on_plan:
         on_plan(run, len(tasks) + len(failed))
-    outcomes = _chain(failed, engine(opts, tasks)) if tasks else iter(failed)
-    saver = _Saver(manifest)
+    _saving(manifest.save)               # compacted once per run (rules, removed entries); then appends
+    outcomes = _chain(failed, execute(opts, tasks)) if tasks else iter(failed)
     try:
         for outcome in outcomes:
-            manifest.record(outcome.entry)
-            saver.changed()
+            _saving(lambda o=outcome: manifest.append(o.entry))
             run.done.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
@@ -226,11 +225,9 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
                 raise BatchError(f"输出文件夹「{opts.outdir}」{FATAL_ERRNO[outcome.entry.summary['errno']]}，"
                                  f"批处理已停止（已完成 {len(run.done) - 1} 个文件）",
                                  hint="腾出磁盘空间或换一个可写的输出位置后，重新运行同一命令即可继续。")
-    except BaseException:
-        with contextlib.suppress(BatchError):
-            saver.flush()            # Ctrl-C or a stop: record everything that did finish
-        raise
-    saver.flush()
+    finally:
+        with contextlib.suppress(OSError):
+            manifest.close()             # Ctrl-C or a stop: what did finish is already on disk
     from xlrubric.batch.summary import write_county_summary
 
     try:
@@ -241,41 +238,13 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
     return run
 
 
-class _Saver:
-    """Save the manifest after each finished file — unless saving has become the bottleneck.
-
-    The manifest is rewritten whole (that is its contract), so one save costs time in proportion to the
-    schools already done: measured 0.16 s at 200 schools (0.55 MB, fsync included), which made the
-    parent the bottleneck of a 2-worker pool and the batch quadratic in N. So a save is skipped while
-    less than 4× the last save's duration has passed since it ended (the parent spends at most ~20% of
-    its time saving), and always made at the end, on Ctrl-C and before a stop. A `kill -9` can then
-    lose the records of the last fraction of a second; those files are simply redone — their outputs
-    are complete either way, because every output is written atomically.
-    """
-
-    def __init__(self, manifest: Manifest) -> None:
-        self.manifest = manifest
-        self.dirty = True            # rules and removed entries are saved even when nothing is to do
-        self.ended = 0.0
-        self.cost = 0.0
-
-    def changed(self) -> None:
-        self.dirty = True
-        if time.monotonic() - self.ended >= 4 * self.cost:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.dirty:
-            return
-        start = time.monotonic()
-        try:
-            self.manifest.save()
-        except OutputError as exc:
-            raise BatchError(f"无法保存处理清单（{exc}）",
-                             hint="可能是磁盘已满或输出文件夹变为只读；腾出空间后重新运行同一命令即可继续。") from exc
-        self.dirty = False
-        self.ended = time.monotonic()
-        self.cost = self.ended - start
+def _saving(write: Callable[[], None]) -> None:
+    """Run one manifest write; a full disk or a folder turned read-only stops the batch in Chinese."""
+    try:
+        write()
+    except (OSError, OutputError) as exc:
+        raise BatchError(f"无法保存处理清单（{exc}）",
+                         hint="可能是磁盘已满或输出文件夹变为只读；腾出空间后重新运行同一命令即可继续。") from exc
 
 
 def _chain(first: list[Outcome], rest: Iterator[Outcome]) -> Iterator[Outcome]:
