@@ -49,9 +49,15 @@ def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, 
     scope_of: dict[str, str] = {}                      # session label -> its 参加范围 (first one given)
     seen: dict[tuple[str, str], list] = {}             # (label, teacher) -> [all rows 缺席, first row]
     irregular_rows = []
+    labels: dict[tuple, str] = {}            # (type, date, name) -> label: a session repeats per teacher
     for teacher, date, name, scope, status, row in zip(*cols, strict=True):
         status = "" if status is None or status != status else str(status).strip()
-        label = f"{_fmt_date(date)} {name}".strip()
+        try:
+            label = labels[(type(date), date, name)]
+        except KeyError:
+            label = labels[(type(date), date, name)] = _label(date, name)
+        except TypeError:                              # an unhashable cell value
+            label = _label(date, name)
         if label not in scope_of or (not scope_of[label] and isinstance(scope, str) and scope.strip()):
             scope_of[label] = scope if isinstance(scope, str) and scope.strip() else ""
         state = seen.setdefault((label, teacher), [True, row])
@@ -78,6 +84,10 @@ def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, 
         rows.setdefault((t, "irregular"), int(row))
     evidence = {k: "；".join(v) for k, v in texts.items()}
     return Derived(_frame(keys, teachers, absent, irregular, sessions), evidence, rows)
+
+
+def _label(date, name) -> str:
+    return f"{_fmt_date(date)} {name}".strip()
 
 
 def _frame(keys: list, teachers: pd.Index, absent: dict, irregular: dict, sessions: dict) -> pd.DataFrame:
