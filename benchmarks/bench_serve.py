@@ -6,6 +6,9 @@ Prints medians of --runs:
   http    the same upload through an HTTP client (no browser)
   fresh   `xlrubric compute FILE` in a fresh process (imports included), as a director's double-click costs
 and the ratio page / fresh. Aim (issue 14): page < 0.5 s.
+The button (issue 16, item 4): the WPS add-in's `POST /api/wps/compute` on samples/lanxi4.xlsx (60 teachers,
+its own 考核细则 sheet; the result written into the book, with a backup) against `xlrubric compute --in-place`
+on the same file in a fresh process — what a click costs with and without the warm service.
 
 Run: python benchmarks/bench_serve.py [--teachers 300] [--runs 5]
 """
@@ -13,13 +16,17 @@ Run: python benchmarks/bench_serve.py [--teachers 300] [--runs 5]
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "lanxi4.xlsx"
 sys.path.insert(0, str(ROOT / "tests"))
 
 import browser  # noqa: E402
@@ -65,6 +72,22 @@ def main() -> None:
                     assert r.json()["ok"], r.text
 
             over_http = median_seconds(http, args.runs, warm=True)
+            copies = iter(range(10_000))
+
+            def click() -> None:            # a fresh copy each time: the route writes into the book
+                target = tmp / "button" / f"{next(copies)}" / SAMPLE.name
+                target.parent.mkdir(parents=True)
+                shutil.copy(SAMPLE, target)
+                start = time.perf_counter()
+                r = client.post("/api/wps/compute", content=json.dumps({"path": str(target)}),
+                                headers={"X-Xlrubric-Token": served.token, "Origin": "null"})
+                clicks.append(time.perf_counter() - start)
+                assert r.json()["ok"], r.text
+
+            clicks: list[float] = []
+            for _ in range(args.runs + 1):
+                click()
+            button = statistics.median(clicks[1:])      # the first click warms the route
             client.close()
         finally:
             chrome.quit()
@@ -76,11 +99,23 @@ def main() -> None:
                            check=False, capture_output=True)
 
         fresh_s = median_seconds(fresh, max(3, args.runs // 2))
+
+        def fresh_in_place() -> None:
+            target = tmp / "cli" / SAMPLE.name
+            target.parent.mkdir(exist_ok=True)
+            shutil.copy(SAMPLE, target)
+            subprocess.run([sys.executable, "-m", "xlrubric", "compute", "--in-place", str(target)],
+                           check=False, capture_output=True)
+
+        fresh_button = median_seconds(fresh_in_place, max(3, args.runs // 2))
     print(f"{args.teachers} teachers, {args.signin} sign-in rows; medians of {args.runs}")
     print(f"page   upload → summary shown (warm service)  {page:.3f} s   aim < 0.5 s")
     print(f"http   upload → JSON reply (warm service)     {over_http:.3f} s")
     print(f"fresh  xlrubric compute in a new process      {fresh_s:.3f} s")
     print(f"ratio  page / fresh                           {page / fresh_s:.2f}×  ({fresh_s / page:.1f}× faster)")
+    print(f"button /api/wps/compute on {SAMPLE.name} (warm)  {button:.3f} s")
+    print(f"fresh  xlrubric compute --in-place, same file  {fresh_button:.3f} s   "
+          f"({fresh_button / button:.1f}× the warm click)")
 
 
 if __name__ == "__main__":

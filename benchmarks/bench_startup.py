@@ -6,10 +6,15 @@ Prints, as medians of N fresh processes run in this same run:
   lint       `xlrubric lint lanxi4`
   floor      a process that imports pandas and reads every sheet of samples/lanxi4.xlsx into DataFrames with
              python-calamine — the floor for any pandas tool
+  floor+pa   the same, importing pandera too: what validating with pandera costs before any check runs
   compute    `xlrubric compute samples/lanxi4.xlsx`  aim ≤ 1.5× floor
 and, for each command, the modules it imports that cost most (python -X importtime).
 
-Run: python benchmarks/bench_startup.py [--runs 5]
+`--python` runs the commands with another interpreter, e.g. a venv made with `pip install -e .` only (what
+schools have): with the test extras installed, pandera's first validation also imports hypothesis (pandera's
+data-synthesis strategies load whenever hypothesis is importable), which is not what a user's start-up costs.
+
+Run: python benchmarks/bench_startup.py [--runs 5] [--python /path/to/venv/bin/python]
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from python_calamine import CalamineWorkbook
 book = CalamineWorkbook.from_path({str(SAMPLE)!r})
 frames = {{n: pd.DataFrame(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names}}
 """
+FLOOR_PANDERA = "import pandera.pandas\n" + FLOOR
 
 
 def wall(argv: list[str], runs: int) -> float:
@@ -41,9 +47,9 @@ def wall(argv: list[str], runs: int) -> float:
     return median(times)
 
 
-def top_imports(argv: list[str], n: int = 3) -> str:
+def top_imports(py: str, argv: list[str], n: int = 3) -> str:
     """The n top-level imports with the largest cumulative time (µs), from -X importtime."""
-    err = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, text=True).stderr
+    err = subprocess.run([py, "-X", "importtime", *argv], capture_output=True, text=True).stderr
     rows = []
     for line in err.splitlines():
         parts = line.split("|")
@@ -58,8 +64,11 @@ def top_imports(argv: list[str], n: int = 3) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--python", default=sys.executable, help="interpreter to run the commands with")
     args = ap.parse_args()
-    py = sys.executable
+    py = args.python
+    has_hypothesis = subprocess.run([py, "-c", "import hypothesis"], capture_output=True).returncode == 0
+    print(f"python: {py}  (hypothesis importable: {'yes — pandera will import it' if has_hypothesis else 'no'})")
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "out.xlsx")
         cases = {
@@ -67,13 +76,16 @@ def main() -> None:
             "help": [py, "-m", "xlrubric", "--help"],
             "lint": [py, "-m", "xlrubric", "lint", "lanxi4"],
             "floor": [py, "-c", FLOOR],
+            "floor+pa": [py, "-c", FLOOR_PANDERA],
             "compute": [py, "-m", "xlrubric", "compute", str(SAMPLE), "-o", out],
         }
         times = {name: wall(argv, args.runs) for name, argv in cases.items()}
         for name, argv in cases.items():
-            print(f"{name:8s} {times[name]:6.3f} s   top imports: {top_imports(argv[1:])}")
-    print(f"help:    {times['help']:.3f} s (aim ≤ 0.15 s)")
+            print(f"{name:8s} {times[name]:6.3f} s   top imports: {top_imports(py, argv[1:])}")
+    print(f"help:    {times['help']:.3f} s (aim ≤ 0.15 s); bare interpreter {times['bare']:.3f} s")
     print(f"compute / floor = {times['compute'] / times['floor']:.2f}× (aim ≤ 1.5×)")
+    print(f"compute / (floor + pandera import) = {times['compute'] / times['floor+pa']:.2f}×;  "
+          f"pandera's import alone = {(times['floor+pa'] - times['floor']) / times['floor']:.2f}× the floor")
 
 
 if __name__ == "__main__":

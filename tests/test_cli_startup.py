@@ -55,3 +55,32 @@ def test_a_command_still_runs_through_the_lazy_group(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "兰西四中" in out.read_text(encoding="utf-8")
+
+
+def test_top_level_help_and_version_answer_without_typer():
+    code = textwrap.dedent("""
+        import json, sys
+        from xlrubric.cli import main
+        out = []
+        for argv in (["--help"], ["--version"]):
+            sys.argv = ["xlrubric", *argv]
+            main()
+        print(json.dumps(sorted(m for m in ("typer", "click", "rich", "pydantic", "yaml") if m in sys.modules)))
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+    assert "用法： xlrubric" in run.stdout and "xlrubric 0.1.0" in run.stdout
+
+
+def test_plain_help_lists_what_typer_lists():
+    from typer.testing import CliRunner
+
+    from xlrubric.cli import COMMANDS, app, root_help
+
+    panel = CliRunner().invoke(app, ["--help"], terminal_width=200).output
+    plain = root_help()
+    for name, (_module, _attr, _kind, short) in COMMANDS.items():
+        assert f"  {name} " in plain and short in plain
+        assert name in panel
+    for words in ("显示版本号并退出", "显示本帮助并退出", "校本研修考核："):
+        assert words in plain and words in panel

@@ -8,17 +8,18 @@ is asked for). click's documented LazyGroup pattern imports in `get_command`, wh
 calls for every command; a small proxy command keeps the listing free. Both the proxy and the real
 command use the Chinese command classes of `cli/zh.py`, and `--version` imports nothing heavy.
 
+`xlrubric --help` and `xlrubric --version` are answered here without importing typer at all (typer,
+click and rich cost about 0.2 s, four times the interpreter's own start): the listing is printed from
+`COMMANDS` in plain text. Any other argument line, including a command's own `--help`, goes to typer
+(`cli/group.py`), which prints the same listing in its panels when asked through it.
+
 Commands catch only `XlrubricError` (the Chinese message is printed, exit 2); anything else is a bug.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Annotated, Any
-
-import typer
-
-from xlrubric.cli.zh import ChineseCommand, ChineseGroup
+import sys
+from typing import Any
 
 # name -> (module under xlrubric.cli, attribute, kind, one-line help). kind "command" is a function,
 # "group" a typer app of sub-commands.
@@ -38,76 +39,47 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def load_command(name: str):
-    """Import the module of one command and build its click command."""
-    module, attr, kind, _help = COMMANDS[name]
-    obj = getattr(importlib.import_module(f"xlrubric.cli.{module}"), attr)
-    if kind == "group":
-        return typer.main.get_group(obj)     # a group even when it has one sub-command today
-    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    single.command(name, cls=ChineseCommand)(obj)     # usage line, help option and usage errors in Chinese
-    return typer.main.get_command(single)
+ROOT_HELP = "校本研修考核：在学校自己的 Excel 工作簿里计算扣分、学时、达标与等次。"
+VERSION_HELP = "显示版本号并退出"
+HELP_OPTION_HELP = "显示本帮助并退出"
+_TYPER_NAMES = ("app", "load_command", "LazyCommand", "LazyGroup")
 
 
-class LazyCommand(ChineseCommand):
-    """Stands in for a command in help listings; hands over to the real one when it is invoked."""
+def __getattr__(name: str) -> Any:
+    """`app` and the group classes, built on first use (importing typer only then)."""
+    if name in _TYPER_NAMES:
+        from xlrubric.cli import group
 
-    def __init__(self, name: str, short_help: str) -> None:
-        super().__init__(name=name, short_help=short_help, help=short_help)
-        self._real: Any = None
-
-    def real(self):
-        if self._real is None:
-            self._real = load_command(self.name)
-            self._real.name = self.name
-        return self._real
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        return self.real().make_context(info_name, args, parent=parent, **extra)
-
-    def invoke(self, ctx):
-        return self.real().invoke(ctx)
+        return getattr(group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class LazyGroup(ChineseGroup):
-    """The top-level group: lists `COMMANDS` and resolves each to a `LazyCommand`."""
-
-    def list_commands(self, ctx) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx, cmd_name: str):
-        if cmd_name not in COMMANDS:
-            return None
-        cached = self.commands.get(cmd_name)
-        if cached is None:
-            cached = self.commands[cmd_name] = LazyCommand(cmd_name, COMMANDS[cmd_name][3])
-        return cached
+def root_help() -> str:
+    """The top-level help as plain text, from the same table and words typer's panels use."""
+    width = max(len(n) for n in COMMANDS) + 2
+    lines = ["用法： xlrubric [选项] 命令 [参数]...", "", f"  {ROOT_HELP}", "", "选项：",
+             f"  {'--version, -V':<{width}} {VERSION_HELP}", f"  {'--help':<{width}} {HELP_OPTION_HELP}", "", "命令："]
+    lines += [f"  {name:<{width}} {entry[3]}" for name, entry in COMMANDS.items()]
+    lines += ["", "每个命令的用法：xlrubric 命令 --help"]
+    return "\n".join(lines) + "\n"
 
 
-app = typer.Typer(
-    name="xlrubric",
-    cls=LazyGroup,
-    help="校本研修考核：在学校自己的 Excel 工作簿里计算扣分、学时、达标与等次。",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-
-def _show_version(value: bool) -> None:
-    if value:
+def quick_answer(argv: list[str]) -> str | None:
+    """What `xlrubric ARGV` prints when typer is not needed for it (top-level help, version); else None."""
+    if argv == ["--help"]:
+        return root_help()
+    if argv in (["--version"], ["-V"]):
         from xlrubric import __version__
 
-        typer.echo(f"xlrubric {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(version: Annotated[bool, typer.Option(
-        "--version", "-V", help="显示版本号并退出", callback=_show_version, is_eager=True)] = False) -> None:
-    """校本研修考核：在学校自己的 Excel 工作簿里计算扣分、学时、达标与等次。"""
+        return f"xlrubric {__version__}\n"
+    return None
 
 
 def main() -> None:
+    text = quick_answer(sys.argv[1:])
+    if text is not None:
+        sys.stdout.write(text)
+        return
+    from xlrubric.cli.group import app
+
     app()

@@ -14,12 +14,14 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from xlrubric.cli import HELP_OPTION_HELP
+
 # The click typer runs on: click itself up to typer 0.2x, a copy inside typer since. Found through the
 # public `typer.BadParameter`, so this module works with either.
 UsageError: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 USAGE = "用法："
-HELP_TEXT = "显示本帮助并退出"
+HELP_TEXT = HELP_OPTION_HELP
 
 PANEL_TEXTS = {
     "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项", "COMMANDS_PANEL_TITLE": "命令",

@@ -219,17 +219,28 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
 
 def _per_period(q: Requirement, acts: pd.DataFrame, bound: pd.Series, why: pd.Series, unknown: pd.Series,
                 due: list[Period]) -> list[dict]:
+    """One record per subject: what each due period required and got.
+
+    The subject × period grid is a numpy array filled from the grouped counts, and the per-subject values
+    are looked up in dicts: a pivot table and Series lookups cost more in fixed overhead than the work."""
     counts = _count_by_period(acts, due, q.quantity)
-    grid = counts.pivot_table(index="subject", columns="p", values="n", aggfunc="sum", fill_value=0.0) \
-        if len(counts) else pd.DataFrame()
-    grid = grid.reindex(index=bound.index, columns=range(len(due)), fill_value=0.0).fillna(0.0)
+    subjects = bound.index.tolist()
+    row_of = {subject: i for i, subject in enumerate(subjects)}
+    grid = np.zeros((len(subjects), len(due)))
+    for subject, k, n in zip(counts["subject"].tolist(), counts["p"].tolist(), counts["n"].tolist(), strict=True):
+        i = row_of.get(subject)
+        if i is not None:
+            grid[i, k] += n
+    is_bound = dict(zip(subjects, bound.tolist(), strict=True))
+    why_of = dict(zip(why.index.tolist(), why.tolist(), strict=True))
+    unknown_of = dict(zip(unknown.index.tolist(), unknown.tolist(), strict=True))
     out = []
-    for subject in bound.index:
-        if not bound[subject]:
-            out.append({"subject": subject, "requirement": q.id, "bound": False, "why": why[subject],
-                        "pending": unknown[subject]})
+    for subject in subjects:
+        if not is_bound[subject]:
+            out.append({"subject": subject, "requirement": q.id, "bound": False, "why": why_of[subject],
+                        "pending": unknown_of[subject]})
             continue
-        got = grid.loc[subject].to_numpy(dtype=float)
+        got = grid[row_of[subject]]
         missing = [_missing(q, due[k], got[k]) for k in range(len(due)) if got[k] < q.count - 1e-9]
         out.append({"subject": subject, "requirement": q.id, "bound": True, "why": "",
                     "required": q.count * len(due), "done": float(np.minimum(got, q.count).sum()),

@@ -81,36 +81,39 @@ class RubricOutcome:
         return [t for t in self.scores.index if (t, "总分") in self.pending]
 
 
-def _missing_components(d: Deduction, c: pd.Series, baseline: str) -> pd.Series:
+def _missing_components(d: Deduction, c: np.ndarray, baseline: str) -> np.ndarray:
     if d.input == "missing":
-        return c.fillna(0)
-    present = c.fillna(len(d.components))
+        return np.nan_to_num(c, nan=0.0)
+    present = np.where(np.isnan(c), float(len(d.components)), c)
     need = d.required if d.required is not None else len(d.components)
     short = present < need
     full_list = len(d.components)
     base = need if baseline == "threshold" else full_list
-    return pd.Series(np.where(short, base - present, 0.0), index=c.index).clip(lower=0)
+    return np.where(short, base - present, 0.0).clip(min=0)
 
 
-def rule_points(d: Deduction, counts: pd.Series, spec: Spec) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(points off, zero-out mask, effective count) of one rule for every teacher."""
+def rule_points(d: Deduction, counts: np.ndarray, spec: Spec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(points off, zero-out mask, effective count) of one rule for every teacher.
+
+    Plain numpy arrays (one element per teacher, NaN = blank): a rubric has dozens of rules, and a pandas
+    operation's fixed cost (tens of µs) times a few per rule was most of the engine's time."""
     late_policy = spec.policy("late_work", "deduct")
-    c = counts.astype(float)
-    zero = pd.Series(False, index=c.index)
+    c = np.asarray(counts, dtype=float)
+    zero = np.zeros(len(c), dtype=bool)
     if d.kind == "per_missing":
         n = _missing_components(d, c, spec.policy("missing_components", "threshold") or "threshold")
         pts = n * d.points
     else:
-        n = c.fillna(0)
+        n = np.nan_to_num(c, nan=0.0)
         if d.kind in ("zero", "not_counted") or (d.late and late_policy == "not_counted"):
             zero = n >= 1
-            pts = pd.Series(0.0, index=c.index)
+            pts = np.zeros(len(c))
         elif d.kind == "once":
             pts = (n >= 1).astype(float) * d.points
         else:
             pts = n * d.points
     if d.cap is not None:
-        pts = pts.clip(upper=d.cap)
+        pts = pts.clip(max=d.cap)
     return pts.round(ROUND), zero, n
 
 
@@ -159,44 +162,47 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     leave_out = spec.policy("not_counted", "zero") == "exclude"
     late_dropped = spec.policy("late_work", "deduct") == "not_counted"
     item_over = {(o.teacher, o.target): o for o in overrides or [] if o.target != "等次"}
+    tlist = teachers.tolist()
     for item in rubric.items:
-        taken = pd.Series(0.0, index=teachers)
-        zeroed = pd.Series(False, index=teachers)
-        dropped = pd.Series(False, index=teachers)       # zeroed by a 不纳入考核 rule
+        taken = np.zeros(len(tlist))
+        zeroed = np.zeros(len(tlist), dtype=bool)
+        dropped = np.zeros(len(tlist), dtype=bool)       # zeroed by a 不纳入考核 rule
         per_rule = []
         for d in item.deductions:
-            col = counts[d.event] if d.event in counts.columns else pd.Series(np.nan, index=teachers)
+            col = counts[d.event].astype(float).to_numpy() if d.event in counts.columns else np.full(len(tlist), np.nan)
             pts, zero, n = rule_points(d, col, spec)
             taken += pts
             zeroed |= zero
             if d.kind == "not_counted" or (d.late and late_dropped):
                 dropped |= zero
             per_rule.append((d, pts, zero, n))
-        computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(lower=0, upper=item.full)),
+        computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(min=0, max=item.full)),
                              index=teachers).round(ROUND)
         given = typed[item.name].dropna().to_dict() if typed is not None and item.name in typed.columns else {}
         keys = {item.name, *(d.event for d in item.deductions)}
-        zero_at = dict(zip(teachers, zeroed.to_numpy(), strict=True))
+        zero_of = dict(zip(tlist, zeroed.tolist(), strict=True))
+        dropped_of = dict(zip(tlist, dropped.tolist(), strict=True))
         touched = set(given) | {t for t, k in rejected if k in keys}   # only these can differ from `computed`
         if leave_out:
-            touched |= set(teachers[dropped.to_numpy()])
-        for t in [t for t in teachers if t in touched]:
+            touched |= {t for t in tlist if dropped_of[t]}
+        for t in [t for t in tlist if t in touched]:
             if t in given:                                       # a valid typed score wins
                 computed[t] = round(float(given[t]), ROUND)
                 typed_at.add((t, item.name))
                 continue
             why = [rejected[(t, item.name)]] if (t, item.name) in rejected else []
-            if not zero_at[t]:    # a 不得分 that certainly applies decides the item whatever else was rejected
+            if not zero_of[t]:    # a 不得分 that certainly applies decides the item whatever else was rejected
                 why += [rejected[(t, d.event)] for d in item.deductions if (t, d.event) in rejected]
             if why:
                 pending[(t, item.name)] = why
                 computed[t] = np.nan
-            elif leave_out and dropped[t]:
+            elif leave_out and dropped_of[t]:
                 excluded.add((t, item.name))
                 computed[t] = np.nan
-        zero_of, taken_of = dict(zip(teachers, zeroed.to_numpy(), strict=True)), dict(zip(teachers, taken, strict=True))
-        rules = [(d, pts.to_dict(), zero.to_dict(), n.to_dict()) for d, pts, zero, n in per_rule]
-        for t in teachers:
+        taken_of = dict(zip(tlist, taken.tolist(), strict=True))
+        rules = [(d, dict(zip(tlist, pts.tolist(), strict=True)), dict(zip(tlist, zero.tolist(), strict=True)),
+                  dict(zip(tlist, n.tolist(), strict=True))) for d, pts, zero, n in per_rule]
+        for t in tlist:
             if (t, item.name) in typed_at or (t, item.name) in pending or (not zero_of[t] and taken_of[t] == 0):
                 continue
             _explain(details, t, item, rules, zero_of[t], taken_of[t], sources, spec, (t, item.name) in excluded)

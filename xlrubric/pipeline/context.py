@@ -26,6 +26,8 @@ class Context:
     summary: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)   # what one part hands a later one (register, 学时)
+    # date cell value -> `date()`'s answer: a 2,000-row register holds a few dozen distinct dates
+    _dates: dict[tuple[type, Any], tuple[dt.date | None, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
@@ -59,6 +61,16 @@ class Context:
         return period.start.year
 
     def date(self, value: Any) -> tuple[dt.date | None, bool]:
+        key = (type(value), value)        # typed: True == 1 == 1.0 must not share an answer
+        try:
+            return self._dates[key]
+        except KeyError:
+            found = self._dates[key] = self._parse_date(value)
+            return found
+        except TypeError:         # an unhashable value
+            return self._parse_date(value)
+
+    def _parse_date(self, value: Any) -> tuple[dt.date | None, bool]:
         d, was_text = parse_date(value)
         if d is None and was_text and isinstance(value, str):
             import re

@@ -152,7 +152,7 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     frame = frame.loc[first[first].index]
     for (t, col), _p in rejected.items():
         frame.loc[keys[keys == t].index[0], col] = np.nan
-    frame.index = keys[first[first].index].to_numpy()
+    frame.index = pd.Index(keys[first[first].index].to_numpy(), dtype=object)   # object: loops over teachers stay fast
     frame.index.name = "teacher"
     rows_of = dict(zip(frame.index, first[first].index, strict=True))
     counts = frame.reindex(columns=[d.event for _, d in spec.rubric.deductions])

@@ -7,10 +7,12 @@ datetime/date, booleans bool, everything else str. Error cells (#DIV/0!) are kep
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 
+@functools.lru_cache(maxsize=1024)
 def column_letters(col0: int) -> str:
     """Excel's column letters for a 0-based column (0 → A, 26 → AA).
 

@@ -150,15 +150,17 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     data_start = bottom + 1
     names = list(columns)
     idx = [columns[n] for n in names]
+    width = max(idx) + 1 if idx else 0
     records: list[list[Any]] = []
     rownums: list[int] = []
     key_cols = [columns[k] for k in layout.key if k in columns]
+    pick = [names.index(k) for k in layout.key if k in columns]      # key columns' places in `values`
     for r in range(data_start, len(sheet.rows)):
         row = sheet.rows[r]
-        values = [row[j] if j < len(row) else None for j in idx]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        values = [row[j] for j in idx] if len(row) >= width else [row[j] if j < len(row) else None for j in idx]
+        if _all_blank(values):
             continue
-        keys = [row[j] if j < len(row) else None for j in key_cols]
+        keys = [values[i] for i in pick]
         if all(k is None or str(k).strip() == "" for k in keys):
             if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in row if v is not None):
                 continue
@@ -173,6 +175,15 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     frame = pd.DataFrame(records, columns=names, index=pd.Index(rownums, name="行"), dtype=object)
     table.frame = frame
     return table
+
+
+def _all_blank(values: list[Any]) -> bool:
+    """No value at all (None or only spaces) — a plain loop: this runs once per data row."""
+    for v in values:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        return False
+    return True
 
 
 def find_label_values(sheet: RawSheet, labels: tuple[str, ...]) -> dict[str, tuple[Any, str]]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -51,9 +52,48 @@ def one_of(column: str, allowed: Iterable[Any], what: str) -> Rule:
     return Rule(column, "one-of", lambda s: s.isin(allowed_set), lambda v: f"{what}「{v}」")
 
 
+RULES_CHECK = "xlrubric-rules"
+
+
+def _column_check(rules: list[Rule]) -> Callable[[pd.Series], pd.Series]:
+    """All of one column's rules as one vectorised test (a cell passes when every rule passes).
+
+    On a numeric column the rules' element-wise tests run on its numpy values (a pandas operation costs
+    tens of µs whatever the length; the numpy one a few). A rule whose test cannot run on this column
+    passes here, as it did when each rule was its own check: pandera reported such an error with no row,
+    and no cell was ever rejected for it."""
+    def test(s: pd.Series) -> pd.Series:
+        values = s.to_numpy() if pd.api.types.is_numeric_dtype(s.dtype) else s
+        ok = np.ones(len(s), dtype=bool)
+        for rule in rules:
+            try:
+                result = rule.test(values)
+            except (TypeError, ValueError, AttributeError):
+                try:
+                    result = rule.test(s)
+                except (TypeError, ValueError):
+                    continue
+            ok &= np.asarray(result, dtype=bool)
+        return pd.Series(ok, index=s.index)
+    return test
+
+
+def _failed(rule: Rule, value: Any) -> bool:
+    """Whether `rule` rejects this one value (run only on the cells pandera reported)."""
+    try:
+        return not bool(rule.test(pd.Series([value])).iloc[0])
+    except (TypeError, ValueError):
+        return False
+
+
 def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: str | None = None,
               unique_message: Callable[[Any], str] | None = None) -> list[Problem]:
-    """Run pandera lazily over `frame` (indexed by Excel row) and map each failure to a Problem."""
+    """Run pandera lazily over `frame` (indexed by Excel row) and map each failure to a Problem.
+
+    One pandera check per column rather than one per rule: pandera's fixed cost per check (about 0.7 ms,
+    whatever the column's length) was most of the validation time. The cells it reports are then told
+    apart by rule in plain Python, in the rules' order, so each failed rule still gets its own message.
+    """
     if frame.empty:
         return []
     by_col: dict[str, list[Rule]] = {}
@@ -62,7 +102,7 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
             by_col.setdefault(rule.column, []).append(rule)
     columns = {
         col: pa.Column(None, nullable=True, unique=(col == unique), report_duplicates="exclude_first",
-                       checks=[pa.Check(r.test, name=r.name, ignore_na=True) for r in col_rules])
+                       checks=[pa.Check(_column_check(col_rules), name=RULES_CHECK, ignore_na=True)])
         for col, col_rules in by_col.items()
     }
     if unique and unique not in columns and unique in frame.columns:
@@ -89,11 +129,12 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
             msg = unique_message(value) if unique_message else f"「{col}」重复：{value}"
             problems.append(table.problem("duplicate", msg, column=col, row=int(row), value=value))
             continue
-        rule = next((r for r in by_col.get(col, []) if r.name == check), None)
-        if rule is None:
+        if check != RULES_CHECK:
             continue
-        problems.append(table.problem(rule.name, rule.message(value), column=col, row=int(row), value=value,
-                                      severity=rule.severity))
+        for rule in by_col.get(col, []):
+            if _failed(rule, value):
+                problems.append(table.problem(rule.name, rule.message(value), column=col, row=int(row),
+                                              value=value, severity=rule.severity))
     return problems
 
 

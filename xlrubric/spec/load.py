@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from xlrubric.errors import RulesError
 from xlrubric.spec.model import Spec
+from xlrubric.spec.yamlio import load_shipped
 
 PRESETS_PACKAGE = "xlrubric.spec.presets"
 
@@ -43,9 +44,10 @@ def deserialize(mapping: Any, *, origin: str = "") -> Spec:
                          hint="对照 README 中“添加本校考核细则”一节修改后重试；可用 xlrubric lint 检查") from exc
 
 
-def from_yaml(text: str, *, origin: str = "") -> Spec:
+def from_yaml(text: str, *, origin: str = "", shipped: bool = False) -> Spec:
+    """A Spec from YAML text; `shipped` (a built-in preset) parses with the fast C loader (spec.yamlio)."""
     try:
-        mapping = yaml.safe_load(text)
+        mapping = load_shipped(text) if shipped else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RulesError(f"YAML 格式错误：{exc}", file=origin or None) from exc
     return deserialize(mapping, origin=origin)
@@ -61,7 +63,7 @@ def _load_preset(preset_id: str) -> Spec:
     if preset_id not in preset_ids():
         raise RulesError(f"没有名为「{preset_id}」的预设；可用的预设：{'、'.join(preset_ids())}")
     text = resources.files(PRESETS_PACKAGE).joinpath(f"{preset_id}.yaml").read_text(encoding="utf-8")
-    return from_yaml(text, origin=f"预设 {preset_id}")
+    return from_yaml(text, origin=f"预设 {preset_id}", shipped=True)
 
 
 def load_rules_file(path: Path) -> Spec:

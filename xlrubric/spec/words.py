@@ -14,10 +14,10 @@ from fractions import Fraction
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xlrubric.readers.text import normalize_label
+from xlrubric.spec.yamlio import load_shipped
 
 
 class Approx(BaseModel):
@@ -72,7 +72,7 @@ class Words(BaseModel):
 @functools.cache
 def shared_words() -> Words:
     text = resources.files("xlrubric.spec").joinpath("words.yaml").read_text(encoding="utf-8")
-    return Words.model_validate(yaml.safe_load(text))
+    return Words.model_validate(load_shipped(text))
 
 
 def merged_words(spec: Any) -> Words:
