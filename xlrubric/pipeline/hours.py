@@ -13,6 +13,7 @@ import pandas as pd
 from xlrubric.engine.hours import HoursOutcome, compute_hours, progress, year_label
 from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
 from xlrubric.engine.stats import hours_figures
+from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
@@ -22,6 +23,7 @@ from xlrubric.schemas.layout import _spec_words
 
 SUMMARY, DETAIL = "学时汇总", "学时明细"
 OVERALL = "学时总体达标（每人末行）"
+OVERALL_ALL = "总体达标（学时及各项要求，每人末行）"    # where obligations bind too (能力提升工程2.0)
 
 
 def _g(v: float) -> str:
@@ -63,7 +65,8 @@ def _run(ctx: Context) -> None:
     ctx.shared["hours"] = outcome      # the 达标 part grades with it
     _row_problems(ctx, reg, outcome)
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
-    ctx.tables.append(summary_table(ctx, outcome, names))
+    # 学时汇总 is laid out by `finish`, after the 达标 part: its last column prints the teacher's verdict.
+    ctx.shared["hours_summary"] = (outcome, names, teachers, len(ctx.tables))
     ctx.tables.append(detail_table(ctx, reg, outcome))
     state = outcome.state.reindex(teachers)
     waiting = int((state == PENDING).sum())
@@ -83,6 +86,17 @@ def _run(ctx: Context) -> None:
          "met": None if state[t] == PENDING else bool(outcome.met[t]), "limits": outcome.caps.get(t, []),
          "pending": [w for (k, _), ws in outcome.pending.items() if k == t for w in ws]}
         for t in teachers]
+
+
+def finish(ctx: Context) -> None:
+    """Lay out 学时汇总 where `run` stood, once every verdict is decided (学时 alone when no obligation
+    part ran: `engine.verdicts.teacher_verdicts`)."""
+    if "hours_summary" not in ctx.shared:
+        return
+    outcome, names, teachers, at = ctx.shared.pop("hours_summary")
+    if not ctx.outcomes.verdicts:
+        ctx.outcomes.verdicts = teacher_verdicts(teachers, outcome.state.reindex(teachers), None)
+    ctx.tables.insert(at, summary_table(ctx, outcome, names))
 
 
 def _row_problems(ctx: Context, reg, outcome: HoursOutcome) -> None:
@@ -170,11 +184,15 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     # Whether the teacher meets every 学时 target (all years and the cycle; 达标 / 未达标 / 待核实): a fact
     # about the teacher, not about the row's year, so it stands on the teacher's last row only. 学时 only:
     # 达标情况 and 项目考核 judge the other obligations.
+    # Where obligations bind too (tisheng2), the column is the teacher's whole verdict, the one 项目考核
+    # grades on: 学时汇总 never says 达标 beside a 不合格.
     final = ~pd.Series(teacher, index=by.index).duplicated(keep="last").to_numpy()
-    out[OVERALL] = np.where(final, teacher.map(o.state).astype(object), "")
+    overall = _overall_column(ctx)
+    verdicts = {t: v.text for t, v in ctx.outcomes.verdicts.items()} if overall == OVERALL_ALL else o.state
+    out[overall] = np.where(final, teacher.map(verdicts).astype(object), "")
     if o.pending:
         needs = {"学年要求": year_need, "周期要求": cycle_need}
-        out = pd.concat([out, _undated(o, out, set(teacher), ids, names, needs)])
+        out = pd.concat([out, _undated(ctx, o, out, set(teacher), ids, names, needs)])
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
     widths = [10, 10, 14, *[9] * len(cats), 9, 9, 9] + [14] * (len(out.columns) - len(cats) - 6)
@@ -183,14 +201,21 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     return SheetTable(SUMMARY, list(out.columns), rows, col_widths=widths, number_formats=formats)
 
 
-def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict, needs: dict) -> pd.DataFrame:
+def _overall_column(ctx: Context) -> str:
+    return OVERALL_ALL if ctx.spec.requirements or (ctx.spec.hours and ctx.spec.hours.grades) else OVERALL
+
+
+def _undated(ctx: Context, o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict,
+             needs: dict) -> pd.DataFrame:
     """A line for a teacher whose only rows have no readable date: nothing known, everything 待核实."""
     lonely = [t for t in dict.fromkeys(t for (t, y) in o.pending if y == -1) if t not in shown]
     rows = []
     for t in lonely:
         row = {c: PENDING for c in out.columns}
         row.update({"工号": ids.get(t, ""), "姓名": names.get(t, t), "学年": "（日期待核实）", "已确认学时": 0.0,
-                    PENDING: _pending_text(o.pending, t, -1), OVERALL: o.state.get(t, PENDING)})
+                    PENDING: _pending_text(o.pending, t, -1)})
+        v = ctx.outcomes.verdicts.get(t)
+        row[_overall_column(ctx)] = (v.text if _overall_column(ctx) == OVERALL_ALL and v else o.state.get(t, PENDING))
         row.update({c: v for c, v in needs.items() if c in out.columns})
         rows.append(row)
     return pd.DataFrame(rows, columns=out.columns)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
-from xlrubric.engine.pending import MET, NOT_MET, PENDING, combine, worst
+from xlrubric.engine.pending import MET, PENDING
 from xlrubric.engine.requirements import evaluate
 from xlrubric.engine.stats import share_met
+from xlrubric.engine.verdicts import duty_states, grade_project, teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
@@ -71,13 +71,12 @@ def _run(ctx: Context) -> None:
     ctx.tables.append(SheetTable(TABLE, ["工号", "姓名", "要求", "要求内容", "应完成", "已完成", "未完成的期次", "达标",
                                          "说明", "依据（原文）"], rows,
                                  col_widths=[10, 12, 18, 30, 8, 8, 60, 8, 24, 40]))
-    decided = t[t["subject"].isin(teachers) & (t["bound"] | (t["pending"] != ""))] if len(t) else t
-    verdicts = (decided.assign(v=np.where(decided["pending"] != "", PENDING,
-                                          np.where(decided["met"].fillna(False).astype(bool), MET, NOT_MET)))
-                if len(decided) else decided.assign(v=[]))
-    req_state = combine([verdicts.groupby("subject")["v"].agg(worst)] if len(verdicts) else [], teachers)
     hours = ctx.shared.get("hours")
-    all_state = combine([req_state] + ([hours.state] if hours is not None else []), teachers)
+    req_state = duty_states(t, teachers)
+    bound = set(t.loc[t["bound"] | (t["pending"] != ""), "subject"]) if len(t) else set()
+    ctx.outcomes.verdicts = teacher_verdicts(
+        teachers, hours.state.reindex(teachers).dropna() if hours is not None else None, req_state, bound)
+    all_state = pd.Series({k: v.overall for k, v in ctx.outcomes.verdicts.items()}, index=teachers, dtype=object)
     per_req = {}
     for q in spec.requirements:
         sub = t[(t["requirement"] == q.id) & t["bound"] & (t["pending"] == "")] if len(t) else t
@@ -104,8 +103,7 @@ def _run(ctx: Context) -> None:
          "pending": r.pending}
         for r in t.itertuples(index=False)]
     if grades:
-        _grades(ctx, f, teachers, names, ids, all_state)
-
+        _grades(ctx, f, teachers, names, ids)
 
 
 def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,12 +138,10 @@ def _period(ctx: Context, rows: pd.DataFrame) -> tuple[dt.date, dt.date]:
     return (d.min().date(), d.max().date()) if len(d) else (today, today)
 
 
-def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids, state: pd.Series) -> None:
-    """合格 when everything is met; a director raises it to 良好/优秀 with a 项目考核 row (等次) in 学时登记.
-    A teacher whose 学时 or 要求 is 待核实, or whose 项目考核 row was rejected, is 待核实 with no bonus or credits."""
+def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids) -> None:
+    """项目考核 as the engine graded it (`engine.verdicts.grade_project`): the director's typed 等次 rows are
+    read here, a rejected one makes that teacher 待核实; the table and the counts print the outcome."""
     h = ctx.spec.hours
-    order = [g.name for g in h.grades]          # highest first
-    passing = order[-1]
     typed: dict[str, tuple[str, int]] = {}
     unsure: dict[str, str] = {}
     if h.grade_category:
@@ -154,32 +150,21 @@ def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids, state
             problem = r["pending"] or r.get("unread_award", "") or r.get("unread_status", "")
             if problem:
                 unsure[r["teacher"]] = f"{SHEET} {problem}"
-            elif r["award"] in order:
+            elif r["award"] in {g.name for g in h.grades}:
                 typed[r["teacher"]] = (r["award"], int(row))
+    verdicts = {t: ctx.outcomes.verdicts[t] for t in teachers}
+    grades = grade_project(h, verdicts, typed, unsure)
+    ctx.outcomes.grades = grades
     table_rows = []
-    by_name = {g.name: g for g in h.grades}
     for t in teachers:
-        met = state[t] == MET
-        grade = passing if met else "不合格"
-        note = ""
-        if state[t] == PENDING or t in unsure:
-            table_rows.append([ids[t], names[t], state[t], PENDING, None, None,
-                               unsure.get(t, "学时或达标要求待核实（见学时汇总、达标情况）")])
-            continue
-        if t in typed:
-            want, row = typed[t]
-            if met:
-                grade = want
-                note = f"等次由{SHEET}第{row}行评定"
-            else:
-                note = f"{SHEET}第{row}行评为{want}，但未达到全部要求，按不合格计"
-                ctx.problem("grade-not-met", f"{names[t]}未达到全部学时和达标要求，不能评为「{want}」", "警告", SHEET,
-                            f"A{row}")
-        g = by_name.get(grade)
-        table_rows.append([ids[t], names[t], "达标" if met else "未达标", grade, g.bonus if g else 0.0,
-                           g.credits if g else 0.0, note])
+        g = grades[t]
+        if g.refused:
+            ctx.problem("grade-not-met", f"{names[t]}未达到全部学时和达标要求，不能评为「{g.refused}」", "警告", SHEET,
+                        f"A{typed[t][1]}")
+        table_rows.append([ids[t], names[t], g.basis, g.grade, g.bonus, g.credits, g.note])
     header = ["工号", "姓名", "学时与要求", "项目考核等次", "年终考核加分", "校本研修学分", "说明"]
     ctx.tables.append(SheetTable(GRADES, header, table_rows, col_widths=[10, 10, 12, 12, 12, 12, 40]))
-    counts = pd.Series([r[3] for r in table_rows]).value_counts().to_dict()
+    counts = pd.Series([g.grade for g in grades.values()]).value_counts().to_dict()
+    order = [g.name for g in h.grades]
     ctx.summary["grades"] = {name: int(counts.get(name, 0)) for name in [*order, "不合格", PENDING]
                              if name != PENDING or counts.get(PENDING)}

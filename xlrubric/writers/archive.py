@@ -22,7 +22,6 @@ RECORD_HEADER = ["参培教师", "培训内容", "培训形式", "培训时间",
 RECORD_WIDTHS = [8, 20, 10, 10, 8, 16, 6, 10]     # upright A4 at about 90 %: one teacher, one page
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
 NUMERALS = "一二三四五六七八九十"
-OVERALL = "学时总体达标（每人末行）"           # pipeline/hours.py's column of the teacher-level verdict
 
 
 def archive_bytes(arc: Archive) -> bytes:
@@ -94,9 +93,10 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
         r += 1
         att = arc.attendance.get(t)
         if att:                        # across the whole block: "应到12次；出勤8次；…" never cut by a column
-            ws.merge_range(r, 0, r, last, "；".join(f"{k}{v}次" for k, v in att.items()), st.wrap)
+            line = f"应到{att.sessions}次；出勤{att.present}次；迟到/早退/间缺{att.irregular}次；缺席{att.absent}次"
+            ws.merge_range(r, 0, r, last, line, st.wrap)
             r += 1
-            for line in arc.absences.get(t, []):
+            for line in att.evidence:
                 ws.merge_range(r, 1, r, last, line, st.wrap)
                 r += 1
         else:
@@ -106,13 +106,16 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
         if arc.summary.get(t):
             ws.write(r, 0, f"{next(sections)}、学时", st.heading)
             r += 1
-            head = ["学年", "学年合计", "人工认定", "学年达标", "周期累计", "周期达标", "学时总体达标"]
+            v = arc.verdicts.get(t)
+            head = ["学年", "学年合计", "人工认定", "学年达标", "周期累计", "周期达标",
+                    "总体达标" if v is not None and v.duties is not None else "学时总体达标"]
             ws.write_row(r, 0, head, st.header)
             _fit(ws, r, head)
             r += 1
-            for s in arc.summary[t]:
+            final = len(arc.summary[t]) - 1
+            for n, s in enumerate(arc.summary[t]):
                 values = [s["学年"], s["学年合计"], s["人工认定"], s.get("学年达标", ""), s["周期累计"],
-                          s.get("周期达标", ""), s.get(OVERALL, "")]
+                          s.get("周期达标", ""), (v.printed if v is not None and n == final else "")]
                 ws.write_row(r, 0, values, cell)
                 _fit(ws, r, values)
                 r += 1
