@@ -79,8 +79,10 @@ def _print_setup(ws, title: str, columns: list[tuple[str, float]]) -> None:
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title.replace('&', '&&')}")
     if columns:
-        ws.freeze_panes(1, 0)
-        ws.set_row(0, 32)
+        from xlrubric.writers.pagesetup import LINE_POINTS, text_lines
+
+        ws.freeze_panes(1, 0)       # the header row as tall as its longest wrapped name ("达标率（学时或…）")
+        ws.set_row(0, LINE_POINTS * max(2, *(text_lines(n, w) for n, w in columns)) + 2)
 
 
 def _header(ws, fmt, columns: list[tuple[str, float]]) -> None:
@@ -304,7 +306,7 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
         first = data_row
         _text(ws, first, 0, "学校", fmt["head"])
         _text(ws, first, 1, label, fmt["head"])
-        ws.set_row(first, 32)                  # the label wraps to two lines
+        _fit_row(ws, first, [(label, 12)])     # the label wraps in its 12-wide column: every line shows
         for i, e in enumerate(rated, start=first + 1):
             _text(ws, i, 0, school_name(e), fmt["text"])
             _number(ws, i, 1, e.summary["hours_met_rate"], fmt["pct"])
