@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from xlrubric.pipeline.archive import Archive
 
 RECORD_HEADER = ["参培教师", "培训内容", "培训形式", "培训时间", "授课教师", "培训结果", "认定学时", "材料/备注"]
-RECORD_WIDTHS = [8, 20, 10, 10, 8, 16, 6, 10]     # upright A4 at about 90 %: one teacher, one page
+# upright A4 at about 90 %; the profile's labels sit in columns 0/2/4/6, so each holds "入职日期" whole
+RECORD_WIDTHS = [8, 17, 10, 10, 8, 16, 9, 10]
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
 NUMERALS = "一二三四五六七八九十"
 
@@ -48,10 +49,13 @@ def _overview_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     ws.set_row(0, 26)
     ws.set_row(1, 30)
     ws.write_row(1, 0, arc.overview_header, st.header)
+    widths = [5, 9, 9, 10] + [10] * (width - 5) + [10 if arc.has_hours else 26]
     for r, row in enumerate(arc.overview, 2):
         for c, v in enumerate(row):
             ws.write(r, c, v, num if isinstance(v, (int, float)) else cell)
-    widths = [5, 9, 9, 10] + [10] * (width - 5) + [10 if arc.has_hours else 26]
+        lines = max((text_lines(v, w) for v, w in zip(row, widths, strict=False) if isinstance(v, str)), default=1)
+        if lines > 1:                  # "听课、教学反思、教科研论文、读书笔记" wraps: the row shows every line
+            ws.set_row(r, LINE_POINTS * lines + 2)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     apply_xlsxwriter(ws, plan_pages(arc.overview_header, widths, header_lines=2), header_row=1)
