@@ -47,9 +47,10 @@ def _overview_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     what = "教师校本研修学时统计一览表" if arc.has_hours else "教师校本研修达标情况一览表"
     ws.merge_range(0, 0, 0, width - 1, f"{arc.school} {what}", st.title)
     ws.set_row(0, 26)
-    ws.set_row(1, 30)
-    ws.write_row(1, 0, arc.overview_header, st.header)
     widths = [5, 9, 9, 10] + [10] * (width - 5) + [10 if arc.has_hours else 26]
+    heads = max(2, *(text_lines(h, w) for h, w in zip(arc.overview_header, widths, strict=True)))
+    ws.set_row(1, LINE_POINTS * heads + 2)         # "总体达标（学时及各项要求）" wraps to three lines
+    ws.write_row(1, 0, arc.overview_header, st.header)
     for r, row in enumerate(arc.overview, 2):
         for c, v in enumerate(row):
             ws.write(r, c, v, num if isinstance(v, (int, float)) else cell)
