@@ -3,8 +3,9 @@ are fit to print on A4 (issue 13): headers and wrapped text never cut, legible t
 page groups that repeat 工号/姓名 instead of shrunk to one page, page counts bounded.
 
 What a PDF can tell without eyes, for every output kind (each preset's result sheets, 县汇总, the archive,
-the mail a school reads); `benchmarks/render_outputs.py` renders them all to PNG pages for the eyes. Only the sheets under test are printed: the others are hidden in a copy (LibreOffice prints no
-hidden sheet), which keeps the test to seconds.
+the mail a school reads); `benchmarks/render_outputs.py` renders them all to PNG pages for the eyes.
+Only the sheets under test are printed: the others are hidden in a copy (LibreOffice prints no hidden
+sheet), which keeps the test to under a minute.
 """
 
 from __future__ import annotations

@@ -127,6 +127,13 @@ def grade_project(spec: HoursSpec, verdicts: dict[str, Verdict], typed: dict[str
     return out
 
 
+def grade_counts(grades: dict[str, ProjectGrade], spec: HoursSpec) -> dict[str, int]:
+    """Teachers per 项目考核 等次, highest first, then 不合格, then 待核实 (only when some are)."""
+    counts = pd.Series([g.grade for g in grades.values()], dtype=object).value_counts().to_dict()
+    return {name: int(counts.get(name, 0)) for name in [*(g.name for g in spec.grades), "不合格", PENDING]
+            if name != PENDING or counts.get(PENDING)}
+
+
 def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
     """考勤 per teacher with at least one session in scope, from the counts the deductions use."""
     counts = derived.counts

@@ -12,10 +12,10 @@ import datetime as dt
 
 import pandas as pd
 
-from xlrubric.engine.pending import MET, PENDING
+from xlrubric.engine.pending import PENDING
 from xlrubric.engine.requirements import evaluate
-from xlrubric.engine.stats import share_met
-from xlrubric.engine.verdicts import duty_states, grade_project, teacher_verdicts
+from xlrubric.engine.stats import requirement_figures, verdict_figures
+from xlrubric.engine.verdicts import duty_states, grade_counts, grade_project, teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
@@ -76,27 +76,12 @@ def _run(ctx: Context) -> None:
     bound = set(t.loc[t["bound"] | (t["pending"] != ""), "subject"]) if len(t) else set()
     ctx.outcomes.verdicts = teacher_verdicts(
         teachers, hours.state.reindex(teachers).dropna() if hours is not None else None, req_state, bound)
-    all_state = pd.Series({k: v.overall for k, v in ctx.outcomes.verdicts.items()}, index=teachers, dtype=object)
-    per_req = {}
-    for q in spec.requirements:
-        sub = t[(t["requirement"] == q.id) & t["bound"] & (t["pending"] == "")] if len(t) else t
-        waits = int(((t["requirement"] == q.id) & (t["pending"] != "")).sum()) if len(t) else 0
-        met, rate = share_met(sub["met"]) if len(sub) else (0, None)
-        per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": met, "rate": rate}
-        if waits:
-            per_req[q.id]["pending"] = waits
-    ctx.summary["requirements"] = per_req
+    ctx.summary["requirements"] = requirement_figures(t, spec.requirements)
     ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
-    waiting_teachers = int((all_state == PENDING).sum())
-    ctx.summary["hours_pending"] = waiting_teachers
-    ctx.summary["hours_met"] = int((all_state == MET).sum())
     if len(teachers):
         ctx.summary["met_label"] = MET_WITH_HOURS if hours is not None else MET_DUTIES
-    if len(teachers) and not waiting_teachers:
-        ctx.summary.update({"requirements_met_rate": share_met(req_state == MET)[1],
-                            "hours_met_rate": share_met(all_state == MET)[1]})
-    else:       # some teacher's result waits on a rejected cell: no rate (batch and mail say 待核实)
-        ctx.summary.pop("hours_met_rate", None)
+    ctx.summary.pop("hours_met_rate", None)      # the rate is now over 学时 and every obligation
+    ctx.summary.update(verdict_figures(ctx.outcomes.verdicts, req_state))
     ctx.report["requirements"] = [
         {"subject": r.subject, "requirement": r.requirement, "bound": bool(r.bound),
          "met": None if not r.bound or r.pending else bool(r.met), "missing": list(r.missing) if r.bound else [],
@@ -164,7 +149,4 @@ def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids) -> No
         table_rows.append([ids[t], names[t], g.basis, g.grade, g.bonus, g.credits, g.note])
     header = ["工号", "姓名", "学时与要求", "项目考核等次", "年终考核加分", "校本研修学分", "说明"]
     ctx.tables.append(SheetTable(GRADES, header, table_rows, col_widths=[10, 10, 12, 12, 12, 12, 40]))
-    counts = pd.Series([g.grade for g in grades.values()]).value_counts().to_dict()
-    order = [g.name for g in h.grades]
-    ctx.summary["grades"] = {name: int(counts.get(name, 0)) for name in [*order, "不合格", PENDING]
-                             if name != PENDING or counts.get(PENDING)}
+    ctx.summary["grades"] = grade_counts(grades, h)
