@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.hours import HoursOutcome, compute_hours, progress, year_label
+from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
+from xlrubric.engine.progress import NOT_REACHED, ONGOING, cycle_states, progress
 from xlrubric.engine.stats import hours_figures
 from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
@@ -139,7 +140,6 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     teacher = by.index.get_level_values("teacher")
     year = by.index.get_level_values("year")
     unsure = pending_mask(by.index, o.pending)
-    cum_unsure = unsure.astype(int).groupby(level="teacher").cummax().astype(bool)
 
     def known(values: pd.Series, mask: pd.Series) -> pd.Series:
         return values.astype(object).where(~mask, PENDING)
@@ -159,20 +159,18 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         state = o.year_state.reindex(by.index)      # 达标 / 未达标 / 待核实 (confirmed 学时 only ever grow)
         out["学年要求"] = year_need
         out["学年达标"] = np.where(state == NOT_MET, NOT_MET + short.astype(str), state)
-    out["周期累计"] = known(pr["cum"], cum_unsure)
-    last, done = pr["last"].to_numpy(), pr["done"].to_numpy()
+    cs = cycle_states(o, h, pr)          # 进行中 / 达标 / 未达标 / 待核实: the engine's, printed with figures
+    out["周期累计"] = known(pr["cum"], cs["cum_unsure"])
+    last = pr["last"].to_numpy()
     if cycle_need:
-        gap = "进行中（还差" + pr["cycle_gap"].map(_g).astype(str) + "）"
         out["周期要求"] = cycle_need
-        ongoing = np.where(cum_unsure, "进行中（待核实）", np.where(last, gap, "进行中"))
-        out["周期达标"] = np.where(pr["cycle_ok"], "达标",
-                               np.where(last & done, np.where(cum_unsure, PENDING, NOT_MET), ongoing))
+        gap = "进行中（还差" + pr["cycle_gap"].map(_g).astype(str) + "）"
+        out["周期达标"] = np.where((cs["cycle"] == ONGOING) & last, gap, cs["cycle"])
     for t in alt:          # a reference target (国家五年360): a shortfall means something only once the cycle ends
+        state = cs[f"ref:{t.id}"]
         out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
-            pr[f"ref_ok:{t.id}"], "已达到",
-            np.where(cum_unsure, np.where(last & done, PENDING, "进行中（待核实）"),
-                     np.where(last & done, "未达到（差" + pr[f"ref_gap:{t.id}"].map(_g).astype(str) + "）",
-                              "进行中（已累计" + pr["cum"].map(_g).astype(str) + "）")))
+            state == NOT_REACHED, "未达到（差" + pr[f"ref_gap:{t.id}"].map(_g).astype(str) + "）",
+            np.where(state == ONGOING, "进行中（已累计" + pr["cum"].map(_g).astype(str) + "）", state))
     for st in h.stages:
         out[st.name] = teacher.map(o.stages[st.name])
     if h.cross_rules:
@@ -182,10 +180,9 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         out["已确认学时"] = by["合计"]
         out[PENDING] = [_pending_text(o.pending, t, y) for t, y in zip(teacher, year, strict=True)]
     # Whether the teacher meets every 学时 target (all years and the cycle; 达标 / 未达标 / 待核实): a fact
-    # about the teacher, not about the row's year, so it stands on the teacher's last row only. 学时 only:
-    # 达标情况 and 项目考核 judge the other obligations.
-    # Where obligations bind too (tisheng2), the column is the teacher's whole verdict, the one 项目考核
-    # grades on: 学时汇总 never says 达标 beside a 不合格.
+    # about the teacher, not about the row's year, so it stands on the teacher's last row only. Where
+    # obligations bind too (tisheng2), it is the teacher's whole verdict, the one 项目考核 grades on:
+    # 学时汇总 never says 达标 beside a 不合格.
     final = ~pd.Series(teacher, index=by.index).duplicated(keep="last").to_numpy()
     overall = _overall_column(ctx)
     verdicts = {t: v.text for t, v in ctx.outcomes.verdicts.items()} if overall == OVERALL_ALL else o.state
