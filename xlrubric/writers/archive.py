@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 RECORD_HEADER = ["参培教师", "培训内容", "培训形式", "培训时间", "授课教师", "培训结果", "认定学时", "材料/备注"]
 # upright A4 at about 90 %; the profile's labels sit in columns 0/2/4/6, so each holds "入职日期" whole
-RECORD_WIDTHS = [8, 17, 10, 10, 8, 16, 9, 10]
+RECORD_WIDTHS = [8, 20, 10, 10, 8, 13, 9, 10]
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
 NUMERALS = "一二三四五六七八九十"
 
@@ -47,7 +47,8 @@ def _overview_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     what = "教师校本研修学时统计一览表" if arc.has_hours else "教师校本研修达标情况一览表"
     ws.merge_range(0, 0, 0, width - 1, f"{arc.school} {what}", st.title)
     ws.set_row(0, 26)
-    widths = [5, 9, 9, 10] + [10] * (width - 5) + [10 if arc.has_hours else 26]
+    wide = not arc.has_hours or arc.overview_header[-1].startswith("总体")    # a list, or a verdict with why
+    widths = [5, 9, 9, 10] + [10] * (width - 5) + [26 if wide else 10]
     heads = max(2, *(text_lines(h, w) for h, w in zip(arc.overview_header, widths, strict=True)))
     ws.set_row(1, LINE_POINTS * heads + 2)         # "总体达标（学时及各项要求）" wraps to three lines
     ws.write_row(1, 0, arc.overview_header, st.header)
