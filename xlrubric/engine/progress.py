@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.hours import HoursOutcome
+from xlrubric.engine.hours import HoursOutcome, year_label
 from xlrubric.engine.pending import MET, NOT_MET, PENDING, pending_mask
+from xlrubric.engine.verdicts import YearLine
 from xlrubric.spec.hours import HoursSpec
 
 ONGOING, ONGOING_PENDING = "进行中", "进行中（待核实）"
@@ -70,4 +71,28 @@ def cycle_states(o: HoursOutcome, spec: HoursSpec, pr: pd.DataFrame) -> pd.DataF
         if t.per == "周期" and not t.primary:
             out[f"ref:{t.id}"] = np.where(pr[f"ref_ok:{t.id}"], REACHED,
                                           np.where(ended, np.where(cum_unsure, PENDING, NOT_REACHED), ongoing))
+    return out
+
+
+def year_lines(o: HoursOutcome, spec: HoursSpec) -> dict[str, list[YearLine]]:
+    """Per teacher, each 学年 as a `YearLine` (the archive and any other renderer print these); a teacher
+    whose only rows have no readable date gets one line with everything 待核实."""
+    pr = progress(o, spec)
+    cs = cycle_states(o, spec, pr)
+    by = o.by_year
+    unsure = pending_mask(by.index, o.pending).to_numpy()
+    year_state = o.year_state.reindex(by.index)
+    has_year = any(t.per == "学年" and t.primary for t in spec.targets)
+    has_cycle = any(t.per == "周期" and t.primary for t in spec.targets)
+    out: dict[str, list[YearLine]] = {}
+    for n, (teacher, year) in enumerate(by.index):
+        out.setdefault(teacher, []).append(YearLine(
+            year_label(int(year)), None if unsure[n] else float(by["合计"].iat[n]),
+            None if unsure[n] else float(by["人工认定"].iat[n]), str(year_state.iat[n]) if has_year else None,
+            float(pr["year_gap"].iat[n]), None if cs["cum_unsure"].iat[n] else float(pr["cum"].iat[n]),
+            str(cs["cycle"].iat[n]) if has_cycle else None, float(pr["cycle_gap"].iat[n]), bool(pr["last"].iat[n])))
+    for teacher in dict.fromkeys(t for (t, y) in o.pending if y == -1):
+        if teacher not in out:
+            out[teacher] = [YearLine("（日期待核实）", None, None, PENDING if has_year else None, 0.0, None,
+                                     PENDING if has_cycle else None, 0.0, True)]
     return out

@@ -66,6 +66,38 @@ class Attendance:
     evidence: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Duty:
+    """One obligation for one teacher as the engine judged it (达标情况's row)."""
+
+    name: str
+    state: str                     # 达标 / 未达标 / 待核实 / 不适用
+    required: float | None = None
+    actual: float | None = None
+    missing: tuple[str, ...] = ()  # the periods not done, by name
+
+    @property
+    def missing_text(self) -> str:
+        shown = "；".join(self.missing[:40])
+        return shown + (f"……共{len(self.missing)}项" if len(self.missing) > 40 else "")
+
+
+@dataclass(frozen=True)
+class YearLine:
+    """One teacher's 学年 in the 学时 cycle, as the engine decided it (学时汇总's row, without layout);
+    None where a 待核实 row could change the figure."""
+
+    year: str
+    total: float | None
+    manual: float | None
+    state: str | None              # 学年达标 (None: the rules set no yearly target)
+    gap: float                     # how far below the yearly target
+    cum: float | None
+    cycle: str | None              # 周期达标 (None: no cycle target)
+    cycle_gap: float
+    latest: bool                   # the latest 学年 on record (a cycle shortfall is shown there)
+
+
 @dataclass
 class Outcomes:
     """The typed per-teacher decisions a `Results` carries beside its tables."""
@@ -73,6 +105,8 @@ class Outcomes:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     grades: dict[str, ProjectGrade] = field(default_factory=dict)
     attendance: dict[str, Attendance] = field(default_factory=dict)
+    duties: dict[str, list[Duty]] = field(default_factory=dict)
+    years: dict[str, list[YearLine]] = field(default_factory=dict)
 
 
 def duty_states(table: pd.DataFrame, teachers: pd.Index) -> pd.Series:
@@ -132,6 +166,22 @@ def grade_counts(grades: dict[str, ProjectGrade], spec: HoursSpec) -> dict[str, 
     counts = pd.Series([g.grade for g in grades.values()], dtype=object).value_counts().to_dict()
     return {name: int(counts.get(name, 0)) for name in [*(g.name for g in spec.grades), "不合格", PENDING]
             if name != PENDING or counts.get(PENDING)}
+
+
+def duty_lines(table: pd.DataFrame, names: dict[str, str]) -> dict[str, list[Duty]]:
+    """Per subject (a teacher, or a 教研组 for a group duty), each obligation's `Duty`, in table order.
+    `table` is `evaluate(...).table`; `names` maps requirement id -> its name."""
+    out: dict[str, list[Duty]] = {}
+    for r in table.itertuples(index=False):
+        if r.pending:
+            d = Duty(names[r.requirement], PENDING)
+        elif not r.bound:
+            d = Duty(names[r.requirement], "不适用")
+        else:
+            d = Duty(names[r.requirement], MET if r.met else NOT_MET, float(r.required), float(r.actual),
+                     tuple(r.missing))
+        out.setdefault(r.subject, []).append(d)
+    return out
 
 
 def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:

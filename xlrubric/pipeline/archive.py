@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from xlrubric.engine.verdicts import Attendance, Verdict
+from xlrubric.engine.verdicts import Attendance, Duty, Verdict, YearLine
 from xlrubric.pipeline import run_parts
 from xlrubric.pipeline.register import read_register, text
 from xlrubric.readers.raw import RawBook
@@ -35,8 +35,8 @@ class Archive:
     records: dict[str, list[list[Any]]] = field(default_factory=dict)
     attendance: dict[str, Attendance] = field(default_factory=dict)   # the engine's, as 扣分明细 counted
     verdicts: dict[str, Verdict] = field(default_factory=dict)        # the engine's, per teacher
-    summary: dict[str, list[dict[str, Any]]] = field(default_factory=dict)     # 学时汇总 rows per teacher
-    duties: dict[str, list[dict[str, Any]]] = field(default_factory=dict)      # 达标情况 rows per teacher
+    years: dict[str, list[YearLine]] = field(default_factory=dict)    # the engine's, per teacher per 学年
+    duties: dict[str, list[Duty]] = field(default_factory=dict)        # the engine's, per teacher
     overview_header: list[str] = field(default_factory=list)
     overview: list[list[Any]] = field(default_factory=list)
     has_hours: bool = False          # the overview is a 学时统计一览表; else a 达标情况一览表
@@ -61,7 +61,8 @@ def gather(book: RawBook, spec: Spec, source: str) -> Archive:
             info[col] = d.isoformat() if d else text(v)
         profile[t] = info
     arc = Archive(ctx.summary.get("school") or spec.school or book.name, spec, keys, names, profile,
-                  attendance=ctx.outcomes.attendance, verdicts=ctx.outcomes.verdicts)
+                  attendance=ctx.outcomes.attendance, verdicts=ctx.outcomes.verdicts, years=ctx.outcomes.years,
+                  duties=ctx.outcomes.duties, has_hours=bool(ctx.outcomes.years) or "学时汇总" in tables)
     detail = {}
     if "学时明细" in tables:
         for rec in tables["学时明细"].as_records():
@@ -75,16 +76,7 @@ def gather(book: RawBook, spec: Spec, source: str) -> Archive:
             r["name"], r["title_text"] or r["category_text"], form,
             r["date"].strftime("%Y-%m-%d") if pd.notna(r["date"]) else "", r["teacher_text"], result,
             None if d is None else d["认定学时"], r["note_text"]])
-    if "学时汇总" in tables:
-        for rec in tables["学时汇总"].as_records():
-            key = rec["工号"] or next((t for t in keys if names[t] == rec["姓名"]), rec["姓名"])
-            arc.summary.setdefault(key, []).append(rec)
-    if "达标情况" in tables:
-        for rec in tables["达标情况"].as_records():
-            key = rec["工号"] or next((t for t in keys if names[t] == rec["姓名"]), None)
-            if key:
-                arc.duties.setdefault(key, []).append(rec)
-    _overview(arc, tables)
+    _overview(arc)
     return arc
 
 
@@ -99,25 +91,25 @@ def _result(r: pd.Series, d: dict | None) -> str:
     return "、".join(parts) or "已登记"
 
 
-def _overview(arc: Archive, tables: dict) -> None:
+def _overview(arc: Archive) -> None:
     """学时统计一览表: one row per teacher (学年 totals side by side), or the 达标 count when there are no hours."""
-    if "学时汇总" in tables:
-        arc.has_hours = True
-        years = list(dict.fromkeys(r["学年"] for rows in arc.summary.values() for r in rows))
+    if arc.has_hours:
+        years = list(dict.fromkeys(y.year for lines in arc.years.values() for y in lines))
         both = any(v.duties is not None for v in arc.verdicts.values())
         arc.overview_header = ["序号", "工号", "姓名", "教研组", *years, "周期累计",
                                "总体达标（学时及各项要求）" if both else "学时达标"]
         for n, t in enumerate(arc.teachers, 1):
-            rows = {r["学年"]: r for r in arc.summary.get(t, [])}
-            last = rows[years[-1]] if years and years[-1] in rows else {}
+            lines = {y.year: y for y in arc.years.get(t, [])}
+            last = lines.get(years[-1]) if years else None
             arc.overview.append([n, arc.profile[t]["工号"], arc.names[t], arc.profile[t]["教研组"],
-                                 *[rows[y]["学年合计"] if y in rows else 0.0 for y in years],
-                                 last.get("周期累计", 0.0), (arc.verdicts[t].printed if t in arc.verdicts else "")])
+                                 *[lines[y].total if y in lines else 0.0 for y in years],   # None: 待核实
+                                 last.cum if last else 0.0,
+                                 arc.verdicts[t].printed if t in arc.verdicts else ""])
     else:
         arc.overview_header = ["序号", "工号", "姓名", "教研组", "登记活动", "适用要求", "已达标", "未达标的要求"]
         for n, t in enumerate(arc.teachers, 1):
-            duties = [d for d in arc.duties.get(t, []) if d["达标"] != "不适用"]
-            met = [d for d in duties if d["达标"] == "达标"]
+            duties = [d for d in arc.duties.get(t, []) if d.state != "不适用"]
             arc.overview.append([n, arc.profile[t]["工号"], arc.names[t], arc.profile[t]["教研组"],
-                                 len(arc.records.get(t, [])), len(duties), len(met),
-                                 "、".join(d["要求"] for d in duties if d["达标"] != "达标")])
+                                 len(arc.records.get(t, [])), len(duties), sum(d.state == "达标" for d in duties),
+                                 "、".join(d.name for d in duties if d.state != "达标")])
+

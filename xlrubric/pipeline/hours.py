@@ -12,7 +12,7 @@ import pandas as pd
 
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
-from xlrubric.engine.progress import NOT_REACHED, ONGOING, cycle_states, progress
+from xlrubric.engine.progress import NOT_REACHED, ONGOING, cycle_states, progress, year_lines
 from xlrubric.engine.stats import hours_figures
 from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
@@ -97,6 +97,7 @@ def finish(ctx: Context) -> None:
     outcome, names, teachers, at = ctx.shared.pop("hours_summary")
     if not ctx.outcomes.verdicts:
         ctx.outcomes.verdicts = teacher_verdicts(teachers, outcome.state.reindex(teachers), None)
+    ctx.outcomes.years = year_lines(outcome, ctx.spec.hours)
     ctx.tables.insert(at, summary_table(ctx, outcome, names))
 
 

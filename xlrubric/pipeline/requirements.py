@@ -15,7 +15,7 @@ import pandas as pd
 from xlrubric.engine.pending import PENDING
 from xlrubric.engine.requirements import evaluate
 from xlrubric.engine.stats import requirement_figures, verdict_figures
-from xlrubric.engine.verdicts import duty_states, grade_counts, grade_project, teacher_verdicts
+from xlrubric.engine.verdicts import Duty, duty_lines, duty_states, grade_counts, grade_project, teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
@@ -63,8 +63,7 @@ def _run(ctx: Context) -> None:
         if not r.bound:
             rows.append([*first, None, None, "", "不适用", r.why, q.quote])
             continue
-        missing = list(r.missing)
-        shown = "；".join(missing[:40]) + (f"……共{len(missing)}项" if len(missing) > 40 else "")
+        shown = Duty(q.name, "", missing=tuple(r.missing)).missing_text
         due = outcome.not_due.get(q.id, 0)
         note = f"另有{due}期尚未到期，未检查" if due else ""
         rows.append([*first, float(r.required), float(r.actual), shown, "达标" if r.met else "未达标", note, q.quote])
@@ -76,6 +75,7 @@ def _run(ctx: Context) -> None:
     bound = set(t.loc[t["bound"] | (t["pending"] != ""), "subject"]) if len(t) else set()
     ctx.outcomes.verdicts = teacher_verdicts(
         teachers, hours.state.reindex(teachers).dropna() if hours is not None else None, req_state, bound)
+    ctx.outcomes.duties = duty_lines(t, {q.id: q.name for q in spec.requirements})
     ctx.summary["requirements"] = requirement_figures(t, spec.requirements)
     ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
     if len(teachers):
