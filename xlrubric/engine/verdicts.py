@@ -9,6 +9,7 @@ can no longer say 达标 for a teacher 项目考核 grades 不合格, and the ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,7 @@ class Outcomes:
     attendance: dict[str, Attendance] = field(default_factory=dict)
     duties: dict[str, list[Duty]] = field(default_factory=dict)
     years: dict[str, list[YearLine]] = field(default_factory=dict)
+    rows: dict[int, Any] = field(default_factory=dict)     # 学时登记 Excel row -> engine.rowstate.RowResult
 
 
 def duty_states(table: pd.DataFrame, teachers: pd.Index) -> pd.Series:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from xlrubric.engine.rowstate import RowResult
 from xlrubric.engine.verdicts import Attendance, Duty, Verdict, YearLine
 from xlrubric.pipeline import run_parts
 from xlrubric.pipeline.register import read_register, text
@@ -63,30 +64,26 @@ def gather(book: RawBook, spec: Spec, source: str) -> Archive:
     arc = Archive(ctx.summary.get("school") or spec.school or book.name, spec, keys, names, profile,
                   attendance=ctx.outcomes.attendance, verdicts=ctx.outcomes.verdicts, years=ctx.outcomes.years,
                   duties=ctx.outcomes.duties, has_hours=bool(ctx.outcomes.years) or "学时汇总" in tables)
-    detail = {}
-    if "学时明细" in tables:
-        for rec in tables["学时明细"].as_records():
-            detail[rec["行"]] = rec
     listed = frame[frame["blocked"] == ""].sort_values("date") if reg is not None else frame.iloc[:0]
     for row, r in listed.iterrows():      # a workbook without 学时登记 (xinghuo) has no training records
-        d = detail.get(int(row))
+        d = ctx.outcomes.rows.get(int(row))
         result = _result(r, d)
         form = r["category_text"] + (f"（{r['role']}）" if r["role"] else "")
         arc.records.setdefault(r["teacher"], []).append([
             r["name"], r["title_text"] or r["category_text"], form,
             r["date"].strftime("%Y-%m-%d") if pd.notna(r["date"]) else "", r["teacher_text"], result,
-            None if d is None else d["认定学时"], r["note_text"]])
+            None if d is None else d.counted, r["note_text"]])
     _overview(arc)
     return arc
 
 
-def _result(r: pd.Series, d: dict | None) -> str:
+def _result(r: pd.Series, d: RowResult | None) -> str:
     if d is not None:
-        if d["状态"] == "无效学时":
-            return f"未认定：{d['说明']}"
-        if d["状态"] == "待核实":
-            return d["说明"]
-        return f"认定{d['认定学时']:g}学时" + ("（人工认定）" if d["状态"] == "人工认定" else "")
+        if d.state == "无效学时":
+            return f"未认定：{d.text}"
+        if d.state == "待核实":
+            return d.text
+        return f"认定{d.counted:g}学时" + ("（人工认定）" if d.state == "人工认定" else "")
     parts = [p for p in (r["award"], r["status"]) if p]
     return "、".join(parts) or "已登记"
 

@@ -13,6 +13,7 @@ import pandas as pd
 from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
 from xlrubric.engine.progress import NOT_REACHED, ONGOING, cycle_states, progress, year_lines
+from xlrubric.engine.rowstate import row_results, row_states
 from xlrubric.engine.stats import hours_figures
 from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
@@ -232,19 +233,10 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     f = reg.frame
     rows = o.rows.reindex(f.index)
     quotes = {r.id: r.quote for r in ctx.spec.hours.rules}
-    blocked = (f["blocked"] != "").to_numpy()
-    waiting = (rows["pending"].fillna("") != "").to_numpy() & ~blocked
-    computed = np.where(blocked, 0.0, rows["computed"].fillna(0.0).to_numpy())
-    manual = rows["manual"].to_numpy(dtype=float)
-    counted = np.where(blocked, 0.0, rows["counted"].fillna(0.0).to_numpy())
-    computed, counted = (np.where(waiting, None, v).astype(object) for v in (computed, counted))
-    reason = np.where(blocked, f["blocked"].to_numpy(dtype=object), rows["reason"].fillna("").to_numpy(dtype=object))
-    reason = np.where(waiting, "待核实：" + rows["pending"].fillna("").to_numpy(dtype=object), reason)
-    note = rows["note"].fillna("").to_numpy(dtype=object)
-    both = (reason != "") & (note != "")
-    text = reason + np.where(both, "；", "") + note
-    state = np.where(waiting, PENDING, np.where(blocked | (reason != ""), "无效学时",
-                                                np.where(~np.isnan(manual), "人工认定", "有效")))
+    rs = row_states(rows, f["blocked"])         # 有效 / 人工认定 / 无效学时 / 待核实: the engine's
+    ctx.outcomes.rows = row_results(rs)
+    waiting, computed, manual, counted = (rs[c].to_numpy() for c in ("waiting", "computed", "manual", "counted"))
+    text, state = rs["text"].to_numpy(), rs["state"].to_numpy()
     ids = teacher_ids(ctx, [t for t in pd.unique(f["teacher"]) if t])
     years = {y: (year_label(int(y)) if y >= 0 else "") for y in pd.unique(f["year"])}
     codes, uniq = pd.factorize(f["date"])
@@ -254,7 +246,7 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
         "姓名": f["name"].to_numpy(), "日期": day, "学年": f["year"].map(years).to_numpy(),
         "类别": f["category_text"].to_numpy(), "角色": f["role_shown"].to_numpy(), "级别": f["level_shown"].to_numpy(),
         "等次": f["award_shown"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
-        "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
+        "人工认定": manual, "认定学时": counted, "状态": state, "说明": text,
         "依据（细则原文）": np.where(waiting, "", rows["rule"].fillna("").map(quotes).fillna("").to_numpy()),
         "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),
     }
