@@ -104,3 +104,6 @@ def test_tisheng2_every_output_prints_one_verdict(tmp_path):
             assert not shown.startswith(MET), t
         both += shown.startswith("未达标（学时已达标")
     assert both >= 1      # the sample has teachers whose 学时 alone are met (TS008, TS015 …): the case at issue
+    # the JSON report carries the same typed verdict and grade
+    assert res.report["verdicts"]["TS008"] == {"hours": "达标", "duties": "未达标", "overall": "未达标"}
+    assert res.report["grades"]["TS008"]["grade"] == grades["TS008"]["项目考核等次"] == "不合格"

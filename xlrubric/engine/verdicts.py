@@ -8,7 +8,7 @@ can no longer say 达标 for a teacher 项目考核 grades 不合格, and the ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -109,6 +109,11 @@ class Outcomes:
     duties: dict[str, list[Duty]] = field(default_factory=dict)
     years: dict[str, list[YearLine]] = field(default_factory=dict)
     rows: dict[int, Any] = field(default_factory=dict)     # 学时登记 Excel row -> engine.rowstate.RowResult
+
+    def as_report(self) -> dict[str, Any]:
+        """The per-teacher verdicts, 项目考核 and 考勤 for the JSON report (only those this workbook has)."""
+        parts = {"verdicts": self.verdicts, "grades": self.grades, "attendance": self.attendance}
+        return {key: {t: asdict(v) for t, v in got.items()} for key, got in parts.items() if got}
 
 
 def duty_states(table: pd.DataFrame, teachers: pd.Index) -> pd.Series:

@@ -73,7 +73,7 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     ctx.summary.update({"file": book.name, "rules": rules_source, "problems": counts,
                         "status": "problems" if counts["错误"] or counts["警告"] else "ok"})
     ctx.report.update({"file": book.name, "rules": rules_source,
-                       "problems": [p.as_dict() for p in ctx.problems]})
+                       "problems": [p.as_dict() for p in ctx.problems], **ctx.outcomes.as_report()})
     return Results(book.name, rules_source, ctx.tables, ctx.problems, ctx.summary, ctx.report, ctx.outcomes)
 
 
