@@ -107,4 +107,6 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):     # not a folder to delete and fill
+        raise SystemExit(__doc__)
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/xlrubric-render"))

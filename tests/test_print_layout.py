@@ -2,13 +2,15 @@
 are fit to print on A4 (issue 13): headers and wrapped text never cut, legible type, a wide table split into
 page groups that repeat 工号/姓名 instead of shrunk to one page, page counts bounded.
 
-What a PDF can tell without eyes; `benchmarks/render_outputs.py` renders every output kind to PNG pages for
-the eyes. Only the sheets under test are printed: the others are hidden in a copy (LibreOffice prints no
-hidden sheet), which keeps the test to seconds.
+What a PDF can tell without eyes, for every output kind (each preset's result sheets, 县汇总, the archive,
+the mail a school reads); `benchmarks/render_outputs.py` renders them all to PNG pages for the eyes.
+Only the sheets under test are printed: the others are hidden in a copy (LibreOffice prints no hidden
+sheet), which keeps the test to under a minute.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import shutil
@@ -26,6 +28,7 @@ from xlrubric.process import compute_file
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
                                 reason="needs LibreOffice and poppler-utils")
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None, reason="the mail page prints with chromium")
 
 
 def printable_copy(src: Path, dst: Path, keep: set[str]) -> None:
@@ -137,3 +140,127 @@ def test_type_is_legible(printed):
     for pdf in ("考核结果.pdf", "学时汇总.pdf"):
         heights = word_heights(printed[pdf])
         assert heights and min(heights) >= 8 * 1.3, (pdf, min(heights))
+
+
+# Every output kind (issue 13, part 4): the result sheets of each preset's compute, 县汇总, the archive and
+# the mail a school receives. Each (file, sheet) is printed on its own, all in one LibreOffice call.
+RESULT_SHEETS = {"xinghuo": ("考核结果", "扣分明细"), "lanxi4": ("达标情况",),
+                 "baiwanzi": ("校验问题",), "weicun": ("达标情况",), "tisheng2": ("学时汇总", "项目考核")}
+COUNTY_SCHOOLS = ("兰西镇", "星火乡", "白湾子镇", "魏村镇")
+COUNTY_SHEETS = ("学校汇总", "问题清单", "无法读取")
+ARCHIVES = ("lanxi4", "tisheng2")
+
+
+@pytest.fixture(name="every_kind", scope="module")
+def fixture_every_kind(tmp_path_factory) -> dict[str, dict]:
+    """{print name: {"pdf", "book", "sheet", "header_row"}} for every output kind, printed in one call."""
+    from typer.testing import CliRunner
+
+    from xlrubric.cli import app
+    from xlrubric.pipeline import resolve_spec
+    from xlrubric.pipeline.archive import gather
+    from xlrubric.readers.workbook import open_workbook
+    from xlrubric.writers.archive import overview_title, write_archive
+
+    tmp = tmp_path_factory.mktemp("kinds")
+    jobs: dict[str, dict] = {}
+
+    def add(book: Path, sheet: str, header_row: int = 0) -> None:
+        name = f"{book.stem}_{sheet}"
+        printable_copy(book, tmp / f"{name}.xlsx", {sheet})
+        jobs[name] = {"file": tmp / f"{name}.xlsx", "book": book, "sheet": sheet, "header_row": header_row}
+
+    for preset, sheets in RESULT_SHEETS.items():
+        out = tmp / f"{preset}_结果.xlsx"
+        compute_file(SAMPLES / f"{preset}.xlsx", out, preset=preset)
+        for sheet in sheets:
+            add(out, sheet)
+    county = tmp / "county"
+    for town in COUNTY_SCHOOLS:
+        shutil.copytree(SAMPLES / "county" / town, county / town, ignore=shutil.ignore_patterns("~$*"))
+    done = CliRunner().invoke(app, ["batch", str(county), "--out", str(tmp / "out"), "--workers", "1"])
+    assert done.exit_code == 0, done.output
+    for sheet in COUNTY_SHEETS:
+        add(tmp / "out" / "县汇总.xlsx", sheet)
+    for preset in ARCHIVES:
+        book = open_workbook(SAMPLES / f"{preset}.xlsx")
+        arc = gather(book, *resolve_spec(book, preset=preset))
+        target = write_archive(arc, tmp / f"档案_{preset}")
+        add(target, overview_title(arc), header_row=1)
+        add(target, "教师培训档案", header_row=-1)
+    sent = CliRunner().invoke(app, ["mail", str(tmp / "out"), "--from", "county@example.cn"])
+    assert sent.exit_code in (0, 1) and "邮件已生成" in sent.output, sent.output   # 1: one school has no contact
+    import email
+    from email.policy import default
+
+    for eml in sorted((tmp / "out" / "邮件预览").glob("*.eml"))[:2]:
+        msg = email.message_from_bytes(eml.read_bytes(), policy=default)
+        text = (f"主题：{msg['Subject']}\n附件：{'、'.join(a.get_filename() for a in msg.iter_attachments())}"
+                f"\n\n{msg.get_body(('plain',)).get_content()}")
+        page = tmp / f"邮件_{eml.stem}.html"          # printed as a mail client shows it (chromium)
+        page.write_text('<html><head><meta charset="utf-8"></head><body style="font-size:12pt"><pre style='
+                        f'"white-space:pre-wrap;font-family:sans-serif">{html.escape(text)}</pre></body></html>',
+                        encoding="utf-8")
+        jobs[page.stem] = {"file": page, "text": text}
+    lo = ["soffice", f"-env:UserInstallation=file://{tmp / 'lo'}", "--headless"]
+    out = ["--outdir", str(tmp / "pdf")]
+    books = [str(j["file"]) for j in jobs.values() if "text" not in j]
+    mails = [str(j["file"]) for j in jobs.values() if "text" in j]
+    subprocess.run([*lo, "--convert-to", "pdf", *out, *books], capture_output=True, check=False, timeout=900)
+    for page in mails:
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                        f"--print-to-pdf={tmp / 'pdf' / (Path(page).stem + '.pdf')}", Path(page).as_uri()],
+                       capture_output=True, check=False, timeout=120)
+    for name, job in jobs.items():
+        job["pdf"] = tmp / "pdf" / f"{name}.pdf"
+        assert job["pdf"].exists(), f"LibreOffice did not print {name}"      # it exits 0 regardless
+    return jobs
+
+
+@needs_chromium
+def test_every_output_kind_prints_whole_legible_and_bounded(every_kind):
+    """Verify, for each preset's result sheets, 县汇总, the archive and the mail body: the header on the
+    sheet's first page whole (every character above the first data row), no word under 8 pt, and a page
+    count bounded by the content.
+
+    The bound, by hand: an A4 page at ≥ 85 % holds about 480 pt of rows; no row we write is taller than
+    6 lines of 15 pt (90 pt), so a page holds at least 5 rows: pages ≤ page groups × ceil(rows / 5) + 1.
+    The archive's blocks (one teacher each, with a page break after) are bounded by 3 pages a teacher."""
+    assert len(every_kind) >= 15
+    for name, job in every_kind.items():
+        text = pages(job["pdf"])
+        assert text, name
+        heights = word_heights(job["pdf"])
+        assert heights and min(heights) >= 8 * 1.3, (name, min(heights))
+        if "text" in job:                          # the mail: one page, every line of it printed
+            assert len(text) == 1 and not chars(job["text"]) - chars(text[0]), name
+            continue
+        rows = [r for r in rows_of(job["book"], job["sheet"]) if any(str(v).strip() for v in r)]
+        if job["header_row"] < 0:                  # archive blocks: bounded per teacher
+            teachers = sum(1 for r in rows if "教师个人培训档案" in str(r[0]))
+            assert teachers and len(text) <= 3 * teachers, (name, len(text), teachers)
+            continue
+        header = [str(v) for v in rows[job["header_row"]] if str(v).strip()]
+        first_cell = next(str(v) for v in rows[job["header_row"] + 1] if str(v).strip())
+        ws = openpyxl.load_workbook(job["book"])[job["sheet"]]
+        groups = len(ws.col_breaks.brk) + 1
+        body = len(rows) - job["header_row"] - 1
+        assert len(text) <= groups * math.ceil(body / 5) + 1, (name, len(text), body, groups)
+        # A header row shorter than its wrapped names clips the top line in print, yet the clipped glyphs
+        # stay in the PDF's text: so also check the row is as tall as its longest name needs.
+        from openpyxl.utils import get_column_letter
+
+        from xlrubric.writers.pagesetup import LINE_POINTS, display_width
+
+        r = job["header_row"] + 1
+        height = ws.row_dimensions[r].height or 15
+        for c, cell in enumerate(ws[r], start=1):
+            width = ws.column_dimensions[get_column_letter(c)].width or 8.43
+            if cell.value and not any(str(m).startswith(f"{get_column_letter(c)}{r}:") for m in
+                                      ws.merged_cells.ranges):
+                lines = math.ceil(display_width(cell.value) / width)        # at the least, however it breaks
+                assert height >= LINE_POINTS * lines - 1, (name, cell.value, height, lines)
+        page = text[0]
+        top = page[:page.index(first_cell)] if first_cell in page else page
+        cut = chars("".join(header if groups == 1 else header[:len(header) // groups])) - chars(top)
+        assert not cut, (name, "".join(cut))

@@ -8,7 +8,10 @@ consuming one `Results`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from xlrubric.engine.verdicts import Outcomes
 
 Severity = Literal["错误", "警告", "提示"]
 SEVERITY_ORDER: dict[str, int] = {"错误": 0, "警告": 1, "提示": 2}
@@ -79,6 +82,8 @@ class Results:
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)   # per-school figures for batch/mail
     report: dict[str, Any] = field(default_factory=dict)    # the JSON report body
+    # the engine's typed per-teacher decisions (verdicts, 项目考核, 考勤) the archive and others print
+    outcomes: Outcomes | None = None
 
     @property
     def marks(self) -> list[CellMark]:

@@ -89,8 +89,10 @@ def _print_setup(ws, title: str, columns: list[tuple[str, float]], *, top: int =
 
 
 def _header(ws, fmt, columns: list[tuple[str, float]], *, row: int = 0) -> None:
-    """The header row (its height set first: constant-memory rows are final once the next one starts)."""
+    """The header row, as tall as its longest wrapped name ("达标率（学时或各项达标要求）"); its height set
+    first: constant-memory rows are final once the next one starts."""
     ws.set_row(row, 32)
+    _fit_row(ws, row, columns)
     for j, (name, width) in enumerate(columns):
         ws.write_string(row, j, name, fmt["head"])
         ws.set_column(j, j, width)
@@ -286,6 +288,7 @@ def _charts_sheet(wb, fmt, entries: list[Entry], bands: list[str], label: str) -
         ws.set_row(first, 32)                  # the label wraps to two lines
         _text(ws, first, 0, "学校", fmt["head"])
         _text(ws, first, 1, label, fmt["head"])
+        _fit_row(ws, first, [(label, 12)])     # the label wraps in its 12-wide column: every line shows
         for i, e in enumerate(rated, start=first + 1):
             _text(ws, i, 0, school_name(e), fmt["text"])
             _number(ws, i, 1, e.summary["hours_met_rate"], fmt["pct"])

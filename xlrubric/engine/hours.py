@@ -383,38 +383,3 @@ def _stages(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec, teachers: pd
             caps.setdefault(t, []).append({"rule": cr.id, "result": cr.result, "forbid": list(cr.forbid),
                                            "effect": cr.effect, "because": f"{what}不合格", "quote": cr.quote})
     return out, caps
-
-
-def progress(o: HoursOutcome, spec: HoursSpec) -> pd.DataFrame:
-    """Per (teacher, 学年): whether the year's primary targets are met and by how much it falls short, the
-    cumulative 学时, the cycle's verdict and shortfall, and each reference target's shortfall — the
-    decisions 学时汇总 shows, made here so that no renderer subtracts 学时.
-
-    Columns: year_ok, year_gap, cum, cycle_ok, cycle_gap, last (the latest 学年 on record), done (the
-    cycle's last year reached), and ref_ok:<id> / ref_gap:<id> per reference (non-primary) cycle target.
-    """
-    by = o.by_year
-    year = by.index.get_level_values("year")
-    total = by["合计"]
-    prim_year = [t for t in spec.targets if t.per == "学年" and t.primary]
-    out = pd.DataFrame(index=by.index)
-    out["year_ok"] = (o.year_met[[t.id for t in prim_year]].all(axis=1) if prim_year
-                      else pd.Series(True, index=by.index))
-    plain = [t for t in prim_year if not t.categories and t.hours]
-    out["year_gap"] = ((plain[0].hours - total) if plain else pd.Series(0.0, index=by.index)).clip(lower=0.0)
-    cum = total.groupby(level="teacher").cumsum()
-    out["cum"] = cum
-    prim_cycle = [t for t in spec.targets if t.per == "周期" and t.primary]
-    ok = pd.Series(True, index=by.index)
-    for t in prim_cycle:
-        ok &= cum >= t.hours - 1e-9
-    out["cycle_ok"] = ok
-    out["cycle_gap"] = ((prim_cycle[0].hours - cum) if prim_cycle else pd.Series(0.0, index=by.index)).clip(lower=0.0)
-    out["last"] = year == (max(year) if len(year) else 0)
-    out["done"] = ((year >= spec.cycle.start_year + spec.cycle.years - 1) if spec.cycle
-                   else np.ones(len(year), bool))
-    for t in spec.targets:
-        if t.per == "周期" and not t.primary:
-            out[f"ref_ok:{t.id}"] = cum >= t.hours - 1e-9
-            out[f"ref_gap:{t.id}"] = (t.hours - cum).clip(lower=0.0)
-    return out

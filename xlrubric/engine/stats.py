@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from xlrubric.engine.bands import quota_ok
-from xlrubric.engine.pending import PENDING
+from xlrubric.engine.pending import MET, PENDING
 from xlrubric.spec.model import Rubric
 
 
@@ -56,4 +56,31 @@ def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: int, pending: int
                            "hours_invalid_rows": int((~rows["valid"]).sum()) + blocked}
     if len(met) and not pending:   # no teachers, no rate: the key is absent rather than None
         out["hours_met_rate"] = rate
+    return out
+
+
+def requirement_figures(table: pd.DataFrame, requirements: Sequence) -> dict[str, dict[str, Any]]:
+    """Per obligation: teachers it binds with a known verdict, how many meet it, the share, and how many
+    wait on a rejected cell (`pending`, only when some do). `table` is `evaluate(...).table`."""
+    out: dict[str, dict[str, Any]] = {}
+    for q in requirements:
+        sub = table[(table["requirement"] == q.id) & table["bound"] & (table["pending"] == "")] if len(table) else table
+        waits = int(((table["requirement"] == q.id) & (table["pending"] != "")).sum()) if len(table) else 0
+        met, rate = share_met(sub["met"]) if len(sub) else (0, None)
+        out[q.id] = {"name": q.name, "bound": int(len(sub)), "met": met, "rate": rate}
+        if waits:
+            out[q.id]["pending"] = waits
+    return out
+
+
+def verdict_figures(verdicts: dict, duties: pd.Series) -> dict[str, Any]:
+    """The school's 达标 figures over 学时 and every obligation (`verdicts`: teacher -> engine.verdicts.Verdict;
+    `duties`: teacher -> the obligations' verdict): teachers met, teachers 待核实, and the rates — none while
+    some teacher is 待核实 (batch and mail then say 待核实)."""
+    overall = pd.Series({t: v.overall for t, v in verdicts.items()}, dtype=object)
+    waiting = int((overall == PENDING).sum())
+    out: dict[str, Any] = {"hours_pending": waiting, "hours_met": int((overall == MET).sum())}
+    if len(overall) and not waiting:
+        out.update({"requirements_met_rate": share_met(duties == MET)[1],
+                    "hours_met_rate": share_met(overall == MET)[1]})
     return out

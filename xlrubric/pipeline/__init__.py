@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlrubric.errors import MissingSheet, RulesError
-from xlrubric.pipeline import hours, info, requirements, rubric
+from xlrubric.pipeline import hours, info, registers, requirements, rubric
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import find_scoring_sheet
 from xlrubric.readers.limits import LIMITS
@@ -23,7 +23,8 @@ from xlrubric.spec.load import load_preset, load_rules_file
 from xlrubric.spec.model import Spec
 
 Part = Callable[[Context], None]
-PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run, rubric.finish]
+PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run, hours.finish, rubric.finish,
+                     registers.record_attendance]
 PROBLEMS_SHEET = "校验问题"
 KNOWN_SHEETS = ("教师名册", "考核记录", "签到登记", "提交登记", "人工调整", "学时登记", "基本信息", "考核细则")
 
@@ -62,14 +63,7 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
         raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表，也没有表头含"
                            f"考核项目或扣分事项的评分表（现有：{'、'.join(list(book.sheets)[:8])}）", file=book.name,
                            hint="用 xlrubric template 生成模板，把数据填入模板后再计算")
-    ctx = Context(book, spec, rules_source)
-    for note in book.notes:
-        ctx.problem("file-note", note, "提示")
-    roster_table = ctx.table(ROSTER)
-    ctx.roster, probs = build_roster(roster_table)
-    ctx.problems.extend(probs)
-    for part in PARTS:
-        part(ctx)
+    ctx = run_parts(book, spec, rules_source)
     ctx.problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet, _cell_key(p.cell)))
     counts = {s: sum(1 for p in ctx.problems if p.severity == s) for s in SEVERITY_ORDER}
     if "teachers" not in ctx.summary:      # a 学时/达标 preset has no rubric part; its teachers still count
@@ -79,8 +73,22 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     ctx.summary.update({"file": book.name, "rules": rules_source, "problems": counts,
                         "status": "problems" if counts["错误"] or counts["警告"] else "ok"})
     ctx.report.update({"file": book.name, "rules": rules_source,
-                       "problems": [p.as_dict() for p in ctx.problems]})
-    return Results(book.name, rules_source, ctx.tables, ctx.problems, ctx.summary, ctx.report)
+                       "problems": [p.as_dict() for p in ctx.problems], **ctx.outcomes.as_report()})
+    return Results(book.name, rules_source, ctx.tables, ctx.problems, ctx.summary, ctx.report, ctx.outcomes)
+
+
+def run_parts(book: RawBook, spec: Spec, rules_source: str) -> Context:
+    """Every part over one Context: the tables, problems and the engine's typed outcomes (`ctx.outcomes`),
+    which `compute_book` packs into Results and the archive prints."""
+    ctx = Context(book, spec, rules_source)
+    for note in book.notes:
+        ctx.problem("file-note", note, "提示")
+    roster_table = ctx.table(ROSTER)
+    ctx.roster, probs = build_roster(roster_table)
+    ctx.problems.extend(probs)
+    for part in PARTS:
+        part(ctx)
+    return ctx
 
 
 def cap_problems(problems: list[Problem], limit: int) -> list[Problem]:

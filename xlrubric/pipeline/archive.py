@@ -1,6 +1,7 @@
 """培训档案, the data: each teacher's training record, 考勤, 学时 and 达标, gathered from one run of the same
-pipeline as `compute` (register, 学时 engine, 达标 checks, the engine's attendance counts), so the archive
-and the result sheets can never disagree. `writers/archive.py` prints it and computes nothing.
+pipeline as `compute` (`pipeline.run_parts`); 考勤 and each teacher's verdict are the engine's typed
+outcomes (`engine.verdicts`), the very ones 扣分明细 and 学时汇总 print, so they can never disagree.
+`writers/archive.py` prints it and computes nothing.
 
 Seed 002 lists what the archive holds: "参培教师、培训内容、培训形式、培训时间、授课教师、培训结果", the
 attendance (考勤登记) and the materials (学习笔记、证书…). Seed 001 asks for a public 教师校本研修学时统计一览表.
@@ -13,14 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from xlrubric.pipeline import PARTS
-from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.hours import OVERALL
+from xlrubric.engine.rowstate import RowResult
+from xlrubric.engine.verdicts import Attendance, Duty, Verdict, YearLine
+from xlrubric.pipeline import run_parts
 from xlrubric.pipeline.register import read_register, text
-from xlrubric.pipeline.rubric import signin_attendance
 from xlrubric.readers.raw import RawBook
-from xlrubric.schemas.layout import ROSTER
-from xlrubric.schemas.teachers import build_roster
 from xlrubric.spec.model import Spec
 
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
@@ -36,10 +34,10 @@ class Archive:
     names: dict[str, str]
     profile: dict[str, dict[str, str]]
     records: dict[str, list[list[Any]]] = field(default_factory=dict)
-    attendance: dict[str, dict[str, int]] = field(default_factory=dict)
-    absences: dict[str, list[str]] = field(default_factory=dict)
-    summary: dict[str, list[dict[str, Any]]] = field(default_factory=dict)     # 学时汇总 rows per teacher
-    duties: dict[str, list[dict[str, Any]]] = field(default_factory=dict)      # 达标情况 rows per teacher
+    attendance: dict[str, Attendance] = field(default_factory=dict)   # the engine's, as 扣分明细 counted
+    verdicts: dict[str, Verdict] = field(default_factory=dict)        # the engine's, per teacher
+    years: dict[str, list[YearLine]] = field(default_factory=dict)    # the engine's, per teacher per 学年
+    duties: dict[str, list[Duty]] = field(default_factory=dict)        # the engine's, per teacher
     overview_header: list[str] = field(default_factory=list)
     overview: list[list[Any]] = field(default_factory=list)
     has_hours: bool = False          # the overview is a 学时统计一览表; else a 达标情况一览表
@@ -47,10 +45,7 @@ class Archive:
 
 def gather(book: RawBook, spec: Spec, source: str) -> Archive:
     """Run the pipeline parts once and collect, per teacher, what the archive shows."""
-    ctx = Context(book, spec, source)
-    ctx.roster, _ = build_roster(ctx.table(ROSTER))
-    for part in PARTS:
-        part(ctx)
+    ctx = run_parts(book, spec, source)
     tables = {t.name: t for t in ctx.tables}
     reg = read_register(ctx)
     frame = reg.frame if reg is not None else pd.DataFrame(columns=["teacher", "blocked"])
@@ -66,80 +61,52 @@ def gather(book: RawBook, spec: Spec, source: str) -> Archive:
             d, _ = ctx.date(v) if col.endswith("日期") else (None, False)
             info[col] = d.isoformat() if d else text(v)
         profile[t] = info
-    arc = Archive(ctx.summary.get("school") or spec.school or book.name, spec, keys, names, profile)
-    detail = {}
-    if "学时明细" in tables:
-        for rec in tables["学时明细"].as_records():
-            detail[rec["行"]] = rec
+    arc = Archive(ctx.summary.get("school") or spec.school or book.name, spec, keys, names, profile,
+                  attendance=ctx.outcomes.attendance, verdicts=ctx.outcomes.verdicts, years=ctx.outcomes.years,
+                  duties=ctx.outcomes.duties, has_hours=bool(ctx.outcomes.years) or "学时汇总" in tables)
     listed = frame[frame["blocked"] == ""].sort_values("date") if reg is not None else frame.iloc[:0]
     for row, r in listed.iterrows():      # a workbook without 学时登记 (xinghuo) has no training records
-        d = detail.get(int(row))
+        d = ctx.outcomes.rows.get(int(row))
         result = _result(r, d)
         form = r["category_text"] + (f"（{r['role']}）" if r["role"] else "")
         arc.records.setdefault(r["teacher"], []).append([
             r["name"], r["title_text"] or r["category_text"], form,
             r["date"].strftime("%Y-%m-%d") if pd.notna(r["date"]) else "", r["teacher_text"], result,
-            None if d is None else d["认定学时"], r["note_text"]])
-    _attendance(ctx, arc)
-    if "学时汇总" in tables:
-        for rec in tables["学时汇总"].as_records():
-            key = rec["工号"] or next((t for t in keys if names[t] == rec["姓名"]), rec["姓名"])
-            arc.summary.setdefault(key, []).append(rec)
-    if "达标情况" in tables:
-        for rec in tables["达标情况"].as_records():
-            key = rec["工号"] or next((t for t in keys if names[t] == rec["姓名"]), None)
-            if key:
-                arc.duties.setdefault(key, []).append(rec)
-    _overview(arc, tables)
+            None if d is None else d.counted, r["note_text"]])
+    _overview(arc)
     return arc
 
 
-def _result(r: pd.Series, d: dict | None) -> str:
+def _result(r: pd.Series, d: RowResult | None) -> str:
     if d is not None:
-        if d["状态"] == "无效学时":
-            return f"未认定：{d['说明']}"
-        if d["状态"] == "待核实":
-            return d["说明"]
-        return f"认定{d['认定学时']:g}学时" + ("（人工认定）" if d["状态"] == "人工认定" else "")
+        if d.state == "无效学时":
+            return f"未认定：{d.text}"
+        if d.state == "待核实":
+            return d.text
+        return f"认定{d.counted:g}学时" + ("（人工认定）" if d.state == "人工认定" else "")
     parts = [p for p in (r["award"], r["status"]) if p]
     return "、".join(parts) or "已登记"
 
 
-def _attendance(ctx: Context, arc: Archive) -> None:
-    """考勤 as the engine counted it for the deductions (sessions in scope, 缺席 — including no sign-in at
-    all —, 迟到/早退/间缺), with the same evidence 扣分明细 cites."""
-    found = signin_attendance(ctx, pd.Index(arc.teachers, name="teacher"))
-    if found is None:
-        return
-    counts = found[0].counts
-    for t in arc.teachers:
-        sessions, absent, irregular = (int(counts.at[t, c]) for c in ("sessions", "absent", "irregular"))
-        if not sessions:
-            continue
-        arc.attendance[t] = {"应到": sessions, "出勤": sessions - absent - irregular,
-                             "迟到/早退/间缺": irregular, "缺席": absent}
-        for key in ("absent", "irregular"):
-            evidence = found[0].evidence.get((t, key), "")
-            arc.absences.setdefault(t, []).extend(e for e in evidence.split("；") if e)
-
-
-def _overview(arc: Archive, tables: dict) -> None:
+def _overview(arc: Archive) -> None:
     """学时统计一览表: one row per teacher (学年 totals side by side), or the 达标 count when there are no hours."""
-    if "学时汇总" in tables:
-        arc.has_hours = True
-        years = list(dict.fromkeys(r["学年"] for rows in arc.summary.values() for r in rows))
-        arc.overview_header = ["序号", "工号", "姓名", "教研组", *years, "周期累计", "学时达标"]
+    if arc.has_hours:
+        years = list(dict.fromkeys(y.year for lines in arc.years.values() for y in lines))
+        both = any(v.duties is not None for v in arc.verdicts.values())
+        arc.overview_header = ["序号", "工号", "姓名", "教研组", *years, "周期累计",
+                               "总体达标（学时及各项要求）" if both else "学时达标"]
         for n, t in enumerate(arc.teachers, 1):
-            rows = {r["学年"]: r for r in arc.summary.get(t, [])}
-            last = rows[years[-1]] if years and years[-1] in rows else {}
+            lines = {y.year: y for y in arc.years.get(t, [])}
+            last = lines.get(years[-1]) if years else None
             arc.overview.append([n, arc.profile[t]["工号"], arc.names[t], arc.profile[t]["教研组"],
-                                 *[rows[y]["学年合计"] if y in rows else 0.0 for y in years],
-                                 last.get("周期累计", 0.0), last.get(OVERALL, "")])
+                                 *[lines[y].total if y in lines else 0.0 for y in years],   # None: 待核实
+                                 last.cum if last else 0.0,
+                                 arc.verdicts[t].printed if t in arc.verdicts else ""])
     else:
         arc.overview_header = ["序号", "工号", "姓名", "教研组", "登记活动", "适用要求", "已达标", "未达标的要求"]
         for n, t in enumerate(arc.teachers, 1):
-            duties = [d for d in arc.duties.get(t, []) if d["达标"] != "不适用"]
-            met = [d for d in duties if d["达标"] == "达标"]
+            duties = [d for d in arc.duties.get(t, []) if d.state != "不适用"]
             arc.overview.append([n, arc.profile[t]["工号"], arc.names[t], arc.profile[t]["教研组"],
-                                 len(arc.records.get(t, [])), len(duties), len(met),
-                                 "、".join(d["要求"] for d in duties if d["达标"] != "达标")])
+                                 len(arc.records.get(t, [])), len(duties), sum(d.state == "达标" for d in duties),
+                                 "、".join(d.name for d in duties if d.state != "达标")])
+

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlrubric.engine.verdicts import Outcomes
 from xlrubric.readers.raw import RawBook
 from xlrubric.readers.table import Table, read_table
 from xlrubric.readers.text import parse_date
@@ -25,6 +26,7 @@ class Context:
     tables: list[SheetTable] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    outcomes: Outcomes = field(default_factory=Outcomes)   # the engine's typed per-teacher decisions
     shared: dict[str, Any] = field(default_factory=dict)   # what one part hands a later one (register, 学时)
     # date cell value -> `date()`'s answer: a 2,000-row register holds a few dozen distinct dates
     _dates: dict[tuple[type, Any], tuple[dt.date | None, bool]] = field(default_factory=dict, repr=False)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.hours import HoursOutcome, compute_hours, progress, year_label
+from xlrubric.engine.hours import HoursOutcome, compute_hours, year_label
 from xlrubric.engine.pending import NOT_MET, PENDING, category_masks, pending_mask
+from xlrubric.engine.progress import NOT_REACHED, ONGOING, cycle_states, progress, year_lines
+from xlrubric.engine.rowstate import row_results, row_states
 from xlrubric.engine.stats import hours_figures
+from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
@@ -22,6 +25,7 @@ from xlrubric.schemas.layout import _spec_words
 
 SUMMARY, DETAIL = "学时汇总", "学时明细"
 OVERALL = "学时总体达标（每人末行）"
+OVERALL_ALL = "总体达标（学时及各项要求，每人末行）"    # where obligations bind too (能力提升工程2.0)
 
 
 def _g(v: float) -> str:
@@ -63,7 +67,8 @@ def _run(ctx: Context) -> None:
     ctx.shared["hours"] = outcome      # the 达标 part grades with it
     _row_problems(ctx, reg, outcome)
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
-    ctx.tables.append(summary_table(ctx, outcome, names))
+    # 学时汇总 is laid out by `finish`, after the 达标 part: its last column prints the teacher's verdict.
+    ctx.shared["hours_summary"] = (outcome, names, teachers, len(ctx.tables))
     ctx.tables.append(detail_table(ctx, reg, outcome))
     state = outcome.state.reindex(teachers)
     waiting = int((state == PENDING).sum())
@@ -83,6 +88,18 @@ def _run(ctx: Context) -> None:
          "met": None if state[t] == PENDING else bool(outcome.met[t]), "limits": outcome.caps.get(t, []),
          "pending": [w for (k, _), ws in outcome.pending.items() if k == t for w in ws]}
         for t in teachers]
+
+
+def finish(ctx: Context) -> None:
+    """Lay out 学时汇总 where `run` stood, once every verdict is decided (学时 alone when no obligation
+    part ran: `engine.verdicts.teacher_verdicts`)."""
+    if "hours_summary" not in ctx.shared:
+        return
+    outcome, names, teachers, at = ctx.shared.pop("hours_summary")
+    if not ctx.outcomes.verdicts:
+        ctx.outcomes.verdicts = teacher_verdicts(teachers, outcome.state.reindex(teachers), None)
+    ctx.outcomes.years = year_lines(outcome, ctx.spec.hours)
+    ctx.tables.insert(at, summary_table(ctx, outcome, names))
 
 
 def _row_problems(ctx: Context, reg, outcome: HoursOutcome) -> None:
@@ -125,7 +142,6 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     teacher = by.index.get_level_values("teacher")
     year = by.index.get_level_values("year")
     unsure = pending_mask(by.index, o.pending)
-    cum_unsure = unsure.astype(int).groupby(level="teacher").cummax().astype(bool)
 
     def known(values: pd.Series, mask: pd.Series) -> pd.Series:
         return values.astype(object).where(~mask, PENDING)
@@ -145,20 +161,18 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         state = o.year_state.reindex(by.index)      # 达标 / 未达标 / 待核实 (confirmed 学时 only ever grow)
         out["学年要求"] = year_need
         out["学年达标"] = np.where(state == NOT_MET, NOT_MET + short.astype(str), state)
-    out["周期累计"] = known(pr["cum"], cum_unsure)
-    last, done = pr["last"].to_numpy(), pr["done"].to_numpy()
+    cs = cycle_states(o, h, pr)          # 进行中 / 达标 / 未达标 / 待核实: the engine's, printed with figures
+    out["周期累计"] = known(pr["cum"], cs["cum_unsure"])
+    last = pr["last"].to_numpy()
     if cycle_need:
-        gap = "进行中（还差" + pr["cycle_gap"].map(_g).astype(str) + "）"
         out["周期要求"] = cycle_need
-        ongoing = np.where(cum_unsure, "进行中（待核实）", np.where(last, gap, "进行中"))
-        out["周期达标"] = np.where(pr["cycle_ok"], "达标",
-                               np.where(last & done, np.where(cum_unsure, PENDING, NOT_MET), ongoing))
+        gap = "进行中（还差" + pr["cycle_gap"].map(_g).astype(str) + "）"
+        out["周期达标"] = np.where((cs["cycle"] == ONGOING) & last, gap, cs["cycle"])
     for t in alt:          # a reference target (国家五年360): a shortfall means something only once the cycle ends
+        state = cs[f"ref:{t.id}"]
         out[f"{t.name}（参考{_g(t.hours)}）"] = np.where(
-            pr[f"ref_ok:{t.id}"], "已达到",
-            np.where(cum_unsure, np.where(last & done, PENDING, "进行中（待核实）"),
-                     np.where(last & done, "未达到（差" + pr[f"ref_gap:{t.id}"].map(_g).astype(str) + "）",
-                              "进行中（已累计" + pr["cum"].map(_g).astype(str) + "）")))
+            state == NOT_REACHED, "未达到（差" + pr[f"ref_gap:{t.id}"].map(_g).astype(str) + "）",
+            np.where(state == ONGOING, "进行中（已累计" + pr["cum"].map(_g).astype(str) + "）", state))
     for st in h.stages:
         out[st.name] = teacher.map(o.stages[st.name])
     if h.cross_rules:
@@ -168,13 +182,16 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
         out["已确认学时"] = by["合计"]
         out[PENDING] = [_pending_text(o.pending, t, y) for t, y in zip(teacher, year, strict=True)]
     # Whether the teacher meets every 学时 target (all years and the cycle; 达标 / 未达标 / 待核实): a fact
-    # about the teacher, not about the row's year, so it stands on the teacher's last row only. 学时 only:
-    # 达标情况 and 项目考核 judge the other obligations.
+    # about the teacher, not about the row's year, so it stands on the teacher's last row only. Where
+    # obligations bind too (tisheng2), it is the teacher's whole verdict, the one 项目考核 grades on:
+    # 学时汇总 never says 达标 beside a 不合格.
     final = ~pd.Series(teacher, index=by.index).duplicated(keep="last").to_numpy()
-    out[OVERALL] = np.where(final, teacher.map(o.state).astype(object), "")
+    overall = _overall_column(ctx)
+    verdicts = {t: v.text for t, v in ctx.outcomes.verdicts.items()} if overall == OVERALL_ALL else o.state
+    out[overall] = np.where(final, teacher.map(verdicts).astype(object), "")
     if o.pending:
         needs = {"学年要求": year_need, "周期要求": cycle_need}
-        out = pd.concat([out, _undated(o, out, set(teacher), ids, names, needs)])
+        out = pd.concat([out, _undated(ctx, o, out, set(teacher), ids, names, needs)])
     formats = {j: "0.##" for j in range(3, 3 + len(cats) + 3)}
     rows = out.astype(object).to_numpy().tolist()
     widths = [10, 10, 14, *[9] * len(cats), 9, 9, 9] + [14] * (len(out.columns) - len(cats) - 6)
@@ -183,14 +200,21 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     return SheetTable(SUMMARY, list(out.columns), rows, col_widths=widths, number_formats=formats)
 
 
-def _undated(o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict, needs: dict) -> pd.DataFrame:
+def _overall_column(ctx: Context) -> str:
+    return OVERALL_ALL if ctx.spec.requirements or (ctx.spec.hours and ctx.spec.hours.grades) else OVERALL
+
+
+def _undated(ctx: Context, o: HoursOutcome, out: pd.DataFrame, shown: set, ids: dict, names: dict,
+             needs: dict) -> pd.DataFrame:
     """A line for a teacher whose only rows have no readable date: nothing known, everything 待核实."""
     lonely = [t for t in dict.fromkeys(t for (t, y) in o.pending if y == -1) if t not in shown]
     rows = []
     for t in lonely:
         row = {c: PENDING for c in out.columns}
         row.update({"工号": ids.get(t, ""), "姓名": names.get(t, t), "学年": "（日期待核实）", "已确认学时": 0.0,
-                    PENDING: _pending_text(o.pending, t, -1), OVERALL: o.state.get(t, PENDING)})
+                    PENDING: _pending_text(o.pending, t, -1)})
+        v = ctx.outcomes.verdicts.get(t)
+        row[_overall_column(ctx)] = (v.text if _overall_column(ctx) == OVERALL_ALL and v else o.state.get(t, PENDING))
         row.update({c: v for c, v in needs.items() if c in out.columns})
         rows.append(row)
     return pd.DataFrame(rows, columns=out.columns)
@@ -209,19 +233,10 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     f = reg.frame
     rows = o.rows.reindex(f.index)
     quotes = {r.id: r.quote for r in ctx.spec.hours.rules}
-    blocked = (f["blocked"] != "").to_numpy()
-    waiting = (rows["pending"].fillna("") != "").to_numpy() & ~blocked
-    computed = np.where(blocked, 0.0, rows["computed"].fillna(0.0).to_numpy())
-    manual = rows["manual"].to_numpy(dtype=float)
-    counted = np.where(blocked, 0.0, rows["counted"].fillna(0.0).to_numpy())
-    computed, counted = (np.where(waiting, None, v).astype(object) for v in (computed, counted))
-    reason = np.where(blocked, f["blocked"].to_numpy(dtype=object), rows["reason"].fillna("").to_numpy(dtype=object))
-    reason = np.where(waiting, "待核实：" + rows["pending"].fillna("").to_numpy(dtype=object), reason)
-    note = rows["note"].fillna("").to_numpy(dtype=object)
-    both = (reason != "") & (note != "")
-    text = reason + np.where(both, "；", "") + note
-    state = np.where(waiting, PENDING, np.where(blocked | (reason != ""), "无效学时",
-                                                np.where(~np.isnan(manual), "人工认定", "有效")))
+    rs = row_states(rows, f["blocked"])         # 有效 / 人工认定 / 无效学时 / 待核实: the engine's
+    ctx.outcomes.rows = row_results(rs)
+    waiting, computed, manual, counted = (rs[c].to_numpy() for c in ("waiting", "computed", "manual", "counted"))
+    text, state = rs["text"].to_numpy(), rs["state"].to_numpy()
     ids = teacher_ids(ctx, [t for t in pd.unique(f["teacher"]) if t])
     years = {y: (year_label(int(y)) if y >= 0 else "") for y in pd.unique(f["year"])}
     codes, uniq = pd.factorize(f["date"])
@@ -231,7 +246,7 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
         "姓名": f["name"].to_numpy(), "日期": day, "学年": f["year"].map(years).to_numpy(),
         "类别": f["category_text"].to_numpy(), "角色": f["role_shown"].to_numpy(), "级别": f["level_shown"].to_numpy(),
         "等次": f["award_shown"].to_numpy(), "题目": f["title_text"].to_numpy(), "计算学时": computed,
-        "人工认定": np.where(np.isnan(manual), None, manual), "认定学时": counted, "状态": state, "说明": text,
+        "人工认定": manual, "认定学时": counted, "状态": state, "说明": text,
         "依据（细则原文）": np.where(waiting, "", rows["rule"].fillna("").map(quotes).fillna("").to_numpy()),
         "授课教师": f["teacher_text"].to_numpy(), "备注": f["note_text"].to_numpy(),
     }

@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.register_values import month_day_year, read_choice, read_numbers
+from xlrubric.pipeline.register_values import month_day_year, read_choice, read_numbers, register_teachers
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
 from xlrubric.readers.text import cell_text, normalize_label, parse_date
 from xlrubric.results import Problem
 from xlrubric.schemas.layout import HOUR_STATUSES, Layout, _spec_words, hours_layout, with_spec_synonyms
-from xlrubric.schemas.teachers import match_teacher, person_name, teacher_id
+from xlrubric.schemas.teachers import person_name, teacher_id
 from xlrubric.spec.words import Words, merged_words
 
 SHEET = "学时登记"
@@ -207,7 +207,7 @@ def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     # Teachers: resolved once per distinct (工号, 姓名).
     ids = _distinct(col["工号"], teacher_id)
     names = _distinct(col["姓名"], person_name)
-    out["teacher"], out["name"] = _teachers(ctx, table, ids, names, col, blocked)
+    out["teacher"], out["name"] = register_teachers(ctx, table, ids, names, col, blocked)
     # 学年 typed, then 日期 read with it (4月19日 needs the 学年 to know its year).
     start_month = spec.hours.year_start_month if spec.hours else 9
     typed_year = _distinct(col["学年"], _year_of)
@@ -277,36 +277,6 @@ def _days_from_dates(ctx: Context, table: Table, out: pd.DataFrame, col) -> None
         out.loc[lost, "unread_days"] = cells[lost] + "：" + msg[lost]
     fill = both & ~backwards & out["days"].isna()
     out.loc[fill, "days"] = span[fill].astype(float)
-
-
-def _teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col, blocked: pd.Series
-              ) -> tuple[pd.Series, pd.Series]:
-    """Resolve each distinct (工号, 姓名) once; problems go on every row that carries a bad pair."""
-    roster = ctx.roster
-    pair = ids.astype(str) + "\x1f" + names.astype(str)
-    codes, uniques = pd.factorize(pair)
-    keys, shown, problems = [], [], []
-    for u in uniques:
-        tid, name = u.split("\x1f")
-        key, problem = match_teacher(roster, tid, name, "本行学时")
-        if not key and problem is None:
-            problem = ("no-teacher", "这一行没有工号和姓名", "姓名", "错误")
-        keys.append(key)
-        shown.append((roster.names.get(key) or name) if key and roster.present else name)
-        problems.append(problem)
-    key_arr = np.array(keys, dtype=object)[codes]
-    for k in [k for k, p in enumerate(problems) if p]:
-        code, msg, column, severity = problems[k]
-        if column not in table.columns:
-            column = "姓名" if "姓名" in table.columns else "工号"
-        rows = ids.index[codes == k]
-        for row in rows:
-            ctx.problems.append(table.problem(code, msg, column=column, row=int(row),
-                                              value=col[column].get(row), severity=severity))
-        if not keys[k]:
-            blocked[rows] = msg
-    return (pd.Series(key_arr, index=ids.index, dtype=object),
-            pd.Series(np.array(shown, dtype=object)[codes], index=ids.index, dtype=object))
 
 
 def _year_of(value: Any) -> int:

@@ -18,6 +18,7 @@ import pandas as pd
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label, parse_quantity
+from xlrubric.schemas.teachers import match_teacher
 from xlrubric.spec.words import Words
 
 _YEAR = re.compile(r"(\d{4})")
@@ -130,3 +131,33 @@ def month_day_year(ctx: Context, month: int, start_month: int) -> tuple[int | No
     if len(hits) == 1:
         return hits[0], f"细则的考核期（{p.start:%Y-%m-%d}至{p.end:%Y-%m-%d}）"
     return None, ""
+
+
+def register_teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col, blocked: pd.Series
+              ) -> tuple[pd.Series, pd.Series]:
+    """Resolve each distinct (工号, 姓名) once; problems go on every row that carries a bad pair."""
+    roster = ctx.roster
+    pair = ids.astype(str) + "\x1f" + names.astype(str)
+    codes, uniques = pd.factorize(pair)
+    keys, shown, problems = [], [], []
+    for u in uniques:
+        tid, name = u.split("\x1f")
+        key, problem = match_teacher(roster, tid, name, "本行学时")
+        if not key and problem is None:
+            problem = ("no-teacher", "这一行没有工号和姓名", "姓名", "错误")
+        keys.append(key)
+        shown.append((roster.names.get(key) or name) if key and roster.present else name)
+        problems.append(problem)
+    key_arr = np.array(keys, dtype=object)[codes]
+    for k in [k for k, p in enumerate(problems) if p]:
+        code, msg, column, severity = problems[k]
+        if column not in table.columns:
+            column = "姓名" if "姓名" in table.columns else "工号"
+        rows = ids.index[codes == k]
+        for row in rows:
+            ctx.problems.append(table.problem(code, msg, column=column, row=int(row),
+                                              value=col[column].get(row), severity=severity))
+        if not keys[k]:
+            blocked[rows] = msg
+    return (pd.Series(key_arr, index=ids.index, dtype=object),
+            pd.Series(np.array(shown, dtype=object)[codes], index=ids.index, dtype=object))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
-from xlrubric.engine.pending import MET, NOT_MET, PENDING, combine, worst
+from xlrubric.engine.pending import PENDING
 from xlrubric.engine.requirements import evaluate
-from xlrubric.engine.stats import share_met
+from xlrubric.engine.stats import requirement_figures, verdict_figures
+from xlrubric.engine.verdicts import Duty, duty_lines, duty_states, grade_counts, grade_project, teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
@@ -63,49 +63,32 @@ def _run(ctx: Context) -> None:
         if not r.bound:
             rows.append([*first, None, None, "", "不适用", r.why, q.quote])
             continue
-        missing = list(r.missing)
-        shown = "；".join(missing[:40]) + (f"……共{len(missing)}项" if len(missing) > 40 else "")
+        shown = Duty(q.name, "", missing=tuple(r.missing)).missing_text
         due = outcome.not_due.get(q.id, 0)
         note = f"另有{due}期尚未到期，未检查" if due else ""
         rows.append([*first, float(r.required), float(r.actual), shown, "达标" if r.met else "未达标", note, q.quote])
     ctx.tables.append(SheetTable(TABLE, ["工号", "姓名", "要求", "要求内容", "应完成", "已完成", "未完成的期次", "达标",
                                          "说明", "依据（原文）"], rows,
                                  col_widths=[10, 12, 18, 30, 8, 8, 60, 8, 24, 40]))
-    decided = t[t["subject"].isin(teachers) & (t["bound"] | (t["pending"] != ""))] if len(t) else t
-    verdicts = (decided.assign(v=np.where(decided["pending"] != "", PENDING,
-                                          np.where(decided["met"].fillna(False).astype(bool), MET, NOT_MET)))
-                if len(decided) else decided.assign(v=[]))
-    req_state = combine([verdicts.groupby("subject")["v"].agg(worst)] if len(verdicts) else [], teachers)
     hours = ctx.shared.get("hours")
-    all_state = combine([req_state] + ([hours.state] if hours is not None else []), teachers)
-    per_req = {}
-    for q in spec.requirements:
-        sub = t[(t["requirement"] == q.id) & t["bound"] & (t["pending"] == "")] if len(t) else t
-        waits = int(((t["requirement"] == q.id) & (t["pending"] != "")).sum()) if len(t) else 0
-        met, rate = share_met(sub["met"]) if len(sub) else (0, None)
-        per_req[q.id] = {"name": q.name, "bound": int(len(sub)), "met": met, "rate": rate}
-        if waits:
-            per_req[q.id]["pending"] = waits
-    ctx.summary["requirements"] = per_req
+    req_state = duty_states(t, teachers)
+    bound = set(t.loc[t["bound"] | (t["pending"] != ""), "subject"]) if len(t) else set()
+    ctx.outcomes.verdicts = teacher_verdicts(
+        teachers, hours.state.reindex(teachers).dropna() if hours is not None else None, req_state, bound)
+    ctx.outcomes.duties = duty_lines(t, {q.id: q.name for q in spec.requirements})
+    ctx.summary["requirements"] = requirement_figures(t, spec.requirements)
     ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
-    waiting_teachers = int((all_state == PENDING).sum())
-    ctx.summary["hours_pending"] = waiting_teachers
-    ctx.summary["hours_met"] = int((all_state == MET).sum())
     if len(teachers):
         ctx.summary["met_label"] = MET_WITH_HOURS if hours is not None else MET_DUTIES
-    if len(teachers) and not waiting_teachers:
-        ctx.summary.update({"requirements_met_rate": share_met(req_state == MET)[1],
-                            "hours_met_rate": share_met(all_state == MET)[1]})
-    else:       # some teacher's result waits on a rejected cell: no rate (batch and mail say 待核实)
-        ctx.summary.pop("hours_met_rate", None)
+    ctx.summary.pop("hours_met_rate", None)      # the rate is now over 学时 and every obligation
+    ctx.summary.update(verdict_figures(ctx.outcomes.verdicts, req_state))
     ctx.report["requirements"] = [
         {"subject": r.subject, "requirement": r.requirement, "bound": bool(r.bound),
          "met": None if not r.bound or r.pending else bool(r.met), "missing": list(r.missing) if r.bound else [],
          "pending": r.pending}
         for r in t.itertuples(index=False)]
     if grades:
-        _grades(ctx, f, teachers, names, ids, all_state)
-
+        _grades(ctx, f, teachers, names, ids)
 
 
 def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,12 +123,10 @@ def _period(ctx: Context, rows: pd.DataFrame) -> tuple[dt.date, dt.date]:
     return (d.min().date(), d.max().date()) if len(d) else (today, today)
 
 
-def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids, state: pd.Series) -> None:
-    """合格 when everything is met; a director raises it to 良好/优秀 with a 项目考核 row (等次) in 学时登记.
-    A teacher whose 学时 or 要求 is 待核实, or whose 项目考核 row was rejected, is 待核实 with no bonus or credits."""
+def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids) -> None:
+    """项目考核 as the engine graded it (`engine.verdicts.grade_project`): the director's typed 等次 rows are
+    read here, a rejected one makes that teacher 待核实; the table and the counts print the outcome."""
     h = ctx.spec.hours
-    order = [g.name for g in h.grades]          # highest first
-    passing = order[-1]
     typed: dict[str, tuple[str, int]] = {}
     unsure: dict[str, str] = {}
     if h.grade_category:
@@ -154,32 +135,18 @@ def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids, state
             problem = r["pending"] or r.get("unread_award", "") or r.get("unread_status", "")
             if problem:
                 unsure[r["teacher"]] = f"{SHEET} {problem}"
-            elif r["award"] in order:
+            elif r["award"] in {g.name for g in h.grades}:
                 typed[r["teacher"]] = (r["award"], int(row))
+    verdicts = {t: ctx.outcomes.verdicts[t] for t in teachers}
+    grades = grade_project(h, verdicts, typed, unsure)
+    ctx.outcomes.grades = grades
     table_rows = []
-    by_name = {g.name: g for g in h.grades}
     for t in teachers:
-        met = state[t] == MET
-        grade = passing if met else "不合格"
-        note = ""
-        if state[t] == PENDING or t in unsure:
-            table_rows.append([ids[t], names[t], state[t], PENDING, None, None,
-                               unsure.get(t, "学时或达标要求待核实（见学时汇总、达标情况）")])
-            continue
-        if t in typed:
-            want, row = typed[t]
-            if met:
-                grade = want
-                note = f"等次由{SHEET}第{row}行评定"
-            else:
-                note = f"{SHEET}第{row}行评为{want}，但未达到全部要求，按不合格计"
-                ctx.problem("grade-not-met", f"{names[t]}未达到全部学时和达标要求，不能评为「{want}」", "警告", SHEET,
-                            f"A{row}")
-        g = by_name.get(grade)
-        table_rows.append([ids[t], names[t], "达标" if met else "未达标", grade, g.bonus if g else 0.0,
-                           g.credits if g else 0.0, note])
+        g = grades[t]
+        if g.refused:
+            ctx.problem("grade-not-met", f"{names[t]}未达到全部学时和达标要求，不能评为「{g.refused}」", "警告", SHEET,
+                        f"A{typed[t][1]}")
+        table_rows.append([ids[t], names[t], g.basis, g.grade, g.bonus, g.credits, g.note])
     header = ["工号", "姓名", "学时与要求", "项目考核等次", "年终考核加分", "校本研修学分", "说明"]
     ctx.tables.append(SheetTable(GRADES, header, table_rows, col_widths=[10, 10, 12, 12, 12, 12, 40]))
-    counts = pd.Series([r[3] for r in table_rows]).value_counts().to_dict()
-    ctx.summary["grades"] = {name: int(counts.get(name, 0)) for name in [*order, "不合格", PENDING]
-                             if name != PENDING or counts.get(PENDING)}
+    ctx.summary["grades"] = grade_counts(grades, h)

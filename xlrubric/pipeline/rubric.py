@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.derive import signin_counts, submission_counts
-from xlrubric.engine.rubric import Override, Pending, Source, cap_bands, score
+from xlrubric.engine.rubric import Override, Source, cap_bands, score
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import (
     RECORD,
@@ -29,13 +28,12 @@ from xlrubric.pipeline.record import (
     unscored_items,
     warn_unknown_columns,
 )
+from xlrubric.pipeline.registers import apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import render_tables
-from xlrubric.readers.raw import cell_address
 from xlrubric.readers.text import normalize_label, parse_number
-from xlrubric.schemas.layout import OVERRIDE, SIGNIN, SUBMISSION
-from xlrubric.schemas.teachers import person_name, resolve_teachers
+from xlrubric.schemas.layout import OVERRIDE
+from xlrubric.schemas.teachers import person_name
 from xlrubric.schemas.validate import parse_numbers, run_rules
-from xlrubric.spec.model import KIND_LABELS, Spec
 from xlrubric.spec.pending import pending_targets
 
 
@@ -74,7 +72,7 @@ def run(ctx: Context) -> None:
     counts, rows_of = rec.counts, rec.rows
     sources = {(t, e): Source(sheet, table.cell(e, rows_of[t])) for t in counts.index for e in events
                if e in table.columns}
-    _apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
+    apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
     overrides = _overrides(ctx, counts.index)
     rules_pending = pending_targets(spec)
     outcome = score(spec, counts[events], sources, overrides, rejected=rec.rejected, typed=rec.typed,
@@ -131,7 +129,7 @@ PENDING_DEFAULT = "待核实的教师暂不评等次、不占优秀等名额；�
 def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Record:
     """Teachers, counts and typed scores of the scoring sheet; rejected cells are kept as `Pending`."""
     spec = ctx.spec
-    keys = _teachers(ctx, table, "考核得分")
+    keys = teachers_of(ctx, table, "考核得分")
     if "工号" not in table.columns and not ctx.roster.present:
         keys = _reject_same_names(ctx, table, keys)
     read_words(ctx, table, events, items)
@@ -165,16 +163,6 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     return Record(table, counts, typed, rows_of, rejected)
 
 
-def _teachers(ctx: Context, table, what: str) -> pd.Series:
-    """The teacher of every row; a sheet without 工号 is read by 姓名, which the user is told (警告)."""
-    if "工号" not in table.columns and "姓名" in table.columns:
-        ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
-                    "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
-    keys, probs = resolve_teachers(table, ctx.roster, what=what)
-    ctx.problems.extend(probs)
-    return keys
-
-
 def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:
     """Without 工号 and 名册, two rows with one 姓名 may be two teachers: neither row can be scored."""
     twice = keys[(keys != "") & keys.duplicated(keep=False)]
@@ -182,167 +170,6 @@ def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:
         ctx.problem("same-name", f"「{name}」出现在多行，又没有工号或教师名册可以区分，这些行都未计算；请补上工号",
                     "错误", table.sheet, table.cell("姓名", row), name)
     return keys.where(~keys.index.isin(twice.index), "")
-
-
-def _apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of,
-                     rejected: dict[tuple[str, str], Pending]) -> None:
-    """Replace typed counts with counts derived from 签到登记 / 提交登记, where those registers exist.
-
-    A derived count replaces the typed cell, rejected or not; a register row whose 提交日期 is blank or
-    unreadable leaves that teacher's 迟交 count 待核实, and a teacher without any row for a material the
-    register tracks follows the `submission_absent` policy (未交 with a 警告, or 待核实).
-    """
-    spec: Spec = ctx.spec
-    rubric = spec.rubric
-    derived_cols: dict[str, tuple[pd.Series, str, Any]] = {}
-    signin = signin_attendance(ctx, counts.index)
-    if signin is not None:
-        d, table, reg = signin
-        for _item, ded in rubric.deductions:
-            if ded.derive in ("absent", "irregular"):
-                derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet, (d, ded.derive, table))
-        _undated_sessions(ctx, reg, table, counts.index, rejected)
-    submission = ctx.table(SUBMISSION)
-    if submission is not None and not submission.frame.empty:
-        keys = _teachers(ctx, submission, "提交记录")
-        lookup = {}
-        for item in rubric.items:
-            for word in (item.name, *item.aliases):
-                lookup[normalize_label(word)] = item.name
-        items = []
-        for row, value in submission.frame.get("材料", pd.Series(dtype=object)).items():
-            name = lookup.get(normalize_label(value))
-            if name is None and value not in (None, ""):
-                ctx.problem("unknown-material", f"材料「{value}」不是考核细则中的项目，未计入", "错误",
-                            SUBMISSION.sheet, submission.cell("材料", row), value)
-            items.append(name or "")
-        reg = pd.DataFrame({"teacher": keys, "item": items, "row": submission.frame.index})
-        dates = submission.frame.get("提交日期", pd.Series(None, index=submission.frame.index, dtype=object))
-        reg["date"] = [_date(ctx, submission, "提交日期", r, v, required=True) for r, v in dates.items()]
-        reg = reg[(reg["teacher"] != "") & (reg["item"] != "")]
-        d = submission_counts(reg, counts.index, {i.name: i.deadline for i in rubric.items})
-        for item, ded in rubric.deductions:
-            key = f"{item.name}|{ded.derive}"
-            if ded.derive in ("late", "missing") and key in d.counts.columns:
-                derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
-        _undated(ctx, reg, submission, rejected)
-        _absent_materials(ctx, d, record, rows_of, rejected)
-    for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
-        values = series.reindex(counts.index).fillna(0.0)
-        if event in counts.columns and event in record.columns:
-            typed = counts[event]
-            for t in typed.index[typed.notna() & (typed != values)]:
-                ctx.problem("register-differs",
-                            f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {values[t]:g}，按{sheet}计算",
-                            "警告", record.sheet, record.cell(event, rows_of[t]), typed[t])
-        id_col = "工号" if "工号" in reg_table.columns else None
-        for t in counts.index:
-            row = derived.cells.get((t, key))
-            cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
-            sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
-            if (t, event) in rejected and rejected[(t, event)].sheet == record.sheet:
-                del rejected[(t, event)]          # the register decides, not the rejected typed cell
-        unsure = [t for t in counts.index if (t, event) in rejected]
-        counts[event] = values
-        counts.loc[unsure, event] = np.nan        # a register fact that is itself 待核实 decides nothing
-
-
-def signin_attendance(ctx: Context, teachers: pd.Index):
-    """签到登记 counted by the engine (sessions in scope, absences, late/left early) for `teachers`, with
-    the sheet it came from and its rows (teacher, row, date, name, scope, status); None when there is no
-    register. The archive's 考勤 and 扣分明细's deductions
-    both come from here, so they cannot disagree."""
-    if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
-        return ctx.shared["attendance"]
-    signin = ctx.table(SIGNIN)
-    if signin is None or signin.frame.empty:
-        return None
-    keys = _teachers(ctx, signin, "签到")
-    reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
-    reg["date"] = [_date(ctx, signin, "日期", r, v, required=True)
-                   for r, v in signin.frame.get("日期", pd.Series()).items()]
-    reg["name"] = signin.frame.get("活动名称")
-    reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
-    reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
-    from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
-    known = ATTENDED | IRREGULAR | ABSENT
-    for row, status in reg.set_index("row")["status"].items():
-        if status not in (None, "") and str(status).strip() not in known:
-            ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
-                        "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
-    d = signin_counts(reg[reg["teacher"] != ""], teachers, ctx.roster.groups() if ctx.roster.present else {})
-    ctx.shared["attendance"] = (d, signin, reg)
-    return d, signin, reg
-
-
-def _date(ctx: Context, table, column: str, row: int, value: Any, required: bool = False):
-    d, was_text = ctx.date(value)
-    blank = value is None or (isinstance(value, float) and value != value) or not str(value).strip()
-    if d is None and not blank:
-        ctx.problem("bad-date", f"「{value}」不是可识别的日期，如 2021-06-03", "错误", table.sheet,
-                    table.cell(column, row), value)
-    elif blank and required and column in table.columns:
-        ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet, table.cell(column, row))
-    return d
-
-
-def _undated(ctx: Context, reg: pd.DataFrame, table, rejected: dict[tuple[str, str], Pending]) -> None:
-    """A hand-in without a readable date: whether it was late is unknown, so the 迟交 rule is 待核实."""
-    rubric = ctx.spec.rubric
-    for rec in reg[reg["date"].isna()].itertuples(index=False):
-        item = rubric.item(rec.item)
-        if item.deadline is None or "提交日期" not in table.columns:
-            continue
-        cell = table.cell("提交日期", rec.row)
-        for d in item.deductions:
-            if d.derive == "late":
-                rejected.setdefault((rec.teacher, d.event), Pending(table.sheet, cell, "提交日期没有填写或无法识别，"
-                                                                    "无法判断是否迟交"))
-
-
-def _undated_sessions(ctx: Context, reg: pd.DataFrame, table, teachers: pd.Index,
-                      rejected: dict[tuple[str, str], Pending]) -> None:
-    """A 签到登记 row without a readable 日期 belongs to no known session: who missed that session is unknown,
-    so every participant's 缺席 count (and the row's own teacher's 迟到/早退 count) is 待核实."""
-    undated = reg[reg["date"].isna()]
-    if undated.empty or "日期" not in table.columns:
-        return
-    events = {kind: [d.event for _, d in ctx.spec.rubric.deductions if d.derive == kind]
-              for kind in ("absent", "irregular")}
-    groups = ctx.roster.groups() if ctx.roster.present else {}
-    for rec in undated.itertuples(index=False):
-        cell = table.cell("日期", rec.row)
-        scope = normalize_label(rec.scope) if isinstance(rec.scope, str) else ""
-        members = teachers if scope in ("", "全体", "全体教师", "全校") else groups.get(scope, set())
-        why = Pending(table.sheet, cell, f"签到日期没有填写或无法识别，「{rec.name}」这次活动的出勤待核实")
-        for t in members:
-            for event in events["absent"]:
-                rejected.setdefault((t, event), why)
-        if rec.teacher:
-            for event in events["irregular"]:
-                rejected.setdefault((rec.teacher, event), why)
-
-
-def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending]) -> None:
-    """Teachers with no 提交登记 row for a material other teachers have rows for: the named policy decides."""
-    spec = ctx.spec
-    choice = spec.policy("submission_absent", "missing")
-    for item, ded in spec.rubric.deductions:
-        key = f"{item.name}|missing"
-        if ded.derive != "missing" or key not in derived.counts.columns:
-            continue
-        for t in derived.counts.index[derived.counts[key] == 1.0]:
-            name_cell = record.cell("姓名", rows_of[t]) if "姓名" in record.columns else \
-                record.cell("工号", rows_of[t])
-            if choice == "pending":
-                rejected[(t, ded.event)] = Pending(SUBMISSION.sheet, "", f"提交登记中没有这位教师的「{item.name}」，"
-                                                                         "是否未交待核实")
-                ctx.problem("absent-material", f"提交登记中有其他教师的「{item.name}」，没有这位教师的；"
-                            "按策略「提交登记缺行」本项待核实", "警告", record.sheet, name_cell)
-            else:
-                ctx.problem("absent-material", f"提交登记中有其他教师的「{item.name}」，没有这位教师的；"
-                            f"按策略「提交登记缺行」视为未交（{KIND_LABELS[ded.kind]}），本项0分", "警告",
-                            record.sheet, name_cell)
 
 
 def _blank(value: Any) -> bool:
@@ -357,7 +184,7 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
     if table is None or table.frame.empty:
         return []
     rubric = ctx.spec.rubric
-    keys = _teachers(ctx, table, "人工调整")
+    keys = teachers_of(ctx, table, "人工调整")
     items = {normalize_label(i.name): i for i in rubric.items}
     for i in rubric.items:
         for a in i.aliases:

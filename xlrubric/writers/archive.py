@@ -16,13 +16,14 @@ from xlrubric.writers.pagesetup import LINE_POINTS, apply_xlsxwriter, plan_pages
 from xlrubric.writers.xlsx_format import Styles, new_workbook
 
 if TYPE_CHECKING:
+    from xlrubric.engine.verdicts import YearLine
     from xlrubric.pipeline.archive import Archive
 
 RECORD_HEADER = ["参培教师", "培训内容", "培训形式", "培训时间", "授课教师", "培训结果", "认定学时", "材料/备注"]
-RECORD_WIDTHS = [8, 20, 10, 10, 8, 16, 6, 10]     # upright A4 at about 90 %: one teacher, one page
+# upright A4 at about 90 %; the profile's labels sit in columns 0/2/4/6, so each holds "入职日期" whole
+RECORD_WIDTHS = [8, 20, 10, 10, 8, 13, 9, 10]
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
 NUMERALS = "一二三四五六七八九十"
-OVERALL = "学时总体达标（每人末行）"           # pipeline/hours.py's column of the teacher-level verdict
 
 
 def archive_bytes(arc: Archive) -> bytes:
@@ -47,12 +48,18 @@ def _overview_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     what = "教师校本研修学时统计一览表" if arc.has_hours else "教师校本研修达标情况一览表"
     ws.merge_range(0, 0, 0, width - 1, f"{arc.school} {what}", st.title)
     ws.set_row(0, 26)
-    ws.set_row(1, 30)
+    wide = not arc.has_hours or arc.overview_header[-1].startswith("总体")    # a list, or a verdict with why
+    widths = [5, 9, 9, 10] + [10] * (width - 5) + [26 if wide else 10]
+    heads = max(2, *(text_lines(h, w) for h, w in zip(arc.overview_header, widths, strict=True)))
+    ws.set_row(1, LINE_POINTS * heads + 2)         # "总体达标（学时及各项要求）" wraps to three lines
     ws.write_row(1, 0, arc.overview_header, st.header)
     for r, row in enumerate(arc.overview, 2):
+        row = [_known(v) for v in row]           # a 学时 figure a 待核实 row could change is None
         for c, v in enumerate(row):
             ws.write(r, c, v, num if isinstance(v, (int, float)) else cell)
-    widths = [5, 9, 9, 10] + [10] * (width - 5) + [10 if arc.has_hours else 26]
+        lines = max((text_lines(v, w) for v, w in zip(row, widths, strict=False) if isinstance(v, str)), default=1)
+        if lines > 1:                  # "听课、教学反思、教科研论文、读书笔记" wraps: the row shows every line
+            ws.set_row(r, LINE_POINTS * lines + 2)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     apply_xlsxwriter(ws, plan_pages(arc.overview_header, widths, header_lines=2), header_row=1)
@@ -94,30 +101,34 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
         r += 1
         att = arc.attendance.get(t)
         if att:                        # across the whole block: "应到12次；出勤8次；…" never cut by a column
-            ws.merge_range(r, 0, r, last, "；".join(f"{k}{v}次" for k, v in att.items()), st.wrap)
+            line = f"应到{att.sessions}次；出勤{att.present}次；迟到/早退/间缺{att.irregular}次；缺席{att.absent}次"
+            ws.merge_range(r, 0, r, last, line, st.wrap)
             r += 1
-            for line in arc.absences.get(t, []):
+            for line in att.evidence:
                 ws.merge_range(r, 1, r, last, line, st.wrap)
                 r += 1
         else:
             ws.merge_range(r, 0, r, last, "没有签到登记", st.wrap)
             r += 1
         r += 1
-        if arc.summary.get(t):
+        if arc.years.get(t):
             ws.write(r, 0, f"{next(sections)}、学时", st.heading)
             r += 1
-            head = ["学年", "学年合计", "人工认定", "学年达标", "周期累计", "周期达标", "学时总体达标"]
+            v = arc.verdicts.get(t)
+            head = ["学年", "学年合计", "人工认定", "学年达标", "周期累计", "周期达标",
+                    "总体达标" if v is not None and v.duties is not None else "学时总体达标"]
             ws.write_row(r, 0, head, st.header)
             _fit(ws, r, head)
             r += 1
-            for s in arc.summary[t]:
-                values = [s["学年"], s["学年合计"], s["人工认定"], s.get("学年达标", ""), s["周期累计"],
-                          s.get("周期达标", ""), s.get(OVERALL, "")]
+            lines = arc.years[t]
+            for n, y in enumerate(lines):
+                values = [y.year, _known(y.total), _known(y.manual), _year_state(y), _known(y.cum), _cycle_state(y),
+                          (v.printed if v is not None and n == len(lines) - 1 else "")]
                 ws.write_row(r, 0, values, cell)
                 _fit(ws, r, values)
                 r += 1
             r += 1
-        duties = [d for d in arc.duties.get(t, []) if d["达标"] != "不适用"]
+        duties = [d for d in arc.duties.get(t, []) if d.state != "不适用"]
         if duties:
             ws.write(r, 0, f"{next(sections)}、达标要求", st.heading)
             r += 1
@@ -125,8 +136,8 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
             ws.merge_range(r, 4, r, last, "未完成的期次", st.header)
             r += 1
             for d in duties:
-                ws.write_row(r, 0, [d["要求"], d["应完成"], d["已完成"], d["达标"]], cell)
-                ws.merge_range(r, 4, r, last, d["未完成的期次"] or "", cell)
+                ws.write_row(r, 0, [d.name, d.required, d.actual, d.state], cell)
+                ws.merge_range(r, 4, r, last, d.missing_text, cell)
                 r += 1
         breaks.append(r + 1)
         r += 2
@@ -135,6 +146,24 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
     apply_xlsxwriter(ws, plan_pages(RECORD_HEADER, RECORD_WIDTHS), header_row=None)
     ws.set_header(f"&C{arc.school} 教师培训档案")
     ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _known(value: float | None) -> float | str:
+    return "待核实" if value is None else value
+
+
+def _year_state(y: YearLine) -> str:
+    """学年达标 as 学时汇总 words it: a shortfall says by how much."""
+    if y.state == "未达标" and y.gap > 1e-9:
+        return f"未达标（差{y.gap:g}学时）"
+    return y.state or ""
+
+
+def _cycle_state(y: YearLine) -> str:
+    """周期达标 as 学时汇总 words it: on the latest 学年 an unfinished cycle says how much is left."""
+    if y.cycle == "进行中" and y.latest:
+        return f"进行中（还差{y.cycle_gap:g}）"
+    return y.cycle or ""
 
 
 def _fit(ws: Worksheet, r: int, values: list) -> None:

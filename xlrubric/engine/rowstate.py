@@ -1,0 +1,48 @@
+"""Each 学时登记 row's outcome as 学时明细 and the archive show it: 有效 / 人工认定 / 无效学时 / 待核实, the
+学时 computed and counted (None while 待核实), and the reason — decided once here, printed by both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from xlrubric.engine.pending import PENDING
+
+VALID, MANUAL, INVALID = "有效", "人工认定", "无效学时"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One register row: its state, 学时 counted (None while 待核实) and the reason with any note."""
+
+    state: str
+    counted: float | None
+    text: str
+
+
+def row_states(rows: pd.DataFrame, blocked: pd.Series) -> pd.DataFrame:
+    """Per register row (the engine's `HoursOutcome.rows` reindexed to the register; `blocked` is why the
+    pipeline could not place the row, "" when it could): columns state, computed, manual, counted, text."""
+    stop = (blocked != "").to_numpy()
+    waiting = (rows["pending"].fillna("") != "").to_numpy() & ~stop
+    computed = np.where(stop, 0.0, rows["computed"].fillna(0.0).to_numpy())
+    manual = rows["manual"].to_numpy(dtype=float)
+    counted = np.where(stop, 0.0, rows["counted"].fillna(0.0).to_numpy())
+    computed, counted = (np.where(waiting, None, v).astype(object) for v in (computed, counted))
+    reason = np.where(stop, blocked.to_numpy(dtype=object), rows["reason"].fillna("").to_numpy(dtype=object))
+    reason = np.where(waiting, "待核实：" + rows["pending"].fillna("").to_numpy(dtype=object), reason)
+    note = rows["note"].fillna("").to_numpy(dtype=object)
+    text = reason + np.where((reason != "") & (note != ""), "；", "") + note
+    state = np.where(waiting, PENDING, np.where(stop | (reason != ""), INVALID,
+                                                np.where(~np.isnan(manual), MANUAL, VALID)))
+    return pd.DataFrame({"state": state, "computed": computed, "manual": np.where(np.isnan(manual), None, manual),
+                         "counted": counted, "text": text, "waiting": waiting}, index=rows.index)
+
+
+def row_results(states: pd.DataFrame) -> dict[int, RowResult]:
+    """`row_states` as typed values keyed by the register's Excel row."""
+    return {int(row): RowResult(s, c, t) for row, s, c, t in
+            zip(states.index, states["state"], states["counted"], states["text"], strict=True)}
