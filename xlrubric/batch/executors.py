@@ -112,13 +112,26 @@ def run_pool(tasks: Sequence[Task], workers: int) -> Iterator[Outcome]:
         while queue or suspects or running:
             if main is None and queue:
                 main = _new_pool(min(workers, len(queue)))
-            while queue and sum(1 for _, alone in running.values() if not alone) < workers:
-                task = queue.popleft()
-                running[main.submit(process_one, task)] = (task, False)
+            while main is not None and queue and sum(1 for _, alone in running.values() if not alone) < workers:
+                try:                         # a worker may die between two submits: the pool refuses the next
+                    fut = main.submit(process_one, queue[0])
+                except BrokenProcessPool:
+                    main = _discard(main)    # queue[0] was never started: it stays first in the queue
+                    break
+                running[fut] = (queue.popleft(), False)
             if suspects and not any(alone for _, alone in running.values()):
                 quarantine = quarantine or _new_pool(1)
-                task = suspects.popleft()
-                running[quarantine.submit(process_one, task)] = (task, True)
+                try:
+                    fut = quarantine.submit(process_one, suspects[0])
+                except BrokenProcessPool:
+                    quarantine = _discard(quarantine)
+                else:
+                    running[fut] = (suspects.popleft(), True)
+            if main is None:                 # the main pool broke: every file it had in flight is a suspect
+                for fut in [f for f, (_, alone) in running.items() if not alone]:
+                    suspects.append(running.pop(fut)[0])
+            if not running:
+                continue
             done, _ = wait(set(running), return_when=FIRST_COMPLETED)
             for fut in done:
                 task, alone = running.pop(fut)
