@@ -4,7 +4,7 @@ wrapped text never cut, legible type, wide tables in page groups (one item's 扣
 bounded page count. A template is also what a school prints blank and fills in by hand.
 
 One soffice call prints all seven workbooks. The helpers come from tests/test_print_layout.py (the result
-sheets' print test). `benchmarks/render_outputs.py --templates` renders the same pages to PNG for the eyes.
+sheets' print test). `benchmarks/render_outputs.py` renders the same templates to PNG pages for the eyes.
 """
 
 from __future__ import annotations
