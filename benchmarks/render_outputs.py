@@ -3,11 +3,12 @@
     python benchmarks/render_outputs.py [OUT]          # default OUT: /tmp/xlrubric-render
 
 Runs the real command line in real processes on the shipped samples — `compute` for each preset's
-sample, `batch` on samples/county (县汇总.xlsx), `archive` for every preset with a 学时登记, `mail` (the
-preview .eml; its text body is what the school reads) — then prints each file with LibreOffice headless
-(`soffice --convert-to pdf`, a second program that honours our page setup) and turns the PDF into PNG
-pages with `pdftoppm`. Look at every page: OUT/png/<file>-<page>.png. `tests/test_print_layout.py`
-asserts what can be asserted from the same PDFs without eyes.
+sample, `template` for each preset and style, `batch` on samples/county (县汇总.xlsx), `archive` for every
+preset with a 学时登记, `mail` (the preview .eml; its text body is what the school reads) — then prints
+each file with LibreOffice headless (`soffice --convert-to pdf`, a second program that honours our page
+setup) and turns the PDF into PNG pages with `pdftoppm`. Look at every page: OUT/png/<file>-<page>.png.
+`tests/test_print_layout.py` and `tests/test_print_templates.py` assert what can be asserted from the
+same PDFs without eyes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 PRESETS = ("xinghuo", "lanxi4", "baiwanzi", "weicun", "tisheng2")
 ARCHIVE_PRESETS = ("baiwanzi", "weicun", "tisheng2", "lanxi4")
+RUBRIC_PRESETS = ("xinghuo", "lanxi4")      # the presets with a 考核记录, so a 评分 style too
 
 
 def xlrubric(*args: str | Path) -> subprocess.CompletedProcess:
@@ -66,6 +68,11 @@ def build_outputs(out: Path) -> list[Path]:
         target = files / f"{preset}_结果.xlsx"
         xlrubric("compute", SAMPLES / f"{preset}.xlsx", "-o", target, "--preset", preset)
         made.append(target)
+    for preset in PRESETS:           # blank templates: what a school fills in, or prints and fills by hand
+        for style in ("扣分事项", "评分") if preset in RUBRIC_PRESETS else ("扣分事项",):
+            target = files / f"模板_{preset}_{style}.xlsx"
+            xlrubric("template", preset, "-o", target, "--style", style, "--force")
+            made.append(target)
     county = files / "county"
     xlrubric("batch", SAMPLES / "county", "--out", county, "--workers", "2")
     made.append(county / "县汇总.xlsx")

@@ -61,3 +61,27 @@ def test_xls_results_match_the_surgical_path(tmp_path: Path) -> None:
     assert comments.count(b"<comment ") == len(marked)
     assert b"<f>" not in sheets_xml, "text must never become a formula"
     assert b"2024-01-01T00:00:00Z" in properties, "the factory's fixed date, so the same input gives the same file"
+
+
+def test_copied_sheets_get_widths_from_their_content(tmp_path: Path) -> None:
+    """Verify a .xls school's sheet copied into the new .xlsx gets column widths from its content (calamine
+    gives no .xls widths; Excel's default 8.43 cut names and dates), the merged title left out.
+
+    By hand (pagesetup.display_width: ASCII 1 a character, CJK 2.2; + 2.5 padding; at most 36):
+    A "1001" → 4 + 2.5 = 6.5; B 兰西县第四中学教研组, 10 CJK → 22 + 2.5 = 24.5; C 60 CJK → 132, capped at 36.
+    The title (40 CJK, merged over A1:C1) would make A 36 wide if measured. XlsxWriter stores a width plus
+    its 5-pixel padding (about 0.71), so the read-back widths sit just above these.
+    """
+    from openpyxl import load_workbook
+
+    from xlrubric.readers.raw import RawBook, RawSheet
+    from xlrubric.writers.newbook import write_new_workbook
+
+    title = "兰西四中" * 10
+    rows = [[title, None, None], ["1001", "兰西县第四中学教研组", "长" * 60], ["1002", "数学组", "短"]]
+    book = RawBook("school.xls", "xls", {"名册": RawSheet("名册", rows, merged=[(0, 0, 0, 2)])})
+    out = tmp_path / "out.xlsx"
+    write_new_workbook(book, [], [], out)
+    dims = load_workbook(out)["名册"].column_dimensions
+    for col, width in (("A", 6.5), ("B", 24.5), ("C", 36.0)):
+        assert width < dims[col].width < width + 1, (col, dims[col].width)

@@ -6,7 +6,6 @@ Apart from `template.py` because it is prose for a director, not the layout cont
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from xlsxwriter.workbook import Workbook
@@ -14,10 +13,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.schemas.layout import INFO_SHEET
 from xlrubric.spec.model import Spec
-from xlrubric.writers.xlsx_format import Styles, print_setup, title_row
+from xlrubric.writers.pagesetup import LINE_POINTS, PADDING, plan_pages, text_lines
+from xlrubric.writers.xlsx_format import Styles, print_setup, row_lines, title_row
 
 GUIDE_SHEET = "填写说明"
-GUIDE_WIDTHS = (24, 7, 26, 40, 50)       # 考核项目 | 满分 | 扣分事项 | 怎样扣分 | 原文
+# 考核项目 | 满分 | 扣分事项 | 怎样扣分 | 原文: together an upright A4 page at 100 % (pagesetup.PORTRAIT_CHARS),
+# so a director reads the guide at full size; longer text wraps and its row grows.
+GUIDE_WIDTHS = (11.0, 5.0, 18.0, 23.0, 25.0)
 
 
 def rule_text(d: Any) -> str:
@@ -84,26 +86,28 @@ def write_guide(wb: Workbook, st: Styles, spec: Spec, sheets: list[tuple[str, st
     for c, w in enumerate(GUIDE_WIDTHS):
         ws.set_column(c, c, w)
     title_row(ws, st, f"{spec.name} —— 填写说明", width)
-    chars_per_line = sum(GUIDE_WIDTHS) // 2          # a Chinese character is two width units
+    line = sum(GUIDE_WIDTHS) + PADDING * (width - 1)      # a paragraph is merged across the whole page
     r = 1
     for style, text in guide_paragraphs(spec, sheets) + _rubric_paragraphs(spec, "head"):
-        if style == "h":
-            ws.write_string(r, 0, text, st.heading)
-            ws.set_row(r, 22)
-        else:
-            ws.merge_range(r, 0, r, width - 1, text, st.prose)
-            ws.set_row(r, 16 * math.ceil(len(text) / chars_per_line) + 4)
-        r += 1
+        r = _paragraph(ws, st, r, style, text, line)
     if spec.rubric:
         r = _rubric_table(ws, st, spec, r)
         for style, text in _rubric_paragraphs(spec, "tail"):
-            if style == "h":
-                ws.write_string(r, 0, text, st.heading)
-            else:
-                ws.merge_range(r, 0, r, width - 1, text, st.prose)
-            r += 1
-    print_setup(ws, header_rows=0, landscape=False)
+            r = _paragraph(ws, st, r, style, text, line)
+    print_setup(ws, plan_pages([""] * width, list(GUIDE_WIDTHS)), header_rows=0)
+    ws.hide_gridlines(1)                  # prose, not a table: no grid on paper
     return ws
+
+
+def _paragraph(ws: Worksheet, st: Styles, r: int, style: str, text: str, line: float) -> int:
+    """A heading, or a paragraph merged across the page in a row tall enough for its lines; the next row."""
+    if style == "h":
+        ws.write_string(r, 0, text, st.heading)
+        ws.set_row(r, 22)
+    else:
+        ws.merge_range(r, 0, r, len(GUIDE_WIDTHS) - 1, text, st.prose)
+        ws.set_row(r, LINE_POINTS * text_lines(text, line) + 4)
+    return r + 1
 
 
 def _rubric_paragraphs(spec: Spec, part: str) -> list[tuple[str, str]]:
@@ -132,8 +136,10 @@ def _rubric_paragraphs(spec: Spec, part: str) -> list[tuple[str, str]]:
 
 def _rubric_table(ws: Worksheet, st: Styles, spec: Spec, r: int) -> int:
     """Item | 满分 | 扣分事项 | 怎样扣分 | 原文, one row per 扣分事项; returns the next free row."""
-    for c, name in enumerate(("考核项目", "满分", "扣分事项（考核记录的列名）", "怎样扣分", "原文")):
+    head = ["考核项目", "满分", "扣分事项（考核记录的列名）", "怎样扣分", "原文"]
+    for c, name in enumerate(head):
         ws.write_string(r, c, name, st.header)
+    ws.set_row(r, LINE_POINTS * row_lines(head, list(GUIDE_WIDTHS), set(range(len(head)))) + 4)
     r += 1
     assert spec.rubric is not None
     for item in spec.rubric.items:
@@ -146,9 +152,13 @@ def _rubric_table(ws: Worksheet, st: Styles, spec: Spec, r: int) -> int:
             ws.write_string(r, 1, f"{item.full:g}", st.wrap)
         for d in rows:
             if d is not None:
+                cells = [item.name if len(rows) == 1 else "", f"{item.full:g}", d.event, rule_text(d), d.quote]
                 ws.write_string(r, 2, d.event, st.wrap)
                 ws.write_string(r, 3, rule_text(d), st.wrap)
                 ws.write_string(r, 4, d.quote, st.wrap)
+                lines = row_lines(cells, list(GUIDE_WIDTHS), set(range(len(cells))))
+                if lines > 1:
+                    ws.set_row(r, LINE_POINTS * lines + 2)
             r += 1
     ws.write_string(r, 0, "合计", st.label)
     ws.write_string(r, 1, f"{spec.rubric.total:g}", st.label)

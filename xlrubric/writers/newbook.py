@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xlrubric.readers.raw import RawBook
+from xlrubric.readers.raw import RawBook, RawSheet
 from xlrubric.results import SEVERITY_FILL as FILLS
 from xlrubric.results import CellMark, SheetTable
 from xlrubric.writers.xlsx_format import new_workbook, write_value
@@ -80,6 +80,20 @@ def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[Cell
             if (r0, c0) != (r1, c1):
                 ws.merge_range(r0, c0, r1, c1, None)
                 write_value(ws, r0, c0, sheet.value(r0, c0), None, formats["date"])
+        for c, width in enumerate(copied_widths(sheet)):
+            ws.set_column(c, c, width)
     for table in tables:
         write_table(wb, wb.add_worksheet(table.name), table, formats)
     wb.close()
+
+
+def copied_widths(sheet: RawSheet) -> list[float]:
+    """Column widths for a school's sheet copied from a .xls, from its content: neither python-calamine nor
+    our reader gives a .xls's own widths (BIFF COLINFO), and Excel's default 8.43 cuts names and dates.
+    A value merged across columns (a title) is left out: its width belongs to the merge, not a column."""
+    from xlrubric.writers.pagesetup import content_widths
+
+    spanning = {(r0, c0) for r0, c0, r1, c1 in sheet.merged if c1 > c0}
+    rows = [[None if (r, c) in spanning else v for c, v in enumerate(row)] for r, row in enumerate(sheet.rows)]
+    columns = max((len(row) for row in rows), default=0)
+    return content_widths([""] * columns, rows)[0]

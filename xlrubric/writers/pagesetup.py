@@ -119,8 +119,9 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
-               header_lines: int = 1) -> PageLayout:
-    """Orientation, scale and page groups for a table whose column widths are known."""
+               header_lines: int = 1, starts: set[int] | None = None) -> PageLayout:
+    """Orientation, scale and page groups for a table whose column widths are known. `starts`: the
+    columns a page group may begin at (default any), so columns under one merged header stay together."""
     layout = PageLayout(list(widths), set(wrap or ()), header_lines=header_lines)
     _narrow_text(layout, LANDSCAPE_CHARS * 100 / MIN_SCALE - 1)
     span = [w + PADDING for w in layout.widths]
@@ -144,8 +145,10 @@ def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = N
     layout.key_cols = keys
     key_width = sum(span[:keys])
     used = key_width
+    allowed = sorted(set(range(len(span))) if starts is None else starts | {len(span)})
     for c in range(keys, len(span)):
-        if used + span[c] > page and used > key_width:
+        unit = sum(span[c:next((a for a in allowed if a > c), len(span))]) if c in allowed else 0.0
+        if c in allowed and used + unit > page and used > key_width:
             layout.col_breaks.append(c)
             used = key_width
         used += span[c]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,14 @@ from xlrubric.schemas.layout import (
 from xlrubric.spec.load import load_preset, preset_ids
 from xlrubric.spec.model import Spec
 from xlrubric.writers.guide import write_guide
+from xlrubric.writers.pagesetup import (
+    LINE_POINTS,
+    PADDING,
+    PageLayout,
+    content_widths,
+    display_width,
+    plan_pages,
+)
 from xlrubric.writers.xlsx_format import (
     Styles,
     new_workbook,
@@ -155,35 +164,57 @@ def column_validation(col: Column, values: tuple[str, ...], lists: Lists) -> dic
 
 
 def write_table(wb: Workbook, st: Styles, sheet: TableSheet, spec: Spec, lists: Lists) -> Worksheet:
-    """One table sheet under the layout contract (module docstring)."""
+    """One table sheet under the layout contract (module docstring), laid out for A4 by `pagesetup`."""
     layout = sheet.layout(spec)
     cols = layout.columns
     ws = wb.add_worksheet(layout.sheet)
-    title_row(ws, st, layout.title or layout.sheet, len(cols))
     groups = sheet.groups(spec) if sheet.groups else None
+    page = print_plan(cols, groups)
+    last_title = page.col_breaks[0] if page.col_breaks else len(cols)     # a title cut by a page edge
+    title_row(ws, st, layout.title or layout.sheet, last_title)            # is no title: first page group
     formats = {"date": st.date, "count": st.count, "number": st.count, "id": st.text}
     for c, col in enumerate(cols):
-        ws.set_column(c, c, col.width, formats.get(col.kind))
+        ws.set_column(c, c, page.widths[c], formats.get(col.kind, st.wrap if c in page.wrap else None))
     if groups:
-        _two_row_header(ws, st, cols, groups)
+        _two_row_header(ws, st, cols, groups, page.widths)
     else:
         for c, col in enumerate(cols):
             ws.write_string(1, c, col.name, st.header)
     first = 3 if groups else 2
-    ws.set_row(first - 1, 30 if groups else 22)
+    ws.set_row(first - 1, header_height([c.name for c in cols], page.widths))
     choices = sheet.choices(spec)
     for c, col in enumerate(cols):
         options = column_validation(col, choices.get(col.name, ()), lists)
         if options:
             validate(ws, first, c, first + sheet.rows - 1, options)
     ws.freeze_panes(first, sheet.freeze_cols)
-    print_setup(ws, header_rows=first - 1, landscape=sum(c.width for c in cols) > 90)
+    print_setup(ws, page, header_rows=first - 1)
     return ws
 
 
-def _two_row_header(ws: Worksheet, st: Styles, cols: tuple[Column, ...], groups: dict[str, str]) -> None:
+def print_plan(cols: tuple[Column, ...], groups: dict[str, str] | None = None) -> PageLayout:
+    """The layout's widths, widened where a header would not show whole in HEADER_LINES lines (a blank
+    template has no content to measure: the layout's width is what a filled-in value needs), then
+    `plan_pages`: upright, landscape, or page groups repeating 工号/姓名 that never split an item's
+    扣分事项 (`groups`) across two pages."""
+    names = [c.name for c in cols]
+    need, _, _ = content_widths(names, [])
+    owner = [(groups or {}).get(n) for n in names]
+    starts = {c for c in range(len(names)) if c == 0 or owner[c] is None or owner[c] != owner[c - 1]}
+    return plan_pages(names, [max(float(c.width), n) for c, n in zip(cols, need, strict=True)], starts=starts)
+
+
+def header_height(names: list[str], widths: list[float]) -> float:
+    """Points a header row needs for its longest wrapped name (never cut)."""
+    lines = max(math.ceil(display_width(n) / max(w - 1.5, 1.0)) for n, w in zip(names, widths, strict=True))
+    return LINE_POINTS * max(lines, 1) + 4
+
+
+def _two_row_header(ws: Worksheet, st: Styles, cols: tuple[Column, ...], groups: dict[str, str],
+                    widths: list[float]) -> None:
     """Row 2: group names merged across their columns (ungrouped columns span rows 2–3); row 3: names."""
     c = 0
+    spans: list[tuple[str, float]] = []
     while c < len(cols):
         group = groups.get(cols[c].name)
         if group is None:
@@ -197,10 +228,11 @@ def _two_row_header(ws: Worksheet, st: Styles, cols: tuple[Column, ...], groups:
             ws.merge_range(1, c, 1, end, group, st.header)
         else:
             ws.write_string(1, c, group, st.header)
+        spans.append((group, sum(widths[c:end + 1]) + PADDING * (end - c)))
         for j in range(c, end + 1):
             ws.write_string(2, j, cols[j].name, st.header)
         c = end + 1
-    ws.set_row(1, 36)
+    ws.set_row(1, header_height([g for g, _ in spans], [w for _, w in spans]) if spans else 22)
 
 
 def write_info(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
@@ -224,7 +256,7 @@ def write_info(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
                                    "error_message": stop})
         elif label in hints:
             validate(ws, r, 1, r, {"validate": "any", "input_title": label, "input_message": hints[label]})
-    print_setup(ws, header_rows=0, landscape=False)
+    print_setup(ws, plan_pages(["", ""], [14, 44]), header_rows=0)
     return ws
 
 

@@ -23,13 +23,13 @@ from xlrubric.atomic import atomic_output
 from xlrubric.errors import OutputError
 from xlrubric.spec.model import KIND_LABELS, PENDING, Spec
 from xlrubric.spec.sheet import COLUMNS, RULES_SHEET, spec_to_rows
+from xlrubric.writers.pagesetup import LINE_POINTS, PageLayout, apply_xlsxwriter, table_layout, text_lines
 
 # Fixed so that regenerating a template gives identical bytes (docProps/core.xml would hold "now").
 CREATED = dt.datetime(2024, 1, 1)
 RULE_CATEGORIES = ("设置", "项目", "扣分", "等次", "策略", "数据")
 RULE_WIDTHS = {"类别": 7, "名称": 24, "所属项目": 16, "方式": 11, "分值": 7, "上限": 7, "参数": 40,
                "原文": 50, "说明": 44}
-RULE_WRAP = {"名称", "参数", "原文", "说明"}
 RULE_BLANK_ROWS = 100          # rows below the rules that keep the 类别 dropdown, for a school's additions
 HEADER_FILL = "#DDEBF7"
 TITLE_HEIGHT = 26
@@ -104,16 +104,19 @@ def title_row(ws: Worksheet, st: Styles, text: str, width: int) -> None:
     ws.set_row(0, TITLE_HEIGHT)
 
 
-def print_setup(ws: Worksheet, *, header_rows: int, landscape: bool) -> None:
-    """A4, fit to one page wide, header rows repeated, sheet name and page numbers on every page."""
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+def print_setup(ws: Worksheet, layout: PageLayout, *, header_rows: int) -> None:
+    """A4 as `pagesetup.plan_pages` decided (upright or landscape, readable scale, page groups repeating the
+    key columns; never fit to one page wide), rows 1..`header_rows` (0-based last row) repeated on every
+    page, sheet name and page numbers on every page."""
+    apply_xlsxwriter(ws, layout, header_row=None)
     if header_rows:
         ws.repeat_rows(0, header_rows)
-    ws.set_header("&C&A")
-    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def row_lines(row: list[Any], widths: list[float], wrap: set[int]) -> int:
+    """Lines the tallest wrapped cell of `row` takes (1 when none wraps)."""
+    return max((text_lines(row[c], widths[c]) for c in wrap if c < len(row) and isinstance(row[c], str)),
+               default=1)
 
 
 def validate(ws: Worksheet, first_row: int, col: int, last_row: int, options: dict[str, Any]) -> None:
@@ -126,15 +129,21 @@ def write_rules_sheet(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
     """The 考核细则 sheet: title, header (row 2), one row per setting/item/rule/band/policy."""
     ws = wb.add_worksheet(RULES_SHEET)
     rows = spec_to_rows(spec)
+    layout = table_layout(COLUMNS, rows[1:], [RULE_WIDTHS.get(name, 12) for name in COLUMNS])
+    wrap = set(range(len(COLUMNS)))       # every cell wraps and sits at the top of its (grown) row
     title_row(ws, st, f"{spec.name}（考核细则：可按本校实际修改，改后可用 xlrubric lint 检查）", len(COLUMNS))
     for c, name in enumerate(COLUMNS):
-        ws.set_column(c, c, RULE_WIDTHS.get(name, 12), st.wrap if name in RULE_WRAP else None)
+        ws.set_column(c, c, layout.widths[c], st.wrap if c in wrap else None)
         ws.write_string(1, c, name, st.header)
-    kind_col, cat_col = COLUMNS.index("方式"), COLUMNS.index("类别")
+    ws.set_row(1, layout.header_height)
     first = 2
     for r, row in enumerate(rows[1:], start=first):
+        lines = row_lines(row, layout.widths, wrap)
+        if lines > 1:                       # neither Excel nor LibreOffice grows a row for wrapped text on load
+            ws.set_row(r, LINE_POINTS * lines + 2)
         for c, value in enumerate(row):
-            write_value(ws, r, c, value, st.wrap if COLUMNS[c] in RULE_WRAP else None)
+            write_value(ws, r, c, value, st.wrap if c in wrap else None)
+    kind_col, cat_col = COLUMNS.index("方式"), COLUMNS.index("类别")
     last = first + len(rows) - 2
     validate(ws, first, cat_col, last + RULE_BLANK_ROWS, {
         "validate": "list", "source": list(RULE_CATEGORIES), "input_title": "类别",
@@ -149,7 +158,7 @@ def write_rules_sheet(wb: Workbook, st: Styles, spec: Spec) -> Worksheet:
             "error_title": "扣分方式", "error_message": "请从下拉列表中选择：" + "、".join(kinds)})
     _pending_choices(wb, ws, spec, rows, first)
     ws.freeze_panes(first, 2)
-    print_setup(ws, header_rows=1, landscape=True)
+    print_setup(ws, layout, header_rows=1)
     return ws
 
 
