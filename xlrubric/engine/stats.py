@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from xlrubric.engine.bands import quota_ok
 from xlrubric.engine.pending import MET, PENDING
-from xlrubric.spec.model import Rubric
+from xlrubric.spec.model import Rubric, Spec
+
+if TYPE_CHECKING:
+    from xlrubric.engine.rubric import RubricOutcome
 
 
 def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
@@ -39,6 +42,21 @@ def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
         "bands": bands,
         "quota_ok": quota_ok(band, rubric.bands) if band is not None else True,
     }
+
+
+def outcome_stats(rubric: Rubric, outcome: RubricOutcome) -> dict[str, Any]:
+    """`rubric_stats` of the final outcome: teachers with a 待核实 总分 are held out of the mean, teachers
+    with a 待核实 等次 are counted under 待核实 beside the bands (no renderer counts either) — also when
+    only the 等次 rules are undecided and every 总分 is known, so the band counts still add up to the
+    teachers."""
+    return rubric_stats(rubric, outcome.scores, outcome.band_column, outcome.pending_teachers(),
+                        len(outcome.band_pending_teachers()))
+
+
+def met_assessed(spec: Spec) -> bool:
+    """Whether the rules judge 达标 at all (a 学时 target or a 达标要求): a school whose rules have neither
+    has no 达标率 by design, which 县汇总 must tell apart from a rate it could not compute."""
+    return spec.hours is not None or bool(spec.requirements)
 
 
 def share_met(met: pd.Series) -> tuple[int, float | None]:
