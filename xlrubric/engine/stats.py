@@ -64,14 +64,16 @@ def share_met(met: pd.Series) -> tuple[int, float | None]:
     return int(met.sum()), (round(float(met.mean()), 4) if len(met) else None)
 
 
-def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: int, pending: int = 0) -> dict[str, Any]:
-    """The school's 学时 figures: teachers, how many meet their 学时, how many are 待核实 (`pending`),
-    学时 recognised in all, rows that earned nothing (by the rules, or `blocked` by a rejected cell), and
-    the share met (teachers only; none while some teacher is 待核实: batch and mail then say 待核实)."""
+def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: pd.Series, state: pd.Series) -> dict[str, Any]:
+    """The school's 学时 figures: teachers, how many meet their 学时, how many are 待核实 (`state`, per
+    teacher, is 待核实), 学时 recognised in all, rows that earned nothing (by the rules, or `blocked` — the
+    register's reason column, non-empty — by a rejected cell), and the share met (teachers only; none while
+    some teacher is 待核实: batch and mail then say 待核实)."""
+    pending = int((state == PENDING).sum())
     count, rate = share_met(met)
     out: dict[str, Any] = {"hours_teachers": len(met), "hours_met": count, "hours_pending": pending,
                            "hours_total": round(float(rows["counted"].sum()), 2),
-                           "hours_invalid_rows": int((~rows["valid"]).sum()) + blocked}
+                           "hours_invalid_rows": int((~rows["valid"]).sum()) + int((blocked != "").sum())}
     if len(met) and not pending:   # no teachers, no rate: the key is absent rather than None
         out["hours_met_rate"] = rate
     return out
