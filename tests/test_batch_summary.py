@@ -51,7 +51,7 @@ def test_school_text_is_never_a_formula(manifest: Manifest):
         assert not any(re.search(rb"<f[ >]", z.read(n)) for n in sheets)
     wb = openpyxl.load_workbook(path)
     ws = wb["学校汇总"]
-    names = [ws.cell(r, 2) for r in range(2, ws.max_row + 1)]
+    names = [ws.cell(r, 2) for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None]   # not the key
     assert [c.value for c in names][:len(HOSTILE)] == HOSTILE
     assert all(c.data_type == "s" for c in names)
     problem = [list(r) for r in wb["问题清单"].iter_rows(min_row=2, values_only=True)]
@@ -73,7 +73,8 @@ def test_summary_columns_status_and_unreadable_sheet(manifest: Manifest):
     assert row["标准差"] == pytest.approx(4.3205, abs=1e-3)
     assert (row["优秀（人）"], row["良好（人）"], row["优秀比例"], row["学时达标率"]) == (1, 2, "符合", 0.5)
     assert (row["警告"], row["状态"]) == (1, "正常")
-    last = dict(zip(head, [c.value for c in ws[ws.max_row]], strict=True))
+    end = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)   # the key lines follow
+    last = dict(zip(head, [c.value for c in ws[end]], strict=True))
     assert (last["文件"], last["状态"]) == ("乡9/坏.xls", "无法读取")
     bad = [list(r) for r in wb["无法读取"].iter_rows(min_row=2, values_only=True)]
     assert bad == [["乡9/坏.xls", "文件「坏.xls」：这是网页格式（HTML）另存的文件", "请在 Excel 中打开后另存为 .xlsx"]]

@@ -28,6 +28,7 @@ from xlrubric.batch.problem_list import MAX_LINKS, write_problems_sheet
 from xlrubric.safetext import CELL_LIMIT, clean
 
 STATUS_TEXT = {"ok": "正常", "problems": "有问题", "unreadable": "无法读取"}
+SCHOOL_WIDTH = 22
 CHART_SCHOOLS = 300           # one bar per school: past this a chart is a grey smear
 SEND_COLUMNS = [("学校", "school", 24), ("地址", "address", 28), ("状态", "state", 10), ("时间", "time", 20),
                 ("Message-ID", "message_id", 36), ("回复", "reply", 40)]
@@ -72,6 +73,8 @@ def _formats(wb) -> dict[str, Any]:
         "good": wb.add_format({**base, "border": 1, "font_color": "#006100", "bg_color": "#C6EFCE"}),
         "link": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1}),
         "note": wb.add_format({**base, "italic": True, "font_color": "#595959"}),
+        "note_wrap": wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
+                                    "valign": "top"}),
     }
 
 
@@ -139,7 +142,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
         bands += [b for b in (e.summary.get("bands") or {}) if b not in bands]
     has_rate = any("hours_met_rate" in e.summary or e.summary.get("hours_pending") for e in entries)
     scales = sorted({float(e.summary["full_marks"]) for e in entries if e.summary.get("full_marks")})
-    cols = [("序号", 5), ("学校", 22), ("文件", 26), ("教师人数", 7), ("满分", 6),
+    cols = [("序号", 5), ("学校", SCHOOL_WIDTH), ("文件", 26), ("教师人数", 7), ("满分", 6),
             *[(f"平均总分（{f:g}分制）", 9) for f in scales],
             ("最高分", 7), ("中位数", 7), ("最低分", 7), ("标准差", 7)]
     band_start = len(cols)
@@ -173,8 +176,11 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
                 _number(ws, i, j, v, fmt["num"])
             else:
                 _no_score(ws, i, j, e, fmt)
-        for j, b in enumerate(bands):
-            _number(ws, i, band_start + j, (s.get("bands") or {}).get(b), fmt["int"])
+        for j, b in enumerate(bands):      # "—": this school's rules have no such 等次 (or no 等次 at all)
+            if e.status != "unreadable" and b not in (s.get("bands") or {}):
+                _text(ws, i, band_start + j, "—", fmt["text"])
+            else:
+                _number(ws, i, band_start + j, (s.get("bands") or {}).get(b), fmt["int"])
         c = band_start + len(bands)
         quota = s.get("quota_ok")
         if e.status == "unreadable":
@@ -184,11 +190,8 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
         else:
             _text(ws, i, c, "符合" if quota else "超出上限", fmt["good"] if quota else fmt["bad"])
         c += 1
-        if has_rate and s.get("hours_pending") and "hours_met_rate" not in s:    # some teachers wait on a cell
-            _text(ws, i, c, f"待核实（{s['hours_pending']}人）", fmt["warn"])
-            c += 1
-        elif has_rate:
-            _number(ws, i, c, s.get("hours_met_rate"), fmt["pct"])
+        if has_rate:
+            _rate(ws, i, c, e, fmt)
             c += 1
         probs = s.get("problems") or {}
         for j, sev in enumerate(("错误", "警告", "提示")):
@@ -201,6 +204,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
             _text(ws, i, c + 1, "", fmt["text"])
     if entries:
         ws.autofilter(0, 0, len(entries), len(cols) - 1)
+    _key(ws, fmt, len(entries) + 2, entries, scales, bands, has_rate)
     _print_setup(ws, "县域校本研修考核汇总（各校）", cols)
     return bands, label
 
@@ -211,6 +215,41 @@ def _no_score(ws, r: int, c: int, e: Entry, fmt) -> None:
         ws.write_blank(r, c, None, fmt["text"])
     else:
         _text(ws, r, c, "不打分", fmt["text"])
+
+
+def _rate(ws, r: int, c: int, e: Entry, fmt) -> None:
+    """达标率 as the school's summary states it: the share; 待核实 (n 人) while some teacher waits on a cell;
+    "不考核" where the rules set no 学时 or 达标 requirement; a blank only where the file could not be read
+    (or, from a manifest written before `met_assessed` existed, where nothing says which)."""
+    s = e.summary
+    if e.status != "unreadable" and s.get("hours_pending") and "hours_met_rate" not in s:
+        _text(ws, r, c, f"待核实（{s['hours_pending']}人）", fmt["warn"])
+    elif e.status != "unreadable" and s.get("met_assessed") is False:
+        _text(ws, r, c, NOT_ASSESSED, fmt["text"])
+    else:
+        _number(ws, r, c, s.get("hours_met_rate"), fmt["pct"])
+
+
+NOT_ASSESSED = "不考核"
+KEY_LINES = {"—": "「—」：该校细则没有这一项（另一种满分，或未设的等次）",
+             "不打分": "「不打分」：该校细则不打分",
+             NOT_ASSESSED: f"「{NOT_ASSESSED}」：该校细则没有学时或达标要求，不计算达标率",
+             "": "空白：文件无法读取（见「无法读取」表）"}
+
+
+def _key(ws, fmt, row: int, entries: list[Entry], scales: list[float], bands: list[str], has_rate: bool) -> None:
+    """A line under the table for each marker the table uses, so a blank is never read as a zero; in the
+    学校 column, wrapped, because that column is repeated on every printed page group."""
+    readable = [e for e in entries if e.status != "unreadable"]
+    scored = [e for e in readable if e.summary.get("full_marks")]
+    dash = (len(scales) > 1 and scored) or any(set(bands) - set(e.summary.get("bands") or {}) for e in readable)
+    used = [k for k, on in (("—", dash), ("不打分", len(scored) < len(readable)),
+                            (NOT_ASSESSED, has_rate and any(e.summary.get("met_assessed") is False for e in readable)),
+                            ("", len(readable) < len(entries))) if on]
+    for n, k in enumerate(used):      # each row's height set before the next row starts (constant memory)
+        line = ("注：" if n == 0 else "") + KEY_LINES[k]
+        _fit_row(ws, row + n, [(line, SCHOOL_WIDTH)])
+        _text(ws, row + n, 1, line, fmt["note_wrap"])
 
 
 REOPEN_HINT = "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"

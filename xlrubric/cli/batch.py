@@ -137,7 +137,7 @@ def show_result(result: BatchRun) -> None:
     wide = console.width >= 110          # on a narrow terminal the file column goes (it is in 县汇总.xlsx)
     for name, kw in (("学校", {"no_wrap": True}), *([("文件", {"no_wrap": True})] * wide), ("教师", num),
                      ("平均/满分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
-                     *([("达标率", num)] * rate), ("错/警/提", num | {"min_width": 5}),
+                     *([("达标率", num | {"min_width": 6})] * rate), ("错/警/提", num | {"min_width": 5}),
                      ("状态", {"no_wrap": True, "min_width": 8})):
         table.add_column(name, **kw)
     for e in shown[:200]:
@@ -150,9 +150,8 @@ def show_result(result: BatchRun) -> None:
             table.add_row(*who, *[""] * (4 + rate), f"[{style}]{status}[/]")
             continue
         bands = terminal("，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items()))
-        met = s.get("hours_met_rate")
         table.add_row(*who, str(s.get("teachers", s.get("hours_teachers", ""))),
-                      _mean(s), bands, *([f"{met:.0%}" if met is not None else ""] * rate),
+                      _mean(s), bands, *([_rate(s)] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
                       f"[{style}]{status}[/]")
     if shown:
@@ -177,6 +176,15 @@ def _mean(s: dict) -> str:
     if s.get("mean_total") is None:
         return "不打分" if not s.get("full_marks") else ""
     return f"{_fmt(s['mean_total'])}/{_fmt(s['full_marks'])}"
+
+
+def _rate(s: dict) -> str:
+    """The 达标率 as 县汇总 words it: the share, 待核实（N人）, or 不考核 where the rules judge no 达标."""
+    if s.get("hours_met_rate") is not None:
+        return f"{s['hours_met_rate']:.0%}"
+    if s.get("hours_pending"):
+        return f"待核实（{s['hours_pending']}人）"
+    return "不考核" if s.get("met_assessed") is False else ""
 
 
 def _fmt(v) -> str:

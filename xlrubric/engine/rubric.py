@@ -80,6 +80,10 @@ class RubricOutcome:
     def pending_teachers(self) -> list[str]:
         return [t for t in self.scores.index if (t, "总分") in self.pending]
 
+    def band_pending_teachers(self) -> list[str]:
+        """Teachers whose 等次 is 待核实 (a 待核实 总分, or a cross-part limit that could not be checked)."""
+        return [t for t in self.scores.index if (t, "等次") in self.pending]
+
 
 def _missing_components(d: Deduction, c: np.ndarray, baseline: str) -> np.ndarray:
     if d.input == "missing":

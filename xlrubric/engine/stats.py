@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from xlrubric.engine.bands import quota_ok
 from xlrubric.engine.pending import MET, PENDING
-from xlrubric.spec.model import Rubric
+from xlrubric.spec.model import Rubric, Spec
+
+if TYPE_CHECKING:
+    from xlrubric.engine.rubric import RubricOutcome
 
 
 def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
@@ -41,19 +44,36 @@ def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
     }
 
 
+def outcome_stats(rubric: Rubric, outcome: RubricOutcome) -> dict[str, Any]:
+    """`rubric_stats` of the final outcome: teachers with a 待核实 总分 are held out of the mean, teachers
+    with a 待核实 等次 are counted under 待核实 beside the bands (no renderer counts either) — also when
+    only the 等次 rules are undecided and every 总分 is known, so the band counts still add up to the
+    teachers."""
+    return rubric_stats(rubric, outcome.scores, outcome.band_column, outcome.pending_teachers(),
+                        len(outcome.band_pending_teachers()))
+
+
+def met_assessed(spec: Spec) -> bool:
+    """Whether the rules judge 达标 at all (a 学时 target or a 达标要求): a school whose rules have neither
+    has no 达标率 by design, which 县汇总 must tell apart from a rate it could not compute."""
+    return spec.hours is not None or bool(spec.requirements)
+
+
 def share_met(met: pd.Series) -> tuple[int, float | None]:
     """How many of these teachers (or obligations) are met, and the share (None when there are none)."""
     return int(met.sum()), (round(float(met.mean()), 4) if len(met) else None)
 
 
-def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: int, pending: int = 0) -> dict[str, Any]:
-    """The school's 学时 figures: teachers, how many meet their 学时, how many are 待核实 (`pending`),
-    学时 recognised in all, rows that earned nothing (by the rules, or `blocked` by a rejected cell), and
-    the share met (teachers only; none while some teacher is 待核实: batch and mail then say 待核实)."""
+def hours_figures(rows: pd.DataFrame, met: pd.Series, blocked: pd.Series, state: pd.Series) -> dict[str, Any]:
+    """The school's 学时 figures: teachers, how many meet their 学时, how many are 待核实 (`state`, per
+    teacher, is 待核实), 学时 recognised in all, rows that earned nothing (by the rules, or `blocked` — the
+    register's reason column, non-empty — by a rejected cell), and the share met (teachers only; none while
+    some teacher is 待核实: batch and mail then say 待核实)."""
+    pending = int((state == PENDING).sum())
     count, rate = share_met(met)
     out: dict[str, Any] = {"hours_teachers": len(met), "hours_met": count, "hours_pending": pending,
                            "hours_total": round(float(rows["counted"].sum()), 2),
-                           "hours_invalid_rows": int((~rows["valid"]).sum()) + blocked}
+                           "hours_invalid_rows": int((~rows["valid"]).sum()) + int((blocked != "").sum())}
     if len(met) and not pending:   # no teachers, no rate: the key is absent rather than None
         out["hours_met_rate"] = rate
     return out

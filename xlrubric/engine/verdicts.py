@@ -84,6 +84,23 @@ class Duty:
 
 
 @dataclass(frozen=True)
+class DutyTally:
+    """One teacher's obligations counted for the archive's 达标情况一览表: those that apply (不适用 left out),
+    how many are met, and the names of the others (未达标 or 待核实)."""
+
+    applicable: int
+    met: int
+    open: tuple[str, ...]
+
+
+def duty_tally(duties: list[Duty]) -> DutyTally:
+    """Count one teacher's `Duty` lines (as `duty_lines` made them)."""
+    applies = [d for d in duties if d.state != "不适用"]
+    return DutyTally(len(applies), sum(d.state == MET for d in applies),
+                     tuple(d.name for d in applies if d.state != MET))
+
+
+@dataclass(frozen=True)
 class YearLine:
     """One teacher's 学年 in the 学时 cycle, as the engine decided it (学时汇总's row, without layout);
     None where a 待核实 row could change the figure."""
@@ -108,6 +125,7 @@ class Outcomes:
     attendance: dict[str, Attendance] = field(default_factory=dict)
     duties: dict[str, list[Duty]] = field(default_factory=dict)
     years: dict[str, list[YearLine]] = field(default_factory=dict)
+    tallies: dict[str, DutyTally] = field(default_factory=dict)   # per subject, from `duties`
     rows: dict[int, Any] = field(default_factory=dict)     # 学时登记 Excel row -> engine.rowstate.RowResult
 
     def as_report(self) -> dict[str, Any]:

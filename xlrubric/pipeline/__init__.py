@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from xlrubric.engine.stats import met_assessed
 from xlrubric.errors import MissingSheet, RulesError
 from xlrubric.pipeline import hours, info, registers, requirements, rubric
 from xlrubric.pipeline.context import Context
@@ -71,6 +72,7 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     ctx.problems[:] = cap_problems(ctx.problems, LIMITS.problems_per_sheet)
     ctx.tables.append(problems_table(ctx))
     ctx.summary.update({"file": book.name, "rules": rules_source, "problems": counts,
+                        "met_assessed": met_assessed(spec),
                         "status": "problems" if counts["错误"] or counts["警告"] else "ok"})
     ctx.report.update({"file": book.name, "rules": rules_source,
                        "problems": [p.as_dict() for p in ctx.problems], **ctx.outcomes.as_report()})

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from xlrubric.engine.rowstate import RowResult
-from xlrubric.engine.verdicts import Attendance, Duty, Verdict, YearLine
+from xlrubric.engine.verdicts import Attendance, Duty, DutyTally, Verdict, YearLine
 from xlrubric.pipeline import run_parts
 from xlrubric.pipeline.register import read_register, text
 from xlrubric.readers.raw import RawBook
@@ -38,6 +38,7 @@ class Archive:
     verdicts: dict[str, Verdict] = field(default_factory=dict)        # the engine's, per teacher
     years: dict[str, list[YearLine]] = field(default_factory=dict)    # the engine's, per teacher per 学年
     duties: dict[str, list[Duty]] = field(default_factory=dict)        # the engine's, per teacher
+    tallies: dict[str, DutyTally] = field(default_factory=dict)        # the engine's count of `duties`
     overview_header: list[str] = field(default_factory=list)
     overview: list[list[Any]] = field(default_factory=list)
     has_hours: bool = False          # the overview is a 学时统计一览表; else a 达标情况一览表
@@ -63,7 +64,8 @@ def gather(book: RawBook, spec: Spec, source: str) -> Archive:
         profile[t] = info
     arc = Archive(ctx.summary.get("school") or spec.school or book.name, spec, keys, names, profile,
                   attendance=ctx.outcomes.attendance, verdicts=ctx.outcomes.verdicts, years=ctx.outcomes.years,
-                  duties=ctx.outcomes.duties, has_hours=bool(ctx.outcomes.years) or "学时汇总" in tables)
+                  duties=ctx.outcomes.duties, tallies=ctx.outcomes.tallies,
+                  has_hours=bool(ctx.outcomes.years) or "学时汇总" in tables)
     listed = frame[frame["blocked"] == ""].sort_values("date") if reg is not None else frame.iloc[:0]
     for row, r in listed.iterrows():      # a workbook without 学时登记 (xinghuo) has no training records
         d = ctx.outcomes.rows.get(int(row))
@@ -105,8 +107,7 @@ def _overview(arc: Archive) -> None:
     else:
         arc.overview_header = ["序号", "工号", "姓名", "教研组", "登记活动", "适用要求", "已达标", "未达标的要求"]
         for n, t in enumerate(arc.teachers, 1):
-            duties = [d for d in arc.duties.get(t, []) if d.state != "不适用"]
+            tally = arc.tallies.get(t) or DutyTally(0, 0, ())
             arc.overview.append([n, arc.profile[t]["工号"], arc.names[t], arc.profile[t]["教研组"],
-                                 len(arc.records.get(t, [])), len(duties), sum(d.state == "达标" for d in duties),
-                                 "、".join(d.name for d in duties if d.state != "达标")])
+                                 len(arc.records.get(t, [])), tally.applicable, tally.met, "、".join(tally.open)])
 

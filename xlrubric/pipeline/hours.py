@@ -71,8 +71,7 @@ def _run(ctx: Context) -> None:
     ctx.shared["hours_summary"] = (outcome, names, teachers, len(ctx.tables))
     ctx.tables.append(detail_table(ctx, reg, outcome))
     state = outcome.state.reindex(teachers)
-    waiting = int((state == PENDING).sum())
-    ctx.summary.update(hours_figures(outcome.rows, outcome.met, int((frame["blocked"] != "").sum()), waiting))
+    ctx.summary.update(hours_figures(outcome.rows, outcome.met, frame["blocked"], state))
     pend = pending_mask(outcome.by_year.index, outcome.pending)
     years: dict[str, dict[str, float | None]] = {}
     for ((t, y), v), unsure in zip(outcome.by_year["合计"].items(), pend, strict=True):

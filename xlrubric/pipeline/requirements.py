@@ -15,7 +15,15 @@ import pandas as pd
 from xlrubric.engine.pending import PENDING
 from xlrubric.engine.requirements import evaluate
 from xlrubric.engine.stats import requirement_figures, verdict_figures
-from xlrubric.engine.verdicts import Duty, duty_lines, duty_states, grade_counts, grade_project, teacher_verdicts
+from xlrubric.engine.verdicts import (
+    Duty,
+    duty_lines,
+    duty_states,
+    duty_tally,
+    grade_counts,
+    grade_project,
+    teacher_verdicts,
+)
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
@@ -76,6 +84,7 @@ def _run(ctx: Context) -> None:
     ctx.outcomes.verdicts = teacher_verdicts(
         teachers, hours.state.reindex(teachers).dropna() if hours is not None else None, req_state, bound)
     ctx.outcomes.duties = duty_lines(t, {q.id: q.name for q in spec.requirements})
+    ctx.outcomes.tallies = {who: duty_tally(lines) for who, lines in ctx.outcomes.duties.items()}
     ctx.summary["requirements"] = requirement_figures(t, spec.requirements)
     ctx.summary.setdefault("hours_teachers", len(teachers))     # batch shows it when there is no rubric
     if len(teachers):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from xlrubric.engine.rubric import PENDING
-from xlrubric.engine.stats import rubric_stats
+from xlrubric.engine.stats import outcome_stats
 from xlrubric.pipeline.context import Context
 from xlrubric.results import SheetTable
 from xlrubric.schemas.teachers import teacher_id
@@ -118,9 +118,7 @@ def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, ex
     scores = outcome.scores
     item_names = [i.name for i in rubric.items]
     band = bool(outcome.band_column)
-    held = outcome.pending_teachers()
-    waiting = sum(1 for t in scores.index if (t, "等次") in outcome.pending) if held else 0
-    ctx.summary.update(rubric_stats(rubric, scores, outcome.band_column, held, waiting))
+    ctx.summary.update(outcome_stats(rubric, outcome))
     records = scores.to_dict("index")
 
     def number(t: str, col: str, target: str) -> Any:
