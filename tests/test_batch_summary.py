@@ -71,7 +71,7 @@ def test_summary_columns_status_and_unreadable_sheet(manifest: Manifest):
     got = (row["教师人数"], row["平均总分（30分制）"], row["最高分"], row["中位数"], row["最低分"])
     assert got == (3, 26, 30, 28, 20)
     assert row["标准差"] == pytest.approx(4.3205, abs=1e-3)
-    assert (row["优秀（人）"], row["良好（人）"], row["优秀比例"], row["学时达标率"]) == (1, 2, "符合", 0.5)
+    assert (row["优秀（人）"], row["良好（人）"], row["等次名额是否符合"], row["学时达标率"]) == (1, 2, "符合", 0.5)
     assert (row["警告"], row["状态"]) == (1, "正常")
     end = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)   # the key lines follow
     last = dict(zip(head, [c.value for c in ws[end]], strict=True))

@@ -147,7 +147,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
             ("最高分", 7), ("中位数", 7), ("最低分", 7), ("标准差", 7)]
     band_start = len(cols)
     cols += [(f"{b}（人）", 7) for b in bands]
-    cols += [("优秀比例", 9)]
+    cols += [("等次名额是否符合", 9)]     # quota_ok: every 等次 quota of the rules holds (not a share)
     label = met_label(entries)
     if has_rate:
         cols += [(label, 10)]
