@@ -104,9 +104,11 @@ class _Formats:
         return self.fills[(argb, c)]
 
 
-def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = None) -> str:
-    """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs."""
-    layout = table_layout(table.header, table.rows, table.col_widths)
+def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = None,
+              layout: PageLayout | None = None) -> str:
+    """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs;
+    `layout` is `table_layout(table…)` when the caller has it already (it also needs it for print_titles)."""
+    layout = layout or table_layout(table.header, table.rows, table.col_widths)
     fmt = _Formats(styles, table, layout)
     ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
     letters = [column_letter(c) for c in range(max(ncols, 1))]
@@ -184,13 +186,13 @@ def page_setup_xml(layout: PageLayout) -> str:
             f"{breaks}</worksheet>")
 
 
-def print_titles(table: SheetTable) -> str | None:
+def print_titles(table: SheetTable, layout: PageLayout | None = None) -> str | None:
     """The `_xlnm.Print_Titles` value: the header row repeats on every printed page, and on a table split
     into page groups the key columns (工号、姓名) repeat on every group."""
     if not table.header:
         return None
     rows = f"{quote_sheet(table.name)}!$1:$1"
-    keys = table_layout(table.header, table.rows, table.col_widths).key_cols
+    keys = (layout or table_layout(table.header, table.rows, table.col_widths)).key_cols
     if not keys:
         return rows
     return f"{quote_sheet(table.name)}!$A:${column_letter(keys - 1)},{rows}"
