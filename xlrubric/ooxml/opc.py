@@ -69,6 +69,7 @@ class Work:
         self.original: dict[str, str] = {}
         self.added: dict[str, bytes] = {}               # new parts, in creation order
         self.removed: set[str] = set()
+        self._ct_tree: tuple[str, xs.Element] | None = None   # [Content_Types].xml parsed, for its text
 
     # -- parts -----------------------------------------------------------------------------------
     def canon(self, part: str) -> str:
@@ -186,8 +187,12 @@ class Work:
 
     # -- content types ---------------------------------------------------------------------------
     def _ct(self) -> tuple[str, xs.Element]:
+        """The content types and their tree, parsed again only after an edit (`set_text` stores a new
+        string): a write asks for content types hundreds of times."""
         doc = self.text("[Content_Types].xml")
-        return doc, xs.parse(doc)
+        if self._ct_tree is None or self._ct_tree[0] is not doc:
+            self._ct_tree = (doc, xs.parse(doc))
+        return self._ct_tree
 
     def content_type(self, part: str) -> str | None:
         doc, root = self._ct()

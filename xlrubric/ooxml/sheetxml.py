@@ -52,11 +52,16 @@ def escape_cell_text(value: str) -> str:
 
 
 def _text_cell(ref: str, value: str, s: str) -> str:
+    return f'<c r="{ref}"{s}{_text_tail(value)}'
+
+
+def _text_tail(value: str) -> str:
+    """What follows a text cell's reference and style: the same for every cell holding `value`."""
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT - 1] + "…"
     body = escape_cell_text(value) if _SPECIAL.search(value) else value
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
 def _serial(value: date | datetime | time | timedelta) -> float | None:
@@ -117,6 +122,7 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
     row_height = layout.row_height if layout.wrap else None
     link_s = f' s="{fmt.link}"'
     links = table.links
+    tails: dict[str, str] = {}      # a result sheet repeats names, statuses and reasons: escape each once
     out = ['<sheetData>']
     head = f' s="{fmt.header}"'
     out.append(f'<row r="1" ht="{layout.header_height:g}" customHeight="1">'
@@ -134,7 +140,10 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
                 s = f' s="{fmt.fill(table.fills[(i, c)], c)}"'
             t = type(v)
             if t is str:
-                cells.append(_text_cell(ref, v, s))
+                tail = tails.get(v)
+                if tail is None:
+                    tail = tails[v] = _text_tail(v)
+                cells.append(f'<c r="{ref}"{s}{tail}')
             elif t is int:
                 cells.append(f'<c r="{ref}"{s}><v>{v}</v></c>')
             elif t is float:

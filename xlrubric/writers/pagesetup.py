@@ -128,19 +128,21 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
 def _widths(values: tuple[Any, ...]) -> list[float]:
     """`display_width` of every non-empty value of a column, each distinct text measured once: a result
     column repeats the same names, statuses and reasons on thousands of rows (issue 16: this halved the
-    write). Only str is remembered — 1, 1.0 and True are equal keys of different widths."""
-    known: dict[str, float] = {}
+    write). Only str, int and float are remembered, each in its own table (1, 1.0 and True are equal
+    keys of different widths), and zero is not (0.0 and -0.0 are equal and print as "0" and "-0")."""
+    known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
         if v is None:
             continue
-        if type(v) is str:
-            w = known.get(v)
-            if w is None:
-                w = known[v] = display_width(v)
-            out.append(w)
-        else:
+        seen = known.get(type(v))
+        if seen is None or v == 0:
             out.append(display_width(v))
+            continue
+        w = seen.get(v)
+        if w is None:
+            w = seen[v] = display_width(v)
+        out.append(w)
     return out
 
 
