@@ -121,7 +121,7 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
     col_s = {c: f' s="{fmt.column.get(c)}"' if c in fmt.column else plain for c in range(ncols)}
     row_height = layout.row_height if layout.wrap else None
     link_s = f' s="{fmt.link}"'
-    links = table.links
+    links, fills = table.links, table.fills
     tails: dict[str, str] = {}      # a result sheet repeats names, statuses and reasons: escape each once
     out = ['<sheetData>']
     head = f' s="{fmt.header}"'
@@ -136,8 +136,8 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
                 continue
             ref = f"{letters[c]}{n}"
             s = link_s if links and (i, c) in links else col_s.get(c, "")
-            if table.fills and (i, c) in table.fills:
-                s = f' s="{fmt.fill(table.fills[(i, c)], c)}"'
+            if fills and (i, c) in fills:
+                s = f' s="{fmt.fill(fills[(i, c)], c)}"'
             t = type(v)
             if t is str:
                 tail = tails.get(v)
