@@ -69,6 +69,8 @@ class Work:
         self.original: dict[str, str] = {}
         self.added: dict[str, bytes] = {}               # new parts, in creation order
         self.removed: set[str] = set()
+        self._ct_tree: tuple[str, xs.Element] | None = None   # [Content_Types].xml parsed, for its text
+        self._ct_index: tuple[str, dict[str, str | None], dict[str, str | None]] | None = None
 
     # -- parts -----------------------------------------------------------------------------------
     def canon(self, part: str) -> str:
@@ -186,19 +188,31 @@ class Work:
 
     # -- content types ---------------------------------------------------------------------------
     def _ct(self) -> tuple[str, xs.Element]:
+        """The content types and their tree, parsed again only after an edit (`set_text` stores a new
+        string): a write asks for content types hundreds of times."""
         doc = self.text("[Content_Types].xml")
-        return doc, xs.parse(doc)
+        if self._ct_tree is None or self._ct_tree[0] is not doc:
+            self._ct_tree = (doc, xs.parse(doc))
+        return self._ct_tree
 
     def content_type(self, part: str) -> str | None:
+        """The part's Override, else its extension's Default (the first of each that matches)."""
         doc, root = self._ct()
-        for el in root.findall("Override"):
-            if el.attrs().get("PartName", "").lstrip("/").lower() == part.lower():
-                return el.attrs().get("ContentType")
-        ext = part.rsplit(".", 1)[-1].lower()
-        for el in root.findall("Default"):
-            if el.attrs().get("Extension", "").lower() == ext:
-                return el.attrs().get("ContentType")
-        return None
+        if self._ct_index is None or self._ct_index[0] is not doc:     # indexed once per text
+            overrides: dict[str, str | None] = {}
+            defaults: dict[str, str | None] = {}
+            for el in root.findall("Override"):
+                a = el.attrs()
+                overrides.setdefault(a.get("PartName", "").lstrip("/").lower(), a.get("ContentType"))
+            for el in root.findall("Default"):
+                a = el.attrs()
+                defaults.setdefault(a.get("Extension", "").lower(), a.get("ContentType"))
+            self._ct_index = (doc, overrides, defaults)
+        _, overrides, defaults = self._ct_index
+        low = part.lower()
+        if low in overrides:
+            return overrides[low]
+        return defaults.get(part.rsplit(".", 1)[-1].lower())
 
     def add_override(self, part: str, content_type: str) -> None:
         if self.content_type(part) == content_type:

@@ -33,6 +33,7 @@ from xlrubric.ooxml.styles import StylesPart, strip_styles, styles_part
 from xlrubric.ooxml.workbook import WorkbookPart, check_sheet_name
 from xlrubric.ooxml.zipio import SourceZip, write_package
 from xlrubric.results import CellMark, SheetTable
+from xlrubric.writers.pagesetup import table_layout
 
 WORKSHEET_TYPES = {opc.CT_WORKSHEET, "application/vnd.ms-excel.worksheet"}
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam"}
@@ -156,13 +157,14 @@ def _apply(work: opc.Work, wb: WorkbookPart, tables: list[SheetTable], marks: li
     for k, t in enumerate(tables, 1):
         part = work.free_name("xl/worksheets/sheet{}.xml")
         # A macro workbook's sheets carry VBA code names (XlsxWriter sets them for the same reason).
-        work.add(part, sheet_xml(t, styles, f"xlrubric{k}" if macro else None))
+        layout = table_layout(t.header, t.rows, t.col_widths)     # once: the sheet and its print titles
+        work.add(part, sheet_xml(t, styles, f"xlrubric{k}" if macro else None, layout))
         ref = wb.add_sheet(t.name, part)
         record["sheets"].append(t.name)
         rng = filter_range(t)
         if rng:
             wb.add_defined_name("_xlnm._FilterDatabase", ref.index, rng, record)
-        titles = print_titles(t)
+        titles = print_titles(t, layout)
         if titles:
             wb.add_defined_name("_xlnm.Print_Titles", ref.index, titles, record, hidden=False)
     ours = {t.name.casefold() for t in tables}

@@ -52,11 +52,16 @@ def escape_cell_text(value: str) -> str:
 
 
 def _text_cell(ref: str, value: str, s: str) -> str:
+    return f'<c r="{ref}"{s}{_text_tail(value)}'
+
+
+def _text_tail(value: str) -> str:
+    """What follows a text cell's reference and style: the same for every cell holding `value`."""
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT - 1] + "…"
     body = escape_cell_text(value) if _SPECIAL.search(value) else value
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
 def _serial(value: date | datetime | time | timedelta) -> float | None:
@@ -104,9 +109,11 @@ class _Formats:
         return self.fills[(argb, c)]
 
 
-def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = None) -> str:
-    """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs."""
-    layout = table_layout(table.header, table.rows, table.col_widths)
+def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = None,
+              layout: PageLayout | None = None) -> str:
+    """The complete worksheet part for `table`; `code_name` is the VBA name a macro workbook needs;
+    `layout` is `table_layout(table…)` when the caller has it already (it also needs it for print_titles)."""
+    layout = layout or table_layout(table.header, table.rows, table.col_widths)
     fmt = _Formats(styles, table, layout)
     ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
     letters = [column_letter(c) for c in range(max(ncols, 1))]
@@ -114,7 +121,8 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
     col_s = {c: f' s="{fmt.column.get(c)}"' if c in fmt.column else plain for c in range(ncols)}
     row_height = layout.row_height if layout.wrap else None
     link_s = f' s="{fmt.link}"'
-    links = table.links
+    links, fills = table.links, table.fills
+    tails: dict[str, str] = {}      # a result sheet repeats names, statuses and reasons: escape each once
     out = ['<sheetData>']
     head = f' s="{fmt.header}"'
     out.append(f'<row r="1" ht="{layout.header_height:g}" customHeight="1">'
@@ -128,11 +136,14 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
                 continue
             ref = f"{letters[c]}{n}"
             s = link_s if links and (i, c) in links else col_s.get(c, "")
-            if table.fills and (i, c) in table.fills:
-                s = f' s="{fmt.fill(table.fills[(i, c)], c)}"'
+            if fills and (i, c) in fills:
+                s = f' s="{fmt.fill(fills[(i, c)], c)}"'
             t = type(v)
             if t is str:
-                cells.append(_text_cell(ref, v, s))
+                tail = tails.get(v)
+                if tail is None:
+                    tail = tails[v] = _text_tail(v)
+                cells.append(f'<c r="{ref}"{s}{tail}')
             elif t is int:
                 cells.append(f'<c r="{ref}"{s}><v>{v}</v></c>')
             elif t is float:
@@ -184,13 +195,13 @@ def page_setup_xml(layout: PageLayout) -> str:
             f"{breaks}</worksheet>")
 
 
-def print_titles(table: SheetTable) -> str | None:
+def print_titles(table: SheetTable, layout: PageLayout | None = None) -> str | None:
     """The `_xlnm.Print_Titles` value: the header row repeats on every printed page, and on a table split
     into page groups the key columns (工号、姓名) repeat on every group."""
     if not table.header:
         return None
     rows = f"{quote_sheet(table.name)}!$1:$1"
-    keys = table_layout(table.header, table.rows, table.col_widths).key_cols
+    keys = (layout or table_layout(table.header, table.rows, table.col_widths)).key_cols
     if not keys:
         return rows
     return f"{quote_sheet(table.name)}!$A:${column_letter(keys - 1)},{rows}"

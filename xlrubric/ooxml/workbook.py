@@ -33,10 +33,14 @@ class WorkbookPart:
     def __init__(self, work: opc.Work, part: str):
         self.work, self.part = work, part
         self.prefix, self.ns = xs.main_prefix(work.text(part), part)
+        self._tree: tuple[str, xs.Element] | None = None
 
     def _root(self) -> tuple[str, xs.Element]:
+        """workbook.xml and its tree, parsed again only after an edit stored a new text."""
         doc = self.work.text(self.part)
-        return doc, xs.parse(doc)
+        if self._tree is None or self._tree[0] is not doc:
+            self._tree = (doc, xs.parse(doc))
+        return self._tree
 
     def sheets(self) -> list[SheetRef]:
         doc, root = self._root()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import zip_longest
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -62,6 +63,7 @@ class PageLayout:
     key_cols: int = 0                              # leading columns repeated on every page group
     col_breaks: list[int] = field(default_factory=list)   # 0-based first column of each new page group
     header_lines: int = 1
+    _lines: dict[tuple[str, int], int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def header_height(self) -> float:
@@ -69,8 +71,13 @@ class PageLayout:
 
     def row_height(self, row: list[Any]) -> float | None:
         """The height a row needs for its wrapped text, or None when one line will do."""
-        lines = max((text_lines(row[c], self.widths[c]) for c in self.wrap
-                     if c < len(row) and isinstance(row[c], str)), default=1)
+        known, lines, n = self._lines, 1, len(row)
+        for c in self.wrap:
+            if c < n and isinstance(text := row[c], str):
+                need = known.get((text, c))
+                if need is None:       # rows repeat the same texts: measure each once per column
+                    need = known[(text, c)] = text_lines(text, self.widths[c])
+                lines = max(lines, need)
         return LINE_POINTS * lines + 2 if lines > 1 else None
 
 
@@ -103,9 +110,9 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
     widths: list[float] = []
     wrap: set[int] = set()
     lines = 1
-    sample = rows[:SAMPLE_ROWS]
+    columns = list(zip_longest(*rows[:SAMPLE_ROWS]))     # short rows pad with None, which is skipped
     for c, head in enumerate(header):
-        seen = sorted(display_width(r[c]) for r in sample if c < len(r) and r[c] is not None)
+        seen = sorted(_widths(columns[c])) if c < len(columns) else []
         content = seen[min(len(seen) - 1, int(len(seen) * 0.95))] + 2.5 if seen else 0.0
         cap = min(float(preferred[c]) if preferred and c < len(preferred) and preferred[c] else LONG_TEXT,
                   LONG_TEXT)
@@ -116,6 +123,27 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
         lines = max(lines, math.ceil(display_width(str(head)) / max(width - 1.5, 1.0)))
         widths.append(round(width, 1))
     return widths, wrap, min(lines, HEADER_LINES + 1)
+
+
+def _widths(values: tuple[Any, ...]) -> list[float]:
+    """`display_width` of every non-empty value of a column, each distinct text measured once: a result
+    column repeats the same names, statuses and reasons on thousands of rows (issue 16: this halved the
+    write). Only str, int and float are remembered, each in its own table (1, 1.0 and True are equal
+    keys of different widths), and zero is not (0.0 and -0.0 are equal and print as "0" and "-0")."""
+    known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
+    out = []
+    for v in values:
+        if v is None:
+            continue
+        seen = known.get(type(v))
+        if seen is None or v == 0:
+            out.append(display_width(v))
+            continue
+        w = seen.get(v)
+        if w is None:
+            w = seen[v] = display_width(v)
+        out.append(w)
+    return out
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
