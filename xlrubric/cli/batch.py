@@ -133,11 +133,13 @@ def show_result(result: BatchRun) -> None:
     shown = entries if len(entries) <= SHOW_ALL_UP_TO else [e for e in entries if e.status != "ok"]
     table = Table(title="批处理结果", title_justify="left", show_lines=False)
     rate = any(e.summary.get("hours_met_rate") is not None for e in shown)
+    # A figure is never cut ("25.02…" would drop its scale, "一…" a count): numbers keep their width and the
+    # 等次 list wraps; only a long school name is shortened (it is whole in 县汇总.xlsx).
     num = {"justify": "right", "no_wrap": True, "min_width": 4}
     wide = console.width >= 110          # on a narrow terminal the file column goes (it is in 县汇总.xlsx)
     for name, kw in (("学校", {"no_wrap": True}), *([("文件", {"no_wrap": True})] * wide), ("教师", num),
-                     ("平均/满分", num | {"min_width": 6}), ("等次", {"no_wrap": True}),
-                     *([("达标率", num | {"min_width": 6})] * rate), ("错/警/提", num | {"min_width": 5}),
+                     ("平均/满分", num | {"min_width": 9}), ("等次", {"overflow": "fold", "min_width": 14}),
+                     *([("达标率", num | {"min_width": 6})] * rate), ("错/警/提", num | {"min_width": 8}),
                      ("状态", {"no_wrap": True, "min_width": 8})):
         table.add_column(name, **kw)
     for e in shown[:200]:
@@ -149,7 +151,7 @@ def show_result(result: BatchRun) -> None:
         if e.status == "unreadable":
             table.add_row(*who, *[""] * (4 + rate), f"[{style}]{status}[/]")
             continue
-        bands = terminal("，".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items()))
+        bands = terminal(" ".join(f"{k}{v}" for k, v in (s.get("bands") or {}).items()))  # wraps at a space
         table.add_row(*who, str(s.get("teachers", s.get("hours_teachers", ""))),
                       _mean(s), bands, *([_rate(s)] * rate),
                       f"{probs.get('错误', 0)}/{probs.get('警告', 0)}/{probs.get('提示', 0)}",
