@@ -1,6 +1,7 @@
 """Whole-process start-up: what a director waits for before any work, per command (issue 16).
 
-Prints, as medians of N fresh processes run in this same run:
+Prints, as medians of N fresh processes run in this same run (wall time, and the CPU time of the whole
+process — user + system of the child, which the machine's other load does not inflate as much):
   bare       `python -c pass` (the interpreter alone)
   help       `xlrubric --help`                      aim ≤ 0.15 s
   lint       `xlrubric lint lanxi4`
@@ -13,13 +14,21 @@ and, for each command, the modules it imports that cost most (python -X importti
 `--python` runs the commands with another interpreter, e.g. a venv made with `pip install -e .` only (what
 schools have): with the test extras installed, pandera's first validation also imports hypothesis (pandera's
 data-synthesis strategies load whenever hypothesis is importable), which is not what a user's start-up costs.
+Give `--python` twice (say, a venv of the code before a change and one after) to compare them in one run.
 
-Run: python benchmarks/bench_startup.py [--runs 5] [--python /path/to/venv/bin/python]
+Every command runs with PYTHONDONTWRITEBYTECODE removed from its environment, after one warm-up run that is
+not timed: a user's install has the .pyc files of our package, so timing a process that recompiles xlrubric
+from source on every start (as this machine's shells ask with PYTHONDONTWRITEBYTECODE=1) measures a cost no
+user pays.
+
+Run: python benchmarks/bench_startup.py [--runs 5] [--python /path/to/venv/bin/python [--python other/bin/python]]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,18 +47,25 @@ frames = {{n: pd.DataFrame(book.get_sheet_by_name(n).to_python()) for n in book.
 FLOOR_PANDERA = "import pandera.pandas\n" + FLOOR
 
 
-def wall(argv: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return median(times)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of every child process this one has waited for so far."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one fresh process."""
+    cpu0, start = children_cpu(), time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=False, env=ENV)
+    return time.perf_counter() - start, children_cpu() - cpu0
 
 
 def top_imports(py: str, argv: list[str], n: int = 3) -> str:
     """The n top-level imports with the largest cumulative time (µs), from -X importtime."""
-    err = subprocess.run([py, "-X", "importtime", *argv], capture_output=True, text=True).stderr
+    err = subprocess.run([py, "-X", "importtime", *argv], capture_output=True, text=True, env=ENV).stderr
     rows = []
     for line in err.splitlines():
         parts = line.split("|")
@@ -61,31 +77,58 @@ def top_imports(py: str, argv: list[str], n: int = 3) -> str:
     return ", ".join(f"{name} {us / 1e6:.2f} s" for us, name in rows[:n])
 
 
+def cases(py: str, out: str) -> dict[str, list[str]]:
+    return {
+        "bare": [py, "-c", "pass"],
+        "help": [py, "-m", "xlrubric", "--help"],
+        "lint": [py, "-m", "xlrubric", "lint", "lanxi4"],
+        "floor": [py, "-c", FLOOR],
+        "floor+pa": [py, "-c", FLOOR_PANDERA],
+        "compute": [py, "-m", "xlrubric", "compute", str(SAMPLE), "-o", out],
+    }
+
+
+def report(py: str, argvs: dict[str, list[str]], walls: dict[str, list[float]], cpus: dict[str, list[float]]) -> None:
+    has_hypothesis = subprocess.run([py, "-c", "import hypothesis"], capture_output=True, env=ENV).returncode == 0
+    print(f"\npython: {py}  (hypothesis importable: {'yes — pandera will import it' if has_hypothesis else 'no'})")
+    times = {name: median(v) for name, v in walls.items()}
+    cpu = {name: median(v) for name, v in cpus.items()}
+    for name, argv in argvs.items():
+        print(f"{name:8s} {times[name]:6.3f} s wall {cpu[name]:6.3f} s CPU   "
+              f"top imports: {top_imports(py, argv[1:])}")
+    print(f"help:    {times['help']:.3f} s (aim ≤ 0.15 s); bare interpreter {times['bare']:.3f} s")
+    print(f"compute / floor = {times['compute'] / times['floor']:.2f}× wall, "
+          f"{cpu['compute'] / cpu['floor']:.2f}× CPU (aim ≤ 1.5×)")
+    print(f"compute / (floor + pandera import) = {times['compute'] / times['floor+pa']:.2f}× wall, "
+          f"{cpu['compute'] / cpu['floor+pa']:.2f}× CPU;  pandera's import alone = "
+          f"{(times['floor+pa'] - times['floor']) / times['floor']:.2f}× the floor (wall), "
+          f"{(cpu['floor+pa'] - cpu['floor']) / cpu['floor']:.2f}× (CPU)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--python", default=sys.executable, help="interpreter to run the commands with")
+    ap.add_argument("--python", action="append",
+                    help="interpreter to run the commands with (default: this one); give it twice to compare "
+                         "two installs in the same run, their runs interleaved")
     args = ap.parse_args()
-    py = args.python
-    has_hypothesis = subprocess.run([py, "-c", "import hypothesis"], capture_output=True).returncode == 0
-    print(f"python: {py}  (hypothesis importable: {'yes — pandera will import it' if has_hypothesis else 'no'})")
+    pythons = args.python or [sys.executable]
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "out.xlsx")
-        cases = {
-            "bare": [py, "-c", "pass"],
-            "help": [py, "-m", "xlrubric", "--help"],
-            "lint": [py, "-m", "xlrubric", "lint", "lanxi4"],
-            "floor": [py, "-c", FLOOR],
-            "floor+pa": [py, "-c", FLOOR_PANDERA],
-            "compute": [py, "-m", "xlrubric", "compute", str(SAMPLE), "-o", out],
-        }
-        times = {name: wall(argv, args.runs) for name, argv in cases.items()}
-        for name, argv in cases.items():
-            print(f"{name:8s} {times[name]:6.3f} s   top imports: {top_imports(py, argv[1:])}")
-    print(f"help:    {times['help']:.3f} s (aim ≤ 0.15 s); bare interpreter {times['bare']:.3f} s")
-    print(f"compute / floor = {times['compute'] / times['floor']:.2f}× (aim ≤ 1.5×)")
-    print(f"compute / (floor + pandera import) = {times['compute'] / times['floor+pa']:.2f}×;  "
-          f"pandera's import alone = {(times['floor+pa'] - times['floor']) / times['floor']:.2f}× the floor")
+        argvs = {py: cases(py, out) for py in pythons}
+        for per_py in argvs.values():            # warm-up, untimed: writes the .pyc files a user's install has
+            for argv in per_py.values():
+                run_once(argv)
+        walls = {py: {name: [] for name in argvs[py]} for py in pythons}
+        cpus = {py: {name: [] for name in argvs[py]} for py in pythons}
+        for _ in range(args.runs):               # interleaved, so load that comes and goes hits every case alike
+            for py in pythons:
+                for name, argv in argvs[py].items():
+                    w, c = run_once(argv)
+                    walls[py][name].append(w)
+                    cpus[py][name].append(c)
+        for py in pythons:
+            report(py, argvs[py], walls[py], cpus[py])
 
 
 if __name__ == "__main__":
