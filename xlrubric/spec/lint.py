@@ -65,6 +65,7 @@ class Context:
     def __init__(self, spec: Spec):
         self.spec = spec
         self.used: set[str] = set()
+        self.memo: dict[Any, Any] = {}      # what several checks derive alike (lint_bands' readings), once per run
 
     @property
     def rubric(self) -> Rubric | None:

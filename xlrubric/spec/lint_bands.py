@@ -38,7 +38,15 @@ class Reading:
 
 
 def readings(ctx: Context, r: Rubric) -> list[Reading]:
-    """The readings of the band scale, chosen first; totals are the step's multiples from 0 to the top."""
+    """The readings of the band scale, chosen first; totals are the step's multiples from 0 to the top.
+
+    Built once per lint run (three checks walk them; lanxi4 has 1,000 totals on a 0.05 step)."""
+    if "readings" not in ctx.memo:
+        ctx.memo["readings"] = _readings(ctx, r)
+    return ctx.memo["readings"]
+
+
+def _readings(ctx: Context, r: Rubric) -> list[Reading]:
     if not r.bands:
         return []
     step = score_step(r)
@@ -60,8 +68,17 @@ def readings(ctx: Context, r: Rubric) -> list[Reading]:
     return out
 
 
-def _in(b: Band, v: Fraction) -> bool:
-    return (b.min is None or v >= fr(b.min)) and (b.max is None or v <= fr(b.max))
+Edge = tuple[Fraction | None, Fraction | None]
+
+
+def edges(r: Rubric) -> list[Edge]:
+    """Each band's (min, max) as exact fractions, converted once rather than once per score compared."""
+    return [(None if b.min is None else fr(b.min), None if b.max is None else fr(b.max)) for b in r.bands]
+
+
+def _in(edge: Edge, v: Fraction) -> bool:
+    lo, hi = edge
+    return (lo is None or v >= lo) and (hi is None or v <= hi)
 
 
 def band_range(b: Band) -> str:
@@ -96,18 +113,25 @@ Key = tuple[Fraction | None, Fraction | None]
 Run = list[tuple[Fraction, Fraction]]
 
 
-def _classify(r: Rubric, x: Reading) -> tuple[dict[Key, Run], dict[tuple[int, int], Run]]:
-    """Scores in no band, keyed by the band edges around them; scores in two bands, keyed by the bands."""
+def _classify(ctx: Context, r: Rubric, x: Reading) -> tuple[dict[Key, Run], dict[tuple[int, int], Run]]:
+    """Scores in no band, keyed by the band edges around them; scores in two bands, keyed by the bands.
+
+    Once per reading and lint run: band_gaps and band_overlaps both need it."""
+    key = ("classify", x.label)
+    if key in ctx.memo:
+        return ctx.memo[key]
+    bounds = edges(r)
     runs: dict[Key, Run] = {}
     pairs: dict[tuple[int, int], Run] = {}
     for total, score in x.values:
-        inside = [j for j, b in enumerate(r.bands) if _in(b, score)]
+        inside = [j for j, e in enumerate(bounds) if _in(e, score)]
         if not inside:
-            lo = max((fr(b.max) for b in r.bands if b.max is not None and b.max < score), default=None)
-            hi = min((fr(b.min) for b in r.bands if b.min is not None and b.min > score), default=None)
+            lo = max((hi for _, hi in bounds if hi is not None and hi < score), default=None)
+            hi = min((lo for lo, _ in bounds if lo is not None and lo > score), default=None)
             runs.setdefault((lo, hi), []).append((total, score))
         elif len(inside) > 1:
             pairs.setdefault((inside[0], inside[1]), []).append((total, score))
+    ctx.memo[key] = runs, pairs
     return runs, pairs
 
 
@@ -117,7 +141,7 @@ def band_gaps(ctx: Context, r: Rubric) -> Iterable[Finding]:
     texts: dict[Key, list[str]] = {}
     tops: dict[Key, Fraction] = {}
     for x in readings(ctx, r):
-        for (lo, hi), vals in _classify(r, x)[0].items():
+        for (lo, hi), vals in _classify(ctx, r, x)[0].items():
             tops[lo, hi] = max(tops.get((lo, hi), vals[-1][1]), vals[-1][1])
             text = (f"{n(lo)} 与 {n(hi)} 之间（如 {_say(x, vals, span=False)}）" if None not in (lo, hi)
                     else _say(x, vals, span=True))
@@ -134,7 +158,7 @@ def band_overlaps(ctx: Context, r: Rubric) -> Iterable[Finding]:
     """Scores a teacher can get that fall in two bands."""
     texts: dict[tuple[int, int], list[str]] = {}
     for x in readings(ctx, r):
-        for (i, j), vals in _classify(r, x)[1].items():
+        for (i, j), vals in _classify(ctx, r, x)[1].items():
             a, b = r.bands[i], r.bands[j]
             texts.setdefault((i, j), []).append(
                 f"{x.label} {a.name}（{band_range(a)}）与{b.name}（{band_range(b)}）在 "
@@ -150,8 +174,8 @@ def band_overlaps(ctx: Context, r: Rubric) -> Iterable[Finding]:
 def band_unreachable(ctx: Context, r: Rubric) -> Iterable[Finding]:
     """Bands no score can reach under the chosen reading (a threshold above the top, or between steps)."""
     primary = [x for x in readings(ctx, r) if x.primary]
-    for b in r.bands if primary else ():
-        if not any(_in(b, score) for x in primary for _, score in x.values):
+    for b, edge in zip(r.bands, edges(r), strict=True) if primary else ():
+        if not any(_in(edge, score) for x in primary for _, score in x.values):
             x = primary[0]
             top, unit = x.values[-1][1], score_step(r) * x.factor
             yield ctx.finding("不可达", f"等次「{b.name}」",
