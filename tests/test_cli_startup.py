@@ -7,6 +7,7 @@ added at the top of a command module shows up here, not as a slow button click o
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -84,3 +85,30 @@ def test_plain_help_lists_what_typer_lists():
         assert name in panel
     for words in ("显示版本号并退出", "显示本帮助并退出", "校本研修考核："):
         assert words in plain and words in panel
+
+
+def test_compute_shows_school_text_as_written_and_loads_no_emoji_table(tmp_path):
+    """Verify a file name holding an emoji code (":smile:") is printed as written, and rich's emoji table
+    (an import nobody needs) is never loaded by `compute`."""
+    import shutil
+    from pathlib import Path
+
+    src = tmp_path / "兰西:smile:四中.xlsx"
+    shutil.copy(Path(__file__).resolve().parent.parent / "samples" / "lanxi4.xlsx", src)
+    code = textwrap.dedent(f"""
+        import json, sys
+        from xlrubric.cli import main
+        sys.argv = ["xlrubric", "compute", {str(src)!r}, "-o", {str(tmp_path / "out.xlsx")!r}]
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+        print(json.dumps([code, "rich._emoji_codes" in sys.modules]))
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ,
+                         "COLUMNS": "200"})
+    exit_code, emoji_loaded = json.loads(run.stdout.strip().splitlines()[-1])
+    assert exit_code in (0, 1), run.stderr
+    assert "兰西:smile:四中.xlsx" in run.stdout       # the summary table's title names the file as written
+    assert "😄" not in run.stdout
+    assert emoji_loaded is False

@@ -21,7 +21,7 @@ def check_preserved_cmd(
     output: Annotated[Path, typer.Argument(help="写入结果后的工作簿", exists=True, dir_okay=False)],
 ) -> None:
     """检查输出的工作簿是否完整保留了原工作簿的全部内容（部件、关系、工作表、格式、宏、图片等）。"""
-    console = Console()
+    console = Console(emoji=False)      # part names come from the school's file: shown as written
     try:
         report = check_preserved(original, output)
     except Exception as exc:      # a corrupt zip or XML is a finding, not a crash

@@ -14,8 +14,10 @@ from rich.console import Console
 from xlrubric.errors import XlrubricError
 from xlrubric.safetext import terminal
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# emoji=False: text from a school's file (names, sheets, cells) is shown as written — rich would otherwise turn
+# ":smile:" in a file name into an emoji — and rich's emoji table (about 5 ms of import) is never loaded.
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 PresetOpt = Annotated[str | None, typer.Option("--preset", "-p", help="内置预设编号，如 lanxi4、xinghuo")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", "-r", help="规则文件（YAML，或含「考核细则」表的工作簿）")]
