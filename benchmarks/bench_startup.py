@@ -9,7 +9,9 @@ process — user + system of the child, which the machine's other load does not 
              python-calamine — the floor for any pandas tool
   floor+pa   the same, importing pandera too: what validating with pandera costs before any check runs
   compute    `xlrubric compute samples/lanxi4.xlsx`  aim ≤ 1.5× floor
-and, for each command, the modules it imports that cost most (python -X importtime).
+and, for each command, the modules it imports that cost most (python -X importtime); then the CPU seconds of
+each phase of a fresh compute process (`startup_phases.py`: imports of typer, pandas, pandera, pydantic and
+ours, the typer dispatch, reading, rules, computing, writing, the summary), medians over the same runs.
 
 `--python` runs the commands with another interpreter, e.g. a venv made with `pip install -e .` only (what
 schools have): with the test extras installed, pandera's first validation also imports hypothesis (pandera's
@@ -27,6 +29,7 @@ Run: python benchmarks/bench_startup.py [--runs 5] [--python /path/to/venv/bin/p
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -37,6 +40,7 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
+PHASES = Path(__file__).resolve().parent / "startup_phases.py"
 SAMPLE = ROOT / "samples" / "lanxi4.xlsx"
 FLOOR = f"""
 import pandas as pd
@@ -105,6 +109,27 @@ def report(py: str, argvs: dict[str, list[str]], walls: dict[str, list[float]], 
           f"{(cpu['floor+pa'] - cpu['floor']) / cpu['floor']:.2f}× (CPU)")
 
 
+def phase_table(pythons: list[str], phases: dict[str, list[dict[str, float]]]) -> None:
+    """Median CPU seconds of each phase, one column per interpreter."""
+    names = list(dict.fromkeys(name for py in pythons for run in phases[py] for name in run))
+    print("\nCPU seconds of each phase of one fresh compute process (startup_phases.py), medians:")
+    print(f"{'phase':38s}" + "".join(f"  python {i + 1:<3d}" for i in range(len(pythons))))
+    for name in [*names, "total"]:
+        cells = []
+        for py in pythons:
+            vals = [sum(run.values()) if name == "total" else run.get(name, 0.0) for run in phases[py]]
+            cells.append(f"{median(vals):12.3f}" if vals else f"{'—':>12s}")
+        print(f"{name:38s}" + "".join(cells))
+    for i, py in enumerate(pythons):
+        print(f"python {i + 1}: {py}")
+
+
+def run_phases(py: str, out: str) -> dict[str, float]:
+    run = subprocess.run([py, str(PHASES), str(SAMPLE), out], capture_output=True, text=True, env=ENV)
+    lines = run.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if run.returncode == 0 and lines else {}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -121,14 +146,18 @@ def main() -> None:
                 run_once(argv)
         walls = {py: {name: [] for name in argvs[py]} for py in pythons}
         cpus = {py: {name: [] for name in argvs[py]} for py in pythons}
+        phases: dict[str, list[dict[str, float]]] = {py: [] for py in pythons}
         for _ in range(args.runs):               # interleaved, so load that comes and goes hits every case alike
             for py in pythons:
                 for name, argv in argvs[py].items():
                     w, c = run_once(argv)
                     walls[py][name].append(w)
                     cpus[py][name].append(c)
+                if run := run_phases(py, out):
+                    phases[py].append(run)
         for py in pythons:
             report(py, argvs[py], walls[py], cpus[py])
+        phase_table(pythons, phases)
 
 
 if __name__ == "__main__":
