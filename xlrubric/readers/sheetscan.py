@@ -102,7 +102,8 @@ def _piece_reach(a: np.ndarray) -> tuple[int, int] | None:
         return None
     window = head[:, 6:]
     upper = window & 0xDF
-    n_letters = np.argmin((upper >= ord("A")) & (upper <= ord("Z")), axis=1)
+    letter = (upper >= ord("A")) & (upper <= ord("Z"))
+    n_letters = np.argmin(letter, axis=1)
     quote = np.argmax(window == ord('"'), axis=1)
     n_digits = quote - n_letters
     if not (np.all((n_letters >= 1) & (n_letters <= 3)) and np.all((n_digits >= 1) & (n_digits <= 7))):
@@ -111,13 +112,16 @@ def _piece_reach(a: np.ndarray) -> tuple[int, int] | None:
     between = (idx >= n_letters[:, None]) & (idx < quote[:, None])
     if np.any(between & ((window < ord("0")) | (window > ord("9")))):
         return None                     # something other than digits between the letters and the quote
+    # Column and row numbers, one window position at a time over all cells (vectors of the cell count):
+    # cheaper than the (cells × width) integer matrices and powers of ten this used to build.
     col = np.zeros(cells.size, dtype=np.int64)
     for j in range(3):
         col = np.where(j < n_letters, col * 26 + upper[:, j] - 64, col)
     # The row number itself (not a bound from its leading digit: the book-wide cell limit adds the sheets'
     # reaches, and an over-estimate there would refuse a workbook within it).
-    digits = np.where(between, window.astype(np.int64) - ord("0"), 0)
-    row = (digits * 10 ** np.clip(quote[:, None] - 1 - idx, 0, None)).sum(axis=1)
+    row = np.zeros(cells.size, dtype=np.int64)
+    for j in range(1, _WIDTH - 1):      # position 0 is a letter; the quote is at position 10 at the latest
+        row = np.where(between[:, j], row * 10 + window[:, j] - ord("0"), row)
     return int(row.max()), int(col.max())
 
 

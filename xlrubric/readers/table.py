@@ -9,6 +9,8 @@ problem found later points straight at its cell.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,15 +56,27 @@ class Table:
         return Problem(code, message, severity, self.file, self.sheet, cell, value)  # type: ignore[arg-type]
 
 
-def _label_variants(text: Any) -> set[str]:
+def _label_variants(text: Any) -> tuple[str, ...]:
+    """The forms a header cell may match: its normalised label, and that label without a trailing (note)."""
+    if text is None:
+        return ()
+    try:
+        return _variants_cached(text)
+    except TypeError:           # an unhashable value
+        return _variants(text)
+
+
+def _variants(text: Any) -> tuple[str, ...]:
     base = normalize_label(text)
     if not base:
-        return set()
-    out = {base}
+        return ()
     stripped = _TRAILING_NOTE.sub("", base)
-    if stripped:
-        out.add(stripped)
-    return out
+    return (base, stripped) if stripped and stripped != base else (base,)
+
+
+# Header words repeat across every sheet of a workbook and every workbook of a batch: each distinct cell
+# text is normalised once (typed, so 1 and 1.0 and True stay apart as `normalize_label` keeps them).
+_variants_cached = functools.lru_cache(maxsize=1 << 14, typed=True)(_variants)
 
 
 def _filled_grid(sheet: RawSheet, last_row: int) -> list[list[Any]]:
@@ -81,7 +95,11 @@ def _filled_grid(sheet: RawSheet, last_row: int) -> list[list[Any]]:
     return grid
 
 
+@functools.lru_cache(maxsize=256)
 def _matchers(layout: Layout) -> dict[str, str]:
+    """Normalised header word -> layout column name (cached per layout: layouts are frozen values).
+
+    Callers only read the dict."""
     out: dict[str, str] = {}
     for col in layout.columns:
         for word in (col.name, *col.synonyms):
@@ -147,37 +165,79 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     for j, value in enumerate(grid[bottom] if bottom < scan else []):
         if j not in used and value not in (None, ""):
             table.extra_headers[j] = str(value)
-    data_start = bottom + 1
     names = list(columns)
-    idx = [columns[n] for n in names]
-    width = max(idx) + 1 if idx else 0
-    records: list[list[Any]] = []
-    rownums: list[int] = []
-    key_cols = [columns[k] for k in layout.key if k in columns]
-    pick = [names.index(k) for k in layout.key if k in columns]      # key columns' places in `values`
-    for r in range(data_start, len(sheet.rows)):
-        row = sheet.rows[r]
-        values = [row[j] for j in idx] if len(row) >= width else [row[j] if j < len(row) else None for j in idx]
-        if _all_blank(values):
-            continue
-        keys = [values[i] for i in pick]
-        if all(k is None or str(k).strip() == "" for k in keys):
-            if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in row if v is not None):
-                continue
-            table.problems.append(Problem(
-                "row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告", file,
-                sheet.name, cell_address(r, key_cols[0] if key_cols else 0), None))
-            continue
-        if any(isinstance(k, str) and normalize_label(k) in SUMMARY_WORDS for k in keys):
-            continue
-        records.append(values)
-        rownums.append(r + 1)
-    frame = pd.DataFrame(records, columns=names, index=pd.Index(rownums, name="行"), dtype=object)
-    table.frame = frame
+    records, rownums, problems = _data_rows(sheet, [columns[n] for n in names],
+                                            [names.index(k) for k in layout.key if k in columns], layout.key,
+                                            file, bottom + 1)
+    table.problems.extend(problems)
+    table.frame = pd.DataFrame(records, columns=names, index=pd.Index(rownums, name="行"), dtype=object)
     return table
 
 
-def _all_blank(values: list[Any]) -> bool:
+_BLANK, _SUMMARY, _KEY = 0, 1, 2
+
+
+def _data_rows(sheet: RawSheet, idx: list[int], pick: list[int], key: tuple[str, ...], file: str,
+               data_start: int) -> tuple[list[tuple[Any, ...]], list[int], list[Problem]]:
+    """The table's rows below the header: (values in `idx` columns, Excel row numbers, problems).
+
+    Skipped: rows with no value at all, 合计/平均 rows, and rows without any key value (with a 警告 unless they
+    are a summary line). One pass with C-level row slicing (`itemgetter`) and each distinct key text
+    classified once: this runs for every row of every register, so no per-cell generator here.
+    """
+    width = max(idx) + 1
+    get = operator.itemgetter(*idx)
+    single = len(idx) == 1
+    key_cols = [idx[i] for i in pick]
+    kinds: dict[str, int] = {}                  # key text -> _BLANK / _SUMMARY / _KEY
+    records: list[tuple[Any, ...]] = []
+    rownums: list[int] = []
+    problems: list[Problem] = []
+    rows = sheet.rows
+    for r in range(data_start, len(rows)):
+        row = rows[r]
+        if len(row) >= width:
+            values = (get(row),) if single else get(row)
+        else:
+            values = tuple(row[j] if j < len(row) else None for j in idx)
+        if _all_blank(values):
+            continue
+        blank, summary = True, False
+        for i in pick:
+            k = values[i]
+            if k is None:
+                continue
+            if type(k) is str:
+                kind = kinds.get(k)
+                if kind is None:
+                    kind = kinds[k] = _key_kind(k)
+            else:
+                kind = _KEY if str(k).strip() else _BLANK
+            if kind != _BLANK:
+                blank = False
+                summary = summary or kind == _SUMMARY
+        if blank:
+            if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in row if v is not None):
+                continue
+            problems.append(Problem(
+                "row-without-teacher", "这一行没有" + "、".join(key) + "，已跳过", "警告", file,
+                sheet.name, cell_address(r, key_cols[0] if key_cols else 0), None))
+            continue
+        if summary:
+            continue
+        records.append(values)
+        rownums.append(r + 1)
+    return records, rownums, problems
+
+
+def _key_kind(text: str) -> int:
+    """A key cell's text: blank (only spaces), a summary word (合计 in the 姓名 column), or a key."""
+    if not text.strip():
+        return _BLANK
+    return _SUMMARY if normalize_label(text) in SUMMARY_WORDS else _KEY
+
+
+def _all_blank(values: tuple[Any, ...]) -> bool:
     """No value at all (None or only spaces) — a plain loop: this runs once per data row."""
     for v in values:
         if v is None or (isinstance(v, str) and not v.strip()):
