@@ -127,11 +127,15 @@ def _last_value_row(data: bytes) -> int:
     """The number of the sheet's last row when that row holds a value (0 when unsure): writers put rows in
     order, so this is the sheet's row reach without a scan. A styled but empty last row proves nothing."""
     tail = data[-(1 << 16):]
-    rows = list(_LAST_ROW.finditer(tail))
-    last = tail[rows[-1].end():] if rows else b""
+    pos = tail.rfind(b'<row r="')              # the last row tag, found from the end (not every row's)
+    found = None
+    while pos >= 0 and found is None:
+        found = _LAST_ROW.match(tail, pos)
+        pos = tail.rfind(b'<row r="', 0, pos)
+    last = tail[found.end():] if found else b""
     if not re.search(rb'<c r="[A-Z]{1,3}[0-9]', last) or not re.search(rb"<(?:v|is)\b", last):
         return 0                                 # not the canonical form every writer uses: let the scan decide
-    return int(rows[-1].group(1))
+    return int(found.group(1))
 _SST_TAG = re.compile(rb"<(?:[\w.\-]+:)?sst\b([^>]*)>")
 _COUNT = re.compile(rb"(?<![\w.:\-])uniqueCount\s*=\s*[\"']\s*([0-9]+)")   # `count` counts uses, not entries
 

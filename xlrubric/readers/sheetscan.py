@@ -61,6 +61,8 @@ def _fast_reach(data: bytes, chunk: int = 1 << 20) -> SheetScan | None:
     Works through the sheet in pieces that start at a tag (numpy is about a third quicker on pieces
     that stay in the CPU cache); each tag lies wholly in one piece, so the counts can be checked per piece.
     """
+    if _prefixed_cell(data):
+        return None                     # a prefixed <x:c>: calamine reads it, the quick bound does not
     a = np.frombuffer(data + bytes(_WINDOW), dtype=np.uint8)   # zero padding keeps every window in range
     n_rows = n_cols = 0
     lo = 0
@@ -76,21 +78,30 @@ def _fast_reach(data: bytes, chunk: int = 1 << 20) -> SheetScan | None:
 
 
 _WINDOW = 24
+_FOLLOW_BYTES = frozenset(b" \t\n\r/>")
+
+
+def _prefixed_cell(data: bytes) -> bool:
+    """True when `:c` followed by the end of an element name occurs anywhere (a `<x:c>` cell, or text that
+    only looks like one: either way the quick bound does not decide). A byte search: real sheets have none."""
+    pos = data.find(b":c")
+    while pos >= 0:
+        if pos + 2 < len(data) and data[pos + 2] in _FOLLOW_BYTES:
+            return True
+        pos = data.find(b":c", pos + 2)
+    return False
 
 
 def _piece_reach(a: np.ndarray) -> tuple[int, int] | None:
     """(row bound, last column) of the tags starting in a[:-_WINDOW]; None when not canonical."""
-    body = a[1:1 - _WINDOW]
-    r_at = np.flatnonzero(body == ord("r")) + 1
-    cells = np.flatnonzero((a[:-_WINDOW] == ord("<")) & (body == ord("c")))
-    cells = cells[_FOLLOW[a[cells + 2]]]
-    colon = np.flatnonzero(a[:-_WINDOW] == ord(":"))
-    if np.any((a[colon + 1] == ord("c")) & _FOLLOW[a[colon + 2]]):
-        return None                     # a prefixed <x:c>: calamine reads it, the quick bound does not
+    tags = np.flatnonzero(a[:-_WINDOW] == ord("<"))
+    name = a[tags + 1]
+    cells = tags[(name == ord("c")) & _FOLLOW[a[tags + 2]]]
+    rows = tags[(name == ord("r")) & (a[tags + 2] == ord("o")) & (a[tags + 3] == ord("w")) & _FOLLOW[a[tags + 4]]]
+    canonical_rows = np.count_nonzero((a[rows + 4] == ord(" ")) & (a[rows + 5] == ord("r"))
+                                      & (a[rows + 6] == ord("=")))
+    r_at = np.flatnonzero(a[1:1 - _WINDOW] == ord("r")) + 1
     before, after = a[r_at - 1], a[r_at + 1]
-    rows = r_at[(before == ord("<")) & (after == ord("o")) & (a[r_at + 2] == ord("w")) & _FOLLOW[a[r_at + 3]]]
-    canonical_rows = np.count_nonzero((a[rows + 3] == ord(" ")) & (a[rows + 4] == ord("r"))
-                                      & (a[rows + 5] == ord("=")))
     r_attrs = np.count_nonzero(_WS[before] & ((after == ord("=")) | _WS[after]))
     if r_attrs != cells.size + canonical_rows:
         return None                     # a cell without `r`, or a second `r` (calamine takes the last one)
@@ -100,24 +111,42 @@ def _piece_reach(a: np.ndarray) -> tuple[int, int] | None:
     if not np.all((head[:, 2] == ord(" ")) & (head[:, 3] == ord("r")) & (head[:, 4] == ord("="))
                   & (head[:, 5] == ord('"'))):
         return None
-    window = head[:, 6:]
-    upper = window & 0xDF
-    n_letters = np.argmin((upper >= ord("A")) & (upper <= ord("Z")), axis=1)
-    quote = np.argmax(window == ord('"'), axis=1)
-    n_digits = quote - n_letters
-    if not (np.all((n_letters >= 1) & (n_letters <= 3)) and np.all((n_digits >= 1) & (n_digits <= 7))):
+    return _decode_refs(np.ascontiguousarray(head[:, 6:].T))
+
+
+def _decode_refs(win: np.ndarray) -> tuple[int, int] | None:
+    """(largest row, largest column) of the references that open `win`'s columns (one column per cell, one
+    row per byte after `r="`), or None unless every one is 1-3 letters, 1-7 digits and a closing quote.
+
+    Worked one byte position at a time across all cells (vectors as long as the cell count), never cell by
+    cell. The row is the number itself, not a bound from its leading digit: the book-wide cell limit adds the
+    sheets' reaches, and an over-estimate there would refuse a workbook within it.
+    """
+    upper = win[:4] & 0xDF
+    letter = (upper >= ord("A")) & (upper <= ord("Z"))
+    two = letter[0] & letter[1]
+    three = two & letter[2]
+    if not letter[0].all() or (three & letter[3]).any():
         return None
-    idx = np.arange(_WIDTH)
-    between = (idx >= n_letters[:, None]) & (idx < quote[:, None])
-    if np.any(between & ((window < ord("0")) | (window > ord("9")))):
-        return None                     # something other than digits between the letters and the quote
-    col = np.zeros(cells.size, dtype=np.int64)
-    for j in range(3):
-        col = np.where(j < n_letters, col * 26 + upper[:, j] - 64, col)
-    # The row number itself (not a bound from its leading digit: the book-wide cell limit adds the sheets'
-    # reaches, and an over-estimate there would refuse a workbook within it).
-    digits = np.where(between, window.astype(np.int64) - ord("0"), 0)
-    row = (digits * 10 ** np.clip(quote[:, None] - 1 - idx, 0, None)).sum(axis=1)
+    col = upper[0].astype(np.int64) - 64
+    col = np.where(two, col * 26 + upper[1] - 64, col)
+    col = np.where(three, col * 26 + upper[2] - 64, col)
+    n_letters = 1 + two.view(np.uint8) + three.view(np.uint8)
+    digit = (win >= ord("0")) & (win <= ord("9"))
+    row = np.zeros(win.shape[1], dtype=np.int64)
+    n_digits = np.zeros(win.shape[1], dtype=np.int64)
+    inside = np.ones(win.shape[1], dtype=bool)           # still reading this reference's digits
+    for j in range(1, _WIDTH):
+        here = inside & (j >= n_letters)
+        step = here & digit[j]
+        row = np.where(step, row * 10 + win[j] - ord("0"), row)
+        n_digits += step
+        ends = here & ~digit[j]
+        if np.any(ends & (win[j] != ord('"'))):
+            return None                 # something other than a digit or the closing quote after the letters
+        inside &= ~ends
+    if inside.any() or not np.all((n_digits >= 1) & (n_digits <= 7)):
+        return None
     return int(row.max()), int(col.max())
 
 
