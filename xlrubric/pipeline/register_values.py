@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from xlrubric.engine.derive import distinct
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label, parse_quantity
@@ -25,8 +26,15 @@ _YEAR = re.compile(r"(\d{4})")
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, list(uniques)
+    """`distinct` with blank cells (None or NaN) on code -1, for `_spread`'s `blank` answer."""
+    codes, uniques = distinct(series)
+    blank = np.array([u is None or u is pd.NaT or (isinstance(u, float) and u != u) for u in uniques] + [True])
+    if not blank[:-1].any():
+        return codes, uniques
+    keep = np.flatnonzero(~blank[:-1])
+    remap = np.full(len(uniques), -1, dtype=np.intp)
+    remap[keep] = np.arange(len(keep))
+    return remap[codes], [uniques[k] for k in keep]
 
 
 def _spread(codes: np.ndarray, per_unique: list, blank, index) -> pd.Series:
