@@ -210,16 +210,16 @@ def duty_lines(table: pd.DataFrame, names: dict[str, str]) -> dict[str, list[Dut
 
 
 def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
-    """考勤 per teacher with at least one session in scope, from the counts the deductions use."""
+    """考勤 per teacher with at least one session in scope, from the counts the deductions use.
+
+    The three count columns are taken out once as integer arrays; the loop only builds the records."""
     counts = derived.counts
+    pos = counts.index.get_indexer(teachers)
+    grid = counts[["sessions", "absent", "irregular"]].to_numpy()[pos].astype(np.int64)
+    keep = (pos >= 0) & (grid[:, 0] != 0)
+    ev = derived.evidence
     out = {}
-    for t in teachers:
-        if t not in counts.index:
-            continue
-        sessions, absent, irregular = (int(counts.at[t, c]) for c in ("sessions", "absent", "irregular"))
-        if not sessions:
-            continue
-        evidence = tuple(e for key in ("absent", "irregular")
-                         for e in derived.evidence.get((t, key), "").split("；") if e)
+    for t, (sessions, absent, irregular) in zip(teachers[keep], grid[keep].tolist(), strict=True):
+        evidence = tuple(e for key in ("absent", "irregular") for e in ev.get((t, key), "").split("；") if e)
         out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent, evidence)
     return out

@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.register_values import month_day_year, read_choice, read_numbers, register_teachers
+from xlrubric.pipeline.register_values import (
+    cell_codes,
+    each,
+    month_day_year,
+    read_choice,
+    read_numbers,
+    register_teachers,
+    spread,
+)
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
 from xlrubric.readers.text import cell_text, normalize_label, parse_date
@@ -67,26 +75,6 @@ class Register:
 def title_key(value: Any) -> str:
     """A 题目 as compared for 同篇: no spaces, punctuation or case."""
     return _TITLE_NOISE.sub("", text(value).lower())
-
-
-def _uniq(series: pd.Series) -> tuple[np.ndarray, list]:
-    """Codes into the distinct values (one C hash pass); blank cells get code -1."""
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, list(uniques)
-
-
-def _take(codes: np.ndarray, per_unique: list, blank, dtype=object) -> np.ndarray:
-    arr = np.empty(len(per_unique) + 1, dtype=dtype)
-    for k, v in enumerate(per_unique):
-        arr[k] = v
-    arr[-1] = blank
-    return arr[codes]
-
-
-def _distinct(series: pd.Series, fn) -> pd.Series:
-    """fn applied once per distinct value (blank cells get fn(None))."""
-    codes, uniques = _uniq(series)
-    return pd.Series(_take(codes, [fn(u) for u in uniques], fn(None)), index=series.index, dtype=object)
 
 
 def read_register(ctx: Context) -> Register | None:
@@ -150,15 +138,15 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     keys = [k for k in layout.key if k in names]
     no_key = pd.Series(True, index=frame.index)
     for k in keys:
-        no_key &= _take(*_blank_codes(frame[k]))
+        no_key &= spread(*_blank_codes(frame[k]))
     if no_key.any():     # whitespace-only cells count as blank, as in read_table
         loose = frame[no_key & ~empty]
         empty[loose.index] = loose.map(lambda v: v is None or v != v or (isinstance(v, str) and not v.strip())
                                        ).all(axis=1)
     summary = pd.Series(False, index=frame.index)
     for k in keys:
-        codes, uniques = _uniq(frame[k])
-        summary |= _take(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
+        codes, uniques = cell_codes(frame[k])
+        summary |= spread(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
                          False, bool)
     keep = ~empty & ~no_key & ~summary
     problems = []
@@ -174,109 +162,149 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
 
 
 def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:
-    """(codes, blank per distinct value, blank for empty cells, dtype) for `_take`."""
-    codes, uniques = _uniq(series)
+    """(codes, blank per distinct value, blank for empty cells, dtype) for `spread`."""
+    codes, uniques = cell_codes(series)
     return codes, [isinstance(u, str) and not u.strip() for u in uniques], True, bool
 
 
-def _problem(ctx: Context, table: Table, code: str, msg: pd.Series, column: str, raw: pd.Series,
-             severity: str = "错误") -> pd.Series:
+def _problem(ctx: Context, table: Table, code: str, msg: np.ndarray, column: str, raw: pd.Series,
+             severity: str = "错误") -> np.ndarray:
     """Each non-empty message on its row's `column` cell; returns the cell address per row ("" elsewhere)."""
-    cells = pd.Series("", index=msg.index, dtype=object)
-    for row, m in msg[msg != ""].items():
-        problem = table.problem(code, m, column=column, row=int(row), value=raw.get(row), severity=severity)
+    cells = np.full(len(msg), "", dtype=object)
+    index = raw.index
+    for pos in np.flatnonzero(msg != ""):
+        row = int(index[pos])
+        problem = table.problem(code, msg[pos], column=column, row=row, value=raw.get(row), severity=severity)
         ctx.problems.append(problem)
-        cells[row] = problem.cell or f"第{row}行"
+        cells[pos] = problem.cell or f"第{row}行"
     return cells
+
+
+def _messages(hit: np.ndarray, make) -> np.ndarray:
+    """"" per row, `make(position)` where `hit`: a message is built only for the rows that have one."""
+    msg = np.full(len(hit), "", dtype=object)
+    for pos in np.flatnonzero(hit):
+        msg[pos] = make(pos)
+    return msg
+
+
+def _day(d: np.ndarray) -> list[str]:
+    """datetime64 values as 2023-10-12."""
+    return np.datetime_as_string(d, unit="D").tolist()
+
+
+def _year_month(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(year, month) of datetime64 values (meaningless where NaT)."""
+    months = d.astype("datetime64[M]").astype(np.int64)
+    return months // 12 + 1970, months % 12 + 1
 
 
 def _clean(ctx: Context, table: Table) -> pd.DataFrame:
     """The register as plain columns. `blocked` says why a row certainly earns nothing (no such teacher,
     outside the cycle); `pending` why what it earns cannot be known (a rejected date, 学年 or 类别); and
-    `unread_<key>` why one of its other cells was rejected — the engine decides whether the row needs it."""
+    `unread_<key>` why one of its other cells was rejected — the engine decides whether the row needs it.
+
+    Every column is a numpy array from start to end (answers worked out once per distinct cell value, masks,
+    messages only on the rows that have one), and the frame is built once at the end: a register of a few
+    thousand rows used to spend most of its time in the fixed cost of ~300 small pandas operations.
+    """
     spec = ctx.spec
     words = merged_words(spec)
     f = table.frame
     idx = f.index
+    n = len(idx)
     col = {c.name: (f[c.name] if c.name in f.columns else pd.Series(None, index=idx, dtype=object))
            for c in hours_layout(spec).columns}
-    out = pd.DataFrame(index=idx)
-    out["row"] = idx.to_numpy()
-    blocked = pd.Series("", index=idx, dtype=object)
-    pending = pd.Series("", index=idx, dtype=object)
+    out: dict[str, np.ndarray] = {"row": idx.to_numpy()}
+    blocked = np.full(n, "", dtype=object)
+    pending = np.full(n, "", dtype=object)
     # Teachers: resolved once per distinct (工号, 姓名).
-    ids = _distinct(col["工号"], teacher_id)
-    names = _distinct(col["姓名"], person_name)
+    ids = each(col["工号"], teacher_id)
+    names = each(col["姓名"], person_name)
     out["teacher"], out["name"] = register_teachers(ctx, table, ids, names, col, blocked)
     # 学年 typed, then 日期 read with it (4月19日 needs the 学年 to know its year).
     start_month = spec.hours.year_start_month if spec.hours else 9
-    typed_year = _distinct(col["学年"], _year_of)
-    bad_year = (typed_year == -2)
-    _problem(ctx, table, "bad-year", pd.Series(np.where(bad_year, "学年应写成如“2023-2024”", ""), index=idx),
-             "学年", col["学年"])
-    typed_year = typed_year.where(~bad_year, -1).astype(int)
+    typed_year = each(col["学年"], _year_of, np.int64)
+    bad_year = typed_year == -2
+    _problem(ctx, table, "bad-year", np.where(bad_year, "学年应写成如“2023-2024”", "").astype(object), "学年",
+             col["学年"])
+    typed_year[bad_year] = -1
     dates = _dates(ctx, table, col["日期"], typed_year, start_month, "日期", pending)
     out["date"] = dates
-    end_why = pd.Series("", index=idx, dtype=object)
+    end_why = np.full(n, "", dtype=object)
     out["end"] = _dates(ctx, table, col["结束日期"], typed_year, start_month, "结束日期", end_why)
-    date_year = pd.Series(np.where(dates.notna(), dates.dt.year - (dates.dt.month < start_month), -1),
-                          index=idx).astype(int)
+    dated = ~np.isnat(dates)
+    y, m = _year_month(dates)
+    date_year = np.where(dated, y - (m < start_month), -1)
     mismatch = (typed_year >= 0) & (date_year >= 0) & (typed_year != date_year)
-    msg = pd.Series("", index=idx, dtype=object)
-    msg[mismatch] = ("日期" + dates[mismatch].dt.strftime("%Y-%m-%d") + "不在所填的" +
-                     typed_year[mismatch].map(lambda y: f"{y}-{y + 1}学年").astype(str) + "内，本行学时待核实")
+    shown = _day(dates) if mismatch.any() else []
+    msg = _messages(mismatch, lambda p: f"日期{shown[p]}不在所填的{typed_year[p]}-{typed_year[p] + 1}学年内，"
+                                        "本行学时待核实")
     _pend(pending, msg, _problem(ctx, table, "date-outside-year", msg, "日期", col["日期"]))
-    year = date_year.where(date_year >= 0, typed_year).where(~mismatch, -1)    # contradictory: either 学年
+    year = np.where(mismatch, -1, np.where(date_year >= 0, date_year, typed_year))   # contradictory: either 学年
     nodate = (year < 0) & (blocked == "") & (pending == "")
-    msg = pd.Series(np.where(nodate, "没有填写日期（或学年），本行学时待核实", ""), index=idx)
+    msg = np.where(nodate, "没有填写日期（或学年），本行学时待核实", "").astype(object)
     _pend(pending, msg, _problem(ctx, table, "no-date", msg, "日期", col["日期"]))
     out["year"] = year
     _outside(ctx, table, out, col, blocked, pending)
     # 类别 and the other choice columns, through the rules' words.
-    out["category_text"] = _distinct(col["类别"], text)
+    out["category_text"] = each(col["类别"], text)
     out["category"] = _categories(ctx, table, out["category_text"], col["类别"], blocked, pending, words)
     cats, roles, levels, awards = _spec_words(spec)
     allowed = {"role": roles, "level": levels, "award": awards, "status": HOUR_STATUSES}
     for name, key in TEXTS.items():
         out[key], out[f"unread_{key}"] = read_choice(ctx, table, col[name], name, key, allowed[key], words)
-        out[f"{key}_shown"] = out[key].where(out[f"unread_{key}"] == "", _distinct(col[name], text))
-    out["title_text"] = _distinct(col["题目"], text)
-    out["title"] = _distinct(col["题目"], title_key)
-    out["teacher_text"] = _distinct(col["授课教师"], text)
-    out["note_text"] = _distinct(col["备注"], text)
+        out[f"{key}_shown"] = np.where(out[f"unread_{key}"] == "", out[key], each(col[name], text))
+    out["title_text"] = each(col["题目"], text)
+    out["title"] = each(col["题目"], title_key)
+    out["teacher_text"] = each(col["授课教师"], text)
+    out["note_text"] = each(col["备注"], text)
     for name, key in NUMBERS.items():
         out[key], out[f"unread_{key}"] = read_numbers(ctx, table, col[name], name, words)
     _days_from_dates(ctx, table, out, col)
-    lost_end = (end_why != "") & out["days"].isna()       # 天数 would have come from the rejected 结束日期
-    out.loc[lost_end, "unread_days"] = end_why[lost_end]
+    lost_end = (end_why != "") & np.isnan(out["days"])       # 天数 would have come from the rejected 结束日期
+    out["unread_days"] = np.where(lost_end, end_why, out["unread_days"])
     out["blocked"] = blocked
-    out["pending"] = pending.where(blocked == "", "")
-    return out
+    out["pending"] = np.where(blocked == "", pending, "").astype(object)
+    return _frame(out, idx)
 
 
-def _pend(pending: pd.Series, msg: pd.Series, cells: pd.Series) -> None:
+def _frame(out: dict[str, np.ndarray], idx: pd.Index) -> pd.DataFrame:
+    """One DataFrame from the columns: the text columns as one object block (pandas would otherwise turn
+    each into its own `str` column), the numbers and dates as they are, in `out`'s order."""
+    text_cols = [k for k, v in out.items() if v.dtype == object]
+    block = np.empty((len(idx), len(text_cols)), dtype=object)
+    for j, k in enumerate(text_cols):
+        block[:, j] = out[k]
+    texts = pd.DataFrame(block, index=idx, columns=text_cols, dtype=object)
+    rest = pd.DataFrame({k: v for k, v in out.items() if v.dtype != object}, index=idx)
+    return pd.concat([texts, rest], axis=1)[list(out)]
+
+
+def _pend(pending: np.ndarray, msg: np.ndarray, cells: np.ndarray) -> None:
     """Rows whose `msg` is set become 待核实, citing the cell the problem is on."""
     hit = (msg != "") & (pending == "")
     pending[hit] = cells[hit] + "：" + msg[hit]
 
 
-def _days_from_dates(ctx: Context, table: Table, out: pd.DataFrame, col) -> None:
+def _days_from_dates(ctx: Context, table: Table, out: dict[str, np.ndarray], col) -> None:
     """天数 left blank on a start–end row is the calendar days from 日期 to 结束日期, both included
     (集中培训 "按实际活动天数"); an end before the start is flagged and not used."""
     start, end = out["date"], out["end"]
-    both = start.notna() & end.notna()
+    both = ~np.isnat(start) & ~np.isnat(end)
     if not both.any():
         return
-    span = (end - start).dt.days + 1
+    span = np.where(both, (end - start).astype("timedelta64[D]").astype(np.int64) + 1, 0)
     backwards = both & (span < 1)
+    days = out["days"].copy()
     if backwards.any():
-        msg = pd.Series("", index=out.index, dtype=object)
-        msg[backwards] = "结束日期早于开始日期，未用来计算天数"
+        msg = np.where(backwards, "结束日期早于开始日期，未用来计算天数", "").astype(object)
         cells = _problem(ctx, table, "end-before-start", msg, "结束日期", col["结束日期"])
-        lost = backwards & out["days"].isna() & (out["unread_days"] == "")
-        out.loc[lost, "unread_days"] = cells[lost] + "：" + msg[lost]
-    fill = both & ~backwards & out["days"].isna()
-    out.loc[fill, "days"] = span[fill].astype(float)
+        lost = backwards & np.isnan(days) & (out["unread_days"] == "")
+        out["unread_days"] = np.where(lost, cells + "：" + msg, out["unread_days"])
+    fill = both & ~backwards & np.isnan(days)
+    days[fill] = span[fill].astype(float)
+    out["days"] = days
 
 
 def _year_of(value: Any) -> int:
@@ -286,71 +314,75 @@ def _year_of(value: Any) -> int:
     return int(m[1]) if m else -2
 
 
-def _dates(ctx: Context, table: Table, raw: pd.Series, year: pd.Series, start_month: int, column: str,
-           pending: pd.Series) -> pd.Series:
-    """Dates per row; a rejected cell's reason goes into `pending` (with its cell)."""
-    codes, uniques = _uniq(raw)
+def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_month: int, column: str,
+           pending: np.ndarray) -> np.ndarray:
+    """Dates per row (datetime64[ns], NaT where none); a rejected cell's reason goes into `pending`."""
+    codes, uniques = cell_codes(raw)
     parsed = [parse_date(u) for u in uniques]
     nat = np.datetime64("NaT", "ns")
-    d = pd.Series(_take(codes, [np.datetime64(p[0], "ns") if p[0] else nat for p in parsed], nat,
-                        "datetime64[ns]"), index=raw.index)
+    d = spread(codes, [np.datetime64(p[0], "ns") if p[0] else nat for p in parsed], nat, "datetime64[ns]")
     # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year),
     # else from 基本信息's 学年 or a one-学年 考核期 with a 警告; never a guess across years.
-    bare = d.isna() & _take(codes, [p[1] for p in parsed], False, bool)
-    said = pd.Series("", index=raw.index, dtype=object)
-    unsure = pd.Series("", index=raw.index, dtype=object)
-    for row in raw.index[bare]:
-        m = _MONTH_DAY.match(text(raw[row]))
+    cells = raw.to_numpy(dtype=object)
+    bare = np.isnat(d) & spread(codes, [p[1] for p in parsed], False, bool)
+    said = np.full(len(d), "", dtype=object)
+    unsure = np.full(len(d), "", dtype=object)
+    for pos in np.flatnonzero(bare):
+        typed = text(cells[pos])
+        m = _MONTH_DAY.match(typed)
         if not m:
             continue
         month, day = int(m[1]), int(m[2])
-        if year[row] >= 0:
-            y, source = year[row] + (1 if month < start_month else 0), ""
+        if year[pos] >= 0:
+            y, source = int(year[pos]) + (1 if month < start_month else 0), ""
         else:
             y, source = month_day_year(ctx, month, start_month)
         if y is None:
-            unsure[row] = (f"「{text(raw[row])}」只写了月日，细则的周期跨多个学年，无法确定年份；"
+            unsure[pos] = (f"「{typed}」只写了月日，细则的周期跨多个学年，无法确定年份；"
                            "请写完整日期（如 2024-05-20），或填写本行的学年")
             continue
         with contextlib.suppress(ValueError):
-            d[row] = pd.Timestamp(dt.date(y, month, day))
+            d[pos] = np.datetime64(dt.date(y, month, day), "ns")
             if source:
-                said[row] = f"「{text(raw[row])}」没有写年份，按{source}计为{y}年{month}月{day}日；请核实"
+                said[pos] = f"「{typed}」没有写年份，按{source}计为{y}年{month}月{day}日；请核实"
     _problem(ctx, table, "date-year-assumed", said, column, raw, "警告")
     _pend(pending, unsure, _problem(ctx, table, "date-no-year", unsure, column, raw))
-    bad = d.isna() & _take(codes, [text(u) != "" for u in uniques], False, bool) & (unsure == "")
+    bad = np.isnat(d) & spread(codes, [text(u) != "" for u in uniques], False, bool) & (unsure == "")
     if bad.any():
-        msg = pd.Series("", index=raw.index, dtype=object)
-        msg[bad] = ("「" + raw[bad].map(text).astype(str)
-                    + "」不是可识别的日期，应写成如 2023-10-12（只写月日时须填学年）")
+        msg = _messages(bad, lambda p: f"「{text(cells[p])}」不是可识别的日期，"
+                                       "应写成如 2023-10-12（只写月日时须填学年）")
         _pend(pending, msg, _problem(ctx, table, "bad-date", msg, column, raw))
     return d
 
 
-def _outside(ctx: Context, table: Table, out: pd.DataFrame, col, blocked: pd.Series, pending: pd.Series) -> None:
+def _outside(ctx: Context, table: Table, out: dict[str, np.ndarray], col, blocked: np.ndarray,
+             pending: np.ndarray) -> None:
     """Rows outside the five-year cycle (hours) or the spec's period (obligations only) are not counted."""
     spec = ctx.spec
-    msg = pd.Series("", index=out.index, dtype=object)
+    msg = np.full(len(blocked), "", dtype=object)
     ok = (blocked == "") & (pending == "")
+    year = out["year"]
     if spec.hours is not None and spec.hours.cycle is not None:
         c = spec.hours.cycle
         last = c.start_year + c.years - 1
-        bad = ok & ((out["year"] < c.start_year) | (out["year"] > last))
-        msg[bad] = (out.loc[bad, "year"].map(lambda y: f"{y}-{y + 1}学年").astype(str) +
-                    f"不在本轮周期（{c.start_year}-{c.start_year + 1}至{last}-{last + 1}学年）内，本行未计入")
+        msg = _messages(ok & ((year < c.start_year) | (year > last)),
+                        lambda p: f"{year[p]}-{year[p] + 1}学年不在本轮周期（{c.start_year}-{c.start_year + 1}至"
+                                  f"{last}-{last + 1}学年）内，本行未计入")
     elif spec.period is not None:
         p = spec.period
         d = out["date"]
-        bad = ok & d.notna() & ((d < pd.Timestamp(p.start)) | (d > pd.Timestamp(p.end)))
-        msg[bad] = ("日期" + d[bad].dt.strftime("%Y-%m-%d") +
-                    f"不在{spec.term or '考核期'}（{p.start:%Y-%m-%d}至{p.end:%Y-%m-%d}）内，本行未计入")
+        bad = ok & ~np.isnat(d) & ((d < np.datetime64(p.start, "ns")) | (d > np.datetime64(p.end, "ns")))
+        shown = _day(d) if bad.any() else []
+        msg = _messages(bad, lambda k: f"日期{shown[k]}不在{spec.term or '考核期'}（{p.start:%Y-%m-%d}至"
+                                       f"{p.end:%Y-%m-%d}）内，本行未计入")
     _problem(ctx, table, "date-outside-year", msg, "日期" if "日期" in table.columns else "学年",
              col["日期"] if "日期" in table.columns else col["学年"])
-    blocked[msg != ""] = msg[msg != ""]
+    hit = msg != ""
+    blocked[hit] = msg[hit]
 
 
-def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, blocked: pd.Series,
-                pending: pd.Series, words: Words) -> pd.Series:
+def _categories(ctx: Context, table: Table, typed: np.ndarray, raw: pd.Series, blocked: np.ndarray,
+                pending: np.ndarray, words: Words) -> np.ndarray:
     """类别 by name, rule alias or the rules' synonym (提示); unknown or blank makes the row 待核实."""
     spec = ctx.spec
     known = _spec_words(spec)[0]
@@ -360,17 +392,14 @@ def _categories(ctx: Context, table: Table, typed: pd.Series, raw: pd.Series, bl
             lookup.setdefault(normalize_label(name), cat)
     for key, cat in words.lookup("类别", known).items():
         lookup.setdefault(key, cat)
-    canon = _distinct(typed, lambda t: lookup.get(normalize_label(t), "") if t else "")
+    canon = each(typed, lambda t: lookup.get(normalize_label(t), "") if t else "")
     own = {normalize_label(c) for c in known}
-    alias = (canon != "") & (canon != typed) & ~_distinct(typed, lambda t: normalize_label(t) in own).astype(bool)
-    said = pd.Series("", index=typed.index, dtype=object)
-    said[alias] = "类别「" + typed[alias] + "」按「" + canon[alias] + "」计（细则中的同义词）"
+    alias = (canon != "") & (canon != typed) & ~each(typed, lambda t: normalize_label(t) in own, bool)
+    said = _messages(alias, lambda p: f"类别「{typed[p]}」按「{canon[p]}」计（细则中的同义词）")
     _problem(ctx, table, "category-synonym", said, "类别", raw, "提示")
-    bad = (canon == "") & (typed != "")
-    msg = pd.Series("", index=typed.index, dtype=object)
-    msg[bad] = "类别「" + typed[bad] + f"」不是细则中的类别，本行学时待核实（可用：{'、'.join(known)}）"
+    msg = _messages((canon == "") & (typed != ""),
+                    lambda p: f"类别「{typed[p]}」不是细则中的类别，本行学时待核实（可用：{'、'.join(known)}）")
     _pend(pending, msg, _problem(ctx, table, "unknown-category", msg, "类别", raw))
-    blank = (typed == "") & (blocked == "")
-    msg = pd.Series(np.where(blank, "没有填写类别，本行学时待核实", ""), index=typed.index)
+    msg = np.where((typed == "") & (blocked == ""), "没有填写类别，本行学时待核实", "").astype(object)
     _pend(pending, msg, _problem(ctx, table, "no-category", msg, "类别", raw))
     return canon

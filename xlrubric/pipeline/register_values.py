@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from xlrubric.engine.derive import distinct
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label, parse_quantity
@@ -24,36 +25,45 @@ from xlrubric.spec.words import Words
 _YEAR = re.compile(r"(\d{4})")
 
 
-def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, list(uniques)
+def cell_codes(values) -> tuple[np.ndarray, list]:
+    """`distinct` with blank cells (None, NaN, NaT) on code -1, for `spread`'s `blank` answer."""
+    return distinct(values, blanks=False)
 
 
-def _spread(codes: np.ndarray, per_unique: list, blank, index) -> pd.Series:
-    arr = np.empty(len(per_unique) + 1, dtype=object)
-    for k, v in enumerate(per_unique):
+def spread(codes: np.ndarray, per_unique: list, blank, dtype=object) -> np.ndarray:
+    """The answer for each distinct value put on every row with that value (`blank` on code -1)."""
+    arr = np.empty(len(per_unique) + 1, dtype=dtype)
+    for k, v in enumerate(per_unique):          # item by item: a tuple answer stays one object
         arr[k] = v
     arr[-1] = blank
-    return pd.Series(arr[codes], index=index, dtype=object)
+    return arr[codes]
 
 
-def _report(ctx: Context, table: Table, column: str, raw: pd.Series, found: pd.Series) -> pd.Series:
+def each(values, fn, dtype=object) -> np.ndarray:
+    """fn applied once per distinct cell value (blank cells get fn(None)), one answer per row."""
+    codes, uniques = cell_codes(values)
+    return spread(codes, [fn(u) for u in uniques], fn(None), dtype)
+
+
+def report(ctx: Context, table: Table, column: str, raw: pd.Series, found: np.ndarray) -> np.ndarray:
     """Put each (code, severity, message) in `found` on its cell; the rejected ones become per-row reasons."""
-    why = pd.Series("", index=raw.index, dtype=object)
-    for row, item in found[found.notna()].items():       # only the rows with something to say
-        code, severity, message = item
-        problem = table.problem(code, message, column=column, row=int(row), value=raw.get(row), severity=severity)
+    why = np.full(len(found), "", dtype=object)
+    index = raw.index
+    for pos in np.flatnonzero(found != None):          # noqa: E711 — elementwise: the rows with something to say
+        code, severity, message = found[pos]
+        row = int(index[pos])
+        problem = table.problem(code, message, column=column, row=row, value=raw.get(row), severity=severity)
         ctx.problems.append(problem)
         if severity == "错误":
-            why[row] = f"{problem.cell}：{message}"
+            why[pos] = f"{problem.cell}：{message}"
     return why
 
 
 def read_choice(ctx: Context, table: Table, raw: pd.Series, column: str, key: str, allowed: tuple[str, ...],
-                words: Words) -> tuple[pd.Series, pd.Series]:
+                words: Words) -> tuple[np.ndarray, np.ndarray]:
     """(standard word or "", reason the cell was rejected or "") per row, once per distinct value."""
     lookup = words.lookup(column, allowed)
-    codes, uniques = _codes(raw)
+    codes, uniques = cell_codes(raw)
     std, found = [], []
     for u in uniques:
         typed = cell_text(u)
@@ -66,17 +76,16 @@ def read_choice(ctx: Context, table: Table, raw: pd.Series, column: str, key: st
         else:
             found.append((f"unknown-{key}", "错误", f"{column}「{typed}」无法识别，应为：{'、'.join(allowed)}"
                           "（或细则中列出的同义词）；依赖它的学时和达标待核实"))
-    values = _spread(codes, std, "", raw.index)
-    return values, _report(ctx, table, column, raw, _spread(codes, found, None, raw.index))
+    return spread(codes, std, ""), report(ctx, table, column, raw, spread(codes, found, None))
 
 
 def read_numbers(ctx: Context, table: Table, raw: pd.Series, column: str, words: Words
-                 ) -> tuple[pd.Series, pd.Series]:
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """(number or NaN, reason the cell was rejected or "") per row with this column's units and words."""
     units = words.units.get(column, {})
     others = frozenset(u.lower() for c, m in words.units.items() if c != column for u in m)
     others |= frozenset(w for c, m in words.amounts.items() if c != column for w in m)
-    codes, uniques = _codes(raw)
+    codes, uniques = cell_codes(raw)
     values, found = [], []
     for u in uniques:
         q = parse_quantity(u, units, words.amounts.get(column, {}), approx=(words.approx.before, words.approx.after),
@@ -99,8 +108,7 @@ def read_numbers(ctx: Context, table: Table, raw: pd.Series, column: str, words:
                     f"（可写如 2、2{next(iter(units), '')}）；依赖它的学时待核实")
         values.append(value)
         found.append(item)
-    out = pd.Series(np.asarray(_spread(codes, values, np.nan, raw.index), dtype=float), index=raw.index)
-    return out, _report(ctx, table, column, raw, _spread(codes, found, None, raw.index))
+    return spread(codes, values, np.nan, float), report(ctx, table, column, raw, spread(codes, found, None))
 
 
 def school_year_start(text: str) -> int | None:
@@ -133,31 +141,33 @@ def month_day_year(ctx: Context, month: int, start_month: int) -> tuple[int | No
     return None, ""
 
 
-def register_teachers(ctx: Context, table: Table, ids: pd.Series, names: pd.Series, col, blocked: pd.Series
-              ) -> tuple[pd.Series, pd.Series]:
+def register_teachers(ctx: Context, table: Table, ids: np.ndarray, names: np.ndarray, col, blocked: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Resolve each distinct (工号, 姓名) once; problems go on every row that carries a bad pair."""
     roster = ctx.roster
-    pair = ids.astype(str) + "\x1f" + names.astype(str)
-    codes, uniques = pd.factorize(pair)
+    id_codes, id_cells = distinct(ids)
+    name_codes, name_cells = distinct(names)
+    codes, _ = pd.factorize(id_codes * max(len(name_cells), 1) + name_codes)
+    first = np.unique(codes, return_index=True)[1] if len(codes) else np.zeros(0, dtype=np.intp)
     keys, shown, problems = [], [], []
-    for u in uniques:
-        tid, name = u.split("\x1f")
+    for i in first:
+        tid, name = id_cells[id_codes[i]], name_cells[name_codes[i]]
         key, problem = match_teacher(roster, tid, name, "本行学时")
         if not key and problem is None:
             problem = ("no-teacher", "这一行没有工号和姓名", "姓名", "错误")
         keys.append(key)
         shown.append((roster.names.get(key) or name) if key and roster.present else name)
         problems.append(problem)
-    key_arr = np.array(keys, dtype=object)[codes]
+    index = col["工号"].index
     for k in [k for k, p in enumerate(problems) if p]:
         code, msg, column, severity = problems[k]
         if column not in table.columns:
             column = "姓名" if "姓名" in table.columns else "工号"
-        rows = ids.index[codes == k]
-        for row in rows:
-            ctx.problems.append(table.problem(code, msg, column=column, row=int(row),
+        at = np.flatnonzero(codes == k)
+        for pos in at:
+            row = int(index[pos])
+            ctx.problems.append(table.problem(code, msg, column=column, row=row,
                                               value=col[column].get(row), severity=severity))
         if not keys[k]:
-            blocked[rows] = msg
-    return (pd.Series(key_arr, index=ids.index, dtype=object),
-            pd.Series(np.array(shown, dtype=object)[codes], index=ids.index, dtype=object))
+            blocked[at] = msg
+    return spread(codes, keys, ""), spread(codes, shown, "")

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, signin_counts, submission_counts
+from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, distinct, signin_counts, submission_counts
 from xlrubric.engine.rubric import Pending, Source
 from xlrubric.engine.verdicts import attendance
 from xlrubric.pipeline.context import Context
@@ -74,8 +74,7 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
                             SUBMISSION.sheet, submission.cell("材料", row), value)
             items.append(name or "")
         reg = pd.DataFrame({"teacher": keys, "item": items, "row": submission.frame.index})
-        dates = submission.frame.get("提交日期", pd.Series(None, index=submission.frame.index, dtype=object))
-        reg["date"] = [_date(ctx, submission, "提交日期", r, v, required=True) for r, v in dates.items()]
+        reg["date"] = _dates(ctx, submission, "提交日期", submission.frame.get("提交日期"), required=True)
         reg = reg[(reg["teacher"] != "") & (reg["item"] != "")]
         d = submission_counts(reg, counts.index, {i.name: i.deadline for i in rubric.items})
         for item, ded in rubric.deductions:
@@ -115,31 +114,49 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     if signin is None or signin.frame.empty:
         return None
     keys = teachers_of(ctx, signin, "签到")
-    reg = pd.DataFrame({"teacher": keys, "row": signin.frame.index})
-    reg["date"] = [_date(ctx, signin, "日期", r, v, required=True)
-                   for r, v in signin.frame.get("日期", pd.Series()).items()]
-    reg["name"] = signin.frame.get("活动名称")
-    reg["scope"] = signin.frame.get("参加范围", pd.Series("", index=signin.frame.index))
-    reg["status"] = signin.frame.get("签到状态", pd.Series("", index=signin.frame.index))
+    frame = signin.frame
+    reg = pd.DataFrame({"teacher": keys, "row": frame.index})
+    reg["date"] = _dates(ctx, signin, "日期", frame.get("日期"), required=True)
+    reg["name"] = frame.get("活动名称")
+    reg["scope"] = frame.get("参加范围", pd.Series("", index=frame.index))
+    reg["status"] = frame.get("签到状态", pd.Series("", index=frame.index))
     known = ATTENDED | IRREGULAR | ABSENT
-    for row, status in reg.set_index("row")["status"].items():
-        if status not in (None, "") and str(status).strip() not in known:
-            ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
-                        "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
+    codes, statuses = distinct(reg["status"])
+    bad = np.array([s not in (None, "") and str(s).strip() not in known for s in statuses], dtype=bool)
+    for pos in np.flatnonzero(bad[codes]):
+        row, status = int(frame.index[pos]), statuses[codes[pos]]
+        ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
+                    "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
     d = signin_counts(reg[reg["teacher"] != ""], teachers, ctx.roster.groups() if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
     return d, signin, reg
 
 
-def _date(ctx: Context, table, column: str, row: int, value: Any, required: bool = False):
-    d, was_text = ctx.date(value)
-    blank = value is None or (isinstance(value, float) and value != value) or not str(value).strip()
-    if d is None and not blank:
-        ctx.problem("bad-date", f"「{value}」不是可识别的日期，如 2021-06-03", "错误", table.sheet,
-                    table.cell(column, row), value)
-    elif blank and required and column in table.columns:
-        ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet, table.cell(column, row))
-    return d
+def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> list:
+    """The date of every row of `column` (None where blank or unreadable), read once per distinct cell value.
+
+    An unreadable cell is an 错误 on its cell; a blank one too when the date is `required` (the register
+    cannot say whether it was on time). A sheet without the column gives no dates and no problems.
+    """
+    n = len(table.frame.index)
+    if values is None:
+        return [None] * n
+    codes, cells = distinct(values)
+    found = [ctx.date(v)[0] for v in cells]
+    blank = [v is None or (isinstance(v, float) and v != v) or not str(v).strip() for v in cells]
+    # per distinct value: 0 fine, 1 unreadable, 2 blank but required
+    verdict = np.array([1 if d is None and not b else 2 if b and required and column in table.columns else 0
+                        for d, b in zip(found, blank, strict=True)] + [0], dtype=np.int8)
+    index = values.index
+    for pos in np.flatnonzero(verdict[codes]):
+        row, value = int(index[pos]), cells[codes[pos]]
+        if verdict[codes[pos]] == 1:
+            ctx.problem("bad-date", f"「{value}」不是可识别的日期，如 2021-06-03", "错误", table.sheet,
+                        table.cell(column, row), value)
+        else:
+            ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet,
+                        table.cell(column, row))
+    return np.array([*found, None], dtype=object)[codes].tolist()
 
 
 def _undated(ctx: Context, reg: pd.DataFrame, table, rejected: dict[tuple[str, str], Pending]) -> None:
