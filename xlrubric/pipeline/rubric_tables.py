@@ -11,7 +11,7 @@ from typing import Any
 from xlrubric.engine.rubric import PENDING
 from xlrubric.engine.stats import outcome_stats
 from xlrubric.pipeline.context import Context
-from xlrubric.results import SheetTable
+from xlrubric.results import Deferred, SheetTable
 from xlrubric.schemas.teachers import teacher_id
 
 PENDING_FILL = "FFF4B183"     # orange: not an error colour of the school's sheets, not a band colour
@@ -109,21 +109,30 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
             detail_fills[(n, 6)] = PENDING_FILL
     ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links, fills=detail_fills,
                                  col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    _summary(ctx, outcome, ids, names, by_teacher, extra)
+    _summary(ctx, outcome, ids, names, by_teacher, extra, records)
 
 
-def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str]) -> None:
+def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
+             records: dict) -> None:
     """The per-school figures 县汇总 reads, and the JSON report: 待核实 teachers are counted, never averaged."""
-    rubric = ctx.spec.rubric
-    scores = outcome.scores
+    ctx.summary.update(outcome_stats(ctx.spec.rubric, outcome))
+    ctx.report["teachers"] = Deferred(teacher_report, (ctx.spec.rubric, outcome, ids, names, by_teacher, extra,
+                                                       records))
+
+
+def teacher_report(rubric, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
+                   records: dict) -> list[dict[str, Any]]:
+    """The report's per-teacher entries, laid out when the report is read (`Results.report`)."""
     item_names = [i.name for i in rubric.items]
     band = bool(outcome.band_column)
-    ctx.summary.update(outcome_stats(rubric, outcome))
-    records = scores.to_dict("index")
+    pending_of: dict[str, dict[str, list]] = {}
+    for (who, target), why in outcome.pending.items():
+        pending_of.setdefault(who, {})[target] = [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason}
+                                                  for p in why]
 
     def number(t: str, col: str, target: str) -> Any:
         return _value(outcome, t, target, float(records[t][col]))
-    ctx.report["teachers"] = [
+    return [
         {"id": ids[t], "name": names[t], "items": {i: number(t, i, i) for i in item_names},
          "total": number(t, "总分", "总分"), **{c: number(t, c, "总分") for c in extra},
          "band": (PENDING if (t, "等次") in outcome.pending else records[t]["等次"]) if band else None,
@@ -131,8 +140,7 @@ def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, ex
                           for c in outcome.band_changes.get(t, [])],
          "typed": [i for i in item_names if (t, i) in outcome.typed],
          "full_marks": outcome.full_of.get(t, rubric.total),
-         "pending": {target: [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason} for p in why]
-                     for (who, target), why in outcome.pending.items() if who == t},
+         "pending": pending_of.get(t, {}),
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
          "overrides": outcome.overrides.get(t, [])}
-        for t in scores.index]
+        for t in outcome.scores.index]
