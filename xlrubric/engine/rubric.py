@@ -132,10 +132,14 @@ def rule_text(d: Deduction, spec: Spec) -> str:
 def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float, source: Source | None,
             note: str, rule: str) -> dict[str, Any]:
     # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0".
+    if source is None:
+        sheet, cell, why = "", "", note
+    else:
+        sheet, cell, why = source.sheet, source.cell, f"{source.note}；{note}" if source.note and note else \
+            source.note or note
     return {"teacher": teacher, "item": item.name, "event": d.event, "kind": KIND_LABELS[d.kind],
-            "count": float(count), "points": 0.0 - float(points), "rule": rule,
-            "sheet": source.sheet if source else "", "cell": source.cell if source else "",
-            "note": "；".join(x for x in (source.note if source else "", note) if x)}
+            "count": float(count), "points": 0.0 - float(points), "rule": rule, "sheet": sheet, "cell": cell,
+            "note": why}
 
 
 def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Source] | None = None,
@@ -168,13 +172,15 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     item_over = {(o.teacher, o.target): o for o in overrides or [] if o.target != "等次"}
     tlist = teachers.tolist()
     pos = {t: i for i, t in enumerate(tlist)}
+    at = {c: j for j, c in reversed(list(enumerate(counts.columns)))}     # first column of each name
+    values = counts.astype(float).to_numpy()
     for item in rubric.items:
         taken = np.zeros(len(tlist))
         zeroed = np.zeros(len(tlist), dtype=bool)
         dropped = np.zeros(len(tlist), dtype=bool)       # zeroed by a 不纳入考核 rule
         per_rule = []
         for d in item.deductions:
-            col = counts[d.event].astype(float).to_numpy() if d.event in counts.columns else np.full(len(tlist), np.nan)
+            col = values[:, at[d.event]] if d.event in at else np.full(len(tlist), np.nan)
             pts, zero, n = rule_points(d, col, spec)
             taken += pts
             zeroed |= zero
@@ -224,13 +230,18 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     for t, name in excluded:
         summable.loc[t, name] = 0.0       # left out of the total; a 待核实 item (NaN) still makes the total 待核实
     scores["总分"] = summable.sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
+    held_items = {t for t, _ in pending}
     for t in teachers:
+        if t not in held_items and "总分" not in rules_pending:
+            continue
         why = [p for i in names for p in pending.get((t, i), [])]
         if "总分" in rules_pending:
             why.append(Pending(RULES_SHEET, "", rules_pending["总分"]))
         if why:
-            scores.loc[t, "总分"] = np.nan
             pending[(t, "总分")] = why
+    unknown = [t for t, target in pending if target == "总分"]
+    if unknown:
+        scores.loc[unknown, "总分"] = np.nan
     outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at, excluded=excluded)
     for t, name in excluded:
         outcome.full_of[t] = outcome.full_of.get(t, rubric.total) - rubric.item(name).full
@@ -255,16 +266,16 @@ def _explain(details: list[dict[str, Any]], t: str, i: int, item: Item, rules: l
              taken_of: float, sources, left_out: bool = False) -> None:
     """The 扣分明细 rows of one teacher's item; `i` is the teacher's position in each rule's lists."""
     for d, pts, zero, n, rule in rules:
-        src = sources.get((t, d.event))
         if zero[i] and left_out:
-            details.append(_detail(t, item, d, n[i], 0.0, src, f"不纳入考核：本项不计入总分，满分减少{item.full:g}分",
-                                   rule))
+            details.append(_detail(t, item, d, n[i], 0.0, sources.get((t, d.event)),
+                                   f"不纳入考核：本项不计入总分，满分减少{item.full:g}分", rule))
         elif zero[i]:
             why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
-            details.append(_detail(t, item, d, n[i], item.full, src, f"{why}，本项0分", rule))
+            details.append(_detail(t, item, d, n[i], item.full, sources.get((t, d.event)), f"{why}，本项0分", rule))
         elif pts[i] > 0:
             note = "本项已按0分计，此条不再另扣" if zero_of else ""
-            details.append(_detail(t, item, d, n[i], 0.0 if zero_of else pts[i], src, note, rule))
+            details.append(_detail(t, item, d, n[i], 0.0 if zero_of else pts[i], sources.get((t, d.event)), note,
+                                   rule))
     if not zero_of and taken_of > item.full:
         details.append({"teacher": t, "item": item.name, "event": "（最低0分）", "kind": "封底",
                         "count": None, "points": round(float(taken_of - item.full), ROUND),

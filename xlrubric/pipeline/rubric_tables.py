@@ -51,6 +51,13 @@ def _value(outcome, t: str, column: str, value: Any) -> Any:
     return PENDING if (t, column) in outcome.pending else value
 
 
+def _records(scores, columns: list[str]) -> dict[str, dict[str, Any]]:
+    """teacher -> {column: value}, as `DataFrame.to_dict("index")` gives them (Python floats, the 等次 object),
+    built from whole columns."""
+    values = [scores[c].tolist() for c in columns]
+    return {t: dict(zip(columns, vs, strict=True)) for t, *vs in zip(scores.index, *values, strict=True)}
+
+
 def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
     rubric = ctx.spec.rubric
     scores = outcome.scores
@@ -68,22 +75,28 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
               f"总分（{_fmt(rubric.total)}分）", *extra, *band, *changed, "扣分明细", "人工调整",
               *(["待核实（单元格与原因）"] if held else [])]
     rows, links, fills = [], {}, {}
-    records = scores.to_dict("index")
     value_cols = [*item_names, "总分", *extra]
+    records = _records(scores, [*value_cols, *band])
+    # teachers with some value 待核实, left out or typed: only their cells need looking up one by one
+    marked = {t for t, _ in outcome.pending} | {t for t, _ in outcome.excluded} | {t for t, _ in outcome.typed}
+    fill_to = len(value_cols) + len(band) + 2           # 工号, 姓名, the values and 等次 may show 待核实
     for n, t in enumerate(scores.index):
         rec = records[t]
-        pend = [c for c in [*item_names, "总分"] if (t, c) in outcome.pending]
-        row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
-                                   for c in value_cols]]
-        row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+        if t in marked:
+            row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
+                                       for c in value_cols]]
+            row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+        else:
+            row = [ids[t], names[t], *[float(rec[c]) for c in value_cols], *[rec["等次"] for _ in band]]
         row += ["；".join(c.text for c in outcome.band_changes.get(t, []) if c.kind != "人工调整") for _ in changed]
-        typed = [i for i in item_names if (t, i) in outcome.typed]
+        typed = [i for i in item_names if (t, i) in outcome.typed] if t in marked else []
         row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
         if held:
+            pend = t in marked and any((t, c) in outcome.pending for c in [*item_names, "总分"])
             # None rather than "": an empty cell, so the print width follows the reasons actually written
             row.append(_pending_text(outcome, t, item_names if pend else []) or None)
-        fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held - len(changed)])
-                      if v == PENDING})
+        if PENDING in row[:fill_to]:
+            fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:fill_to]) if v == PENDING})
         rows.append(row)
         if "姓名" in record.columns:
             links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
