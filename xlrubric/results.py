@@ -7,6 +7,7 @@ consuming one `Results`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -69,6 +70,19 @@ class SheetTable:
         return [dict(zip(self.header, row, strict=False)) for row in self.rows]
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A JSON-report entry laid out only when someone reads `Results.report`.
+
+    Most callers (the button, the page, a batch worker) never read the report, and laying it out (a dict per
+    teacher, per deduction, per verdict) cost as much as scoring. Whatever it prints was decided by the engine
+    before `compute_book` returned: `build` formats, it does not decide. A module-level function and plain
+    arguments keep a `Results` picklable."""
+
+    build: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
 RESULT_SHEETS = ("考核结果", "学时汇总", "达标情况", "校验问题")
 
 
@@ -81,9 +95,19 @@ class Results:
     tables: list[SheetTable] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)   # per-school figures for batch/mail
-    report: dict[str, Any] = field(default_factory=dict)    # the JSON report body
+    # the JSON report body as the parts left it: a `Deferred` entry is laid out on the first read of `report`
+    report_body: dict[str, Any] = field(default_factory=dict, repr=False)
     # the engine's typed per-teacher decisions (verdicts, 项目考核, 考勤) the archive and others print
     outcomes: Outcomes | None = None
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The JSON report body (`compute --report`), every entry laid out; the same dict on every read."""
+        body = self.report_body
+        for key, value in body.items():
+            if isinstance(value, Deferred):
+                body[key] = value.build(*value.args)
+        return body
 
     @property
     def marks(self) -> list[CellMark]:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from xlrubric.spec.model import Band, Spec
@@ -45,7 +46,14 @@ class BandOutcome:
 
 def band_for(score: float, bands: list[Band], gap_policy: str) -> str | None:
     """The band a score falls in. lower_bound: the highest band whose lower bound it reaches."""
-    ordered = sorted(bands, key=lambda b: -math.inf if b.min is None else b.min, reverse=True)
+    return _band_in(score, _by_lower_bound(bands), gap_policy)
+
+
+def _by_lower_bound(bands: list[Band]) -> list[Band]:
+    return sorted(bands, key=lambda b: -math.inf if b.min is None else b.min, reverse=True)
+
+
+def _band_in(score: float, ordered: list[Band], gap_policy: str) -> str | None:
     if gap_policy == "lower_bound":
         for b in ordered:
             if b.min is None or score >= b.min - 1e-9:
@@ -57,6 +65,18 @@ def band_for(score: float, bands: list[Band], gap_policy: str) -> str | None:
         if lo - 1e-9 <= score <= hi + 1e-9:
             return b.name
     return None
+
+
+def _bands_of(values: list[float], bands: list[Band], gap_policy: str) -> list[str | None]:
+    """`band_for` of each value, worked out once per distinct value (a school's totals repeat a lot)."""
+    ordered = _by_lower_bound(bands)
+    memo: dict[float, str | None] = {}
+    out = []
+    for v in values:
+        if v not in memo:
+            memo[v] = _band_in(v, ordered, gap_policy)
+        out.append(memo[v])
+    return out
 
 
 def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants: int | None = None) -> BandOutcome:
@@ -72,19 +92,23 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
         scaled = (totals * scale / rubric.total).round(ROUND)
         values = scaled
     gap_policy = spec.policy("band_gaps", "lower_bound") or "lower_bound"
-    band = pd.Series([band_for(v, rubric.bands, gap_policy) for v in values], index=totals.index, dtype=object)
-    out = BandOutcome(band, scaled, name)
-    for t in band.index[band.isna()]:
-        out.notes.append({"teacher": t, "severity": "警告",
-                          "message": f"{name} {values[t]:g} 不在任何等次的分值范围内，未评等次；请用人工调整决定"})
+    notes: list[dict[str, Any]] = []
+    teachers = totals.index.tolist()
+    labels = _bands_of(values.tolist(), rubric.bands, gap_policy)     # by position; a Series once quotas hold
+    at = {t: i for i, t in enumerate(teachers)}
+    for t, label in zip(teachers, labels, strict=True):
+        if label is None:
+            out_of_range = f"{name} {values[t]:g} 不在任何等次的分值范围内，未评等次；请用人工调整决定"
+            notes.append({"teacher": t, "severity": "警告", "message": out_of_range})
     n = len(totals) if participants is None else participants
     ties = spec.policy("quota_ties", "exclude_tied")
     lower = {b.name: _next_band(b, rubric.bands, values, gap_policy) for b in rubric.bands}
+    changes: dict[str, list[BandChange]] = {}
     for b in rubric.bands:
         if b.quota is None:
             continue
         limit = math.floor(b.quota * n + 1e-9)
-        members = values[band == b.name].sort_values(ascending=False)
+        members = values[np.array([x == b.name for x in labels], dtype=bool)].sort_values(ascending=False)
         if len(members) <= limit:
             continue
         line = members.iloc[limit - 1] if limit >= 1 else math.inf
@@ -97,22 +121,25 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
             keep = members.index[members > line]
         else:
             keep = members.index[:limit]
-        demoted = [t for t in members.index if t not in set(keep)]
+        kept = set(keep)
+        demoted = [t for t in members.index if t not in kept]
         for t in demoted:
-            band[t] = lower[b.name](t)
-            out.changes.setdefault(t, []).append(BandChange(
-                "名额", b.name, band[t] or "",
+            labels[at[t]] = lower[b.name](t)
+            changes.setdefault(t, []).append(BandChange(
+                "名额", b.name, labels[at[t]] or "",
                 f"分数达到{b.name}，{b.name}名额已满（{n}人×{b.quota:.0%}，名额{limit}人）"))
         quota_text = f"{b.name}不超过参训人数的{b.quota:.0%}：{n}人×{b.quota:.0%}={b.quota * n:g}，名额{limit}人"
         if tied_across:
-            tied = [t for t in members.index if members[t] == line]
+            tied = members.index[members == line].tolist()
             verb = "都评为" + b.name if ties == "include_tied" else "都未评" + b.name
-            out.notes.append({"teacher": None, "severity": "警告", "teachers": tied,
+            notes.append({"teacher": None, "severity": "警告", "teachers": tied,
                               "message": f"{quota_text}；名额线上有{len(tied)}人同为{line:g}分，按策略{verb}，"
                                          f"请教务主任用人工调整决定"})
-        out.notes.append({"teacher": None, "severity": "提示",
+        notes.append({"teacher": None, "severity": "提示",
                           "message": f"{quota_text}；{len(members)}人达到{b.name}分数线，"
                                      f"{len(demoted)}人因名额评为下一等次"})
+    band = pd.Series(labels, index=totals.index, dtype=object)
+    out = BandOutcome(band, scaled, name, notes, changes=changes)
     for o in overrides:
         if o.teacher in band.index:
             out.shown[o.teacher] = f"等次：计算为{band[o.teacher]} → 调整为{o.value}（{o.reason}）"
@@ -133,8 +160,10 @@ def _next_band(b: Band, bands: list[Band], values: pd.Series, gap_policy: str):
     """A teacher moved out of a full band goes to the highest lower band (by lower bound)."""
     rest = [x for x in bands if x.name != b.name and (x.min or -math.inf) <= (b.min or -math.inf)]
 
+    ordered = _by_lower_bound(rest)
+
     def pick(t: str) -> str | None:
-        return band_for(values[t], rest, "lower_bound") if rest else None
+        return _band_in(values[t], ordered, "lower_bound") if rest else None
     return pick
 
 

@@ -130,12 +130,16 @@ def rule_text(d: Deduction, spec: Spec) -> str:
 
 
 def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float, source: Source | None,
-            note: str = "", spec: Spec | None = None) -> dict[str, Any]:
+            note: str, rule: str) -> dict[str, Any]:
     # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0".
+    if source is None:
+        sheet, cell, why = "", "", note
+    else:
+        sheet, cell, why = source.sheet, source.cell, f"{source.note}；{note}" if source.note and note else \
+            source.note or note
     return {"teacher": teacher, "item": item.name, "event": d.event, "kind": KIND_LABELS[d.kind],
-            "count": float(count), "points": 0.0 - float(points), "rule": rule_text(d, spec) if spec else d.quote,
-            "sheet": source.sheet if source else "", "cell": source.cell if source else "",
-            "note": "；".join(x for x in (source.note if source else "", note) if x)}
+            "count": float(count), "points": 0.0 - float(points), "rule": rule, "sheet": sheet, "cell": cell,
+            "note": why}
 
 
 def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Source] | None = None,
@@ -149,7 +153,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     they are held 待核实 exactly as if a cell they depend on had been rejected.
     """
     rubric: Rubric = spec.rubric  # type: ignore[assignment]
-    sources = sources or {}
+    sources = sources if sources is not None else {}      # a Mapping with `get` (pipeline's is lazy)
     rejected = dict(rejected or {})
     teachers = counts.index
     rules_pending = rules_pending or {}
@@ -157,7 +161,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
         if target in {i.name for i in rubric.items}:
             for t in teachers:
                 rejected.setdefault((t, target), Pending(RULES_SHEET, "", reason))
-    scores = pd.DataFrame(index=teachers)
+    columns: dict[str, np.ndarray] = {}
     details: list[dict[str, Any]] = []
     shown: dict[str, list[str]] = {}
     pending: dict[tuple[str, str], list[Pending]] = {}
@@ -167,69 +171,77 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     late_dropped = spec.policy("late_work", "deduct") == "not_counted"
     item_over = {(o.teacher, o.target): o for o in overrides or [] if o.target != "等次"}
     tlist = teachers.tolist()
+    pos = {t: i for i, t in enumerate(tlist)}
+    at = {c: j for j, c in reversed(list(enumerate(counts.columns)))}     # first column of each name
+    values = counts.astype(float).to_numpy()
     for item in rubric.items:
         taken = np.zeros(len(tlist))
         zeroed = np.zeros(len(tlist), dtype=bool)
         dropped = np.zeros(len(tlist), dtype=bool)       # zeroed by a 不纳入考核 rule
         per_rule = []
         for d in item.deductions:
-            col = counts[d.event].astype(float).to_numpy() if d.event in counts.columns else np.full(len(tlist), np.nan)
+            col = values[:, at[d.event]] if d.event in at else np.full(len(tlist), np.nan)
             pts, zero, n = rule_points(d, col, spec)
             taken += pts
             zeroed |= zero
             if d.kind == "not_counted" or (d.late and late_dropped):
                 dropped |= zero
             per_rule.append((d, pts, zero, n))
-        computed = pd.Series(np.where(zeroed, 0.0, (item.full - taken).clip(min=0, max=item.full)),
-                             index=teachers).round(ROUND)
+        computed = np.where(zeroed, 0.0, (item.full - taken).clip(min=0, max=item.full)).round(ROUND)
         given = typed[item.name].dropna().to_dict() if typed is not None and item.name in typed.columns else {}
         keys = {item.name, *(d.event for d in item.deductions)}
-        zero_of = dict(zip(tlist, zeroed.tolist(), strict=True))
-        dropped_of = dict(zip(tlist, dropped.tolist(), strict=True))
+        zero_of, taken_of = zeroed.tolist(), taken.tolist()       # by position in `tlist`
         touched = set(given) | {t for t, k in rejected if k in keys}   # only these can differ from `computed`
         if leave_out:
-            touched |= {t for t in tlist if dropped_of[t]}
+            touched |= {tlist[i] for i in np.flatnonzero(dropped).tolist()}
         for t in [t for t in tlist if t in touched]:
+            i = pos[t]
             if t in given:                                       # a valid typed score wins
-                computed[t] = round(float(given[t]), ROUND)
+                computed[i] = round(float(given[t]), ROUND)
                 typed_at.add((t, item.name))
                 continue
             why = [rejected[(t, item.name)]] if (t, item.name) in rejected else []
-            if not zero_of[t]:    # a 不得分 that certainly applies decides the item whatever else was rejected
+            if not zero_of[i]:    # a 不得分 that certainly applies decides the item whatever else was rejected
                 why += [rejected[(t, d.event)] for d in item.deductions if (t, d.event) in rejected]
             if why:
                 pending[(t, item.name)] = why
-                computed[t] = np.nan
-            elif leave_out and dropped_of[t]:
+                computed[i] = np.nan
+            elif leave_out and dropped[i]:
                 excluded.add((t, item.name))
-                computed[t] = np.nan
-        taken_of = dict(zip(tlist, taken.tolist(), strict=True))
-        rules = [(d, dict(zip(tlist, pts.tolist(), strict=True)), dict(zip(tlist, zero.tolist(), strict=True)),
-                  dict(zip(tlist, n.tolist(), strict=True))) for d, pts, zero, n in per_rule]
-        for t in tlist:
-            if (t, item.name) in typed_at or (t, item.name) in pending or (not zero_of[t] and taken_of[t] == 0):
+                computed[i] = np.nan
+        # 扣分明细: only teachers this item took something from; each rule's words are looked up once
+        rules = [(d, pts.tolist(), zero.tolist(), n.tolist(), rule_text(d, spec)) for d, pts, zero, n in per_rule]
+        for i in np.flatnonzero(zeroed | (taken != 0)).tolist():
+            t = tlist[i]
+            if (t, item.name) in typed_at or (t, item.name) in pending:
                 continue
-            _explain(details, t, item, rules, zero_of[t], taken_of[t], sources, spec, (t, item.name) in excluded)
+            _explain(details, t, i, item, rules, zero_of[i], taken_of[i], sources, (t, item.name) in excluded)
         for (t, target), o in item_over.items():
-            if target == item.name and t in computed.index:
-                was = PENDING if (t, item.name) in pending else f"{computed[t]:g}"
+            if target == item.name and t in pos:
+                was = PENDING if (t, item.name) in pending else f"{computed[pos[t]]:g}"
                 shown.setdefault(t, []).append(f"{item.name}：计算 {was} → 调整为 {float(o.value):g}（{o.reason}）")
-                computed[t] = float(o.value)
+                computed[pos[t]] = float(o.value)
                 pending.pop((t, item.name), None)
                 excluded.discard((t, item.name))
-        scores[item.name] = computed
+        columns[item.name] = computed
+    scores = pd.DataFrame(columns, index=teachers)
     names = [i.name for i in rubric.items]
     summable = scores[names].copy()
     for t, name in excluded:
         summable.loc[t, name] = 0.0       # left out of the total; a 待核实 item (NaN) still makes the total 待核实
     scores["总分"] = summable.sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
+    held_items = {t for t, _ in pending}
     for t in teachers:
+        if t not in held_items and "总分" not in rules_pending:
+            continue
         why = [p for i in names for p in pending.get((t, i), [])]
         if "总分" in rules_pending:
             why.append(Pending(RULES_SHEET, "", rules_pending["总分"]))
         if why:
-            scores.loc[t, "总分"] = np.nan
             pending[(t, "总分")] = why
+    unknown = [t for t, target in pending if target == "总分"]
+    if unknown:
+        scores.loc[unknown, "总分"] = np.nan
     outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at, excluded=excluded)
     for t, name in excluded:
         outcome.full_of[t] = outcome.full_of.get(t, rubric.total) - rubric.item(name).full
@@ -250,20 +262,20 @@ def _hold_bands(outcome: RubricOutcome, why: Pending, overrides: list[Override])
             pending.setdefault((t, "等次"), []).append(why)
 
 
-def _explain(details: list[dict[str, Any]], t: str, item: Item, rules: list, zero_of: bool, taken_of: float,
-             sources: dict[tuple[str, str], Source], spec: Spec, left_out: bool = False) -> None:
-    """The 扣分明细 rows of one teacher's item."""
-    for d, pts, zero, n in rules:
-        src = sources.get((t, d.event))
-        if zero[t] and left_out:
-            details.append(_detail(t, item, d, n[t], 0.0, src, f"不纳入考核：本项不计入总分，满分减少{item.full:g}分",
-                                   spec))
-        elif zero[t]:
+def _explain(details: list[dict[str, Any]], t: str, i: int, item: Item, rules: list, zero_of: bool,
+             taken_of: float, sources, left_out: bool = False) -> None:
+    """The 扣分明细 rows of one teacher's item; `i` is the teacher's position in each rule's lists."""
+    for d, pts, zero, n, rule in rules:
+        if zero[i] and left_out:
+            details.append(_detail(t, item, d, n[i], 0.0, sources.get((t, d.event)),
+                                   f"不纳入考核：本项不计入总分，满分减少{item.full:g}分", rule))
+        elif zero[i]:
             why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
-            details.append(_detail(t, item, d, n[t], item.full, src, f"{why}，本项0分", spec))
-        elif pts[t] > 0:
+            details.append(_detail(t, item, d, n[i], item.full, sources.get((t, d.event)), f"{why}，本项0分", rule))
+        elif pts[i] > 0:
             note = "本项已按0分计，此条不再另扣" if zero_of else ""
-            details.append(_detail(t, item, d, n[t], 0.0 if zero_of else pts[t], src, note, spec))
+            details.append(_detail(t, item, d, n[i], 0.0 if zero_of else pts[i], sources.get((t, d.event)), note,
+                                   rule))
     if not zero_of and taken_of > item.full:
         details.append({"teacher": t, "item": item.name, "event": "（最低0分）", "kind": "封底",
                         "count": None, "points": round(float(taken_of - item.full), ROUND),

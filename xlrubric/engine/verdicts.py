@@ -130,8 +130,17 @@ class Outcomes:
 
     def as_report(self) -> dict[str, Any]:
         """The per-teacher verdicts, 项目考核 and 考勤 for the JSON report (only those this workbook has)."""
+        return {key: as_dicts(got) for key, got in self.report_parts().items()}
+
+    def report_parts(self) -> dict[str, dict[str, Any]]:
+        """The decisions the JSON report lists, by report key (only those this workbook has)."""
         parts = {"verdicts": self.verdicts, "grades": self.grades, "attendance": self.attendance}
-        return {key: {t: asdict(v) for t, v in got.items()} for key, got in parts.items() if got}
+        return {key: got for key, got in parts.items() if got}
+
+
+def as_dicts(decided: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Teacher -> one of the dataclasses above as a plain dict (a JSON report entry)."""
+    return {t: asdict(v) for t, v in decided.items()}
 
 
 def duty_states(table: pd.DataFrame, teachers: pd.Index) -> pd.Series:

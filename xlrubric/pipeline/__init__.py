@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlrubric.engine.stats import met_assessed
+from xlrubric.engine.verdicts import as_dicts
 from xlrubric.errors import MissingSheet, RulesError
 from xlrubric.pipeline import hours, info, registers, requirements, rubric
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import find_scoring_sheet
 from xlrubric.readers.limits import LIMITS
 from xlrubric.readers.raw import RawBook
-from xlrubric.results import SEVERITY_ORDER, Problem, Results, SheetTable
+from xlrubric.results import SEVERITY_ORDER, Deferred, Problem, Results, SheetTable
 from xlrubric.schemas.layout import ROSTER
 from xlrubric.schemas.teachers import build_roster
 from xlrubric.spec.load import load_preset, load_rules_file
@@ -75,8 +76,14 @@ def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
                         "met_assessed": met_assessed(spec),
                         "status": "problems" if counts["错误"] or counts["警告"] else "ok"})
     ctx.report.update({"file": book.name, "rules": rules_source,
-                       "problems": [p.as_dict() for p in ctx.problems], **ctx.outcomes.as_report()})
+                       "problems": Deferred(problem_dicts, (tuple(ctx.problems),)),
+                       **{key: Deferred(as_dicts, (got,)) for key, got in ctx.outcomes.report_parts().items()}})
     return Results(book.name, rules_source, ctx.tables, ctx.problems, ctx.summary, ctx.report, ctx.outcomes)
+
+
+def problem_dicts(problems: tuple[Problem, ...]) -> list[dict]:
+    """The report's problem list (built only when the report is read)."""
+    return [p.as_dict() for p in problems]
 
 
 def run_parts(book: RawBook, spec: Spec, rules_source: str) -> Context:

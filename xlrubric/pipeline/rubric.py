@@ -70,8 +70,7 @@ def run(ctx: Context) -> None:
     rec = _read_record(ctx, table, events if style != "scores" else [], items)
     unscored_items(ctx, rec, style)
     counts, rows_of = rec.counts, rec.rows
-    sources = {(t, e): Source(sheet, table.cell(e, rows_of[t])) for t in counts.index for e in events
-               if e in table.columns}
+    sources = RecordSources(sheet, table, rows_of, events)
     apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
     overrides = _overrides(ctx, counts.index)
     rules_pending = pending_targets(spec)
@@ -112,6 +111,25 @@ def finish(ctx: Context) -> None:
     made = ctx.tables[before:]
     del ctx.tables[before:]
     ctx.tables[at:at] = made
+
+
+class RecordSources(dict):
+    """(teacher, event) -> the `Source` of that count: a register's rows where `apply_registers` put one, else
+    the teacher's cell of the scoring sheet, addressed on demand. Only the few hundred counts that take points
+    off are ever looked up (扣分明细), not every teacher × event."""
+
+    def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
+        super().__init__()
+        self.sheet, self.table, self.rows_of = sheet, table, rows_of
+        self.events = {e for e in events if e in table.columns}
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        teacher, event = key
+        if event in self.events and teacher in self.rows_of:
+            return Source(self.sheet, self.table.cell(event, self.rows_of[teacher]))
+        return default
 
 
 def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:

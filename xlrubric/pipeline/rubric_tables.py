@@ -11,7 +11,7 @@ from typing import Any
 from xlrubric.engine.rubric import PENDING
 from xlrubric.engine.stats import outcome_stats
 from xlrubric.pipeline.context import Context
-from xlrubric.results import SheetTable
+from xlrubric.results import Deferred, SheetTable
 from xlrubric.schemas.teachers import teacher_id
 
 PENDING_FILL = "FFF4B183"     # orange: not an error colour of the school's sheets, not a band colour
@@ -51,6 +51,13 @@ def _value(outcome, t: str, column: str, value: Any) -> Any:
     return PENDING if (t, column) in outcome.pending else value
 
 
+def _records(scores, columns: list[str]) -> dict[str, dict[str, Any]]:
+    """teacher -> {column: value}, as `DataFrame.to_dict("index")` gives them (Python floats, the 等次 object),
+    built from whole columns."""
+    values = [scores[c].tolist() for c in columns]
+    return {t: dict(zip(columns, vs, strict=True)) for t, *vs in zip(scores.index, *values, strict=True)}
+
+
 def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
     rubric = ctx.spec.rubric
     scores = outcome.scores
@@ -68,22 +75,28 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
               f"总分（{_fmt(rubric.total)}分）", *extra, *band, *changed, "扣分明细", "人工调整",
               *(["待核实（单元格与原因）"] if held else [])]
     rows, links, fills = [], {}, {}
-    records = scores.to_dict("index")
     value_cols = [*item_names, "总分", *extra]
+    records = _records(scores, [*value_cols, *band])
+    # teachers with some value 待核实, left out or typed: only their cells need looking up one by one
+    marked = {t for t, _ in outcome.pending} | {t for t, _ in outcome.excluded} | {t for t, _ in outcome.typed}
+    fill_to = len(value_cols) + len(band) + 2           # 工号, 姓名, the values and 等次 may show 待核实
     for n, t in enumerate(scores.index):
         rec = records[t]
-        pend = [c for c in [*item_names, "总分"] if (t, c) in outcome.pending]
-        row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
-                                   for c in value_cols]]
-        row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+        if t in marked:
+            row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
+                                       for c in value_cols]]
+            row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+        else:
+            row = [ids[t], names[t], *[float(rec[c]) for c in value_cols], *[rec["等次"] for _ in band]]
         row += ["；".join(c.text for c in outcome.band_changes.get(t, []) if c.kind != "人工调整") for _ in changed]
-        typed = [i for i in item_names if (t, i) in outcome.typed]
+        typed = [i for i in item_names if (t, i) in outcome.typed] if t in marked else []
         row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
         if held:
+            pend = t in marked and any((t, c) in outcome.pending for c in [*item_names, "总分"])
             # None rather than "": an empty cell, so the print width follows the reasons actually written
             row.append(_pending_text(outcome, t, item_names if pend else []) or None)
-        fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:len(row) - 2 - held - len(changed)])
-                      if v == PENDING})
+        if PENDING in row[:fill_to]:
+            fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:fill_to]) if v == PENDING})
         rows.append(row)
         if "姓名" in record.columns:
             links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
@@ -109,21 +122,30 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
             detail_fills[(n, 6)] = PENDING_FILL
     ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links, fills=detail_fills,
                                  col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    _summary(ctx, outcome, ids, names, by_teacher, extra)
+    _summary(ctx, outcome, ids, names, by_teacher, extra, records)
 
 
-def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str]) -> None:
+def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
+             records: dict) -> None:
     """The per-school figures 县汇总 reads, and the JSON report: 待核实 teachers are counted, never averaged."""
-    rubric = ctx.spec.rubric
-    scores = outcome.scores
+    ctx.summary.update(outcome_stats(ctx.spec.rubric, outcome))
+    ctx.report["teachers"] = Deferred(teacher_report, (ctx.spec.rubric, outcome, ids, names, by_teacher, extra,
+                                                       records))
+
+
+def teacher_report(rubric, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
+                   records: dict) -> list[dict[str, Any]]:
+    """The report's per-teacher entries, laid out when the report is read (`Results.report`)."""
     item_names = [i.name for i in rubric.items]
     band = bool(outcome.band_column)
-    ctx.summary.update(outcome_stats(rubric, outcome))
-    records = scores.to_dict("index")
+    pending_of: dict[str, dict[str, list]] = {}
+    for (who, target), why in outcome.pending.items():
+        pending_of.setdefault(who, {})[target] = [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason}
+                                                  for p in why]
 
     def number(t: str, col: str, target: str) -> Any:
         return _value(outcome, t, target, float(records[t][col]))
-    ctx.report["teachers"] = [
+    return [
         {"id": ids[t], "name": names[t], "items": {i: number(t, i, i) for i in item_names},
          "total": number(t, "总分", "总分"), **{c: number(t, c, "总分") for c in extra},
          "band": (PENDING if (t, "等次") in outcome.pending else records[t]["等次"]) if band else None,
@@ -131,8 +153,7 @@ def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, ex
                           for c in outcome.band_changes.get(t, [])],
          "typed": [i for i in item_names if (t, i) in outcome.typed],
          "full_marks": outcome.full_of.get(t, rubric.total),
-         "pending": {target: [{"sheet": p.sheet, "cell": p.cell, "reason": p.reason} for p in why]
-                     for (who, target), why in outcome.pending.items() if who == t},
+         "pending": pending_of.get(t, {}),
          "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
          "overrides": outcome.overrides.get(t, [])}
-        for t in scores.index]
+        for t in outcome.scores.index]
