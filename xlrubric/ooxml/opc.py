@@ -71,6 +71,8 @@ class Work:
         self.removed: set[str] = set()
         self._ct_tree: tuple[str, xs.Element] | None = None   # [Content_Types].xml parsed, for its text
         self._ct_index: tuple[str, dict[str, str | None], dict[str, str | None]] | None = None
+        self._rels: dict[str, tuple[str, list[Rel]]] = {}   # rels part -> (its text, its relationships)
+        self.version = 0                                # bumped by every edit: lets readers cache views
 
     # -- parts -----------------------------------------------------------------------------------
     def canon(self, part: str) -> str:
@@ -105,6 +107,7 @@ class Work:
         part = self.canon(part)
         codec = self.texts[part][1] if part in self.texts else "utf-8"
         self.texts[part] = (doc, codec)
+        self.version += 1
         if part in self.added:
             self.added[part] = xs.encode(doc, codec)
 
@@ -114,11 +117,13 @@ class Work:
         self.removed.discard(self.canon(part))
         self.added[part] = data
         self.texts.pop(part, None)
+        self.version += 1
 
     def remove(self, part: str) -> None:
         part = self.canon(part)
         self.added.pop(part, None)
         self.texts.pop(part, None)
+        self.version += 1
         if self.src.has(part):
             self.removed.add(part)
 
@@ -146,17 +151,21 @@ class Work:
 
     # -- relationships ---------------------------------------------------------------------------
     def rels(self, part: str) -> list[Rel]:
+        """The part's relationships, parsed again only after an edit stored a new text (a write asks for
+        the workbook's relationships once per sheet it looks up)."""
         name = rels_name(part)
         if not self.exists(name):
             return []
         doc = self.text(name)
-        root = xs.parse(doc)
-        out = []
-        for el in root.findall("Relationship"):
-            a = el.attrs()
-            out.append(Rel(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
-                           a.get("TargetMode") == "External", el.start, el.end))
-        return out
+        cached = self._rels.get(name)
+        if cached is None or cached[0] is not doc:
+            out = []
+            for el in xs.parse(doc).findall("Relationship"):
+                a = el.attrs()
+                out.append(Rel(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
+                               a.get("TargetMode") == "External", el.start, el.end))
+            cached = self._rels[name] = (doc, out)
+        return list(cached[1])
 
     def targets(self, part: str, rel_type: str) -> list[tuple[Rel, str]]:
         return [(r, resolve(part, r.target)) for r in self.rels(part)

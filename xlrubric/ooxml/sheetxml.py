@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from numbers import Integral, Real
@@ -118,43 +119,12 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
     ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
     letters = [column_letter(c) for c in range(max(ncols, 1))]
     plain = fmt.plain_attr
-    col_s = {c: f' s="{fmt.column.get(c)}"' if c in fmt.column else plain for c in range(ncols)}
-    row_height = layout.row_height if layout.wrap else None
-    link_s = f' s="{fmt.link}"'
-    links, fills = table.links, table.fills
-    tails: dict[str, str] = {}      # a result sheet repeats names, statuses and reasons: escape each once
+    col_s = [f' s="{fmt.column[c]}"' if c in fmt.column else plain for c in range(ncols)]
     out = ['<sheetData>']
     head = f' s="{fmt.header}"'
     out.append(f'<row r="1" ht="{layout.header_height:g}" customHeight="1">'
                + "".join(_text_cell(f"{letters[c]}1", str(h), head) for c, h in enumerate(table.header)) + "</row>")
-    for i, row in enumerate(table.rows):
-        n = i + 2
-        height = row_height(row) if row_height else None
-        cells = [f'<row r="{n}" ht="{height:g}" customHeight="1">' if height else f'<row r="{n}">']
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            ref = f"{letters[c]}{n}"
-            s = link_s if links and (i, c) in links else col_s.get(c, "")
-            if fills and (i, c) in fills:
-                s = f' s="{fmt.fill(fills[(i, c)], c)}"'
-            t = type(v)
-            if t is str:
-                tail = tails.get(v)
-                if tail is None:
-                    tail = tails[v] = _text_tail(v)
-                cells.append(f'<c r="{ref}"{s}{tail}')
-            elif t is int:
-                cells.append(f'<c r="{ref}"{s}><v>{v}</v></c>')
-            elif t is float:
-                if v == v and not math.isinf(v):
-                    cells.append(f'<c r="{ref}"{s}><v>{v!r}</v></c>')
-                elif v == v:
-                    cells.append(_text_cell(ref, "∞" if v > 0 else "-∞", s))
-            else:
-                cells.append(_other_cell(ref, v, s, c in fmt.column, fmt))
-        cells.append("</row>")
-        out.append("".join(cells))
+    _data_rows(out, table, letters, col_s, fmt, layout.row_height if layout.wrap else None)
     out.append("</sheetData>")
     last = f"{letters[max(ncols, 1) - 1]}{len(table.rows) + 1}"
     widths = layout.widths
@@ -169,6 +139,7 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
                      '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
     head_xml += "</sheetView></sheetViews>" + (f"<cols>{cols}</cols>" if cols else "")
     tail = [f'<autoFilter ref="A1:{last}"/>' if table.header else ""]
+    links = table.links
     if links:
         tail.append("<hyperlinks>")
         for (r, c), target in sorted(links.items()):
@@ -177,6 +148,62 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
         tail.append("</hyperlinks>")
     tail.append(page_setup_xml(layout))
     return head_xml + "".join(out) + "".join(tail)
+
+
+def _data_rows(out: list[str], table: SheetTable, letters: list[str], col_s: list[str], fmt: _Formats,
+               row_height: Callable[[list[Any]], float | None] | None) -> None:
+    """Append every data row's XML to `out`, one piece per row start, cell and row end (joined once).
+
+    A result table repeats names, statuses, reasons and scores on thousands of rows, so what follows a
+    cell's style — the escaped text or the number — is made once per distinct value (per type: 1, 1.0
+    and True are equal keys that are written differently; zero is not remembered: 0.0 and -0.0 print
+    differently). Styles other than the column's (links, 待核实 fills) are looked up per row, and a fill
+    format is still made at the cell, in row order, so styles.xml numbers them as before.
+    """
+    append = out.append
+    starts = [f'<c r="{letter}' for letter in letters]
+    link_s = f' s="{fmt.link}"'
+    link_rows: dict[int, set[int]] = {}
+    for i, c in table.links:
+        link_rows.setdefault(i, set()).add(c)
+    fill_rows: dict[int, dict[int, str]] = {}
+    for (i, c), argb in table.fills.items():
+        fill_rows.setdefault(i, {})[c] = argb
+    texts: dict[str, str] = {}
+    floats: dict[float, str] = {}
+    for i, row in enumerate(table.rows):
+        n = str(i + 2)
+        height = row_height(row) if row_height else None
+        append(f'<row r="{n}" ht="{height:g}" customHeight="1">' if height else f'<row r="{n}">')
+        linked, filled = link_rows.get(i), fill_rows.get(i)
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            s = col_s[c]
+            if linked is not None and c in linked:
+                s = link_s
+            if filled is not None and c in filled:
+                s = f' s="{fmt.fill(filled[c], c)}"'
+            t = type(v)
+            if t is str:
+                tail = texts.get(v)
+                if tail is None:
+                    tail = texts[v] = _text_tail(v)
+            elif t is float:
+                tail = floats.get(v)
+                if tail is None:
+                    if v != v:
+                        continue                 # NaN: an empty cell
+                    tail = f'><v>{v!r}</v></c>' if not math.isinf(v) else _text_tail("∞" if v > 0 else "-∞")
+                    if v:
+                        floats[v] = tail
+            elif t is int:
+                tail = f'><v>{v}</v></c>'
+            else:
+                append(_other_cell(f"{letters[c]}{n}", v, s, c in fmt.column, fmt))
+                continue
+            append(f'{starts[c]}{n}"{s}{tail}')
+        append("</row>")
 
 
 def page_setup_xml(layout: PageLayout) -> str:

@@ -34,6 +34,7 @@ class WorkbookPart:
         self.work, self.part = work, part
         self.prefix, self.ns = xs.main_prefix(work.text(part), part)
         self._tree: tuple[str, xs.Element] | None = None
+        self._sheets: tuple[int, list[SheetRef]] | None = None    # (work.version, the sheet list)
 
     def _root(self) -> tuple[str, xs.Element]:
         """workbook.xml and its tree, parsed again only after an edit stored a new text."""
@@ -43,6 +44,9 @@ class WorkbookPart:
         return self._tree
 
     def sheets(self) -> list[SheetRef]:
+        """The sheet list, made again only after an edit to the package (each lookup asked for it)."""
+        if self._sheets is not None and self._sheets[0] == self.work.version:
+            return list(self._sheets[1])
         doc, root = self._root()
         el = root.find("sheets")
         rels = {r.id: r for r in self.work.rels(self.part)}
@@ -55,7 +59,8 @@ class WorkbookPart:
             ctype = self.work.content_type(target) if target and self.work.exists(target) else None
             out.append(SheetRef(a.get("name", ""), i, int(a.get("sheetId", "0") or 0), rid,
                                 a.get("state", "visible"), target, ctype, s.start, s.end))
-        return out
+        self._sheets = (self.work.version, out)
+        return list(out)
 
     def find(self, name: str) -> SheetRef | None:
         sheets = self.sheets()
