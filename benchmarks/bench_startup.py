@@ -18,10 +18,11 @@ schools have): with the test extras installed, pandera's first validation also i
 data-synthesis strategies load whenever hypothesis is importable), which is not what a user's start-up costs.
 Give `--python` twice (say, a venv of the code before a change and one after) to compare them in one run.
 
-Every command runs with PYTHONDONTWRITEBYTECODE removed from its environment, after one warm-up run that is
-not timed: a user's install has the .pyc files of our package, so timing a process that recompiles xlrubric
-from source on every start (as this machine's shells ask with PYTHONDONTWRITEBYTECODE=1) measures a cost no
-user pays.
+Every command runs from the temporary folder (so that `python -m xlrubric` imports the package installed in
+that interpreter's venv, not this checkout) with PYTHONDONTWRITEBYTECODE removed from its environment, after
+one warm-up run that is not timed: a user's install has the .pyc files of our package, so timing a process
+that recompiles xlrubric from source on every start (as this machine's shells ask with
+PYTHONDONTWRITEBYTECODE=1) measures a cost no user pays.
 
 Run: python benchmarks/bench_startup.py [--runs 5] [--python /path/to/venv/bin/python [--python other/bin/python]]
 """
@@ -52,6 +53,9 @@ FLOOR_PANDERA = "import pandera.pandas\n" + FLOOR
 
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+# `python -m xlrubric` and `python -c` put the current folder first on sys.path: run from the repository, every
+# --python would import this checkout's xlrubric instead of the one installed in its venv.
+NEUTRAL = tempfile.gettempdir()
 
 
 def children_cpu() -> float:
@@ -63,13 +67,14 @@ def children_cpu() -> float:
 def run_once(argv: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds of one fresh process."""
     cpu0, start = children_cpu(), time.perf_counter()
-    subprocess.run(argv, capture_output=True, check=False, env=ENV)
+    subprocess.run(argv, capture_output=True, check=False, env=ENV, cwd=NEUTRAL)
     return time.perf_counter() - start, children_cpu() - cpu0
 
 
 def top_imports(py: str, argv: list[str], n: int = 3) -> str:
     """The n top-level imports with the largest cumulative time (µs), from -X importtime."""
-    err = subprocess.run([py, "-X", "importtime", *argv], capture_output=True, text=True, env=ENV).stderr
+    err = subprocess.run([py, "-X", "importtime", *argv], capture_output=True, text=True, env=ENV,
+                         cwd=NEUTRAL).stderr
     rows = []
     for line in err.splitlines():
         parts = line.split("|")
@@ -93,7 +98,8 @@ def cases(py: str, out: str) -> dict[str, list[str]]:
 
 
 def report(py: str, argvs: dict[str, list[str]], walls: dict[str, list[float]], cpus: dict[str, list[float]]) -> None:
-    has_hypothesis = subprocess.run([py, "-c", "import hypothesis"], capture_output=True, env=ENV).returncode == 0
+    probe = subprocess.run([py, "-c", "import hypothesis"], capture_output=True, env=ENV, cwd=NEUTRAL)
+    has_hypothesis = probe.returncode == 0
     print(f"\npython: {py}  (hypothesis importable: {'yes — pandera will import it' if has_hypothesis else 'no'})")
     times = {name: median(v) for name, v in walls.items()}
     cpu = {name: median(v) for name, v in cpus.items()}
@@ -125,7 +131,8 @@ def phase_table(pythons: list[str], phases: dict[str, list[dict[str, float]]]) -
 
 
 def run_phases(py: str, out: str) -> dict[str, float]:
-    run = subprocess.run([py, str(PHASES), str(SAMPLE), out], capture_output=True, text=True, env=ENV)
+    run = subprocess.run([py, str(PHASES), str(SAMPLE), out], capture_output=True, text=True, env=ENV,
+                         cwd=NEUTRAL)
     lines = run.stdout.strip().splitlines()
     return json.loads(lines[-1]) if run.returncode == 0 and lines else {}
 
