@@ -8,7 +8,8 @@ Why this exists (measured with python-calamine 0.9.1):
   and prefixed (`<x:c>`) cells and row numbers past 1,048,576, so only a scan of the cells is safe.
 - calamine turns error cells (`t="e"`, e.g. a cached #DIV/0!) into empty strings; we want `CellError`.
 
-The scan has two speeds. The fast one (numpy over the raw bytes, about 25 ms for a 6.6 MB sheet) proves
+The scan has two speeds. The fast one (numpy over the raw bytes: whole-array comparisons find the tags, then
+one vector per byte position of the references; a fifth to a third of calamine's time on the same sheet) proves
 the reach only for the canonical form every real writer uses (`<c r="A1"`, one `r` per cell, no
 prefixed cells); it counts value-less cells too, so it may over-estimate (a formatted blank far away).
 Anything it cannot prove, or a reach above the cap, goes to the exact scan, which follows calamine's own
