@@ -20,3 +20,19 @@ def median_seconds(fn: Callable[[], object], runs: int = 5, *, warm: bool = Fals
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def paired_cpu_seconds(floor: Callable[[], object], ours: Callable[[], object], runs: int = 15) -> tuple[float, float]:
+    """Median CPU seconds of `floor` and `ours`, run alternately (one untimed call of each first).
+
+    On a shared machine wall times of tens of milliseconds swing by 2× between neighbouring runs; this
+    process's CPU time of runs taken side by side gives a ratio that holds, for code that is
+    single-threaded (python-calamine and our readers are)."""
+    spent: tuple[list[float], list[float]] = ([], [])
+    floor(), ours()
+    for _ in range(runs):
+        for fn, out in zip((floor, ours), spent, strict=True):
+            start = time.process_time()
+            fn()
+            out.append(time.process_time() - start)
+    return statistics.median(spent[0]), statistics.median(spent[1])

@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import xlsxwriter
-from _timing import median_seconds
+from _timing import median_seconds, paired_cpu_seconds
 from python_calamine import CalamineWorkbook
 
 from xlrubric.spec.load import load_preset
@@ -128,20 +127,6 @@ def settle(path: Path) -> None:
 
     st = path.stat()
     time.sleep(max(0.0, QUIET_SECONDS + 0.1 - (time.time() - max(st.st_mtime, st.st_ctime))))
-
-
-def paired_cpu_seconds(floor, ours, runs: int = 15) -> tuple[float, float]:
-    """Median CPU seconds of `floor` and `ours`, run alternately: both are tens of milliseconds, and on a
-    shared machine wall times that short swing by 2× between neighbouring runs; the process's CPU time of
-    runs taken side by side gives a ratio that holds (all of both is single-threaded Python and Rust)."""
-    spent: tuple[list[float], list[float]] = ([], [])
-    floor(), ours()
-    for _ in range(runs):
-        for fn, out in zip((floor, ours), spent, strict=True):
-            start = time.process_time()
-            fn()
-            out.append(time.process_time() - start)
-    return statistics.median(spent[0]), statistics.median(spent[1])
 
 
 def table_reader():

@@ -8,7 +8,8 @@ Why this exists (measured with python-calamine 0.9.1):
   and prefixed (`<x:c>`) cells and row numbers past 1,048,576, so only a scan of the cells is safe.
 - calamine turns error cells (`t="e"`, e.g. a cached #DIV/0!) into empty strings; we want `CellError`.
 
-The scan has two speeds. The fast one (numpy over the raw bytes, about 25 ms for a 6.6 MB sheet) proves
+The scan has two speeds. The fast one (numpy over the raw bytes: whole-array comparisons find the tags, then
+one vector per byte position of the references; a fifth to a third of calamine's time on the same sheet) proves
 the reach only for the canonical form every real writer uses (`<c r="A1"`, one `r` per cell, no
 prefixed cells); it counts value-less cells too, so it may over-estimate (a formatted blank far away).
 Anything it cannot prove, or a reach above the cap, goes to the exact scan, which follows calamine's own
@@ -61,8 +62,6 @@ def _fast_reach(data: bytes, chunk: int = 1 << 20) -> SheetScan | None:
     Works through the sheet in pieces that start at a tag (numpy is about a third quicker on pieces
     that stay in the CPU cache); each tag lies wholly in one piece, so the counts can be checked per piece.
     """
-    if _prefixed_cell(data):
-        return None                     # a prefixed <x:c>: calamine reads it, the quick bound does not
     a = np.frombuffer(data + bytes(_WINDOW), dtype=np.uint8)   # zero padding keeps every window in range
     n_rows = n_cols = 0
     lo = 0
@@ -78,29 +77,26 @@ def _fast_reach(data: bytes, chunk: int = 1 << 20) -> SheetScan | None:
 
 
 _WINDOW = 24
-_FOLLOW_BYTES = frozenset(b" \t\n\r/>")
-
-
-def _prefixed_cell(data: bytes) -> bool:
-    """True when `:c` followed by the end of an element name occurs anywhere (a `<x:c>` cell, or text that
-    only looks like one: either way the quick bound does not decide). A byte search: real sheets have none."""
-    pos = data.find(b":c")
-    while pos >= 0:
-        if pos + 2 < len(data) and data[pos + 2] in _FOLLOW_BYTES:
-            return True
-        pos = data.find(b":c", pos + 2)
-    return False
 
 
 def _piece_reach(a: np.ndarray) -> tuple[int, int] | None:
     """(row bound, last column) of the tags starting in a[:-_WINDOW]; None when not canonical."""
-    tags = np.flatnonzero(a[:-_WINDOW] == ord("<"))
-    name = a[tags + 1]
-    cells = tags[(name == ord("c")) & _FOLLOW[a[tags + 2]]]
-    rows = tags[(name == ord("r")) & (a[tags + 2] == ord("o")) & (a[tags + 3] == ord("w")) & _FOLLOW[a[tags + 4]]]
+    # `<c` and `<row` tags found with whole-array comparisons (cheap) and one nonzero over the sparse result;
+    # picking them out of every tag's position instead costs three times more (gathers over all tags).
+    n = a.size - _WINDOW
+    first = a[1:n + 1]
+    tags = np.flatnonzero((a[:n] == ord("<")) & ((first == ord("c")) | (
+        (first == ord("r")) & (a[2:n + 2] == ord("o")) & (a[3:n + 3] == ord("w")))))
+    colon_c = (a[:n] == ord(":")) & (first == ord("c"))
+    if colon_c.any() and _FOLLOW[a[np.flatnonzero(colon_c) + 2]].any():
+        return None                     # a prefixed <x:c>: calamine reads it, the quick bound does not
+    is_cell = a[tags + 1] == ord("c")
+    cells, rows = tags[is_cell], tags[~is_cell]
+    cells = cells[_FOLLOW[a[cells + 2]]]
+    rows = rows[_FOLLOW[a[rows + 4]]]
     canonical_rows = np.count_nonzero((a[rows + 4] == ord(" ")) & (a[rows + 5] == ord("r"))
                                       & (a[rows + 6] == ord("=")))
-    r_at = np.flatnonzero(a[1:1 - _WINDOW] == ord("r")) + 1
+    r_at = np.flatnonzero(first == ord("r")) + 1
     before, after = a[r_at - 1], a[r_at + 1]
     r_attrs = np.count_nonzero(_WS[before] & ((after == ord("=")) | _WS[after]))
     if r_attrs != cells.size + canonical_rows:
@@ -137,6 +133,8 @@ def _decode_refs(win: np.ndarray) -> tuple[int, int] | None:
     n_digits = np.zeros(win.shape[1], dtype=np.int64)
     inside = np.ones(win.shape[1], dtype=bool)           # still reading this reference's digits
     for j in range(1, _WIDTH):
+        if not inside.any():
+            break                       # every reference has met its closing quote
         here = inside & (j >= n_letters)
         step = here & digit[j]
         row = np.where(step, row * 10 + win[j] - ord("0"), row)

@@ -132,8 +132,9 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
         if len(found) > len(best):
             best_row, best = r, found
     required = [c.name for c in layout.columns if c.required]
-    table = Table(file, sheet.name, pd.DataFrame(), {}, (1, 1))
+    table = Table(file, sheet.name, None, {}, (1, 1))  # type: ignore[arg-type]  # a frame is set on each path
     if best_row < 0 or not any(k in best for k in layout.key):
+        table.frame = pd.DataFrame()
         keys = "、".join(layout.key)
         table.problems.append(Problem(
             "no-header", f"找不到表头：前{HEADER_SCAN_ROWS}行中没有「{keys}」等列名。请使用模板中的表头，"
