@@ -333,6 +333,8 @@ def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_m
         if not m:
             continue
         month, day = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            continue                            # "13月1日" is no date at all (was a crash without a 学年)
         if year[pos] >= 0:
             y, source = int(year[pos]) + (1 if month < start_month else 0), ""
         else:
