@@ -229,6 +229,7 @@ def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
     ev = derived.evidence
     out = {}
     for t, (sessions, absent, irregular) in zip(teachers[keep], grid[keep].tolist(), strict=True):
-        evidence = tuple(e for key in ("absent", "irregular") for e in ev.get((t, key), "").split("；") if e)
-        out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent, evidence)
+        said = ev.get((t, "absent"), "") + "；" + ev.get((t, "irregular"), "")
+        out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent,
+                            tuple(filter(None, said.split("；"))))      # absences then late, blanks dropped
     return out

@@ -1,9 +1,11 @@
 """学时登记, read once for both the 学时 and the 达标 parts: validated cell by cell, cleaned into plain columns.
 
 Every conversion works on the column's *distinct* values (a register of 20,000 rows has a few hundred
-distinct dates, names and categories), so a bad value costs one message per cell and the whole register
-costs a handful of pandas operations, not a Python loop per cell. A row that cannot be counted (no
-teacher, no date, unknown category, outside the 学年) keeps its reason and is still listed.
+distinct dates, names and categories; equal cells of different types — 1 and TRUE — are kept apart), the
+answers are spread over the rows as numpy arrays and masks, and the frame is built once at the end: a bad
+value costs one message per cell, and the whole register a few array operations, not a Python loop per cell.
+A row that cannot be counted (no teacher, no date, unknown category, outside the 学年) keeps its reason and is
+still listed.
 """
 
 from __future__ import annotations
@@ -333,6 +335,8 @@ def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_m
         if not m:
             continue
         month, day = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            continue                            # "13月1日" is no date at all (was a crash without a 学年)
         if year[pos] >= 0:
             y, source = int(year[pos]) + (1 if month < start_month else 0), ""
         else:
