@@ -115,12 +115,12 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
     def drop(mask: pd.Series, text) -> None:
         nonlocal ok
         new = mask & ok
-        why[new] = text if isinstance(text, str) else text[new]
+        why.loc[new] = text if isinstance(text, str) else text[new]
         ok &= ~mask
 
     def doubt(mask: pd.Series, text: pd.Series) -> None:
         new = mask & (unknown == "")
-        unknown[new] = text[new]
+        unknown.loc[new] = text[new]
 
     def said(col: str) -> pd.Series:
         return roster[col] if col in roster.columns else pd.Series("", index=roster.index, dtype=object)
@@ -161,7 +161,7 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
             drop(most < lower, f"{on:%Y年%m月%d日}工作未满{lower:g}年")
             doubt(~missing & (fewest < lower) & (most >= lower), partial + f"，无法判断{on:%Y年%m月%d日}是否已满"
                   f"{lower:g}年")
-    unknown[~ok] = ""
+    unknown.loc[~ok] = ""
     return ok & (unknown == ""), why, unknown
 
 

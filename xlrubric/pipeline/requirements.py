@@ -112,7 +112,7 @@ def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         hit = (why == "") & (col != "")
         if key == "role":
             hit &= usable["category"].isin(events)
-        why[hit] = col[hit]
+        why.loc[hit] = col[hit]
     wait = why != ""
     ok = usable[~wait & (usable["status"] != "不予认定")]
     return ok, usable[wait].assign(why=SHEET + " " + why[wait])
