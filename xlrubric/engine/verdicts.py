@@ -166,12 +166,14 @@ def teacher_verdicts(teachers: pd.Index, hours: pd.Series | None, duties: pd.Ser
                      bound: set[str] | None = None) -> dict[str, Verdict]:
     """One `Verdict` per teacher from the 学时 states and the obligation states (either may be absent);
     `bound` names the teachers some obligation binds (others have `duties` None)."""
-    overall = combine([s for s in (hours, duties) if s is not None], teachers)
+    overall = combine([s for s in (hours, duties) if s is not None], teachers).tolist()
+    hours_of = {} if hours is None else dict(zip(hours.index.tolist(), hours.tolist(), strict=True))
+    duties_of = {} if duties is None else dict(zip(duties.index.tolist(), duties.tolist(), strict=True))
     out = {}
-    for t in teachers:
-        h = None if hours is None or t not in hours.index else str(hours[t])
-        d = None if duties is None or (bound is not None and t not in bound) else str(duties[t])
-        out[t] = Verdict(h, d, str(overall[t]))
+    for t, v in zip(teachers, overall, strict=True):
+        h = str(hours_of[t]) if t in hours_of else None
+        d = None if duties is None or (bound is not None and t not in bound) else str(duties_of[t])
+        out[t] = Verdict(h, d, str(v))
     return out
 
 
