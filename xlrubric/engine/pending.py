@@ -11,6 +11,8 @@ the confirmed rows stays 达标 — except a share (实践学时不少于50%), w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -125,7 +127,7 @@ def combine(states: list[pd.Series], index: pd.Index) -> pd.Series:
     return out
 
 
-def worst(states: pd.Series) -> str:
+def worst(states: Iterable[str]) -> str:
     """The verdict of a group: any 未达标, else any 待核实, else 达标."""
     values = set(states)
     return NOT_MET if NOT_MET in values else PENDING if PENDING in values else MET

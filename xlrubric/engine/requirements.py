@@ -115,12 +115,12 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
     def drop(mask: pd.Series, text) -> None:
         nonlocal ok
         new = mask & ok
-        why[new] = text if isinstance(text, str) else text[new]
+        why.loc[new] = text if isinstance(text, str) else text[new]
         ok &= ~mask
 
     def doubt(mask: pd.Series, text: pd.Series) -> None:
         new = mask & (unknown == "")
-        unknown[new] = text[new]
+        unknown.loc[new] = text[new]
 
     def said(col: str) -> pd.Series:
         return roster[col] if col in roster.columns else pd.Series("", index=roster.index, dtype=object)
@@ -161,18 +161,28 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
             drop(most < lower, f"{on:%Y年%m月%d日}工作未满{lower:g}年")
             doubt(~missing & (fewest < lower) & (most >= lower), partial + f"，无法判断{on:%Y年%m月%d日}是否已满"
                   f"{lower:g}年")
-    unknown[~ok] = ""
+    unknown.loc[~ok] = ""
     return ok & (unknown == ""), why, unknown
+
+
+def _period_of(acts: pd.DataFrame, plist: list[Period]) -> tuple[np.ndarray, np.ndarray]:
+    """(subject, period index) of each register row inside one of the periods."""
+    inside, p = _inside(acts, plist)
+    return acts["subject"].to_numpy()[inside], p[inside]
+
+
+def _inside(acts: pd.DataFrame, plist: list[Period]) -> tuple[np.ndarray, np.ndarray]:
+    starts = np.array([np.datetime64(p.start) for p in plist])
+    ends = np.array([np.datetime64(p.end) for p in plist])
+    d = acts["date"].to_numpy(dtype="datetime64[D]")
+    p = np.searchsorted(starts, d, side="right") - 1
+    return (p >= 0) & (d <= ends[np.clip(p, 0, len(plist) - 1)]), p
 
 
 def _count_by_period(acts: pd.DataFrame, plist: list[Period], qty: str) -> pd.DataFrame:
     if acts.empty or not plist:
         return pd.DataFrame(columns=["subject", "p", "n"])
-    starts = np.array([np.datetime64(p.start) for p in plist])
-    ends = np.array([np.datetime64(p.end) for p in plist])
-    d = acts["date"].to_numpy(dtype="datetime64[D]")
-    p = np.searchsorted(starts, d, side="right") - 1
-    inside = (p >= 0) & (d <= ends[np.clip(p, 0, len(plist) - 1)])
+    inside, p = _inside(acts, plist)
     a = pd.DataFrame({"subject": acts["subject"].to_numpy()[inside], "p": p[inside],
                       "n": (acts["quantity"].fillna(1.0) if qty == "数量" else pd.Series(1.0, index=acts.index))
                       .to_numpy()[inside]})
@@ -223,14 +233,20 @@ def _per_period(q: Requirement, acts: pd.DataFrame, bound: pd.Series, why: pd.Se
 
     The subject × period grid is a numpy array filled from the grouped counts, and the per-subject values
     are looked up in dicts: a pivot table and Series lookups cost more in fixed overhead than the work."""
-    counts = _count_by_period(acts, due, q.quantity)
     subjects = bound.index.tolist()
     row_of = {subject: i for i, subject in enumerate(subjects)}
     grid = np.zeros((len(subjects), len(due)))
-    for subject, k, n in zip(counts["subject"].tolist(), counts["p"].tolist(), counts["n"].tolist(), strict=True):
-        i = row_of.get(subject)
-        if i is not None:
-            grid[i, k] += n
+    if q.quantity == "数量":      # amounts: summed by pandas' groupby, whose (compensated) sums the sheet shows
+        counts = _count_by_period(acts, due, q.quantity)
+        for subject, k, n in zip(counts["subject"].tolist(), counts["p"].tolist(), counts["n"].tolist(),
+                                 strict=True):
+            i = row_of.get(subject)
+            if i is not None:
+                grid[i, k] += n
+    elif len(acts) and due:       # one per row: whole numbers, counted exactly without a groupby
+        who, k = _period_of(acts, due)
+        i = np.array([row_of.get(subject, -1) for subject in who.tolist()], dtype=np.intp)
+        np.add.at(grid, (i[i >= 0], k[i >= 0]), 1.0)
     is_bound = dict(zip(subjects, bound.tolist(), strict=True))
     why_of = dict(zip(why.index.tolist(), why.tolist(), strict=True))
     unknown_of = dict(zip(unknown.index.tolist(), unknown.tolist(), strict=True))

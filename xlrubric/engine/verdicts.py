@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from xlrubric.engine.derive import Derived
@@ -146,26 +145,35 @@ def as_dicts(decided: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def duty_states(table: pd.DataFrame, teachers: pd.Index) -> pd.Series:
     """Per teacher, the worst verdict over the obligations that bind them (达标 when none binds).
 
-    `table` is `engine.requirements.evaluate(...).table` (subject, bound, met, pending per obligation)."""
+    `table` is `engine.requirements.evaluate(...).table` (subject, bound, met, pending per obligation). Walked
+    once as arrays: a groupby with a Python aggregate cost more than the few hundred rows it looks at."""
     if not len(table):
         return pd.Series(MET, index=teachers, dtype=object)
-    decided = table[table["subject"].isin(teachers) & (table["bound"] | (table["pending"] != ""))]
-    v = np.where(decided["pending"] != "", PENDING,
-                 np.where(decided["met"].fillna(False).astype(bool), MET, NOT_MET))
-    per = decided.assign(v=v).groupby("subject")["v"].agg(worst) if len(decided) else None
-    return combine([per] if per is not None else [], teachers)
+    who = set(teachers)
+    waits = (table["pending"] != "").to_numpy(dtype=bool)
+    decided = table["bound"].to_numpy(dtype=bool) | waits
+    met = table["met"].fillna(False).astype(bool).to_numpy()
+    found: dict[str, set[str]] = {}
+    for subject, counts, wait, ok in zip(table["subject"].tolist(), decided.tolist(), waits.tolist(), met.tolist(),
+                                         strict=True):
+        if counts and subject in who:
+            found.setdefault(subject, set()).add(PENDING if wait else MET if ok else NOT_MET)
+    state = {t: worst(got) for t, got in found.items()}
+    return pd.Series([state.get(t, MET) for t in teachers], index=teachers, dtype=object)
 
 
 def teacher_verdicts(teachers: pd.Index, hours: pd.Series | None, duties: pd.Series | None,
                      bound: set[str] | None = None) -> dict[str, Verdict]:
     """One `Verdict` per teacher from the 学时 states and the obligation states (either may be absent);
     `bound` names the teachers some obligation binds (others have `duties` None)."""
-    overall = combine([s for s in (hours, duties) if s is not None], teachers)
+    overall = combine([s for s in (hours, duties) if s is not None], teachers).tolist()
+    hours_of = {} if hours is None else dict(zip(hours.index.tolist(), hours.tolist(), strict=True))
+    duties_of = {} if duties is None else dict(zip(duties.index.tolist(), duties.tolist(), strict=True))
     out = {}
-    for t in teachers:
-        h = None if hours is None or t not in hours.index else str(hours[t])
-        d = None if duties is None or (bound is not None and t not in bound) else str(duties[t])
-        out[t] = Verdict(h, d, str(overall[t]))
+    for t, v in zip(teachers, overall, strict=True):
+        h = str(hours_of[t]) if t in hours_of else None
+        d = None if duties is None or (bound is not None and t not in bound) else str(duties_of[t])
+        out[t] = Verdict(h, d, str(v))
     return out
 
 

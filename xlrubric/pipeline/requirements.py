@@ -59,12 +59,13 @@ def _run(ctx: Context) -> None:
     outcome = evaluate(ok_rows, roster, spec.requirements, start, end, as_of, waiting)
     t = outcome.table
     by_id = {q.id: q for q in spec.requirements}
+    described = {q.id: q.describe() for q in spec.requirements}
     rows = []
     for r in t.itertuples(index=False):
         q = by_id[r.requirement]
         group = q.scope == "教研组"
         who = (f"教研组：{r.subject}" if group else names.get(r.subject, r.subject))
-        first = ["" if group else ids.get(r.subject, ""), who, q.name, q.describe()]
+        first = ["" if group else ids.get(r.subject, ""), who, q.name, described[q.id]]
         if r.pending:
             rows.append([*first, None, None, "", PENDING, r.pending, q.quote])
             continue
@@ -112,7 +113,7 @@ def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         hit = (why == "") & (col != "")
         if key == "role":
             hit &= usable["category"].isin(events)
-        why[hit] = col[hit]
+        why.loc[hit] = col[hit]
     wait = why != ""
     ok = usable[~wait & (usable["status"] != "不予认定")]
     return ok, usable[wait].assign(why=SHEET + " " + why[wait])

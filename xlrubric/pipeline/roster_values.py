@@ -101,8 +101,9 @@ def _groups(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterC
 
 def _dates(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterCells, col: str, key: str) -> None:
     lo, hi, why, note = [], [], [], []
+    column = attrs[col] if col in attrs.columns else None
     for t in attrs.index:
-        v = attrs[col].get(t) if col in attrs.columns else None
+        v = column.get(t) if column is not None else None
         part = partial_date(v)
         d = ctx.date(v)[0] if part is None else None
         if d is not None:

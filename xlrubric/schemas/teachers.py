@@ -7,6 +7,7 @@ whose 工号 is not in the 名册, or whose 姓名 contradicts it, are flagged o
 from __future__ import annotations
 
 import contextlib
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,36 @@ from xlrubric.results import Problem
 
 def teacher_id(value: Any) -> str:
     """工号 as text: 1001.0 -> "1001", "１００１ " -> "1001"."""
-    return cell_text(value, nfkc=True)
+    if isinstance(value, float) and value != value:
+        return cell_text(value, nfkc=True)
+    try:
+        return _teacher_id(value)
+    except TypeError:           # an unhashable cell value: not remembered
+        return cell_text(value, nfkc=True)
 
 
 def person_name(value: Any) -> str:
+    if isinstance(value, float) and value != value:      # NaN: never equal to itself, so never remembered
+        return ""
+    try:
+        return _person_name(value)
+    except TypeError:
+        return _name_text(value)
+
+
+# Every sheet names the same few hundred teachers again (名册, 考核记录, each register, the result tables):
+# each distinct cell value is normalised once. `typed`: 1001 and 1001.0 (and True) stay apart.
+@functools.lru_cache(maxsize=16384, typed=True)
+def _teacher_id(value: Any) -> str:
+    return cell_text(value, nfkc=True)
+
+
+@functools.lru_cache(maxsize=16384, typed=True)
+def _person_name(value: Any) -> str:
+    return _name_text(value)
+
+
+def _name_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return "".join(unicodedata.normalize("NFKC", str(value)).split())

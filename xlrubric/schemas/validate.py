@@ -150,7 +150,14 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
         if col not in frame.columns:
             continue
         values: list[float] = []
-        for row, raw in zip(frame.index, frame[col], strict=True):
+        for row, raw in zip(frame.index, frame[col].tolist(), strict=True):
+            kind = type(raw)
+            if raw is None or kind is float:      # most cells: blank or a number (NaN stays NaN)
+                values.append(math.nan if raw is None else raw)
+                continue
+            if kind is int:
+                values.append(float(raw))
+                continue
             number, was_text = parse_number(raw)
             if was_text and number is None:
                 problems.append(table.problem("not-a-number", f"「{col}」应填{what}，无法识别「{raw}」，{unread}",
