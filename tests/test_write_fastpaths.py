@@ -98,3 +98,25 @@ def test_write_path_does_not_import_xml_sax() -> None:
     code = "import sys, xlrubric.ooxml.package, xlrubric.writers.output; print('xml.sax' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+TEXTS = st.one_of(st.none(), st.integers(0, 99), st.sampled_from(["", "短", "第一行\n第二行更长一些，还要再长一点"]),
+                  st.text(alphabet=st.sampled_from(list("扣分缺签到 ab1\n")), max_size=90))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(TEXTS, max_size=4), min_size=1, max_size=30), st.floats(3, 40))
+def test_row_heights_by_column_equal_row_by_row(rows, width) -> None:
+    """`row_heights` (a column at a time) gives `row_height` of each row; `text_lines` of one paragraph
+    (its shortcut) equals the paragraph-by-paragraph sum."""
+    from xlrubric.writers.pagesetup import PageLayout, display_width, table_layout, text_lines
+
+    layout = table_layout(["甲", "乙", "丙", "丁"], rows)
+    assert layout.row_heights(rows) == [layout.row_height(r) for r in rows]
+    forced = PageLayout([width] * 4, wrap={0, 2, 3})
+    assert forced.row_heights(rows) == [forced.row_height(r) for r in rows]
+    for row in rows:
+        for v in row:
+            if isinstance(v, str):
+                whole = sum(max(1, math.ceil(display_width(p) / max(width, 1.0))) for p in v.split("\n"))
+                assert text_lines(v, width) == (whole + 1 if whole >= 3 else whole)
