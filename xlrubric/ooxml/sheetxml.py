@@ -203,7 +203,8 @@ class _Cells:
         except TypeError:                         # an unhashable value: written cell by cell as text
             return ["" if v is None else self.one(n, c, v, s) for n, v in zip(self.nums, values, strict=True)]
         distinct.discard(None)
-        kinds = {type(v) for v in distinct}
+        kinds = set(map(type, values))       # of every value: a set of values keeps 1.0 and drops an equal 1
+        kinds.discard(type(None))
         start = self.starts[c]
         if kinds <= {str}:
             texts = self.texts

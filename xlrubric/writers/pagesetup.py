@@ -155,7 +155,8 @@ def _widths(values: tuple[Any, ...]) -> list[float]:
     except TypeError:                   # an unhashable value: the loop below measures it
         distinct = {object()}
     distinct.discard(None)
-    kinds = {type(v) for v in distinct}
+    kinds = set(map(type, values))           # of every value: a set of values keeps 1.0 and drops an equal True
+    kinds.discard(type(None))
     if kinds <= {str}:
         width = {v: display_width(v) for v in distinct}
         return [width[v] for v in values if v is not None]
