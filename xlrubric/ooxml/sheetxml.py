@@ -184,10 +184,10 @@ class _Cells:
     """Cell XML, with what follows a cell's style — the escaped text or the number — made once per
     distinct value: a result table repeats names, statuses, reasons and scores on thousands of rows.
 
-    Values are remembered per type (1, 1.0 and True are equal keys written differently), zero is never
-    remembered (0.0 and -0.0 are equal keys written "0.0" and "-0.0"), nor NaN (written as no cell).
-    A column holding only text, or only floats, is made in one comprehension; any other column cell by
-    cell (`one`), the same XML either way.
+    Values are remembered per type (1, 1.0 and True are equal keys written differently); a zero float
+    is never remembered (0.0 and -0.0 are equal keys written "0.0" and "-0.0"), nor NaN (no cell).
+    A column holding only text, only ints or only floats is made in one comprehension; any other column
+    cell by cell, the same XML either way (a property test compares them).
     """
 
     def __init__(self, letters: list[str], fmt: _Formats, nums: list[str]):
@@ -195,31 +195,32 @@ class _Cells:
         self.starts = [f'<c r="{letter}' for letter in letters]
         self.texts: dict[str, str] = {}
         self.floats: dict[float, str] = {}
+        self.ints: dict[int, str] = {}
+        self.memo: dict[type, dict[Any, str]] = {str: self.texts, float: self.floats, int: self.ints}
 
     def column(self, c: int, values: tuple[Any, ...], s: str) -> list[str]:
         """Column `c`'s cells, "" where a row has none, all in style `s`."""
-        try:
-            distinct = set(values)
-        except TypeError:                         # an unhashable value: written cell by cell as text
-            return ["" if v is None else self.one(n, c, v, s) for n, v in zip(self.nums, values, strict=True)]
-        distinct.discard(None)
+        start, nums = self.starts[c], self.nums
         kinds = set(map(type, values))       # of every value: a set of values keeps 1.0 and drops an equal 1
         kinds.discard(type(None))
-        start = self.starts[c]
-        if kinds <= {str}:
-            texts = self.texts
-            for v in distinct:
-                if v not in texts:
-                    texts[v] = _text_tail(v)
-            return ["" if v is None else f'{start}{n}"{s}{texts[v]}' for n, v in zip(self.nums, values, strict=True)]
-        if kinds == {float} and all(v == v for v in distinct):
-            floats = self.floats
-            for v in distinct:
-                if v and v not in floats:
-                    floats[v] = _number_tail(v)
-            return ["" if v is None else f'{start}{n}"{s}{floats[v] if v else _number_tail(v)}'
-                    for n, v in zip(self.nums, values, strict=True)]
-        return ["" if v is None else self.one(n, c, v, s) for n, v in zip(self.nums, values, strict=True)]
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind in self.memo:
+            distinct = set(values)
+            distinct.discard(None)
+            if kind is not float or all(v == v for v in distinct):
+                tails = self.memo[kind]
+                for v in distinct:
+                    if v not in tails:
+                        self.one("", c, v, "")    # remembers v's tail (a zero float is made below)
+                if kind is float:
+                    return ["" if v is None else f'{start}{n}"{s}{tails[v] if v else _number_tail(v)}'
+                            for n, v in zip(nums, values, strict=True)]
+                return ["" if v is None else f'{start}{n}"{s}{tails[v]}' for n, v in zip(nums, values, strict=True)]
+        memo, one, cells = self.memo, self.one, []
+        for n, v in zip(nums, values, strict=True):        # mixed types (or unhashable values): cell by cell
+            tail = memo[type(v)].get(v) if type(v) in memo else None
+            cells.append(f'{start}{n}"{s}{tail}' if tail is not None else "" if v is None else one(n, c, v, s))
+        return cells
 
     def one(self, n: str, c: int, v: Any, s: str) -> str:
         """One cell of row `n`, column `c` ("" for NaN and other values that write no cell)."""
@@ -237,7 +238,9 @@ class _Cells:
                 if v:
                     self.floats[v] = tail
         elif t is int:
-            tail = f"><v>{v}</v></c>"
+            tail = self.ints.get(v)
+            if tail is None:
+                tail = self.ints[v] = f"><v>{v}</v></c>"
         else:
             return _other_cell(f"{self.letters[c]}{n}", v, s, c in self.fmt.column, self.fmt)
         return f'{self.starts[c]}{n}"{s}{tail}'
