@@ -1,11 +1,17 @@
-"""Time our surgical write against an openpyxl load-and-save of the same school workbook.
+"""Time our surgical write against an openpyxl load-and-save of the same school workbook, and against
+the read floor (python-calamine reading every sheet of it) in the same run.
 
     python benchmarks/bench_write.py [--rows 20000] [--repeat 3]
 
 The school workbook: a 20,000-row x 10-column 学时登记 register and a 300-row 教师名册, made with
 XlsxWriter. Our step: `write_results` with a 20,000-row 学时汇总, a 300-row 考核结果 and 50 marks on
 the register. The baseline: `openpyxl.load_workbook` + `save` (what a naive writer would do, and lossy).
-Peak memory is the max RSS of a fresh child process per measurement. Prints plainly; asserts nothing.
+Peak memory is the max RSS of a fresh child process per measurement.
+
+Then the write inside `compute_file` (issue 16) for bench_compute's 300-teacher workbook and
+samples/lanxi4.xlsx, in a fresh process: the first write (it imports the write path) and the median of
+later ones, each as a ratio to the calamine read of that workbook timed in the same process.
+Prints plainly; asserts nothing.
 """
 
 from __future__ import annotations
@@ -55,7 +61,50 @@ def baseline(src: Path, dst: Path, _rows: int) -> None:
     openpyxl.load_workbook(src).save(dst)
 
 
-STEPS = {"ours": ours, "openpyxl": baseline}
+def read_floor(src: Path, _dst: Path = Path(), _rows: int = 0) -> None:
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(str(src))
+    for name in wb.sheet_names:
+        wb.get_sheet_by_name(name).to_python()
+
+
+STEPS = {"read": read_floor, "ours": ours, "openpyxl": baseline}
+
+
+def compute_write(src: Path, preset: str) -> None:
+    """In this fresh process: compute `src`, then time the first write and five more, and the read."""
+    from _timing import median_seconds
+
+    from xlrubric.pipeline import compute_book, resolve_spec
+    from xlrubric.readers.workbook import open_workbook
+    book = open_workbook(src)
+    spec, source = resolve_spec(book, preset=preset or None)
+    results = compute_book(book, spec, source)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        from xlrubric.writers.output import write_output
+        write_output(src, book, results, Path(tmp) / "out.xlsx")
+        first = time.perf_counter() - start
+        steady = median_seconds(lambda: write_output(src, book, results, Path(tmp) / "out.xlsx"))
+    read = median_seconds(lambda: read_floor(src), warm=True)
+    print(f"{first:.6f} {steady:.6f} {read:.6f}")
+
+
+def compute_writes(tmp: Path, repeat: int) -> None:
+    from bench_compute import make_workbook
+    school = tmp / "学校300.xlsx"
+    make_workbook(school, 300, 2000)
+    sample = Path(__file__).resolve().parent.parent / "samples" / "lanxi4.xlsx"
+    print("write inside compute_file (fresh process each; medians; ratio to the calamine read of the same file):")
+    for label, src, preset in (("300 位教师（bench_compute）", school, "lanxi4"), ("samples/lanxi4.xlsx", sample, "")):
+        runs = []
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, __file__, "--compute-child", str(src), preset],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            runs.append([float(x) for x in out])
+        first, steady, read = (statistics.median(r[k] for r in runs) for k in range(3))
+        print(f"  {label}: read {read * 1e3:.1f} ms; write {steady * 1e3:.1f} ms = {steady / read:.2f}× read; "
+              f"first write in a process {first * 1e3:.1f} ms = {first / read:.2f}×")
 
 
 def child(step: str, src: Path, dst: Path, rows: int) -> None:
@@ -81,10 +130,14 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--child", nargs=4)
+    ap.add_argument("--compute-child", nargs=2)
     args = ap.parse_args()
     if args.child:
         step, src, dst, rows = args.child
         child(step, Path(src), Path(dst), int(rows))
+        return
+    if args.compute_child:
+        compute_write(Path(args.compute_child[0]), args.compute_child[1])
         return
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "school.xlsx"
@@ -98,7 +151,9 @@ def main() -> None:
             results[step] = secs
             print(f"{step:9s} median {secs:.3f} s of {args.repeat}  (runs: "
                   f"{', '.join(f'{r[0]:.3f}' for r in runs)})  peak RSS {peak:.0f} MB")
-        print(f"ratio openpyxl / ours: {results['openpyxl'] / results['ours']:.1f}x")
+        print(f"ratio openpyxl / ours: {results['openpyxl'] / results['ours']:.1f}x; "
+              f"ours / read floor: {results['ours'] / results['read']:.2f}x")
+        compute_writes(Path(tmp), args.repeat)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,17 @@ def test_equal_values_of_other_types_keep_their_own_xml(tmp_path: Path) -> None:
         (12, "><v>1.0</v>"), (13, "><v>-0.0</v>"), (14, "><v>1</v>")]
 
 
+def test_a_column_mixing_equal_numbers_of_two_types(tmp_path: Path) -> None:
+    # Found by the property test below: a set of {1.0, 1} keeps one of them, so a column's types must
+    # come from every value. Worked by hand: 1.0 → repr "1.0", 1 → "1", True → t="b" 1. Widths:
+    # "1.0" prints f"{1.0:g}" = "1", 1 unit; True prints "True", 4 units (0.6 × 4 bytes + 0.4 × 4).
+    from xlrubric.writers.pagesetup import _widths
+
+    xml = _sheet(tmp_path, SheetTable("结果", ["值"], [[1.0], [1], [True], [1.0]]))
+    assert _cells(xml) == [(2, "><v>1.0</v>"), (3, "><v>1</v>"), (4, ' t="b"><v>1</v>'), (5, "><v>1.0</v>")]
+    assert _widths((1.0, True, None, 1.0)) == [1.0, 4.0, 1.0]
+
+
 def test_fill_formats_are_made_in_row_order(tmp_path: Path) -> None:
     # The fills dict lists row 1 before row 0; the cells are met row by row, so row 0's colour gets the
     # first new cell format and row 1's the next one (styles.xml must number them as before the change).
@@ -68,7 +79,7 @@ SHORT = st.one_of(st.sampled_from([1, 1.0, True, False, 0, 0.0, -0.0, 2.5, -7, 1
                   st.integers(-999, 999), st.floats(-1e6, 1e6), st.text(max_size=8))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(SHORT, min_size=2, max_size=2), min_size=1, max_size=25))
 def test_remembered_cells_equal_cells_written_alone(tmp_path_factory, rows) -> None:
     """Every cell of a table (values repeat, so the memo is hit) is written as that value alone would be.
@@ -98,3 +109,25 @@ def test_write_path_does_not_import_xml_sax() -> None:
     code = "import sys, xlrubric.ooxml.package, xlrubric.writers.output; print('xml.sax' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+TEXTS = st.one_of(st.none(), st.integers(0, 99), st.sampled_from(["", "短", "第一行\n第二行更长一些，还要再长一点"]),
+                  st.text(alphabet=st.sampled_from(list("扣分缺签到 ab1\n")), max_size=90))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(TEXTS, max_size=4), min_size=1, max_size=30), st.floats(3, 40))
+def test_row_heights_by_column_equal_row_by_row(rows, width) -> None:
+    """`row_heights` (a column at a time) gives `row_height` of each row; `text_lines` of one paragraph
+    (its shortcut) equals the paragraph-by-paragraph sum."""
+    from xlrubric.writers.pagesetup import PageLayout, display_width, table_layout, text_lines
+
+    layout = table_layout(["甲", "乙", "丙", "丁"], rows)
+    assert layout.row_heights(rows) == [layout.row_height(r) for r in rows]
+    forced = PageLayout([width] * 4, wrap={0, 2, 3})
+    assert forced.row_heights(rows) == [forced.row_height(r) for r in rows]
+    for row in rows:
+        for v in row:
+            if isinstance(v, str):
+                whole = sum(max(1, math.ceil(display_width(p) / max(width, 1.0))) for p in v.split("\n"))
+                assert text_lines(v, width) == (whole + 1 if whole >= 3 else whole)

@@ -71,7 +71,7 @@ class Work:
         self.removed: set[str] = set()
         self._ct_tree: tuple[str, xs.Element] | None = None   # [Content_Types].xml parsed, for its text
         self._ct_index: tuple[str, dict[str, str | None], dict[str, str | None]] | None = None
-        self._rels: dict[str, tuple[str, list[Rel]]] = {}   # rels part -> (its text, its relationships)
+        self._rels: dict[str, tuple[str, xs.Element, list[Rel]]] = {}   # rels part -> text, root, rels
         self.version = 0                                # bumped by every edit: lets readers cache views
 
     # -- parts -----------------------------------------------------------------------------------
@@ -156,16 +156,21 @@ class Work:
         name = rels_name(part)
         if not self.exists(name):
             return []
+        return list(self._rels_parsed(name)[1])
+
+    def _rels_parsed(self, name: str) -> tuple[xs.Element, list[Rel]]:
+        """The relationships part `name` parsed: its root and its relationships, kept until it is edited."""
         doc = self.text(name)
         cached = self._rels.get(name)
         if cached is None or cached[0] is not doc:
+            root = xs.parse(doc)
             out = []
-            for el in xs.parse(doc).findall("Relationship"):
+            for el in root.findall("Relationship"):
                 a = el.attrs()
                 out.append(Rel(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
                                a.get("TargetMode") == "External", el.start, el.end))
-            cached = self._rels[name] = (doc, out)
-        return list(cached[1])
+            cached = self._rels[name] = (doc, root, out)
+        return cached[1], cached[2]
 
     def targets(self, part: str, rel_type: str) -> list[tuple[Rel, str]]:
         return [(r, resolve(part, r.target)) for r in self.rels(part)
@@ -176,8 +181,8 @@ class Work:
         if not self.exists(name):
             self.add(name, XML_DECL + f'<Relationships xmlns="{xs.NS_PKG_REL}"></Relationships>')
         doc = self.text(name)
-        root = xs.parse(doc)
-        taken = {r.id for r in self.rels(part)}
+        root, rels = self._rels_parsed(name)
+        taken = {r.id for r in rels}
         n = 1 + max((int(m.group(1)) for i in taken if (m := re.fullmatch(r"rId(\d+)", i))), default=0)
         while f"rId{n}" in taken:
             n += 1

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import zip_longest
 from numbers import Integral, Real
 from typing import Any
 
@@ -124,7 +124,7 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
     head = f' s="{fmt.header}"'
     out.append(f'<row r="1" ht="{layout.header_height:g}" customHeight="1">'
                + "".join(_text_cell(f"{letters[c]}1", str(h), head) for c, h in enumerate(table.header)) + "</row>")
-    _data_rows(out, table, letters, col_s, fmt, layout.row_height if layout.wrap else None)
+    _data_rows(out, table, letters, col_s, fmt, layout.row_heights(table.rows))
     out.append("</sheetData>")
     last = f"{letters[max(ncols, 1) - 1]}{len(table.rows) + 1}"
     widths = layout.widths
@@ -151,59 +151,104 @@ def sheet_xml(table: SheetTable, styles: StylesPart, code_name: str | None = Non
 
 
 def _data_rows(out: list[str], table: SheetTable, letters: list[str], col_s: list[str], fmt: _Formats,
-               row_height: Callable[[list[Any]], float | None] | None) -> None:
-    """Append every data row's XML to `out`, one piece per row start, cell and row end (joined once).
+               heights: list[float | None]) -> None:
+    """Append every data row's XML to `out`: a row start, the row's cells joined, a row end.
 
-    A result table repeats names, statuses, reasons and scores on thousands of rows, so what follows a
-    cell's style — the escaped text or the number — is made once per distinct value (per type: 1, 1.0
-    and True are equal keys that are written differently; zero is not remembered: 0.0 and -0.0 print
-    differently). Styles other than the column's (links, 待核实 fills) are looked up per row, and a fill
-    format is still made at the cell, in row order, so styles.xml numbers them as before.
+    The cells are made a column at a time (`_Cells.column`), then the few cells whose style is not their
+    column's — links and 待核实 fills — are made again in row order, so that a fill's cell format is
+    created where it was met row by row and styles.xml numbers the formats as a row-by-row writer would.
     """
-    append = out.append
-    starts = [f'<c r="{letter}' for letter in letters]
+    rows = table.rows
+    cells = _Cells(letters, fmt, [str(i + 2) for i in range(len(rows))])
+    by_column = list(zip_longest(*rows))          # short rows pad with None: no cell
+    columns = [cells.column(c, by_column[c] if c < len(by_column) else (None,) * len(rows), col_s[c])
+               for c in range(len(col_s))]
+    links, fills = table.links, table.fills
     link_s = f' s="{fmt.link}"'
-    link_rows: dict[int, set[int]] = {}
-    for i, c in table.links:
-        link_rows.setdefault(i, set()).add(c)
-    fill_rows: dict[int, dict[int, str]] = {}
-    for (i, c), argb in table.fills.items():
-        fill_rows.setdefault(i, {})[c] = argb
-    texts: dict[str, str] = {}
-    floats: dict[float, str] = {}
-    for i, row in enumerate(table.rows):
-        n = str(i + 2)
-        height = row_height(row) if row_height else None
+    for i, c in sorted({*links, *fills}):
+        if i >= len(rows) or c >= len(rows[i]) or rows[i][c] is None:
+            continue                              # no cell there (a link still goes in <hyperlinks>)
+        s = link_s if (i, c) in links else col_s[c]
+        if (i, c) in fills:
+            s = f' s="{fmt.fill(fills[(i, c)], c)}"'
+        columns[c][i] = cells.one(cells.nums[i], c, rows[i][c], s)
+    append = out.append
+    for n, height, row_cells in zip(cells.nums, heights, zip(*columns, strict=True) if columns else [()] * len(rows),
+                                    strict=True):
         append(f'<row r="{n}" ht="{height:g}" customHeight="1">' if height else f'<row r="{n}">')
-        linked, filled = link_rows.get(i), fill_rows.get(i)
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            s = col_s[c]
-            if linked is not None and c in linked:
-                s = link_s
-            if filled is not None and c in filled:
-                s = f' s="{fmt.fill(filled[c], c)}"'
-            t = type(v)
-            if t is str:
-                tail = texts.get(v)
-                if tail is None:
-                    tail = texts[v] = _text_tail(v)
-            elif t is float:
-                tail = floats.get(v)
-                if tail is None:
-                    if v != v:
-                        continue                 # NaN: an empty cell
-                    tail = f'><v>{v!r}</v></c>' if not math.isinf(v) else _text_tail("∞" if v > 0 else "-∞")
-                    if v:
-                        floats[v] = tail
-            elif t is int:
-                tail = f'><v>{v}</v></c>'
-            else:
-                append(_other_cell(f"{letters[c]}{n}", v, s, c in fmt.column, fmt))
-                continue
-            append(f'{starts[c]}{n}"{s}{tail}')
+        append("".join(row_cells))
         append("</row>")
+
+
+class _Cells:
+    """Cell XML, with what follows a cell's style — the escaped text or the number — made once per
+    distinct value: a result table repeats names, statuses, reasons and scores on thousands of rows.
+
+    Values are remembered per type (1, 1.0 and True are equal keys written differently); a zero float
+    is never remembered (0.0 and -0.0 are equal keys written "0.0" and "-0.0"), nor NaN (no cell).
+    A column holding only text, only ints or only floats is made in one comprehension; any other column
+    cell by cell, the same XML either way (a property test compares them).
+    """
+
+    def __init__(self, letters: list[str], fmt: _Formats, nums: list[str]):
+        self.letters, self.fmt, self.nums = letters, fmt, nums
+        self.starts = [f'<c r="{letter}' for letter in letters]
+        self.texts: dict[str, str] = {}
+        self.floats: dict[float, str] = {}
+        self.ints: dict[int, str] = {}
+        self.memo: dict[type, dict[Any, str]] = {str: self.texts, float: self.floats, int: self.ints}
+
+    def column(self, c: int, values: tuple[Any, ...], s: str) -> list[str]:
+        """Column `c`'s cells, "" where a row has none, all in style `s`."""
+        start, nums = self.starts[c], self.nums
+        kinds = set(map(type, values))       # of every value: a set of values keeps 1.0 and drops an equal 1
+        kinds.discard(type(None))
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind in self.memo:
+            distinct = set(values)
+            distinct.discard(None)
+            if kind is not float or all(v == v for v in distinct):
+                tails = self.memo[kind]
+                for v in distinct:
+                    if v not in tails:
+                        self.one("", c, v, "")    # remembers v's tail (a zero float is made below)
+                if kind is float:
+                    return ["" if v is None else f'{start}{n}"{s}{tails[v] if v else _number_tail(v)}'
+                            for n, v in zip(nums, values, strict=True)]
+                return ["" if v is None else f'{start}{n}"{s}{tails[v]}' for n, v in zip(nums, values, strict=True)]
+        memo, one, cells = self.memo, self.one, []
+        for n, v in zip(nums, values, strict=True):        # mixed types (or unhashable values): cell by cell
+            tail = memo[type(v)].get(v) if type(v) in memo else None
+            cells.append(f'{start}{n}"{s}{tail}' if tail is not None else "" if v is None else one(n, c, v, s))
+        return cells
+
+    def one(self, n: str, c: int, v: Any, s: str) -> str:
+        """One cell of row `n`, column `c` ("" for NaN and other values that write no cell)."""
+        t = type(v)
+        if t is str:
+            tail = self.texts.get(v)
+            if tail is None:
+                tail = self.texts[v] = _text_tail(v)
+        elif t is float:
+            if v != v:
+                return ""                         # NaN: an empty cell
+            tail = self.floats.get(v)
+            if tail is None:
+                tail = _number_tail(v)
+                if v:
+                    self.floats[v] = tail
+        elif t is int:
+            tail = self.ints.get(v)
+            if tail is None:
+                tail = self.ints[v] = f"><v>{v}</v></c>"
+        else:
+            return _other_cell(f"{self.letters[c]}{n}", v, s, c in self.fmt.column, self.fmt)
+        return f'{self.starts[c]}{n}"{s}{tail}'
+
+
+def _number_tail(v: float) -> str:
+    """What follows a float cell's style: its shortest repr, or ∞ as text (OOXML has no infinity)."""
+    return f"><v>{v!r}</v></c>" if not math.isinf(v) else _text_tail("∞" if v > 0 else "-∞")
 
 
 def page_setup_xml(layout: PageLayout) -> str:
