@@ -7,6 +7,9 @@ the same run:
   floor   python-calamine reading every sheet of every file, one process (the floor of any pandas tool)
   pool    `run_batch` on the default process pool (one worker per core), fresh output folder
   dask    `run_batch` on a real Dask LocalCluster (`--scheduler local-cluster`), same number of workers
+  dask0   (with --dask-defaults) the same cluster with distributed's default configuration, i.e. without
+          batch/executors.py's LOCAL_CLUSTER_CONFIG (the profiler on, the nanny's malloc trimming): the
+          before/after of issue 16's worker-memory fix, in the same run
   pool1   `run_batch --workers 1` (in-process), for the 1 → W workers speed-up (at the first N only unless
           --all-one)
 with the ratios to the floor, ms per school, the largest peak RSS any worker reported, and the size of what
@@ -15,7 +18,7 @@ no per-school overhead growing with N). The load average is printed: other proce
 Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
 memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
 
-Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--all-one] [--naive]
+Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--dask-defaults] [--all-one] [--naive]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from xlrubric.batch import executors
 from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers
 from xlrubric.batch.orchestrate import BatchOptions, run_batch
 from xlrubric.spec.load import load_preset
@@ -144,6 +148,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[200, 2000], help="county sizes (default 200 2000)")
     parser.add_argument("--workers", type=int, default=None, help="pool and cluster size; default: cores")
     parser.add_argument("--no-dask", action="store_true", help="leave out the Dask LocalCluster runs")
+    parser.add_argument("--dask-defaults", action="store_true",
+                        help="also Dask with distributed's default configuration (before the fix)")
     parser.add_argument("--all-one", action="store_true", help="measure 1 worker at every N, not the first only")
     parser.add_argument("--naive", action="store_true", help="also pandas+openpyxl on a pool (slow)")
     args = parser.parse_args()
@@ -171,6 +177,17 @@ def main() -> None:
                 dask = batch(src, root / "out", workers, LOCAL_CLUSTER)
                 print(line(f"dask LocalCluster ({workers})", dask, n, a))
                 per_school.setdefault("dask", []).append(f"N={n} {dask['s'] / n * 1000:.1f}")
+            if args.dask_defaults:
+                ours, executors.LOCAL_CLUSTER_CONFIG = executors.LOCAL_CLUSTER_CONFIG, {}
+                environ = dict(os.environ)      # the default nanny sets MALLOC_TRIM_THRESHOLD_ in this process
+                try:
+                    dask0 = batch(src, root / "out", workers, LOCAL_CLUSTER)
+                finally:
+                    executors.LOCAL_CLUSTER_CONFIG = ours
+                    os.environ.clear()
+                    os.environ.update(environ)
+                print(line("dask, distributed defaults", dask0, n, a))
+                per_school.setdefault("dask0", []).append(f"N={n} {dask0['s'] / n * 1000:.1f}")
             if k == 0 or args.all_one:
                 one = batch(src, root / "out", 1)
                 print(line("1 worker (in-process)", one, n, a))

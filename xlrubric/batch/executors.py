@@ -168,15 +168,14 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
     """The same function on Dask distributed: `tcp://host:port` of a running scheduler, or a
     LocalCluster of `workers` single-threaded worker processes."""
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
         raise BatchError("未安装 dask.distributed，无法使用 --scheduler",
                          hint='请安装：pip install "dask[distributed]"') from exc
     cluster = None
     try:
         if scheduler == LOCAL_CLUSTER:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=40)
+            cluster = local_cluster(workers)
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout="15s")
@@ -206,6 +205,32 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+# What a long batch's worker must not do (issue 16, measured on N = 100 → 500 schools, benchmarks/bench_batch.py):
+# - Dask's statistical profiler samples the running task's stack every 10 ms and keeps one profile tree per second
+#   (two: per worker and per task prefix) for the last 1,000 s (`distributed.admin.low-level-log-length`). Nobody
+#   reads it (no dashboard), yet it grew each worker by about 0.3 MB per second of work — 189 MB at N = 200, 376 MB
+#   at N = 2,000, where the pool's workers stay at 125 MB — and cost about 10% of the worker's CPU. Off, the
+#   worker's memory is flat in N (tests/test_batch_dask_memory.py).
+# - The nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand freed memory back to the
+#   system at once (and fixes its mmap threshold): every school then faults its pages in again, 5× the page faults
+#   of a pool worker and +10–15 ms of system time per school. The pool's workers run with glibc's defaults and
+#   stay flat at 125 MB, so ours do too.
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
+def local_cluster(workers: int):
+    """The LocalCluster `--scheduler local-cluster` runs on: `workers` single-threaded worker processes, no
+    dashboard, configured by LOCAL_CLUSTER_CONFIG (the nannies copy the configuration when they are made, so
+    it holds for a worker restarted later too). A cluster of the user's own is configured by its workers (README)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                            silence_logs=40)
 
 
 def _warm_worker() -> bool:
