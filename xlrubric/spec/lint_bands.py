@@ -126,8 +126,8 @@ def _classify(ctx: Context, r: Rubric, x: Reading) -> tuple[dict[Key, Run], dict
     for total, score in x.values:
         inside = [j for j, e in enumerate(bounds) if _in(e, score)]
         if not inside:
-            lo = max((hi for _, hi in bounds if hi is not None and hi < score), default=None)
-            hi = min((lo for lo, _ in bounds if lo is not None and lo > score), default=None)
+            lo = max((top for _, top in bounds if top is not None and top < score), default=None)
+            hi = min((bottom for bottom, _ in bounds if bottom is not None and bottom > score), default=None)
             runs.setdefault((lo, hi), []).append((total, score))
         elif len(inside) > 1:
             pairs.setdefault((inside[0], inside[1]), []).append((total, score))
