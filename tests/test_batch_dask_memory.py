@@ -47,14 +47,15 @@ def _county(root: Path, n: int, start: int) -> Path:
 def _probe(dask_worker) -> dict:
     """What the worker holds after a round (run in the worker by `client.run`)."""
     import gc
-    import resource
 
     import psutil
+
+    from xlrubric.batch.worker import _peak_mb
 
     gc.collect()
     return {"data": len(dask_worker.data), "tasks": len(dask_worker.state.tasks),
             "objects": len(gc.get_objects()), "rss_mb": psutil.Process().memory_info().rss / 2**20,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_mb": _peak_mb(),
             "profiles": len(dask_worker.profile_history)}
 
 

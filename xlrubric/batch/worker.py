@@ -8,6 +8,7 @@ bad file never stops a county's batch. The manifest is written only by the paren
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import resource
@@ -69,6 +70,17 @@ def load_problems(outdir: Path, entry: Entry) -> list[dict[str, Any]]:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    On Linux VmHWM (/proc/self/status), not ru_maxrss: a process started by fork + exec — a Dask nanny spawns
+    its workers so — inherits in ru_maxrss the peak of the process that started it (measured: a worker spawned by
+    a 314 MB parent reports 314 MB; its VmHWM is 15 MB), so a Dask worker's figure was the batch process's own.
+    """
+    with contextlib.suppress(OSError, ValueError, IndexError), \
+            open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
