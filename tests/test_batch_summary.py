@@ -73,6 +73,10 @@ def test_summary_columns_status_and_unreadable_sheet(manifest: Manifest):
     assert row["标准差"] == pytest.approx(4.3205, abs=1e-3)
     assert (row["优秀（人）"], row["良好（人）"], row["等次名额是否符合"], row["学时达标率"]) == (1, 2, "符合", 0.5)
     assert (row["警告"], row["状态"]) == (1, "正常")
+    # the engine's quota_ok is None when the rules set no 名额 (engine/bands.quota_ok): not a vacuous 符合
+    manifest.entries["乡1/学校1.xlsx"].summary["quota_ok"] = None
+    ws = openpyxl.load_workbook(write_county_summary(manifest.outdir, manifest))["学校汇总"]
+    assert ws.cell(3, head.index("等次名额是否符合") + 1).value == "不限名额"
     end = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)   # the key lines follow
     last = dict(zip(head, [c.value for c in ws[end]], strict=True))
     assert (last["文件"], last["状态"]) == ("乡9/坏.xls", "无法读取")

@@ -117,3 +117,7 @@ def test_school_statistics_by_hand():
     assert got["bands"] == {"优秀": 1, "良好": 2} and got["quota_ok"] is True
     scores["等次"] = ["优秀", "优秀", "良好"]
     assert rubric_stats(rubric, scores, "等次")["quota_ok"] is False
+    # No 名额 anywhere in the rules: nothing was checked, so no 符合 either (县汇总 prints 不限名额).
+    free = Rubric(total=30, items=[Item(name="甲", full=30)],
+                  bands=[Band(name="优秀", min=27), Band(name="良好", min=0)])
+    assert rubric_stats(free, scores, "等次")["quota_ok"] is None

@@ -187,6 +187,8 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
             _text(ws, i, c, "", fmt["text"])
         elif not s.get("bands"):
             _text(ws, i, c, "—", fmt["text"])
+        elif quota is None:                # the rules give 等次 but no 名额: nothing to check
+            _text(ws, i, c, "不限名额", fmt["text"])
         else:
             _text(ws, i, c, "符合" if quota else "超出上限", fmt["good"] if quota else fmt["bad"])
         c += 1

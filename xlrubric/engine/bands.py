@@ -189,7 +189,10 @@ def apply_caps(band: pd.Series, order: list[str], caps: dict[str, list[dict[str,
     return band, changed
 
 
-def quota_ok(band: pd.Series, bands: list[Band]) -> bool:
-    """Whether every band with a quota holds no more teachers than its quota allows."""
+def quota_ok(band: pd.Series, bands: list[Band]) -> bool | None:
+    """Whether every band with a quota holds no more teachers than its quota allows; None when the rules
+    set no quota at all, so 县汇总 says 不限名额 instead of a 符合 that checked nothing."""
+    if all(b.quota is None for b in bands):
+        return None
     n = len(band)
     return all(int((band == b.name).sum()) <= math.floor(b.quota * n + 1e-9) for b in bands if b.quota is not None)

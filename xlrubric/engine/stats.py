@@ -41,7 +41,7 @@ def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
         "min_total": min(totals) if n else None,
         "stdev_total": round(statistics.pstdev(totals), 4) if n else None,
         "bands": bands,
-        "quota_ok": quota_ok(band, rubric.bands) if band is not None else True,
+        "quota_ok": quota_ok(band, rubric.bands) if band is not None else None,
     }
 
 
