@@ -15,6 +15,7 @@ only means the first school pays the import cost, as before.
 from __future__ import annotations
 
 import contextlib
+import gc
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,10 @@ def warm() -> bool:
                 src.write_bytes(template_bytes(load_preset(preset)))
                 with contextlib.suppress(Exception):        # a blank template may be refused: imports still ran
                     compute_file(src, Path(tmp) / f"{preset}_结果.xlsx", preset=preset)
+        # Everything alive now (modules, pandera's backends, parsed presets) lives as long as the worker:
+        # frozen, the collector never walks it again, and forked workers do not copy its pages by touching
+        # its gc headers (the gc module's advice for a fork server).
+        gc.freeze()
         return True
     except Exception:  # noqa: BLE001 — warming is an optimisation; the batch must start regardless
         return False
