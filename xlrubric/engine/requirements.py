@@ -196,7 +196,7 @@ def _exact_sums(values: np.ndarray) -> bool:
                 and float(np.abs(scaled).sum()) < 2.0 ** 52)
 
 
-_USED = ("teacher", "date", "category", "role", "quantity")     # the register columns obligations read
+USED = ("teacher", "date", "category", "role", "quantity")      # the register columns obligations read
 
 
 def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], start: dt.date, end: dt.date,
@@ -207,7 +207,7 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
     records: list[dict] = []
     not_due: dict[str, int] = {}
     as_of = min(as_of or end, end)
-    reg = reg[[c for c in _USED if c in reg.columns]]      # the register has ~40 columns; filters copy each
+    reg = reg[[c for c in USED if c in reg.columns]]      # the register has ~40 columns; filters copy each
     dated = reg["date"].notna()
     for q in reqs:
         s, e = q.start or start, q.end or end
