@@ -110,6 +110,8 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
     ok = pd.Series(True, index=roster.index)
     why = pd.Series("", index=roster.index, dtype=object)
     unknown = pd.Series("", index=roster.index, dtype=object)
+    if sel.everyone:
+        return ok, why, unknown                 # binds everyone: nothing below would change a value
     on = sel.on or on
 
     def drop(mask: pd.Series, text) -> None:
@@ -165,12 +167,6 @@ def select(roster: pd.DataFrame, sel: Selector, on: dt.date) -> tuple[pd.Series,
     return ok & (unknown == ""), why, unknown
 
 
-def _period_of(acts: pd.DataFrame, plist: list[Period]) -> tuple[np.ndarray, np.ndarray]:
-    """(subject, period index) of each register row inside one of the periods."""
-    inside, p = _inside(acts, plist)
-    return acts["subject"].to_numpy()[inside], p[inside]
-
-
 def _inside(acts: pd.DataFrame, plist: list[Period]) -> tuple[np.ndarray, np.ndarray]:
     starts = np.array([np.datetime64(p.start) for p in plist])
     ends = np.array([np.datetime64(p.end) for p in plist])
@@ -189,6 +185,20 @@ def _count_by_period(acts: pd.DataFrame, plist: list[Period], qty: str) -> pd.Da
     return a.groupby(["subject", "p"], as_index=False)["n"].sum()
 
 
+def _exact_sums(values: np.ndarray) -> bool:
+    """Whether every partial sum of `values` is exact in floating point, in any order.
+
+    True when each value is a multiple of 1/1024 and all of them together stay far below 2**53/1024: then plain
+    addition makes no rounding, so it gives the very bits pandas' compensated (Kahan) groupby sum gives, and the
+    grid can be filled by `np.add.at` without a groupby. Amounts typed in a register (篇数, 节数, 0.5) are so."""
+    scaled = values * 1024.0
+    return bool(np.all(np.isfinite(scaled)) and np.all(scaled == np.floor(scaled))
+                and float(np.abs(scaled).sum()) < 2.0 ** 52)
+
+
+USED = ("teacher", "date", "category", "role", "quantity")      # the register columns obligations read
+
+
 def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], start: dt.date, end: dt.date,
              as_of: dt.date | None = None, waiting: pd.DataFrame | None = None) -> RequirementOutcome:
     """`reg`: teacher, date, category, role, quantity (rows already valid); `roster`: groups, born, hired, 教研组
@@ -197,9 +207,11 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
     records: list[dict] = []
     not_due: dict[str, int] = {}
     as_of = min(as_of or end, end)
+    reg = reg[[c for c in USED if c in reg.columns]]      # the register has ~40 columns; filters copy each
+    dated = reg["date"].notna()
     for q in reqs:
         s, e = q.start or start, q.end or end
-        acts = reg[reg["category"].isin(q.categories) & reg["date"].notna()]
+        acts = reg[reg["category"].isin(q.categories) & dated]
         if q.scope == "教研组":
             subjects = roster["教研组"].fillna("").astype(str)
             acts = acts.assign(subject=acts["teacher"].map(subjects))
@@ -231,36 +243,50 @@ def _per_period(q: Requirement, acts: pd.DataFrame, bound: pd.Series, why: pd.Se
                 due: list[Period]) -> list[dict]:
     """One record per subject: what each due period required and got.
 
-    The subject × period grid is a numpy array filled from the grouped counts, and the per-subject values
-    are looked up in dicts: a pivot table and Series lookups cost more in fixed overhead than the work."""
+    The subject × period grid is a numpy array filled on whole columns; what each subject required, did and
+    missed is read off the grid row by row as Python lists. A pivot table, Series lookups or numpy scalars
+    per cell cost more in fixed overhead than the work (a week requirement has ~40 periods per teacher)."""
     subjects = bound.index.tolist()
     row_of = {subject: i for i, subject in enumerate(subjects)}
     grid = np.zeros((len(subjects), len(due)))
-    if q.quantity == "数量":      # amounts: summed by pandas' groupby, whose (compensated) sums the sheet shows
-        counts = _count_by_period(acts, due, q.quantity)
-        for subject, k, n in zip(counts["subject"].tolist(), counts["p"].tolist(), counts["n"].tolist(),
-                                 strict=True):
-            i = row_of.get(subject)
-            if i is not None:
-                grid[i, k] += n
-    elif len(acts) and due:       # one per row: whole numbers, counted exactly without a groupby
-        who, k = _period_of(acts, due)
-        i = np.array([row_of.get(subject, -1) for subject in who.tolist()], dtype=np.intp)
-        np.add.at(grid, (i[i >= 0], k[i >= 0]), 1.0)
-    is_bound = dict(zip(subjects, bound.tolist(), strict=True))
+    if len(acts) and due:
+        inside, k = _inside(acts, due)
+        i = np.array([row_of.get(subject, -1) for subject in acts["subject"].to_numpy()[inside].tolist()],
+                     dtype=np.intp)
+        known = i >= 0
+        if q.quantity != "数量":                  # one per row: whole numbers, counted exactly
+            np.add.at(grid, (i[known], k[inside][known]), 1.0)
+        else:
+            amount = acts["quantity"].fillna(1.0).to_numpy(dtype=float)[inside]
+            if _exact_sums(amount):
+                np.add.at(grid, (i[known], k[inside][known]), amount[known])
+            else:       # amounts that round: pandas' compensated groupby sums, which the sheet shows
+                counts = _count_by_period(acts, due, q.quantity)
+                for subject, kk, n in zip(counts["subject"].tolist(), counts["p"].tolist(), counts["n"].tolist(),
+                                          strict=True):
+                    r = row_of.get(subject)
+                    if r is not None:
+                        grid[r, kk] += n
+    is_bound = bound.tolist()
     why_of = dict(zip(why.index.tolist(), why.tolist(), strict=True))
     unknown_of = dict(zip(unknown.index.tolist(), unknown.tolist(), strict=True))
+    got_rows = grid.tolist()
+    done = np.minimum(grid, q.count).sum(axis=1).tolist()     # per row: the same pairwise sum as row.sum()
+    actual = grid.sum(axis=1).tolist()
+    nothing = [_missing(q, p, 0.0) for p in due]              # the usual text, made once per period
+    required = q.count * len(due)
+    least = q.count - 1e-9
     out = []
-    for subject in subjects:
-        if not is_bound[subject]:
+    for r, subject in enumerate(subjects):
+        if not is_bound[r]:
             out.append({"subject": subject, "requirement": q.id, "bound": False, "why": why_of[subject],
                         "pending": unknown_of[subject]})
             continue
-        got = grid[row_of[subject]]
-        missing = [_missing(q, due[k], got[k]) for k in range(len(due)) if got[k] < q.count - 1e-9]
+        missing = [nothing[k] if got == 0 else _missing(q, due[k], got)
+                   for k, got in enumerate(got_rows[r]) if got < least]
         out.append({"subject": subject, "requirement": q.id, "bound": True, "why": "",
-                    "required": q.count * len(due), "done": float(np.minimum(got, q.count).sum()),
-                    "actual": float(got.sum()), "periods": len(due), "missing": missing, "met": not missing})
+                    "required": required, "done": done[r], "actual": actual[r], "periods": len(due),
+                    "missing": missing, "met": not missing})
     return out
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 
 from xlrubric.engine.pending import PENDING
-from xlrubric.engine.requirements import evaluate
+from xlrubric.engine.requirements import USED, evaluate
 from xlrubric.engine.stats import requirement_figures, verdict_figures
 from xlrubric.engine.verdicts import (
     Duty,
@@ -102,21 +102,28 @@ def _run(ctx: Context) -> None:
 
 
 def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows that count, rows whose rejected cells could change an obligation, with why)."""
-    usable = f[f["blocked"] == ""]
+    """(rows that count, rows whose rejected cells could change an obligation, with why).
+
+    The masks are worked on the columns' arrays and only the columns the engine reads are filtered: the
+    register has ~40 columns, and every boolean filter of the whole frame copies each of them."""
+    usable = (f["blocked"] == "").to_numpy()
     events = {q.trigger.category for q in spec.requirements if q.trigger and q.trigger.roles}
-    why = usable["pending"].copy()
+    why = f["pending"].to_numpy(dtype=object).copy()
     for key in ("status", "quantity", "role"):
-        col = usable.get(f"unread_{key}")
+        col = f.get(f"unread_{key}")
         if col is None:
             continue
-        hit = (why == "") & (col != "")
+        said = col.to_numpy(dtype=object)
+        hit = (why == "") & (said != "")
         if key == "role":
-            hit &= usable["category"].isin(events)
-        why.loc[hit] = col[hit]
+            hit &= f["category"].isin(events).to_numpy()
+        why[hit] = said[hit]
     wait = why != ""
-    ok = usable[~wait & (usable["status"] != "不予认定")]
-    return ok, usable[wait].assign(why=SHEET + " " + why[wait])
+    slim = f[[c for c in USED if c in f.columns]]
+    ok = slim[usable & ~wait & (f["status"] != "不予认定").to_numpy()]
+    waiting = usable & wait
+    rows = slim[waiting]
+    return ok, rows.assign(why=SHEET + " " + pd.Series(why[waiting], index=rows.index, dtype=object))
 
 
 MET_HOURS = "学时达标率"

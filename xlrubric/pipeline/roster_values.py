@@ -101,9 +101,8 @@ def _groups(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterC
 
 def _dates(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterCells, col: str, key: str) -> None:
     lo, hi, why, note = [], [], [], []
-    column = attrs[col] if col in attrs.columns else None
-    for t in attrs.index:
-        v = column.get(t) if column is not None else None
+    values = attrs[col].tolist() if col in attrs.columns else [None] * len(attrs.index)
+    for t, v in zip(attrs.index, values, strict=True):
         part = partial_date(v)
         d = ctx.date(v)[0] if part is None else None
         if d is not None:
