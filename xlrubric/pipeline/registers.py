@@ -32,13 +32,20 @@ def record_attendance(ctx: Context) -> None:
 
 
 def teachers_of(ctx: Context, table, what: str) -> pd.Series:
-    """The teacher of every row; a sheet without 工号 is read by 姓名, which the user is told (警告)."""
+    """The teacher of every row; a sheet without 工号 is read by 姓名, which the user is told (警告).
+
+    Resolved once per table and calc (`ctx.teachers`, by the table's identity, which it keeps alive):
+    a later part asking again gets the same keys, and the problems are not said twice."""
+    memo = ctx.teachers.get(id(table))
+    if memo is not None and memo[0] is table:
+        return memo[1].copy(deep=False)      # copy-on-write: a caller's edit never reaches the memo
     if "工号" not in table.columns and "姓名" in table.columns:
         ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
                     "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
     keys, probs = resolve_teachers(table, ctx.roster, what=what)
     ctx.problems.extend(probs)
-    return keys
+    ctx.teachers[id(table)] = (table, keys)
+    return keys.copy(deep=False)
 
 
 def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of,
