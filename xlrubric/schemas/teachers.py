@@ -183,8 +183,13 @@ def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Ser
         name_cells = names.tolist() if names is not None else [None] * n
     width = max(len(name_cells), 1)
     pair_codes, pairs = pd.factorize(id_codes * width + name_codes)
-    answers = [match_teacher(roster, teacher_id(id_cells[p // width]), person_name(name_cells[p % width]), what)
-               for p in pairs.tolist()]
+    tids, given = [teacher_id(v) for v in id_cells], [person_name(v) for v in name_cells]
+    names_of = roster.names if roster.present else {}
+    answers = []
+    for p in pairs.tolist():
+        tid, name = tids[p // width], given[p % width]
+        # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call
+        answers.append((tid, None) if tid and names_of.get(tid) == name else match_teacher(roster, tid, name, what))
     keys = np.array([key for key, _problem in answers] or [""], dtype=object)[pair_codes]
     problems: list[Problem] = []
     bad = [code for code, (_key, problem) in enumerate(answers) if problem]
