@@ -147,3 +147,25 @@ def test_resolve_keeps_equal_values_of_other_types_apart():
     keys, problems = resolve_teachers(table, roster, what="签到")
     assert keys.tolist() == ["1", "", "1001"]
     assert [(p.code, p.cell, p.value) for p in problems] == [("unknown-teacher", "B4", True)]
+
+
+def test_each_table_is_resolved_once_per_calc():
+    # Worked by hand: the register's row 3 names 工号 T9, not in the 名册 (T1 王芳 only): one 错误 on A3 (工号 is
+    # column A). Asking again for the same table gives the same keys and no second 错误; a fresh read of the
+    # sheet (another Table object) is resolved on its own.
+    from xlrubric.pipeline.context import Context
+    from xlrubric.pipeline.registers import teachers_of
+    from xlrubric.readers.raw import RawBook
+    from xlrubric.spec.load import load_preset
+
+    ctx = Context(RawBook("学校.xlsx", "xlsx", {}), load_preset("lanxi4"), "")
+    ctx.roster = build_roster(table_of([{"工号": "T1", "姓名": "王芳"}], ["工号", "姓名"], "教师名册"))[0]
+    table = table_of([{"工号": "T9", "姓名": "李强"}, {"工号": "T1", "姓名": "王芳"}], ["工号", "姓名"], "签到登记")
+    first = teachers_of(ctx, table, "签到")
+    first[:] = "改过"                      # a caller's edit reaches neither the memo nor the next caller
+    again = teachers_of(ctx, table, "签到")
+    assert again.tolist() == ["", "T1"]
+    assert [(p.code, p.cell) for p in ctx.problems] == [("unknown-teacher", "A3")]
+    reread = table_of([{"工号": "T9", "姓名": "李强"}], ["工号", "姓名"], "签到登记")
+    assert teachers_of(ctx, reread, "签到").tolist() == [""]
+    assert [(p.code, p.cell) for p in ctx.problems] == [("unknown-teacher", "A3")] * 2
