@@ -89,3 +89,20 @@ def test_whole_array_counts_equal_row_by_row_reference(rows):
     assert got.counts.to_dict("index") == counts
     assert {k: v for k, v in got.evidence.items() if k[0] in TEACHERS} == evidence
     assert {k: v for k, v in got.cells.items() if k[0] in TEACHERS} == cells
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(sign_in, max_size=30))
+def test_register_as_plain_arrays_and_repeated_teachers(rows):
+    """The pipeline hands the register over as a dict of arrays, and a teacher may be asked for twice:
+    each asked-for position gets that teacher's reference counts, in the order asked."""
+    register = {k: [r[k] for r in rows] for k in ("teacher", "date", "name", "scope", "status")}
+    register["row"] = list(range(3, 3 + len(rows)))
+    for i, r in enumerate(rows):
+        r["row"] = i + 3
+    asked = ["T2", "T1", "T2", "T4", "T3"]
+    got = signin_counts(register, pd.Index(asked, dtype=object), GROUPS)
+    counts, evidence, cells = reference(rows, TEACHERS, GROUPS)
+    assert [got.counts.iloc[i].to_dict() for i in range(len(asked))] == [counts[t] for t in asked]
+    assert {k: v for k, v in got.evidence.items() if k[0] in TEACHERS} == evidence
+    assert {k: v for k, v in got.cells.items() if k[0] in TEACHERS} == cells

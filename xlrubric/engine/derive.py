@@ -8,13 +8,19 @@ pipeline, which keeps the register's figure and says so on the cell.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype
 
+from xlrubric.codes import distinct
 from xlrubric.readers.text import normalize_label
+
+__all__ = ["ABSENT", "ATTENDED", "IRREGULAR", "Derived", "distinct", "signin_counts", "submission_counts"]
 
 ATTENDED = {"已签到", "签到", "到", "出席", "", "√", "✓", "是"}
 IRREGULAR = {"迟到", "早退", "间缺"}
@@ -28,47 +34,51 @@ class Derived:
     cells: dict[tuple[str, str], int] = field(default_factory=dict)      # (teacher, key) -> first Excel row
 
 
-def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, set[str]]) -> Derived:
+def signin_counts(register: Mapping[str, Any], teachers: pd.Index, groups: dict[str, set[str]]) -> Derived:
     """Absences and irregular attendance per teacher.
 
-    `register` columns: teacher, date, name, scope, status, row. A session is (date, name); its
-    participants are everyone, or the teachers whose 教研组/学科 equals its 参加范围 (`groups` maps a
-    normalized group name to teacher keys). A participant with no row, or only 缺席 rows, was absent.
+    `register` columns (a DataFrame, or a dict of equal-length arrays): teacher, date, name, scope, status,
+    row. A session is (date, name); its participants are everyone, or the teachers whose 教研组/学科 equals
+    its 参加范围 (`groups` maps a normalized group name to teacher keys). A participant with no row, or only
+    缺席 rows, was absent.
 
     On whole columns: every cell is read once per distinct value (`distinct`), sessions and teachers
     become codes, and who was expected / signed in / present is a sessions × teachers boolean grid, so the
-    counts are column sums. Python loops only over sessions (a few dozen) and over what is written out
-    (the evidence text of a teacher who missed something).
+    counts are column sums. Python loops only over distinct values, over sessions (a few dozen) and over
+    what is written out (the evidence text of a teacher who missed something).
     """
+    row = np.asarray(register["row"])
+    if not len(row):
+        return Derived(_frame(teachers, np.zeros((len(teachers), 3))))
     keys = teachers.tolist()
-    if register.empty:
-        return Derived(_frame(teachers, *([np.zeros(len(keys))] * 3)))
-    uniq = pd.Index(list(dict.fromkeys(keys)), dtype=object)
-    n = len(uniq)
-    tpos = uniq.get_indexer(register["teacher"].to_numpy(dtype=object))
+    names = list(dict.fromkeys(keys))                 # the grids' columns: each teacher once
+    n = len(names)
+    where = dict(zip(names, range(n), strict=True))
+    back = None if n == len(keys) else [where[t] for t in keys]   # each of `teachers` -> its grid column
+    tpos = _positions(where, _cells(register["teacher"]))
     mine = tpos >= 0
-    row = register["row"].to_numpy()
     # 签到状态 per row: blank is 已签到; 缺席 and 迟到/早退 through the word lists.
-    s_codes, s_cells = distinct(register["status"])
-    status = np.array(["" if v is None or v != v else str(v).strip() for v in s_cells], dtype=object)
-    absent_row = np.isin(status, list(ABSENT))[s_codes]
-    irregular_row = np.isin(status, list(IRREGULAR))[s_codes]
-    status = status[s_codes]
+    s_codes, s_cells = distinct(_cells(register["status"]))
+    said = ["" if v is None or v != v else str(v).strip() for v in s_cells]
+    absent_row = np.array([s in ABSENT for s in said], dtype=bool)[s_codes]
+    irregular_row = np.array([s in IRREGULAR for s in said], dtype=bool)[s_codes]
+    status = np.array(said, dtype=object)[s_codes]
     # Sessions: one label per distinct (date, name), numbered in order of first appearance.
-    d_codes, d_cells = distinct(register["date"])
-    n_codes, n_cells = distinct(register["name"])
+    d_codes, d_cells = distinct(_cells(register["date"]))
+    n_codes, n_cells = distinct(_cells(register["name"]))
     p_codes, _ = pd.factorize(d_codes * max(len(n_cells), 1) + n_codes)
     first = np.unique(p_codes, return_index=True)[1]
     pair_label = np.array([_label(d_cells[d_codes[i]], n_cells[n_codes[i]]) for i in first], dtype=object)
-    session, labels = pd.factorize(pair_label[p_codes])
+    pair_session, labels = pd.factorize(pair_label)    # two (date, name) pairs may print as one label
+    session = pair_session[p_codes]
     n_sessions = len(labels)
     expected = np.zeros((n_sessions, n), dtype=bool)
-    for k, scope in enumerate(_session_scopes(register["scope"], session, n_sessions)):
+    for k, scope in enumerate(_session_scopes(_cells(register["scope"]), session, n_sessions)):
         key = normalize_label(scope)
         if key in ("", "全体", "全体教师", "全校"):
             expected[k] = True
-        else:
-            members = uniq.get_indexer(list(groups.get(key, ())))
+        elif key in groups:
+            members = _positions(where, list(groups[key]))
             expected[k, members[members >= 0]] = True
     signed = np.zeros((n_sessions, n), dtype=bool)
     signed[session[mine], tpos[mine]] = True
@@ -83,53 +93,39 @@ def signin_counts(register: pd.DataFrame, teachers: pd.Index, groups: dict[str, 
     rows: dict[tuple[str, str], int] = {}
     labels = np.asarray(labels, dtype=object)
     shown = np.where(signed, labels[:, None], (labels + "（无签到）")[:, None])
-    names = uniq.tolist()
     who, which = np.nonzero(missed.T)                        # teacher by teacher, sessions in order
-    said, with_row = shown.T[who, which].tolist(), np.where(signed.T[who, which], first_row.T[who, which], -1)
-    for a, b in _runs(who):
-        t = names[who[a]]
+    said = shown.T[who, which].tolist()
+    cites = np.where(signed.T[who, which], first_row.T[who, which], -1)   # the (缺席) row a miss has, or -1
+    runs = _runs(who)
+    # Each teacher's cited row is the first of their run that has one: the first such position at or after
+    # the run's start, when it comes before the run's end.
+    with_row = np.flatnonzero(cites >= 0)
+    firsts = np.append(with_row, len(who))[np.searchsorted(with_row, [a for a, _b in runs])].tolist()
+    cites, who_list = cites.tolist(), who.tolist()
+    for (a, b), f in zip(runs, firsts, strict=True):
+        t = names[who_list[a]]
         texts[(t, "absent")] = "；".join(said[a:b])
-        first = with_row[a:b][with_row[a:b] >= 0]
-        if len(first):
-            rows[(t, "absent")] = int(first[0])
+        if f < b:
+            rows[(t, "absent")] = cites[f]
     late = np.flatnonzero(mine & irregular_row)                # register order
     late = late[np.argsort(tpos[late], kind="stable")]         # teacher by teacher, rows in register order
     said = (labels[session[late]] + " " + status[late]).tolist()
     for a, b in _runs(tpos[late]):
         texts[(names[tpos[late[a]]], "irregular")] = "；".join(said[a:b])
         rows[(names[tpos[late[a]]], "irregular")] = int(row[late[a]])
-    counts = [c[uniq.get_indexer(teachers)] for c in (missed.sum(axis=0), np.bincount(tpos[late], minlength=n),
-                                                      expected.sum(axis=0))]
-    return Derived(_frame(teachers, *counts), texts, rows)
+    grid = np.column_stack([missed.sum(axis=0), np.bincount(tpos[late], minlength=n), expected.sum(axis=0)])
+    return Derived(_frame(teachers, grid if back is None else grid[back]), texts, rows)
 
 
-_ONE_TYPE = frozenset({"string", "empty", "integer", "floating", "boolean", "date", "datetime"})
+def _positions(where: dict, cells) -> np.ndarray:
+    """Each cell's position in `where` (key -> position), -1 for a cell that is not a key: a dict lookup per
+    cell, cheaper than building a pandas hash table for a register of a few thousand rows."""
+    return np.fromiter(map(where.get, cells, itertools.repeat(-1)), dtype=np.intp, count=len(cells))
 
 
-def distinct(values, *, blanks: bool = True) -> tuple[np.ndarray, list]:
-    """(code per cell, one representative cell per code): cells share a code only when equal AND of one type.
-
-    `pd.factorize` alone hashes by equality, so True, 1 and 1.0 (and None, NaN) would share one answer; a
-    cell's reading depends on its type (TRUE is text read as 1 with a 警告, 1 is a number), so a column that
-    mixes such types is keyed by (value, type). Blank cells (None, NaN, NaT) get codes of their own per type,
-    or -1 with `blanks=False`. C hash passes; Python touches only the distinct values and, for a column of
-    mixed types, each cell's type.
-    """
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-    codes, uniques = pd.factorize(arr)                 # blanks -1; uniques hold each class's first cell
-    reps = uniques.tolist()
-    if infer_dtype(arr, skipna=True) not in _ONE_TYPE:
-        tcodes, types = pd.factorize(np.fromiter(map(type, arr), dtype=object, count=len(arr)))
-        filled = codes >= 0
-        codes[filled], _ = pd.factorize(codes[filled] * len(types) + tcodes[filled])
-        reps = arr[filled][np.unique(codes[filled], return_index=True)[1]].tolist()
-    blank = codes < 0
-    if blanks and blank.any():
-        cells = arr[blank]
-        kind, _ = pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
-        codes[blank] = len(reps) + kind
-        reps += cells[np.unique(kind, return_index=True)[1]].tolist()
-    return codes, reps
+def _cells(column) -> np.ndarray:
+    """A register column as an object array of its cells (a Series, an array or a list)."""
+    return column.to_numpy(dtype=object) if isinstance(column, pd.Series) else np.asarray(column, dtype=object)
 
 
 def _runs(sorted_codes: np.ndarray) -> list[tuple[int, int]]:
@@ -138,13 +134,13 @@ def _runs(sorted_codes: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(cut[:-1], cut[1:], strict=True)) if len(sorted_codes) else []
 
 
-def _session_scopes(scope: pd.Series, session: np.ndarray, n_sessions: int) -> list[str]:
+def _session_scopes(scope: np.ndarray, session: np.ndarray, n_sessions: int) -> list[str]:
     """Each session's 参加范围: the first non-blank one its rows give, else "" (everyone)."""
     codes, cells = distinct(scope)
     given = np.array([isinstance(v, str) and bool(v.strip()) for v in cells], dtype=bool)[codes]
     out = [""] * n_sessions
     which, at = np.unique(session[given], return_index=True)
-    for k, text in zip(which.tolist(), scope.to_numpy(dtype=object)[given][at], strict=True):
+    for k, text in zip(which.tolist(), scope[given][at].tolist(), strict=True):
         out[k] = text
     return out
 
@@ -153,40 +149,52 @@ def _label(date, name) -> str:
     return f"{_fmt_date(date)} {name}".strip()
 
 
-def _frame(teachers: pd.Index, absent, irregular, sessions) -> pd.DataFrame:
-    return pd.DataFrame({"absent": absent, "irregular": irregular, "sessions": sessions}, index=teachers,
-                        dtype=float)
+_SIGNIN_COLUMNS = pd.Index(["absent", "irregular", "sessions"])    # made once: a list costs 0.1 ms per frame
 
 
-def submission_counts(register: pd.DataFrame, teachers: pd.Index,
+def _frame(teachers: pd.Index, grid: np.ndarray) -> pd.DataFrame:
+    """Teacher × (absent, irregular, sessions) as floats, from one teacher × 3 array (one block)."""
+    return pd.DataFrame(grid.astype(float), index=teachers, columns=_SIGNIN_COLUMNS)
+
+
+def submission_counts(register: Mapping[str, Any], teachers: pd.Index,
                       deadlines: dict[str, dt.date | None]) -> Derived:
     """未交 and 迟交 per teacher and item, for the items the register tracks at all.
 
-    `register` columns: teacher, item (already mapped to an item name), date, row. An item with no
-    row for anyone is not tracked by this school's register, and nothing is derived for it.
-    Columns of the result: "<item>|missing" and "<item>|late" (late = rows after the deadline).
+    `register` columns (a DataFrame, or a dict of equal-length arrays): teacher, item (already mapped to an
+    item name), date, row. An item with no row for anyone is not tracked by this school's register, and
+    nothing is derived for it. Columns of the result, items in order of first appearance: "<item>|missing"
+    and "<item>|late" (late = rows after the deadline). Plain arrays and dicts: a register names a few
+    materials, and a frame per item costs more than the counting.
     """
-    cols: dict[str, pd.Series] = {}
+    teacher, item, date = (_cells(register[c]) for c in ("teacher", "item", "date"))
+    row = np.asarray(register["row"])
+    keys = teachers.tolist()
+    names: list[str] = []
+    columns: list[np.ndarray] = []
     ev: dict[tuple[str, str], str] = {}
     rows: dict[tuple[str, str], int] = {}
-    for item, group in register.groupby("item", sort=False):
-        deadline = deadlines.get(item)
-        handed = set(group["teacher"])
-        missing = pd.Series([0.0 if t in handed else 1.0 for t in teachers], index=teachers)
-        cols[f"{item}|missing"] = missing
-        for t in teachers[missing.to_numpy() == 1.0]:
-            ev[(t, f"{item}|missing")] = f"提交登记中没有「{item}」"
+    for name in dict.fromkeys(item.tolist()):
+        at = np.flatnonzero(item == name).tolist()
+        handed = set(teacher[at].tolist())
+        missing = [t not in handed for t in keys]
+        names.append(f"{name}|missing")
+        columns.append(np.array(missing, dtype=float))
+        for t in itertools.compress(keys, missing):
+            ev[(t, f"{name}|missing")] = f"提交登记中没有「{name}」"
+        deadline = deadlines.get(name)
         if deadline is not None:
-            dates = group["date"].map(_as_date)
-            late_rows = group[dates.map(lambda d, dl=deadline: d is not None and d > dl)]
-            late = late_rows.groupby("teacher").size().reindex(teachers, fill_value=0).astype(float)
-            cols[f"{item}|late"] = late
-            for row in late_rows.itertuples(index=False):
-                key = (row.teacher, f"{item}|late")
+            late = [p for p in at if (d := _as_date(date[p])) is not None and d > deadline]   # register order
+            per = Counter(teacher[late].tolist())
+            names.append(f"{name}|late")
+            columns.append(np.array([per.get(t, 0) for t in keys], dtype=float))
+            for p in late:
+                key = (teacher[p], f"{name}|late")
                 ev[key] = (ev.get(key, "") + "；" if key in ev else "") + \
-                    f"{_fmt_date(row.date)} 交（截止 {deadline.month}月{deadline.day}日）"
-                rows.setdefault(key, int(row.row))
-    return Derived(pd.DataFrame(cols, index=teachers), ev, rows)
+                    f"{_fmt_date(date[p])} 交（截止 {deadline.month}月{deadline.day}日）"
+                rows.setdefault(key, int(row[p]))
+    grid = np.column_stack(columns) if columns else np.empty((len(keys), 0))
+    return Derived(pd.DataFrame(grid, index=teachers, columns=pd.Index(names)), ev, rows)
 
 
 def _as_date(v) -> dt.date | None:

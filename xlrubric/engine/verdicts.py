@@ -230,15 +230,21 @@ def duty_lines(table: pd.DataFrame, names: dict[str, str]) -> dict[str, list[Dut
 def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
     """考勤 per teacher with at least one session in scope, from the counts the deductions use.
 
-    The three count columns are taken out once as integer arrays; the loop only builds the records."""
+    The three count columns are taken out once as one integer array (no reindexing when `teachers` are the
+    counts' own index, the usual call); the loop only builds the records."""
     counts = derived.counts
-    pos = counts.index.get_indexer(teachers)
-    grid = counts[["sessions", "absent", "irregular"]].to_numpy()[pos].astype(np.int64)
-    keep = (pos >= 0) & (grid[:, 0] != 0)
+    grid = np.column_stack([counts[c].to_numpy() for c in ("sessions", "absent", "irregular")]).astype(np.int64)
+    if teachers.equals(counts.index):
+        keep = grid[:, 0] != 0
+    else:
+        pos = counts.index.get_indexer(teachers)
+        grid = grid[pos]
+        keep = (pos >= 0) & (grid[:, 0] != 0)
     ev = derived.evidence
     out = {}
-    for t, (sessions, absent, irregular) in zip(teachers[keep], grid[keep].tolist(), strict=True):
-        said = ev.get((t, "absent"), "") + "；" + ev.get((t, "irregular"), "")
-        out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent,
-                            tuple(filter(None, said.split("；"))))      # absences then late, blanks dropped
+    for t, (sessions, absent, irregular) in zip(teachers[keep].tolist(), grid[keep].tolist(), strict=True):
+        missed, late = ev.get((t, "absent")), ev.get((t, "irregular"))
+        said = () if missed is None and late is None else \
+            tuple(filter(None, f"{missed or ''}；{late or ''}".split("；")))   # absences then late, blanks dropped
+        out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent, said)
     return out

@@ -30,6 +30,8 @@ class Context:
     shared: dict[str, Any] = field(default_factory=dict)   # what one part hands a later one (register, 学时)
     # date cell value -> `date()`'s answer: a 2,000-row register holds a few dozen distinct dates
     _dates: dict[tuple[type, Any], tuple[dt.date | None, bool]] = field(default_factory=dict, repr=False)
+    # id(table) -> (table, its rows' teacher keys): each table is resolved against the roster once per calc
+    teachers: dict[int, tuple[Table, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:

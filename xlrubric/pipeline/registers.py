@@ -32,13 +32,20 @@ def record_attendance(ctx: Context) -> None:
 
 
 def teachers_of(ctx: Context, table, what: str) -> pd.Series:
-    """The teacher of every row; a sheet without 工号 is read by 姓名, which the user is told (警告)."""
+    """The teacher of every row; a sheet without 工号 is read by 姓名, which the user is told (警告).
+
+    Resolved once per table and calc (`ctx.teachers`, by the table's identity, which it keeps alive):
+    a later part asking again gets the same keys, and the problems are not said twice."""
+    memo = ctx.teachers.get(id(table))
+    if memo is not None and memo[0] is table:
+        return memo[1].copy(deep=False)      # copy-on-write: a caller's edit never reaches the memo
     if "工号" not in table.columns and "姓名" in table.columns:
         ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
                     "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
     keys, probs = resolve_teachers(table, ctx.roster, what=what)
     ctx.problems.extend(probs)
-    return keys
+    ctx.teachers[id(table)] = (table, keys)
+    return keys.copy(deep=False)
 
 
 def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of,
@@ -61,78 +68,80 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
         _undated_sessions(ctx, reg, table, counts.index, rejected)
     submission = ctx.table(SUBMISSION)
     if submission is not None and not submission.frame.empty:
-        keys = teachers_of(ctx, submission, "提交记录")
-        lookup = {}
-        for item in rubric.items:
-            for word in (item.name, *item.aliases):
-                lookup[normalize_label(word)] = item.name
-        items = []
-        for row, value in submission.frame.get("材料", pd.Series(dtype=object)).items():
-            name = lookup.get(normalize_label(value))
-            if name is None and value not in (None, ""):
-                ctx.problem("unknown-material", f"材料「{value}」不是考核细则中的项目，未计入", "错误",
-                            SUBMISSION.sheet, submission.cell("材料", row), value)
-            items.append(name or "")
-        reg = pd.DataFrame({"teacher": keys, "item": items, "row": submission.frame.index})
-        reg["date"] = _dates(ctx, submission, "提交日期", submission.frame.get("提交日期"), required=True)
-        reg = reg[(reg["teacher"] != "") & (reg["item"] != "")]
-        d = submission_counts(reg, counts.index, {i.name: i.deadline for i in rubric.items})
+        reg = _submissions(ctx, submission)
+        known = (reg["teacher"] != "") & (reg["item"] != "")
+        counted = {k: v[known] for k, v in reg.items()}
+        d = submission_counts(counted, counts.index, {i.name: i.deadline for i in rubric.items})
         for item, ded in rubric.deductions:
             key = f"{item.name}|{ded.derive}"
             if ded.derive in ("late", "missing") and key in d.counts.columns:
                 derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
-        _undated(ctx, reg, submission, rejected)
+        _undated(ctx, counted, submission, rejected)
         _absent_materials(ctx, d, record, rows_of, rejected)
+    teachers = counts.index.tolist()
     for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
-        values = series.reindex(counts.index).fillna(0.0)
+        same = series.index.equals(counts.index)
+        values = (series if same else series.reindex(counts.index)).to_numpy(dtype=float, copy=True)
+        values[np.isnan(values)] = 0.0
         if event in counts.columns and event in record.columns:
-            typed = counts[event]
-            for t in typed.index[typed.notna() & (typed != values)]:
+            typed = counts[event].to_numpy()
+            for pos in np.flatnonzero(pd.notna(typed) & (typed != values)).tolist():
+                t = teachers[pos]
                 ctx.problem("register-differs",
-                            f"「{event}」填的是 {typed[t]:g}，{sheet}推算为 {values[t]:g}，按{sheet}计算",
-                            "警告", record.sheet, record.cell(event, rows_of[t]), typed[t])
+                            f"「{event}」填的是 {typed[pos]:g}，{sheet}推算为 {values[pos]:g}，按{sheet}计算",
+                            "警告", record.sheet, record.cell(event, rows_of[t]), typed[pos])
         id_col = "工号" if "工号" in reg_table.columns else None
-        for t in counts.index:
-            row = derived.cells.get((t, key))
+        cells, evidence = derived.cells, derived.evidence
+        nothing = Source(sheet, "", "")            # one frozen record for every teacher the register cites nothing for
+        unsure = []
+        for pos, t in enumerate(teachers):
+            row, note = cells.get((t, key)), evidence.get((t, key), "")
             cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
-            sources[(t, event)] = Source(sheet, cell, derived.evidence.get((t, key), ""))
-            if (t, event) in rejected and rejected[(t, event)].sheet == record.sheet:
-                del rejected[(t, event)]          # the register decides, not the rejected typed cell
-        unsure = [t for t in counts.index if (t, event) in rejected]
+            sources[(t, event)] = Source(sheet, cell, note) if cell or note else nothing
+            why = rejected.get((t, event))
+            if why is not None:
+                if why.sheet == record.sheet:
+                    del rejected[(t, event)]      # the register decides, not the rejected typed cell
+                else:
+                    unsure.append(pos)
+        values[unsure] = np.nan                   # a register fact that is itself 待核实 decides nothing
         counts[event] = values
-        counts.loc[unsure, event] = np.nan        # a register fact that is itself 待核实 decides nothing
 
 
 def signin_attendance(ctx: Context, teachers: pd.Index):
     """签到登记 counted by the engine (sessions in scope, absences, late/left early) for `teachers`, with
-    the sheet it came from and its rows (teacher, row, date, name, scope, status); None when there is no
-    register. The archive's 考勤 and 扣分明细's deductions
-    both come from here, so they cannot disagree."""
+    the sheet it came from and its rows (teacher, row, date, name, scope, status: equal-length arrays);
+    None when there is no register. The archive's 考勤 and 扣分明细's deductions both come from here, so
+    they cannot disagree."""
     if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
         return ctx.shared["attendance"]
     signin = ctx.table(SIGNIN)
     if signin is None or signin.frame.empty:
         return None
-    keys = teachers_of(ctx, signin, "签到")
     frame = signin.frame
-    reg = pd.DataFrame({"teacher": keys, "row": frame.index})
-    reg["date"] = _dates(ctx, signin, "日期", frame.get("日期"), required=True)
-    reg["name"] = frame.get("活动名称")
-    reg["scope"] = frame.get("参加范围", pd.Series("", index=frame.index))
-    reg["status"] = frame.get("签到状态", pd.Series("", index=frame.index))
+    n = len(frame.index)
+
+    def column(name: str, blank: Any) -> np.ndarray:
+        return frame[name].to_numpy(dtype=object) if name in frame.columns else np.full(n, blank, dtype=object)
+
+    reg = {"teacher": teachers_of(ctx, signin, "签到").to_numpy(dtype=object), "row": frame.index.to_numpy(),
+           "date": _dates(ctx, signin, "日期", frame.get("日期"), required=True),
+           "name": column("活动名称", None), "scope": column("参加范围", ""), "status": column("签到状态", "")}
     known = ATTENDED | IRREGULAR | ABSENT
     codes, statuses = distinct(reg["status"])
     bad = np.array([s not in (None, "") and str(s).strip() not in known for s in statuses], dtype=bool)
-    for pos in np.flatnonzero(bad[codes]):
-        row, status = int(frame.index[pos]), statuses[codes[pos]]
+    for pos in np.flatnonzero(bad[codes]).tolist():
+        row, status = int(reg["row"][pos]), statuses[codes[pos]]
         ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
                     "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
-    d = signin_counts(reg[reg["teacher"] != ""], teachers, ctx.roster.groups() if ctx.roster.present else {})
+    matched = reg["teacher"] != ""
+    counted = reg if matched.all() else {k: v[matched] for k, v in reg.items()}
+    d = signin_counts(counted, teachers, ctx.roster.groups() if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
     return d, signin, reg
 
 
-def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> list:
+def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> np.ndarray:
     """The date of every row of `column` (None where blank or unreadable), read once per distinct cell value.
 
     An unreadable cell is an 错误 on its cell; a blank one too when the date is `required` (the register
@@ -140,7 +149,7 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
     """
     n = len(table.frame.index)
     if values is None:
-        return [None] * n
+        return np.full(n, None, dtype=object)
     codes, cells = distinct(values)
     found = [ctx.date(v)[0] for v in cells]
     blank = [v is None or (isinstance(v, float) and v != v) or not str(v).strip() for v in cells]
@@ -156,44 +165,72 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
         else:
             ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet,
                         table.cell(column, row))
-    return np.array([*found, None], dtype=object)[codes].tolist()
+    return np.array([*found, None], dtype=object)[codes]
 
 
-def _undated(ctx: Context, reg: pd.DataFrame, table, rejected: dict[tuple[str, str], Pending]) -> None:
+def _submissions(ctx: Context, table) -> dict[str, np.ndarray]:
+    """提交登记 as equal-length arrays: teacher, item (the rubric item its 材料 names, "" if none), row, date.
+
+    A 材料 no rubric item is called is an 错误 on its cell (read once per distinct value); a sheet without a
+    材料 column (already an 错误 from the reader) names no item, so nothing is derived from it."""
+    frame = table.frame
+    n = len(frame.index)
+    teachers = teachers_of(ctx, table, "提交记录").to_numpy(dtype=object)     # its problems first, as before
+    items = np.full(n, "", dtype=object)
+    if "材料" in frame.columns:
+        lookup = {}
+        for item in ctx.spec.rubric.items:
+            for word in (item.name, *item.aliases):
+                lookup[normalize_label(word)] = item.name
+        raw = frame["材料"].to_numpy(dtype=object)
+        codes, cells = distinct(raw)
+        named = [lookup.get(normalize_label(v)) for v in cells]
+        unknown = np.array([name is None and v not in (None, "") for name, v in zip(named, cells, strict=True)])
+        for pos in np.flatnonzero(unknown[codes]).tolist():
+            value = raw[pos]
+            ctx.problem("unknown-material", f"材料「{value}」不是考核细则中的项目，未计入", "错误",
+                        SUBMISSION.sheet, table.cell("材料", int(frame.index[pos])), value)
+        items = np.array([name or "" for name in named], dtype=object)[codes]
+    return {"teacher": teachers, "item": items,
+            "row": frame.index.to_numpy(), "date": _dates(ctx, table, "提交日期", frame.get("提交日期"), required=True)}
+
+
+def _undated(ctx: Context, reg: dict[str, np.ndarray], table, rejected: dict[tuple[str, str], Pending]) -> None:
     """A hand-in without a readable date: whether it was late is unknown, so the 迟交 rule is 待核实."""
     rubric = ctx.spec.rubric
-    for rec in reg[reg["date"].isna()].itertuples(index=False):
-        item = rubric.item(rec.item)
+    for pos in np.flatnonzero(pd.isna(reg["date"])).tolist():
+        item = rubric.item(reg["item"][pos])
         if item.deadline is None or "提交日期" not in table.columns:
             continue
-        cell = table.cell("提交日期", rec.row)
+        cell = table.cell("提交日期", int(reg["row"][pos]))
         for d in item.deductions:
             if d.derive == "late":
-                rejected.setdefault((rec.teacher, d.event), Pending(table.sheet, cell, "提交日期没有填写或无法识别，"
-                                                                    "无法判断是否迟交"))
+                rejected.setdefault((reg["teacher"][pos], d.event),
+                                    Pending(table.sheet, cell, "提交日期没有填写或无法识别，无法判断是否迟交"))
 
 
-def _undated_sessions(ctx: Context, reg: pd.DataFrame, table, teachers: pd.Index,
+def _undated_sessions(ctx: Context, reg: dict[str, np.ndarray], table, teachers: pd.Index,
                       rejected: dict[tuple[str, str], Pending]) -> None:
     """A 签到登记 row without a readable 日期 belongs to no known session: who missed that session is unknown,
     so every participant's 缺席 count (and the row's own teacher's 迟到/早退 count) is 待核实."""
-    undated = reg[reg["date"].isna()]
-    if undated.empty or "日期" not in table.columns:
+    undated = np.flatnonzero(pd.isna(reg["date"])).tolist()
+    if not undated or "日期" not in table.columns:
         return
     events = {kind: [d.event for _, d in ctx.spec.rubric.deductions if d.derive == kind]
               for kind in ("absent", "irregular")}
     groups = ctx.roster.groups() if ctx.roster.present else {}
-    for rec in undated.itertuples(index=False):
-        cell = table.cell("日期", rec.row)
-        scope = normalize_label(rec.scope) if isinstance(rec.scope, str) else ""
+    for pos in undated:
+        teacher, scope, name = reg["teacher"][pos], reg["scope"][pos], reg["name"][pos]
+        cell = table.cell("日期", int(reg["row"][pos]))
+        scope = normalize_label(scope) if isinstance(scope, str) else ""
         members = teachers if scope in ("", "全体", "全体教师", "全校") else groups.get(scope, set())
-        why = Pending(table.sheet, cell, f"签到日期没有填写或无法识别，「{rec.name}」这次活动的出勤待核实")
+        why = Pending(table.sheet, cell, f"签到日期没有填写或无法识别，「{name}」这次活动的出勤待核实")
         for t in members:
             for event in events["absent"]:
                 rejected.setdefault((t, event), why)
-        if rec.teacher:
+        if teacher:
             for event in events["irregular"]:
-                rejected.setdefault((rec.teacher, event), why)
+                rejected.setdefault((teacher, event), why)
 
 
 def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending]) -> None:

@@ -6,14 +6,15 @@ whose 工号 is not in the 名册, or whose 姓名 contradicts it, are flagged o
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from xlrubric.codes import distinct
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label
 from xlrubric.results import Problem
@@ -58,38 +59,63 @@ def _name_text(value: Any) -> str:
 
 @dataclass
 class Roster:
-    """Teachers keyed by 工号 (or 姓名 where a school has no 工号); attributes for selectors."""
+    """Teachers keyed by 工号 (or 姓名 where a school has no 工号); attributes for selectors.
+
+    `columns` holds the 名册's other columns as plain lists in key order, which is all `groups` needs;
+    the `attrs` frame (for the 达标 selectors and the archive) is built from them only when asked for.
+    """
 
     names: dict[str, str] = field(default_factory=dict)          # key -> 姓名
     by_name: dict[str, list[str]] = field(default_factory=dict)   # 姓名 -> keys
-    attrs: pd.DataFrame = field(default_factory=pd.DataFrame)     # index key: 学科, 教研组, 组别/角色, dates
     rows: dict[str, int] = field(default_factory=dict)            # key -> Excel row in 教师名册
     present: bool = False
+    columns: dict[str, list[Any]] = field(default_factory=dict)   # 学科, 教研组, 组别/角色, dates: per key
+    _attrs: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    _groups: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def attrs(self) -> pd.DataFrame:
+        """The attribute columns as a frame indexed by key, made on first use. Each column goes in as a
+        key -> cell dict, the way `DataFrame.from_dict(records, orient="index")` builds it, so pandas infers the
+        same dtypes (a column of blanks is float NaN, datetimes datetime64) the later steps were written for."""
+        if self._attrs is None:
+            keys = list(self.names)
+            self._attrs = pd.DataFrame({col: dict(zip(keys, values, strict=True))
+                                        for col, values in self.columns.items()},
+                                       index=pd.Index(keys)) if keys else pd.DataFrame()
+        return self._attrs
 
     def groups(self) -> dict[str, set[str]]:
-        """Normalized 教研组 / 学科 name -> teacher keys (for 签到登记's 参加范围)."""
-        out: dict[str, set[str]] = {}
-        for col in ("教研组", "学科"):
-            if col in self.attrs.columns:
-                for key, value in self.attrs[col].items():
+        """Normalized 教研组 / 学科 name -> teacher keys (for 签到登记's 参加范围); worked out once per roster."""
+        if self._groups is None:
+            out: dict[str, set[str]] = {}
+            for col in ("教研组", "学科"):
+                for key, value in zip(self.names, self.columns.get(col, ()), strict=False):
                     if value not in (None, ""):
                         out.setdefault(normalize_label(value), set()).add(key)
-        return out
+            self._groups = out
+        return self._groups
 
 
 def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
+    """The 名册 read row by row (a few hundred rows; each distinct value normalised once by the caches above)
+    straight into the roster's dicts and column lists: no per-row records or frame in between."""
     roster = Roster()
     problems: list[Problem] = []
     if table is None or table.frame.empty:
         return roster, problems
     roster.present = True
     frame = table.frame
-    attrs: dict[str, dict[str, Any]] = {}
-    for row, rec in zip(frame.index, frame.to_dict("records"), strict=True):
-        tid = teacher_id(rec.get("工号"))
-        name = person_name(rec.get("姓名"))
+    n = len(frame.index)
+    ids = frame["工号"].tolist() if "工号" in frame.columns else [None] * n
+    given = frame["姓名"].tolist() if "姓名" in frame.columns else [None] * n
+    named = "姓名" in table.columns
+    kept: list[int] = []
+    for pos, (row, raw_id, raw_name) in enumerate(zip(frame.index.tolist(), ids, given, strict=True)):
+        tid = teacher_id(raw_id)
+        name = person_name(raw_name)
         key = tid or name
-        if not name and "姓名" in table.columns:
+        if not name and named:
             problems.append(table.problem("missing-name", "教师名册中这一行没有姓名", column="姓名", row=row))
         if key in roster.names:
             col = "工号" if tid else "姓名"
@@ -100,8 +126,12 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
         roster.names[key] = name
         roster.by_name.setdefault(name, []).append(key)
         roster.rows[key] = row
-        attrs[key] = {k: v for k, v in rec.items() if k not in ("工号", "姓名")}
-    roster.attrs = pd.DataFrame.from_dict(attrs, orient="index")
+        kept.append(pos)
+    every = len(kept) == n
+    for col in frame.columns:
+        if col not in ("工号", "姓名"):
+            values = frame[col].tolist()
+            roster.columns[col] = values if every else [values[i] for i in kept]
     return roster, problems
 
 
@@ -135,28 +165,43 @@ def match_teacher(roster: Roster, tid: str, name: str, what: str) -> tuple[str, 
 def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Series, list[Problem]]:
     """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem).
 
-    Each distinct (工号, 姓名) pair is matched once: a register repeats the same teachers thousands of times.
+    On whole columns: a register repeats the same few hundred teachers thousands of times, so the 工号 and
+    姓名 columns become codes (`distinct`: equal values of one type share one; 1001 and TRUE stay apart),
+    each distinct (工号, 姓名) pair is matched once (`match_teacher`), every row's key is an array lookup,
+    and only rows whose pair has a problem are visited one by one.
     """
     frame = table.frame
-    ids = frame["工号"] if "工号" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-    names = frame["姓名"] if "姓名" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-    cache: dict[tuple[Any, Any], tuple[str, MatchProblem | None]] = {}
-    keys: list[str] = []
+    n = len(frame.index)
+    ids = frame["工号"] if "工号" in frame.columns else None
+    names = frame["姓名"] if "姓名" in frame.columns else None
+    try:
+        id_codes, id_cells = distinct(ids) if ids is not None else (np.zeros(n, dtype=np.intp), [None])
+        name_codes, name_cells = distinct(names) if names is not None else (np.zeros(n, dtype=np.intp), [None])
+    except TypeError:           # an unhashable cell value (never from calamine): each row is its own pair
+        id_codes = name_codes = np.arange(n)
+        id_cells = ids.tolist() if ids is not None else [None] * n
+        name_cells = names.tolist() if names is not None else [None] * n
+    width = max(len(name_cells), 1)
+    pair_codes, pairs = pd.factorize(id_codes * width + name_codes)
+    tids, given = [teacher_id(v) for v in id_cells], [person_name(v) for v in name_cells]
+    names_of = roster.names if roster.present else {}
+    answers = []
+    for p in pairs.tolist():
+        tid, name = tids[p // width], given[p % width]
+        # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call
+        answers.append((tid, None) if tid and names_of.get(tid) == name else match_teacher(roster, tid, name, what))
+    keys = np.array([key for key, _problem in answers] or [""], dtype=object)[pair_codes]
     problems: list[Problem] = []
-    for row, raw_id, raw_name in zip(frame.index, ids, names, strict=True):
-        pair = (raw_id, raw_name)
-        try:
-            key, problem = cache[pair]
-        except (KeyError, TypeError):
-            key, problem = match_teacher(roster, teacher_id(raw_id), person_name(raw_name), what)
-            with contextlib.suppress(TypeError):
-                cache[pair] = (key, problem)
-        if problem:
-            code, msg, column, severity = problem
+    bad = [code for code, (_key, problem) in enumerate(answers) if problem]
+    if bad:
+        raw_ids = ids.tolist() if ids is not None else [None] * n
+        raw_names = names.tolist() if names is not None else [None] * n
+        rows = frame.index.tolist()
+        for pos in np.flatnonzero(np.isin(pair_codes, bad)).tolist():
+            code, msg, column, severity = answers[pair_codes[pos]][1]  # type: ignore[misc]
             if column not in table.columns:
                 column = "姓名" if "姓名" in table.columns else "工号"
-            value = raw_id if column == "工号" else raw_name
-            problems.append(table.problem(code, msg, column=column, row=row, value=value,
+            value = raw_ids[pos] if column == "工号" else raw_names[pos]
+            problems.append(table.problem(code, msg, column=column, row=rows[pos], value=value,
                                           severity=severity))  # type: ignore[arg-type]
-        keys.append(key)
     return pd.Series(keys, index=frame.index, dtype=object), problems
