@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,21 @@ def from_yaml(text: str, *, origin: str = "", shipped: bool = False) -> Spec:
 
 
 def load_preset(preset_id: str) -> Spec:
-    """A built-in preset (a fresh copy: callers may change policies on it)."""
-    return _load_preset(preset_id).model_copy(deep=True)
+    """A built-in preset (a fresh copy: callers may change policies on it, and tests do).
+
+    The copy is unpickled from bytes pickled once per preset: the same state a deep copy gives (pickle
+    restores each model's fields without validating them again), at about a fifth of the cost of
+    `model_copy(deep=True)` (lanxi4: 0.23 ms against 1.08 ms), which every compute with --preset paid.
+    """
+    return pickle.loads(_preset_bytes(preset_id))
 
 
 @functools.cache
-def _load_preset(preset_id: str) -> Spec:
+def _preset_bytes(preset_id: str) -> bytes:
+    return pickle.dumps(_parse_preset(preset_id), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse_preset(preset_id: str) -> Spec:
     if preset_id not in preset_ids():
         raise RulesError(f"没有名为「{preset_id}」的预设；可用的预设：{'、'.join(preset_ids())}")
     text = resources.files(PRESETS_PACKAGE).joinpath(f"{preset_id}.yaml").read_text(encoding="utf-8")
