@@ -15,12 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from xlrubric.errors import RulesError
 from xlrubric.spec.model import Spec
-from xlrubric.spec.yamlio import load_shipped
 
 PRESETS_PACKAGE = "xlrubric.spec.presets"
 
@@ -46,7 +44,14 @@ def deserialize(mapping: Any, *, origin: str = "") -> Spec:
 
 
 def from_yaml(text: str, *, origin: str = "", shipped: bool = False) -> Spec:
-    """A Spec from YAML text; `shipped` (a built-in preset) parses with the fast C loader (spec.yamlio)."""
+    """A Spec from YAML text; `shipped` (a built-in preset) parses with the fast C loader (spec.yamlio).
+
+    PyYAML is imported here, not with the module: a workbook with its own 考核细则 sheet needs no YAML at
+    all, and importing PyYAML costs 10-30 ms (its reader compiles a large Unicode pattern)."""
+    import yaml
+
+    from xlrubric.spec.yamlio import load_shipped
+
     try:
         mapping = load_shipped(text) if shipped else yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -100,6 +105,8 @@ def to_mapping(spec: Spec) -> dict[str, Any]:
 
 
 def to_yaml(spec: Spec) -> str:
+    import yaml
+
     return yaml.safe_dump(to_mapping(spec), allow_unicode=True, sort_keys=False, width=120)
 
 
