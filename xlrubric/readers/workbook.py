@@ -165,7 +165,7 @@ def _read_ooxml(data: bytes, name: str, max_cells: int, max_unzipped_bytes: int)
 def _read_xls(data: bytes, name: str, max_cells: int) -> dict[str, RawSheet]:
     import olefile
 
-    from xlrubric.readers.biff import BiffDamage, scan_workbook_stream     # imported for a legacy .xls only
+    from xlrubric.readers.biff import BiffDamage, scan_workbook_stream  # imported for a legacy .xls only
 
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
