@@ -88,3 +88,26 @@ def test_rows_follow_the_row_rule(body: list[list[Any]]) -> None:
     want_index, want_values, want_warned = expected(rows)
     assert index == want_index and warned == want_warned
     assert [[(type(v), v) for v in r] for r in values] == [[(type(v), v) for v in r] for r in want_values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(3, 6).flatmap(lambda width: st.lists(st.lists(cell, min_size=width, max_size=width), max_size=25)))
+def test_rectangular_rows_follow_the_row_rule(body: list[list[Any]]) -> None:
+    """Verify grids shaped as calamine returns them (every row as wide as the sheet) read by the same rule, and the
+    frame is one block of object columns holding the cells' own values (no str dtype, no NaN for None)."""
+    width = len(body[0]) if body else 3
+    rows = [HEADER + [None] * (width - 3), *body]
+    table = read_table(RawSheet("名单", rows), LIST, file="学校.xlsx")
+    index, values, warned = read(rows)
+    want_index, want_values, want_warned = expected(rows)
+    assert index == want_index and warned == want_warned
+    assert [[(type(v), v) for v in r] for r in values] == [[(type(v), v) for v in r] for r in want_values]
+    assert all(str(t) == "object" for t in table.frame.dtypes) and table.frame._mgr.nblocks <= 1
+
+
+def test_header_found_below_data_like_rows() -> None:
+    """Verify the header is found on row 4 below a title and two rows of values that hold no header word."""
+    rows = [["教师名单"], [1, 2.5, None], ["说明", "x", True], HEADER, ["T1", "王伟", 3]]
+    table = read_table(RawSheet("名单", rows), LIST, file="学校.xlsx")
+    assert table.header_rows == (4, 4) and list(table.frame.index) == [5]
+    assert [tuple(r) for r in table.frame.itertuples(index=False)] == [("T1", "王伟", 3)]

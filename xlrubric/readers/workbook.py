@@ -23,7 +23,6 @@ from typing import Any
 import python_calamine as pc
 
 from xlrubric.errors import UnreadableWorkbook
-from xlrubric.readers.biff import BiffDamage, scan_workbook_stream
 from xlrubric.readers.limits import LIMITS
 from xlrubric.readers.package import check_book_cells, check_sheet, inspect_package
 from xlrubric.readers.problems import human_size, unreadable
@@ -165,6 +164,8 @@ def _read_ooxml(data: bytes, name: str, max_cells: int, max_unzipped_bytes: int)
 
 def _read_xls(data: bytes, name: str, max_cells: int) -> dict[str, RawSheet]:
     import olefile
+
+    from xlrubric.readers.biff import BiffDamage, scan_workbook_stream  # imported for a legacy .xls only
 
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:

@@ -10,16 +10,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from xlrubric.errors import RulesError
 from xlrubric.spec.model import Spec
-from xlrubric.spec.yamlio import load_shipped
 
 PRESETS_PACKAGE = "xlrubric.spec.presets"
 
@@ -45,7 +44,14 @@ def deserialize(mapping: Any, *, origin: str = "") -> Spec:
 
 
 def from_yaml(text: str, *, origin: str = "", shipped: bool = False) -> Spec:
-    """A Spec from YAML text; `shipped` (a built-in preset) parses with the fast C loader (spec.yamlio)."""
+    """A Spec from YAML text; `shipped` (a built-in preset) parses with the fast C loader (spec.yamlio).
+
+    PyYAML is imported here, not with the module: a workbook with its own 考核细则 sheet needs no YAML at
+    all, and importing PyYAML costs 10-30 ms (its reader compiles a large Unicode pattern)."""
+    import yaml
+
+    from xlrubric.spec.yamlio import load_shipped
+
     try:
         mapping = load_shipped(text) if shipped else yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -54,12 +60,21 @@ def from_yaml(text: str, *, origin: str = "", shipped: bool = False) -> Spec:
 
 
 def load_preset(preset_id: str) -> Spec:
-    """A built-in preset (a fresh copy: callers may change policies on it)."""
-    return _load_preset(preset_id).model_copy(deep=True)
+    """A built-in preset (a fresh copy: callers may change policies on it, and tests do).
+
+    The copy is unpickled from bytes pickled once per preset: the same state a deep copy gives (pickle
+    restores each model's fields without validating them again), at about a fifth of the cost of
+    `model_copy(deep=True)` (lanxi4: 0.23 ms against 1.08 ms), which every compute with --preset paid.
+    """
+    return pickle.loads(_preset_bytes(preset_id))
 
 
 @functools.cache
-def _load_preset(preset_id: str) -> Spec:
+def _preset_bytes(preset_id: str) -> bytes:
+    return pickle.dumps(_parse_preset(preset_id), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse_preset(preset_id: str) -> Spec:
     if preset_id not in preset_ids():
         raise RulesError(f"没有名为「{preset_id}」的预设；可用的预设：{'、'.join(preset_ids())}")
     text = resources.files(PRESETS_PACKAGE).joinpath(f"{preset_id}.yaml").read_text(encoding="utf-8")
@@ -90,6 +105,8 @@ def to_mapping(spec: Spec) -> dict[str, Any]:
 
 
 def to_yaml(spec: Spec) -> str:
+    import yaml
+
     return yaml.safe_dump(to_mapping(spec), allow_unicode=True, sort_keys=False, width=120)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from xlrubric.errors import RulesError
 from xlrubric.readers.raw import RawBook, RawSheet, cell_address
 from xlrubric.readers.text import cell_text, normalize_label, parse_number
@@ -218,6 +216,8 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
             read_row(out, cat, name, cell_text(get(row, "所属项目")), cell_text(get(row, "方式")),
                      number(row, "分值", r), number(row, "上限", r), params, quote)
         elif cat == "数据":          # older sheets kept 学时/要求 as YAML in one cell
+            import yaml
+
             out[name] = yaml.safe_load(str(get(row, "参数") or ""))
         else:
             raise RulesError(f"未知的类别「{cat}」；应为 设置/项目/扣分/等次/策略/{'/'.join(HOUR_CATEGORIES)}", **where)

@@ -3,13 +3,18 @@ units per number column ("2小时", "1000字", "90分钟"), whole-word amounts (
 make a figure approximate (约1200字).
 
 The shared lists live in `words.yaml` next to this module; a preset, a YAML rules file or the 考核细则 sheet
-adds its own under `words:` (never removes a shared one). `merged_words(spec)` is what readers use. Written
+adds its own under `words:` (never removes a shared one). `merged_words(spec)` is what readers use.
+`words.json` beside it holds the same mapping, written from the YAML by `python -m xlrubric.spec.words`
+(tests/test_words_json.py fails when the two differ): it is what the program reads, because every compute
+needs these words and a workbook with its own 考核细则 sheet needs no other YAML, while importing PyYAML costs
+10-30 ms of every fresh process (json is loaded anyway). Written
 here rather than found in a library because the lists are the school's own vocabulary, not a language model's.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from fractions import Fraction
 from importlib import resources
 from typing import Any
@@ -17,7 +22,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xlrubric.readers.text import normalize_label
-from xlrubric.spec.yamlio import load_shipped
 
 
 class Approx(BaseModel):
@@ -71,8 +75,18 @@ class Words(BaseModel):
 
 @functools.cache
 def shared_words() -> Words:
-    text = resources.files("xlrubric.spec").joinpath("words.yaml").read_text(encoding="utf-8")
-    return Words.model_validate(load_shipped(text))
+    return Words.model_validate(json.loads(_shipped("words.json")))
+
+
+def _shipped(name: str) -> str:
+    return resources.files("xlrubric.spec").joinpath(name).read_text(encoding="utf-8")
+
+
+def words_json() -> str:
+    """words.yaml as the JSON text `shared_words` reads (what `python -m xlrubric.spec.words` writes)."""
+    from xlrubric.spec.yamlio import load_shipped
+
+    return json.dumps(load_shipped(_shipped("words.yaml")), ensure_ascii=False, indent=1) + "\n"
 
 
 def merged_words(spec: Any) -> Words:
@@ -112,3 +126,9 @@ def read_word_row(out: dict[str, Any], name: str, column: str, word: str, param:
     else:
         w.setdefault("approx", {})["before" if word == "前" else "after"] = [s for s in param.split("、") if s]
     return True
+
+
+if __name__ == "__main__":      # regenerate words.json after editing words.yaml
+    from pathlib import Path
+
+    Path(__file__).with_name("words.json").write_text(words_json(), encoding="utf-8")
