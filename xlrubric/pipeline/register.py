@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -132,34 +133,40 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     names = list(head.columns)
     idx = [head.columns[n] for n in names]
     width = max(idx) + 1
-    pad = [None] * width
-    body = [r[:width] if len(r) >= width else (r + pad)[:width] for r in sheet.rows[start:]]
-    grid = pd.DataFrame(body, dtype=object, columns=range(width))
-    frame = grid[idx].set_axis(names, axis=1).set_axis(pd.RangeIndex(start + 1, start + 1 + len(body), name="行"))
-    empty = frame.isna().all(axis=1)
+    rows = sheet.rows[start:]
+    if rows and min(map(len, rows)) < width:      # calamine's rows are rectangular; others may be ragged
+        pad = [None] * width
+        rows = [r if len(r) >= width else list(r) + pad[len(r):] for r in rows]
+    cols = np.empty((len(rows), len(idx)), dtype=object)     # the columns read, cut in C; no frame until the end
+    for j, c in enumerate(idx):
+        cols[:, j] = np.fromiter(map(itemgetter(c), rows), dtype=object, count=len(rows))
+    blank = pd.isna(cols)
+    cols[blank] = None
+    empty = blank.all(axis=1)
     keys = [k for k in layout.key if k in names]
-    no_key = pd.Series(True, index=frame.index)
+    no_key = np.ones(len(rows), dtype=bool)
     for k in keys:
-        no_key &= spread(*_blank_codes(frame[k]))
-    if no_key.any():     # whitespace-only cells count as blank, as in read_table
-        loose = frame[no_key & ~empty]
-        empty[loose.index] = loose.map(lambda v: v is None or v != v or (isinstance(v, str) and not v.strip())
-                                       ).all(axis=1)
-    summary = pd.Series(False, index=frame.index)
+        no_key &= spread(*_blank_codes(cols[:, names.index(k)]))
+    loose = np.flatnonzero(no_key & ~empty)
+    if len(loose):      # whitespace-only cells count as blank, as in read_table
+        empty[loose] = [all(v is None or (isinstance(v, str) and not v.strip()) for v in cols[i]) for i in loose]
+    summary = np.zeros(len(rows), dtype=bool)
     for k in keys:
-        codes, uniques = cell_codes(frame[k])
+        codes, uniques = cell_codes(cols[:, names.index(k)])
         summary |= spread(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
-                         False, bool)
+                          False, bool)
     keep = ~empty & ~no_key & ~summary
     problems = []
-    for row in frame.index[~empty & no_key]:
+    for pos in np.flatnonzero(~empty & no_key):
+        row = start + int(pos) + 1
         raw = sheet.rows[row - 1]
         if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in raw if v is not None):
             continue
         problems.append(Problem("row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告",
                                 ctx.file, sheet.name, cell_address(row - 1, head.columns[keys[0]] if keys else 0)))
     ctx.problems.extend(problems)
-    frame = frame[keep].astype(object).where(frame[keep].notna(), None)
+    frame = pd.DataFrame(cols[keep], columns=names, dtype=object,
+                         index=pd.RangeIndex(start + 1, start + 1 + len(rows), name="行")[keep])
     return Table(ctx.file, sheet.name, frame, head.columns, head.header_rows, problems, head.extra_headers)
 
 
