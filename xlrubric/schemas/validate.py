@@ -73,10 +73,8 @@ def _column_check(column: str) -> Callable[[pd.Series], Any]:
     def test(s: pd.Series) -> Any:
         numeric = pd.api.types.is_numeric_dtype(s.dtype)
         values = s.to_numpy() if numeric else s
-        if numeric:
-            blank = np.isnan(values) if values.dtype.kind in "fc" else None
-        else:
-            blank = s.isna().to_numpy()
+        floats = numeric and values.dtype.kind in "fc"        # ints and bools have no blanks
+        blank = np.isnan(values) if floats else None if numeric else s.isna().to_numpy()
         if blank is not None and blank.any():
             values = values[~blank]
             series = s[~blank]
