@@ -30,6 +30,7 @@ from xlrubric.pipeline.record import (
 )
 from xlrubric.pipeline.registers import apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import render_tables
+from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_name
@@ -121,14 +122,17 @@ class RecordSources(dict):
     def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
         super().__init__()
         self.sheet, self.table, self.rows_of = sheet, table, rows_of
-        self.events = {e for e in events if e in table.columns}
+        # each event's column letters, once: a detail's cell is then the letters and the teacher's row
+        self.letters = {e: column_letters(table.columns[e]) for e in events if e in table.columns}
 
     def get(self, key, default=None):
-        if key in self:
-            return self[key]
+        found = dict.get(self, key)
+        if found is not None:
+            return found
         teacher, event = key
-        if event in self.events and teacher in self.rows_of:
-            return Source(self.sheet, self.table.cell(event, self.rows_of[teacher]))
+        letters, row = self.letters.get(event), self.rows_of.get(teacher)
+        if letters is not None and row is not None:
+            return Source(self.sheet, f"{letters}{row}")
         return default
 
 

@@ -106,7 +106,7 @@ def _schema(checked: tuple[str, ...], unique: str | None) -> pa.DataFrameSchema:
     column unique. Built once per layout: building one cost as much as a third of validating with it."""
     columns = {
         col: pa.Column(None, nullable=True, unique=(col == unique), report_duplicates="exclude_first",
-                       checks=[pa.Check(_column_check(col), name=RULES_CHECK)])
+                       checks=[pa.Check(_column_check(col), name=RULES_CHECK, ignore_na=False)])
         for col in checked
     }
     if unique and unique not in columns:
