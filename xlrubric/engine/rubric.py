@@ -264,19 +264,21 @@ def _explain(details: list[dict[str, Any]], tlist: list, item: Item, per_rule: l
 
     Which (teacher, rule) pairs get a row is worked out on whole columns; only the rows themselves are made
     one by one, each rule's words once per item and a count's source only for a row that shows it."""
-    hits = []                                    # (teacher position, rule position)
+    # one column per rule and a last one for the 封底 row: np.nonzero lists the hits teacher by teacher,
+    # each teacher's in the rules' order
+    floor = len(per_rule)
+    grid = np.zeros((len(tlist), floor + 1), dtype=bool)
     for r, (_d, pts, zero, _n) in enumerate(per_rule):
-        hits += [(i, r) for i in np.flatnonzero(shown & (zero | (pts > 0))).tolist()]
-    floor = len(per_rule)                        # after the rules' rows
-    hits += [(i, floor) for i in np.flatnonzero(shown & ~zeroed & (taken > item.full)).tolist()]
-    if not hits:
+        grid[:, r] = shown & (zero | (pts > 0))
+    grid[:, floor] = shown & ~zeroed & (taken > item.full)
+    at, of = np.nonzero(grid)
+    if not len(at):
         return
-    hits.sort()
     rules = [(d, pts.tolist(), zero.tolist(), n.tolist(), rule_text(d, spec), KIND_LABELS[d.kind],
               "不纳入考核" if d.kind == "not_counted" or d.late else "不得分") for d, pts, zero, n in per_rule]
     zero_of, taken_of, left_of = zeroed.tolist(), taken.tolist(), left_out.tolist()
     full, name = item.full, item.name
-    for i, r in hits:
+    for i, r in zip(at.tolist(), of.tolist(), strict=True):
         t = tlist[i]
         if r == floor:
             details.append({"teacher": t, "item": name, "event": "（最低0分）", "kind": "封底",
@@ -308,7 +310,7 @@ def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> Non
     """等次 for the teachers whose 总分 is known; the others follow the `pending_scores` policy."""
     scores, pending, shown = outcome.scores, outcome.pending, outcome.overrides
     held = [t for t in scores.index if (t, "总分") in pending]
-    known = scores["总分"].drop(index=held)
+    known = scores["总分"].drop(index=held) if held else scores["总分"].copy()
     for t, full in outcome.full_of.items():       # items left out: the total is put back on the full scale
         if t in known.index and full > 0:
             known[t] = round(known[t] * spec.rubric.total / full, ROUND)
