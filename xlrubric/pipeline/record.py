@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 
 from xlrubric.engine.rubric import Pending
@@ -186,19 +185,17 @@ def score_rules(spec: Spec, table: Table) -> list[Rule]:
     return [in_range(i) for i in spec.rubric.items if i.name in table.columns]
 
 
-def rejected_cells(problems: list[Problem], table: Table, frame: pd.DataFrame, keys: pd.Series,
+def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: pd.Series,
                    columns: list[str]) -> dict[tuple[str, str], Pending]:
-    """(teacher, column) -> the error on that cell, for the value columns of the first row of each teacher."""
+    """(teacher, column) -> the error on that cell, for the value columns of `rows` (each teacher's first)."""
     errors = {p.cell: p.message for p in problems if p.sheet == table.sheet and p.severity == "错误" and p.cell}
     letters = {cell_address(0, table.columns[c])[:-1]: c for c in columns if c in table.columns}
-    rows = set(frame.index)
     out: dict[tuple[str, str], Pending] = {}
     for cell, message in errors.items():       # the few error cells, not every cell of the sheet
         head = cell.rstrip("0123456789")
         col, row = letters.get(head), int(cell[len(head):])
         if col is not None and row in rows and keys.get(row):
             out.setdefault((keys[row], col), Pending(table.sheet, cell, message))
-            frame.loc[row, col] = np.nan
     return out
 
 

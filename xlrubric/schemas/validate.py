@@ -175,6 +175,14 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
     """Numbers as the school meant them: "3次", "５", "三" are read (with a warning on the cell).
 
     `unread` says what becomes of a cell that is no number (a score that depends on it is 待核实)."""
+    out, problems = parse_columns(table, columns, what=what, unread=unread)
+    return pd.DataFrame(out, index=table.frame.index, dtype=float), problems
+
+
+def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字",
+                  unread: str = "按空白处理") -> tuple[dict[str, list[float]], list[Problem]]:
+    """`parse_numbers` as plain columns (column -> one float per row of the table, NaN = blank or unread),
+    for a caller that lays several parts out as one frame."""
     out: dict[str, list[float]] = {}
     problems: list[Problem] = []
     frame = table.frame
@@ -200,4 +208,4 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
                     column=col, row=int(row), value=raw, severity="警告"))
             values.append(math.nan if number is None else number)
         out[col] = values
-    return pd.DataFrame(out, index=frame.index, dtype=float), problems
+    return out, problems
