@@ -8,6 +8,7 @@ computation; a tie across the quota line is reported so the director decides wit
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +90,8 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
     values = totals
     if scale and scale != rubric.total and spec.policy("band_scale", "scale") == "scale":
         name = f"折算分（{scale:g}分制）"
-        scaled = (totals * scale / rubric.total).round(ROUND)
+        scaled = pd.Series((totals.to_numpy() * scale / rubric.total).round(ROUND), index=totals.index,
+                           name=totals.name)
         values = scaled
     gap_policy = spec.policy("band_gaps", "lower_bound") or "lower_bound"
     notes: list[dict[str, Any]] = []
@@ -146,12 +148,13 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
             out.changes.setdefault(o.teacher, []).append(
                 BandChange("人工调整", band[o.teacher] or "", o.value, o.reason))
             band[o.teacher] = o.value
+    final = Counter(band.tolist())
     for b in rubric.bands:
         if b.quota is not None:
             limit = math.floor(b.quota * n + 1e-9)
-            if (band == b.name).sum() > limit:
+            if final[b.name] > limit:
                 out.notes.append({"teacher": None, "severity": "警告",
-                                  "message": f"{b.name}共{int((band == b.name).sum())}人，超过名额{limit}人"
+                                  "message": f"{b.name}共{final[b.name]}人，超过名额{limit}人"
                                              f"（参训{n}人×{b.quota:.0%}）"})
     return out
 
@@ -189,10 +192,12 @@ def apply_caps(band: pd.Series, order: list[str], caps: dict[str, list[dict[str,
     return band, changed
 
 
-def quota_ok(band: pd.Series, bands: list[Band]) -> bool | None:
+def quota_ok(band, bands: list[Band]) -> bool | None:
     """Whether every band with a quota holds no more teachers than its quota allows; None when the rules
-    set no quota at all, so 县汇总 says 不限名额 instead of a 符合 that checked nothing."""
+    set no quota at all, so 县汇总 says 不限名额 instead of a 符合 that checked nothing. `band`: the 等次 of
+    every teacher (a Series or a list)."""
     if all(b.quota is None for b in bands):
         return None
-    n = len(band)
-    return all(int((band == b.name).sum()) <= math.floor(b.quota * n + 1e-9) for b in bands if b.quota is not None)
+    values = band.tolist() if isinstance(band, pd.Series) else list(band)
+    n, counts = len(values), Counter(values)
+    return all(counts[b.name] <= math.floor(b.quota * n + 1e-9) for b in bands if b.quota is not None)

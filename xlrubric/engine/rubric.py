@@ -129,19 +129,6 @@ def rule_text(d: Deduction, spec: Spec) -> str:
     return f"（文件未规定，按策略「{policy.title}」）{policy.options[policy.choice]}" if policy else ""
 
 
-def _detail(teacher: str, item: Item, d: Deduction, count: float, points: float, source: Source | None,
-            note: str, rule: str) -> dict[str, Any]:
-    # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0".
-    if source is None:
-        sheet, cell, why = "", "", note
-    else:
-        sheet, cell, why = source.sheet, source.cell, f"{source.note}；{note}" if source.note and note else \
-            source.note or note
-    return {"teacher": teacher, "item": item.name, "event": d.event, "kind": KIND_LABELS[d.kind],
-            "count": float(count), "points": 0.0 - float(points), "rule": rule, "sheet": sheet, "cell": cell,
-            "note": why}
-
-
 def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Source] | None = None,
           overrides: list[Override] | None = None, *, rejected: dict[tuple[str, str], Pending] | None = None,
           typed: pd.DataFrame | None = None, rules_pending: dict[str, str] | None = None) -> RubricOutcome:
@@ -174,6 +161,10 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     pos = {t: i for i, t in enumerate(tlist)}
     at = {c: j for j, c in reversed(list(enumerate(counts.columns)))}     # first column of each name
     values = counts.astype(float).to_numpy()
+    # typed scores as one array (teacher rows of `typed`, which need not be those of `counts`)
+    typed_values = typed.to_numpy(dtype=float) if typed is not None else None
+    typed_rows = typed.index.tolist() if typed is not None else []
+    typed_at_col = {c: j for j, c in reversed(list(enumerate(typed.columns)))} if typed is not None else {}
     for item in rubric.items:
         taken = np.zeros(len(tlist))
         zeroed = np.zeros(len(tlist), dtype=bool)
@@ -188,9 +179,12 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
                 dropped |= zero
             per_rule.append((d, pts, zero, n))
         computed = np.where(zeroed, 0.0, (item.full - taken).clip(min=0, max=item.full)).round(ROUND)
-        given = typed[item.name].dropna().to_dict() if typed is not None and item.name in typed.columns else {}
+        given = {}
+        if item.name in typed_at_col:
+            col = typed_values[:, typed_at_col[item.name]]
+            given = {typed_rows[i]: col[i] for i in np.flatnonzero(~np.isnan(col)).tolist()}
         keys = {item.name, *(d.event for d in item.deductions)}
-        zero_of, taken_of = zeroed.tolist(), taken.tolist()       # by position in `tlist`
+        zero_of = zeroed.tolist()       # by position in `tlist`
         touched = set(given) | {t for t, k in rejected if k in keys}   # only these can differ from `computed`
         if leave_out:
             touched |= {tlist[i] for i in np.flatnonzero(dropped).tolist()}
@@ -209,13 +203,14 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             elif leave_out and dropped[i]:
                 excluded.add((t, item.name))
                 computed[i] = np.nan
-        # 扣分明细: only teachers this item took something from; each rule's words are looked up once
-        rules = [(d, pts.tolist(), zero.tolist(), n.tolist(), rule_text(d, spec)) for d, pts, zero, n in per_rule]
-        for i in np.flatnonzero(zeroed | (taken != 0)).tolist():
-            t = tlist[i]
-            if (t, item.name) in typed_at or (t, item.name) in pending:
-                continue
-            _explain(details, t, i, item, rules, zero_of[i], taken_of[i], sources, (t, item.name) in excluded)
+        # 扣分明细: only teachers this item took something from (not typed, not 待核实)
+        skip = np.zeros(len(tlist), dtype=bool)
+        left_out = np.zeros(len(tlist), dtype=bool)
+        for t in touched & pos.keys():
+            skip[pos[t]] = (t, item.name) in typed_at or (t, item.name) in pending
+            left_out[pos[t]] = (t, item.name) in excluded
+        _explain(details, tlist, item, per_rule, (zeroed | (taken != 0)) & ~skip, zeroed, taken, left_out,
+                 sources, spec)
         for (t, target), o in item_over.items():
             if target == item.name and t in pos:
                 was = PENDING if (t, item.name) in pending else f"{computed[pos[t]]:g}"
@@ -262,32 +257,60 @@ def _hold_bands(outcome: RubricOutcome, why: Pending, overrides: list[Override])
             pending.setdefault((t, "等次"), []).append(why)
 
 
-def _explain(details: list[dict[str, Any]], t: str, i: int, item: Item, rules: list, zero_of: bool,
-             taken_of: float, sources, left_out: bool = False) -> None:
-    """The 扣分明细 rows of one teacher's item; `i` is the teacher's position in each rule's lists."""
-    for d, pts, zero, n, rule in rules:
-        if zero[i] and left_out:
-            details.append(_detail(t, item, d, n[i], 0.0, sources.get((t, d.event)),
-                                   f"不纳入考核：本项不计入总分，满分减少{item.full:g}分", rule))
+def _explain(details: list[dict[str, Any]], tlist: list, item: Item, per_rule: list, shown: np.ndarray,
+             zeroed: np.ndarray, taken: np.ndarray, left_out: np.ndarray, sources, spec: Spec) -> None:
+    """The 扣分明细 rows of one item: for each teacher `shown` (in order), a row per rule that zeroed the item or
+    took points (in the rules' order), then a 封底 row when the deductions add up to more than the full marks.
+
+    Which (teacher, rule) pairs get a row is worked out on whole columns; only the rows themselves are made
+    one by one, each rule's words once per item and a count's source only for a row that shows it."""
+    # one column per rule and a last one for the 封底 row: np.nonzero lists the hits teacher by teacher,
+    # each teacher's in the rules' order
+    floor = len(per_rule)
+    grid = np.zeros((len(tlist), floor + 1), dtype=bool)
+    for r, (_d, pts, zero, _n) in enumerate(per_rule):
+        grid[:, r] = shown & (zero | (pts > 0))
+    grid[:, floor] = shown & ~zeroed & (taken > item.full)
+    at, of = np.nonzero(grid)
+    if not len(at):
+        return
+    rules = [(d, pts.tolist(), zero.tolist(), n.tolist(), rule_text(d, spec), KIND_LABELS[d.kind],
+              "不纳入考核" if d.kind == "not_counted" or d.late else "不得分") for d, pts, zero, n in per_rule]
+    zero_of, taken_of, left_of = zeroed.tolist(), taken.tolist(), left_out.tolist()
+    full, name = item.full, item.name
+    for i, r in zip(at.tolist(), of.tolist(), strict=True):
+        t = tlist[i]
+        if r == floor:
+            details.append({"teacher": t, "item": name, "event": "（最低0分）", "kind": "封底",
+                            "count": None, "points": round(float(taken_of[i] - full), ROUND),
+                            "rule": "项目得分最低为0分", "sheet": "", "cell": "",
+                            "note": f"扣分合计 {taken_of[i]:g} 超过满分 {full:g}"})
+            continue
+        d, pts, zero, n, rule, kind, why = rules[r]
+        if zero[i] and left_of[i]:
+            points, note = 0.0, f"不纳入考核：本项不计入总分，满分减少{full:g}分"
         elif zero[i]:
-            why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
-            details.append(_detail(t, item, d, n[i], item.full, sources.get((t, d.event)), f"{why}，本项0分", rule))
-        elif pts[i] > 0:
-            note = "本项已按0分计，此条不再另扣" if zero_of else ""
-            details.append(_detail(t, item, d, n[i], 0.0 if zero_of else pts[i], sources.get((t, d.event)), note,
-                                   rule))
-    if not zero_of and taken_of > item.full:
-        details.append({"teacher": t, "item": item.name, "event": "（最低0分）", "kind": "封底",
-                        "count": None, "points": round(float(taken_of - item.full), ROUND),
-                        "rule": "项目得分最低为0分", "sheet": "", "cell": "",
-                        "note": f"扣分合计 {taken_of:g} 超过满分 {item.full:g}"})
+            points, note = full, f"{why}，本项0分"
+        elif zero_of[i]:
+            points, note = 0.0, "本项已按0分计，此条不再另扣"
+        else:
+            points, note = pts[i], ""
+        source = sources.get((t, d.event))
+        if source is None:
+            sheet, cell = "", ""
+        else:
+            sheet, cell = source.sheet, source.cell
+            note = f"{source.note}；{note}" if source.note and note else source.note or note
+        # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0"
+        details.append({"teacher": t, "item": name, "event": d.event, "kind": kind, "count": float(n[i]),
+                        "points": 0.0 - float(points), "rule": rule, "sheet": sheet, "cell": cell, "note": note})
 
 
 def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> None:
     """等次 for the teachers whose 总分 is known; the others follow the `pending_scores` policy."""
     scores, pending, shown = outcome.scores, outcome.pending, outcome.overrides
     held = [t for t in scores.index if (t, "总分") in pending]
-    known = scores["总分"].drop(index=held)
+    known = scores["总分"].drop(index=held) if held else scores["总分"].copy()
     for t, full in outcome.full_of.items():       # items left out: the total is put back on the full scale
         if t in known.index and full > 0:
             known[t] = round(known[t] * spec.rubric.total / full, ROUND)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
 from xlrubric.engine.rubric import Pending
@@ -163,19 +163,25 @@ def read_words(ctx: Context, table: Table, events: list[str], items: list[str]) 
 
 def count_rules(spec: Spec) -> list[Rule]:
     """Checks on every event column: whole, non-negative, and within what the rule allows."""
+    return list(_count_rules(tuple((d.event, d.max_count, d.pieces, len(d.components))
+                                   for _, d in spec.rubric.deductions)))
+
+
+@lru_cache(maxsize=32)
+def _count_rules(events: tuple[tuple[str, int | None, int | None, int], ...]) -> tuple[Rule, ...]:
+    """`count_rules` of these (event, max count, pieces, components): made once per set of rules."""
     rules: list[Rule] = []
-    for _, d in spec.rubric.deductions:
-        rules += [non_negative(d.event), whole_number(d.event)]
-        limit = d.max_count
+    for event, limit, pieces, components in events:
+        rules += [non_negative(event), whole_number(event)]
         if limit == 1:
-            rules.append(Rule(d.event, "yes-no", lambda s: s <= 1,
-                              lambda v, e=d.event: f"「{e}」是“有/没有”的列，只能填1（有）或留空、0（没有），"
-                                                   f"填的是 {v:g}；无法判断，本项待核实"))
+            rules.append(Rule(event, "yes-no", lambda s: s <= 1,
+                              lambda v, e=event: f"「{e}」是“有/没有”的列，只能填1（有）或留空、0（没有），"
+                                                 f"填的是 {v:g}；无法判断，本项待核实"))
         elif limit is not None:
-            what = f"（{d.pieces}篇，每篇{len(d.components)}项）" if d.pieces and d.components else \
-                f"（{d.pieces}篇）" if d.pieces else f"（共{len(d.components)}项）"
-            rules.append(at_most(d.event, limit, what))
-    return rules
+            what = f"（{pieces}篇，每篇{components}项）" if pieces and components else \
+                f"（{pieces}篇）" if pieces else f"（共{components}项）"
+            rules.append(at_most(event, limit, what))
+    return tuple(rules)
 
 
 def score_rules(spec: Spec, table: Table) -> list[Rule]:
@@ -186,19 +192,17 @@ def score_rules(spec: Spec, table: Table) -> list[Rule]:
     return [in_range(i) for i in spec.rubric.items if i.name in table.columns]
 
 
-def rejected_cells(problems: list[Problem], table: Table, frame: pd.DataFrame, keys: pd.Series,
+def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: pd.Series,
                    columns: list[str]) -> dict[tuple[str, str], Pending]:
-    """(teacher, column) -> the error on that cell, for the value columns of the first row of each teacher."""
+    """(teacher, column) -> the error on that cell, for the value columns of `rows` (each teacher's first)."""
     errors = {p.cell: p.message for p in problems if p.sheet == table.sheet and p.severity == "错误" and p.cell}
     letters = {cell_address(0, table.columns[c])[:-1]: c for c in columns if c in table.columns}
-    rows = set(frame.index)
     out: dict[tuple[str, str], Pending] = {}
     for cell, message in errors.items():       # the few error cells, not every cell of the sheet
         head = cell.rstrip("0123456789")
         col, row = letters.get(head), int(cell[len(head):])
         if col is not None and row in rows and keys.get(row):
             out.setdefault((keys[row], col), Pending(table.sheet, cell, message))
-            frame.loc[row, col] = np.nan
     return out
 
 

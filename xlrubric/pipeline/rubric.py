@@ -30,10 +30,11 @@ from xlrubric.pipeline.record import (
 )
 from xlrubric.pipeline.registers import apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import render_tables
+from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_name
-from xlrubric.schemas.validate import parse_numbers, run_rules
+from xlrubric.schemas.validate import parse_columns, run_rules
 from xlrubric.spec.pending import pending_targets
 
 
@@ -121,14 +122,17 @@ class RecordSources(dict):
     def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
         super().__init__()
         self.sheet, self.table, self.rows_of = sheet, table, rows_of
-        self.events = {e for e in events if e in table.columns}
+        # each event's column letters, once: a detail's cell is then the letters and the teacher's row
+        self.letters = {e: column_letters(table.columns[e]) for e in events if e in table.columns}
 
     def get(self, key, default=None):
-        if key in self:
-            return self[key]
+        found = dict.get(self, key)
+        if found is not None:
+            return found
         teacher, event = key
-        if event in self.events and teacher in self.rows_of:
-            return Source(self.sheet, self.table.cell(event, self.rows_of[teacher]))
+        letters, row = self.letters.get(event), self.rows_of.get(teacher)
+        if letters is not None and row is not None:
+            return Source(self.sheet, f"{letters}{row}")
         return default
 
 
@@ -152,33 +156,46 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
         keys = _reject_same_names(ctx, table, keys)
     read_words(ctx, table, events, items)
     pending = "依赖它的分数待核实"
-    numbers, probs = parse_numbers(table, events, what="次数（整数）", unread=pending)
+    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending)
     ctx.problems.extend(probs)
-    scored, probs = parse_numbers(table, items, what="得分（数字）", unread=pending)
+    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending)
     ctx.problems.extend(probs)
-    frame = pd.concat([numbers, scored], axis=1)
+    parsed = {c: np.array(v, dtype=float) for c, v in [*numbers.items(), *scored.items()]}
     key_col = "工号" if "工号" in table.columns else "姓名"
+    frame = pd.DataFrame(parsed, index=table.frame.index)         # what pandera validates: values and the key
     frame[key_col] = keys.where(keys != "", None)
     ctx.problems.extend(run_rules(
         table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
         unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行"))
-    frame = pd.concat([numbers, scored], axis=1)
-    first = ~keys.duplicated() & (keys != "")
-    rejected = rejected_cells(ctx.problems, table, frame.loc[first[first].index], keys, events + items)
-    frame = frame.loc[first[first].index]
+    # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
+    first = np.flatnonzero((~keys.duplicated() & (keys != "")).to_numpy())
+    rows = table.frame.index[first].tolist()
+    key_list = keys.tolist()                  # keys are indexed like the table's rows
+    teachers = [key_list[i] for i in first.tolist()]
+    rejected = rejected_cells(ctx.problems, table, set(rows), keys, events + items)
+    taken = {c: v[first] for c, v in parsed.items()}
+    at = {t: n for n, t in enumerate(teachers)}
     for (t, col), _p in rejected.items():
-        frame.loc[keys[keys == t].index[0], col] = np.nan
-    frame.index = pd.Index(keys[first[first].index].to_numpy(), dtype=object)   # object: loops over teachers stay fast
-    frame.index.name = "teacher"
-    rows_of = dict(zip(frame.index, first[first].index, strict=True))
-    counts = frame.reindex(columns=[d.event for _, d in spec.rubric.deductions])
-    typed = frame.reindex(columns=[i.name for i in spec.rubric.items])
+        if col in taken:
+            taken[col][at[t]] = np.nan
+    index = pd.Index(teachers, dtype=object, name="teacher")   # object: loops over teachers stay fast
+    rows_of = dict(zip(teachers, rows, strict=True))
+    counts = _laid_out(taken, [d.event for _, d in spec.rubric.deductions], index)
+    typed = _laid_out(taken, [i.name for i in spec.rubric.items], index)
     if ctx.roster.present:
         for t, name in ctx.roster.names.items():
             if t not in rows_of:
                 ctx.problem("no-record", f"教师名册中的「{name}」在{table.sheet}中没有记录，未计算考核得分", "提示",
                             "教师名册", f"A{ctx.roster.rows[t]}")
     return Record(table, counts, typed, rows_of, rejected)
+
+
+def _laid_out(columns: dict[str, np.ndarray], names: list[str], index: pd.Index) -> pd.DataFrame:
+    """A float frame of these columns in this order (blank where the sheet has none), on the teachers' index."""
+    blank = np.full(len(index), np.nan)
+    values = [columns.get(n, blank) for n in names]
+    return pd.DataFrame(np.column_stack(values) if values else np.empty((len(index), 0)), index=index,
+                        columns=names)
 
 
 def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:

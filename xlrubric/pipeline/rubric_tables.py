@@ -6,11 +6,13 @@ the rejected cell and the reason in the row, so no one reads a number where ther
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from xlrubric.engine.rubric import PENDING
 from xlrubric.engine.stats import outcome_stats
 from xlrubric.pipeline.context import Context
+from xlrubric.readers.raw import column_letters
 from xlrubric.results import Deferred, SheetTable
 from xlrubric.schemas.teachers import teacher_id
 
@@ -24,12 +26,16 @@ def _fmt(v: float) -> str:
 DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）", "来源", "说明"]
 
 
+# a detail's fields in one C-level call per row (the rows of 扣分明细 number in the thousands)
+DETAIL_FIELDS = itemgetter("teacher", "item", "event", "kind", "count", "points", "rule", "sheet", "cell", "note")
+SUMMARY_FIELDS = itemgetter("item", "event", "count", "points")
+
+
 def _deduction_summary(details: list[dict], typed: list[str]) -> str:
     parts = [f"直接评分：{'、'.join(typed)}"] if typed else []
-    for d in details:
-        if d["points"] is not None and d["points"] < 0:
-            count = "" if d["count"] is None else " " + _fmt(d["count"])
-            parts.append(f"{d['item']}{_fmt(d['points'])}（{d['event']}{count}）")
+    for item, event, count, points in map(SUMMARY_FIELDS, details):
+        if points is not None and points < 0:
+            parts.append(f"{item}{points:g}（{event}）" if count is None else f"{item}{points:g}（{event} {count:g}）")
     return "；".join(parts) or "无扣分"
 
 
@@ -51,11 +57,10 @@ def _value(outcome, t: str, column: str, value: Any) -> Any:
     return PENDING if (t, column) in outcome.pending else value
 
 
-def _records(scores, columns: list[str]) -> dict[str, dict[str, Any]]:
-    """teacher -> {column: value}, as `DataFrame.to_dict("index")` gives them (Python floats, the 等次 object),
-    built from whole columns."""
-    values = [scores[c].tolist() for c in columns]
-    return {t: dict(zip(columns, vs, strict=True)) for t, *vs in zip(scores.index, *values, strict=True)}
+def _column_of(table, column: str) -> dict:
+    """Excel row -> the value of one column of a read table (a dict built from whole columns)."""
+    frame = table.frame
+    return dict(zip(frame.index.tolist(), frame[column].tolist(), strict=True)) if column in frame.columns else {}
 
 
 def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
@@ -66,8 +71,9 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     by_teacher: dict[str, list[dict]] = {}
     for d in outcome.details:
         by_teacher.setdefault(d["teacher"], []).append(d)
-    typed_ids = record.frame["工号"].to_dict() if "工号" in record.frame.columns else {}
-    ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in scores.index}
+    typed_ids = _column_of(record, "工号")
+    teachers = scores.index.tolist()
+    ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in teachers}
     band = ["等次"] if outcome.band_column else []
     changed = ["等次说明"] if any(c.kind != "人工调整" for cs in outcome.band_changes.values() for c in cs) else []
     held = bool(outcome.pending)
@@ -76,18 +82,21 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
               *(["待核实（单元格与原因）"] if held else [])]
     rows, links, fills = [], {}, {}
     value_cols = [*item_names, "总分", *extra]
-    records = _records(scores, [*value_cols, *band])
+    columns = {c: scores[c].tolist() for c in [*value_cols, *band]}     # whole columns, read by position
+    values = [columns[c] for c in value_cols]
+    bands = columns["等次"] if band else []
+    name_letters = column_letters(record.columns["姓名"]) if "姓名" in record.columns else None
+    link_to = f"'{record.sheet}'!{name_letters}"
     # teachers with some value 待核实, left out or typed: only their cells need looking up one by one
     marked = {t for t, _ in outcome.pending} | {t for t, _ in outcome.excluded} | {t for t, _ in outcome.typed}
     fill_to = len(value_cols) + len(band) + 2           # 工号, 姓名, the values and 等次 may show 待核实
-    for n, t in enumerate(scores.index):
-        rec = records[t]
+    for n, t in enumerate(teachers):
         if t in marked:
-            row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(rec[c]))
-                                       for c in value_cols]]
-            row += [_value(outcome, t, "等次", rec["等次"]) for _ in band]
+            row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(v[n]))
+                                       for c, v in zip(value_cols, values, strict=True)]]
+            row += [_value(outcome, t, "等次", bands[n]) for _ in band]
         else:
-            row = [ids[t], names[t], *[float(rec[c]) for c in value_cols], *[rec["等次"] for _ in band]]
+            row = [ids[t], names[t], *[float(v[n]) for v in values], *[bands[n] for _ in band]]
         row += ["；".join(c.text for c in outcome.band_changes.get(t, []) if c.kind != "人工调整") for _ in changed]
         typed = [i for i in item_names if (t, i) in outcome.typed] if t in marked else []
         row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
@@ -98,8 +107,8 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
         if PENDING in row[:fill_to]:
             fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:fill_to]) if v == PENDING})
         rows.append(row)
-        if "姓名" in record.columns:
-            links[(n, 1)] = f"'{record.sheet}'!{record.cell('姓名', rows_of[t])}"
+        if name_letters is not None:
+            links[(n, 1)] = f"{link_to}{rows_of[t]}"
     ctx.tables.append(SheetTable("考核结果", header, rows, links=links, fills=fills,
                                  col_widths=[10, 10, *[12] * (len(header) - 4 - held - len(changed)),
                                              *[30] * len(changed), 60, 30, *([50] * held)]))
@@ -111,31 +120,32 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
                                 "points": None, "rule": "依据的单元格无法采用，本项不计分，待核实后重新计算",
                                 "sheet": p.sheet, "cell": p.cell, "note": p.reason})
     detail_rows, detail_links, detail_fills = [], {}, {}
-    for n, d in enumerate(details):
-        t = d["teacher"]
-        source = f"{d['sheet']}!{d['cell']}" if d["cell"] else d["sheet"]
-        detail_rows.append([ids[t], names[t], d["item"], d["event"], d["kind"], d["count"],
-                            PENDING if d["kind"] == PENDING else d["points"], d["rule"], source, d["note"]])
-        if d["cell"]:
-            detail_links[(n, 8)] = f"'{d['sheet']}'!{d['cell']}"
-        if d["kind"] == PENDING:
+    for n, (t, item, event, kind, count, points, rule, sheet, cell, note) in enumerate(map(DETAIL_FIELDS, details)):
+        detail_rows.append([ids[t], names[t], item, event, kind, count, PENDING if kind == PENDING else points, rule,
+                            f"{sheet}!{cell}" if cell else sheet, note])
+        if cell:
+            detail_links[(n, 8)] = f"'{sheet}'!{cell}"
+        if kind == PENDING:
             detail_fills[(n, 6)] = PENDING_FILL
     ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links, fills=detail_fills,
                                  col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    _summary(ctx, outcome, ids, names, by_teacher, extra, records)
+    _summary(ctx, outcome, ids, names, by_teacher, extra, columns)
 
 
 def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
-             records: dict) -> None:
+             columns: dict[str, list]) -> None:
     """The per-school figures 县汇总 reads, and the JSON report: 待核实 teachers are counted, never averaged."""
     ctx.summary.update(outcome_stats(ctx.spec.rubric, outcome))
     ctx.report["teachers"] = Deferred(teacher_report, (ctx.spec.rubric, outcome, ids, names, by_teacher, extra,
-                                                       records))
+                                                       columns))
 
 
 def teacher_report(rubric, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
-                   records: dict) -> list[dict[str, Any]]:
-    """The report's per-teacher entries, laid out when the report is read (`Results.report`)."""
+                   columns: dict[str, list]) -> list[dict[str, Any]]:
+    """The report's per-teacher entries, laid out when the report is read (`Results.report`); `columns` are
+    the 考核结果 values by column, in the teachers' order."""
+    records = {t: dict(zip(columns, vs, strict=True))
+               for t, *vs in zip(outcome.scores.index, *columns.values(), strict=True)}
     item_names = [i.name for i in rubric.items]
     band = bool(outcome.band_column)
     pending_of: dict[str, dict[str, list]] = {}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -53,29 +55,79 @@ def one_of(column: str, allowed: Iterable[Any], what: str) -> Rule:
 
 
 RULES_CHECK = "xlrubric-rules"
+# The rules of the `run_rules` call under way, by column: the cached schemas' checks read them from here, so
+# a schema is built once per layout (the columns checked and the key column), not once per call.
+_RULES: ContextVar[dict[str, list[Rule]]] = ContextVar("xlrubric_rules")
 
 
-def _column_check(rules: list[Rule]) -> Callable[[pd.Series], pd.Series]:
-    """All of one column's rules as one vectorised test (a cell passes when every rule passes).
+def _column_check(column: str) -> Callable[[pd.Series], Any]:
+    """All of one column's rules (those of the `run_rules` call under way) as one vectorised test.
 
     On a numeric column the rules' element-wise tests run on its numpy values (a pandas operation costs
-    tens of µs whatever the length; the numpy one a few). A rule whose test cannot run on this column
-    passes here, as it did when each rule was its own check: pandera reported such an error with no row,
-    and no cell was ever rejected for it."""
-    def test(s: pd.Series) -> pd.Series:
-        values = s.to_numpy() if pd.api.types.is_numeric_dtype(s.dtype) else s
-        ok = np.ones(len(s), dtype=bool)
-        for rule in rules:
+    tens of µs whatever the length; the numpy one a few). Blank cells are not tested, as pandera's
+    `ignore_na` left them out, but without its per-check `dropna` (most of a check's cost): the tests run on
+    the non-blank values and the result is spread back. A column that passes answers one `True`, so pandera
+    skips its per-element bookkeeping; one that fails answers the per-cell Series, whose False cells pandera
+    reports. A rule whose test cannot run on this column passes here, as it did when each rule was its own
+    check: pandera reported such an error with no row, and no cell was ever rejected for it."""
+    def test(s: pd.Series) -> Any:
+        numeric = pd.api.types.is_numeric_dtype(s.dtype)
+        values = s.to_numpy() if numeric else s
+        floats = numeric and values.dtype.kind in "fc"        # ints and bools have no blanks
+        blank = np.isnan(values) if floats else None if numeric else s.isna().to_numpy()
+        if blank is not None and blank.any():
+            values = values[~blank]
+            series = s[~blank]
+        else:
+            blank, series = None, s
+        ok = np.ones(len(values), dtype=bool)
+        for rule in _RULES.get()[column]:
             try:
                 result = rule.test(values)
             except (TypeError, ValueError, AttributeError):
                 try:
-                    result = rule.test(s)
+                    result = rule.test(series)
                 except (TypeError, ValueError):
                     continue
             ok &= np.asarray(result, dtype=bool)
+        if ok.all():
+            return True
+        if blank is not None:
+            whole = np.ones(len(s), dtype=bool)
+            whole[~blank] = ok
+            ok = whole
         return pd.Series(ok, index=s.index)
     return test
+
+
+@lru_cache(maxsize=64)
+def _schema(checked: tuple[str, ...], unique: str | None) -> pa.DataFrameSchema:
+    """The pandera schema of one layout: one check per checked column (see `_column_check`), and the key
+    column unique. Built once per layout: building one cost as much as a third of validating with it."""
+    columns = {
+        col: pa.Column(None, nullable=True, unique=(col == unique), report_duplicates="exclude_first",
+                       checks=[pa.Check(_column_check(col), name=RULES_CHECK, ignore_na=False)])
+        for col in checked
+    }
+    if unique and unique not in columns:
+        columns[unique] = pa.Column(None, nullable=True, unique=True, report_duplicates="exclude_first")
+    return pa.DataFrameSchema(columns, strict=False, coerce=False)
+
+
+@lru_cache(maxsize=64)
+def _clean_schema(checked: tuple[str, ...], unique: str | None) -> pa.DataFrameSchema:
+    """The same checks as `_schema` in one pass over the frame: every checked column's test, and the key
+    column unique. It answers only whether the whole sheet is clean (the usual case), at about a third of
+    `_schema`'s cost (pandera's fixed cost is per column); a sheet that is not is validated again with
+    `_schema`, which reports each failing cell."""
+    tests = [(col, _column_check(col)) for col in checked]
+
+    def every_column(frame: pd.DataFrame) -> bool:
+        return all(test(frame[col]) is True for col, test in tests)
+    columns = {unique: pa.Column(None, nullable=True, unique=True, report_duplicates="exclude_first")} \
+        if unique else {}
+    return pa.DataFrameSchema(columns, checks=[pa.Check(every_column, name=RULES_CHECK, ignore_na=False)],
+                              strict=False, coerce=False)
 
 
 def _failed(rule: Rule, value: Any) -> bool:
@@ -93,6 +145,8 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
     One pandera check per column rather than one per rule: pandera's fixed cost per check (about 0.7 ms,
     whatever the column's length) was most of the validation time. The cells it reports are then told
     apart by rule in plain Python, in the rules' order, so each failed rule still gets its own message.
+    A clean sheet (the usual case) is told by one cheaper pass first (`_clean_schema`); the schemas are
+    built once per layout and read this call's rules from `_RULES`.
     """
     if frame.empty:
         return []
@@ -100,19 +154,23 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
     for rule in rules:
         if rule.column in frame.columns:
             by_col.setdefault(rule.column, []).append(rule)
-    columns = {
-        col: pa.Column(None, nullable=True, unique=(col == unique), report_duplicates="exclude_first",
-                       checks=[pa.Check(_column_check(col_rules), name=RULES_CHECK, ignore_na=True)])
-        for col, col_rules in by_col.items()
-    }
-    if unique and unique not in columns and unique in frame.columns:
-        columns[unique] = pa.Column(None, nullable=True, unique=True, report_duplicates="exclude_first")
-    schema = pa.DataFrameSchema(columns, strict=False, coerce=False)
+    layout = (tuple(by_col), unique if unique in by_col or unique in frame.columns else None)
+    token = _RULES.set(by_col)
     try:
-        schema.validate(frame, lazy=True)
+        _clean_schema(*layout).validate(frame, lazy=True)
         return []
+    except pa.errors.SchemaErrors:
+        pass                               # not clean: validated again, cell by cell
+    finally:
+        _RULES.reset(token)
+    token = _RULES.set(by_col)
+    try:
+        _schema(*layout).validate(frame, lazy=True)
+        return []                          # clean cell by cell after all
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
+    finally:
+        _RULES.reset(token)
     problems: list[Problem] = []
     seen: set[tuple[str, Any, str]] = set()
     for case in cases.itertuples(index=False):
@@ -143,6 +201,14 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
     """Numbers as the school meant them: "3次", "５", "三" are read (with a warning on the cell).
 
     `unread` says what becomes of a cell that is no number (a score that depends on it is 待核实)."""
+    out, problems = parse_columns(table, columns, what=what, unread=unread)
+    return pd.DataFrame(out, index=table.frame.index, dtype=float), problems
+
+
+def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字",
+                  unread: str = "按空白处理") -> tuple[dict[str, list[float]], list[Problem]]:
+    """`parse_numbers` as plain columns (column -> one float per row of the table, NaN = blank or unread),
+    for a caller that lays several parts out as one frame."""
     out: dict[str, list[float]] = {}
     problems: list[Problem] = []
     frame = table.frame
@@ -168,4 +234,4 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
                     column=col, row=int(row), value=raw, severity="警告"))
             values.append(math.nan if number is None else number)
         out[col] = values
-    return pd.DataFrame(out, index=frame.index, dtype=float), problems
+    return out, problems
