@@ -36,3 +36,21 @@ def paired_cpu_seconds(floor: Callable[[], object], ours: Callable[[], object], 
             fn()
             out.append(time.process_time() - start)
     return statistics.median(spent[0]), statistics.median(spent[1])
+
+
+def interleaved_seconds(fns: dict[str, Callable[[], object]], runs: int = 15) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of each callable, all run in turn `runs` times (one untimed call each first).
+
+    Timing one callable's runs after another's lets a change of machine load between them pass for a change of
+    speed (the calamine floor alone swings from 16 to 29 ms over a minute here); taken in turn, every ratio
+    compares runs made within the same second. CPU time counts every thread of this process."""
+    spent: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in fns}
+    for fn in fns.values():
+        fn()
+    for _ in range(runs):
+        for name, fn in fns.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            spent[name][0].append(time.perf_counter() - wall)
+            spent[name][1].append(time.process_time() - cpu)
+    return {name: (statistics.median(w), statistics.median(c)) for name, (w, c) in spent.items()}
