@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import zip_longest
+from itertools import repeat, zip_longest
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -64,6 +64,9 @@ class PageLayout:
     col_breaks: list[int] = field(default_factory=list)   # 0-based first column of each new page group
     header_lines: int = 1
     _lines: dict[tuple[str, int], int] = field(default_factory=dict, repr=False, compare=False)
+    # display_width of each distinct one-paragraph text per column, as content_widths measured it, so
+    # that row_heights does not measure the same texts again (issue 16)
+    measured: dict[int, dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def header_height(self) -> float:
@@ -82,19 +85,39 @@ class PageLayout:
 
     def row_heights(self, rows: list[list[Any]]) -> list[float | None]:
         """`row_height` of every row, worked out a column at a time: each wrapped column's distinct texts
-        are measured once, and the per-row maximum is taken over whole columns (issue 16: the same
-        numbers as `row_height` row by row, at a fraction of its interpreter cost on a long table)."""
+        are measured once — by `content_widths` already, for the rows it sampled — and the per-row
+        maximum is taken over whole columns (issue 16: the same numbers as `row_height` row by row, at a
+        fraction of its interpreter cost on a long table; a property test compares them)."""
         if not self.wrap or not rows:
             return [None] * len(rows)
         columns = []
         table = list(zip_longest(*rows))                  # the table by columns, short rows padded with None
         for c in sorted(self.wrap):
-            width = self.widths[c]
             values = table[c] if c < len(table) else (None,) * len(rows)
-            known = {v: text_lines(v, width) for v in {v for v in values if isinstance(v, str)}}
-            columns.append([known[v] if isinstance(v, str) else 1 for v in values])
+            try:
+                texts = {v for v in set(values) if isinstance(v, str)}
+            except TypeError:                             # an unhashable value: never text, one line
+                texts = {v for v in values if isinstance(v, str)}
+                values = tuple(v if isinstance(v, str) else None for v in values)
+            known = _lines_of(texts, self.widths[c], self.measured.get(c, {}))
+            columns.append(list(map(known.get, values, repeat(1))))
         most = columns[0] if len(columns) == 1 else list(map(max, *columns))
         return [LINE_POINTS * lines + 2 if lines > 1 else None for lines in most]
+
+
+def _lines_of(texts: set[str], width: float, measured: dict[str, float]) -> dict[str, int]:
+    """`text_lines(t, width)` of each text, from its measured display width where `content_widths` has
+    it (one paragraph: the same arithmetic as `text_lines`), else measured now."""
+    per_line = max(width, 1.0)
+    out = {}
+    for text in texts:
+        w = measured.get(text)
+        if w is None:
+            out[text] = text_lines(text, width)
+            continue
+        lines = max(1, math.ceil(w / per_line))
+        out[text] = lines + 1 if lines >= 3 else lines
+    return out
 
 
 def text_lines(text: Any, width: float) -> int:
@@ -126,12 +149,25 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
     to HEADER_LINES lines (its text is never changed: readers find columns by it). Returns (widths,
     wrapped columns, header lines).
     """
+    widths, wrap, lines, _measured = _measure(header, rows, preferred)
+    return widths, wrap, lines
+
+
+def _measure(header: list[str], rows: list[list[Any]], preferred: list[float] | None,
+             ) -> tuple[list[float], set[int], int, dict[int, dict[str, float]]]:
+    """`content_widths`, and the display width of every distinct one-paragraph text of each column it
+    sampled (for `PageLayout.row_heights`)."""
     widths: list[float] = []
     wrap: set[int] = set()
     lines = 1
+    measured: dict[int, dict[str, float]] = {}
     columns = list(zip_longest(*rows[:SAMPLE_ROWS]))     # short rows pad with None, which is skipped
     for c, head in enumerate(header):
-        seen = sorted(_widths(columns[c])) if c < len(columns) else []
+        if c < len(columns):
+            found, measured[c] = _column_widths(columns[c])
+            seen = sorted(found)
+        else:
+            seen = []
         content = seen[min(len(seen) - 1, int(len(seen) * 0.95))] + 2.5 if seen else 0.0
         cap = min(float(preferred[c]) if preferred and c < len(preferred) and preferred[c] else LONG_TEXT,
                   LONG_TEXT)
@@ -141,15 +177,21 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
             wrap.add(c)
         lines = max(lines, math.ceil(display_width(str(head)) / max(width - 1.5, 1.0)))
         widths.append(round(width, 1))
-    return widths, wrap, min(lines, HEADER_LINES + 1)
+    return widths, wrap, min(lines, HEADER_LINES + 1), measured
 
 
 def _widths(values: tuple[Any, ...]) -> list[float]:
+    """`display_width` of every non-empty value of a column (see `_column_widths`)."""
+    return _column_widths(values)[0]
+
+
+def _column_widths(values: tuple[Any, ...]) -> tuple[list[float], dict[str, float]]:
     """`display_width` of every non-empty value of a column, each distinct text measured once: a result
     column repeats the same names, statuses and reasons on thousands of rows (issue 16: this halved the
     write). Only str, int and float are remembered, each in its own table (1, 1.0 and True are equal
     keys of different widths), and zero is not (0.0 and -0.0 are equal and print as "0" and "-0").
-    A column of text only, or of floats only, is measured in one comprehension over its distinct values."""
+    A column of text only, or of floats only, is measured in one comprehension over its distinct values.
+    Also returns the width of each distinct one-paragraph text (a text column's only)."""
     try:
         distinct = set(values)
     except TypeError:                   # an unhashable value: the loop below measures it
@@ -158,11 +200,14 @@ def _widths(values: tuple[Any, ...]) -> list[float]:
     kinds = set(map(type, values))           # of every value: a set of values keeps 1.0 and drops an equal True
     kinds.discard(type(None))
     if kinds <= {str}:
-        width = {v: display_width(v) for v in distinct}
-        return [width[v] for v in values if v is not None]
+        # display_width's own arithmetic, inline: one paragraph (most texts) needs no split
+        width = {v: 0.6 * len(v.encode("utf-8")) + 0.4 * len(v) for v in distinct if "\n" not in v}
+        one_paragraph = dict(width) if len(width) < len(distinct) else width
+        width.update((v, display_width(v)) for v in distinct if "\n" in v)
+        return [width[v] for v in values if v is not None], one_paragraph
     if kinds == {float} and all(v == v for v in distinct):
         width = {v: display_width(v) for v in distinct if v}
-        return [width[v] if v else display_width(v) for v in values if v is not None]
+        return [width[v] if v else display_width(v) for v in values if v is not None], {}
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
@@ -176,7 +221,7 @@ def _widths(values: tuple[Any, ...]) -> list[float]:
         if w is None:
             w = seen[v] = display_width(v)
         out.append(w)
-    return out
+    return out, {}
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
@@ -233,8 +278,10 @@ def _narrow_text(layout: PageLayout, room: float) -> None:
 
 def table_layout(header: list[str], rows: list[list[Any]], preferred: list[float] | None = None) -> PageLayout:
     """`content_widths` then `plan_pages`: the whole print decision for a result table."""
-    widths, wrap, lines = content_widths(header, rows, preferred)
-    return plan_pages(header, widths, wrap, lines)
+    widths, wrap, lines, measured = _measure(header, rows, preferred)
+    layout = plan_pages(header, widths, wrap, lines)
+    layout.measured = measured
+    return layout
 
 
 def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int | None = 0) -> None:
