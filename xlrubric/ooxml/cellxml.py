@@ -18,8 +18,9 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import zip_longest
+from itertools import compress, zip_longest
 from numbers import Integral, Real
+from operator import ne
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPED = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _PLAIN_TEXT = b' t="inlineStr"><is><t>%s</t></is></c>'
 _SPACED_TEXT = b' t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>'
+_SPECIAL_BYTES = bytes([*b"&<>", *range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])   # NUL too: the separator
 _ZERO, _NEGATIVE_ZERO = b"><v>0.0</v></c>", b"><v>-0.0</v></c>"
 
 
@@ -57,12 +59,25 @@ def text_tail(value: str) -> str:
 
 
 def text_tails(texts: list[str]) -> dict[str, bytes]:
-    """`text_tail` of each text, encoded. When no text needs escaping or cutting (one search over them
-    all: a newline between two texts cannot complete a `_xHHHH_`), a text goes in as it is, with
-    xml:space where it starts or ends with white space (what `str.strip` removes is what `isspace` sees)."""
-    if not texts or max(map(len, texts)) > MAX_TEXT or _SPECIAL.search("\n".join(texts)):
+    """`text_tail` of each text, encoded. When no text needs escaping or cutting, a text goes in as it
+    is, with xml:space where it starts or ends with white space (what `str.strip` removes is what
+    `isspace` sees). That is checked once over all the texts, encoded together with NUL between them:
+    every character `escape_cell_text` changes is one byte in UTF-8 (a control character, & < >) or the
+    bytes of U+FFFE/U+FFFF, a lone surrogate refuses to encode, and NUL cannot complete a `_xHHHH_`.
+    (The regex over the joined text cost more than the rest of the write's text handling together.)"""
+    if not texts or max(map(len, texts)) > MAX_TEXT:
         return {v: text_tail(v).encode() for v in texts}
-    return {v: (_PLAIN_TEXT if v.strip() == v else _SPACED_TEXT) % v.encode() for v in texts}
+    try:
+        blob = "\x00".join(texts).encode()
+    except UnicodeEncodeError:
+        return {v: text_tail(v).encode() for v in texts}
+    if (len(blob.translate(None, _SPECIAL_BYTES)) != len(blob) - len(texts) + 1
+            or b"_x" in blob or b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob):
+        return {v: text_tail(v).encode() for v in texts}
+    tails = dict(zip(texts, map(_PLAIN_TEXT.__mod__, blob.split(b"\x00")), strict=True))
+    for v in compress(texts, map(ne, texts, map(str.strip, texts))):
+        tails[v] = _SPACED_TEXT % v.encode()
+    return tails
 
 
 def number_tail(v: float) -> str:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from itertools import repeat, zip_longest
+from operator import add, is_not, mul
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -31,6 +33,8 @@ HEADER_LINES = 3             # a header wraps to at most this many lines (narrow
 LINE_POINTS = 15.0           # one line of wrapped text (Excel's default row is 15 pt for 11 pt type)
 KEY_HEADERS = ("序号", "行", "工号", "姓名", "学校", "学年")
 SAMPLE_ROWS = 2000
+_SIXTENTHS, _FOURTENTHS = partial(mul, 0.6), partial(mul, 0.4)     # 0.6 * n, 0.4 * n: display_width's terms
+_not_none = partial(is_not, None)
 
 
 def display_width(value: Any) -> float:
@@ -38,7 +42,8 @@ def display_width(value: Any) -> float:
 
     An 11-point CJK glyph is 14.7 px against the 7 px digit a width unit stands for, hence 2.2 rather
     than the customary 2. 0.6 × bytes + 0.4 × characters gives exactly that for ASCII and CJK text, at
-    C speed, which matters on a 20,000-row sheet.
+    C speed, which matters on a 20,000-row sheet. A lone surrogate (it cannot be UTF-8; the cell writer
+    escapes it as _xD800_) counts the three bytes it would take, rather than stopping the write.
     """
     if value is None:
         return 0.0
@@ -49,7 +54,7 @@ def display_width(value: Any) -> float:
     else:
         text = value if isinstance(value, str) else str(value)
     longest = max(text.split("\n"), key=len) if "\n" in text else text
-    return 0.6 * len(longest.encode("utf-8")) + 0.4 * len(longest)
+    return 0.6 * len(longest.encode("utf-8", "surrogatepass")) + 0.4 * len(longest)
 
 
 @dataclass
@@ -200,11 +205,14 @@ def _column_widths(values: tuple[Any, ...]) -> tuple[list[float], dict[str, floa
     kinds = set(map(type, values))           # of every value: a set of values keeps 1.0 and drops an equal True
     kinds.discard(type(None))
     if kinds <= {str}:
-        # display_width's own arithmetic, inline: one paragraph (most texts) needs no split
-        width = {v: 0.6 * len(v.encode("utf-8")) + 0.4 * len(v) for v in distinct if "\n" not in v}
+        # display_width's own arithmetic on every one-paragraph text (most: no split), in C loops
+        texts = [v for v in distinct if "\n" not in v]
+        utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
+        width = dict(zip(texts, map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))),
+                         strict=True))
         one_paragraph = dict(width) if len(width) < len(distinct) else width
         width.update((v, display_width(v)) for v in distinct if "\n" in v)
-        return [width[v] for v in values if v is not None], one_paragraph
+        return list(map(width.__getitem__, filter(_not_none, values))), one_paragraph
     if kinds == {float} and all(v == v for v in distinct):
         width = {v: display_width(v) for v in distinct if v}
         return [width[v] if v else display_width(v) for v in values if v is not None], {}
