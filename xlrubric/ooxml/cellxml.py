@@ -18,10 +18,12 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import compress, zip_longest
+from itertools import compress
 from numbers import Integral, Real
 from operator import ne
 from typing import TYPE_CHECKING, Any
+
+from xlrubric.writers.pagesetup import Columns
 
 if TYPE_CHECKING:
     from xlrubric.ooxml.sheetxml import _Formats
@@ -90,9 +92,9 @@ def _zero_tail(v: float) -> bytes:
 
 
 def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _Formats,
-              heights: list[float | None]) -> bytes:
+              heights: list[float | None], columns: Columns | None = None) -> bytes:
     """Every data row of `table` (spreadsheet rows 2…), `col_s` each column's style attribute, `heights`
-    each row's height (None: one line).
+    each row's height (None: one line), `columns` the table's rows by columns when made already.
 
     A column of one kind of value (text, int or float, no empty cell) goes into the row template as
     its reference prefix and style, its cells' tails as arguments; any other column as whole cells made
@@ -101,15 +103,17 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
     """
     rows = table.rows
     cells = _Cells(letters, fmt, list(map(b"%d".__mod__, range(2, len(rows) + 2))))
-    by_column = list(zip_longest(*rows))          # short rows pad with None: no cell
+    if columns is None or columns.rows is not rows:
+        columns = Columns(rows)                   # short rows pad with None: no cell
+    by_column = columns.values
     own = _own_styles(table, col_s, fmt)
     attrs = {h: f' ht="{h:g}" customHeight="1"'.encode() if h else b"" for h in set(heights)}
     template, args = [b'<row r="%s"%s>'], [cells.nums, list(map(attrs.__getitem__, heights))]
     for c, s in enumerate(col_s[:len(by_column)]):       # columns past every row have no cell
         values, style = by_column[c], s.encode()
-        tails = cells.tails(values)
+        tails = cells.tails(values, columns.types(c), columns.distinct(c))
         if tails is None:
-            column = cells.column(c, values, style)
+            column = cells.column(c, values, style, columns.types(c), columns.distinct(c))
             for i, si in own.get(c, {}).items():
                 column[i] = cells.one(cells.nums[i], c, values[i], si.encode())
             template.append(b"%s")
@@ -171,28 +175,27 @@ class _Cells:
                 memo.update((v, number_tail(v).encode()) for v in missing if v)
         return memo
 
-    def _kind(self, values: tuple[Any, ...], *, empty: bool = True) -> tuple[type | None, set[Any]]:
-        """The one remembered type of the non-empty values (None if mixed, other or NaN, or if a value is
-        None and not `empty`) and the distinct values. The types come from every value: a set of values
-        keeps 1.0 and drops an equal 1 (and no value is compared: pd.NA refuses to be a bool)."""
-        kinds = set(map(type, values))
-        if type(None) in kinds:
+    def _kind(self, types: set[type], distinct: set[Any] | None, *, empty: bool = True,
+              ) -> tuple[type | None, set[Any]]:
+        """The one remembered type of a column's non-empty values (None if mixed, other or NaN, or if a
+        value is None and not `empty`) and its distinct non-empty values. `types` are of every value
+        (`Columns.types`): a set of values keeps 1.0 and drops an equal 1."""
+        if type(None) in types:
             if not empty:
                 return None, set()
-            kinds.discard(type(None))
-        kind = kinds.pop() if len(kinds) == 1 else None
-        if kind not in self.memo:
+            types = types - {type(None)}
+        kind = next(iter(types)) if len(types) == 1 else None
+        if kind not in self.memo or distinct is None:
             return None, set()
-        distinct = set(values)
-        distinct.discard(None)
+        distinct = distinct - {None}
         if kind is float and not all(v == v for v in distinct):
             return None, set()
         return kind, distinct
 
-    def tails(self, values: tuple[Any, ...]) -> list[bytes] | None:
+    def tails(self, values: tuple[Any, ...], types: set[type], distinct: set[Any] | None) -> list[bytes] | None:
         """Each value's tail when the column is all text, all ints or all floats with no empty cell and
-        no NaN; else None."""
-        kind, distinct = self._kind(values, empty=False)
+        no NaN; else None. `types` and `distinct` are the column's (`Columns`)."""
+        kind, distinct = self._kind(types, distinct, empty=False)
         if kind is None:
             return None
         memo = self._remember(kind, distinct)
@@ -200,10 +203,11 @@ class _Cells:
             return [memo[v] if v else _zero_tail(v) for v in values]
         return list(map(memo.__getitem__, values))
 
-    def column(self, c: int, values: tuple[Any, ...], s: bytes) -> list[bytes]:
+    def column(self, c: int, values: tuple[Any, ...], s: bytes, types: set[type], distinct: set[Any] | None,
+               ) -> list[bytes]:
         """Column `c`'s whole cells, b"" where a row has none, all in style `s`."""
         start, nums = self.starts[c], self.nums
-        kind, distinct = self._kind(values)
+        kind, distinct = self._kind(types, distinct)
         if kind is not None:
             memo = self._remember(kind, distinct)
             mid = b'"' + s

@@ -84,7 +84,7 @@ def sheet_part(table: SheetTable, styles: StylesPart, code_name: str | None = No
     header_row = (f'<sheetData><row r="1" ht="{layout.header_height:g}" customHeight="1">'
                   + "".join(text_cell(f"{letters[c]}1", str(h), head) for c, h in enumerate(table.header))
                   + "</row>")
-    rows = data_rows(table, letters, col_s, fmt, layout.row_heights(table.rows))
+    rows = data_rows(table, letters, col_s, fmt, layout.row_heights(table.rows), layout.columns)
     last = f"{letters[max(ncols, 1) - 1]}{len(table.rows) + 1}"
     widths = layout.widths
     cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'

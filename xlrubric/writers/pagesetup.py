@@ -57,6 +57,34 @@ def display_width(value: Any) -> float:
     return 0.6 * len(longest.encode("utf-8", "surrogatepass")) + 0.4 * len(longest)
 
 
+class Columns:
+    """A table by columns (short rows padded with None), and each column's value types and distinct
+    values, worked out once for everything that reads the table a column at a time — its widths, its
+    row heights, the sheet writer's cells (issue 16: each was a pass over every value of the table)."""
+
+    def __init__(self, rows: list[list[Any]]):
+        self.rows = rows
+        self.values = list(zip_longest(*rows))
+        self._types: dict[int, set[type]] = {}
+        self._distinct: dict[int, set[Any] | None] = {}
+
+    def types(self, c: int) -> set[type]:
+        """The types of column `c`'s values, NoneType among them where a row has no value (do not change)."""
+        if c not in self._types:
+            self._types[c] = set(map(type, self.values[c]))
+        return self._types[c]
+
+    def distinct(self, c: int) -> set[Any] | None:
+        """Column `c`'s distinct values, None among them where a row has none; None if a value is
+        unhashable (do not change)."""
+        if c not in self._distinct:
+            try:
+                self._distinct[c] = set(self.values[c])
+            except TypeError:
+                self._distinct[c] = None
+        return self._distinct[c]
+
+
 @dataclass
 class PageLayout:
     """The print decisions for one table."""
@@ -72,6 +100,7 @@ class PageLayout:
     # display_width of each distinct one-paragraph text per column, as content_widths measured it, so
     # that row_heights does not measure the same texts again (issue 16)
     measured: dict[int, dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
+    columns: Columns | None = field(default=None, repr=False, compare=False)   # the table's, when known
 
     @property
     def header_height(self) -> float:
@@ -95,16 +124,17 @@ class PageLayout:
         fraction of its interpreter cost on a long table; a property test compares them)."""
         if not self.wrap or not rows:
             return [None] * len(rows)
+        table = self.columns if self.columns is not None and self.columns.rows is rows else Columns(rows)
         columns = []
-        table = list(zip_longest(*rows))                  # the table by columns, short rows padded with None
         for c in sorted(self.wrap):
-            values = table[c] if c < len(table) else (None,) * len(rows)
-            try:
-                texts = {v for v in set(values) if isinstance(v, str)}
-            except TypeError:                             # an unhashable value: never text, one line
-                texts = {v for v in values if isinstance(v, str)}
+            if c >= len(table.values):
+                columns.append([1] * len(rows))
+                continue
+            values, distinct = table.values[c], table.distinct(c)
+            if distinct is None:                          # an unhashable value: never text, one line
                 values = tuple(v if isinstance(v, str) else None for v in values)
-            known = _lines_of(texts, self.widths[c], self.measured.get(c, {}))
+                distinct = set(values)
+            known = _lines_of({v for v in distinct if isinstance(v, str)}, self.widths[c], self.measured.get(c, {}))
             columns.append(list(map(known.get, values, repeat(1))))
         most = columns[0] if len(columns) == 1 else list(map(max, *columns))
         return [LINE_POINTS * lines + 2 if lines > 1 else None for lines in most]
@@ -159,17 +189,18 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
 
 
 def _measure(header: list[str], rows: list[list[Any]], preferred: list[float] | None,
-             ) -> tuple[list[float], set[int], int, dict[int, dict[str, float]]]:
+             table: Columns | None = None) -> tuple[list[float], set[int], int, dict[int, dict[str, float]]]:
     """`content_widths`, and the display width of every distinct one-paragraph text of each column it
-    sampled (for `PageLayout.row_heights`)."""
+    sampled (for `PageLayout.row_heights`). `table`: the rows by columns, when made already."""
     widths: list[float] = []
     wrap: set[int] = set()
     lines = 1
     measured: dict[int, dict[str, float]] = {}
-    columns = list(zip_longest(*rows[:SAMPLE_ROWS]))     # short rows pad with None, which is skipped
+    if table is None or len(rows) > SAMPLE_ROWS:
+        table = Columns(rows[:SAMPLE_ROWS])
     for c, head in enumerate(header):
-        if c < len(columns):
-            found, measured[c] = _column_widths(columns[c])
+        if c < len(table.values):
+            found, measured[c] = _column_widths(table.values[c], table.types(c), table.distinct(c))
             seen = sorted(found)
         else:
             seen = []
@@ -187,33 +218,35 @@ def _measure(header: list[str], rows: list[list[Any]], preferred: list[float] | 
 
 def _widths(values: tuple[Any, ...]) -> list[float]:
     """`display_width` of every non-empty value of a column (see `_column_widths`)."""
-    return _column_widths(values)[0]
+    try:
+        distinct: set[Any] | None = set(values)
+    except TypeError:
+        distinct = None
+    return _column_widths(values, set(map(type, values)), distinct)[0]
 
 
-def _column_widths(values: tuple[Any, ...]) -> tuple[list[float], dict[str, float]]:
+def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any] | None,
+                   ) -> tuple[list[float], dict[str, float]]:
     """`display_width` of every non-empty value of a column, each distinct text measured once: a result
     column repeats the same names, statuses and reasons on thousands of rows (issue 16: this halved the
-    write). Only str, int and float are remembered, each in its own table (1, 1.0 and True are equal
-    keys of different widths), and zero is not (0.0 and -0.0 are equal and print as "0" and "-0").
-    A column of text only, or of floats only, is measured in one comprehension over its distinct values.
-    Also returns the width of each distinct one-paragraph text (a text column's only)."""
-    try:
-        distinct = set(values)
-    except TypeError:                   # an unhashable value: the loop below measures it
-        distinct = {object()}
-    distinct.discard(None)
-    kinds = set(map(type, values))           # of every value: a set of values keeps 1.0 and drops an equal True
-    kinds.discard(type(None))
-    if kinds <= {str}:
+    write). `types` and `distinct` are the column's (`Columns`). Only str, int and float are remembered,
+    each in its own table (1, 1.0 and True are equal keys of different widths), and zero is not (0.0 and
+    -0.0 are equal and print as "0" and "-0"). A column of text only, or of floats only, is measured over
+    its distinct values in C loops. Also returns the width of each distinct one-paragraph text (a text
+    column's only)."""
+    kinds = types - {type(None)}            # of every value: a set of values keeps 1.0 and drops an equal True
+    if distinct is not None and kinds <= {str}:
         # display_width's own arithmetic on every one-paragraph text (most: no split), in C loops
-        texts = [v for v in distinct if "\n" not in v]
+        texts = [v for v in distinct if v is not None and "\n" not in v]
         utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
         width = dict(zip(texts, map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))),
                          strict=True))
-        one_paragraph = dict(width) if len(width) < len(distinct) else width
-        width.update((v, display_width(v)) for v in distinct if "\n" in v)
-        return list(map(width.__getitem__, filter(_not_none, values))), one_paragraph
-    if kinds == {float} and all(v == v for v in distinct):
+        multi = [v for v in distinct if v is not None and "\n" in v]
+        one_paragraph = dict(width) if multi else width
+        width.update((v, display_width(v)) for v in multi)
+        present = filter(_not_none, values) if type(None) in types else values
+        return list(map(width.__getitem__, present)), one_paragraph
+    if distinct is not None and kinds == {float} and all(v == v for v in distinct if v is not None):
         width = {v: display_width(v) for v in distinct if v}
         return [width[v] if v else display_width(v) for v in values if v is not None], {}
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
@@ -286,9 +319,10 @@ def _narrow_text(layout: PageLayout, room: float) -> None:
 
 def table_layout(header: list[str], rows: list[list[Any]], preferred: list[float] | None = None) -> PageLayout:
     """`content_widths` then `plan_pages`: the whole print decision for a result table."""
-    widths, wrap, lines, measured = _measure(header, rows, preferred)
+    table = Columns(rows)
+    widths, wrap, lines, measured = _measure(header, rows, preferred, table)
     layout = plan_pages(header, widths, wrap, lines)
-    layout.measured = measured
+    layout.measured, layout.columns = measured, table
     return layout
 
 
