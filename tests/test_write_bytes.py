@@ -160,3 +160,43 @@ def test_work_deflates_only_final_large_parts_and_forgets_edited_ones(tmp_path: 
         assert work.ahead == {}
         entries = {e.name: e for e in work.build()}
         assert entries["xl/big.xml"].data == b"<a>edited</a>" and entries["xl/big.xml"].ahead is None
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 9)), unique=True, max_size=8),
+       st.lists(st.sampled_from(["考核记录!C4", "'扣分 明细'!A2", 'a"b', "a&b", "x<y", "t\tab", "名册!A1"]),
+                min_size=8, max_size=8))
+def test_hyperlinks_quote_targets_as_attr(cells, targets) -> None:
+    from xlrubric.ooxml import xmlscan as xs
+    from xlrubric.ooxml.sheetxml import _hyperlinks
+
+    links = {cell: "#" + t for cell, t in zip(cells, targets, strict=False)}
+    letters = [column_letter(c) for c in range(5)]              # columns 5-9 take column_letter's own
+    assert _hyperlinks(links, letters) == [
+        f'<hyperlink ref="{column_letter(c)}{r + 2}" location={xs.attr(links[(r, c)][1:])}/>'
+        for r, c in sorted(links)]
+
+
+def test_sheet_list_kept_through_a_write_equals_the_list_read_again(tmp_path: Path) -> None:
+    """`WorkbookPart` keeps its sheet list through the sheets and names a write adds (edits after every
+    <sheet>) instead of reading workbook.xml again; the kept list must be the list read afresh."""
+    from xlrubric.ooxml.workbook import WorkbookPart
+
+    for names in (False, True):
+        path = tmp_path / f"book{names}.xlsx"
+        wb = xlsxwriter.Workbook(str(path))
+        wb.add_worksheet("名册").write_row(0, 0, ["姓名"])
+        wb.add_worksheet("记录").write_row(0, 0, ["工号"])
+        if names:
+            wb.define_name("学校名", "=名册!$A$1")
+        wb.close()
+        with SourceZip(path) as pkg:
+            work = Work(pkg)
+            book = WorkbookPart(work, work.office_document())
+            record: dict = {}
+            for k, sheet in enumerate(["考核结果", "扣分明细", "校验'问题"]):
+                ref = book.add_sheet(sheet, f"xl/worksheets/sheet{k + 10}.xml")
+                book.add_defined_name("_xlnm._FilterDatabase", ref.index, f"'{sheet}'!$A$1:$B$2", record)
+                book.add_defined_name("_xlnm.Print_Titles", ref.index, f"'{sheet}'!$1:$1", record, hidden=False)
+                assert book.sheets() == WorkbookPart(work, book.part).sheets()
+            assert [s.name for s in book.sheets()] == ["名册", "记录", "考核结果", "扣分明细", "校验'问题"]

@@ -136,7 +136,7 @@ def _own_styles(table: SheetTable, col_s: list[str], fmt: _Formats) -> dict[int,
     rows, links, fills = table.rows, table.links, table.fills
     link_s = f' s="{fmt.link}"'
     out: dict[int, dict[int, str]] = {}
-    for i, c in sorted({*links, *fills}):
+    for i, c in sorted({*links, *fills}) if fills else links:     # links alone make no format: any order
         if i >= len(rows) or c >= len(rows[i]) or rows[i][c] is None:
             continue                              # no cell there (a link still goes in <hyperlinks>)
         s = link_s if (i, c) in links else col_s[c]

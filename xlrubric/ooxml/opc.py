@@ -74,6 +74,7 @@ class Work:
         self._ct_index: tuple[str, dict[str, str | None], dict[str, str | None]] | None = None
         self._rels: dict[str, tuple[str, xs.Element, list[Rel]]] = {}   # rels part -> text, root, rels
         self.version = 0                                # bumped by every edit: lets readers cache views
+        self.parts_version = 0                          # bumped when a part is added or removed
 
     # -- parts -----------------------------------------------------------------------------------
     def canon(self, part: str) -> str:
@@ -124,6 +125,7 @@ class Work:
             self.ahead[part] = Deflation(data)
         self.texts.pop(part, None)
         self.version += 1
+        self.parts_version += 1
 
     def remove(self, part: str) -> None:
         part = self.canon(part)
@@ -131,6 +133,7 @@ class Work:
         self.ahead.pop(part, None)
         self.texts.pop(part, None)
         self.version += 1
+        self.parts_version += 1
         if self.src.has(part):
             self.removed.add(part)
 

@@ -76,7 +76,7 @@ def sheet_part(table: SheetTable, styles: StylesPart, code_name: str | None = No
     `layout` is `table_layout(table…)` when the caller has it already (it also needs it for print_titles)."""
     layout = layout or table_layout(table.header, table.rows, table.col_widths)
     fmt = _Formats(styles, table, layout)
-    ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
+    ncols = _width(table)
     letters = [column_letter(c) for c in range(max(ncols, 1))]
     plain = fmt.plain_attr
     col_s = [f' s="{fmt.column[c]}"' if c in fmt.column else plain for c in range(ncols)]
@@ -98,15 +98,25 @@ def sheet_part(table: SheetTable, styles: StylesPart, code_name: str | None = No
                      '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
     head_xml += "</sheetView></sheetViews>" + (f"<cols>{cols}</cols>" if cols else "")
     tail = ["</sheetData>", f'<autoFilter ref="A1:{last}"/>' if table.header else ""]
-    links = table.links
-    if links:
-        tail.append("<hyperlinks>")
-        for (r, c), target in sorted(links.items()):
-            tail.append(f'<hyperlink ref="{letters[c] if c < len(letters) else column_letter(c)}{r + 2}"'
-                        f' location={xs.attr(target.lstrip("#"))}/>')
-        tail.append("</hyperlinks>")
+    if table.links:
+        tail += ["<hyperlinks>", *_hyperlinks(table.links, letters), "</hyperlinks>"]
     tail.append(page_setup_xml(layout))
     return b"".join(((head_xml + header_row).encode(), rows, "".join(tail).encode()))
+
+
+def _width(table: SheetTable) -> int:
+    """Columns the table spans: its header's, or its longest row's."""
+    return max(len(table.header), *map(len, table.rows)) if table.rows else len(table.header)
+
+
+def _hyperlinks(links: dict[tuple[int, int], str], letters: list[str]) -> list[str]:
+    """The `<hyperlink>` of each linked cell (row index, column) in order, to a place in the workbook.
+    A result sheet links a cell on every row (扣分明细's 来源): when no target has a character to escape
+    (one search over them all), each is simply quoted, as `xs.attr` would."""
+    targets = [t.lstrip("#") for _, t in sorted(links.items())]
+    quoted = (map('"{}"'.format, targets) if xs.needs_no_escape(" ".join(targets)) else map(xs.attr, targets))
+    return [f'<hyperlink ref="{letters[c] if c < len(letters) else column_letter(c)}{r + 2}" location={q}/>'
+            for (r, c), q in zip(sorted(links), quoted, strict=True)]
 
 
 def page_setup_xml(layout: PageLayout) -> str:
@@ -141,5 +151,5 @@ def filter_range(table: SheetTable) -> str | None:
     """The `_xlnm._FilterDatabase` value for the table's autofilter (absolute refs, quoted sheet)."""
     if not table.header:
         return None
-    ncols = max([len(table.header), *(len(r) for r in table.rows)]) if table.rows else len(table.header)
+    ncols = _width(table)
     return f"{quote_sheet(table.name)}!$A$1:${column_letter(ncols - 1)}${len(table.rows) + 1}"
