@@ -47,7 +47,10 @@ def resolve(source: str, target: str) -> str:
 
 
 def relative(source: str, part: str) -> str:
-    return quote(posixpath.relpath(part, posixpath.dirname(source) or "."), safe="/._-~")
+    """The relationship target naming `part` from part `source`. Both are package names, so they are
+    made absolute from the package root: posixpath.relpath then has no working directory to ask for
+    (os.getcwd was half the cost of adding a relationship)."""
+    return quote(posixpath.relpath("/" + part, "/" + posixpath.dirname(source)), safe="/._-~")
 
 
 @dataclass

@@ -12,8 +12,8 @@ encrypted or duplicate parts, total size) and every part we inflate is capped an
 
 from __future__ import annotations
 
+import _thread
 import struct
-import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -47,23 +47,29 @@ class Deflation:
     school is 1.1 MB), and zlib releases the GIL while it works, so on a second core it overlaps the
     rest of the write — the next sheet, the marks, styles, the other parts — instead of following it.
     The bytes are those `deflate` gives on the calling thread: same function, same level. The thread
-    only reads `data` (immutable bytes) and always ends by itself; `result` waits for it.
+    only reads `data` (immutable bytes) and always ends by itself; `result` waits for it. It is a bare
+    `_thread` thread: `threading.Thread.start` waits until the new thread runs, which on a busy machine
+    cost more than the overlap won.
     """
 
     def __init__(self, data: bytes):
         self.data = data
         self._out: tuple[bytes, int] | BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xlrubric-deflate", daemon=True)
-        self._thread.start()
+        self._done = _thread.allocate_lock()
+        self._done.acquire()                     # released by the thread when `_out` is set
+        _thread.start_new_thread(self._run, ())
 
     def _run(self) -> None:
         try:
             self._out = deflate(self.data)
         except BaseException as exc:       # handed to the caller of result()
             self._out = exc
+        finally:
+            self._done.release()
 
     def result(self) -> tuple[bytes, int]:
-        self._thread.join()
+        with self._done:
+            pass
         if isinstance(self._out, BaseException):
             raise self._out
         assert self._out is not None
