@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from xlrubric.ooxml import opc
 from xlrubric.ooxml import xmlscan as xs
+from xlrubric.ooxml.cellxml import escape_cell_text
 from xlrubric.ooxml.sheetdoc import AFTER_LEGACY, SheetDoc, digest, parse_ref, ref_of
-from xlrubric.ooxml.sheetxml import escape_cell_text
 
 if TYPE_CHECKING:
     from xlrubric.results import CellMark

@@ -28,7 +28,7 @@ from xlrubric.errors import OutputError
 from xlrubric.ooxml import opc
 from xlrubric.ooxml.marks import mark_sheet, merge_marks, unmark_sheet
 from xlrubric.ooxml.record import find_record, remove_record, write_record
-from xlrubric.ooxml.sheetxml import filter_range, print_titles, sheet_xml
+from xlrubric.ooxml.sheetxml import filter_range, print_titles, sheet_part
 from xlrubric.ooxml.styles import StylesPart, strip_styles, styles_part
 from xlrubric.ooxml.workbook import WorkbookPart, check_sheet_name
 from xlrubric.ooxml.zipio import SourceZip, write_package
@@ -158,7 +158,7 @@ def _apply(work: opc.Work, wb: WorkbookPart, tables: list[SheetTable], marks: li
         part = work.free_name("xl/worksheets/sheet{}.xml")
         # A macro workbook's sheets carry VBA code names (XlsxWriter sets them for the same reason).
         layout = table_layout(t.header, t.rows, t.col_widths)     # once: the sheet and its print titles
-        work.add(part, sheet_xml(t, styles, f"xlrubric{k}" if macro else None, layout))
+        work.add(part, sheet_part(t, styles, f"xlrubric{k}" if macro else None, layout), final=True)
         ref = wb.add_sheet(t.name, part)
         record["sheets"].append(t.name)
         rng = filter_range(t)

@@ -34,7 +34,8 @@ class WorkbookPart:
         self.work, self.part = work, part
         self.prefix, self.ns = xs.main_prefix(work.text(part), part)
         self._tree: tuple[str, xs.Element] | None = None
-        self._sheets: tuple[int, list[SheetRef]] | None = None    # (work.version, the sheet list)
+        # what the sheet list was made from (_key), where <sheets>' content ends in workbook.xml, the list
+        self._sheets: tuple[tuple, int, list[SheetRef]] | None = None
 
     def _root(self) -> tuple[str, xs.Element]:
         """workbook.xml and its tree, parsed again only after an edit stored a new text."""
@@ -43,10 +44,18 @@ class WorkbookPart:
             self._tree = (doc, xs.parse(doc))
         return self._tree
 
+    def _key(self) -> tuple:
+        """What the sheet list is made from: workbook.xml, its relationships, the content types (the
+        texts, compared by identity first) and which parts exist."""
+        rels = opc.rels_name(self.part)
+        return (self.work.text(self.part), self.work.text(rels) if self.work.exists(rels) else None,
+                self.work.text("[Content_Types].xml"), self.work.parts_version)
+
     def sheets(self) -> list[SheetRef]:
-        """The sheet list, made again only after an edit to the package (each lookup asked for it)."""
-        if self._sheets is not None and self._sheets[0] == self.work.version:
-            return list(self._sheets[1])
+        """The sheet list, made again only when what it is made from changed (each lookup asks for it)."""
+        key = self._key()
+        if self._sheets is not None and self._sheets[0] == key:
+            return list(self._sheets[2])
         doc, root = self._root()
         el = root.find("sheets")
         rels = {r.id: r for r in self.work.rels(self.part)}
@@ -56,11 +65,26 @@ class WorkbookPart:
             rid = next((v for k, v in a.items() if k.endswith(":id")), "")
             rel = rels.get(rid)
             target = opc.resolve(self.part, rel.target) if rel is not None and not rel.external else None
-            ctype = self.work.content_type(target) if target and self.work.exists(target) else None
             out.append(SheetRef(a.get("name", ""), i, int(a.get("sheetId", "0") or 0), rid,
-                                a.get("state", "visible"), target, ctype, s.start, s.end))
-        self._sheets = (self.work.version, out)
+                                a.get("state", "visible"), target, self._type_of(target), s.start, s.end))
+        self._sheets = (key, el.inner_end if el is not None else len(doc), out)
         return list(out)
+
+    def _type_of(self, target: str | None) -> str | None:
+        return self.work.content_type(target) if target and self.work.exists(target) else None
+
+    def _store(self, doc: str, edits: list[tuple[int, int, str]], added: SheetRef | None = None) -> None:
+        """Store workbook.xml with `edits` made. An edit after every <sheet> moves none of them, so a
+        sheet list made before it stays true (with `added`, the sheet just appended, at its end): the
+        list is not made again after each sheet and name a write adds (issue 16)."""
+        known = self._sheets is not None and self._sheets[0] == self._key()
+        self.work.set_text(self.part, xs.splice(doc, edits))
+        if known and self._sheets is not None and all(start >= self._sheets[1] for start, _end, _text in edits):
+            _key, end, listed = self._sheets
+            growth = sum(len(text) for s, _e, text in edits if s == end)       # a sheet appended at the end
+            self._sheets = (self._key(), end + growth, listed + ([added] if added is not None else []))
+        else:
+            self._sheets = None
 
     def find(self, name: str) -> SheetRef | None:
         sheets = self.sheets()
@@ -68,16 +92,24 @@ class WorkbookPart:
             next((s for s in sheets if s.name.casefold() == name.casefold()), None)
 
     def add_sheet(self, name: str, part: str) -> SheetRef:
+        before = self.sheets()
+        sid = 1 + max((s.sheet_id for s in before), default=0)
         rid = self.work.add_rel(self.part, opc.RT_WORKSHEET, part)
         self.work.add_override(part, opc.CT_WORKSHEET)
         doc, root = self._root()
         sheets = root.find("sheets")
-        sid = 1 + max((s.sheet_id for s in self.sheets()), default=0)
         rp = xs.prefix_for(self.ns, xs.NS_REL)
         rattr = f'{rp}:id="{rid}"' if rp else f'xmlns:r="{xs.NS_REL}" r:id="{rid}"'
         el = f'<{xs.q(self.prefix, "sheet")} name={xs.attr(name)} sheetId="{sid}" {rattr}/>'
-        self.work.set_text(self.part, xs.splice(doc, xs.append_children(doc, sheets, el)))
-        return self.find(name)  # type: ignore[return-value]
+        target = opc.resolve(self.part, opc.relative(self.part, part))
+        if sheets is None or sheets.tag.empty or any(s.part and s.part.lower() == target.lower() for s in before):
+            self._store(doc, xs.append_children(doc, sheets, el))      # made again from the text below
+            return self.find(name)  # type: ignore[return-value]
+        self._sheets = (self._key(), self._sheets[1], before) if self._sheets is not None else None
+        ref = SheetRef(name, len(before), sid, rid, "visible", target, self._type_of(target),
+                       sheets.inner_end, sheets.inner_end + len(el))
+        self._store(doc, xs.append_children(doc, sheets, el), ref)
+        return ref
 
     def remove_sheet(self, ref: SheetRef) -> None:
         """Remove a sheet of ours with its part, relationship, content type and sheet-scoped names."""
@@ -122,13 +154,13 @@ class WorkbookPart:
               f'{flag}>{xs.text(value)}</{xs.q(self.prefix, "definedName")}>')
         names = root.find("definedNames")
         if names is not None:
-            self.work.set_text(self.part, xs.splice(doc, xs.append_children(doc, names, el)))
+            self._store(doc, xs.append_children(doc, names, el))
             return
         record["defined_names_created"] = True
         after = [root.find(n) for n in ("externalReferences", "functionGroups", "sheets")]
         at = next(e.end for e in after if e is not None)
         wrap = xs.q(self.prefix, "definedNames")
-        self.work.set_text(self.part, doc[:at] + f"<{wrap}>{el}</{wrap}>" + doc[at:])
+        self._store(doc, [(at, at, f"<{wrap}>{el}</{wrap}>")])
 
     def drop_empty_defined_names(self) -> None:
         doc, root = self._root()

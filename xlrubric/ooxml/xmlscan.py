@@ -107,6 +107,11 @@ def attr(value: str) -> str:
     return '"' + value.replace('"', "&quot;") + '"'
 
 
+def needs_no_escape(value: str) -> bool:
+    """Whether `attr(value)` is `value` in double quotes (nothing in it to escape)."""
+    return _ATTR_SPECIAL.search(value) is None
+
+
 def text(value: str) -> str:
     """Character data escaped for XML (`xml.sax.saxutils.escape`, see `attr` for why not imported)."""
     return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")

@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import zip_longest
+from functools import partial
+from itertools import repeat, zip_longest
+from operator import add, is_not, mul
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -31,6 +33,8 @@ HEADER_LINES = 3             # a header wraps to at most this many lines (narrow
 LINE_POINTS = 15.0           # one line of wrapped text (Excel's default row is 15 pt for 11 pt type)
 KEY_HEADERS = ("序号", "行", "工号", "姓名", "学校", "学年")
 SAMPLE_ROWS = 2000
+_SIXTENTHS, _FOURTENTHS = partial(mul, 0.6), partial(mul, 0.4)     # 0.6 * n, 0.4 * n: display_width's terms
+_not_none = partial(is_not, None)
 
 
 def display_width(value: Any) -> float:
@@ -38,7 +42,8 @@ def display_width(value: Any) -> float:
 
     An 11-point CJK glyph is 14.7 px against the 7 px digit a width unit stands for, hence 2.2 rather
     than the customary 2. 0.6 × bytes + 0.4 × characters gives exactly that for ASCII and CJK text, at
-    C speed, which matters on a 20,000-row sheet.
+    C speed, which matters on a 20,000-row sheet. A lone surrogate (it cannot be UTF-8; the cell writer
+    escapes it as _xD800_) counts the three bytes it would take, rather than stopping the write.
     """
     if value is None:
         return 0.0
@@ -49,7 +54,35 @@ def display_width(value: Any) -> float:
     else:
         text = value if isinstance(value, str) else str(value)
     longest = max(text.split("\n"), key=len) if "\n" in text else text
-    return 0.6 * len(longest.encode("utf-8")) + 0.4 * len(longest)
+    return 0.6 * len(longest.encode("utf-8", "surrogatepass")) + 0.4 * len(longest)
+
+
+class Columns:
+    """A table by columns (short rows padded with None), and each column's value types and distinct
+    values, worked out once for everything that reads the table a column at a time — its widths, its
+    row heights, the sheet writer's cells (issue 16: each was a pass over every value of the table)."""
+
+    def __init__(self, rows: list[list[Any]]):
+        self.rows = rows
+        self.values = list(zip_longest(*rows))
+        self._types: dict[int, set[type]] = {}
+        self._distinct: dict[int, set[Any] | None] = {}
+
+    def types(self, c: int) -> set[type]:
+        """The types of column `c`'s values, NoneType among them where a row has no value (do not change)."""
+        if c not in self._types:
+            self._types[c] = set(map(type, self.values[c]))
+        return self._types[c]
+
+    def distinct(self, c: int) -> set[Any] | None:
+        """Column `c`'s distinct values, None among them where a row has none; None if a value is
+        unhashable (do not change)."""
+        if c not in self._distinct:
+            try:
+                self._distinct[c] = set(self.values[c])
+            except TypeError:
+                self._distinct[c] = None
+        return self._distinct[c]
 
 
 @dataclass
@@ -64,6 +97,10 @@ class PageLayout:
     col_breaks: list[int] = field(default_factory=list)   # 0-based first column of each new page group
     header_lines: int = 1
     _lines: dict[tuple[str, int], int] = field(default_factory=dict, repr=False, compare=False)
+    # display_width of each distinct one-paragraph text per column, as content_widths measured it, so
+    # that row_heights does not measure the same texts again (issue 16)
+    measured: dict[int, dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
+    columns: Columns | None = field(default=None, repr=False, compare=False)   # the table's, when known
 
     @property
     def header_height(self) -> float:
@@ -82,19 +119,40 @@ class PageLayout:
 
     def row_heights(self, rows: list[list[Any]]) -> list[float | None]:
         """`row_height` of every row, worked out a column at a time: each wrapped column's distinct texts
-        are measured once, and the per-row maximum is taken over whole columns (issue 16: the same
-        numbers as `row_height` row by row, at a fraction of its interpreter cost on a long table)."""
+        are measured once — by `content_widths` already, for the rows it sampled — and the per-row
+        maximum is taken over whole columns (issue 16: the same numbers as `row_height` row by row, at a
+        fraction of its interpreter cost on a long table; a property test compares them)."""
         if not self.wrap or not rows:
             return [None] * len(rows)
+        table = self.columns if self.columns is not None and self.columns.rows is rows else Columns(rows)
         columns = []
-        table = list(zip_longest(*rows))                  # the table by columns, short rows padded with None
         for c in sorted(self.wrap):
-            width = self.widths[c]
-            values = table[c] if c < len(table) else (None,) * len(rows)
-            known = {v: text_lines(v, width) for v in {v for v in values if isinstance(v, str)}}
-            columns.append([known[v] if isinstance(v, str) else 1 for v in values])
+            if c >= len(table.values):
+                columns.append([1] * len(rows))
+                continue
+            values, distinct = table.values[c], table.distinct(c)
+            if distinct is None:                          # an unhashable value: never text, one line
+                values = tuple(v if isinstance(v, str) else None for v in values)
+                distinct = set(values)
+            known = _lines_of({v for v in distinct if isinstance(v, str)}, self.widths[c], self.measured.get(c, {}))
+            columns.append(list(map(known.get, values, repeat(1))))
         most = columns[0] if len(columns) == 1 else list(map(max, *columns))
         return [LINE_POINTS * lines + 2 if lines > 1 else None for lines in most]
+
+
+def _lines_of(texts: set[str], width: float, measured: dict[str, float]) -> dict[str, int]:
+    """`text_lines(t, width)` of each text, from its measured display width where `content_widths` has
+    it (one paragraph: the same arithmetic as `text_lines`), else measured now."""
+    per_line = max(width, 1.0)
+    out = {}
+    for text in texts:
+        w = measured.get(text)
+        if w is None:
+            out[text] = text_lines(text, width)
+            continue
+        lines = max(1, math.ceil(w / per_line))
+        out[text] = lines + 1 if lines >= 3 else lines
+    return out
 
 
 def text_lines(text: Any, width: float) -> int:
@@ -126,12 +184,26 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
     to HEADER_LINES lines (its text is never changed: readers find columns by it). Returns (widths,
     wrapped columns, header lines).
     """
+    widths, wrap, lines, _measured = _measure(header, rows, preferred)
+    return widths, wrap, lines
+
+
+def _measure(header: list[str], rows: list[list[Any]], preferred: list[float] | None,
+             table: Columns | None = None) -> tuple[list[float], set[int], int, dict[int, dict[str, float]]]:
+    """`content_widths`, and the display width of every distinct one-paragraph text of each column it
+    sampled (for `PageLayout.row_heights`). `table`: the rows by columns, when made already."""
     widths: list[float] = []
     wrap: set[int] = set()
     lines = 1
-    columns = list(zip_longest(*rows[:SAMPLE_ROWS]))     # short rows pad with None, which is skipped
+    measured: dict[int, dict[str, float]] = {}
+    if table is None or len(rows) > SAMPLE_ROWS:
+        table = Columns(rows[:SAMPLE_ROWS])
     for c, head in enumerate(header):
-        seen = sorted(_widths(columns[c])) if c < len(columns) else []
+        if c < len(table.values):
+            found, measured[c] = _column_widths(table.values[c], table.types(c), table.distinct(c))
+            seen = sorted(found)
+        else:
+            seen = []
         content = seen[min(len(seen) - 1, int(len(seen) * 0.95))] + 2.5 if seen else 0.0
         cap = min(float(preferred[c]) if preferred and c < len(preferred) and preferred[c] else LONG_TEXT,
                   LONG_TEXT)
@@ -141,28 +213,42 @@ def content_widths(header: list[str], rows: list[list[Any]], preferred: list[flo
             wrap.add(c)
         lines = max(lines, math.ceil(display_width(str(head)) / max(width - 1.5, 1.0)))
         widths.append(round(width, 1))
-    return widths, wrap, min(lines, HEADER_LINES + 1)
+    return widths, wrap, min(lines, HEADER_LINES + 1), measured
 
 
 def _widths(values: tuple[Any, ...]) -> list[float]:
+    """`display_width` of every non-empty value of a column (see `_column_widths`)."""
+    try:
+        distinct: set[Any] | None = set(values)
+    except TypeError:
+        distinct = None
+    return _column_widths(values, set(map(type, values)), distinct)[0]
+
+
+def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any] | None,
+                   ) -> tuple[list[float], dict[str, float]]:
     """`display_width` of every non-empty value of a column, each distinct text measured once: a result
     column repeats the same names, statuses and reasons on thousands of rows (issue 16: this halved the
-    write). Only str, int and float are remembered, each in its own table (1, 1.0 and True are equal
-    keys of different widths), and zero is not (0.0 and -0.0 are equal and print as "0" and "-0").
-    A column of text only, or of floats only, is measured in one comprehension over its distinct values."""
-    try:
-        distinct = set(values)
-    except TypeError:                   # an unhashable value: the loop below measures it
-        distinct = {object()}
-    distinct.discard(None)
-    kinds = set(map(type, values))           # of every value: a set of values keeps 1.0 and drops an equal True
-    kinds.discard(type(None))
-    if kinds <= {str}:
-        width = {v: display_width(v) for v in distinct}
-        return [width[v] for v in values if v is not None]
-    if kinds == {float} and all(v == v for v in distinct):
+    write). `types` and `distinct` are the column's (`Columns`). Only str, int and float are remembered,
+    each in its own table (1, 1.0 and True are equal keys of different widths), and zero is not (0.0 and
+    -0.0 are equal and print as "0" and "-0"). A column of text only, or of floats only, is measured over
+    its distinct values in C loops. Also returns the width of each distinct one-paragraph text (a text
+    column's only)."""
+    kinds = types - {type(None)}            # of every value: a set of values keeps 1.0 and drops an equal True
+    if distinct is not None and kinds <= {str}:
+        # display_width's own arithmetic on every one-paragraph text (most: no split), in C loops
+        texts = [v for v in distinct if v is not None and "\n" not in v]
+        utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
+        width = dict(zip(texts, map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))),
+                         strict=True))
+        multi = [v for v in distinct if v is not None and "\n" in v]
+        one_paragraph = dict(width) if multi else width
+        width.update((v, display_width(v)) for v in multi)
+        present = filter(_not_none, values) if type(None) in types else values
+        return list(map(width.__getitem__, present)), one_paragraph
+    if distinct is not None and kinds == {float} and all(v == v for v in distinct if v is not None):
         width = {v: display_width(v) for v in distinct if v}
-        return [width[v] if v else display_width(v) for v in values if v is not None]
+        return [width[v] if v else display_width(v) for v in values if v is not None], {}
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
@@ -176,7 +262,7 @@ def _widths(values: tuple[Any, ...]) -> list[float]:
         if w is None:
             w = seen[v] = display_width(v)
         out.append(w)
-    return out
+    return out, {}
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
@@ -233,8 +319,11 @@ def _narrow_text(layout: PageLayout, room: float) -> None:
 
 def table_layout(header: list[str], rows: list[list[Any]], preferred: list[float] | None = None) -> PageLayout:
     """`content_widths` then `plan_pages`: the whole print decision for a result table."""
-    widths, wrap, lines = content_widths(header, rows, preferred)
-    return plan_pages(header, widths, wrap, lines)
+    table = Columns(rows)
+    widths, wrap, lines, measured = _measure(header, rows, preferred, table)
+    layout = plan_pages(header, widths, wrap, lines)
+    layout.measured, layout.columns = measured, table
+    return layout
 
 
 def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int | None = 0) -> None:
