@@ -1,7 +1,8 @@
 """Compute time for one school, as a ratio to python-calamine just reading the same workbook.
 
 Workbook: lanxi4 rules, 300 teachers in 教师名册 and 考核记录, a 2,000-row 签到登记 (20 sessions × 100
-teachers) and a 300-row 提交登记. Prints medians of 15 runs (--runs), the three taken in turn so a change of load hits all alike:
+teachers) and a 300-row 提交登记. Prints medians of 15 runs (--runs), the three taken in turn so that a change of
+load hits all alike:
   read   python-calamine reading every sheet as rows (the floor)
   tables open_workbook (every safety check) + locating and reading the four tables compute reads
   calc   open_workbook + rules + validation + engine (what the button and compute both do)
