@@ -30,7 +30,6 @@ from xlrubric.pipeline.record import (
 )
 from xlrubric.pipeline.registers import apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import render_tables
-from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_name
@@ -122,17 +121,16 @@ class RecordSources(dict):
     def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
         super().__init__()
         self.sheet, self.table, self.rows_of = sheet, table, rows_of
-        # each event's column letters, once: a detail's cell is then the letters and the teacher's row
-        self.letters = {e: column_letters(table.columns[e]) for e in events if e in table.columns}
+        self.events = {e for e in events if e in table.columns}
 
     def get(self, key, default=None):
         found = dict.get(self, key)
         if found is not None:
             return found
         teacher, event = key
-        letters, row = self.letters.get(event), self.rows_of.get(teacher)
-        if letters is not None and row is not None:
-            return Source(self.sheet, f"{letters}{row}")
+        row = self.rows_of.get(teacher)
+        if event in self.events and row is not None:
+            return Source(self.sheet, self.table.cell(event, row))
         return default
 
 

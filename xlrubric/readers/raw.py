@@ -13,11 +13,13 @@ from typing import Any
 
 
 @functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)
 def column_letters(col0: int) -> str:
     """Excel's column letters for a 0-based column (0 → A, 26 → AA).
 
     Written here rather than taken from openpyxl because importing openpyxl costs about 0.3 s, and every
-    command that names a cell (lint on a rules sheet included) would pay it.
+    command that names a cell (lint on a rules sheet included) would pay it. Remembered per column: a
+    computation names the cells of a few columns thousands of times (扣分明细, problems).
     """
     letters = ""
     n = col0 + 1
