@@ -4,8 +4,7 @@
   each text's tail must be `text_tail` of that text alone.
 - `cellxml.data_rows` builds every row with one `bytes %` template per table; each cell must be the cell
   `_Cells.one` writes for that value and style on its own, and the rows the plain row-by-row str join.
-- `zipio.Deflation` deflates a new part on a thread; its bytes must be `deflate`'s on the calling thread,
-  and the output zip must read back to the same parts.
+- `zipio.deflate` writes new parts at level 1; they must read back to the same content.
 - `PageLayout.row_heights` reuses the widths `content_widths` measured; each height must be
   `row_height` of the row (measured from scratch).
 """
@@ -26,7 +25,7 @@ from xlrubric.ooxml.cellxml import _Cells, data_rows, text_tail, text_tails
 from xlrubric.ooxml.opc import Work
 from xlrubric.ooxml.sheetxml import _Formats, column_letter
 from xlrubric.ooxml.styles import StylesPart
-from xlrubric.ooxml.zipio import AHEAD_BYTES, Deflation, OutPart, SourceZip, deflate, write_package
+from xlrubric.ooxml.zipio import LEVEL, OutPart, SourceZip, deflate, write_package
 from xlrubric.results import SheetTable
 from xlrubric.writers.pagesetup import table_layout
 
@@ -117,49 +116,22 @@ def test_row_heights_from_measured_widths_equal_row_height(rows) -> None:
     assert layout.row_heights(rows) == [unmeasured.row_height(r) for r in rows]
 
 
-def test_deflate_does_not_depend_on_how_input_is_fed() -> None:
-    """What lets a part be deflated on another thread, or in pieces, and give the same bytes: raw
-    deflate at one level is a function of the input alone (checked on this zlib)."""
+def test_a_new_part_is_raw_deflate_at_level_1_and_reads_back(tmp_path: Path) -> None:
+    """Parts we write are deflated at level 1 (zipio.deflate says why): the stored bytes are zlib's raw
+    deflate at that level, the CRC is the content's, and the zip reads back to the same content."""
     data = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>教师{i % 97}扣分</t></is></c></row>'
                    for i in range(20000)).encode()
-    whole, crc = deflate(data)
-    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
-    pieces = b"".join(comp.compress(data[k:k + 4099]) for k in range(0, len(data), 4099)) + comp.flush()
-    assert pieces == whole and crc == zlib.crc32(data)
-    assert Deflation(data).result() == (whole, crc)
-    assert zlib.decompress(whole, -15) == data
-
-
-def test_a_part_deflated_ahead_is_written_as_deflated_on_the_spot(tmp_path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
-    wb.add_worksheet("名册").write_row(0, 0, ["姓名"])
-    wb.close()
-    big = b"<x>" + "学校".encode() * AHEAD_BYTES + b"</x>"
-    outs = []
-    with SourceZip(tmp_path / "s.xlsx") as pkg:
-        for ahead in (None, Deflation(big)):
-            out = io.BytesIO()
-            write_package(out, pkg, [OutPart("xl/big.xml", big, None, ahead)])
-            outs.append(out.getvalue())
-    assert outs[0] == outs[1]
-    assert zipfile.ZipFile(io.BytesIO(outs[1])).read("xl/big.xml") == big
-
-
-def test_work_deflates_only_final_large_parts_and_forgets_edited_ones(tmp_path: Path) -> None:
+    assert LEVEL == 1
+    comp = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert deflate(data) == (comp.compress(data) + comp.flush(), zlib.crc32(data))
     wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
     wb.add_worksheet("名册").write_row(0, 0, ["姓名"])
     wb.close()
     with SourceZip(tmp_path / "s.xlsx") as pkg:
-        work = Work(pkg)
-        work.add("xl/small.xml", b"<a/>", final=True)
-        work.add("xl/big.xml", b"<a>" + b"x" * AHEAD_BYTES + b"</a>", final=True)
-        work.add("xl/open.xml", b"<a>" + b"y" * AHEAD_BYTES + b"</a>")
-        assert set(work.ahead) == {"xl/big.xml"}
-        work.text("xl/big.xml")
-        work.set_text("xl/big.xml", "<a>edited</a>")
-        assert work.ahead == {}
-        entries = {e.name: e for e in work.build()}
-        assert entries["xl/big.xml"].data == b"<a>edited</a>" and entries["xl/big.xml"].ahead is None
+        out = io.BytesIO()
+        write_package(out, pkg, [OutPart("xl/big.xml", data)])
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        assert z.read("xl/big.xml") == data and z.testzip() is None
 
 
 @settings(max_examples=200)

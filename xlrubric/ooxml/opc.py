@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from xlrubric.ooxml import xmlscan as xs
-from xlrubric.ooxml.zipio import AHEAD_BYTES, Deflation, OutPart, SourceZip
+from xlrubric.ooxml.zipio import OutPart, SourceZip
 
 RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 RT_OFFICE_DOC = RT + "officeDocument"
@@ -71,7 +71,6 @@ class Work:
         self.texts: dict[str, tuple[str, str]] = {}     # part -> (text, codec), parts read for editing
         self.original: dict[str, str] = {}
         self.added: dict[str, bytes] = {}               # new parts, in creation order
-        self.ahead: dict[str, Deflation] = {}           # new parts already being deflated
         self.removed: set[str] = set()
         self._ct_tree: tuple[str, xs.Element] | None = None   # [Content_Types].xml parsed, for its text
         self._ct_index: tuple[str, dict[str, str | None], dict[str, str | None]] | None = None
@@ -115,17 +114,13 @@ class Work:
         self.version += 1
         if part in self.added:
             self.added[part] = xs.encode(doc, codec)
-            self.ahead.pop(part, None)
 
-    def add(self, part: str, data: bytes | str, *, final: bool = False) -> None:
-        """A new part; `final`: nothing will edit it, so a large one starts deflating now (Deflation)."""
+    def add(self, part: str, data: bytes | str) -> None:
+        """A new part."""
         if isinstance(data, str):
             data = data.encode("utf-8")
         self.removed.discard(self.canon(part))
         self.added[part] = data
-        self.ahead.pop(part, None)
-        if final and len(data) >= AHEAD_BYTES:
-            self.ahead[part] = Deflation(data)
         self.texts.pop(part, None)
         self.version += 1
         self.parts_version += 1
@@ -133,7 +128,6 @@ class Work:
     def remove(self, part: str) -> None:
         part = self.canon(part)
         self.added.pop(part, None)
-        self.ahead.pop(part, None)
         self.texts.pop(part, None)
         self.version += 1
         self.parts_version += 1
@@ -159,7 +153,7 @@ class Work:
                 entries.append(OutPart(name, xs.encode(doc, codec), info))
             else:
                 entries.append(OutPart(name, None, info))
-        entries.extend(OutPart(name, data, None, self.ahead.get(name)) for name, data in self.added.items())
+        entries.extend(OutPart(name, data) for name, data in self.added.items())
         return entries
 
     # -- relationships ---------------------------------------------------------------------------

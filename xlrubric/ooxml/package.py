@@ -158,7 +158,7 @@ def _apply(work: opc.Work, wb: WorkbookPart, tables: list[SheetTable], marks: li
         part = work.free_name("xl/worksheets/sheet{}.xml")
         # A macro workbook's sheets carry VBA code names (XlsxWriter sets them for the same reason).
         layout = table_layout(t.header, t.rows, t.col_widths)     # once: the sheet and its print titles
-        work.add(part, sheet_part(t, styles, f"xlrubric{k}" if macro else None, layout), final=True)
+        work.add(part, sheet_part(t, styles, f"xlrubric{k}" if macro else None, layout))
         ref = wb.add_sheet(t.name, part)
         record["sheets"].append(t.name)
         rng = filter_range(t)

@@ -12,7 +12,6 @@ encrypted or duplicate parts, total size) and every part we inflate is capped an
 
 from __future__ import annotations
 
-import _thread
 import struct
 import zipfile
 import zlib
@@ -25,8 +24,7 @@ from xlrubric.readers.limits import LIMITS
 from xlrubric.readers.zipread import check_directory, read_member
 
 MAX_PART = LIMITS.part_bytes        # inflated size of one part we edit
-LEVEL = 6                           # deflate level of every part we write (fixed: the same file every time)
-AHEAD_BYTES = 64 * 1024             # a new part this big is deflated on a thread of its own (see Deflation)
+LEVEL = 1                           # deflate level of every part we write (fixed; why 1: see deflate)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
@@ -35,45 +33,24 @@ _LIMIT = 0xFFFFFFFF
 
 
 def deflate(data: bytes) -> tuple[bytes, int]:
-    """`data` as a zip entry stores it: raw deflate at `LEVEL`, and its CRC-32."""
+    """`data` as a zip entry stores it: raw deflate at `LEVEL`, and its CRC-32.
+
+    Why level 1 (issue 16, session 6): deflate was the largest single cost of a write, and the parts we
+    write are mostly our own result sheets, whose XML repeats the same markup on every row. The new and
+    edited parts of bench_compute's 300-teacher school (1.43 MB of XML) take 9–10 ms at level 1, 12 ms at
+    3 and 19–25 ms at 6, and come to 159 KB, 137 KB and 118 KB; samples/lanxi4.xlsx's (0.39 MB) 2.9, 4.0
+    and 7.7 ms for 53, 48 and 43 KB (docs/measured.md). A few tens of KB more per school file are worth
+    less than the time, every zip reader inflates any level, and the output stays deterministic (the
+    level is fixed). Parts we copy are not touched: they keep the school's own compressed bytes.
+
+    Deflated on the calling thread: session 5 deflated the large new sheets on a thread of their own
+    (zlib releases the GIL). At level 1 that deflate is ~7 ms of a ~50 ms write, and measured in one
+    process with the thread on and off in turn (60 writes each) it saved 0–5 ms of wall time when a core
+    was idle and cost as much when none was, at the same CPU; a county batch keeps every core busy
+    anyway. The plain call is kept.
+    """
     comp = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     return comp.compress(data) + comp.flush(), zlib.crc32(data)
-
-
-class Deflation:
-    """`deflate(data)` running on a thread of its own from the moment the part is made.
-
-    Why: deflating a new result sheet is a third of a write's CPU time (the 扣分明细 of a 300-teacher
-    school is 1.1 MB), and zlib releases the GIL while it works, so on a second core it overlaps the
-    rest of the write — the next sheet, the marks, styles, the other parts — instead of following it.
-    The bytes are those `deflate` gives on the calling thread: same function, same level. The thread
-    only reads `data` (immutable bytes) and always ends by itself; `result` waits for it. It is a bare
-    `_thread` thread: `threading.Thread.start` waits until the new thread runs, which on a busy machine
-    cost more than the overlap won.
-    """
-
-    def __init__(self, data: bytes):
-        self.data = data
-        self._out: tuple[bytes, int] | BaseException | None = None
-        self._done = _thread.allocate_lock()
-        self._done.acquire()                     # released by the thread when `_out` is set
-        _thread.start_new_thread(self._run, ())
-
-    def _run(self) -> None:
-        try:
-            self._out = deflate(self.data)
-        except BaseException as exc:       # handed to the caller of result()
-            self._out = exc
-        finally:
-            self._done.release()
-
-    def result(self) -> tuple[bytes, int]:
-        with self._done:
-            pass
-        if isinstance(self._out, BaseException):
-            raise self._out
-        assert self._out is not None
-        return self._out
 
 
 @dataclass
@@ -83,7 +60,6 @@ class OutPart:
     name: str
     data: bytes | None = None          # new content (compressed on write)
     info: zipfile.ZipInfo | None = None  # source entry to copy raw, or to borrow metadata from
-    ahead: Deflation | None = None     # `data` already being deflated (see Deflation)
 
 
 class SourceZip:
@@ -163,8 +139,7 @@ def write_package(out: BinaryIO, src: SourceZip, entries: list[OutPart]) -> None
                 dt, version = e.info.date_time, max(e.info.extract_version, 20)
                 ext_attr, made_by = e.info.external_attr, (e.info.create_system << 8) | e.info.create_version
             else:
-                payload, crc = (e.ahead.result() if e.ahead is not None and e.ahead.data is e.data
-                                else deflate(e.data))
+                payload, crc = deflate(e.data)
                 method, usize = zipfile.ZIP_DEFLATED, len(e.data)
                 dt = e.info.date_time if e.info is not None else FIXED_TIME
                 version, ext_attr, made_by = 20, 0, 20
