@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.engine.bands import BandChange, BandOutcome, apply_caps, assign_bands
-from xlrubric.spec.model import KIND_LABELS, Deduction, Item, Rubric, Spec
+from xlrubric.engine.details import Details, ItemGrid, explain
+from xlrubric.spec.model import Deduction, Rubric, Spec
 
 ROUND = 4
 
@@ -64,7 +65,7 @@ class Override:
 @dataclass
 class RubricOutcome:
     scores: pd.DataFrame                  # index teacher; item columns, 总分, [折算分], 等次
-    details: list[dict[str, Any]]         # one row per deduction applied (扣分明细)
+    details: Details                      # one row per deduction applied (扣分明细), as columns
     notes: list[dict[str, Any]] = field(default_factory=list)   # quota and band remarks for 校验问题
     overrides: dict[str, list[str]] = field(default_factory=dict)   # teacher -> shown adjustments
     band_column: str | None = None
@@ -149,7 +150,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             for t in teachers:
                 rejected.setdefault((t, target), Pending(RULES_SHEET, "", reason))
     columns: dict[str, np.ndarray] = {}
-    details: list[dict[str, Any]] = []
+    grids: list[ItemGrid] = []
     shown: dict[str, list[str]] = {}
     pending: dict[tuple[str, str], list[Pending]] = {}
     typed_at: set[tuple[str, str]] = set()
@@ -209,8 +210,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
         for t in touched & pos.keys():
             skip[pos[t]] = (t, item.name) in typed_at or (t, item.name) in pending
             left_out[pos[t]] = (t, item.name) in excluded
-        _explain(details, tlist, item, per_rule, (zeroed | (taken != 0)) & ~skip, zeroed, taken, left_out,
-                 sources, spec)
+        grids.append(ItemGrid(item, per_rule, (zeroed | (taken != 0)) & ~skip, zeroed, taken, left_out))
         for (t, target), o in item_over.items():
             if target == item.name and t in pos:
                 was = PENDING if (t, item.name) in pending else f"{computed[pos[t]]:g}"
@@ -219,6 +219,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
                 pending.pop((t, item.name), None)
                 excluded.discard((t, item.name))
         columns[item.name] = computed
+    details = explain(grids, tlist, sources, lambda d: rule_text(d, spec))
     scores = pd.DataFrame(columns, index=teachers)
     names = [i.name for i in rubric.items]
     summable = scores[names].copy()
@@ -255,55 +256,6 @@ def _hold_bands(outcome: RubricOutcome, why: Pending, overrides: list[Override])
         if t not in adjusted:
             scores.loc[t, "等次"] = None
             pending.setdefault((t, "等次"), []).append(why)
-
-
-def _explain(details: list[dict[str, Any]], tlist: list, item: Item, per_rule: list, shown: np.ndarray,
-             zeroed: np.ndarray, taken: np.ndarray, left_out: np.ndarray, sources, spec: Spec) -> None:
-    """The 扣分明细 rows of one item: for each teacher `shown` (in order), a row per rule that zeroed the item or
-    took points (in the rules' order), then a 封底 row when the deductions add up to more than the full marks.
-
-    Which (teacher, rule) pairs get a row is worked out on whole columns; only the rows themselves are made
-    one by one, each rule's words once per item and a count's source only for a row that shows it."""
-    # one column per rule and a last one for the 封底 row: np.nonzero lists the hits teacher by teacher,
-    # each teacher's in the rules' order
-    floor = len(per_rule)
-    grid = np.zeros((len(tlist), floor + 1), dtype=bool)
-    for r, (_d, pts, zero, _n) in enumerate(per_rule):
-        grid[:, r] = shown & (zero | (pts > 0))
-    grid[:, floor] = shown & ~zeroed & (taken > item.full)
-    at, of = np.nonzero(grid)
-    if not len(at):
-        return
-    rules = [(d, pts.tolist(), zero.tolist(), n.tolist(), rule_text(d, spec), KIND_LABELS[d.kind],
-              "不纳入考核" if d.kind == "not_counted" or d.late else "不得分") for d, pts, zero, n in per_rule]
-    zero_of, taken_of, left_of = zeroed.tolist(), taken.tolist(), left_out.tolist()
-    full, name = item.full, item.name
-    for i, r in zip(at.tolist(), of.tolist(), strict=True):
-        t = tlist[i]
-        if r == floor:
-            details.append({"teacher": t, "item": name, "event": "（最低0分）", "kind": "封底",
-                            "count": None, "points": round(float(taken_of[i] - full), ROUND),
-                            "rule": "项目得分最低为0分", "sheet": "", "cell": "",
-                            "note": f"扣分合计 {taken_of[i]:g} 超过满分 {full:g}"})
-            continue
-        d, pts, zero, n, rule, kind, why = rules[r]
-        if zero[i] and left_of[i]:
-            points, note = 0.0, f"不纳入考核：本项不计入总分，满分减少{full:g}分"
-        elif zero[i]:
-            points, note = full, f"{why}，本项0分"
-        elif zero_of[i]:
-            points, note = 0.0, "本项已按0分计，此条不再另扣"
-        else:
-            points, note = pts[i], ""
-        source = sources.get((t, d.event))
-        if source is None:
-            sheet, cell = "", ""
-        else:
-            sheet, cell = source.sheet, source.cell
-            note = f"{source.note}；{note}" if source.note and note else source.note or note
-        # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0"
-        details.append({"teacher": t, "item": name, "event": d.event, "kind": kind, "count": float(n[i]),
-                        "points": 0.0 - float(points), "rule": rule, "sheet": sheet, "cell": cell, "note": note})
 
 
 def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> None:

@@ -30,6 +30,7 @@ from xlrubric.pipeline.record import (
 )
 from xlrubric.pipeline.registers import apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import render_tables
+from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_name
@@ -115,8 +116,9 @@ def finish(ctx: Context) -> None:
 
 class RecordSources(dict):
     """(teacher, event) -> the `Source` of that count: a register's rows where `apply_registers` put one, else
-    the teacher's cell of the scoring sheet, addressed on demand. Only the few hundred counts that take points
-    off are ever looked up (扣分明细), not every teacher × event."""
+    the teacher's cell of the scoring sheet, addressed on demand. Only the counts that take points off are
+    ever looked up (扣分明细), not every teacher × event, and the engine asks for them a rule at a time
+    (`locate`)."""
 
     def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
         super().__init__()
@@ -132,6 +134,34 @@ class RecordSources(dict):
         if event in self.events and row is not None:
             return Source(self.sheet, self.table.cell(event, row))
         return default
+
+    def locate(self, event: str, teachers: list) -> tuple[list[str], list[str], list[str]]:
+        """The sheet, cell and note of `get((t, event))` for each of `teachers` ("" where there is none), as
+        three lists: the scoring sheet's cells are its column's letters joined to each teacher's row, with no
+        `Source` made for them."""
+        found = [dict.get(self, (t, event)) for t in teachers]
+        rows_of = self.rows_of
+        own = event in self.events
+        letters = column_letters(self.table.columns[event]) if own else ""
+        if not any(found):        # the usual case: a count typed in the scoring sheet, or no source at all
+            if not own:
+                blank = [""] * len(teachers)
+                return blank, blank, blank
+            rows = [rows_of.get(t) for t in teachers]
+            return ([self.sheet if r is not None else "" for r in rows],
+                    [f"{letters}{r}" if r is not None else "" for r in rows], [""] * len(teachers))
+        sheets, cells, notes = [], [], []
+        for t, src in zip(teachers, found, strict=True):
+            if src is None and own and t in rows_of:
+                src = (self.sheet, f"{letters}{rows_of[t]}", "")
+            elif src is None:
+                src = ("", "", "")
+            else:
+                src = (src.sheet, src.cell, src.note)
+            sheets.append(src[0])
+            cells.append(src[1])
+            notes.append(src[2])
+        return sheets, cells, notes
 
 
 def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:
