@@ -63,106 +63,112 @@ class ItemGrid:
 def explain(grids: list[ItemGrid], teachers: list, sources, rule_text: Callable[[Deduction], str]) -> Details:
     """扣分明细 of every item. `sources` maps (teacher, event) to a `Source` (a plain dict, or an object with
     `locate(event, teachers)` that answers the sheets, cells and notes of many teachers at once); `rule_text`
-    gives a rule's words shown as its 依据."""
-    n = len(teachers)
-    hit_rows, hit_cols = [], []          # per item: the grid's hits, columns numbered across the whole rubric
-    points, counts, states = [], [], []  # per item: (teachers × columns) blocks
-    col_event, col_kind, col_rule, col_item, col_notes = [], [], [], [], []
-    floors: list[tuple[int, Item]] = []   # (global column, item) of each 封底 column
-    base = 0
-    for g in grids:
-        item, per_rule = g.item, g.per_rule
-        width = len(per_rule) + 1                  # the last column is the item's 封底 row
-        grid = np.empty((n, width), dtype=bool)
-        pts_block = np.empty((n, width))
-        count_block = np.empty((n, width))
-        state_block = np.zeros((n, width), dtype=np.int8)
-        zeroed_int = g.zeroed.astype(np.int8)
-        for r, (d, pts, zero, cnt) in enumerate(per_rule):
-            grid[:, r] = g.shown & (zero | (pts > 0))
-            # 3: this rule zeroed an item left out of the total; 2: it zeroed the item; 1: another rule did;
-            # 0: it took its points
-            state = np.where(zero, 2 + g.left_out.astype(np.int8), zeroed_int)
-            state_block[:, r] = state
-            # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0"
-            pts_block[:, r] = 0.0 - np.where(state == 0, pts, np.where(state == 2, item.full, 0.0))
-            count_block[:, r] = cnt
-            col_event.append(d.event)
-            col_kind.append(KIND_LABELS[d.kind])
-            col_rule.append(rule_text(d))
-            why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
-            col_notes.append(("", ZEROED_NOTE, f"{why}，本项0分",
-                              f"不纳入考核：本项不计入总分，满分减少{item.full:g}分"))
-        grid[:, -1] = g.shown & ~g.zeroed & (g.taken > item.full)
-        pts_block[:, -1] = g.taken       # the 封底 rows are finished one by one below
-        count_block[:, -1] = np.nan
-        col_event.append(FLOOR_EVENT)
-        col_kind.append(FLOOR_KIND)
-        col_rule.append(FLOOR_RULE)
-        col_notes.append(("", "", "", ""))
-        floors.append((base + width - 1, item))
-        col_item.extend([item.name] * width)
-        at, of = np.nonzero(grid)
-        hit_rows.append(at)
-        hit_cols.append(of + base)
-        points.append(pts_block[at, of])
-        counts.append(count_block[at, of])
-        states.append(state_block[at, of])
-        base += width
+    gives a rule's words shown as its 依据.
+
+    The grid has a column per rule of the rubric and, after each item's rules, one for its 封底 row; a row is
+    made for each (teacher, column) hit, put in item order (np.nonzero lists them teacher by teacher)."""
     out = Details()
-    if not base:
+    n = len(teachers)
+    if not grids or not n:
         return out
-    at, of = np.concatenate(hit_rows), np.concatenate(hit_cols)
+    pts_cols, zero_cols, count_cols = [], [], []
+    item_of, floor_of, events, kinds, rules, notes = [], [], [], [], [], []
+    no_zero, no_count = np.zeros(n, dtype=bool), np.full(n, np.nan)
+    for k, g in enumerate(grids):
+        for d, pts, zero, cnt in g.per_rule:
+            pts_cols.append(pts)
+            zero_cols.append(zero)
+            count_cols.append(cnt)
+            events.append(d.event)
+            kinds.append(KIND_LABELS[d.kind])
+            rules.append(rule_text(d))
+            why = "不纳入考核" if d.kind == "not_counted" or d.late else "不得分"
+            # by state: 0 it took its points; 1 another rule zeroed the item; 2 it zeroed the item; 3 it zeroed
+            # an item left out of the total
+            notes.append(("", ZEROED_NOTE, f"{why}，本项0分", f"不纳入考核：本项不计入总分，满分减少{g.item.full:g}分"))
+        pts_cols.append(g.taken)            # the 封底 column: the points taken in all
+        zero_cols.append(no_zero)
+        count_cols.append(no_count)
+        events.append(FLOOR_EVENT)
+        kinds.append(FLOOR_KIND)
+        rules.append(FLOOR_RULE)
+        notes.append(("", "", "", ""))
+        item_of += [k] * (len(g.per_rule) + 1)
+        floor_of += [False] * len(g.per_rule) + [True]
+    item_of_col, is_floor = np.array(item_of), np.array(floor_of)
+    full = np.array([g.item.full for g in grids], dtype=float)[item_of_col]
+    pts, zero = np.column_stack(pts_cols), np.column_stack(zero_cols)
+    zeroed = np.column_stack([g.zeroed for g in grids])[:, item_of_col]
+    shown = np.column_stack([g.shown for g in grids])[:, item_of_col]
+    grid = shown & np.where(is_floor, ~zeroed & (pts > full), zero | (pts > 0))
+    at, of = np.nonzero(grid)
     if not len(at):
         return out
+    order = np.argsort(item_of_col[of], kind="stable")
+    at, of = at[order], of[order]
+    left_out = np.column_stack([g.left_out for g in grids])[at, item_of_col[of]]
+    hit_zero = zero[at, of]
+    state = np.where(hit_zero, 2 + left_out.astype(np.int8), zeroed[at, of].astype(np.int8))
+    hit_pts, hit_full = pts[at, of], full[of]
+    # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0"
+    points = 0.0 - np.where(state == 0, hit_pts, np.where(state == 2, hit_full, 0.0))
     cols = out.columns
     cols["teacher"] = np.array(teachers, dtype=object)[at].tolist()
-    for name, per_col in (("item", col_item), ("event", col_event), ("kind", col_kind), ("rule", col_rule)):
+    cols["item"] = np.array([g.item.name for g in grids], dtype=object)[item_of_col[of]].tolist()
+    for name, per_col in (("event", events), ("kind", kinds), ("rule", rules)):
         cols[name] = np.array(per_col, dtype=object)[of].tolist()
-    cols["count"] = np.concatenate(counts).tolist()
-    cols["points"] = np.concatenate(points).tolist()
-    notes = np.array(col_notes, dtype=object)[of, np.concatenate(states)]
+    counts = np.column_stack(count_cols)[at, of].tolist()
+    points = points.tolist()
+    row_notes = np.array(notes, dtype=object)[of, state]
+    worded: dict[tuple[float, float], tuple[float, str]] = {}
+    floors = np.flatnonzero(is_floor[of]).tolist()
+    for k, taken, item_full in zip(floors, hit_pts[floors].tolist(), hit_full[floors].tolist(), strict=True):
+        # the 封底 rows: no count, and the excess given back
+        if (taken, item_full) not in worded:
+            worded[(taken, item_full)] = (round(float(taken - item_full), ROUND),
+                                          f"扣分合计 {taken:g} 超过满分 {item_full:g}")
+        points[k], row_notes[k] = worded[(taken, item_full)]
+        counts[k] = None
+    cols["count"], cols["points"] = counts, points
     sheets = np.full(len(at), "", dtype=object)
     cells = np.full(len(at), "", dtype=object)
-    for column, item in floors:                   # the few 封底 rows: a count of None, the excess given back
-        for k in np.flatnonzero(of == column).tolist():
-            taken = cols["points"][k]
-            cols["count"][k] = None
-            cols["points"][k] = round(float(taken - item.full), ROUND)
-            notes[k] = f"扣分合计 {taken:g} 超过满分 {item.full:g}"
-    _locate(sources, of, at, teachers, col_event, {c for c, _ in floors}, sheets, cells, notes)
-    cols["sheet"], cols["cell"], cols["note"] = sheets.tolist(), cells.tolist(), notes.tolist()
+    _locate(sources, of, at, teachers, events, is_floor, sheets, cells, row_notes)
+    cols["sheet"], cols["cell"], cols["note"] = sheets.tolist(), cells.tolist(), row_notes.tolist()
     return out
 
 
-def _locate(sources, of: np.ndarray, at: np.ndarray, teachers: list, col_event: list[str], floors: set[int],
+def _locate(sources, of: np.ndarray, at: np.ndarray, teachers: list, col_event: list[str], is_floor: np.ndarray,
             sheets: np.ndarray, cells: np.ndarray, notes: np.ndarray) -> None:
     """Fill in where each row's count came from, one rule (column) at a time; a source's own note goes before
-    the row's."""
+    the row's. The answers are gathered in the rules' order and put back in the rows' order in one step."""
     locate = getattr(sources, "locate", None)
     order = np.argsort(of, kind="stable")
-    bounds = np.flatnonzero(np.diff(of[order])) + 1
-    joined: dict[tuple[str, str], str] = {}
-    for rows in np.split(order, bounds):
-        column = int(of[rows[0]])
-        if column in floors:
-            continue
-        event = col_event[column]
-        who = [teachers[i] for i in at[rows].tolist()]
+    order = order[~is_floor[of[order]]]
+    if not len(order):
+        return
+    bounds = (np.flatnonzero(np.diff(of[order])) + 1).tolist()
+    who_all = np.array(teachers, dtype=object)[at[order]].tolist()
+    found_sheets: list[str] = []
+    found_cells: list[str] = []
+    found_notes: list[str] = []
+    for lo, hi in zip([0, *bounds], [*bounds, len(order)], strict=True):
+        event = col_event[int(of[order[lo]])]
+        who = who_all[lo:hi]
         if locate is not None:
-            found_sheets, found_cells, found_notes = locate(event, who)
+            sheet, cell, note = locate(event, who)
         else:
             found = [sources.get((t, event)) for t in who]
-            found_sheets = [s.sheet if s is not None else "" for s in found]
-            found_cells = [s.cell if s is not None else "" for s in found]
-            found_notes = [s.note if s is not None else "" for s in found]
-        sheets[rows] = found_sheets
-        cells[rows] = found_cells
-        if any(found_notes):
-            for k, extra in zip(rows.tolist(), found_notes, strict=True):
-                if extra:
-                    note = notes[k]
-                    key = (extra, note)
-                    if key not in joined:
-                        joined[key] = f"{extra}；{note}" if note else extra
-                    notes[k] = joined[key]
+            sheet = [s.sheet if s is not None else "" for s in found]
+            cell = [s.cell if s is not None else "" for s in found]
+            note = [s.note if s is not None else "" for s in found]
+        found_sheets += sheet
+        found_cells += cell
+        found_notes += note
+    sheets[order] = np.array(found_sheets, dtype=object)
+    cells[order] = np.array(found_cells, dtype=object)
+    extra = np.array(found_notes, dtype=object)
+    noted = np.flatnonzero(extra != "")
+    if len(noted):
+        rows = order[noted]
+        notes[rows] = np.array([f"{e}；{n}" if n else e for e, n in zip(extra[noted].tolist(), notes[rows].tolist(),
+                                                                          strict=True)], dtype=object)

@@ -13,7 +13,7 @@ something certain decides the item anyway (a 不得分 rule that applies, a vali
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,9 @@ from xlrubric.spec.model import Deduction, Rubric, Spec
 ROUND = 4
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a count came from: a cell of 考核记录, or rows of a register."""
+class Source(NamedTuple):
+    """Where a count came from: a cell of 考核记录, or rows of a register. A named tuple: 扣分明细 reads the
+    sources of a whole rule at once by transposing them, and registers make one per teacher and event."""
 
     sheet: str
     cell: str

@@ -6,6 +6,7 @@ engine's answer out as result tables. No file is written here.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -139,29 +140,19 @@ class RecordSources(dict):
         """The sheet, cell and note of `get((t, event))` for each of `teachers` ("" where there is none), as
         three lists: the scoring sheet's cells are its column's letters joined to each teacher's row, with no
         `Source` made for them."""
-        found = [dict.get(self, (t, event)) for t in teachers]
-        rows_of = self.rows_of
-        own = event in self.events
-        letters = column_letters(self.table.columns[event]) if own else ""
-        if not any(found):        # the usual case: a count typed in the scoring sheet, or no source at all
-            if not own:
-                blank = [""] * len(teachers)
-                return blank, blank, blank
-            rows = [rows_of.get(t) for t in teachers]
-            return ([self.sheet if r is not None else "" for r in rows],
-                    [f"{letters}{r}" if r is not None else "" for r in rows], [""] * len(teachers))
-        sheets, cells, notes = [], [], []
-        for t, src in zip(teachers, found, strict=True):
-            if src is None and own and t in rows_of:
-                src = (self.sheet, f"{letters}{rows_of[t]}", "")
-            elif src is None:
-                src = ("", "", "")
+        found = list(map(dict.get, repeat(self), zip(teachers, repeat(event))))
+        if not all(found):               # (a Source is a non-empty tuple, always true)
+            blank = ("", "", "")
+            if event in self.events:     # the others are the teacher's own cell of the scoring sheet
+                letters, sheet, rows_of = column_letters(self.table.columns[event]), self.sheet, self.rows_of
+                found = [s if s is not None else (sheet, f"{letters}{rows_of[t]}", "") if t in rows_of else blank
+                         for s, t in zip(found, teachers, strict=True)]
             else:
-                src = (src.sheet, src.cell, src.note)
-            sheets.append(src[0])
-            cells.append(src[1])
-            notes.append(src[2])
-        return sheets, cells, notes
+                found = [blank if s is None else s for s in found]
+        if not found:
+            return [], [], []
+        sheets, cells, notes = zip(*found, strict=True)
+        return list(sheets), list(cells), list(notes)
 
 
 def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:
