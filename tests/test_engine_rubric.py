@@ -65,7 +65,7 @@ def test_xinghuo_hand_computed():
     # The 扣分明细 explains every point: items lost = sum of explained deductions (floors shown as +).
     for teacher, (_, expected) in XINGHUO_CASES.items():
         lost = 30 - sum(expected)
-        explained = -sum(d["points"] for d in out.details if d["teacher"] == teacher)
+        explained = -sum(d["points"] for d in out.details.records() if d["teacher"] == teacher)
         assert explained == pytest.approx(lost), teacher
 
 

@@ -98,7 +98,7 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
     teachers = totals.index.tolist()
     labels = _bands_of(values.tolist(), rubric.bands, gap_policy)     # by position; a Series once quotas hold
     at = {t: i for i, t in enumerate(teachers)}
-    for t, label in zip(teachers, labels, strict=True):
+    for t, label in zip(teachers, labels, strict=True) if None in labels else ():
         if label is None:
             out_of_range = f"{name} {values[t]:g} 不在任何等次的分值范围内，未评等次；请用人工调整决定"
             notes.append({"teacher": t, "severity": "警告", "message": out_of_range})
@@ -110,9 +110,9 @@ def assign_bands(spec: Spec, totals: pd.Series, overrides: list, *, participants
         if b.quota is None:
             continue
         limit = math.floor(b.quota * n + 1e-9)
-        members = values[np.array([x == b.name for x in labels], dtype=bool)].sort_values(ascending=False)
-        if len(members) <= limit:
+        if labels.count(b.name) <= limit:       # the quota holds (the usual case): nothing to sort
             continue
+        members = values[np.array([x == b.name for x in labels], dtype=bool)].sort_values(ascending=False)
         line = members.iloc[limit - 1] if limit >= 1 else math.inf
         tied_across = limit >= 1 and members.iloc[limit] == line
         if limit == 0:

@@ -13,20 +13,21 @@ something certain decides the item anyway (a 不得分 rule that applies, a vali
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from xlrubric.engine.bands import BandChange, BandOutcome, apply_caps, assign_bands
-from xlrubric.spec.model import KIND_LABELS, Deduction, Item, Rubric, Spec
+from xlrubric.engine.details import Details, ItemGrid, explain
+from xlrubric.spec.model import Deduction, Rubric, Spec
 
 ROUND = 4
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a count came from: a cell of 考核记录, or rows of a register."""
+class Source(NamedTuple):
+    """Where a count came from: a cell of 考核记录, or rows of a register. A named tuple: 扣分明细 reads the
+    sources of a whole rule at once by transposing them, and registers make one per teacher and event."""
 
     sheet: str
     cell: str
@@ -64,7 +65,7 @@ class Override:
 @dataclass
 class RubricOutcome:
     scores: pd.DataFrame                  # index teacher; item columns, 总分, [折算分], 等次
-    details: list[dict[str, Any]]         # one row per deduction applied (扣分明细)
+    details: Details                      # one row per deduction applied (扣分明细), as columns
     notes: list[dict[str, Any]] = field(default_factory=list)   # quota and band remarks for 校验问题
     overrides: dict[str, list[str]] = field(default_factory=dict)   # teacher -> shown adjustments
     band_column: str | None = None
@@ -87,13 +88,37 @@ class RubricOutcome:
 
 def _missing_components(d: Deduction, c: np.ndarray, baseline: str) -> np.ndarray:
     if d.input == "missing":
-        return np.nan_to_num(c, nan=0.0)
+        return _blank_zero(c)
     present = np.where(np.isnan(c), float(len(d.components)), c)
     need = d.required if d.required is not None else len(d.components)
     short = present < need
     full_list = len(d.components)
     base = need if baseline == "threshold" else full_list
     return np.where(short, base - present, 0.0).clip(min=0)
+
+
+def _blank_zero(c: np.ndarray) -> np.ndarray:
+    """`np.nan_to_num(c, nan=0.0)` without its fixed cost (a quarter of a rule's): blanks count 0."""
+    n = np.where(np.isnan(c), 0.0, c)
+    return np.nan_to_num(c, nan=0.0) if np.isinf(n).any() else n
+
+
+def item_totals(items: np.ndarray) -> np.ndarray:
+    """总分 of each teacher from the item scores (`items`: a row per item, a column per teacher), NaN where any
+    item is NaN (待核实).
+
+    Bit for bit what `DataFrame.sum(axis=1, min_count=<all items>)` gives on the teachers × items frame, without
+    building one: from 6 teachers on, pandas reduces the frame's float block (items × teachers, C order) along
+    axis 0 with the blanks set to 0, which is this numpy call; for fewer it takes another path, which is used
+    as it is (the association of a float sum decides its last bits). `tests/test_item_totals.py` holds both to
+    pandas."""
+    if items.shape[1] < 6:
+        frame = pd.DataFrame(dict(enumerate(items)))
+        return frame.sum(axis=1, min_count=len(items)).to_numpy(dtype=float)
+    blank = np.isnan(items)
+    total = np.where(blank, 0.0, items).sum(axis=0)
+    total[blank.any(axis=0)] = np.nan
+    return total
 
 
 def rule_points(d: Deduction, counts: np.ndarray, spec: Spec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,7 +133,7 @@ def rule_points(d: Deduction, counts: np.ndarray, spec: Spec) -> tuple[np.ndarra
         n = _missing_components(d, c, spec.policy("missing_components", "threshold") or "threshold")
         pts = n * d.points
     else:
-        n = np.nan_to_num(c, nan=0.0)
+        n = _blank_zero(c)
         if d.kind in ("zero", "not_counted") or (d.late and late_policy == "not_counted"):
             zero = n >= 1
             pts = np.zeros(len(c))
@@ -149,7 +174,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             for t in teachers:
                 rejected.setdefault((t, target), Pending(RULES_SHEET, "", reason))
     columns: dict[str, np.ndarray] = {}
-    details: list[dict[str, Any]] = []
+    grids: list[ItemGrid] = []
     shown: dict[str, list[str]] = {}
     pending: dict[tuple[str, str], list[Pending]] = {}
     typed_at: set[tuple[str, str]] = set()
@@ -160,7 +185,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     tlist = teachers.tolist()
     pos = {t: i for i, t in enumerate(tlist)}
     at = {c: j for j, c in reversed(list(enumerate(counts.columns)))}     # first column of each name
-    values = counts.astype(float).to_numpy()
+    values = counts.to_numpy(dtype=float)
     # typed scores as one array (teacher rows of `typed`, which need not be those of `counts`)
     typed_values = typed.to_numpy(dtype=float) if typed is not None else None
     typed_rows = typed.index.tolist() if typed is not None else []
@@ -209,8 +234,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
         for t in touched & pos.keys():
             skip[pos[t]] = (t, item.name) in typed_at or (t, item.name) in pending
             left_out[pos[t]] = (t, item.name) in excluded
-        _explain(details, tlist, item, per_rule, (zeroed | (taken != 0)) & ~skip, zeroed, taken, left_out,
-                 sources, spec)
+        grids.append(ItemGrid(item, per_rule, (zeroed | (taken != 0)) & ~skip, zeroed, taken, left_out))
         for (t, target), o in item_over.items():
             if target == item.name and t in pos:
                 was = PENDING if (t, item.name) in pending else f"{computed[pos[t]]:g}"
@@ -219,24 +243,22 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
                 pending.pop((t, item.name), None)
                 excluded.discard((t, item.name))
         columns[item.name] = computed
-    scores = pd.DataFrame(columns, index=teachers)
+    details = explain(grids, tlist, sources, lambda d: rule_text(d, spec))
     names = [i.name for i in rubric.items]
-    summable = scores[names].copy()
+    summable = np.array([columns[n] for n in names]) if names else np.empty((0, len(tlist)))
     for t, name in excluded:
-        summable.loc[t, name] = 0.0       # left out of the total; a 待核实 item (NaN) still makes the total 待核实
-    scores["总分"] = summable.sum(axis=1, min_count=len(names)).round(ROUND) if names else 0.0
+        summable[names.index(name), pos[t]] = 0.0    # left out of the total; a 待核实 item (NaN) still makes it 待核实
+    total = item_totals(summable).round(ROUND) if names else np.zeros(len(tlist))
     held_items = {t for t, _ in pending}
-    for t in teachers:
-        if t not in held_items and "总分" not in rules_pending:
-            continue
+    for t in tlist if "总分" in rules_pending else [t for t in tlist if t in held_items]:
         why = [p for i in names for p in pending.get((t, i), [])]
         if "总分" in rules_pending:
             why.append(Pending(RULES_SHEET, "", rules_pending["总分"]))
         if why:
             pending[(t, "总分")] = why
-    unknown = [t for t, target in pending if target == "总分"]
-    if unknown:
-        scores.loc[unknown, "总分"] = np.nan
+            total[pos[t]] = np.nan
+    scores = pd.DataFrame(np.column_stack([*(columns[n] for n in names), total]), index=teachers,
+                          columns=[*names, "总分"])
     outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at, excluded=excluded)
     for t, name in excluded:
         outcome.full_of[t] = outcome.full_of.get(t, rubric.total) - rubric.item(name).full
@@ -257,59 +279,11 @@ def _hold_bands(outcome: RubricOutcome, why: Pending, overrides: list[Override])
             pending.setdefault((t, "等次"), []).append(why)
 
 
-def _explain(details: list[dict[str, Any]], tlist: list, item: Item, per_rule: list, shown: np.ndarray,
-             zeroed: np.ndarray, taken: np.ndarray, left_out: np.ndarray, sources, spec: Spec) -> None:
-    """The 扣分明细 rows of one item: for each teacher `shown` (in order), a row per rule that zeroed the item or
-    took points (in the rules' order), then a 封底 row when the deductions add up to more than the full marks.
-
-    Which (teacher, rule) pairs get a row is worked out on whole columns; only the rows themselves are made
-    one by one, each rule's words once per item and a count's source only for a row that shows it."""
-    # one column per rule and a last one for the 封底 row: np.nonzero lists the hits teacher by teacher,
-    # each teacher's in the rules' order
-    floor = len(per_rule)
-    grid = np.zeros((len(tlist), floor + 1), dtype=bool)
-    for r, (_d, pts, zero, _n) in enumerate(per_rule):
-        grid[:, r] = shown & (zero | (pts > 0))
-    grid[:, floor] = shown & ~zeroed & (taken > item.full)
-    at, of = np.nonzero(grid)
-    if not len(at):
-        return
-    rules = [(d, pts.tolist(), zero.tolist(), n.tolist(), rule_text(d, spec), KIND_LABELS[d.kind],
-              "不纳入考核" if d.kind == "not_counted" or d.late else "不得分") for d, pts, zero, n in per_rule]
-    zero_of, taken_of, left_of = zeroed.tolist(), taken.tolist(), left_out.tolist()
-    full, name = item.full, item.name
-    for i, r in zip(at.tolist(), of.tolist(), strict=True):
-        t = tlist[i]
-        if r == floor:
-            details.append({"teacher": t, "item": name, "event": "（最低0分）", "kind": "封底",
-                            "count": None, "points": round(float(taken_of[i] - full), ROUND),
-                            "rule": "项目得分最低为0分", "sheet": "", "cell": "",
-                            "note": f"扣分合计 {taken_of[i]:g} 超过满分 {full:g}"})
-            continue
-        d, pts, zero, n, rule, kind, why = rules[r]
-        if zero[i] and left_of[i]:
-            points, note = 0.0, f"不纳入考核：本项不计入总分，满分减少{full:g}分"
-        elif zero[i]:
-            points, note = full, f"{why}，本项0分"
-        elif zero_of[i]:
-            points, note = 0.0, "本项已按0分计，此条不再另扣"
-        else:
-            points, note = pts[i], ""
-        source = sources.get((t, d.event))
-        if source is None:
-            sheet, cell = "", ""
-        else:
-            sheet, cell = source.sheet, source.cell
-            note = f"{source.note}；{note}" if source.note and note else source.note or note
-        # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0"
-        details.append({"teacher": t, "item": name, "event": d.event, "kind": kind, "count": float(n[i]),
-                        "points": 0.0 - float(points), "rule": rule, "sheet": sheet, "cell": cell, "note": note})
-
-
 def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> None:
     """等次 for the teachers whose 总分 is known; the others follow the `pending_scores` policy."""
     scores, pending, shown = outcome.scores, outcome.pending, outcome.overrides
-    held = [t for t in scores.index if (t, "总分") in pending]
+    held_set = {t for t, target in pending if target == "总分"}
+    held = [t for t in scores.index.tolist() if t in held_set] if held_set else []
     known = scores["总分"].drop(index=held) if held else scores["总分"].copy()
     for t, full in outcome.full_of.items():       # items left out: the total is put back on the full scale
         if t in known.index and full > 0:
@@ -319,9 +293,14 @@ def _bands(spec: Spec, outcome: RubricOutcome, overrides: list[Override]) -> Non
     participants = len(known) if spec.policy("pending_scores", "hold") == "exclude" else len(scores)
     band_over = [o for o in overrides if o.target == "等次"]
     bands: BandOutcome = assign_bands(spec, known, band_over, participants=participants)
-    if bands.scaled is not None:
-        scores[bands.scaled_name] = bands.scaled.reindex(scores.index)
-    scores["等次"] = bands.band.reindex(scores.index).astype(object)
+    if held:                  # the held teachers' rows are blank (NaN) until set below
+        if bands.scaled is not None:
+            scores[bands.scaled_name] = bands.scaled.reindex(scores.index)
+        scores["等次"] = bands.band.reindex(scores.index).astype(object)
+    else:                     # every teacher was banded, on the scores' own index (a Series keeps dtype object)
+        if bands.scaled is not None:
+            scores[bands.scaled_name] = bands.scaled
+        scores["等次"] = bands.band
     outcome.notes = bands.notes
     outcome.band_column = "等次"
     outcome.band_changes = bands.changes

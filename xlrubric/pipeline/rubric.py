@@ -6,6 +6,7 @@ engine's answer out as result tables. No file is written here.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from xlrubric.pipeline.record import (
 )
 from xlrubric.pipeline.registers import apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import render_tables
+from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_name
@@ -115,8 +117,9 @@ def finish(ctx: Context) -> None:
 
 class RecordSources(dict):
     """(teacher, event) -> the `Source` of that count: a register's rows where `apply_registers` put one, else
-    the teacher's cell of the scoring sheet, addressed on demand. Only the few hundred counts that take points
-    off are ever looked up (扣分明细), not every teacher × event."""
+    the teacher's cell of the scoring sheet, addressed on demand. Only the counts that take points off are
+    ever looked up (扣分明细), not every teacher × event, and the engine asks for them a rule at a time
+    (`locate`)."""
 
     def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
         super().__init__()
@@ -132,6 +135,24 @@ class RecordSources(dict):
         if event in self.events and row is not None:
             return Source(self.sheet, self.table.cell(event, row))
         return default
+
+    def locate(self, event: str, teachers: list) -> tuple[list[str], list[str], list[str]]:
+        """The sheet, cell and note of `get((t, event))` for each of `teachers` ("" where there is none), as
+        three lists: the scoring sheet's cells are its column's letters joined to each teacher's row, with no
+        `Source` made for them."""
+        found = list(map(dict.get, repeat(self), zip(teachers, repeat(event))))
+        if not all(found):               # (a Source is a non-empty tuple, always true)
+            blank = ("", "", "")
+            if event in self.events:     # the others are the teacher's own cell of the scoring sheet
+                letters, sheet, rows_of = column_letters(self.table.columns[event]), self.sheet, self.rows_of
+                found = [s if s is not None else (sheet, f"{letters}{rows_of[t]}", "") if t in rows_of else blank
+                         for s, t in zip(found, teachers, strict=True)]
+            else:
+                found = [blank if s is None else s for s in found]
+        if not found:
+            return [], [], []
+        sheets, cells, notes = zip(*found, strict=True)
+        return list(sheets), list(cells), list(notes)
 
 
 def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:

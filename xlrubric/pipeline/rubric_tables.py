@@ -6,9 +6,11 @@ the rejected cell and the reason in the row, so no one reads a number where ther
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import Any
 
+import numpy as np
+
+from xlrubric.engine.details import FIELDS, Details
 from xlrubric.engine.rubric import PENDING
 from xlrubric.engine.stats import outcome_stats
 from xlrubric.pipeline.context import Context
@@ -24,19 +26,26 @@ def _fmt(v: float) -> str:
 
 
 DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数", "扣分", "依据（细则原文）", "来源", "说明"]
+PENDING_RULE = "依据的单元格无法采用，本项不计分，待核实后重新计算"
 
 
-# a detail's fields in one C-level call per row (the rows of 扣分明细 number in the thousands)
-DETAIL_FIELDS = itemgetter("teacher", "item", "event", "kind", "count", "points", "rule", "sheet", "cell", "note")
-SUMMARY_FIELDS = itemgetter("item", "event", "count", "points")
-
-
-def _deduction_summary(details: list[dict], typed: list[str]) -> str:
-    parts = [f"直接评分：{'、'.join(typed)}"] if typed else []
-    for item, event, count, points in map(SUMMARY_FIELDS, details):
-        if points is not None and points < 0:
-            parts.append(f"{item}{points:g}（{event}）" if count is None else f"{item}{points:g}（{event} {count:g}）")
-    return "；".join(parts) or "无扣分"
+def _deduction_summaries(details: Details, typed_of: dict[str, list[str]]) -> dict[str, str]:
+    """Each teacher's 扣分明细 in one line ("研修计划-1（缺签到次数 2）；…", "直接评分：…" first), for every
+    teacher with a deduction or a typed score; the others read "无扣分". Each distinct part is worded once."""
+    cols = details.columns
+    parts: dict[str, list[str]] = {t: [f"直接评分：{'、'.join(items)}"] for t, items in typed_of.items() if items}
+    worded: dict[tuple, str] = {}
+    points = cols["points"]
+    taken = np.flatnonzero(np.array(points, dtype=float) < 0).tolist() if points else []
+    teacher, item, event, count = cols["teacher"], cols["item"], cols["event"], cols["count"]
+    for k in taken:
+        key = (item[k], points[k], event[k], count[k])
+        text = worded.get(key)
+        if text is None:
+            i, p, e, c = key
+            text = worded[key] = f"{i}{p:g}（{e}）" if c is None else f"{i}{p:g}（{e} {c:g}）"
+        parts.setdefault(teacher[k], []).append(text)
+    return {t: "；".join(ps) for t, ps in parts.items()}
 
 
 def _pending_text(outcome, t: str, targets: list[str]) -> str:
@@ -64,13 +73,12 @@ def _column_of(table, column: str) -> dict:
 
 
 def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of) -> None:
+    """考核结果 and 扣分明细, each built column by column from the engine's arrays and turned into rows once;
+    only the teachers with a 待核实, left-out or typed value are visited one by one."""
     rubric = ctx.spec.rubric
     scores = outcome.scores
     item_names = [i.name for i in rubric.items]
     extra = [c for c in scores.columns if c not in item_names and c not in ("总分", "等次")]
-    by_teacher: dict[str, list[dict]] = {}
-    for d in outcome.details:
-        by_teacher.setdefault(d["teacher"], []).append(d)
     typed_ids = _column_of(record, "工号")
     teachers = scores.index.tolist()
     ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in teachers}
@@ -80,70 +88,98 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     header = ["工号", "姓名", *[f"{i.name}（{_fmt(i.full)}分）" for i in rubric.items],
               f"总分（{_fmt(rubric.total)}分）", *extra, *band, *changed, "扣分明细", "人工调整",
               *(["待核实（单元格与原因）"] if held else [])]
-    rows, links, fills = [], {}, {}
     value_cols = [*item_names, "总分", *extra]
-    columns = {c: scores[c].tolist() for c in [*value_cols, *band]}     # whole columns, read by position
-    values = [columns[c] for c in value_cols]
-    bands = columns["等次"] if band else []
-    name_letters = column_letters(record.columns["姓名"]) if "姓名" in record.columns else None
-    link_to = f"'{record.sheet}'!{name_letters}"
+    columns = {c: _floats(scores[c]) for c in value_cols}           # whole columns, read by position
+    if band:
+        columns["等次"] = scores["等次"].tolist()
     # teachers with some value 待核实, left out or typed: only their cells need looking up one by one
     marked = {t for t, _ in outcome.pending} | {t for t, _ in outcome.excluded} | {t for t, _ in outcome.typed}
+    typed_of = {t: [i for i in item_names if (t, i) in outcome.typed] for t in teachers if t in marked}
+    summaries = _deduction_summaries(outcome.details, typed_of)
+    table = [[ids[t] for t in teachers], [names[t] for t in teachers]]
+    table += [list(columns[c]) for c in [*value_cols, *band]]
+    if changed:
+        table.append(["；".join(c.text for c in outcome.band_changes[t] if c.kind != "人工调整")
+                      if t in outcome.band_changes else "" for t in teachers])
+    table.append([summaries.get(t, "无扣分") for t in teachers])
+    table.append(["；".join(outcome.overrides[t]) if t in outcome.overrides else "" for t in teachers])
+    if held:
+        table.append([None] * len(teachers))
     fill_to = len(value_cols) + len(band) + 2           # 工号, 姓名, the values and 等次 may show 待核实
-    for n, t in enumerate(teachers):
-        if t in marked:
-            row = [ids[t], names[t], *[_value(outcome, t, "总分" if c in extra else c, float(v[n]))
-                                       for c, v in zip(value_cols, values, strict=True)]]
-            row += [_value(outcome, t, "等次", bands[n]) for _ in band]
-        else:
-            row = [ids[t], names[t], *[float(v[n]) for v in values], *[bands[n] for _ in band]]
-        row += ["；".join(c.text for c in outcome.band_changes.get(t, []) if c.kind != "人工调整") for _ in changed]
-        typed = [i for i in item_names if (t, i) in outcome.typed] if t in marked else []
-        row += [_deduction_summary(by_teacher.get(t, []), typed), "；".join(outcome.overrides.get(t, []))]
-        if held:
-            pend = t in marked and any((t, c) in outcome.pending for c in [*item_names, "总分"])
+    at = {t: n for n, t in enumerate(teachers)}
+    for t in marked:
+        n = at.get(t)
+        if n is None:
+            continue
+        for j, c in enumerate(value_cols, start=2):
+            table[j][n] = _value(outcome, t, "总分" if c in extra else c, table[j][n])
+        if band:
+            table[fill_to - 1][n] = _value(outcome, t, "等次", table[fill_to - 1][n])
+        if held and any((t, c) in outcome.pending for c in [*item_names, "总分"]):
             # None rather than "": an empty cell, so the print width follows the reasons actually written
-            row.append(_pending_text(outcome, t, item_names if pend else []) or None)
-        if PENDING in row[:fill_to]:
-            fills.update({(n, c): PENDING_FILL for c, v in enumerate(row[:fill_to]) if v == PENDING})
-        rows.append(row)
-        if name_letters is not None:
-            links[(n, 1)] = f"{link_to}{rows_of[t]}"
+            table[-1][n] = _pending_text(outcome, t, item_names) or None
+    rows = [list(row) for row in zip(*table, strict=True)]
+    fills = {}
+    # a 待核实 shown anywhere in 工号, 姓名, the values and 等次 gets its fill: the marked teachers' cells, and
+    # (a school's own words) a 工号, 姓名 or band that reads 待核实
+    texts = (0, 1, fill_to - 1) if band else (0, 1)
+    for n in sorted({at[t] for t in marked if t in at} | {n for j in texts for n, v in enumerate(table[j])
+                                                           if v == PENDING}):
+        fills.update({(n, c): PENDING_FILL for c, v in enumerate(rows[n][:fill_to]) if v == PENDING})
+    links = {}
+    if "姓名" in record.columns:
+        link_to = f"'{record.sheet}'!{column_letters(record.columns['姓名'])}"
+        links = {(n, 1): f"{link_to}{rows_of[t]}" for n, t in enumerate(teachers)}
     ctx.tables.append(SheetTable("考核结果", header, rows, links=links, fills=fills,
                                  col_widths=[10, 10, *[12] * (len(header) - 4 - held - len(changed)),
                                              *[30] * len(changed), 60, 30, *([50] * held)]))
-    details = list(outcome.details)
+    _detail_table(ctx, outcome, ids, names, item_names)
+    _summary(ctx, outcome, ids, names, extra, columns)
+
+
+def _floats(column) -> list:
+    """A score column as Python floats (a float column's own `tolist`)."""
+    values = column.tolist()
+    return values if column.dtype == float else [float(v) for v in values]
+
+
+def _detail_table(ctx: Context, outcome, ids: dict, names: dict, item_names: list[str]) -> None:
+    """扣分明细: the engine's rows, then a 待核实 row for each rejected cell an item depends on."""
+    cols = {f: list(v) for f, v in outcome.details.columns.items()}
     for (t, target), why in outcome.pending.items():
         if target in item_names:
             for p in why:
-                details.append({"teacher": t, "item": target, "event": PENDING, "kind": PENDING, "count": None,
-                                "points": None, "rule": "依据的单元格无法采用，本项不计分，待核实后重新计算",
-                                "sheet": p.sheet, "cell": p.cell, "note": p.reason})
-    detail_rows, detail_links, detail_fills = [], {}, {}
-    for n, (t, item, event, kind, count, points, rule, sheet, cell, note) in enumerate(map(DETAIL_FIELDS, details)):
-        detail_rows.append([ids[t], names[t], item, event, kind, count, PENDING if kind == PENDING else points, rule,
-                            f"{sheet}!{cell}" if cell else sheet, note])
-        if cell:
-            detail_links[(n, 8)] = f"'{sheet}'!{cell}"
-        if kind == PENDING:
-            detail_fills[(n, 6)] = PENDING_FILL
-    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, detail_rows, links=detail_links, fills=detail_fills,
-                                 col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
-    _summary(ctx, outcome, ids, names, by_teacher, extra, columns)
+                for f, v in (("teacher", t), ("item", target), ("event", PENDING), ("kind", PENDING),
+                             ("count", None), ("points", PENDING), ("rule", PENDING_RULE), ("sheet", p.sheet),
+                             ("cell", p.cell), ("note", p.reason)):
+                    cols[f].append(v)
+    who = cols["teacher"]
+    sheets, cells = cols["sheet"], cols["cell"]
+    quoted = {s: f"'{s}'!" for s in set(sheets)}
+    where = [f"{s}!{c}" if c else s for s, c in zip(sheets, cells, strict=True)]
+    table = [[ids[t] for t in who], [names[t] for t in who], cols["item"], cols["event"], cols["kind"],
+             cols["count"], cols["points"], cols["rule"], where, cols["note"]]
+    links = {(n, 8): f"{quoted[s]}{c}" for n, (s, c) in enumerate(zip(sheets, cells, strict=True)) if c}
+    start = len(outcome.details)
+    fills = {(n, 6): PENDING_FILL for n in range(start, len(who))}
+    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, [list(row) for row in zip(*table, strict=True)],
+                                 links=links, fills=fills, col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
 
 
-def _summary(ctx: Context, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
-             columns: dict[str, list]) -> None:
+def _summary(ctx: Context, outcome, ids: dict, names: dict, extra: list[str], columns: dict[str, list]) -> None:
     """The per-school figures 县汇总 reads, and the JSON report: 待核实 teachers are counted, never averaged."""
     ctx.summary.update(outcome_stats(ctx.spec.rubric, outcome))
-    ctx.report["teachers"] = Deferred(teacher_report, (ctx.spec.rubric, outcome, ids, names, by_teacher, extra,
-                                                       columns))
+    ctx.report["teachers"] = Deferred(teacher_report, (ctx.spec.rubric, outcome, ids, names, extra, columns))
 
 
-def teacher_report(rubric, outcome, ids: dict, names: dict, by_teacher: dict, extra: list[str],
+def teacher_report(rubric, outcome, ids: dict, names: dict, extra: list[str],
                    columns: dict[str, list]) -> list[dict[str, Any]]:
     """The report's per-teacher entries, laid out when the report is read (`Results.report`); `columns` are
     the 考核结果 values by column, in the teachers' order."""
+    by_teacher: dict[str, list[dict[str, Any]]] = {}
+    shown = FIELDS[1:]                  # a deduction as the report lists it: every field but the teacher
+    for t, *rest in outcome.details.rows():
+        by_teacher.setdefault(t, []).append(dict(zip(shown, rest, strict=True)))
     records = {t: dict(zip(columns, vs, strict=True))
                for t, *vs in zip(outcome.scores.index, *columns.values(), strict=True)}
     item_names = [i.name for i in rubric.items]
@@ -164,6 +200,6 @@ def teacher_report(rubric, outcome, ids: dict, names: dict, by_teacher: dict, ex
          "typed": [i for i in item_names if (t, i) in outcome.typed],
          "full_marks": outcome.full_of.get(t, rubric.total),
          "pending": pending_of.get(t, {}),
-         "deductions": [{k: v for k, v in d.items() if k != "teacher"} for d in by_teacher.get(t, [])],
+         "deductions": by_teacher.get(t, []),
          "overrides": outcome.overrides.get(t, [])}
         for t in outcome.scores.index]
