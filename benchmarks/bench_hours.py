@@ -6,7 +6,8 @@ dates, "2023.10.12" text and Excel serials, a few "3小时" and unknown teachers
   read   python-calamine reading every sheet as rows (the floor)
   calc   what `compute` does after opening the file: validation + 学时 engine + result tables
   open   open_workbook (our reader: calamine + sniffing + merged ranges)
-  register  学时登记 alone, from the opened book to the clean columns (`_read` + `_clean`, issue 16)
+  register  学时登记 alone, from the opened book to the clean columns
+            (`register._read` + `register_clean.clean`, issue 16)
 Aim (issue 5): calc / read ≤ 2×.
 
 Run: python benchmarks/bench_hours.py [--teachers 300] [--rows 20000]   (issue 16 quotes --rows 3000: 300 × 10)

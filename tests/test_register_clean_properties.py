@@ -1,6 +1,6 @@
 """Property test: 学时登记 cleaned on whole columns equals reading every cell on its own.
 
-`pipeline.register._clean` reads each distinct cell value once and spreads the answer over the rows with
+`pipeline.register_clean.clean` reads each distinct cell value once and spreads the answer over the rows with
 masks. The reference below reads cell by cell, in row order, with the same per-cell parsers
 (`parse_quantity`, `parse_date`, the rules' words) and the rule each column follows as README states it:
 a number typed as text or as an approximate is read with a 警告, a negative / unreadable / wrong-unit one is

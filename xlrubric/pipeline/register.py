@@ -6,50 +6,33 @@ answers are spread over the rows as numpy arrays and masks, and the frame is bui
 value costs one message per cell, and the whole register a few array operations, not a Python loop per cell.
 A row that cannot be counted (no teacher, no date, unknown category, outside the 学年) keeps its reason and is
 still listed.
+
+This module finds the sheet and cuts its body into columns (`_read`); `register_clean.clean` reads what each
+cell says; both run inside `register_values.coded_once`, so a column asked for by several readers is coded once.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import functools
 import gc
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from xlrubric.pipeline.context import Context
-from xlrubric.pipeline.register_values import (
-    cell_codes,
-    each,
-    month_day_year,
-    read_choice,
-    read_numbers,
-    register_teachers,
-    spread,
-)
+from xlrubric.pipeline.register_clean import clean, text
+from xlrubric.pipeline.register_values import cell_codes, coded_once, spread
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
-from xlrubric.readers.text import cell_text, normalize_label, parse_date
+from xlrubric.readers.text import normalize_label
 from xlrubric.results import Problem
-from xlrubric.schemas.layout import HOUR_STATUSES, Layout, _spec_words, hours_layout, with_spec_synonyms
-from xlrubric.schemas.teachers import person_name, teacher_id
-from xlrubric.spec.words import Words, merged_words
+from xlrubric.schemas.layout import Layout, hours_layout, with_spec_synonyms
 
 SHEET = "学时登记"
-NUMBERS = {"时长": "duration", "天数": "days", "证书学时": "cert", "字数": "words", "成绩": "score",
-           "认定学时": "manual", "数量": "quantity"}
-TEXTS = {"角色": "role", "级别": "level", "等次": "award", "审核状态": "status"}
-_YEAR = re.compile(r"(\d{4})")
-_MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
-text = functools.partial(cell_text, nfkc=True)     # a register cell as text, full-width folded
-_TITLE_NOISE = re.compile(r"[\s\W_]+")
+__all__ = ["SHEET", "Register", "quiet_gc", "read_register", "require_register", "text"]
 
 
 @contextmanager
@@ -75,17 +58,13 @@ class Register:
     frame: pd.DataFrame        # clean columns (see engine.hours), index = Excel row; `blocked` reason or ""
 
 
-def title_key(value: Any) -> str:
-    """A 题目 as compared for 同篇: no spaces, punctuation or case."""
-    return _TITLE_NOISE.sub("", text(value).lower())
-
-
 def read_register(ctx: Context) -> Register | None:
     """The cleaned register, read once per run and shared by the 学时 and 达标 parts."""
     if "register" in ctx.shared:
         return ctx.shared["register"]
-    table = _read(ctx, with_spec_synonyms(hours_layout(ctx.spec), ctx.spec))
-    reg = None if table is None else Register(table, _clean(ctx, table))
+    with coded_once():
+        table = _read(ctx, with_spec_synonyms(hours_layout(ctx.spec), ctx.spec))
+        reg = None if table is None else Register(table, clean(ctx, table))
     ctx.shared["register"] = reg
     return reg
 
@@ -144,15 +123,16 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     cols[blank] = None
     empty = blank.all(axis=1)
     keys = [k for k in layout.key if k in names]
+    key_cols = [cols[:, names.index(k)] for k in keys]       # one object per column: coded once (`coded_once`)
     no_key = np.ones(len(rows), dtype=bool)
-    for k in keys:
-        no_key &= spread(*_blank_codes(cols[:, names.index(k)]))
+    for column in key_cols:
+        no_key &= spread(*_blank_codes(column))
     loose = np.flatnonzero(no_key & ~empty)
     if len(loose):      # whitespace-only cells count as blank, as in read_table
         empty[loose] = [all(v is None or (isinstance(v, str) and not v.strip()) for v in cols[i]) for i in loose]
     summary = np.zeros(len(rows), dtype=bool)
-    for k in keys:
-        codes, uniques = cell_codes(cols[:, names.index(k)])
+    for column in key_cols:
+        codes, uniques = cell_codes(column)
         summary |= spread(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
                           False, bool)
     keep = ~empty & ~no_key & ~summary
@@ -176,241 +156,3 @@ def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:
     return codes, [isinstance(u, str) and not u.strip() for u in uniques], True, bool
 
 
-def _problem(ctx: Context, table: Table, code: str, msg: np.ndarray, column: str, raw: pd.Series,
-             severity: str = "错误") -> np.ndarray:
-    """Each non-empty message on its row's `column` cell; returns the cell address per row ("" elsewhere)."""
-    cells = np.full(len(msg), "", dtype=object)
-    index = raw.index
-    for pos in np.flatnonzero(msg != ""):
-        row = int(index[pos])
-        problem = table.problem(code, msg[pos], column=column, row=row, value=raw.get(row), severity=severity)
-        ctx.problems.append(problem)
-        cells[pos] = problem.cell or f"第{row}行"
-    return cells
-
-
-def _messages(hit: np.ndarray, make) -> np.ndarray:
-    """"" per row, `make(position)` where `hit`: a message is built only for the rows that have one."""
-    msg = np.full(len(hit), "", dtype=object)
-    for pos in np.flatnonzero(hit):
-        msg[pos] = make(pos)
-    return msg
-
-
-def _day(d: np.ndarray) -> list[str]:
-    """datetime64 values as 2023-10-12."""
-    return np.datetime_as_string(d, unit="D").tolist()
-
-
-def _year_month(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(year, month) of datetime64 values (meaningless where NaT)."""
-    months = d.astype("datetime64[M]").astype(np.int64)
-    return months // 12 + 1970, months % 12 + 1
-
-
-def _clean(ctx: Context, table: Table) -> pd.DataFrame:
-    """The register as plain columns. `blocked` says why a row certainly earns nothing (no such teacher,
-    outside the cycle); `pending` why what it earns cannot be known (a rejected date, 学年 or 类别); and
-    `unread_<key>` why one of its other cells was rejected — the engine decides whether the row needs it.
-
-    Every column is a numpy array from start to end (answers worked out once per distinct cell value, masks,
-    messages only on the rows that have one), and the frame is built once at the end: a register of a few
-    thousand rows used to spend most of its time in the fixed cost of ~300 small pandas operations.
-    """
-    spec = ctx.spec
-    words = merged_words(spec)
-    f = table.frame
-    idx = f.index
-    n = len(idx)
-    col = {c.name: (f[c.name] if c.name in f.columns else pd.Series(None, index=idx, dtype=object))
-           for c in hours_layout(spec).columns}
-    out: dict[str, np.ndarray] = {"row": idx.to_numpy()}
-    blocked = np.full(n, "", dtype=object)
-    pending = np.full(n, "", dtype=object)
-    # Teachers: resolved once per distinct (工号, 姓名).
-    ids = each(col["工号"], teacher_id)
-    names = each(col["姓名"], person_name)
-    out["teacher"], out["name"] = register_teachers(ctx, table, ids, names, col, blocked)
-    # 学年 typed, then 日期 read with it (4月19日 needs the 学年 to know its year).
-    start_month = spec.hours.year_start_month if spec.hours else 9
-    typed_year = each(col["学年"], _year_of, np.int64)
-    bad_year = typed_year == -2
-    _problem(ctx, table, "bad-year", np.where(bad_year, "学年应写成如“2023-2024”", "").astype(object), "学年",
-             col["学年"])
-    typed_year[bad_year] = -1
-    dates = _dates(ctx, table, col["日期"], typed_year, start_month, "日期", pending)
-    out["date"] = dates
-    end_why = np.full(n, "", dtype=object)
-    out["end"] = _dates(ctx, table, col["结束日期"], typed_year, start_month, "结束日期", end_why)
-    dated = ~np.isnat(dates)
-    y, m = _year_month(dates)
-    date_year = np.where(dated, y - (m < start_month), -1)
-    mismatch = (typed_year >= 0) & (date_year >= 0) & (typed_year != date_year)
-    shown = _day(dates) if mismatch.any() else []
-    msg = _messages(mismatch, lambda p: f"日期{shown[p]}不在所填的{typed_year[p]}-{typed_year[p] + 1}学年内，"
-                                        "本行学时待核实")
-    _pend(pending, msg, _problem(ctx, table, "date-outside-year", msg, "日期", col["日期"]))
-    year = np.where(mismatch, -1, np.where(date_year >= 0, date_year, typed_year))   # contradictory: either 学年
-    nodate = (year < 0) & (blocked == "") & (pending == "")
-    msg = np.where(nodate, "没有填写日期（或学年），本行学时待核实", "").astype(object)
-    _pend(pending, msg, _problem(ctx, table, "no-date", msg, "日期", col["日期"]))
-    out["year"] = year
-    _outside(ctx, table, out, col, blocked, pending)
-    # 类别 and the other choice columns, through the rules' words.
-    out["category_text"] = each(col["类别"], text)
-    out["category"] = _categories(ctx, table, out["category_text"], col["类别"], blocked, pending, words)
-    cats, roles, levels, awards = _spec_words(spec)
-    allowed = {"role": roles, "level": levels, "award": awards, "status": HOUR_STATUSES}
-    for name, key in TEXTS.items():
-        out[key], out[f"unread_{key}"] = read_choice(ctx, table, col[name], name, key, allowed[key], words)
-        out[f"{key}_shown"] = np.where(out[f"unread_{key}"] == "", out[key], each(col[name], text))
-    out["title_text"] = each(col["题目"], text)
-    out["title"] = each(col["题目"], title_key)
-    out["teacher_text"] = each(col["授课教师"], text)
-    out["note_text"] = each(col["备注"], text)
-    for name, key in NUMBERS.items():
-        out[key], out[f"unread_{key}"] = read_numbers(ctx, table, col[name], name, words)
-    _days_from_dates(ctx, table, out, col)
-    lost_end = (end_why != "") & np.isnan(out["days"])       # 天数 would have come from the rejected 结束日期
-    out["unread_days"] = np.where(lost_end, end_why, out["unread_days"])
-    out["blocked"] = blocked
-    out["pending"] = np.where(blocked == "", pending, "").astype(object)
-    return _frame(out, idx)
-
-
-def _frame(out: dict[str, np.ndarray], idx: pd.Index) -> pd.DataFrame:
-    """One DataFrame from the columns: the text columns as one object block (pandas would otherwise turn
-    each into its own `str` column), the numbers and dates as they are, in `out`'s order."""
-    text_cols = [k for k, v in out.items() if v.dtype == object]
-    block = np.empty((len(idx), len(text_cols)), dtype=object)
-    for j, k in enumerate(text_cols):
-        block[:, j] = out[k]
-    texts = pd.DataFrame(block, index=idx, columns=text_cols, dtype=object)
-    rest = pd.DataFrame({k: v for k, v in out.items() if v.dtype != object}, index=idx)
-    return pd.concat([texts, rest], axis=1)[list(out)]
-
-
-def _pend(pending: np.ndarray, msg: np.ndarray, cells: np.ndarray) -> None:
-    """Rows whose `msg` is set become 待核实, citing the cell the problem is on."""
-    hit = (msg != "") & (pending == "")
-    pending[hit] = cells[hit] + "：" + msg[hit]
-
-
-def _days_from_dates(ctx: Context, table: Table, out: dict[str, np.ndarray], col) -> None:
-    """天数 left blank on a start–end row is the calendar days from 日期 to 结束日期, both included
-    (集中培训 "按实际活动天数"); an end before the start is flagged and not used."""
-    start, end = out["date"], out["end"]
-    both = ~np.isnat(start) & ~np.isnat(end)
-    if not both.any():
-        return
-    span = np.where(both, (end - start).astype("timedelta64[D]").astype(np.int64) + 1, 0)
-    backwards = both & (span < 1)
-    days = out["days"].copy()
-    if backwards.any():
-        msg = np.where(backwards, "结束日期早于开始日期，未用来计算天数", "").astype(object)
-        cells = _problem(ctx, table, "end-before-start", msg, "结束日期", col["结束日期"])
-        lost = backwards & np.isnan(days) & (out["unread_days"] == "")
-        out["unread_days"] = np.where(lost, cells + "：" + msg, out["unread_days"])
-    fill = both & ~backwards & np.isnan(days)
-    days[fill] = span[fill].astype(float)
-    out["days"] = days
-
-
-def _year_of(value: Any) -> int:
-    if value is None or text(value) == "":
-        return -1
-    m = _YEAR.search(text(value))
-    return int(m[1]) if m else -2
-
-
-def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_month: int, column: str,
-           pending: np.ndarray) -> np.ndarray:
-    """Dates per row (datetime64[ns], NaT where none); a rejected cell's reason goes into `pending`."""
-    codes, uniques = cell_codes(raw)
-    parsed = [parse_date(u) for u in uniques]
-    nat = np.datetime64("NaT", "ns")
-    d = spread(codes, [np.datetime64(p[0], "ns") if p[0] else nat for p in parsed], nat, "datetime64[ns]")
-    # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year),
-    # else from 基本信息's 学年 or a one-学年 考核期 with a 警告; never a guess across years.
-    cells = raw.to_numpy(dtype=object)
-    bare = np.isnat(d) & spread(codes, [p[1] for p in parsed], False, bool)
-    said = np.full(len(d), "", dtype=object)
-    unsure = np.full(len(d), "", dtype=object)
-    for pos in np.flatnonzero(bare):
-        typed = text(cells[pos])
-        m = _MONTH_DAY.match(typed)
-        if not m:
-            continue
-        month, day = int(m[1]), int(m[2])
-        if not 1 <= month <= 12:
-            continue                            # "13月1日" is no date at all (was a crash without a 学年)
-        if year[pos] >= 0:
-            y, source = int(year[pos]) + (1 if month < start_month else 0), ""
-        else:
-            y, source = month_day_year(ctx, month, start_month)
-        if y is None:
-            unsure[pos] = (f"「{typed}」只写了月日，细则的周期跨多个学年，无法确定年份；"
-                           "请写完整日期（如 2024-05-20），或填写本行的学年")
-            continue
-        with contextlib.suppress(ValueError):
-            d[pos] = np.datetime64(dt.date(y, month, day), "ns")
-            if source:
-                said[pos] = f"「{typed}」没有写年份，按{source}计为{y}年{month}月{day}日；请核实"
-    _problem(ctx, table, "date-year-assumed", said, column, raw, "警告")
-    _pend(pending, unsure, _problem(ctx, table, "date-no-year", unsure, column, raw))
-    bad = np.isnat(d) & spread(codes, [text(u) != "" for u in uniques], False, bool) & (unsure == "")
-    if bad.any():
-        msg = _messages(bad, lambda p: f"「{text(cells[p])}」不是可识别的日期，"
-                                       "应写成如 2023-10-12（只写月日时须填学年）")
-        _pend(pending, msg, _problem(ctx, table, "bad-date", msg, column, raw))
-    return d
-
-
-def _outside(ctx: Context, table: Table, out: dict[str, np.ndarray], col, blocked: np.ndarray,
-             pending: np.ndarray) -> None:
-    """Rows outside the five-year cycle (hours) or the spec's period (obligations only) are not counted."""
-    spec = ctx.spec
-    msg = np.full(len(blocked), "", dtype=object)
-    ok = (blocked == "") & (pending == "")
-    year = out["year"]
-    if spec.hours is not None and spec.hours.cycle is not None:
-        c = spec.hours.cycle
-        last = c.start_year + c.years - 1
-        msg = _messages(ok & ((year < c.start_year) | (year > last)),
-                        lambda p: f"{year[p]}-{year[p] + 1}学年不在本轮周期（{c.start_year}-{c.start_year + 1}至"
-                                  f"{last}-{last + 1}学年）内，本行未计入")
-    elif spec.period is not None:
-        p = spec.period
-        d = out["date"]
-        bad = ok & ~np.isnat(d) & ((d < np.datetime64(p.start, "ns")) | (d > np.datetime64(p.end, "ns")))
-        shown = _day(d) if bad.any() else []
-        msg = _messages(bad, lambda k: f"日期{shown[k]}不在{spec.term or '考核期'}（{p.start:%Y-%m-%d}至"
-                                       f"{p.end:%Y-%m-%d}）内，本行未计入")
-    _problem(ctx, table, "date-outside-year", msg, "日期" if "日期" in table.columns else "学年",
-             col["日期"] if "日期" in table.columns else col["学年"])
-    hit = msg != ""
-    blocked[hit] = msg[hit]
-
-
-def _categories(ctx: Context, table: Table, typed: np.ndarray, raw: pd.Series, blocked: np.ndarray,
-                pending: np.ndarray, words: Words) -> np.ndarray:
-    """类别 by name, rule alias or the rules' synonym (提示); unknown or blank makes the row 待核实."""
-    spec = ctx.spec
-    known = _spec_words(spec)[0]
-    lookup: dict[str, str] = {}
-    if spec.hours is not None:
-        for name, cat in spec.hours.category_of().items():
-            lookup.setdefault(normalize_label(name), cat)
-    for key, cat in words.lookup("类别", known).items():
-        lookup.setdefault(key, cat)
-    canon = each(typed, lambda t: lookup.get(normalize_label(t), "") if t else "")
-    own = {normalize_label(c) for c in known}
-    alias = (canon != "") & (canon != typed) & ~each(typed, lambda t: normalize_label(t) in own, bool)
-    said = _messages(alias, lambda p: f"类别「{typed[p]}」按「{canon[p]}」计（细则中的同义词）")
-    _problem(ctx, table, "category-synonym", said, "类别", raw, "提示")
-    msg = _messages((canon == "") & (typed != ""),
-                    lambda p: f"类别「{typed[p]}」不是细则中的类别，本行学时待核实（可用：{'、'.join(known)}）")
-    _pend(pending, msg, _problem(ctx, table, "unknown-category", msg, "类别", raw))
-    msg = np.where((typed == "") & (blocked == ""), "没有填写类别，本行学时待核实", "").astype(object)
-    _pend(pending, msg, _problem(ctx, table, "no-category", msg, "类别", raw))
-    return canon

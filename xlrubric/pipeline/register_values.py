@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -25,9 +28,32 @@ from xlrubric.spec.words import Words
 _YEAR = re.compile(r"(\d{4})")
 
 
+# id(column) -> (the column, its codes) while `coded_once` is open; the column is kept so its id stays its own
+_CODED: ContextVar[dict[int, tuple[object, tuple[np.ndarray, list]]] | None] = ContextVar("_CODED", default=None)
+
+
+@contextmanager
+def coded_once() -> Iterator[None]:
+    """Within: each column object is coded once, however many readers ask (a 学时登记's 审核状态 is read as a
+    choice and shown as typed, its 工号 is checked for blanks and for 合计 rows). The columns must not change
+    while it is open; the register's columns never do: every step makes new arrays."""
+    token = _CODED.set({})
+    try:
+        yield
+    finally:
+        _CODED.reset(token)
+
+
 def cell_codes(values) -> tuple[np.ndarray, list]:
-    """`distinct` with blank cells (None, NaN, NaT) on code -1, for `spread`'s `blank` answer."""
-    return distinct(values, blanks=False)
+    """`distinct` with blank cells (None, NaN, NaT) on code -1, for `spread`'s `blank` answer (read-only:
+    inside `coded_once` the same arrays go to every caller of the same column)."""
+    memo = _CODED.get()
+    if memo is None:
+        return distinct(values, blanks=False)
+    hit = memo.get(id(values))
+    if hit is None or hit[0] is not values:
+        hit = memo[id(values)] = (values, distinct(values, blanks=False))
+    return hit[1]
 
 
 def spread(codes: np.ndarray, per_unique: list, blank, dtype=object) -> np.ndarray:

@@ -5,6 +5,7 @@ handed to the engine (`engine.derive`), whose counts replace the typed ones; and
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,22 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
                 derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
         _undated(ctx, counted, submission, rejected)
         _absent_materials(ctx, d, record, rows_of, rejected)
+    if derived_cols:
+        _put_derived(ctx, counts, sources, record, rows_of, rejected, derived_cols)
+
+
+def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of, rejected: dict,
+                 derived_cols: dict[str, tuple[pd.Series, str, Any]]) -> None:
+    """Each derived count into `counts`, its `Source` for every teacher, and the
+    typed cells it overrides said on the cell.
+
+    Every teacher gets a Source for each derived event (the register decides it, even where it cites no row:
+    a teacher without one must not fall back to the typed cell); the shared empty one is put on all teachers
+    at once, and only the teachers the register cites rows or evidence for, and the rejected cells, are
+    visited one by one.
+    """
     teachers = counts.index.tolist()
+    at = dict(zip(teachers, range(len(teachers)), strict=True))   # one row per teacher: the index is unique
     for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
         same = series.index.equals(counts.index)
         values = (series if same else series.reindex(counts.index)).to_numpy(dtype=float, copy=True)
@@ -93,17 +109,19 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
         id_col = "工号" if "工号" in reg_table.columns else None
         cells, evidence = derived.cells, derived.evidence
         nothing = Source(sheet, "", "")            # one frozen record for every teacher the register cites nothing for
-        unsure = []
-        for pos, t in enumerate(teachers):
+        sources.update(zip(zip(teachers, itertools.repeat(event)), itertools.repeat(nothing)))
+        cited = {t for (t, k) in itertools.chain(cells, evidence) if k == key and t in at}
+        for t in cited:
             row, note = cells.get((t, key)), evidence.get((t, key), "")
             cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
-            sources[(t, event)] = Source(sheet, cell, note) if cell or note else nothing
-            why = rejected.get((t, event))
-            if why is not None:
-                if why.sheet == record.sheet:
-                    del rejected[(t, event)]      # the register decides, not the rejected typed cell
-                else:
-                    unsure.append(pos)
+            if cell or note:
+                sources[(t, event)] = Source(sheet, cell, note)
+        unsure = []
+        for t, e in [k for k in rejected if k[1] == event and k[0] in at]:
+            if rejected[(t, e)].sheet == record.sheet:
+                del rejected[(t, e)]              # the register decides, not the rejected typed cell
+            else:
+                unsure.append(at[t])
         values[unsure] = np.nan                   # a register fact that is itself 待核实 decides nothing
         counts[event] = values
 
