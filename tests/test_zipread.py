@@ -3,17 +3,20 @@ refuses, with the same limits, and a part is never inflated past what its direct
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlrubric.errors import UnreadableWorkbook
 from xlrubric.ooxml.package import write_results
 from xlrubric.ooxml.preserve import check_preserved
-from xlrubric.readers.workbook import open_workbook
-from xlrubric.readers.zipread import read_member
+from xlrubric.readers.workbook import open_workbook, read_workbook_bytes
+from xlrubric.readers.zipread import read_member, stored_zip
 from xlrubric.results import SheetTable
 
 
@@ -61,3 +64,68 @@ def test_a_part_is_refused_before_inflating_past_the_limit(tmp_path: Path) -> No
         info.file_size -= 1                     # a directory entry that under-states the part
         with pytest.raises(UnreadableWorkbook, match="实际大小与目录记录不符"):
             read_member(z, info, src.name, raw=raw)
+
+
+def _crc_at(data: bytearray, name: bytes, crc: int) -> None:
+    """Write `crc` into the local header and the directory entry of part `name`."""
+    for sig, crc_at, name_len_at, name_at in ((b"PK\x03\x04", 14, 26, 30), (b"PK\x01\x02", 16, 28, 46)):
+        pos = data.find(sig)
+        while pos >= 0:
+            size = struct.unpack_from("<H", data, pos + name_len_at)[0]
+            if data[pos + name_at:pos + name_at + size] == name:
+                struct.pack_into("<I", data, pos + crc_at, crc)
+            pos = data.find(sig, pos + 4)
+
+
+def test_calamine_reads_the_checked_parts_and_still_refuses_a_wrong_crc(tmp_path: Path) -> None:
+    """Verify calamine, handed the checked parts as stored entries, reads the same grid as from the original
+    file, and still refuses a sheet whose bytes do not match its CRC-32 (the CRC is carried over, not
+    recomputed from the bytes)."""
+    import io
+
+    import python_calamine as pc
+
+    src = tmp_path / "学校.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("教师名册")
+    ws.write_row(0, 0, ["工号", "姓名", "学时"])
+    ws.write_row(3, 1, ["王伟", 1.5])
+    wb.close()
+    original = pc.CalamineWorkbook.from_path(str(src)).get_sheet_by_name("教师名册").to_python(skip_empty_area=False)
+    assert open_workbook(src, settle=0).sheets["教师名册"].rows == [[None if v == "" else v for v in row]
+                                                                   for row in original]
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        crc = z.getinfo("xl/worksheets/sheet1.xml").CRC
+    _crc_at(data, b"xl/worksheets/sheet1.xml", crc ^ 1)
+    with pytest.raises(UnreadableWorkbook, match="checksum") as err:
+        read_workbook_bytes(bytes(data), name="学校.xlsx")
+    assert err.value.reason == "unreadable"
+
+
+part_name = st.text(st.sampled_from("abcXYZ/_.学时登记"), min_size=1, max_size=12)
+names = st.lists(st.tuples(part_name, st.binary(max_size=300)), max_size=6, unique_by=lambda m: m[0].lower())
+
+
+@settings(max_examples=60, deadline=None)
+@given(names)
+def test_stored_zip_holds_each_part_as_it_was(members: list[tuple[str, bytes]]) -> None:
+    """Verify the stored package has every part under its own name (UTF-8 flag kept) with its bytes and CRC-32."""
+    import io
+    import zlib
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    with zipfile.ZipFile(buf) as z:
+        packed = stored_zip([(info, z.read(info)) for info in z.infolist()])
+        flags = [info.flag_bits & 0x800 for info in z.infolist()]
+    assert packed is not None
+    with zipfile.ZipFile(io.BytesIO(packed)) as out:
+        assert out.testzip() is None
+        infos = out.infolist()
+        assert [(i.filename, out.read(i)) for i in infos] == members
+        assert all(i.compress_type == zipfile.ZIP_STORED and zlib.crc32(d) == i.CRC
+                   for i, (_, d) in zip(infos, members, strict=True))
+        assert [i.flag_bits & 0x800 for i in infos] == flags

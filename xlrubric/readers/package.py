@@ -5,7 +5,8 @@ grid (see sheetscan). So the zip directory is checked first (total inflated size
 duplicate names), every XML part is inflated by us with a hard limit (both through `zipread`, which the
 editor and the preservation check use too) and refused if it declares a DOCTYPE or entities, and each
 worksheet part is scanned for its reach and error cells while it is in memory. Only then does calamine
-get the bytes.
+get the bytes: the checked parts themselves, as a zip of stored entries (`zipread.stored_zip`), so it
+neither inflates them a second time nor reads anything the checks did not see.
 """
 
 from __future__ import annotations
@@ -21,17 +22,19 @@ from defusedxml import ElementTree as SafeET
 from xlrubric.readers.limits import LIMITS, Limits
 from xlrubric.readers.problems import human_size, unreadable
 from xlrubric.readers.sheetscan import SheetScan, exact_scan, far_address, scan_sheet, unsafe_declaration
-from xlrubric.readers.zipread import check_directory, read_member
+from xlrubric.readers.zipread import check_directory, read_member, stored_zip
 
 _WORKSHEET_TYPE = "/worksheet"
 
 
 @dataclass
 class Package:
-    """What the package holds that the reader needs: each worksheet's scan, by sheet name."""
+    """What the package holds that the reader needs: each worksheet's scan, by sheet name, and the checked
+    XML parts as calamine is to read them."""
 
     scans: dict[str, SheetScan] = field(default_factory=dict)
     orphan_scans: list[SheetScan] = field(default_factory=list)   # worksheet parts no sheet entry names
+    checked: bytes | None = None                 # every XML part as stored zip entries (None: use the original)
 
 
 def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, max_cells: int,
@@ -44,6 +47,7 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
     infos = zf.infolist()
     check_directory(infos, file, max_unzipped_bytes)
     xml_parts: dict[str, bytes] = {}             # by lower-case name
+    members: list[tuple[zipfile.ZipInfo, bytes]] = []
     xml_total = 0
     for info in infos:
         low = info.filename.lower()
@@ -59,6 +63,7 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
             if "sharedstrings" in low:
                 _check_string_count(data, file, info.filename, limits.strings)
             xml_parts[low] = data
+            members.append((info, data))
     sheet_parts = _sheet_parts(xml_parts, file)
     package = Package()
     claimed: set[str] = set()
@@ -71,6 +76,7 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
         if part.startswith("xl/worksheets/") and part.count("/") == 2 and part not in claimed:
             package.orphan_scans.append(_scan(data, file, None, max_cells, limits))
     check_book_cells([*package.scans.values(), *package.orphan_scans], file, limits)
+    package.checked = stored_zip(members)
     return package
 
 

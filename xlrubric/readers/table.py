@@ -181,29 +181,27 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
         if j not in used and value not in (None, ""):
             table.extra_headers[j] = str(value)
     names = list(columns)
-    records, rownums, problems = _data_rows(sheet, [columns[n] for n in names],
-                                            [names.index(k) for k in layout.key if k in columns], layout.key,
-                                            file, bottom + 1)
+    block, rownums, problems = _data_rows(sheet, [columns[n] for n in names],
+                                          [names.index(k) for k in layout.key if k in columns], layout.key,
+                                          file, bottom + 1)
     table.problems.extend(problems)
     # An int64 array makes the index ~4× quicker than a list of ints; an empty table keeps the index an
     # empty list gives (object), as before.
     index = pd.Index(rownums if len(rownums) else [], name="行")
-    table.frame = _frame(records, names, index)
+    table.frame = _frame(block, names, index)
     return table
 
 
-def _frame(records: list[tuple[Any, ...]], names: list[str], index: pd.Index) -> pd.DataFrame:
+def _frame(block: np.ndarray, names: list[str], index: pd.Index) -> pd.DataFrame:
     """The rows as one object block, the same frame `pd.DataFrame(records, dtype=object)` builds.
 
-    Given a list of tuples, pandas splits it into columns, checks each and stacks them back into one block
-    (2,000 × 6 签到登记: 1.4 ms); the values laid end to end in one object array by `np.fromiter` (no shape
-    discovery per cell) and handed over as that block take a third of it. `dtype=object` keeps pandas from
+    Given a list of row tuples, pandas splits it into columns, checks each and stacks them back into one block
+    (2,000 × 6 签到登记: 1.4 ms); `block` already holds the columns as rows of one object array, which pandas
+    takes as its block as it is (its transpose is the frame, no copy). `dtype=object` keeps pandas from
     inferring its `str` dtype for text columns.
     """
-    if not records:
-        return pd.DataFrame(records, columns=names, index=index, dtype=object)
-    flat = np.fromiter(itertools.chain.from_iterable(records), dtype=object, count=len(records) * len(names))
-    block = np.ascontiguousarray(flat.reshape(len(records), len(names)).T)   # pandas keeps columns as rows
+    if not block.shape[1]:
+        return pd.DataFrame([], columns=names, index=index, dtype=object)
     return pd.DataFrame(block.T, columns=names, index=index, dtype=object, copy=False)
 
 
@@ -211,46 +209,76 @@ _BLANK, _KEY, _SUMMARY = 0, 1, 2         # ordered: a row's kind is the largest 
 
 
 def _data_rows(sheet: RawSheet, idx: list[int], pick: list[int], key: tuple[str, ...], file: str,
-               data_start: int) -> tuple[list[tuple[Any, ...]], np.ndarray, list[Problem]]:
-    """The table's rows below the header: (values in `idx` columns, Excel row numbers, problems).
+               data_start: int) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """The table's rows below the header: (kept rows' values, one row of `block` per `idx` column; their Excel
+    row numbers; problems).
 
     Kept: rows with a key value (工号 or 姓名) and no 合计/平均 in a key cell. Rows without any key value are
     skipped, silently when the row is blank or a summary line, else with a 警告. This runs over every row of
-    every register, so it works on whole columns: rows are sliced by `itemgetter` and filtered by
-    `compress` (both in C), and each distinct key value is classified once (`_key_kind`, cached); only
-    the rare keyless rows are looked at one by one.
+    every register, so it works on whole columns: the cells are laid into one object array in C
+    (`_columns`), each key column's distinct values are classified once (`_column_kinds`), and the kept
+    rows are picked by one boolean mask; only the rare keyless rows are looked at one by one.
     """
-    width = max(idx) + 1
-    get = operator.itemgetter(*idx)
-    if len(idx) == 1:
-        def get(row, _j=idx[0]):                # itemgetter of one index returns the bare value
-            return (row[_j],)
     rows = sheet.rows[data_start:]
-    if rows and min(map(len, rows)) >= width:    # calamine's grids are rectangular: every row is long enough
-        values = list(map(get, rows))
-    else:
-        values = [get(row) if len(row) >= width else tuple(row[j] if j < len(row) else None for j in idx)
-                  for row in rows]
-    kinds = np.zeros(len(values), dtype=np.int8)
+    block = _columns(rows, idx)
+    kinds = np.zeros(len(rows), dtype=np.int8)
     for i in pick:
-        column = list(map(operator.itemgetter(i), values))
-        try:
-            found = list(map(_key_kind, column))
-        except TypeError:                       # an unhashable value (never from calamine): not cached
-            found = list(map(_key_kind.__wrapped__, column))
-        kinds = np.maximum(kinds, np.array(found, dtype=np.int8))
+        kinds = np.maximum(kinds, _column_kinds(block[i].tolist()))
     problems: list[Problem] = []
     key_col = idx[pick[0]] if pick else 0
     for n in np.flatnonzero(kinds == _BLANK).tolist():   # no key value: blank, a summary line, or a warning
-        if _all_blank(values[n]) or any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS
-                                        for v in rows[n] if v is not None):
+        if _all_blank(block[:, n]) or any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS
+                                          for v in rows[n] if v is not None):
             continue
         problems.append(Problem(
             "row-without-teacher", "这一行没有" + "、".join(key) + "，已跳过", "警告", file,
             sheet.name, cell_address(data_start + n, key_col), None))
     keep = kinds == _KEY
     rownums = np.flatnonzero(keep) + (data_start + 1)
-    return list(itertools.compress(values, keep.tolist())), rownums, problems
+    return (block if rownums.size == keep.size else np.ascontiguousarray(block[:, keep])), rownums, problems
+
+
+def _columns(rows: list[list[Any]], idx: list[int]) -> np.ndarray:
+    """The values of columns `idx` of `rows` as a C-ordered (len(idx), len(rows)) object array; None past a
+    short row's end.
+
+    calamine's grids are rectangular: then every cell is laid out in one `np.fromiter` over the chained rows
+    (or one per wanted column when the sheet is much wider than the table) and the wanted columns are
+    picked as whole rows of the transpose. A ragged grid (a sheet built by hand, an add-in's) is padded
+    row by row.
+    """
+    n = len(rows)
+    widths = set(map(len, rows))
+    width = widths.pop() if len(widths) == 1 else -1
+    if n and width > max(idx):
+        if width <= 2 * len(idx):
+            flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=n * width)
+            return np.ascontiguousarray(flat.reshape(n, width).T[idx])
+        block = np.empty((len(idx), n), dtype=object)
+        for k, j in enumerate(idx):
+            block[k] = np.fromiter(map(operator.itemgetter(j), rows), dtype=object, count=n)
+        return block
+    block = np.empty((len(idx), n), dtype=object)
+    for k, j in enumerate(idx):
+        block[k] = np.fromiter((row[j] if j < len(row) else None for row in rows), dtype=object, count=n)
+    return block
+
+
+def _column_kinds(column: list[Any]) -> np.ndarray | int:
+    """Each cell's kind (`_key_kind`) in one key column, or the one kind every cell has.
+
+    Each distinct value is classified once. A set merges values that are equal across types (1, 1.0, True);
+    they are never None nor text, so they are all key values alike and one classification holds for all.
+    """
+    try:
+        distinct = set(column)
+    except TypeError:                       # an unhashable value (never from calamine): cell by cell
+        return np.array(list(map(_key_kind.__wrapped__, column)), dtype=np.int8)
+    kind_of = dict(zip(distinct, map(_key_kind, distinct), strict=True))
+    kinds = set(kind_of.values())
+    if len(kinds) == 1:
+        return kinds.pop()
+    return np.array(list(map(kind_of.__getitem__, column)), dtype=np.int8)
 
 
 @functools.lru_cache(maxsize=1 << 14, typed=True)
@@ -265,8 +293,8 @@ def _key_kind(k: Any) -> int:
     return _KEY if str(k).strip() else _BLANK
 
 
-def _all_blank(values: tuple[Any, ...]) -> bool:
-    """No value at all (None or only spaces) — a plain loop: this runs once per data row."""
+def _all_blank(values) -> bool:
+    """No value at all (None or only spaces) in a keyless row's table cells."""
     for v in values:
         if v is None or (isinstance(v, str) and not v.strip()):
             continue

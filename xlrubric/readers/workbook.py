@@ -159,7 +159,8 @@ def _read_ooxml(data: bytes, name: str, max_cells: int, max_unzipped_bytes: int)
         raise unreadable("corrupt", name, detail=_short(exc)) from exc
     with zf:
         package = inspect_package(zf, name, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells, raw=data)
-    return _read_with_calamine(data, name, lambda sheet_name, index: package.scans.get(sheet_name))
+    checked = package.checked or data            # calamine reads the parts just checked, inflated once
+    return _read_with_calamine(checked, name, lambda sheet_name, index: package.scans.get(sheet_name))
 
 
 def _read_xls(data: bytes, name: str, max_cells: int) -> dict[str, RawSheet]:

@@ -77,3 +77,41 @@ def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes:
     if info.compress_type == zipfile.ZIP_STORED:
         return bytes(body[:info.file_size + 1])
     return zlib.decompressobj(-15).decompress(body, info.file_size + 1)
+
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")            # local file header, before the name
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")    # central directory entry, before the name
+_END = struct.Struct("<IHHHHIIH")                 # end of central directory
+_UTF8_NAME = 0x800
+_DOS_DATE = 33                                    # 1980-01-01: no reader asks, every reader accepts it
+
+
+def stored_zip(members: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes | None:
+    """The members, already inflated and checked, as a zip of stored (uncompressed) entries; None when that
+    would need zip64 (more than 65,535 parts: a reader then gets the original package).
+
+    Why: the reader inflates every XML part to check it before calamine runs, and calamine would inflate
+    them all again from the original package. Handed this instead, calamine reads exactly the bytes that were
+    checked (no second inflate, no way for it to see a part the checks did not) under each part's own name,
+    name encoding and CRC-32, so a part whose bytes do not match its CRC is still refused by calamine as
+    before. Written here (stored entries only: headers and the bytes) because `zipfile` recomputes each CRC
+    and copies each part into its own buffer first.
+    """
+    if len(members) > 0xFFFF:
+        return None
+    pieces: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for info, data in members:
+        flags = info.flag_bits & _UTF8_NAME
+        name = info.orig_filename.encode("utf-8" if flags else "cp437")   # the bytes the package holds
+        pieces += [_LOCAL.pack(0x04034B50, 20, flags, 0, 0, _DOS_DATE, info.CRC, len(data), len(data), len(name), 0),
+                   name, data]
+        central += [_CENTRAL.pack(0x02014B50, 20, 20, flags, 0, 0, _DOS_DATE, info.CRC, len(data), len(data),
+                                  len(name), 0, 0, 0, 0, 0, offset), name]
+        offset += _LOCAL.size + len(name) + len(data)
+    directory = b"".join(central)
+    if offset + len(directory) > 0xFFFFFFFF:
+        return None
+    return b"".join([*pieces, directory, _END.pack(0x06054B50, 0, 0, len(members), len(members), len(directory),
+                                                   offset, 0)])
