@@ -23,13 +23,12 @@ import gc
 import tempfile
 from pathlib import Path
 
-# A batch worker's collector: Python's default gen-0 threshold (700) made a pool worker collect about 13 times
-# per school (515 collections for 40 schools, 5 % of the worker's CPU under cProfile), each one walking the
-# young objects of a computation that frees nearly everything by reference counting. The threshold a one-shot
-# command uses (cli.GC_THRESHOLD, mypy's choice) cuts that to about one gen-0 collection per school; memory is
-# still bounded (a collection runs after 200,000 new container objects) and a worker's peak stays < 200 MB
+# A batch worker's collector: with Python's default gen-0 threshold (700) a worker collected about 13 times per
+# school (515 collections for 40 schools, 5 % of its CPU under cProfile), each walking the young objects of a
+# computation that frees nearly everything by reference counting. Workers (and `serve`) use the threshold of a
+# one-shot command (cli.GC_THRESHOLD, mypy's choice): about one gen-0 collection per school; memory stays
+# bounded (a collection still runs after 200,000 new container objects) and a worker's peak < 200 MB
 # (benchmarks/bench_batch.py prints it).
-WORKER_GC_THRESHOLD = (200_000, 30, 30)
 
 
 def warm() -> bool:
@@ -71,7 +70,9 @@ def settle() -> None:
     Everything alive after `warm()` (modules, pandera's backends, parsed presets) lives as long as the worker:
     frozen, the collector never walks it again, and forked workers do not copy its pages by touching its gc
     headers (the gc module's advice for a fork server)."""
-    gc.set_threshold(*WORKER_GC_THRESHOLD)
+    from xlrubric.cli import GC_THRESHOLD
+
+    gc.set_threshold(*GC_THRESHOLD)
     gc.freeze()
 
 
