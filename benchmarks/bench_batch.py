@@ -12,8 +12,11 @@ the same run:
           before/after of issue 16's worker-memory fix, in the same run
   pool1   `run_batch --workers 1` (in-process), for the 1 → W workers speed-up (at the first N only unless
           --all-one)
-with the ratios to the floor, ms per school, the largest peak RSS any worker reported, and the size of what
-a worker ships back per school (pickled `Outcome`). Then per-school time at each N side by side (flat =
+with the ratios to the floor, ms per school, the workers' CPU time per school against the floor's (a ratio
+that holds when other processes share the cores and wall times do not; it leaves out each worker's start),
+the largest peak RSS any worker reported, the size of what a worker ships back per school (pickled
+`Outcome`), and when the first school started (discovery, hashing and the workers' warm-up before it: a
+fixed cost per batch). Then per-school time at each N side by side (flat =
 no per-school overhead growing with N). The load average is printed: other processes distort every figure.
 Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
 memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
@@ -73,19 +76,22 @@ def make_county(root: Path, n: int, books: list[bytes]) -> list[Path]:
     return paths
 
 
-def floor(paths: list[Path]) -> float:
-    start = time.perf_counter()
+def floor(paths: list[Path]) -> tuple[float, float]:
+    """Wall and CPU seconds of reading every sheet of every file with python-calamine in this process."""
+    start, cpu = time.perf_counter(), time.process_time()
     for p in paths:
         wb = CalamineWorkbook.from_path(str(p))
         for name in wb.sheet_names:
             wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def batch(src: Path, out: Path, workers: int | None, scheduler: str | None = None) -> dict:
     shutil.rmtree(out, ignore_errors=True)
+    first: list[float] = []
     start = time.perf_counter()
-    run = run_batch(BatchOptions(src, out, workers=workers, scheduler=scheduler))
+    run = run_batch(BatchOptions(src, out, workers=workers, scheduler=scheduler),
+                    on_outcome=lambda o: first or first.append(time.perf_counter() - start - o.seconds))
     seconds = time.perf_counter() - start
     assert len(run.done) == len(run.books), "every school must be processed"
     failed = [e for e in run.entries if e.status == "unreadable"]
@@ -94,7 +100,8 @@ def batch(src: Path, out: Path, workers: int | None, scheduler: str | None = Non
                          f"{failed[0].input}: {failed[0].message}")
     shipped = [len(pickle.dumps(o)) for o in run.done]
     shutil.rmtree(out, ignore_errors=True)
-    return {"s": seconds, "peak": max(o.peak_rss_mb for o in run.done), "bytes": sum(shipped) / len(shipped)}
+    return {"s": seconds, "peak": max(o.peak_rss_mb for o in run.done), "bytes": sum(shipped) / len(shipped),
+            "start": first[0], "cpu": sum(o.cpu_seconds for o in run.done)}
 
 
 def naive_one(args: tuple[str, str]) -> float:
@@ -138,9 +145,11 @@ def naive(paths: list[Path], src: Path, out: Path, workers: int) -> float:
     return time.perf_counter() - start
 
 
-def line(label: str, r: dict, n: int, a: float) -> str:
+def line(label: str, r: dict, n: int, a: float, a_cpu: float) -> str:
     return (f"  {label:<26} {r['s']:8.2f} s  {r['s'] / n * 1000:7.1f} ms/school  {r['s'] / a:5.2f}× floor  "
-            f"peak/worker {r['peak']:4.0f} MB  shipped {r['bytes'] / 1024:.1f} KB/school")
+            f"(workers' CPU {r['cpu'] / n * 1000:5.1f} ms/school = {r['cpu'] / a_cpu:4.2f}× the floor's)  "
+            f"peak/worker {r['peak']:4.0f} MB  shipped {r['bytes'] / 1024:.1f} KB/school  "
+            f"first school started at {r['start']:.1f} s")
 
 
 def main() -> None:
@@ -168,14 +177,15 @@ def main() -> None:
             size = sum(p.stat().st_size for p in paths) / 1e6
             print(f"N = {n}: {size:.0f} MB, copied in {time.perf_counter() - t0:.1f} s")
             floor(paths[: min(5, n)])                               # warm the page cache
-            a = floor(paths)
-            print(f"  {'floor (calamine, 1 process)':<26} {a:8.2f} s  {a / n * 1000:7.1f} ms/school")
+            a, a_cpu = floor(paths)
+            print(f"  {'floor (calamine, 1 process)':<26} {a:8.2f} s  {a / n * 1000:7.1f} ms/school  "
+                  f"(CPU {a_cpu / n * 1000:.1f} ms/school)")
             pool = batch(src, root / "out", args.workers)
-            print(line(f"pool ({workers})", pool, n, a))
+            print(line(f"pool ({workers})", pool, n, a, a_cpu))
             per_school.setdefault("pool", []).append(f"N={n} {pool['s'] / n * 1000:.1f}")
             if not args.no_dask:
                 dask = batch(src, root / "out", workers, LOCAL_CLUSTER)
-                print(line(f"dask LocalCluster ({workers})", dask, n, a))
+                print(line(f"dask LocalCluster ({workers})", dask, n, a, a_cpu))
                 per_school.setdefault("dask", []).append(f"N={n} {dask['s'] / n * 1000:.1f}")
             if args.dask_defaults:
                 ours, executors.LOCAL_CLUSTER_CONFIG = executors.LOCAL_CLUSTER_CONFIG, {}
@@ -186,11 +196,11 @@ def main() -> None:
                     executors.LOCAL_CLUSTER_CONFIG = ours
                     os.environ.clear()
                     os.environ.update(environ)
-                print(line("dask, distributed defaults", dask0, n, a))
+                print(line("dask, distributed defaults", dask0, n, a, a_cpu))
                 per_school.setdefault("dask0", []).append(f"N={n} {dask0['s'] / n * 1000:.1f}")
             if k == 0 or args.all_one:
                 one = batch(src, root / "out", 1)
-                print(line("1 worker (in-process)", one, n, a))
+                print(line("1 worker (in-process)", one, n, a, a_cpu))
                 print(f"  1 → {workers} workers: {one['s'] / pool['s']:.2f}× (aim ≥ 1.8 with 2)")
             if args.naive:
                 c = naive(paths, src, root / "naive", workers)

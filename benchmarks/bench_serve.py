@@ -10,13 +10,22 @@ The button (issue 16, item 4): the WPS add-in's `POST /api/wps/compute` on sampl
 its own 考核细则 sheet; the result written into the book, with a backup) against `xlrubric compute --in-place`
 on the same file in a fresh process — what a click costs with and without the warm service.
 
-Run: python benchmarks/bench_serve.py [--teachers 300] [--runs 5]
+With --against DIR (another checkout of xlrubric, e.g. `git archive OLD | tar -x -C DIR`), no browser: two
+services run side by side, ours and DIR's (PYTHONPATH=DIR), and the same requests go to each in turn —
+  first   the first upload, 10 s after the service answers (what its warm-up thread did by then counts)
+  upload  /api/school with the 300-teacher workbook, and
+  button  /api/wps/compute on samples/lanxi4.xlsx, each --runs times in a long-lived service —
+printing medians of wall time and of the service process's CPU time per request (Linux /proc), so a change to
+the service's warm-up or its garbage collector is measured against the old code in the same minutes.
+
+Run: python benchmarks/bench_serve.py [--teachers 300] [--runs 5] [--against DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -47,12 +56,77 @@ def page_seconds(chrome, url: str, book: Path) -> float:
     return (t["shown"] - t["start"]) / 1000
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def against(book: Path, tmp: Path, other: Path, runs: int) -> None:
+    """Ours and `other`'s service side by side, the same requests to each in turn (see the docstring)."""
+    services = {"ours": servekit.start(tmp / "home-ours"),
+                "other": servekit.start(tmp / "home-other", env={"PYTHONPATH": str(other)})}
+    copies = iter(range(100_000))
+    spent: dict[tuple[str, str], list[tuple[float, float]]] = {}
+
+    def timed(name: str, kind: str, served, client) -> None:
+        if kind == "upload":
+            with open(book, "rb") as fh:
+                req = {"url": "/api/school", "files": {"file": (book.name, fh)}, "data": {"preset": "lanxi4"},
+                       "headers": {**served.page_headers(), "X-Xlrubric-Session": "bench" * 4}}
+                cpu, start = cpu_seconds(served.proc.pid), time.perf_counter()
+                r = client.post(**req)
+        else:
+            target = tmp / "button" / f"{next(copies)}" / SAMPLE.name
+            target.parent.mkdir(parents=True)
+            shutil.copy(SAMPLE, target)
+            cpu, start = cpu_seconds(served.proc.pid), time.perf_counter()
+            r = client.post("/api/wps/compute", content=json.dumps({"path": str(target)}),
+                            headers={"X-Xlrubric-Token": served.token, "Origin": "null"})
+        wall = time.perf_counter() - start
+        assert r.json()["ok"], r.text
+        spent.setdefault((name, kind), []).append((wall, cpu_seconds(served.proc.pid) - cpu))
+
+    try:
+        clients = {name: served.client() for name, served in services.items()}
+        time.sleep(10)
+        for name, served in services.items():
+            timed(name, "upload", served, clients[name])             # the first upload, 10 s after start
+            spent[(name, "first")] = spent.pop((name, "upload"))
+            timed(name, "button", served, clients[name])             # the route's own first call, untimed
+            spent.pop((name, "button"))
+        for _ in range(runs):
+            for kind in ("upload", "button"):
+                for name, served in services.items():
+                    timed(name, kind, served, clients[name])
+        for client in clients.values():
+            client.close()
+    finally:
+        for served in services.values():
+            served.stop()
+    print(f"ours = this tree, other = {other}; medians of {runs}, wall / service CPU seconds per request; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    for kind in ("first", "upload", "button"):
+        cells = []
+        for name in services:
+            walls, cpus = zip(*spent[(name, kind)], strict=True)
+            cells.append(f"{name} {statistics.median(walls):.3f} / {statistics.median(cpus):.3f}")
+        print(f"  {kind:<7} " + "   ".join(cells))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--teachers", type=int, default=300)
     ap.add_argument("--signin", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--against", type=Path, help="another xlrubric checkout: compare two services, no browser")
     args = ap.parse_args()
+    if args.against:
+        with tempfile.TemporaryDirectory() as tmp:
+            book = Path(tmp) / "学校300人.xlsx"
+            make_workbook(book, args.teachers, args.signin)
+            against(book, Path(tmp), args.against.resolve(), args.runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         book = tmp / "学校300人.xlsx"

@@ -22,8 +22,8 @@ from xlrubric.batch.manifest import Entry
 from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_one
 
 LOCAL_CLUSTER = "local-cluster"
-# Imported once in the fork server, so each worker starts with pandas & co. loaded and its caches warm
-# (batch/warmup.py computes each preset's blank template on import).
+# Imported once in the fork server, so each worker starts with pandas & co. loaded, its caches warm and its
+# collector set for a long-lived worker (batch/warmup.py, on import).
 PRELOAD = ["xlrubric.batch.worker", "xlrubric.process", "xlrubric.pipeline", "xlrubric.writers.output",
            "xlrubric.batch.warmup"]
 
@@ -60,7 +60,9 @@ def crashed(task: Task, detail: str, *, unreadable: bool = False) -> Outcome:
 
 
 def run_inline(tasks: Sequence[Task]) -> Iterator[Outcome]:
-    """One worker: run in this process (no start-up cost; what `--workers 1` means)."""
+    """One worker: run in this process (what `--workers 1` means), warmed and settled as a pool worker is."""
+    from xlrubric.batch import warmup  # noqa: F401 — warms on import (once per process)
+
     for task in tasks:
         yield process_one(task)
 

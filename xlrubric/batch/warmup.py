@@ -5,11 +5,15 @@ The first `compute_file` in a fresh process costs about 2 s more than the next o
 registering its pandas backends (which imports its hypothesis strategies) and the reader and writer modules
 imported on first use. The process pool's fork server imports this module once (`executors.PRELOAD`), so
 every worker it forks — the pool's, a replacement after a crash, the quarantine's — starts warm: the cost is
-paid once per batch instead of once per worker. Dask workers run `warm()` once each (`client.run`).
+paid once per batch instead of once per worker. Dask workers run `warm()` once each (`client.run`); the
+`serve` process runs it on a thread after it starts (serve/server.py).
 
 The warm-up computes the blank template of each built-in preset in a temporary folder (what `xlrubric
-template` writes, so it exercises the same code as a school's workbook). It never raises: a failed warm-up
-only means the first school pays the import cost, as before.
+template` writes, so it exercises the same code as a school's workbook), then validates a one-row frame
+with pandera, once clean and once failing: a blank template has empty tables, which `schemas.validate`
+never hands to pandera, so without this every worker paid pandera's registration (0.45 s in a user
+install, 1.3 s with hypothesis installed) on its first school (measured 2026-12-01, issue 16). It never
+raises: a failed warm-up only means the first school pays the import cost, as before.
 """
 
 from __future__ import annotations
@@ -19,9 +23,16 @@ import gc
 import tempfile
 from pathlib import Path
 
+# A batch worker's collector: with Python's default gen-0 threshold (700) a worker collected about 13 times per
+# school (515 collections for 40 schools, 5 % of its CPU under cProfile), each walking the young objects of a
+# computation that frees nearly everything by reference counting. Workers (and `serve`) use the threshold of a
+# one-shot command (cli.GC_THRESHOLD, mypy's choice): about one gen-0 collection per school; memory stays
+# bounded (a collection still runs after 200,000 new container objects) and a worker's peak < 200 MB
+# (benchmarks/bench_batch.py prints it).
+
 
 def warm() -> bool:
-    """Compute each built-in preset's blank template once; True when all of them ran."""
+    """Compute each built-in preset's blank template once and register pandera's backends; True when all ran."""
     try:
         from xlrubric.process import compute_file
         from xlrubric.spec.load import load_preset, preset_ids
@@ -33,13 +44,37 @@ def warm() -> bool:
                 src.write_bytes(template_bytes(load_preset(preset)))
                 with contextlib.suppress(Exception):        # a blank template may be refused: imports still ran
                     compute_file(src, Path(tmp) / f"{preset}_结果.xlsx", preset=preset)
-        # Everything alive now (modules, pandera's backends, parsed presets) lives as long as the worker:
-        # frozen, the collector never walks it again, and forked workers do not copy its pages by touching
-        # its gc headers (the gc module's advice for a fork server).
-        gc.freeze()
+        warm_pandera()
         return True
     except Exception:  # noqa: BLE001 — warming is an optimisation; the batch must start regardless
         return False
 
 
+def warm_pandera() -> None:
+    """Validate a one-row frame that passes and one that fails, as `schemas.validate` does a school's sheet:
+    pandera registers its pandas backends on the first `validate` and builds its failure report on the first
+    failure, both lazily."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    schema = pa.DataFrameSchema({"n": pa.Column(None, pa.Check(lambda s: s >= 0, ignore_na=False), nullable=True,
+                                                unique=True, report_duplicates="exclude_first")})
+    schema.validate(pd.DataFrame({"n": [1]}), lazy=True)
+    with contextlib.suppress(pa.errors.SchemaErrors):
+        schema.validate(pd.DataFrame({"n": [-1, -1]}), lazy=True)
+
+
+def settle() -> None:
+    """Make this process a long-lived worker's: collect less often, and freeze what is alive now.
+
+    Everything alive after `warm()` (modules, pandera's backends, parsed presets) lives as long as the worker:
+    frozen, the collector never walks it again, and forked workers do not copy its pages by touching its gc
+    headers (the gc module's advice for a fork server)."""
+    from xlrubric.cli import GC_THRESHOLD
+
+    gc.set_threshold(*GC_THRESHOLD)
+    gc.freeze()
+
+
 WARM = warm()
+settle()

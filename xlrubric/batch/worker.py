@@ -50,6 +50,7 @@ class Outcome:
     entry: Entry
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0          # this process's CPU time on the file, every thread (benchmarks/bench_batch.py)
     bug: str | None = None            # traceback text when xlrubric itself failed
 
 
@@ -89,7 +90,7 @@ def process_one(task: Task) -> Outcome:
     """Compute one school's workbook into OUTDIR; never raises."""
     from xlrubric.writers.output import write_bytes
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     outdir = Path(task.outdir)
     entry = Entry(task.rel, task.input_sha256, task.rules_hash, _version(), "unreadable")
     bug = None
@@ -134,7 +135,7 @@ def process_one(task: Task) -> Outcome:
                          "\n处理办法：请把此文件和这段说明发给维护人员；其他学校不受影响")
         entry.summary = {"reason": "bug"}
     entry.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    return Outcome(entry, time.perf_counter() - start, _peak_mb(), bug)
+    return Outcome(entry, time.perf_counter() - start, _peak_mb(), time.process_time() - cpu, bug)
 
 
 def _compute(task: Task, target: Path):
