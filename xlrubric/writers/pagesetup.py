@@ -254,7 +254,10 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
         return list(map(width.__getitem__, present)), one_paragraph
     if distinct is not None and kinds == {float} and all(v == v for v in distinct if v is not None):
         width = {v: display_width(v) for v in distinct if v}
-        return [width[v] if v else display_width(v) for v in values if v is not None], {}
+        if 0.0 in distinct:                   # 0.0 and -0.0: one at a time, by sign
+            return [width[v] if v else display_width(v) for v in values if v is not None], {}
+        present = filter(_not_none, values) if type(None) in types else values
+        return list(map(width.__getitem__, present)), {}
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
