@@ -172,3 +172,27 @@ def test_sheet_list_kept_through_a_write_equals_the_list_read_again(tmp_path: Pa
                 book.add_defined_name("_xlnm.Print_Titles", ref.index, f"'{sheet}'!$1:$1", record, hidden=False)
                 assert book.sheets() == WorkbookPart(work, book.part).sheets()
             assert [s.name for s in book.sheets()] == ["名册", "记录", "考核结果", "扣分明细", "校验'问题"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(allow_nan=False), st.sampled_from([0.0, -0.0, 1.0, 2.5, 1e20])),
+                max_size=40))
+def test_float_column_widths_equal_each_value_measured(values) -> None:
+    """A column of floats (with or without blanks and signed zeros) is measured over its distinct values;
+    each width must be `display_width` of the value alone, in order."""
+    from xlrubric.writers.pagesetup import _widths, display_width
+
+    column = tuple(values + values[:3])
+    assert _widths(column) == [display_width(v) for v in column if v is not None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("扣分缺签到 ab1\n")), max_size=90), min_size=1, max_size=30),
+       st.floats(0.5, 40))
+def test_lines_of_equal_text_lines(texts, width) -> None:
+    """`_lines_of` works line counts out in C loops from measured widths (or measures what it was not
+    given); each must be `text_lines` of the text alone."""
+    from xlrubric.writers.pagesetup import _lines_of, display_width, text_lines
+
+    measured = {t: display_width(t) for t in texts[::2] if "\n" not in t}
+    assert _lines_of(set(texts), width, measured) == {t: text_lines(t, width) for t in texts}

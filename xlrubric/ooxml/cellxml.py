@@ -36,6 +36,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPED = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _PLAIN_TEXT = b' t="inlineStr"><is><t>%s</t></is></c>'
 _SPACED_TEXT = b' t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>'
+_TEXT_HEAD, _TEXT_END = _PLAIN_TEXT.split(b"%s")
+_TEXT_SPLIT = _TEXT_END + b"\x00" + _TEXT_HEAD
 _SPECIAL_BYTES = bytes([*b"&<>", *range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])   # NUL too: the separator
 _ZERO, _NEGATIVE_ZERO = b"><v>0.0</v></c>", b"><v>-0.0</v></c>"
 
@@ -66,17 +68,22 @@ def text_tails(texts: list[str]) -> dict[str, bytes]:
     `isspace` sees). That is checked once over all the texts, encoded together with NUL between them:
     every character `escape_cell_text` changes is one byte in UTF-8 (a control character, & < >) or the
     bytes of U+FFFE/U+FFFF, a lone surrogate refuses to encode, and NUL cannot complete a `_xHHHH_`.
-    (The regex over the joined text cost more than the rest of the write's text handling together.)"""
+    (The regex over the joined text cost more than the rest of the write's text handling together.)
+    The two 3-byte searches run only where their common first two bytes occur (U+FFC0–U+FFFF, such as
+    ￥, are rare), and the tails are made by one replace and split of the whole blob rather than a
+    `bytes %` per text (issue 16, session 6: 2.4 → 1.4 ms for 扣分明细's 1,928 texts)."""
     if not texts or max(map(len, texts)) > MAX_TEXT:
         return {v: text_tail(v).encode() for v in texts}
     try:
         blob = "\x00".join(texts).encode()
     except UnicodeEncodeError:
         return {v: text_tail(v).encode() for v in texts}
-    if (len(blob.translate(None, _SPECIAL_BYTES)) != len(blob) - len(texts) + 1
-            or b"_x" in blob or b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob):
+    if (len(blob.translate(None, _SPECIAL_BYTES)) != len(blob) - len(texts) + 1 or b"_x" in blob
+            or (b"\xef\xbf" in blob and (b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob))):
         return {v: text_tail(v).encode() for v in texts}
-    tails = dict(zip(texts, map(_PLAIN_TEXT.__mod__, blob.split(b"\x00")), strict=True))
+    # NUL is now only the separator: every text wrapped in its tail by one replace and one split
+    tails = dict(zip(texts, (_TEXT_HEAD + blob.replace(b"\x00", _TEXT_SPLIT) + _TEXT_END).split(b"\x00"),
+                     strict=True))
     for v in compress(texts, map(ne, texts, map(str.strip, texts))):
         tails[v] = _SPACED_TEXT % v.encode()
     return tails

@@ -113,10 +113,11 @@ def _hyperlinks(links: dict[tuple[int, int], str], letters: list[str]) -> list[s
     """The `<hyperlink>` of each linked cell (row index, column) in order, to a place in the workbook.
     A result sheet links a cell on every row (扣分明细's 来源): when no target has a character to escape
     (one search over them all), each is simply quoted, as `xs.attr` would."""
-    targets = [t.lstrip("#") for _, t in sorted(links.items())]
+    cells = sorted(links)
+    targets = [links[cell].lstrip("#") for cell in cells]
     quoted = (map('"{}"'.format, targets) if xs.needs_no_escape(" ".join(targets)) else map(xs.attr, targets))
-    return [f'<hyperlink ref="{letters[c] if c < len(letters) else column_letter(c)}{r + 2}" location={q}/>'
-            for (r, c), q in zip(sorted(links), quoted, strict=True)]
+    letters = letters + [column_letter(c) for c in range(len(letters), max((c for _r, c in cells), default=0) + 1)]
+    return [f'<hyperlink ref="{letters[c]}{r + 2}" location={q}/>' for (r, c), q in zip(cells, quoted, strict=True)]
 
 
 def page_setup_xml(layout: PageLayout) -> str:

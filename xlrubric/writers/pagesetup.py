@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from itertools import repeat, zip_longest
-from operator import add, is_not, mul
+from operator import add, is_not, mul, truediv
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -128,30 +128,36 @@ class PageLayout:
         columns = []
         for c in sorted(self.wrap):
             if c >= len(table.values):
-                columns.append([1] * len(rows))
-                continue
+                continue                                  # no value: one line
             values, distinct = table.values[c], table.distinct(c)
             if distinct is None:                          # an unhashable value: never text, one line
                 values = tuple(v if isinstance(v, str) else None for v in values)
                 distinct = set(values)
             known = _lines_of({v for v in distinct if isinstance(v, str)}, self.widths[c], self.measured.get(c, {}))
-            columns.append(list(map(known.get, values, repeat(1))))
+            if max(known.values(), default=1) > 1:        # a column of one-line texts raises no row
+                columns.append(list(map(known.get, values, repeat(1))))
+        if not columns:
+            return [None] * len(rows)
         most = columns[0] if len(columns) == 1 else list(map(max, *columns))
-        return [LINE_POINTS * lines + 2 if lines > 1 else None for lines in most]
+        height = {lines: LINE_POINTS * lines + 2 if lines > 1 else None for lines in set(most)}
+        return list(map(height.__getitem__, most))
 
 
 def _lines_of(texts: set[str], width: float, measured: dict[str, float]) -> dict[str, int]:
     """`text_lines(t, width)` of each text, from its measured display width where `content_widths` has
-    it (one paragraph: the same arithmetic as `text_lines`), else measured now."""
+    it (one paragraph: the same arithmetic as `text_lines`, over all of them in C loops), else measured
+    now."""
     per_line = max(width, 1.0)
-    out = {}
-    for text in texts:
-        w = measured.get(text)
-        if w is None:
-            out[text] = text_lines(text, width)
-            continue
-        lines = max(1, math.ceil(w / per_line))
-        out[text] = lines + 1 if lines >= 3 else lines
+    texts = list(texts)
+    widths = list(map(measured.get, texts))
+    if None in widths:
+        out = {t: text_lines(t, width) for t, w in zip(texts, widths, strict=True) if w is None}
+        texts = [t for t, w in zip(texts, widths, strict=True) if w is not None]
+        widths = list(filter(_not_none, widths))
+    else:
+        out = {}
+    lines = map(math.ceil, map(truediv, widths, repeat(per_line)))     # ≥ 0: `or 1` is max(1, …)
+    out.update(zip(texts, [n + 1 if n >= 3 else n or 1 for n in lines], strict=True))
     return out
 
 
@@ -248,7 +254,10 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
         return list(map(width.__getitem__, present)), one_paragraph
     if distinct is not None and kinds == {float} and all(v == v for v in distinct if v is not None):
         width = {v: display_width(v) for v in distinct if v}
-        return [width[v] if v else display_width(v) for v in values if v is not None], {}
+        if 0.0 in distinct:                   # 0.0 and -0.0: one at a time, by sign
+            return [width[v] if v else display_width(v) for v in values if v is not None], {}
+        present = filter(_not_none, values) if type(None) in types else values
+        return list(map(width.__getitem__, present)), {}
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
