@@ -179,15 +179,18 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     ctx.problems.extend(probs)
     scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending)
     ctx.problems.extend(probs)
-    parsed = {c: np.array(v, dtype=float) for c, v in [*numbers.items(), *scored.items()]}
+    parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"
-    frame = pd.DataFrame(parsed, index=table.frame.index)         # what pandera validates: values and the key
-    frame[key_col] = keys.where(keys != "", None)
+    key_values = keys.to_numpy()
+    named = key_values != ""
+    # what pandera validates: the values and the key (object, None where blank), laid out in one constructor
+    frame = pd.DataFrame({**parsed, key_col: pd.Series(np.where(named, key_values, None), index=table.frame.index,
+                                                        dtype=object)}, index=table.frame.index)
     ctx.problems.extend(run_rules(
         table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
         unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行"))
     # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
-    first = np.flatnonzero((~keys.duplicated() & (keys != "")).to_numpy())
+    first = np.flatnonzero(~keys.duplicated().to_numpy() & named)
     rows = table.frame.index[first].tolist()
     key_list = keys.tolist()                  # keys are indexed like the table's rows
     teachers = [key_list[i] for i in first.tolist()]

@@ -6,6 +6,7 @@ the rejected cell and the reason in the row, so no one reads a number where ther
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -29,23 +30,33 @@ DETAIL_HEADER = ["工号", "姓名", "项目", "扣分事项", "方式", "次数
 PENDING_RULE = "依据的单元格无法采用，本项不计分，待核实后重新计算"
 
 
-def _deduction_summaries(details: Details, typed_of: dict[str, list[str]]) -> dict[str, str]:
+def _deduction_summaries(details: Details, typed_of: dict[str, list[str]], order: dict[str, int]) -> dict[str, str]:
     """Each teacher's 扣分明细 in one line ("研修计划-1（缺签到次数 2）；…", "直接评分：…" first), for every
-    teacher with a deduction or a typed score; the others read "无扣分". Each distinct part is worded once."""
+    teacher with a deduction or a typed score; the others read "无扣分". `order` numbers the teachers.
+
+    Each distinct part is worded once; the rows (item by item) are put in teacher order with a stable sort, so
+    each teacher's parts keep the rows' order."""
     cols = details.columns
-    parts: dict[str, list[str]] = {t: [f"直接评分：{'、'.join(items)}"] for t, items in typed_of.items() if items}
-    worded: dict[tuple, str] = {}
-    points = cols["points"]
-    taken = np.flatnonzero(np.array(points, dtype=float) < 0).tolist() if points else []
-    teacher, item, event, count = cols["teacher"], cols["item"], cols["event"], cols["count"]
-    for k in taken:
-        key = (item[k], points[k], event[k], count[k])
-        text = worded.get(key)
-        if text is None:
-            i, p, e, c = key
-            text = worded[key] = f"{i}{p:g}（{e}）" if c is None else f"{i}{p:g}（{e} {c:g}）"
-        parts.setdefault(teacher[k], []).append(text)
-    return {t: "；".join(ps) for t, ps in parts.items()}
+    taken = np.flatnonzero(np.array(cols["points"], dtype=float) < 0).tolist() if len(details) else []
+    out = {t: f"直接评分：{'、'.join(items)}" for t, items in typed_of.items() if items}
+    if not taken:
+        return out
+    pick = itemgetter(*taken) if len(taken) > 1 else lambda values: (values[taken[0]],)
+    keys = list(zip(*(pick(cols[f]) for f in ("item", "points", "event", "count")), strict=True))
+    worded = {k: f"{k[0]}{k[1]:g}（{k[2]}）" if k[3] is None else f"{k[0]}{k[1]:g}（{k[2]} {k[3]:g}）"
+              for k in dict.fromkeys(keys)}
+    texts = list(map(worded.__getitem__, keys))
+    who = pick(cols["teacher"])
+    place = np.fromiter(map(order.__getitem__, who), dtype=np.int64, count=len(who))
+    by_teacher = np.argsort(place, kind="stable")
+    place = place[by_teacher]
+    texts = [texts[k] for k in by_teacher.tolist()]
+    bounds = (np.flatnonzero(np.diff(place)) + 1).tolist()
+    for lo, hi in zip([0, *bounds], [*bounds, len(texts)], strict=True):
+        t = who[int(by_teacher[lo])]
+        line = "；".join(texts[lo:hi])
+        out[t] = f"{out[t]}；{line}" if t in out else line
+    return out
 
 
 def _pending_text(outcome, t: str, targets: list[str]) -> str:
@@ -95,7 +106,8 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     # teachers with some value 待核实, left out or typed: only their cells need looking up one by one
     marked = {t for t, _ in outcome.pending} | {t for t, _ in outcome.excluded} | {t for t, _ in outcome.typed}
     typed_of = {t: [i for i in item_names if (t, i) in outcome.typed] for t in teachers if t in marked}
-    summaries = _deduction_summaries(outcome.details, typed_of)
+    at = {t: n for n, t in enumerate(teachers)}
+    summaries = _deduction_summaries(outcome.details, typed_of, at)
     table = [[ids[t] for t in teachers], [names[t] for t in teachers]]
     table += [list(columns[c]) for c in [*value_cols, *band]]
     if changed:
@@ -106,7 +118,6 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     if held:
         table.append([None] * len(teachers))
     fill_to = len(value_cols) + len(band) + 2           # 工号, 姓名, the values and 等次 may show 待核实
-    at = {t: n for n, t in enumerate(teachers)}
     for t in marked:
         n = at.get(t)
         if n is None:
@@ -118,7 +129,7 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
         if held and any((t, c) in outcome.pending for c in [*item_names, "总分"]):
             # None rather than "": an empty cell, so the print width follows the reasons actually written
             table[-1][n] = _pending_text(outcome, t, item_names) or None
-    rows = [list(row) for row in zip(*table, strict=True)]
+    rows = list(map(list, zip(*table, strict=True)))
     fills = {}
     # a 待核实 shown anywhere in 工号, 姓名, the values and 等次 gets its fill: the marked teachers' cells, and
     # (a school's own words) a 工号, 姓名 or band that reads 待核实
@@ -162,7 +173,7 @@ def _detail_table(ctx: Context, outcome, ids: dict, names: dict, item_names: lis
     links = {(n, 8): f"{quoted[s]}{c}" for n, (s, c) in enumerate(zip(sheets, cells, strict=True)) if c}
     start = len(outcome.details)
     fills = {(n, 6): PENDING_FILL for n in range(start, len(who))}
-    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, [list(row) for row in zip(*table, strict=True)],
+    ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, list(map(list, zip(*table, strict=True))),
                                  links=links, fills=fills, col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))
 
 
