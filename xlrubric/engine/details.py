@@ -32,6 +32,12 @@ class Details:
     on the 封底 row that gives back what went below 0)."""
 
     columns: dict[str, list[Any]] = field(default_factory=lambda: {f: [] for f in FIELDS})
+    # the same rows as numbers, for laying them out on arrays: the teacher (position in the teachers scored), the
+    # rule (column of the rubric's grid), the count (NaN on a 封底 row) and the points
+    teacher_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    rule_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    count_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    points_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
         return len(self.columns["teacher"])
@@ -117,19 +123,20 @@ def explain(grids: list[ItemGrid], teachers: list, sources, rule_text: Callable[
     cols["item"] = np.array([g.item.name for g in grids], dtype=object)[item_of_col[of]].tolist()
     for name, per_col in (("event", events), ("kind", kinds), ("rule", rules)):
         cols[name] = np.array(per_col, dtype=object)[of].tolist()
-    counts = np.column_stack(count_cols)[at, of].tolist()
-    points = points.tolist()
+    count_at = np.column_stack(count_cols)[at, of]
+    counts = count_at.astype(object)
     row_notes = np.array(notes, dtype=object)[of, state]
-    worded: dict[tuple[float, float], tuple[float, str]] = {}
-    floors = np.flatnonzero(is_floor[of]).tolist()
-    for k, taken, item_full in zip(floors, hit_pts[floors].tolist(), hit_full[floors].tolist(), strict=True):
-        # the 封底 rows: no count, and the excess given back
-        if (taken, item_full) not in worded:
-            worded[(taken, item_full)] = (round(float(taken - item_full), ROUND),
-                                          f"扣分合计 {taken:g} 超过满分 {item_full:g}")
-        points[k], row_notes[k] = worded[(taken, item_full)]
-        counts[k] = None
-    cols["count"], cols["points"] = counts, points
+    floors = np.flatnonzero(is_floor[of])
+    if len(floors):          # the 封底 rows: no count, the excess given back, worded once per distinct excess
+        pairs = list(zip(hit_pts[floors].tolist(), hit_full[floors].tolist(), strict=True))
+        worded = {(taken, cap): (round(float(taken - cap), ROUND), f"扣分合计 {taken:g} 超过满分 {cap:g}")
+                  for taken, cap in dict.fromkeys(pairs)}
+        given_back, floor_notes = zip(*map(worded.__getitem__, pairs), strict=True)
+        points[floors] = given_back
+        row_notes[floors] = np.array(floor_notes, dtype=object)
+        counts[floors] = None
+    cols["count"], cols["points"] = counts.tolist(), points.tolist()
+    out.teacher_at, out.rule_at, out.count_at, out.points_at = at, of, count_at, points
     sheets = np.full(len(at), "", dtype=object)
     cells = np.full(len(at), "", dtype=object)
     _locate(sources, of, at, teachers, events, is_floor, sheets, cells, row_notes)

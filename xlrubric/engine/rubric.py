@@ -79,11 +79,16 @@ class RubricOutcome:
     band_changes: dict[str, list[BandChange]] = field(default_factory=dict)   # 名额 / 限制 / 人工调整
 
     def pending_teachers(self) -> list[str]:
-        return [t for t in self.scores.index if (t, "总分") in self.pending]
+        """Teachers whose 总分 is 待核实, in the scores' order."""
+        return self._held("总分")
 
     def band_pending_teachers(self) -> list[str]:
         """Teachers whose 等次 is 待核实 (a 待核实 总分, or a cross-part limit that could not be checked)."""
-        return [t for t in self.scores.index if (t, "等次") in self.pending]
+        return self._held("等次")
+
+    def _held(self, target: str) -> list[str]:
+        held = {t for t, what in self.pending if what == target}
+        return [t for t in self.scores.index.tolist() if t in held] if held else []
 
 
 def _missing_components(d: Deduction, c: np.ndarray, baseline: str) -> np.ndarray:

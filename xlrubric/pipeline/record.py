@@ -142,8 +142,12 @@ def read_words(ctx: Context, table: Table, events: list[str], items: list[str]) 
     yes_no = {d.event for _, d in spec.rubric.deductions if d.max_count == 1}
     full = {i.name: i.full for i in spec.rubric.items}
     frame = table.frame
+    rows = frame.index.tolist()
     for col in [c for c in (*events, *items) if c in frame.columns]:
-        texts = [(row, raw) for row, raw in zip(frame.index, frame[col].to_numpy(), strict=True) if type(raw) is str]
+        cells = frame[col].tolist()
+        if str not in set(map(type, cells)):        # most columns: numbers and blanks, no word to read
+            continue
+        texts = [(row, raw) for row, raw in zip(rows, cells, strict=True) if type(raw) is str]
         for row, raw in texts:
             if not raw.strip():
                 continue

@@ -30,7 +30,7 @@ from xlrubric.pipeline.record import (
     warn_unknown_columns,
 )
 from xlrubric.pipeline.registers import apply_registers, teachers_of
-from xlrubric.pipeline.rubric_tables import render_tables
+from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
@@ -85,8 +85,8 @@ def run(ctx: Context) -> None:
                     "（xlrubric lint 列出尚未确定的各条）", "警告", "考核结果")
     if style != "counts":
         check_typed_totals(ctx, table, rows_of, outcome.scores["总分"])
-    typed_names = table.frame["姓名"].to_dict() if "姓名" in table.frame.columns else {}
-    names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index}
+    typed_names = column_of(table, "姓名")
+    names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index.tolist()}
     _notes(ctx, outcome.notes, names, table, rows_of)
     held = outcome.pending_teachers()
     if held and outcome.band_column:
@@ -125,6 +125,7 @@ class RecordSources(dict):
         super().__init__()
         self.sheet, self.table, self.rows_of = sheet, table, rows_of
         self.events = {e for e in events if e in table.columns}
+        self._row_text: dict | None = None        # teacher -> the Excel row as text, made on the first `locate`
 
     def get(self, key, default=None):
         found = dict.get(self, key)
@@ -141,18 +142,23 @@ class RecordSources(dict):
         three lists: the scoring sheet's cells are its column's letters joined to each teacher's row, with no
         `Source` made for them."""
         found = list(map(dict.get, repeat(self), zip(teachers, repeat(event))))
-        if not all(found):               # (a Source is a non-empty tuple, always true)
-            blank = ("", "", "")
-            if event in self.events:     # the others are the teacher's own cell of the scoring sheet
-                letters, sheet, rows_of = column_letters(self.table.columns[event]), self.sheet, self.rows_of
-                found = [s if s is not None else (sheet, f"{letters}{rows_of[t]}", "") if t in rows_of else blank
-                         for s, t in zip(found, teachers, strict=True)]
-            else:
-                found = [blank if s is None else s for s in found]
-        if not found:
-            return [], [], []
-        sheets, cells, notes = zip(*found, strict=True)
-        return list(sheets), list(cells), list(notes)
+        if all(found):                   # a register gave every one of these counts (a Source is always true)
+            return tuple(map(list, zip(*found, strict=True))) if found else ([], [], [])  # type: ignore[return-value]
+        own = event in self.events       # the others are the teacher's own cell of the scoring sheet
+        if own and not any(found) and all(map(self.rows_of.__contains__, teachers)):   # the usual case
+            if self._row_text is None:
+                self._row_text = {t: str(row) for t, row in self.rows_of.items()}
+            letters = column_letters(self.table.columns[event])
+            return ([self.sheet] * len(teachers), list(map(letters.__add__, map(self._row_text.__getitem__, teachers))),
+                    [""] * len(teachers))
+        blank = ("", "", "")
+        if own:
+            letters, sheet, rows_of = column_letters(self.table.columns[event]), self.sheet, self.rows_of
+            found = [s if s is not None else (sheet, f"{letters}{rows_of[t]}", "") if t in rows_of else blank
+                     for s, t in zip(found, teachers, strict=True)]
+        else:
+            found = [blank if s is None else s for s in found]
+        return tuple(map(list, zip(*found, strict=True)))  # type: ignore[return-value]
 
 
 def _notes(ctx: Context, notes: list[dict], names: dict[str, str], table, rows_of) -> None:
@@ -179,15 +185,18 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     ctx.problems.extend(probs)
     scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending)
     ctx.problems.extend(probs)
-    parsed = {c: np.array(v, dtype=float) for c, v in [*numbers.items(), *scored.items()]}
+    parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"
-    frame = pd.DataFrame(parsed, index=table.frame.index)         # what pandera validates: values and the key
-    frame[key_col] = keys.where(keys != "", None)
+    key_values = keys.to_numpy()
+    named = key_values != ""
+    # what pandera validates: the values and the key (object, None where blank), laid out in one constructor
+    frame = pd.DataFrame({**parsed, key_col: pd.Series(np.where(named, key_values, None), index=table.frame.index,
+                                                        dtype=object)}, index=table.frame.index)
     ctx.problems.extend(run_rules(
         table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
         unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行"))
     # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
-    first = np.flatnonzero((~keys.duplicated() & (keys != "")).to_numpy())
+    first = np.flatnonzero(~keys.duplicated().to_numpy() & named)
     rows = table.frame.index[first].tolist()
     key_list = keys.tolist()                  # keys are indexed like the table's rows
     teachers = [key_list[i] for i in first.tolist()]

@@ -77,16 +77,15 @@ def _column_check(column: str) -> Callable[[pd.Series], Any]:
         blank = np.isnan(values) if floats else None if numeric else s.isna().to_numpy()
         if blank is not None and blank.any():
             values = values[~blank]
-            series = s[~blank]
         else:
-            blank, series = None, s
+            blank = None
         ok = np.ones(len(values), dtype=bool)
         for rule in _RULES.get()[column]:
             try:
                 result = rule.test(values)
             except (TypeError, ValueError, AttributeError):
-                try:
-                    result = rule.test(series)
+                try:        # the non-blank cells as a Series (made only now: a numeric column never needs it)
+                    result = rule.test(s if blank is None else values if not numeric else s[~blank])
                 except (TypeError, ValueError):
                     continue
             ok &= np.asarray(result, dtype=bool)
@@ -206,23 +205,27 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
 
 
 def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字",
-                  unread: str = "按空白处理") -> tuple[dict[str, list[float]], list[Problem]]:
+                  unread: str = "按空白处理") -> tuple[dict[str, np.ndarray], list[Problem]]:
     """`parse_numbers` as plain columns (column -> one float per row of the table, NaN = blank or unread),
-    for a caller that lays several parts out as one frame."""
-    out: dict[str, list[float]] = {}
+    for a caller that lays several parts out as one frame. A column of numbers and blanks only (the usual
+    case) is taken whole; in any other the cells are read one by one."""
+    out: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     frame = table.frame
     for col in columns:
         if col not in frame.columns:
             continue
-        values: list[float] = []
-        for row, raw in zip(frame.index, frame[col].tolist(), strict=True):
+        cells = frame[col].tolist()
+        if set(map(type, cells)) <= _BLANK_OR_FLOAT:     # most columns: numbers and blanks (NaN stays NaN)
+            out[col] = np.array(cells, dtype=float)
+            continue
+        values = np.full(len(cells), np.nan)
+        for i, (row, raw) in enumerate(zip(frame.index.tolist(), cells, strict=True)):
             kind = type(raw)
-            if raw is None or kind is float:      # most cells: blank or a number (NaN stays NaN)
-                values.append(math.nan if raw is None else raw)
+            if raw is None:
                 continue
-            if kind is int:
-                values.append(float(raw))
+            if kind is float or kind is int:
+                values[i] = float(raw)
                 continue
             number, was_text = parse_number(raw)
             if was_text and number is None:
@@ -232,6 +235,10 @@ def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字",
                 problems.append(table.problem(
                     "number-as-text", f"「{raw}」是文字，已按 {cell_text(number)} 计算；请改为填数字",
                     column=col, row=int(row), value=raw, severity="警告"))
-            values.append(math.nan if number is None else number)
+            if number is not None:
+                values[i] = number
         out[col] = values
     return out, problems
+
+
+_BLANK_OR_FLOAT = {float, type(None)}
