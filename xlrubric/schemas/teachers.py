@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.codes import distinct
+from xlrubric.codes import Coded, distinct
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label
 from xlrubric.results import Problem
@@ -163,7 +163,15 @@ def match_teacher(roster: Roster, tid: str, name: str, what: str) -> tuple[str, 
 
 
 def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Series, list[Problem]]:
-    """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem).
+    """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem), as a Series
+    on the table's rows (`resolve_codes` gives the same keys as codes)."""
+    keys, problems = resolve_codes(table, roster, what=what)
+    return pd.Series(keys.values(), index=table.frame.index, dtype=object), problems
+
+
+def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, list[Problem]]:
+    """Teacher key for every row of `table` as codes: one code per distinct (工号, 姓名) pair, its key ("" where
+    the pair cannot be matched, with a problem on every row that has it).
 
     On whole columns: a register repeats the same few hundred teachers thousands of times, so the 工号 and
     姓名 columns become codes (`distinct`: equal values of one type share one; 1001 and TRUE stay apart),
@@ -190,7 +198,7 @@ def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Ser
         tid, name = tids[p // width], given[p % width]
         # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call
         answers.append((tid, None) if tid and names_of.get(tid) == name else match_teacher(roster, tid, name, what))
-    keys = np.array([key for key, _problem in answers] or [""], dtype=object)[pair_codes]
+    keys = Coded(pair_codes, [key for key, _problem in answers])
     problems: list[Problem] = []
     bad = [code for code, (_key, problem) in enumerate(answers) if problem]
     if bad:
@@ -204,4 +212,4 @@ def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Ser
             value = raw_ids[pos] if column == "工号" else raw_names[pos]
             problems.append(table.problem(code, msg, column=column, row=rows[pos], value=value,
                                           severity=severity))  # type: ignore[arg-type]
-    return pd.Series(keys, index=frame.index, dtype=object), problems
+    return keys, problems
