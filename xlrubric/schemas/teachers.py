@@ -182,6 +182,9 @@ def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, li
     n = len(frame.index)
     ids = frame["工号"] if "工号" in frame.columns else None
     names = frame["姓名"] if "姓名" in frame.columns else None
+    # the distinct cells are hashable, so they go to the normalising caches directly (the same answers as
+    # `teacher_id` / `person_name`, without their checks for NaN and unhashable cells per value)
+    norm_id, norm_name = _teacher_id, _person_name
     try:
         id_codes, id_cells = distinct(ids) if ids is not None else (np.zeros(n, dtype=np.intp), [None])
         name_codes, name_cells = distinct(names) if names is not None else (np.zeros(n, dtype=np.intp), [None])
@@ -189,9 +192,10 @@ def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, li
         id_codes = name_codes = np.arange(n)
         id_cells = ids.tolist() if ids is not None else [None] * n
         name_cells = names.tolist() if names is not None else [None] * n
+        norm_id, norm_name = teacher_id, person_name
     width = max(len(name_cells), 1)
     pair_codes, pairs = pd.factorize(id_codes * width + name_codes)
-    tids, given = [teacher_id(v) for v in id_cells], [person_name(v) for v in name_cells]
+    tids, given = list(map(norm_id, id_cells)), list(map(norm_name, name_cells))
     names_of = roster.names if roster.present else {}
     answers = []
     for p in pairs.tolist():
