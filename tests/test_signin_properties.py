@@ -14,7 +14,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xlrubric.codes import Coded, distinct
 from xlrubric.engine.derive import ABSENT, IRREGULAR, signin_counts
+from xlrubric.engine.verdicts import _pieces
 
 TEACHERS = ["T1", "T2", "T3", "T4"]
 GROUPS = {"语文组": {"T1", "T2"}, "数学组": {"T3", "外校"}}
@@ -106,3 +108,40 @@ def test_register_as_plain_arrays_and_repeated_teachers(rows):
     assert [got.counts.iloc[i].to_dict() for i in range(len(asked))] == [counts[t] for t in asked]
     assert {k: v for k, v in got.evidence.items() if k[0] in TEACHERS} == evidence
     assert {k: v for k, v in got.cells.items() if k[0] in TEACHERS} == cells
+
+
+TYPED_DATES = {"2025-09-01": dt.date(2025, 9, 1), "2025/9/1": dt.date(2025, 9, 1), "9月8日": dt.date(2025, 9, 8),
+               "2025-09-08": dt.date(2025, 9, 8), "下周": None, "": None}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(sign_in, max_size=30), st.lists(st.sampled_from(sorted(TYPED_DATES)), min_size=30, max_size=30))
+def test_columns_handed_over_coded_count_as_the_reference(rows, typed):
+    """The pipeline hands teacher, date and status over already coded (`codes.Coded`); the date column is coded
+    by the cell as typed ("2025-09-01" and "2025/9/1" are two codes of one date), so two codes may print as one
+    session label. The counts, evidence and cited rows must still be the row-by-row reference's."""
+    for i, r in enumerate(rows):
+        r["row"] = i + 3
+        r["date"] = TYPED_DATES[typed[i]]          # what the pipeline's date reading gives the typed cell
+    raw_dates = typed[:len(rows)]
+    d_codes, d_typed = distinct(raw_dates)
+    register = {"teacher": Coded(*distinct([r["teacher"] for r in rows])),
+                "date": Coded(d_codes, [TYPED_DATES[v] for v in d_typed]),
+                "status": Coded(*distinct([r["status"] for r in rows])),
+                "name": [r["name"] for r in rows], "scope": [r["scope"] for r in rows],
+                "row": [r["row"] for r in rows]}
+    got = signin_counts(register, pd.Index(TEACHERS, dtype=object), GROUPS)
+    counts, evidence, cells = reference(rows, TEACHERS, GROUPS)
+    assert got.counts.to_dict("index") == counts
+    assert {k: v for k, v in got.evidence.items() if k[0] in TEACHERS} == evidence
+    assert {k: v for k, v in got.cells.items() if k[0] in TEACHERS} == cells
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), st.text("；a 缺", max_size=8)), st.one_of(st.none(), st.text("；b", max_size=8)))
+def test_attendance_evidence_pieces_as_split_text(missed, late):
+    """考勤's evidence: the two texts' "；"-separated pieces, absences first, blanks dropped — written here as the
+    plain split of the two joined."""
+    want = () if missed is None and late is None else \
+        tuple(p for p in f"{missed or ''}；{late or ''}".split("；") if p)
+    assert _pieces(missed, late) == want

@@ -38,3 +38,35 @@ def distinct(values, *, blanks: bool = True) -> tuple[np.ndarray, list]:
         codes[blank] = len(reps) + kind
         reps += cells[np.unique(kind, return_index=True)[1]].tolist()
     return codes, reps
+
+
+class Coded:
+    """A column already coded (`distinct`'s codes and representatives), handed to the next reader of the same
+    column so it is not coded again: the pipeline codes a register's 签到状态 to check it, then the engine
+    counts with the same codes. `values()` gives the cells back (each row's representative)."""
+
+    __slots__ = ("cells", "codes")
+
+    def __init__(self, codes: np.ndarray, cells: list) -> None:
+        self.codes, self.cells = codes, cells
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, mask: np.ndarray) -> Coded:
+        """The rows where `mask` holds, with the same representatives."""
+        return Coded(self.codes[mask], self.cells)
+
+    def values(self) -> np.ndarray:
+        """Each row's cell as an object array (codes of blanks, -1, are None)."""
+        arr = np.empty(len(self.cells) + 1, dtype=object)
+        for k, v in enumerate(self.cells):          # item by item: a tuple cell stays one object
+            arr[k] = v
+        return arr[self.codes]
+
+
+def coded(values) -> tuple[np.ndarray, list]:
+    """(codes, representatives) of a column: a `Coded` one as it is, anything else through `distinct`."""
+    if isinstance(values, Coded):
+        return values.codes, values.cells
+    return distinct(values)

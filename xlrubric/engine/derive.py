@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.codes import distinct
+from xlrubric.codes import coded, distinct
 from xlrubric.readers.text import normalize_label
 
 __all__ = ["ABSENT", "ATTENDED", "IRREGULAR", "Derived", "distinct", "signin_counts", "submission_counts"]
@@ -40,7 +40,9 @@ def signin_counts(register: Mapping[str, Any], teachers: pd.Index, groups: dict[
     `register` columns (a DataFrame, or a dict of equal-length arrays): teacher, date, name, scope, status,
     row. A session is (date, name); its participants are everyone, or the teachers whose 教研组/学科 equals
     its 参加范围 (`groups` maps a normalized group name to teacher keys). A participant with no row, or only
-    缺席 rows, was absent.
+    缺席 rows, was absent. Any of teacher, date, name, scope and status may come already coded
+    (`codes.Coded`): the pipeline codes them to read them, and a date column coded by its typed cell gives
+    the same sessions as one coded by the date, because a session is its printed label.
 
     On whole columns: every cell is read once per distinct value (`distinct`), sessions and teachers
     become codes, and who was expected / signed in / present is a sessions × teachers boolean grid, so the
@@ -55,17 +57,18 @@ def signin_counts(register: Mapping[str, Any], teachers: pd.Index, groups: dict[
     n = len(names)
     where = dict(zip(names, range(n), strict=True))
     back = None if n == len(keys) else [where[t] for t in keys]   # each of `teachers` -> its grid column
-    tpos = _positions(where, _cells(register["teacher"]))
+    t_codes, t_cells = coded(register["teacher"])
+    tpos = np.append(_positions(where, t_cells), -1)[t_codes]      # per distinct teacher cell, then per row
     mine = tpos >= 0
     # 签到状态 per row: blank is 已签到; 缺席 and 迟到/早退 through the word lists.
-    s_codes, s_cells = distinct(_cells(register["status"]))
+    s_codes, s_cells = coded(register["status"])
     said = ["" if v is None or v != v else str(v).strip() for v in s_cells]
     absent_row = np.array([s in ABSENT for s in said], dtype=bool)[s_codes]
     irregular_row = np.array([s in IRREGULAR for s in said], dtype=bool)[s_codes]
     status = np.array(said, dtype=object)[s_codes]
     # Sessions: one label per distinct (date, name), numbered in order of first appearance.
-    d_codes, d_cells = distinct(_cells(register["date"]))
-    n_codes, n_cells = distinct(_cells(register["name"]))
+    d_codes, d_cells = coded(register["date"])
+    n_codes, n_cells = coded(register["name"])
     p_codes, _ = pd.factorize(d_codes * max(len(n_cells), 1) + n_codes)
     first = np.unique(p_codes, return_index=True)[1]
     pair_label = np.array([_label(d_cells[d_codes[i]], n_cells[n_codes[i]]) for i in first], dtype=object)
@@ -73,7 +76,7 @@ def signin_counts(register: Mapping[str, Any], teachers: pd.Index, groups: dict[
     session = pair_session[p_codes]
     n_sessions = len(labels)
     expected = np.zeros((n_sessions, n), dtype=bool)
-    for k, scope in enumerate(_session_scopes(_cells(register["scope"]), session, n_sessions)):
+    for k, scope in enumerate(_session_scopes(register["scope"], session, n_sessions)):
         key = normalize_label(scope)
         if key in ("", "全体", "全体教师", "全校"):
             expected[k] = True
@@ -134,14 +137,14 @@ def _runs(sorted_codes: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(cut[:-1], cut[1:], strict=True)) if len(sorted_codes) else []
 
 
-def _session_scopes(scope: np.ndarray, session: np.ndarray, n_sessions: int) -> list[str]:
+def _session_scopes(scope, session: np.ndarray, n_sessions: int) -> list[str]:
     """Each session's 参加范围: the first non-blank one its rows give, else "" (everyone)."""
-    codes, cells = distinct(scope)
+    codes, cells = coded(scope)
     given = np.array([isinstance(v, str) and bool(v.strip()) for v in cells], dtype=bool)[codes]
     out = [""] * n_sessions
     which, at = np.unique(session[given], return_index=True)
-    for k, text in zip(which.tolist(), scope[given][at].tolist(), strict=True):
-        out[k] = text
+    for k, code in zip(which.tolist(), codes[given][at].tolist(), strict=True):
+        out[k] = cells[code]              # equal text: the first row's own cell and its code's representative
     return out
 
 

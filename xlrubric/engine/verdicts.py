@@ -243,8 +243,17 @@ def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
     ev = derived.evidence
     out = {}
     for t, (sessions, absent, irregular) in zip(teachers[keep].tolist(), grid[keep].tolist(), strict=True):
-        missed, late = ev.get((t, "absent")), ev.get((t, "irregular"))
-        said = () if missed is None and late is None else \
-            tuple(filter(None, f"{missed or ''}；{late or ''}".split("；")))   # absences then late, blanks dropped
-        out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent, said)
+        out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent,
+                            _pieces(ev.get((t, "absent")), ev.get((t, "irregular"))))
     return out
+
+
+def _pieces(missed: str | None, late: str | None) -> tuple[str, ...]:
+    """The evidence texts' "；"-separated pieces, absences then late, blank pieces dropped."""
+    if late is None:
+        if missed is None:
+            return ()
+        said = missed.split("；")
+    else:
+        said = late.split("；") if missed is None else [*missed.split("；"), *late.split("；")]
+    return tuple(said) if "" not in said else tuple(filter(None, said))

@@ -81,11 +81,16 @@ def _run(ctx: Context) -> None:
     cycle_unsure = {t for (t, _) in outcome.pending}
     if len(teachers):
         ctx.summary["met_label"] = "学时达标率"      # the 达标 part widens it when it adds obligations
+    # per-teacher lookups in plain dicts: a Series lookup per teacher and column cost more than the rest of this
+    cycle_of, state_of, met_of = cycle.to_dict(), state.to_dict(), outcome.met.to_dict()
+    waits: dict[str, list[str]] = {}
+    for (k, _), ws in outcome.pending.items():
+        waits.setdefault(k, []).extend(ws)
     ctx.report["hours"] = [
         {"id": ids[t], "name": names[t], "years": years.get(t, {}),
-         "cycle": None if t in cycle_unsure else round(float(cycle[t]), 2),
-         "met": None if state[t] == PENDING else bool(outcome.met[t]), "limits": outcome.caps.get(t, []),
-         "pending": [w for (k, _), ws in outcome.pending.items() if k == t for w in ws]}
+         "cycle": None if t in cycle_unsure else round(float(cycle_of[t]), 2),
+         "met": None if state_of[t] == PENDING else bool(met_of[t]), "limits": outcome.caps.get(t, []),
+         "pending": list(waits.get(t, ()))}
         for t in teachers]
 
 

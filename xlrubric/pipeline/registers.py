@@ -11,14 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, distinct, signin_counts, submission_counts
+from xlrubric.codes import Coded, distinct
+from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, signin_counts, submission_counts
 from xlrubric.engine.rubric import Pending, Source
 from xlrubric.engine.verdicts import attendance
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.raw import cell_address
 from xlrubric.readers.text import normalize_label
 from xlrubric.schemas.layout import SIGNIN, SUBMISSION
-from xlrubric.schemas.teachers import resolve_teachers
+from xlrubric.schemas.teachers import resolve_codes
 from xlrubric.spec.model import KIND_LABELS, Spec
 
 
@@ -37,16 +38,21 @@ def teachers_of(ctx: Context, table, what: str) -> pd.Series:
 
     Resolved once per table and calc (`ctx.teachers`, by the table's identity, which it keeps alive):
     a later part asking again gets the same keys, and the problems are not said twice."""
+    return pd.Series(teacher_codes(ctx, table, what).values(), index=table.frame.index, dtype=object)
+
+
+def teacher_codes(ctx: Context, table, what: str) -> Coded:
+    """`teachers_of` as codes (one per distinct (工号, 姓名) pair), for a reader that counts with codes."""
     memo = ctx.teachers.get(id(table))
     if memo is not None and memo[0] is table:
-        return memo[1].copy(deep=False)      # copy-on-write: a caller's edit never reaches the memo
+        return memo[1]
     if "工号" not in table.columns and "姓名" in table.columns:
         ctx.problem("no-id-column", f"「{table.sheet}」没有「工号」列，按姓名识别教师"
                     "（同名的教师无法区分，须补上工号）", "警告", table.sheet, table.header_cell("姓名"))
-    keys, probs = resolve_teachers(table, ctx.roster, what=what)
+    keys, probs = resolve_codes(table, ctx.roster, what=what)
     ctx.problems.extend(probs)
     ctx.teachers[id(table)] = (table, keys)
-    return keys.copy(deep=False)
+    return keys
 
 
 def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of,
@@ -142,32 +148,38 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     def column(name: str, blank: Any) -> np.ndarray:
         return frame[name].to_numpy(dtype=object) if name in frame.columns else np.full(n, blank, dtype=object)
 
-    reg = {"teacher": teachers_of(ctx, signin, "签到").to_numpy(dtype=object), "row": frame.index.to_numpy(),
-           "date": _dates(ctx, signin, "日期", frame.get("日期"), required=True),
+    teacher = teacher_codes(ctx, signin, "签到")
+    dates = _dates(ctx, signin, "日期", frame.get("日期"), required=True)
+    reg = {"teacher": teacher.values(), "row": frame.index.to_numpy(), "date": dates.values(),
            "name": column("活动名称", None), "scope": column("参加范围", ""), "status": column("签到状态", "")}
     known = ATTENDED | IRREGULAR | ABSENT
-    codes, statuses = distinct(reg["status"])
+    status = Coded(*distinct(reg["status"]))
+    codes, statuses = status.codes, status.cells
     bad = np.array([s not in (None, "") and str(s).strip() not in known for s in statuses], dtype=bool)
     for pos in np.flatnonzero(bad[codes]).tolist():
-        row, status = int(reg["row"][pos]), statuses[codes[pos]]
-        ctx.problem("bad-status", f"签到状态「{status}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
-                    "警告", SIGNIN.sheet, signin.cell("签到状态", row), status)
+        row, said = int(reg["row"][pos]), statuses[codes[pos]]
+        ctx.problem("bad-status", f"签到状态「{said}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
+                    "警告", SIGNIN.sheet, signin.cell("签到状态", row), said)
+    # the engine counts with the columns already coded here (teachers, dates by their cell, statuses)
+    counted = {**reg, "teacher": teacher, "date": dates, "status": status}
     matched = reg["teacher"] != ""
-    counted = reg if matched.all() else {k: v[matched] for k, v in reg.items()}
+    if not matched.all():
+        counted = {k: v.take(matched) if isinstance(v, Coded) else v[matched] for k, v in counted.items()}
     d = signin_counts(counted, teachers, ctx.roster.groups() if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
     return d, signin, reg
 
 
-def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> np.ndarray:
-    """The date of every row of `column` (None where blank or unreadable), read once per distinct cell value.
+def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> Coded:
+    """The date of every row of `column` (None where blank or unreadable), read once per distinct cell value:
+    coded by the cell (`values()` gives the dates per row).
 
     An unreadable cell is an 错误 on its cell; a blank one too when the date is `required` (the register
     cannot say whether it was on time). A sheet without the column gives no dates and no problems.
     """
     n = len(table.frame.index)
     if values is None:
-        return np.full(n, None, dtype=object)
+        return Coded(np.zeros(n, dtype=np.intp), [None])
     codes, cells = distinct(values)
     found = [ctx.date(v)[0] for v in cells]
     blank = [v is None or (isinstance(v, float) and v != v) or not str(v).strip() for v in cells]
@@ -183,7 +195,7 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
         else:
             ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet,
                         table.cell(column, row))
-    return np.array([*found, None], dtype=object)[codes]
+    return Coded(codes, found)
 
 
 def _submissions(ctx: Context, table) -> dict[str, np.ndarray]:
@@ -210,7 +222,8 @@ def _submissions(ctx: Context, table) -> dict[str, np.ndarray]:
                         SUBMISSION.sheet, table.cell("材料", int(frame.index[pos])), value)
         items = np.array([name or "" for name in named], dtype=object)[codes]
     return {"teacher": teachers, "item": items,
-            "row": frame.index.to_numpy(), "date": _dates(ctx, table, "提交日期", frame.get("提交日期"), required=True)}
+            "row": frame.index.to_numpy(),
+            "date": _dates(ctx, table, "提交日期", frame.get("提交日期"), required=True).values()}
 
 
 def _undated(ctx: Context, reg: dict[str, np.ndarray], table, rejected: dict[tuple[str, str], Pending]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.codes import distinct
+from xlrubric.codes import Coded, distinct
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label
 from xlrubric.results import Problem
@@ -163,7 +163,15 @@ def match_teacher(roster: Roster, tid: str, name: str, what: str) -> tuple[str, 
 
 
 def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Series, list[Problem]]:
-    """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem).
+    """Teacher key for every row of `table` ("" where the row cannot be matched, with a problem), as a Series
+    on the table's rows (`resolve_codes` gives the same keys as codes)."""
+    keys, problems = resolve_codes(table, roster, what=what)
+    return pd.Series(keys.values(), index=table.frame.index, dtype=object), problems
+
+
+def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, list[Problem]]:
+    """Teacher key for every row of `table` as codes: one code per distinct (工号, 姓名) pair, its key ("" where
+    the pair cannot be matched, with a problem on every row that has it).
 
     On whole columns: a register repeats the same few hundred teachers thousands of times, so the 工号 and
     姓名 columns become codes (`distinct`: equal values of one type share one; 1001 and TRUE stay apart),
@@ -174,6 +182,9 @@ def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Ser
     n = len(frame.index)
     ids = frame["工号"] if "工号" in frame.columns else None
     names = frame["姓名"] if "姓名" in frame.columns else None
+    # the distinct cells are hashable, so they go to the normalising caches directly (the same answers as
+    # `teacher_id` / `person_name`, without their checks for NaN and unhashable cells per value)
+    norm_id, norm_name = _teacher_id, _person_name
     try:
         id_codes, id_cells = distinct(ids) if ids is not None else (np.zeros(n, dtype=np.intp), [None])
         name_codes, name_cells = distinct(names) if names is not None else (np.zeros(n, dtype=np.intp), [None])
@@ -181,16 +192,17 @@ def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Ser
         id_codes = name_codes = np.arange(n)
         id_cells = ids.tolist() if ids is not None else [None] * n
         name_cells = names.tolist() if names is not None else [None] * n
+        norm_id, norm_name = teacher_id, person_name
     width = max(len(name_cells), 1)
     pair_codes, pairs = pd.factorize(id_codes * width + name_codes)
-    tids, given = [teacher_id(v) for v in id_cells], [person_name(v) for v in name_cells]
+    tids, given = list(map(norm_id, id_cells)), list(map(norm_name, name_cells))
     names_of = roster.names if roster.present else {}
     answers = []
     for p in pairs.tolist():
         tid, name = tids[p // width], given[p % width]
         # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call
         answers.append((tid, None) if tid and names_of.get(tid) == name else match_teacher(roster, tid, name, what))
-    keys = np.array([key for key, _problem in answers] or [""], dtype=object)[pair_codes]
+    keys = Coded(pair_codes, [key for key, _problem in answers])
     problems: list[Problem] = []
     bad = [code for code, (_key, problem) in enumerate(answers) if problem]
     if bad:
@@ -204,4 +216,4 @@ def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Ser
             value = raw_ids[pos] if column == "工号" else raw_names[pos]
             problems.append(table.problem(code, msg, column=column, row=rows[pos], value=value,
                                           severity=severity))  # type: ignore[arg-type]
-    return pd.Series(keys, index=frame.index, dtype=object), problems
+    return keys, problems
