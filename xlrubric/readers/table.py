@@ -267,21 +267,31 @@ def _columns(rows: list[list[Any]], idx: list[int]) -> np.ndarray:
 def _column_kinds(column: list[Any]) -> np.ndarray | int:
     """Each cell's kind (`_key_kind`) in one key column, or the one kind every cell has.
 
-    Each distinct value is classified once. A set merges values that are equal across types (1, 1.0, True);
-    they are never None nor text, so they are all key values alike and one classification holds for all.
+    Each distinct value is classified once, and remembered (`_KINDS`: the same names and 工号 come back in
+    every table and every workbook of a batch), so a column costs a set and dictionary look-ups in C. A set
+    or dictionary merges values that are equal across types (1, 1.0, True); they are never None nor text, so
+    they are all key values alike and one classification holds for all.
     """
     try:
         distinct = set(column)
     except TypeError:                       # an unhashable value (never from calamine): cell by cell
-        return np.array(list(map(_key_kind.__wrapped__, column)), dtype=np.int8)
-    kind_of = dict(zip(distinct, map(_key_kind, distinct), strict=True))
-    kinds = set(kind_of.values())
+        return np.array(list(map(_key_kind, column)), dtype=np.int8)
+    found = list(map(_KINDS.get, distinct))
+    if None in found:                       # values not seen before (a set iterates in one order while unchanged)
+        found = [_key_kind(v) if k is None else k for v, k in zip(distinct, found, strict=True)]
+        if len(_KINDS) > 1 << 16:
+            _KINDS.clear()
+        _KINDS.update(zip(distinct, found, strict=True))
+    kinds = set(found)
     if len(kinds) == 1:
         return kinds.pop()
+    kind_of = dict(zip(distinct, found, strict=True))
     return np.array(list(map(kind_of.__getitem__, column)), dtype=np.int8)
 
 
-@functools.lru_cache(maxsize=1 << 14, typed=True)
+_KINDS: dict[Any, int] = {}
+
+
 def _key_kind(k: Any) -> int:
     """A key cell: blank (None, only spaces), a summary word (合计 in the 姓名 column), or a key value."""
     if k is None:

@@ -8,8 +8,9 @@ preset decides everything, so for presets this is empty and the clean path is un
 
 from __future__ import annotations
 
+import pickle
+
 from xlrubric.spec.lint import Finding, lint
-from xlrubric.spec.load import spec_hash
 from xlrubric.spec.model import Spec
 
 TOTAL = "总分"
@@ -21,15 +22,18 @@ def pending_targets(spec: Spec) -> dict[str, str]:
     """Item name (or 总分 / 等次) → why it is 待核实; empty when every finding is decided."""
     if spec.rubric is None:
         return {}
-    key = spec_hash(spec)
-    if key not in _CACHE:             # a batch computes hundreds of workbooks with one spec
+    # A batch computes hundreds of workbooks with one spec, and every compute asks. Keyed by the spec's pickle:
+    # equal bytes are equal rules (a differing pickle of equal rules only misses the cache), at 0.14 ms
+    # against 0.34 ms for `spec_hash` (lanxi4), which builds the JSON a manifest needs to be stable across runs.
+    key = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    if key not in _CACHE:
         if len(_CACHE) > 32:
             _CACHE.clear()
         _CACHE[key] = _targets(spec, lint(spec))
     return dict(_CACHE[key])
 
 
-_CACHE: dict[str, dict[str, str]] = {}
+_CACHE: dict[bytes, dict[str, str]] = {}
 
 
 def _targets(spec: Spec, findings: list[Finding]) -> dict[str, str]:
