@@ -2,7 +2,7 @@
 
 Warm: pandera's pandas backends are registered before the first school. A blank template — what the warm-up
 computes — has empty tables, which never reach pandera, so without registering them explicitly every worker
-paid pandera's registration on its first school (0.45 s in a user install, 1.3 s with hypothesis installed).
+paid pandera's registration on its first school (0.44 s under load in the test environment).
 Settled: the gen-0 threshold of a one-shot command and the warm objects frozen (batch/warmup.py `settle`).
 """
 

@@ -10,9 +10,9 @@ paid once per batch instead of once per worker. Dask workers run `warm()` once e
 The warm-up computes the blank template of each built-in preset in a temporary folder (what `xlrubric
 template` writes, so it exercises the same code as a school's workbook), then validates a one-row frame
 with pandera, once clean and once failing: a blank template has empty tables, which `schemas.validate`
-never hands to pandera, so without this every worker paid pandera's registration (0.45 s in a user
-install, 1.3 s with hypothesis installed) on its first school (measured 2026-12-01, issue 16). It never
-raises: a failed warm-up only means the first school pays the import cost, as before.
+never hands to pandera, so without this every worker paid pandera's registration on its first school (0.44 s
+after the templates, under load, with hypothesis installed, which pandera then imports; measured 2026-12-01,
+issue 16). It never raises: a failed warm-up only means the first school pays the import cost, as before.
 """
 
 from __future__ import annotations
