@@ -15,7 +15,8 @@ services run side by side, ours and DIR's (PYTHONPATH=DIR), and the same request
   first   the first upload, 10 s after the service answers (what its warm-up thread did by then counts)
   upload  /api/school with the 300-teacher workbook, and
   button  /api/wps/compute on samples/lanxi4.xlsx, each --runs times in a long-lived service —
-printing medians of wall time and of the service process's CPU time per request (Linux /proc), so a change to
+printing the median wall time and the mean CPU time of the service process per request (Linux /proc; counted
+in 10 ms ticks, so a mean over the runs and not a median), so a change to
 the service's warm-up or its garbage collector is measured against the old code in the same minutes.
 
 Run: python benchmarks/bench_serve.py [--teachers 300] [--runs 5] [--against DIR]
@@ -104,13 +105,13 @@ def against(book: Path, tmp: Path, other: Path, runs: int) -> None:
     finally:
         for served in services.values():
             served.stop()
-    print(f"ours = this tree, other = {other}; medians of {runs}, wall / service CPU seconds per request; "
+    print(f"ours = this tree, other = {other}; {runs} runs: median wall / mean service CPU seconds per request; "
           f"load average {os.getloadavg()[0]:.1f}")
     for kind in ("first", "upload", "button"):
         cells = []
         for name in services:
             walls, cpus = zip(*spent[(name, kind)], strict=True)
-            cells.append(f"{name} {statistics.median(walls):.3f} / {statistics.median(cpus):.3f}")
+            cells.append(f"{name} {statistics.median(walls):.3f} / {statistics.mean(cpus):.3f}")
         print(f"  {kind:<7} " + "   ".join(cells))
 
 

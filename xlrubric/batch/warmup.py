@@ -5,15 +5,14 @@ The first `compute_file` in a fresh process costs about 2 s more than the next o
 registering its pandas backends (which imports its hypothesis strategies) and the reader and writer modules
 imported on first use. The process pool's fork server imports this module once (`executors.PRELOAD`), so
 every worker it forks — the pool's, a replacement after a crash, the quarantine's — starts warm: the cost is
-paid once per batch instead of once per worker. Dask workers run `warm()` once each (`client.run`); the
-`serve` process runs it on a thread after it starts (serve/server.py).
+paid once per batch instead of once per worker. Dask workers run `warm()` once each (`client.run`).
 
 The warm-up computes the blank template of each built-in preset in a temporary folder (what `xlrubric
 template` writes, so it exercises the same code as a school's workbook), then validates a one-row frame
 with pandera, once clean and once failing: a blank template has empty tables, which `schemas.validate`
-never hands to pandera, so without this every worker paid pandera's registration (0.45 s in a user
-install, 1.3 s with hypothesis installed) on its first school (measured 2026-12-01, issue 16). It never
-raises: a failed warm-up only means the first school pays the import cost, as before.
+never hands to pandera, so without this every worker paid pandera's registration on its first school (0.44 s
+after the templates, under load, with hypothesis installed, which pandera then imports; measured 2026-12-01,
+issue 16). It never raises: a failed warm-up only means the first school pays the import cost, as before.
 """
 
 from __future__ import annotations
@@ -25,10 +24,9 @@ from pathlib import Path
 
 # A batch worker's collector: with Python's default gen-0 threshold (700) a worker collected about 13 times per
 # school (515 collections for 40 schools, 5 % of its CPU under cProfile), each walking the young objects of a
-# computation that frees nearly everything by reference counting. Workers (and `serve`) use the threshold of a
-# one-shot command (cli.GC_THRESHOLD, mypy's choice): about one gen-0 collection per school; memory stays
-# bounded (a collection still runs after 200,000 new container objects) and a worker's peak < 200 MB
-# (benchmarks/bench_batch.py prints it).
+# computation that frees nearly everything by reference counting. Workers use the threshold of a one-shot
+# command (cli.GC_THRESHOLD, mypy's choice): about one gen-0 collection per school; memory stays bounded (a
+# collection still runs after 200,000 new container objects) and a worker's peak < 200 MB (bench_batch prints it).
 
 
 def warm() -> bool:

@@ -84,8 +84,7 @@ def quick_answer(argv: list[str]) -> str | None:
 # frozen: the interpreter's exit then skips one last full collection over ~100,000 objects (0.13 s under load),
 # which could only find cycles among objects the process is about to drop anyway (non-cyclic ones are still
 # released, and atexit handlers and finalizers registered with weakref.finalize still run). `serve` runs for
-# hours: it starts with Python's defaults and takes the same threshold once warm, freezing what it keeps
-# (batch/warmup.py `settle`, as batch workers do), but never the end-of-command freeze.
+# hours and keeps Python's defaults.
 GC_THRESHOLD = (200_000, 30, 30)
 LONG_RUNNING = frozenset({"serve"})
 

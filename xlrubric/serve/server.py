@@ -141,20 +141,22 @@ def _server_class():
 
 
 def _warm() -> None:
-    """Make the first upload and the first button click as fast as the next ones, and every one faster.
+    """Import the compute path now (pandas, pandera, the writers: seconds on a school PC), not on the first upload.
 
-    `batch/warmup.py` (imported here on a thread once the service answers) imports the compute path (pandas,
-    pandera, the writers: seconds on a school PC), computes each built-in preset's blank template and registers
-    pandera's backends (1.3 s on the first upload before); then it settles the collector as a batch worker's:
-    the gen-0 threshold of a one-shot command and everything alive frozen. Measured with the service warm
-    (`benchmarks/bench_serve.py --against` an older tree, requests alternating between the two services): see
-    README 性能. The memory this costs is bounded: a collection still runs after 200,000 new container
-    objects, and what is frozen is what the service keeps anyway (modules, parsed presets, pandera's schemas).
+    Not more: running batch/warmup.py here as well (each preset's template computed, pandera's backends
+    registered, then the batch workers' gc threshold and freeze) was measured against this with both services
+    warm (`benchmarks/bench_serve.py --against`, 30 requests each, alternating; 2026-12-01, load 4–6): upload of
+    a 300-teacher workbook 0.198 vs 0.200 CPU s, the WPS button on lanxi4 0.243 vs 0.245, the first upload 10 s
+    after start 0.465 vs 0.484 s wall — no difference beyond noise, so the long-running service keeps
+    Python's collector defaults (cli.LONG_RUNNING).
     """
-    try:
-        from xlrubric.batch import warmup  # noqa: F401 — warms and settles on import
-    except Exception:          # the upload will report it properly
-        log.exception("warming the compute path failed")
+    import importlib
+
+    for name in ("xlrubric.pipeline", "xlrubric.readers.workbook", "xlrubric.writers.output", "xlrubric.process"):
+        try:
+            importlib.import_module(name)
+        except Exception:          # the upload will report it properly
+            log.exception("warming %s failed", name)
 
 
 def _open_when_started(server, url: str) -> None:
