@@ -10,7 +10,7 @@ Peak memory is the max RSS of a fresh child process per measurement.
 
 Then the write inside `compute_file` (issue 16) for bench_compute's 300-teacher workbook and
 samples/lanxi4.xlsx, in a fresh process: the first write (it imports the write path) and the median of
-later ones, each as a ratio to the calamine read of that workbook timed in the same process.
+later ones taken in turn with the calamine read of that workbook, wall and CPU, each as a ratio to the read.
 Prints plainly; asserts nothing.
 """
 
@@ -72,8 +72,9 @@ STEPS = {"read": read_floor, "ours": ours, "openpyxl": baseline}
 
 
 def compute_write(src: Path, preset: str) -> None:
-    """In this fresh process: compute `src`, then time the first write and five more, and the read."""
-    from _timing import median_seconds
+    """In this fresh process: compute `src`, then time the first write, and later writes and the read taken
+    in turn (wall and CPU seconds, medians of 9)."""
+    from _timing import interleaved_seconds
 
     from xlrubric.pipeline import compute_book, resolve_spec
     from xlrubric.readers.workbook import open_workbook
@@ -81,13 +82,13 @@ def compute_write(src: Path, preset: str) -> None:
     spec, source = resolve_spec(book, preset=preset or None)
     results = compute_book(book, spec, source)
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         from xlrubric.writers.output import write_output
         write_output(src, book, results, Path(tmp) / "out.xlsx")
-        first = time.perf_counter() - start
-        steady = median_seconds(lambda: write_output(src, book, results, Path(tmp) / "out.xlsx"))
-    read = median_seconds(lambda: read_floor(src), warm=True)
-    print(f"{first:.6f} {steady:.6f} {read:.6f}")
+        first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
+        t = interleaved_seconds({"write": lambda: write_output(src, book, results, Path(tmp) / "out.xlsx"),
+                                 "read": lambda: read_floor(src)}, runs=9)
+    print(f"{first:.6f} {t['write'][0]:.6f} {t['read'][0]:.6f} {first_cpu:.6f} {t['write'][1]:.6f} {t['read'][1]:.6f}")
 
 
 def compute_writes(tmp: Path, repeat: int) -> None:
@@ -95,16 +96,18 @@ def compute_writes(tmp: Path, repeat: int) -> None:
     school = tmp / "学校300.xlsx"
     make_workbook(school, 300, 2000)
     sample = Path(__file__).resolve().parent.parent / "samples" / "lanxi4.xlsx"
-    print("write inside compute_file (fresh process each; medians; ratio to the calamine read of the same file):")
+    print("write inside compute_file (fresh process each; write and read taken in turn; medians; ratio to the "
+          "calamine read of the same file):")
     for label, src, preset in (("300 位教师（bench_compute）", school, "lanxi4"), ("samples/lanxi4.xlsx", sample, "")):
         runs = []
         for _ in range(repeat):
             out = subprocess.run([sys.executable, __file__, "--compute-child", str(src), preset],
                                  capture_output=True, text=True, check=True).stdout.split()
             runs.append([float(x) for x in out])
-        first, steady, read = (statistics.median(r[k] for r in runs) for k in range(3))
-        print(f"  {label}: read {read * 1e3:.1f} ms; write {steady * 1e3:.1f} ms = {steady / read:.2f}× read; "
-              f"first write in a process {first * 1e3:.1f} ms = {first / read:.2f}×")
+        first, steady, read, first_cpu, steady_cpu, read_cpu = (statistics.median(r[k] for r in runs) for k in range(6))
+        print(f"  {label}: read {read * 1e3:.1f} ms ({read_cpu * 1e3:.1f} ms CPU); write {steady * 1e3:.1f} ms = "
+              f"{steady / read:.2f}× read, CPU {steady_cpu * 1e3:.1f} ms = {steady_cpu / read_cpu:.2f}×; "
+              f"first write in a process {first * 1e3:.1f} ms = {first / read:.2f}× (CPU {first_cpu * 1e3:.1f} ms)")
 
 
 def child(step: str, src: Path, dst: Path, rows: int) -> None:

@@ -6,7 +6,8 @@
   `_Cells.one` writes for that value and style on its own, and the rows the plain row-by-row str join.
 - `zipio.deflate` writes new parts at level 1; they must read back to the same content.
 - `PageLayout.row_heights` reuses the widths `content_widths` measured; each height must be
-  `row_height` of the row (measured from scratch).
+  `row_height` of the row (measured from scratch); `_lines_of` (session 6) each text's `text_lines`.
+- A float column is measured over its distinct values (session 6); each width must be the value's own.
 """
 
 from __future__ import annotations
