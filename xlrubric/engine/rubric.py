@@ -214,11 +214,11 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             col = typed_values[:, typed_at_col[item.name]]
             given = {typed_rows[i]: col[i] for i in np.flatnonzero(~np.isnan(col)).tolist()}
         keys = {item.name, *(d.event for d in item.deductions)}
-        zero_of = zeroed.tolist()       # by position in `tlist`
         touched = set(given) | {t for t, k in rejected if k in keys}   # only these can differ from `computed`
         if leave_out:
             touched |= {tlist[i] for i in np.flatnonzero(dropped).tolist()}
-        for t in [t for t in tlist if t in touched]:
+        zero_of = zeroed.tolist() if touched else []       # by position in `tlist`
+        for t in [t for t in tlist if t in touched] if touched else ():
             i = pos[t]
             if t in given:                                       # a valid typed score wins
                 computed[i] = round(float(given[t]), ROUND)
@@ -255,7 +255,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
         summable[names.index(name), pos[t]] = 0.0    # left out of the total; a 待核实 item (NaN) still makes it 待核实
     total = item_totals(summable).round(ROUND) if names else np.zeros(len(tlist))
     held_items = {t for t, _ in pending}
-    for t in tlist if "总分" in rules_pending else [t for t in tlist if t in held_items]:
+    for t in tlist if "总分" in rules_pending else [t for t in tlist if t in held_items] if held_items else ():
         why = [p for i in names for p in pending.get((t, i), [])]
         if "总分" in rules_pending:
             why.append(Pending(RULES_SHEET, "", rules_pending["总分"]))

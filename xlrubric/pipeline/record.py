@@ -132,22 +132,26 @@ NONE = ("无", "没有", "-", "—", "－", "/", "／", "×", "✗", "否", "N",
 FULL_MARKS = ("满分", "全对", "满")                     # in a score column: the item's full marks
 
 
-def read_words(ctx: Context, table: Table, events: list[str], items: list[str]) -> None:
+def read_words(ctx: Context, table: Table, events: list[str], items: list[str],
+               cells: dict[str, list] | None = None) -> set[str]:
     """Words directors type instead of numbers, read under a stated interpretation (警告 on the cell).
 
     √/是/有 in a yes/no column is 1; 无/—//×/否 in a count column is 0; 满分 in a score column is the item's
-    full marks. Anything else that is no number is left for `parse_numbers` to reject (→ 待核实).
+    full marks. Anything else that is no number is left for `parse_numbers` to reject (→ 待核实). `cells` may
+    hold the columns already taken out of the frame (`column_lists`); the columns changed are returned.
     """
     spec = ctx.spec
     yes_no = {d.event for _, d in spec.rubric.deductions if d.max_count == 1}
     full = {i.name: i.full for i in spec.rubric.items}
     frame = table.frame
     rows = frame.index.tolist()
+    changed: set[str] = set()
     for col in [c for c in (*events, *items) if c in frame.columns]:
-        cells = frame[col].tolist()
-        if str not in set(map(type, cells)):        # most columns: numbers and blanks, no word to read
+        column = cells.get(col) if cells is not None else None
+        column = frame[col].tolist() if column is None else column
+        if str not in set(map(type, column)):        # most columns: numbers and blanks, no word to read
             continue
-        texts = [(row, raw) for row, raw in zip(rows, cells, strict=True) if type(raw) is str]
+        texts = [(row, raw) for row, raw in zip(rows, column, strict=True) if type(raw) is str]
         for row, raw in texts:
             if not raw.strip():
                 continue
@@ -161,8 +165,10 @@ def read_words(ctx: Context, table: Table, events: list[str], items: list[str]) 
             else:
                 continue
             frame.loc[row, col] = value
+            changed.add(col)
             ctx.problem("word-as-number", f"「{word}」按{meaning}计算；请改为填数字", "警告", table.sheet,
                         table.cell(col, row), raw)
+    return changed
 
 
 def count_rules(spec: Spec) -> list[Rule]:

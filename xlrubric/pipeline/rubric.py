@@ -35,7 +35,7 @@ from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_name
-from xlrubric.schemas.validate import parse_columns, run_rules
+from xlrubric.schemas.validate import column_lists, parse_columns, run_rules
 from xlrubric.spec.pending import pending_targets
 
 
@@ -179,11 +179,14 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     keys = teachers_of(ctx, table, "考核得分")
     if "工号" not in table.columns and not ctx.roster.present:
         keys = _reject_same_names(ctx, table, keys)
-    read_words(ctx, table, events, items)
+    cells = column_lists(table.frame, [*events, *items])        # the value columns, taken out once
+    changed = read_words(ctx, table, events, items, cells)
+    if changed:                                                  # a word read as a number: take those again
+        cells.update(column_lists(table.frame, sorted(changed)))
     pending = "依赖它的分数待核实"
-    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending)
+    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending, cells=cells)
     ctx.problems.extend(probs)
-    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending)
+    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending, cells=cells)
     ctx.problems.extend(probs)
     parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"

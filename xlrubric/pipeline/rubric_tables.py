@@ -6,6 +6,7 @@ the rejected cell and the reason in the row, so no one reads a number where ther
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -116,15 +117,18 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
         columns["等次"] = scores["等次"].tolist()
     # teachers with some value 待核实, left out or typed: only their cells need looking up one by one
     marked = {t for t, _ in outcome.pending} | {t for t, _ in outcome.excluded} | {t for t, _ in outcome.typed}
-    typed_of = {t: [i for i in item_names if (t, i) in outcome.typed] for t in teachers if t in marked}
+    typed_of = {t: [i for i in item_names if (t, i) in outcome.typed] for t in teachers if t in marked} \
+        if outcome.typed else {}
     summaries = _deduction_summaries(outcome.details, typed_of, teachers)
-    table = [[ids[t] for t in teachers], [names[t] for t in teachers]]
+    id_col, name_col = list(map(ids.__getitem__, teachers)), list(map(names.__getitem__, teachers))
+    table = [id_col, name_col]
     table += [list(columns[c]) for c in [*value_cols, *band]]
     if changed:
         table.append(["；".join(c.text for c in outcome.band_changes[t] if c.kind != "人工调整")
                       if t in outcome.band_changes else "" for t in teachers])
-    table.append([summaries.get(t, "无扣分") for t in teachers])
-    table.append(["；".join(outcome.overrides[t]) if t in outcome.overrides else "" for t in teachers])
+    table.append(list(map(summaries.get, teachers, repeat("无扣分"))))
+    table.append(["；".join(outcome.overrides[t]) if t in outcome.overrides else "" for t in teachers]
+                 if outcome.overrides else [""] * len(teachers))
     if held:
         table.append([None] * len(teachers))
     fill_to = len(value_cols) + len(band) + 2           # 工号, 姓名, the values and 等次 may show 待核实
@@ -145,8 +149,8 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     # a 待核实 shown anywhere in 工号, 姓名, the values and 等次 gets its fill: the marked teachers' cells, and
     # (a school's own words) a 工号, 姓名 or band that reads 待核实
     texts = (0, 1, fill_to - 1) if band else (0, 1)
-    for n in sorted({at[t] for t in marked if t in at} | {n for j in texts for n, v in enumerate(table[j])
-                                                           if v == PENDING}):
+    for n in sorted({at[t] for t in marked if t in at} | {n for j in texts if PENDING in table[j]
+                                                           for n, v in enumerate(table[j]) if v == PENDING}):
         fills.update({(n, c): PENDING_FILL for c, v in enumerate(rows[n][:fill_to]) if v == PENDING})
     links = {}
     if "姓名" in record.columns:
@@ -155,7 +159,7 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     ctx.tables.append(SheetTable("考核结果", header, rows, links=links, fills=fills,
                                  col_widths=[10, 10, *[12] * (len(header) - 4 - held - len(changed)),
                                              *[30] * len(changed), 60, 30, *([50] * held)]))
-    _detail_table(ctx, outcome, ids, names, item_names)
+    _detail_table(ctx, outcome, id_col, name_col, ids, names, item_names)
     _summary(ctx, outcome, ids, names, extra, columns)
 
 
@@ -169,9 +173,15 @@ def _float_columns(scores, names: list[str]) -> dict[str, list[float]]:
     return out
 
 
-def _detail_table(ctx: Context, outcome, ids: dict, names: dict, item_names: list[str]) -> None:
-    """扣分明细: the engine's rows, then a 待核实 row for each rejected cell an item depends on."""
-    cols = {f: list(v) for f, v in outcome.details.columns.items()}
+def _detail_table(ctx: Context, outcome, id_col: list, name_col: list, ids: dict, names: dict,
+                  item_names: list[str]) -> None:
+    """扣分明细: the engine's rows, then a 待核实 row for each rejected cell an item depends on. `id_col` and
+    `name_col` are 考核结果's, in the teachers' order (the engine's rows give each one's place)."""
+    details = outcome.details
+    cols = {f: list(v) for f, v in details.columns.items()}
+    place = details.teacher_at
+    row_ids = np.array(id_col, dtype=object)[place].tolist() if len(place) else []
+    row_names = np.array(name_col, dtype=object)[place].tolist() if len(place) else []
     for (t, target), why in outcome.pending.items():
         if target in item_names:
             for p in why:
@@ -183,10 +193,12 @@ def _detail_table(ctx: Context, outcome, ids: dict, names: dict, item_names: lis
     sheets, cells = cols["sheet"], cols["cell"]
     quoted = {s: f"'{s}'!" for s in set(sheets)}
     where = [f"{s}!{c}" if c else s for s, c in zip(sheets, cells, strict=True)]
-    table = [list(map(ids.__getitem__, who)), list(map(names.__getitem__, who)), cols["item"], cols["event"],
-             cols["kind"], cols["count"], cols["points"], cols["rule"], where, cols["note"]]
+    start = len(details)
+    row_ids += [ids[t] for t in who[start:]]                      # the 待核实 rows
+    row_names += [names[t] for t in who[start:]]
+    table = [row_ids, row_names, cols["item"], cols["event"], cols["kind"], cols["count"], cols["points"],
+             cols["rule"], where, cols["note"]]
     links = {(n, 8): f"{quoted[s]}{c}" for n, (s, c) in enumerate(zip(sheets, cells, strict=True)) if c}
-    start = len(outcome.details)
     fills = {(n, 6): PENDING_FILL for n in range(start, len(who))}
     ctx.tables.append(SheetTable("扣分明细", DETAIL_HEADER, list(map(list, zip(*table, strict=True))),
                                  links=links, fills=fills, col_widths=[10, 10, 18, 22, 10, 8, 8, 40, 16, 40]))

@@ -204,23 +204,39 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
     return pd.DataFrame(out, index=table.frame.index, dtype=float), problems
 
 
-def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字",
-                  unread: str = "按空白处理") -> tuple[dict[str, np.ndarray], list[Problem]]:
+def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[Any]]:
+    """The cells of these columns of a read table (those it has), each column as a list: the frame is turned
+    into one object array once and the columns cut from it (a pandas column lookup costs as much as a few
+    hundred cells), the same values `frame[column].tolist()` gives."""
+    present = [c for c in dict.fromkeys(columns) if c in frame.columns]
+    if not present:
+        return {}
+    if not frame.columns.is_unique:
+        return {c: frame[c].tolist() for c in present}
+    values = frame.to_numpy(dtype=object)
+    return {c: values[:, j].tolist() for c, j in zip(present, frame.columns.get_indexer(present).tolist(),
+                                                      strict=True)}
+
+
+def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字", unread: str = "按空白处理",
+                  cells: dict[str, list[Any]] | None = None) -> tuple[dict[str, np.ndarray], list[Problem]]:
     """`parse_numbers` as plain columns (column -> one float per row of the table, NaN = blank or unread),
     for a caller that lays several parts out as one frame. A column of numbers and blanks only (the usual
-    case) is taken whole; in any other the cells are read one by one."""
+    case) is taken whole; in any other the cells are read one by one. `cells` may hold the columns already
+    taken out of the frame (`column_lists`)."""
     out: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     frame = table.frame
     for col in columns:
         if col not in frame.columns:
             continue
-        cells = frame[col].tolist()
-        if set(map(type, cells)) <= _BLANK_OR_FLOAT:     # most columns: numbers and blanks (NaN stays NaN)
-            out[col] = np.array(cells, dtype=float)
+        cells_of = cells.get(col) if cells is not None else None
+        cells_of = frame[col].tolist() if cells_of is None else cells_of
+        if set(map(type, cells_of)) <= _BLANK_OR_FLOAT:     # most columns: numbers and blanks (NaN stays NaN)
+            out[col] = np.array(cells_of, dtype=float)
             continue
-        values = np.full(len(cells), np.nan)
-        for i, (row, raw) in enumerate(zip(frame.index.tolist(), cells, strict=True)):
+        values = np.full(len(cells_of), np.nan)
+        for i, (row, raw) in enumerate(zip(frame.index.tolist(), cells_of, strict=True)):
             kind = type(raw)
             if raw is None:
                 continue
