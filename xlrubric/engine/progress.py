@@ -74,11 +74,13 @@ def cycle_states(o: HoursOutcome, spec: HoursSpec, pr: pd.DataFrame) -> pd.DataF
     return out
 
 
-def year_lines(o: HoursOutcome, spec: HoursSpec) -> dict[str, list[YearLine]]:
+def year_lines(o: HoursOutcome, spec: HoursSpec, pr: pd.DataFrame | None = None,
+               cs: pd.DataFrame | None = None) -> dict[str, list[YearLine]]:
     """Per teacher, each 学年 as a `YearLine` (the archive and any other renderer print these); a teacher
-    whose only rows have no readable date gets one line with everything 待核实."""
-    pr = progress(o, spec)
-    cs = cycle_states(o, spec, pr)
+    whose only rows have no readable date gets one line with everything 待核实. `pr` and `cs` are `progress`
+    and `cycle_states` of the same outcome when the caller has them already (学时汇总 prints them too)."""
+    pr = progress(o, spec) if pr is None else pr
+    cs = cycle_states(o, spec, pr) if cs is None else cs
     by = o.by_year
     unsure = pending_mask(by.index, o.pending).to_numpy()
     year_state = o.year_state.reindex(by.index)

@@ -102,8 +102,10 @@ def finish(ctx: Context) -> None:
     outcome, names, teachers, at = ctx.shared.pop("hours_summary")
     if not ctx.outcomes.verdicts:
         ctx.outcomes.verdicts = teacher_verdicts(teachers, outcome.state.reindex(teachers), None)
-    ctx.outcomes.years = year_lines(outcome, ctx.spec.hours)
-    ctx.tables.insert(at, summary_table(ctx, outcome, names))
+    pr = progress(outcome, ctx.spec.hours)        # every verdict and shortfall comes from the engine, once
+    cs = cycle_states(outcome, ctx.spec.hours, pr)
+    ctx.outcomes.years = year_lines(outcome, ctx.spec.hours, pr, cs)
+    ctx.tables.insert(at, summary_table(ctx, outcome, names, pr, cs))
 
 
 def _row_problems(ctx: Context, reg, outcome: HoursOutcome) -> None:
@@ -132,9 +134,11 @@ def _need(spec, per: str) -> str:
     return "；".join(parts)
 
 
-def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> SheetTable:
+def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str], pr: pd.DataFrame,
+                  cs: pd.DataFrame) -> SheetTable:
     """One row per teacher per 学年, built column by column (no per-row lookups); what a 待核实 row could
-    change reads 待核实, and 已确认学时 / 待核实 say what is known and which cells hold the rest."""
+    change reads 待核实, and 已确认学时 / 待核实 say what is known and which cells hold the rest. `pr` and `cs`
+    are the engine's `progress` and `cycle_states` of `o`."""
     spec = ctx.spec
     h = spec.hours
     cats = h.categories
@@ -158,14 +162,13 @@ def summary_table(ctx: Context, o: HoursOutcome, names: dict[str, str]) -> Sheet
     for c in ("计算学时", "人工认定"):
         out[c] = known(by[c], unsure)
     out["学年合计"] = known(by["合计"], unsure)
-    pr = progress(o, h)                 # every verdict and shortfall comes from the engine
     if year_need:
         short = pd.Series(np.where(pr["year_gap"] > 1e-9, "（差" + pr["year_gap"].map(_g).astype(str) + "学时）", ""),
                           index=by.index)
         state = o.year_state.reindex(by.index)      # 达标 / 未达标 / 待核实 (confirmed 学时 only ever grow)
         out["学年要求"] = year_need
         out["学年达标"] = np.where(state == NOT_MET, NOT_MET + short.astype(str), state)
-    cs = cycle_states(o, h, pr)          # 进行中 / 达标 / 未达标 / 待核实: the engine's, printed with figures
+    # cycle: 进行中 / 达标 / 未达标 / 待核实 — the engine's (`cs`), printed with figures
     out["周期累计"] = known(pr["cum"], cs["cum_unsure"])
     last = pr["last"].to_numpy()
     if cycle_need:
