@@ -21,7 +21,8 @@ no per-school overhead growing with N). The load average is printed: other proce
 Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
 memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
 
-Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--dask-defaults] [--all-one] [--naive]
+Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--dask-defaults] [--all-one | --no-one]
+                                      [--naive]
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ def main() -> None:
     parser.add_argument("--dask-defaults", action="store_true",
                         help="also Dask with distributed's default configuration (before the fix)")
     parser.add_argument("--all-one", action="store_true", help="measure 1 worker at every N, not the first only")
+    parser.add_argument("--no-one", action="store_true", help="leave out the 1-worker runs")
     parser.add_argument("--naive", action="store_true", help="also pandas+openpyxl on a pool (slow)")
     args = parser.parse_args()
     workers = args.workers or default_workers()
@@ -198,7 +200,7 @@ def main() -> None:
                     os.environ.update(environ)
                 print(line("dask, distributed defaults", dask0, n, a, a_cpu))
                 per_school.setdefault("dask0", []).append(f"N={n} {dask0['s'] / n * 1000:.1f}")
-            if k == 0 or args.all_one:
+            if (k == 0 or args.all_one) and not args.no_one:
                 one = batch(src, root / "out", 1)
                 print(line("1 worker (in-process)", one, n, a, a_cpu))
                 print(f"  1 → {workers} workers: {one['s'] / pool['s']:.2f}× (aim ≥ 1.8 with 2)")
