@@ -119,7 +119,8 @@ def explain(grids: list[ItemGrid], teachers: list, sources, rule_text: Callable[
     # `0.0 - x`, not `-x`: an event that took nothing (不得分 already emptied the item) is 0, never "-0.0"
     points = 0.0 - np.where(state == 0, hit_pts, np.where(state == 2, hit_full, 0.0))
     cols = out.columns
-    cols["teacher"] = np.array(teachers, dtype=object)[at].tolist()
+    who = np.array(teachers, dtype=object)
+    cols["teacher"] = who[at].tolist()
     cols["item"] = np.array([g.item.name for g in grids], dtype=object)[item_of_col[of]].tolist()
     for name, per_col in (("event", events), ("kind", kinds), ("rule", rules)):
         cols[name] = np.array(per_col, dtype=object)[of].tolist()
@@ -139,12 +140,12 @@ def explain(grids: list[ItemGrid], teachers: list, sources, rule_text: Callable[
     out.teacher_at, out.rule_at, out.count_at, out.points_at = at, of, count_at, points
     sheets = np.full(len(at), "", dtype=object)
     cells = np.full(len(at), "", dtype=object)
-    _locate(sources, of, at, teachers, events, is_floor, sheets, cells, row_notes)
+    _locate(sources, of, at, who, events, is_floor, sheets, cells, row_notes)
     cols["sheet"], cols["cell"], cols["note"] = sheets.tolist(), cells.tolist(), row_notes.tolist()
     return out
 
 
-def _locate(sources, of: np.ndarray, at: np.ndarray, teachers: list, col_event: list[str], is_floor: np.ndarray,
+def _locate(sources, of: np.ndarray, at: np.ndarray, teachers: np.ndarray, col_event: list[str], is_floor: np.ndarray,
             sheets: np.ndarray, cells: np.ndarray, notes: np.ndarray) -> None:
     """Fill in where each row's count came from, one rule (column) at a time; a source's own note goes before
     the row's. The answers are gathered in the rules' order and put back in the rows' order in one step."""
@@ -154,7 +155,7 @@ def _locate(sources, of: np.ndarray, at: np.ndarray, teachers: list, col_event: 
     if not len(order):
         return
     bounds = (np.flatnonzero(np.diff(of[order])) + 1).tolist()
-    who_all = np.array(teachers, dtype=object)[at[order]].tolist()
+    who_all = teachers[at[order]].tolist()
     found_sheets: list[str] = []
     found_cells: list[str] = []
     found_notes: list[str] = []
@@ -174,7 +175,7 @@ def _locate(sources, of: np.ndarray, at: np.ndarray, teachers: list, col_event: 
     sheets[order] = np.array(found_sheets, dtype=object)
     cells[order] = np.array(found_cells, dtype=object)
     extra = np.array(found_notes, dtype=object)
-    noted = np.flatnonzero(extra != "")
+    noted = np.flatnonzero(np.fromiter(map(bool, found_notes), dtype=bool, count=len(found_notes)))
     if len(noted):
         rows = order[noted]
         notes[rows] = np.array([f"{e}；{n}" if n else e for e, n in zip(extra[noted].tolist(), notes[rows].tolist(),

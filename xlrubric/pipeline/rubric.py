@@ -76,7 +76,9 @@ def run(ctx: Context) -> None:
     apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
     overrides = _overrides(ctx, counts.index)
     rules_pending = pending_targets(spec)
-    outcome = score(spec, counts[events], sources, overrides, rejected=rec.rejected, typed=rec.typed,
+    # the counts frame is laid out with exactly these columns (`_laid_out`); taking them again would only copy it
+    scored = counts if counts.columns.tolist() == events else counts[events]
+    outcome = score(spec, scored, sources, overrides, rejected=rec.rejected, typed=rec.typed,
                     rules_pending=rules_pending)
     if rules_pending:
         ctx.summary["rules_pending"] = sorted(rules_pending)
