@@ -118,7 +118,7 @@ def main() -> None:
           f"CPU {c_calc:.3f} s = {c_calc / c_read:.1f}×")
     print(f"    of which pandera validation: {t_valid:.3f} s ({t_valid / t_calc:.0%} of calc)")
     print(f"  full (compute_file incl. write): {t_full:.3f} s   ratio {t_full / t_read:.1f}×  (aim ≤ 4×)   "
-          f"CPU {c_full:.3f} s = {c_full / c_read:.1f}× (the write deflates on a second thread)")
+          f"CPU {c_full:.3f} s = {c_full / c_read:.1f}×")
 
 
 def settle(path: Path) -> None:
