@@ -3,11 +3,9 @@ made once here from the final scores, so no renderer computes a mean or checks a
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,32 +42,10 @@ def rubric_stats(rubric: Rubric, scores: pd.DataFrame, band_column: str | None,
         "max_total": max(totals) if n else None,
         "median_total": statistics.median(totals) if n else None,
         "min_total": min(totals) if n else None,
-        "stdev_total": round(pstdev(totals), 4) if n else None,
+        "stdev_total": round(statistics.pstdev(totals), 4) if n else None,
         "bands": bands,
         "quota_ok": quota_ok(band, rubric.bands) if band is not None else None,
     }
-
-
-def pstdev(values: list[float]) -> float:
-    """`statistics.pstdev(values)`, the same float, from the distinct values and how often each occurs.
-
-    pstdev adds up every value as an exact fraction, a Python step per value (a third of laying out the school's
-    result tables); a school's totals repeat (a few dozen distinct among hundreds), so the exact sums are made
-    here in integers once per distinct value (every float is an integer over a power of two) and the same
-    correctly rounded square root is taken — statistics' own, used as it is; where a Python has none, or a value
-    is not finite, statistics.pstdev itself. `tests/test_stats_pstdev.py` holds the two equal."""
-    sqrt_of_frac = getattr(statistics, "_float_sqrt_of_frac", None)
-    if sqrt_of_frac is None or not values or not all(map(math.isfinite, values)):
-        return statistics.pstdev(values)
-    ratios = [(v.as_integer_ratio(), c) for v, c in Counter(map(float, values)).items()]
-    scale = max(d for (_, d), _ in ratios)               # every denominator is a power of two: one divides the next
-    n, sx, sxx = len(values), 0, 0
-    for (num, den), c in ratios:
-        a = num * (scale // den)
-        sx += c * a
-        sxx += c * a * a
-    mss = Fraction(n * sxx - sx * sx, n * n * scale * scale)     # the population variance, exactly
-    return sqrt_of_frac(mss.numerator, mss.denominator)
 
 
 def outcome_stats(rubric: Rubric, outcome: RubricOutcome) -> dict[str, Any]:
