@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,12 +67,21 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
-def _holder(path: Path) -> str:
-    """Who holds the lock, from the text it wrote ("进程 123，主机 x，开始于 …")."""
-    try:
-        info = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        info = {}
+def _holder(path: Path, wait: float = 2.0) -> str:
+    """Who holds the lock, from the text it wrote ("进程 123，主机 x，开始于 …").
+
+    The holder takes the lock first and writes its text just after, so a run refused in between finds the
+    file empty (or half written): it looks again for up to `wait` seconds before saying only 「它刚刚开始」.
+    Seen under load in CI's two-batches test; a refusal costing a moment more names the holder."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            info = json.loads(path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            info = {}
+        if info or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
     if not info:
         return "它刚刚开始"
     started = str(info.get("started", "?")).replace("T", " ")
