@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from xlrubric.errors import UnreadableWorkbook
 from xlrubric.readers.package import inspect_package
+from xlrubric.readers.raw import column_letters
 from xlrubric.readers.workbook import _read_with_calamine, read_workbook_bytes
 
 LIMITS = {"max_cells": 100_000, "max_unzipped_bytes": 20_000_000}
@@ -38,11 +39,8 @@ def fixture_seed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """1-based column → letters (only builds the input; both reads under test see the same XML)."""
+    return column_letters(col - 1)
 
 
 def cell_xml(ref: str, kind: str, n: int) -> str:
