@@ -32,17 +32,25 @@ school, then 县汇总 — on every core.
 Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
 memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
 
+With `--against DIR` (e.g. `git archive <commit> | tar -x -C DIR`) it instead times the same batches with the code
+in DIR ("before") and this tree ("after") in turn, `--rounds` times, each in a fresh process that measures its
+own floor first (so every run pays its fork server's start and warm-up, as a real `xlrubric batch` does), and
+prints the medians: the before/after of a change on a machine whose load drifts.
+
 Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--dask-defaults] [--all-one | --no-one]
-                                      [--naive]
+                                      [--naive] [--against DIR [--rounds R]]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pickle
 import random
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -164,6 +172,49 @@ def line(label: str, r: dict, n: int, a: float, a_cpu: float) -> str:
             f"first school started at {r['start']:.1f} s  batch process CPU {r['parent'] / n * 1000:.1f} ms/school")
 
 
+def fresh_run(src: Path, out: Path, workers: int | None, scheduler: str | None, code: Path | None) -> dict:
+    """`floor` then `batch` in a new interpreter importing xlrubric from `code` (None: this tree)."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    cmd = [sys.executable, __file__, "--child", str(src), str(out), "--workers", str(workers or 0)]
+    done = subprocess.run(cmd + (["--scheduler", scheduler] if scheduler else []), env=env, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child(src: Path, out: Path, workers: int, scheduler: str | None) -> None:
+    paths = sorted(src.rglob("*.xlsx"))
+    floor(paths[: min(5, len(paths))])
+    a, a_cpu = floor(paths)
+    print(json.dumps({**batch(src, out, workers or None, scheduler), "floor": a, "floor_cpu": a_cpu}))
+
+
+def against(args: argparse.Namespace, books: list[bytes]) -> None:
+    """Before (the code in --against) and after (this tree), in turn, fresh processes; medians per N."""
+    kinds = [("pool", None)] + ([] if args.no_dask else [("dask", LOCAL_CLUSTER)])
+    for n in args.n:
+        with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
+            src = Path(tmp) / "county"
+            make_county(src, n, books)
+            runs: dict[tuple[str, str], list[dict]] = {}
+            for r in range(args.rounds):
+                for kind, scheduler in kinds:
+                    for label, code in (("before", Path(args.against).resolve()), ("after", None)):
+                        res = fresh_run(src, Path(tmp) / "out", args.workers, scheduler, code)
+                        runs.setdefault((kind, label), []).append(res)
+                        print(f"N = {n} round {r + 1} {kind:<4} {label:<6} load {os.getloadavg()[0]:4.1f}: "
+                              f"{res['s']:6.2f} s = {res['s'] / res['floor']:4.2f}× its floor  first school at "
+                              f"{res['start']:4.1f} s  workers' CPU {res['cpu'] / n * 1000:5.1f} ms/school  "
+                              f"batch process CPU {res['parent'] / n * 1000:4.1f} ms/school", flush=True)
+            for (kind, label), rs in runs.items():
+                med = {k: statistics.median(x[k] for x in rs) for k in ("s", "start", "cpu", "parent")}
+                ratio = statistics.median(x["s"] / x["floor"] for x in rs)
+                print(f"N = {n} {kind:<4} {label:<6} medians of {len(rs)}: {ratio:4.2f}× floor, {med['s']:6.2f} s, "
+                      f"first school at {med['start']:4.1f} s, workers' CPU {med['cpu'] / n * 1000:5.1f} ms/school, "
+                      f"batch process CPU {med['parent'] / n * 1000:4.1f} ms/school")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[200, 2000], help="county sizes (default 200 2000)")
@@ -174,12 +225,20 @@ def main() -> None:
     parser.add_argument("--all-one", action="store_true", help="measure 1 worker at every N, not the first only")
     parser.add_argument("--no-one", action="store_true", help="leave out the 1-worker runs")
     parser.add_argument("--naive", action="store_true", help="also pandas+openpyxl on a pool (slow)")
+    parser.add_argument("--against", metavar="DIR", help="before/after: the code in DIR and this tree, in turn")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs of each (default 3)")
+    parser.add_argument("--child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--scheduler", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(Path(args.child[0]), Path(args.child[1]), args.workers or 0, args.scheduler)
     workers = args.workers or default_workers()
     t0 = time.perf_counter()
     books = variants()
     print(f"{VARIANTS} distinct workbooks generated in {time.perf_counter() - t0:.1f} s; {workers} worker(s); "
           f"load average at start {os.getloadavg()[0]:.1f}")
+    if args.against:
+        return against(args, books)
     per_school: dict[str, list[str]] = {}
     for k, n in enumerate(args.n):
         with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
