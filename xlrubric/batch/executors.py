@@ -103,12 +103,16 @@ def start_warming() -> bool:
     `ensure_running` launches the server and returns at once; the server imports PRELOAD before it accepts its
     first request, so the pool's first fork simply waits for what is left of the warm-up. Without this the
     warm-up (≈ 1.5 s of CPU) only began once planning had finished. Idempotent: a running server is reused
-    (the server lives as long as this process)."""
+    (the server lives as long as this process). Never raises: if the server cannot start now, the pool tries
+    again when it is made and reports what fails there, as before."""
     if _forkserver() is None:
         return False
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError:
+        return False
     return True
 
 

@@ -4,6 +4,10 @@ Resumable by construction: the manifest gets one appended line per finished work
 and every output is written atomically, so after Ctrl-C or `kill -9` at any moment the next run finds complete
 outputs with current entries (skipped), complete outputs without an entry (redone) and temp files
 (removed on start) — never a half-written result.
+
+The pool's workers warm up (batch/warmup.py, ≈ 1.5 s of CPU) in its fork server, which is started as soon as
+some school is known to be work — before discovery on a first run — so the warm-up runs while this process
+discovers, hashes and plans (`executors.start_warming`).
 """
 
 from __future__ import annotations
