@@ -16,22 +16,41 @@ with the ratios to the floor, ms per school, the workers' CPU time per school ag
 that holds when other processes share the cores and wall times do not; it leaves out each worker's start),
 the largest peak RSS any worker reported, the size of what a worker ships back per school (pickled
 `Outcome`), and when the first school started (discovery, hashing and the workers' warm-up before it: a
-fixed cost per batch). Then per-school time at each N side by side (flat =
-no per-school overhead growing with N). The load average is printed: other processes distort every figure.
+fixed cost per batch), and the batch process's own CPU per school (the pool's manager thread, the
+manifest; on Dask also the scheduler and the client, which run in it and share the cores with the workers).
+Then per-school time at each N side by side (flat = no per-school overhead growing with N). The load average
+is printed: other processes distort every figure.
+
+What each side includes (so the ratio is fair both ways). Neither pays this benchmark's own interpreter start
+or imports, and both find the files in the page cache (just written, and five read before the floor is timed).
+The floor: python-calamine already imported, every sheet of every file read into Python lists, nothing
+written, one process on one core. The batch: everything `xlrubric batch` does after its imports — discovery,
+hashing every input, the OUTDIR lock and write check, starting its worker processes and their warm-up (the
+fork server imports pandas and pandera and computes one template, batch/warmup.py; on Dask the cluster's
+start), every school read, validated, computed and written atomically (fsynced), one manifest line per
+school, then 县汇总 — on every core.
 Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
 memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
 
+With `--against DIR` (e.g. `git archive <commit> | tar -x -C DIR`) it instead times the same batches with the code
+in DIR ("before") and this tree ("after") in turn, `--rounds` times, each in a fresh process that measures its
+own floor first (so every run pays its fork server's start and warm-up, as a real `xlrubric batch` does), and
+prints the medians: the before/after of a change on a machine whose load drifts.
+
 Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--dask-defaults] [--all-one | --no-one]
-                                      [--naive]
+                                      [--naive] [--against DIR [--rounds R]]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pickle
 import random
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,10 +109,10 @@ def floor(paths: list[Path]) -> tuple[float, float]:
 def batch(src: Path, out: Path, workers: int | None, scheduler: str | None = None) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     first: list[float] = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run = run_batch(BatchOptions(src, out, workers=workers, scheduler=scheduler),
                     on_outcome=lambda o: first or first.append(time.perf_counter() - start - o.seconds))
-    seconds = time.perf_counter() - start
+    seconds, parent = time.perf_counter() - start, time.process_time() - cpu
     assert len(run.done) == len(run.books), "every school must be processed"
     failed = [e for e in run.entries if e.status == "unreadable"]
     if failed:
@@ -102,7 +121,7 @@ def batch(src: Path, out: Path, workers: int | None, scheduler: str | None = Non
     shipped = [len(pickle.dumps(o)) for o in run.done]
     shutil.rmtree(out, ignore_errors=True)
     return {"s": seconds, "peak": max(o.peak_rss_mb for o in run.done), "bytes": sum(shipped) / len(shipped),
-            "start": first[0], "cpu": sum(o.cpu_seconds for o in run.done)}
+            "start": first[0], "cpu": sum(o.cpu_seconds for o in run.done), "parent": parent}
 
 
 def naive_one(args: tuple[str, str]) -> float:
@@ -150,7 +169,50 @@ def line(label: str, r: dict, n: int, a: float, a_cpu: float) -> str:
     return (f"  {label:<26} {r['s']:8.2f} s  {r['s'] / n * 1000:7.1f} ms/school  {r['s'] / a:5.2f}× floor  "
             f"(workers' CPU {r['cpu'] / n * 1000:5.1f} ms/school = {r['cpu'] / a_cpu:4.2f}× the floor's)  "
             f"peak/worker {r['peak']:4.0f} MB  shipped {r['bytes'] / 1024:.1f} KB/school  "
-            f"first school started at {r['start']:.1f} s")
+            f"first school started at {r['start']:.1f} s  batch process CPU {r['parent'] / n * 1000:.1f} ms/school")
+
+
+def fresh_run(src: Path, out: Path, workers: int | None, scheduler: str | None, code: Path | None) -> dict:
+    """`floor` then `batch` in a new interpreter importing xlrubric from `code` (None: this tree)."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    cmd = [sys.executable, __file__, "--child", str(src), str(out), "--workers", str(workers or 0)]
+    done = subprocess.run(cmd + (["--scheduler", scheduler] if scheduler else []), env=env, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child(src: Path, out: Path, workers: int, scheduler: str | None) -> None:
+    paths = sorted(src.rglob("*.xlsx"))
+    floor(paths[: min(5, len(paths))])
+    a, a_cpu = floor(paths)
+    print(json.dumps({**batch(src, out, workers or None, scheduler), "floor": a, "floor_cpu": a_cpu}))
+
+
+def against(args: argparse.Namespace, books: list[bytes]) -> None:
+    """Before (the code in --against) and after (this tree), in turn, fresh processes; medians per N."""
+    kinds = [("pool", None)] + ([] if args.no_dask else [("dask", LOCAL_CLUSTER)])
+    for n in args.n:
+        with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
+            src = Path(tmp) / "county"
+            make_county(src, n, books)
+            runs: dict[tuple[str, str], list[dict]] = {}
+            for r in range(args.rounds):
+                for kind, scheduler in kinds:
+                    for label, code in (("before", Path(args.against).resolve()), ("after", None)):
+                        res = fresh_run(src, Path(tmp) / "out", args.workers, scheduler, code)
+                        runs.setdefault((kind, label), []).append(res)
+                        print(f"N = {n} round {r + 1} {kind:<4} {label:<6} load {os.getloadavg()[0]:4.1f}: "
+                              f"{res['s']:6.2f} s = {res['s'] / res['floor']:4.2f}× its floor  first school at "
+                              f"{res['start']:4.1f} s  workers' CPU {res['cpu'] / n * 1000:5.1f} ms/school  "
+                              f"batch process CPU {res['parent'] / n * 1000:4.1f} ms/school", flush=True)
+            for (kind, label), rs in runs.items():
+                med = {k: statistics.median(x[k] for x in rs) for k in ("s", "start", "cpu", "parent")}
+                ratio = statistics.median(x["s"] / x["floor"] for x in rs)
+                print(f"N = {n} {kind:<4} {label:<6} medians of {len(rs)}: {ratio:4.2f}× floor, {med['s']:6.2f} s, "
+                      f"first school at {med['start']:4.1f} s, workers' CPU {med['cpu'] / n * 1000:5.1f} ms/school, "
+                      f"batch process CPU {med['parent'] / n * 1000:4.1f} ms/school")
 
 
 def main() -> None:
@@ -163,12 +225,20 @@ def main() -> None:
     parser.add_argument("--all-one", action="store_true", help="measure 1 worker at every N, not the first only")
     parser.add_argument("--no-one", action="store_true", help="leave out the 1-worker runs")
     parser.add_argument("--naive", action="store_true", help="also pandas+openpyxl on a pool (slow)")
+    parser.add_argument("--against", metavar="DIR", help="before/after: the code in DIR and this tree, in turn")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs of each (default 3)")
+    parser.add_argument("--child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--scheduler", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(Path(args.child[0]), Path(args.child[1]), args.workers or 0, args.scheduler)
     workers = args.workers or default_workers()
     t0 = time.perf_counter()
     books = variants()
     print(f"{VARIANTS} distinct workbooks generated in {time.perf_counter() - t0:.1f} s; {workers} worker(s); "
           f"load average at start {os.getloadavg()[0]:.1f}")
+    if args.against:
+        return against(args, books)
     per_school: dict[str, list[str]] = {}
     for k, n in enumerate(args.n):
         with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:

@@ -4,6 +4,10 @@ Resumable by construction: the manifest gets one appended line per finished work
 and every output is written atomically, so after Ctrl-C or `kill -9` at any moment the next run finds complete
 outputs with current entries (skipped), complete outputs without an entry (redone) and temp files
 (removed on start) — never a half-written result.
+
+The pool's workers warm up (batch/warmup.py, ≈ 1.5 s of CPU) in its fork server, which is started as soon as
+some school is known to be work — before discovery on a first run — so the warm-up runs while this process
+discovers, hashes and plans (`executors.start_warming`).
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlrubric import __version__
 from xlrubric.atomic import TMP_SUFFIX, atomic_output
 from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
-from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool
+from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool, start_warming
 from xlrubric.batch.lock import outdir_lock
-from xlrubric.batch.manifest import Entry, Manifest, file_sha256, load_manifest
+from xlrubric.batch.manifest import MANIFEST_NAME, Entry, Manifest, file_sha256, load_manifest
 from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task
 from xlrubric.errors import OutputError
 
@@ -149,6 +154,12 @@ def plan(opts: BatchOptions, manifest: Manifest, books: list[Workbook], rules_ha
     return tasks, skipped, failed
 
 
+def _surely_work(entry: Entry | None, rules_hash: str) -> bool:
+    """True when a workbook will be computed whatever its hash (no entry, other rules or program); the cheap
+    test that lets the pool warm up during planning (`executors.start_warming`) without hashing first."""
+    return entry is None or entry.rules_hash != rules_hash or entry.program_version != __version__
+
+
 def _size(path: str) -> int:
     try:
         return Path(path).stat().st_size
@@ -169,6 +180,11 @@ def _still_good(entry: Entry, sha: str, rules_hash: str, opts: BatchOptions, boo
     return entry.is_current(sha, rules_hash, opts.outdir)
 
 
+def _uses_pool(opts: BatchOptions) -> bool:
+    """True when the schools will run on the local process pool (not in-process, not on Dask)."""
+    return not opts.scheduler and (opts.workers or default_workers()) > 1
+
+
 def execute(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
     """Outcomes in completion order from the executor the options ask for."""
     workers = opts.workers or default_workers()
@@ -187,6 +203,8 @@ def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | 
     if opts.scheduler and opts.scheduler != LOCAL_CLUSTER and "://" not in opts.scheduler:
         raise BatchError(f"--scheduler「{opts.scheduler}」格式不对",
                          hint="应为 tcp://主机:端口（Dask 调度器地址），或 local-cluster。")
+    if _uses_pool(opts) and not (opts.outdir / MANIFEST_NAME).exists():
+        start_warming()                      # a first run: every school is work, warm while discovering
     books, notes = discover(opts.src, opts.outdir)
     if not books:
         raise no_workbooks_error(opts.src, notes)
@@ -210,6 +228,8 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
     manifest.rules = rules_info
     manifest.left_out = [n for n in notes if n.startswith(("跳过", "无法进入"))]
     run = BatchRun(books, notes=notes, removed_temps=removed, manifest=manifest)
+    if _uses_pool(opts) and any(_surely_work(manifest.entries.get(b.rel), rules_hash) for b in books):
+        start_warming()                      # some school will be computed: warm while hashing
     tasks, run.skipped, failed = plan(opts, manifest, books, rules_hash)
     if on_plan:
         on_plan(run, len(tasks) + len(failed))

@@ -143,7 +143,7 @@ def _server_class():
 def _warm() -> None:
     """Import the compute path now (pandas, pandera, the writers: seconds on a school PC), not on the first upload.
 
-    Not more: running batch/warmup.py here as well (each preset's template computed, pandera's backends
+    Not more: running batch/warmup.py here as well (then: each preset's template computed, pandera's backends
     registered, then the batch workers' gc threshold and freeze) was measured against this with both services
     warm (`benchmarks/bench_serve.py --against`, 30 requests each, alternating; 2026-12-01, load 4–6): upload of
     a 300-teacher workbook 0.198 vs 0.200 CPU s, the WPS button on lanxi4 0.243 vs 0.245, the first upload 10 s
