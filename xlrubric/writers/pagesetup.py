@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from itertools import repeat, zip_longest
-from operator import add, is_not, mul, truediv
+from operator import add, eq, is_not, mul, truediv
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -35,6 +35,12 @@ KEY_HEADERS = ("序号", "行", "工号", "姓名", "学校", "学年")
 SAMPLE_ROWS = 2000
 _SIXTENTHS, _FOURTENTHS = partial(mul, 0.6), partial(mul, 0.4)     # 0.6 * n, 0.4 * n: display_width's terms
 _not_none = partial(is_not, None)
+_is_zero = partial(eq, 0.0)
+
+
+def negative_zero(values: tuple[Any, ...]) -> bool:
+    """Whether a -0.0 is among `values` (0.0 and -0.0 are equal keys that print apart), in C loops."""
+    return min(map(math.copysign, repeat(1.0), filter(_is_zero, values)), default=1.0) < 0
 
 
 def display_width(value: Any) -> float:
@@ -55,6 +61,9 @@ def display_width(value: Any) -> float:
         text = value if isinstance(value, str) else str(value)
     longest = max(text.split("\n"), key=len) if "\n" in text else text
     return 0.6 * len(longest.encode("utf-8", "surrogatepass")) + 0.4 * len(longest)
+
+
+_ZERO_WIDTH = display_width(0.0)        # "0"
 
 
 class Columns:
@@ -244,8 +253,7 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
     if distinct is not None and kinds <= {str}:
         # display_width's own arithmetic on every one-paragraph text (most: no split), in C loops
         texts = [v for v in distinct if v is not None and "\n" not in v]
-        utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
-        width = dict(zip(texts, map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))),
+        width = dict(zip(texts, map(add, map(_SIXTENTHS, _utf8_lengths(texts)), map(_FOURTENTHS, map(len, texts))),
                          strict=True))
         multi = [v for v in distinct if v is not None and "\n" in v]
         one_paragraph = dict(width) if multi else width
@@ -254,10 +262,10 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
         return list(map(width.__getitem__, present)), one_paragraph
     if distinct is not None and kinds == {float} and all(v == v for v in distinct if v is not None):
         width = {v: display_width(v) for v in distinct if v}
-        if 0.0 in distinct:                   # 0.0 and -0.0: one at a time, by sign
+        if 0.0 in distinct and negative_zero(values):     # 0.0 and -0.0: one at a time, by sign
             return [width[v] if v else display_width(v) for v in values if v is not None], {}
         present = filter(_not_none, values) if type(None) in types else values
-        return list(map(width.__getitem__, present)), {}
+        return list(map(width.get, present, repeat(_ZERO_WIDTH))), {}    # a zero is 0.0: "0"
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
@@ -272,6 +280,15 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
             w = seen[v] = display_width(v)
         out.append(w)
     return out, {}
+
+
+def _utf8_lengths(texts: list[str]) -> list[int]:
+    """The UTF-8 length of each text (a lone surrogate counting the three bytes surrogatepass writes): one
+    encode of them all joined by NUL, split again, rather than an encode call per text."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:      # a text holds NUL itself
+        return [len(t.encode("utf-8", "surrogatepass")) for t in texts]
+    return list(map(len, joined.encode("utf-8", "surrogatepass").split(b"\x00")))
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
