@@ -6,6 +6,7 @@
   cells written one at a time (`test_write_bytes._plain_rows`).
 - `pagesetup._utf8_lengths` encodes a column's texts joined; each length must be the text's own.
 - `pagesetup.negative_zero` must say whether a -0.0 is among the values.
+- `sheetxml._hyperlinks` writes the links of one column by one format; each must be the plain element.
 """
 
 from __future__ import annotations
@@ -86,3 +87,20 @@ def test_utf8_lengths_equal_each_text_encoded(texts) -> None:
 def test_negative_zero(values) -> None:
     assert negative_zero(tuple(values)) == any(v == 0 and math.copysign(1.0, v) < 0 for v in values
                                                if v is not None)
+
+
+@settings(max_examples=200)
+@given(st.sets(st.integers(0, 2000), max_size=12), st.integers(0, 30),
+       st.lists(st.sampled_from(["考核记录!C4", "'扣分 明细'!A2", 'a"b', "a&b", "名册!A1"]), min_size=12,
+                max_size=12))
+def test_hyperlinks_of_one_column_equal_each_written_alone(at, column, targets) -> None:
+    """Links all in one column are written by one format over the column; each must be the element the
+    plain path writes for that cell (row index r is spreadsheet row r + 2)."""
+    from xlrubric.ooxml import xmlscan as xs
+    from xlrubric.ooxml.sheetxml import _hyperlinks
+
+    links = {(r, column): "#" + t for r, t in zip(sorted(at), targets, strict=False)}
+    letters = [column_letter(c) for c in range(5)]
+    assert _hyperlinks(links, letters) == [
+        f'<hyperlink ref="{column_letter(c)}{r + 2}" location={xs.attr(links[(r, c)][1:])}/>'
+        for r, c in sorted(links)]

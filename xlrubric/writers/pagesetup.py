@@ -36,6 +36,7 @@ SAMPLE_ROWS = 2000
 _SIXTENTHS, _FOURTENTHS = partial(mul, 0.6), partial(mul, 0.4)     # 0.6 * n, 0.4 * n: display_width's terms
 _not_none = partial(is_not, None)
 _is_zero = partial(eq, 0.0)
+_TEXT_TYPES = {str, type(None)}
 
 
 def negative_zero(values: tuple[Any, ...]) -> bool:
@@ -142,7 +143,9 @@ class PageLayout:
             if distinct is None:                          # an unhashable value: never text, one line
                 values = tuple(v if isinstance(v, str) else None for v in values)
                 distinct = set(values)
-            known = _lines_of({v for v in distinct if isinstance(v, str)}, self.widths[c], self.measured.get(c, {}))
+            texts = (distinct - {None} if values is table.values[c] and table.types(c) <= _TEXT_TYPES
+                     else {v for v in distinct if isinstance(v, str)})
+            known = _lines_of(texts, self.widths[c], self.measured.get(c, {}))
             if max(known.values(), default=1) > 1:        # a column of one-line texts raises no row
                 columns.append(list(map(known.get, values, repeat(1))))
         if not columns:
