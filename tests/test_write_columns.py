@@ -7,6 +7,8 @@
 - `pagesetup._utf8_lengths` encodes a column's texts joined; each length must be the text's own.
 - `pagesetup.negative_zero` must say whether a -0.0 is among the values.
 - `sheetxml._hyperlinks` writes the links of one column by one format; each must be the plain element.
+- `WorkbookPart.add_sheets` / `add_defined_names` and `Work.add_rels` / `add_overrides` make one edit for
+  many; the texts must be those of one call per sheet, name, relationship and override.
 """
 
 from __future__ import annotations
@@ -104,3 +106,44 @@ def test_hyperlinks_of_one_column_equal_each_written_alone(at, column, targets) 
     assert _hyperlinks(links, letters) == [
         f'<hyperlink ref="{column_letter(c)}{r + 2}" location={xs.attr(links[(r, c)][1:])}/>'
         for r, c in sorted(links)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["考核结果", "扣分明细", "校验'问题", "A&B", "学时汇总"]), unique=True, max_size=4),
+       st.booleans(), st.lists(st.booleans(), min_size=8, max_size=8))
+def test_sheets_and_names_added_at_once_equal_one_at_a_time(tmp_path_factory, sheets, named, hidden) -> None:
+    """`add_sheets` / `add_defined_names` (one edit of workbook.xml, its relationships and the content
+    types) give the texts, sheet references and record of adding each on its own."""
+    import xlsxwriter
+
+    from xlrubric.ooxml.opc import Work
+    from xlrubric.ooxml.workbook import WorkbookPart
+    from xlrubric.ooxml.zipio import SourceZip
+
+    path = tmp_path_factory.mktemp("book") / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("名册").write_row(0, 0, ["姓名"])
+    if named:
+        wb.define_name("学校名", "=名册!$A$1")
+    wb.close()
+    parts = [(name, f"xl/worksheets/sheet{k + 5}.xml") for k, name in enumerate(sheets)]
+    results = []
+    for at_once in (True, False):
+        with SourceZip(path) as pkg:
+            work = Work(pkg)
+            book = WorkbookPart(work, work.office_document())
+            for _name, part in parts:
+                work.add(part, "<worksheet/>")
+            record: dict = {}
+            refs = book.add_sheets(parts) if at_once else [book.add_sheet(n, p) for n, p in parts]
+            names = [(f"_xlnm.Print_Titles{k % 2}", ref.index, f"'{ref.name}'!$1:$1", hidden[k])
+                     for k, ref in enumerate(refs + refs)]
+            if at_once:
+                book.add_defined_names(names, record)
+            else:
+                for name, local, value, flag in names:
+                    book.add_defined_name(name, local, value, record, hidden=flag)
+            results.append((refs, record, book.sheets(), [work.text(p) for p in
+                            ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")]))
+    assert results[0] == results[1]
+    assert results[0][2] == WorkbookPart(Work(SourceZip(path)), "xl/workbook.xml").sheets()[:1] + results[0][0]
