@@ -4,9 +4,7 @@
   links are all in one column finds its linked cells in C loops; a float column whose zeros are all 0.0
   (no -0.0) takes every zero's tail from one constant. Each row must be the plain row-by-row join of
   cells written one at a time (`test_write_bytes._plain_rows`).
-- `pagesetup._utf8_lengths` encodes a column's texts joined; each length must be the text's own.
 - `pagesetup.negative_zero` must say whether a -0.0 is among the values.
-- `sheetxml._hyperlinks` writes the links of one column by one format; each must be the plain element.
 - `WorkbookPart.add_sheets` / `add_defined_names` and `Work.add_rels` / `add_overrides` make one edit for
   many; the texts must be those of one call per sheet, name, relationship and override.
 """
@@ -22,7 +20,7 @@ from test_write_bytes import TEXT, _plain_rows, _styles
 from xlrubric.ooxml.cellxml import _Cells, data_rows
 from xlrubric.ooxml.sheetxml import _Formats, column_letter
 from xlrubric.results import SheetTable
-from xlrubric.writers.pagesetup import _utf8_lengths, negative_zero, table_layout
+from xlrubric.writers.pagesetup import negative_zero, table_layout
 
 FLOATS = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 0.0, 1.0, -1.0, 2.5, 40.0, math.inf]),
                    st.floats(-100, 100))
@@ -79,33 +77,10 @@ def test_a_negative_zero_keeps_its_own_tail_and_width(tmp_path) -> None:
     assert b'<c r="A3"' not in fast
 
 
-@settings(max_examples=300)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab张三\x00\ud800\n ")), max_size=6), max_size=8))
-def test_utf8_lengths_equal_each_text_encoded(texts) -> None:
-    assert _utf8_lengths(texts) == [len(t.encode("utf-8", "surrogatepass")) for t in texts]
-
-
 @given(st.lists(st.one_of(st.none(), st.floats(allow_nan=True), st.sampled_from([0.0, -0.0]))))
 def test_negative_zero(values) -> None:
     assert negative_zero(tuple(values)) == any(v == 0 and math.copysign(1.0, v) < 0 for v in values
                                                if v is not None)
-
-
-@settings(max_examples=200)
-@given(st.sets(st.integers(0, 2000), max_size=12), st.integers(0, 30),
-       st.lists(st.sampled_from(["考核记录!C4", "'扣分 明细'!A2", 'a"b', "a&b", "名册!A1"]), min_size=12,
-                max_size=12))
-def test_hyperlinks_of_one_column_equal_each_written_alone(at, column, targets) -> None:
-    """Links all in one column are written by one format over the column; each must be the element the
-    plain path writes for that cell (row index r is spreadsheet row r + 2)."""
-    from xlrubric.ooxml import xmlscan as xs
-    from xlrubric.ooxml.sheetxml import _hyperlinks
-
-    links = {(r, column): "#" + t for r, t in zip(sorted(at), targets, strict=False)}
-    letters = [column_letter(c) for c in range(5)]
-    assert _hyperlinks(links, letters) == [
-        f'<hyperlink ref="{column_letter(c)}{r + 2}" location={xs.attr(links[(r, c)][1:])}/>'
-        for r, c in sorted(links)]
 
 
 @settings(max_examples=25, deadline=None)

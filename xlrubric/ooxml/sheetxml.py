@@ -8,8 +8,6 @@ school's shared-string table.
 
 from __future__ import annotations
 
-from itertools import repeat
-
 from xlrubric.ooxml import xmlscan as xs
 from xlrubric.ooxml.cellxml import data_rows, text_cell
 from xlrubric.ooxml.opc import XML_DECL
@@ -116,13 +114,9 @@ def _hyperlinks(links: dict[tuple[int, int], str], letters: list[str]) -> list[s
     A result sheet links a cell on every row (扣分明细's 来源): when no target has a character to escape
     (one search over them all), each is simply quoted, as `xs.attr` would."""
     cells = sorted(links)
-    targets = list(map(str.lstrip, map(links.__getitem__, cells), repeat("#")))
+    targets = [links[cell].lstrip("#") for cell in cells]
     quoted = (map('"{}"'.format, targets) if xs.needs_no_escape(" ".join(targets)) else map(xs.attr, targets))
     letters = letters + [column_letter(c) for c in range(len(letters), max((c for _r, c in cells), default=0) + 1)]
-    at, cols = zip(*cells, strict=True) if cells else ((), ())
-    if len(set(cols)) == 1 and set(map(type, at)) == {int}:      # one linked column: a C loop (issue 16)
-        return list(map(f'<hyperlink ref="{letters[cols[0]]}{{}}" location={{}}/>'.format, map((2).__add__, at),
-                        quoted))
     return [f'<hyperlink ref="{letters[c]}{r + 2}" location={q}/>' for (r, c), q in zip(cells, quoted, strict=True)]
 
 

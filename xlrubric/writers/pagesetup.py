@@ -255,10 +255,13 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
     kinds = types - {type(None)}            # of every value: a set of values keeps 1.0 and drops an equal True
     if distinct is not None and kinds <= {str}:
         # display_width's own arithmetic on every one-paragraph text (most: no split), in C loops
-        texts = [v for v in distinct if v is not None and "\n" not in v]
-        width = dict(zip(texts, map(add, map(_SIXTENTHS, _utf8_lengths(texts)), map(_FOURTENTHS, map(len, texts))),
+        texts = list(distinct - {None} if None in distinct else distinct)
+        multi = [v for v in texts if "\n" in v] if any(map(str.__contains__, texts, repeat("\n"))) else []
+        if multi:
+            texts = [v for v in texts if "\n" not in v]
+        utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
+        width = dict(zip(texts, map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))),
                          strict=True))
-        multi = [v for v in distinct if v is not None and "\n" in v]
         one_paragraph = dict(width) if multi else width
         width.update((v, display_width(v)) for v in multi)
         present = filter(_not_none, values) if type(None) in types else values
@@ -283,15 +286,6 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
             w = seen[v] = display_width(v)
         out.append(w)
     return out, {}
-
-
-def _utf8_lengths(texts: list[str]) -> list[int]:
-    """The UTF-8 length of each text (a lone surrogate counting the three bytes surrogatepass writes): one
-    encode of them all joined by NUL, split again, rather than an encode call per text."""
-    joined = "\x00".join(texts)
-    if joined.count("\x00") != len(texts) - 1:      # a text holds NUL itself
-        return [len(t.encode("utf-8", "surrogatepass")) for t in texts]
-    return list(map(len, joined.encode("utf-8", "surrogatepass").split(b"\x00")))
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
