@@ -40,6 +40,7 @@ _TEXT_HEAD, _TEXT_END = _PLAIN_TEXT.split(b"%s")
 _TEXT_SPLIT = _TEXT_END + b"\x00" + _TEXT_HEAD
 _SPECIAL_BYTES = bytes([*b"&<>", *range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])   # NUL too: the separator
 _ZERO, _NEGATIVE_ZERO = b"><v>0.0</v></c>", b"><v>-0.0</v></c>"
+_JOIN_BLOCK = 8192
 
 
 def escape_cell_text(value: str) -> str:
@@ -137,7 +138,10 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
         else:
             pieces += [b'<c r="' + letters[c].encode(), cells.nums, b'"' + style, tails]
     pieces.append(b"</row>")
-    return b"".join(_row_major(pieces, n))
+    flat = _row_major(pieces, n)
+    # bytes.join holds an 80-byte buffer view per item while it copies: joined in blocks, a 20,000-row table's
+    # 840,000 pieces need 0.7 MB of views at a time rather than 67 MB
+    return b"".join([b"".join(flat[i:i + _JOIN_BLOCK]) for i in range(0, len(flat), _JOIN_BLOCK)])
 
 
 def _row_major(pieces: list[bytes | list[bytes]], n: int) -> list[bytes]:
