@@ -184,6 +184,14 @@ class Work:
                 if r.type == rel_type and not r.external]
 
     def add_rel(self, part: str, rel_type: str, target_part: str) -> str:
+        return self.add_rels(part, [(rel_type, target_part)])[0]
+
+    def add_rels(self, part: str, items: list[tuple[str, str]]) -> list[str]:
+        """Relationships (type, target part) appended to `part`'s, in one edit (a write adds a sheet at a
+        time, and the part was parsed again after each); their ids in order, each the next free rIdN as
+        one call per relationship would have given."""
+        if not items:
+            return []
         name = rels_name(part)
         if not self.exists(name):
             self.add(name, XML_DECL + f'<Relationships xmlns="{xs.NS_PKG_REL}"></Relationships>')
@@ -191,13 +199,17 @@ class Work:
         root, rels = self._rels_parsed(name)
         taken = {r.id for r in rels}
         n = 1 + max((int(m.group(1)) for i in taken if (m := re.fullmatch(r"rId(\d+)", i))), default=0)
-        while f"rId{n}" in taken:
-            n += 1
-        rid = f"rId{n}"
-        el = (f"<{xs.q(root.tag.prefix, 'Relationship')} Id={xs.attr(rid)} Type={xs.attr(rel_type)}"
-              f" Target={xs.attr(relative(part, target_part))}/>")
-        self.set_text(name, xs.splice(doc, xs.append_children(doc, root, el)))
-        return rid
+        rids, els = [], []
+        for rel_type, target_part in items:
+            while f"rId{n}" in taken:
+                n += 1
+            rid = f"rId{n}"
+            taken.add(rid)
+            rids.append(rid)
+            els.append(f"<{xs.q(root.tag.prefix, 'Relationship')} Id={xs.attr(rid)} Type={xs.attr(rel_type)}"
+                       f" Target={xs.attr(relative(part, target_part))}/>")
+        self.set_text(name, xs.splice(doc, xs.append_children(doc, root, "".join(els))))
+        return rids
 
     def remove_rel(self, part: str, rid: str) -> None:
         name = rels_name(part)
@@ -236,12 +248,27 @@ class Work:
         return defaults.get(part.rsplit(".", 1)[-1].lower())
 
     def add_override(self, part: str, content_type: str) -> None:
-        if self.content_type(part) == content_type:
+        self.add_overrides([(part, content_type)])
+
+    def add_overrides(self, items: list[tuple[str, str]]) -> None:
+        """Override entries (part, content type) appended in one edit, each only where the part does not
+        have that type already (an earlier item counting, as it would one call at a time)."""
+        added: dict[str, str] = {}
+        new = []
+        for part, content_type in items:
+            low, current = part.lower(), self.content_type(part)
+            if low in added and self._ct_index is not None and low not in self._ct_index[1]:
+                current = added[low]                      # the first Override of a name is the one read
+            if current == content_type:
+                continue
+            added.setdefault(low, content_type)
+            new.append((part, content_type))
+        if not new:
             return
         doc, root = self._ct()
-        el = (f"<{xs.q(root.tag.prefix, 'Override')} PartName={xs.attr('/' + part)}"
-              f" ContentType={xs.attr(content_type)}/>")
-        self.set_text("[Content_Types].xml", xs.splice(doc, xs.append_children(doc, root, el)))
+        els = "".join(f"<{xs.q(root.tag.prefix, 'Override')} PartName={xs.attr('/' + part)}"
+                      f" ContentType={xs.attr(content_type)}/>" for part, content_type in new)
+        self.set_text("[Content_Types].xml", xs.splice(doc, xs.append_children(doc, root, els)))
 
     def remove_override(self, part: str) -> None:
         doc, root = self._ct()

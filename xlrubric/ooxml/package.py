@@ -154,19 +154,25 @@ def _apply(work: opc.Work, wb: WorkbookPart, tables: list[SheetTable], marks: li
                 file=src.name, sheet=clash.name,
                 hint=f"请把该工作表改名（如「{clash.name}（原表）」）或删除后再运行。")
     styles = StylesPart(work, styles_part(work, wb.part, record))
+    parts, layouts = [], []
     for k, t in enumerate(tables, 1):
         part = work.free_name("xl/worksheets/sheet{}.xml")
         # A macro workbook's sheets carry VBA code names (XlsxWriter sets them for the same reason).
         layout = table_layout(t.header, t.rows, t.col_widths)     # once: the sheet and its print titles
         work.add(part, sheet_part(t, styles, f"xlrubric{k}" if macro else None, layout))
-        ref = wb.add_sheet(t.name, part)
+        parts.append((t.name, part))
+        layouts.append(layout)
+    # the sheets, then their names, each added in one edit (the same text as one at a time: issue 16)
+    names: list[tuple[str, int, str, bool]] = []
+    for t, ref, layout in zip(tables, wb.add_sheets(parts), layouts, strict=True):
         record["sheets"].append(t.name)
         rng = filter_range(t)
         if rng:
-            wb.add_defined_name("_xlnm._FilterDatabase", ref.index, rng, record)
+            names.append(("_xlnm._FilterDatabase", ref.index, rng, True))
         titles = print_titles(t, layout)
         if titles:
-            wb.add_defined_name("_xlnm.Print_Titles", ref.index, titles, record, hidden=False)
+            names.append(("_xlnm.Print_Titles", ref.index, titles, False))
+    wb.add_defined_names(names, record)
     ours = {t.name.casefold() for t in tables}
     by_sheet: dict[str, list[CellMark]] = {}
     for m in marks:

@@ -14,6 +14,7 @@ from xlrubric.ooxml import opc
 from xlrubric.ooxml import xmlscan as xs
 
 FORBIDDEN = set('[]:*?/\\')
+_HIDDEN = ' hidden="1"'
 
 
 @dataclass
@@ -73,16 +74,16 @@ class WorkbookPart:
     def _type_of(self, target: str | None) -> str | None:
         return self.work.content_type(target) if target and self.work.exists(target) else None
 
-    def _store(self, doc: str, edits: list[tuple[int, int, str]], added: SheetRef | None = None) -> None:
+    def _store(self, doc: str, edits: list[tuple[int, int, str]], added: list[SheetRef] | None = None) -> None:
         """Store workbook.xml with `edits` made. An edit after every <sheet> moves none of them, so a
-        sheet list made before it stays true (with `added`, the sheet just appended, at its end): the
+        sheet list made before it stays true (with `added`, the sheets just appended, at its end): the
         list is not made again after each sheet and name a write adds (issue 16)."""
         known = self._sheets is not None and self._sheets[0] == self._key()
         self.work.set_text(self.part, xs.splice(doc, edits))
         if known and self._sheets is not None and all(start >= self._sheets[1] for start, _end, _text in edits):
             _key, end, listed = self._sheets
             growth = sum(len(text) for s, _e, text in edits if s == end)       # a sheet appended at the end
-            self._sheets = (self._key(), end + growth, listed + ([added] if added is not None else []))
+            self._sheets = (self._key(), end + growth, listed + (added or []))
         else:
             self._sheets = None
 
@@ -92,24 +93,51 @@ class WorkbookPart:
             next((s for s in sheets if s.name.casefold() == name.casefold()), None)
 
     def add_sheet(self, name: str, part: str) -> SheetRef:
+        return self.add_sheets([(name, part)])[0]
+
+    def add_sheets(self, items: list[tuple[str, str]]) -> list[SheetRef]:
+        """Append sheets (name, part) in one edit each of workbook.xml, its relationships and the content
+        types (issue 16, session 7: each was edited and parsed again once per sheet); the same text as
+        adding them one at a time, each sheetId and rId the next."""
+        if not items:
+            return []
         before = self.sheets()
-        sid = 1 + max((s.sheet_id for s in before), default=0)
+        doc, root = self._root()
+        sheets = root.find("sheets")
+        targets = [opc.resolve(self.part, opc.relative(self.part, part)) for _name, part in items]
+        listed = {s.part.lower() for s in before if s.part}
+        if sheets is None or sheets.tag.empty or len(listed | {t.lower() for t in targets}) < len(listed) + len(items):
+            return [self._add_apart(name, part) for name, part in items]
+        rids = self.work.add_rels(self.part, [(opc.RT_WORKSHEET, part) for _name, part in items])
+        self.work.add_overrides([(part, opc.CT_WORKSHEET) for _name, part in items])
+        sid = max((s.sheet_id for s in before), default=0)
+        els: list[str] = []
+        refs: list[SheetRef] = []
+        at = sheets.inner_end
+        for k, ((name, _part), rid, target) in enumerate(zip(items, rids, targets, strict=True), 1):
+            el = self._sheet_el(name, sid + k, rid)
+            refs.append(SheetRef(name, len(before) + k - 1, sid + k, rid, "visible", target, self._type_of(target),
+                                 at, at + len(el)))
+            els.append(el)
+            at += len(el)
+        self._sheets = (self._key(), self._sheets[1], before) if self._sheets is not None else None
+        self._store(doc, xs.append_children(doc, sheets, "".join(els)), refs)
+        return refs
+
+    def _sheet_el(self, name: str, sid: int, rid: str) -> str:
+        rp = xs.prefix_for(self.ns, xs.NS_REL)
+        rattr = f'{rp}:id="{rid}"' if rp else f'xmlns:r="{xs.NS_REL}" r:id="{rid}"'
+        return f'<{xs.q(self.prefix, "sheet")} name={xs.attr(name)} sheetId="{sid}" {rattr}/>'
+
+    def _add_apart(self, name: str, part: str) -> SheetRef:
+        """One sheet into an empty or missing <sheets>, or onto a part already listed: the list is then
+        made again from the text."""
+        sid = 1 + max((s.sheet_id for s in self.sheets()), default=0)
         rid = self.work.add_rel(self.part, opc.RT_WORKSHEET, part)
         self.work.add_override(part, opc.CT_WORKSHEET)
         doc, root = self._root()
-        sheets = root.find("sheets")
-        rp = xs.prefix_for(self.ns, xs.NS_REL)
-        rattr = f'{rp}:id="{rid}"' if rp else f'xmlns:r="{xs.NS_REL}" r:id="{rid}"'
-        el = f'<{xs.q(self.prefix, "sheet")} name={xs.attr(name)} sheetId="{sid}" {rattr}/>'
-        target = opc.resolve(self.part, opc.relative(self.part, part))
-        if sheets is None or sheets.tag.empty or any(s.part and s.part.lower() == target.lower() for s in before):
-            self._store(doc, xs.append_children(doc, sheets, el))      # made again from the text below
-            return self.find(name)  # type: ignore[return-value]
-        self._sheets = (self._key(), self._sheets[1], before) if self._sheets is not None else None
-        ref = SheetRef(name, len(before), sid, rid, "visible", target, self._type_of(target),
-                       sheets.inner_end, sheets.inner_end + len(el))
-        self._store(doc, xs.append_children(doc, sheets, el), ref)
-        return ref
+        self._store(doc, xs.append_children(doc, root.find("sheets"), self._sheet_el(name, sid, rid)))
+        return self.find(name)  # type: ignore[return-value]
 
     def remove_sheet(self, ref: SheetRef) -> None:
         """Remove a sheet of ours with its part, relationship, content type and sheet-scoped names."""
@@ -148,10 +176,17 @@ class WorkbookPart:
 
     def add_defined_name(self, name: str, local: int, value: str, record: dict, *, hidden: bool = True) -> None:
         """A name scoped to one of our sheets (removed with the sheet by `remove_sheet`)."""
+        self.add_defined_names([(name, local, value, hidden)], record)
+
+    def add_defined_names(self, items: list[tuple[str, int, str, bool]], record: dict) -> None:
+        """Names (name, sheet index, value, hidden) scoped to our sheets, appended in one edit: the same
+        text as adding them one at a time."""
+        if not items:
+            return
         doc, root = self._root()
-        flag = ' hidden="1"' if hidden else ""
-        el = (f'<{xs.q(self.prefix, "definedName")} name={xs.attr(name)} localSheetId="{local}"'
-              f'{flag}>{xs.text(value)}</{xs.q(self.prefix, "definedName")}>')
+        tag = xs.q(self.prefix, "definedName")
+        el = "".join(f'<{tag} name={xs.attr(name)} localSheetId="{local}"{_HIDDEN if hidden else ""}>'
+                     f'{xs.text(value)}</{tag}>' for name, local, value, hidden in items)
         names = root.find("definedNames")
         if names is not None:
             self._store(doc, xs.append_children(doc, names, el))

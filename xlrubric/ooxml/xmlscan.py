@@ -117,7 +117,7 @@ def text(value: str) -> str:
     return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
-@dataclass
+@dataclass(slots=True)
 class Tag:
     """One start, end or empty tag (comments, PIs and CDATA are skipped)."""
 
@@ -148,7 +148,7 @@ def tags(doc: str, pos: int = 0, endpos: int | None = None):
         yield Tag(m.start(), m.end(), m.group(2), m.group(3) or "", m.group(1) == "/", m.group(4) == "/")
 
 
-@dataclass
+@dataclass(slots=True)
 class Element:
     """An element's span: `start`..`end` covers the whole element, `inner_start`..`inner_end` its content."""
 
@@ -189,23 +189,25 @@ def parse(doc: str, pos: int = 0, skip: frozenset[str] = frozenset()) -> Element
     """
     stack: list[Element] = []
     root: Element | None = None
+    search = _TOKEN.search
     while True:
-        m = _TOKEN.search(doc, pos)
+        m = search(doc, pos)
         if m is None:
             break
-        pos = m.end()
-        if m.group(2) is None:
+        start, pos = m.span()
+        closing, qname, attrs_text, empty = m.groups()
+        if qname is None:
             continue
-        t = Tag(m.start(), m.end(), m.group(2), m.group(3) or "", m.group(1) == "/", m.group(4) == "/")
-        if t.closing:
+        if closing:                       # an end tag: no Tag object needed
             el = stack.pop()
-            if el.tag.qname != t.qname:
-                raise OutputError(f"XML 结构异常：<{el.tag.qname}> 与 </{t.qname}> 不匹配。")
-            el.end, el.inner_end = t.end, t.start
+            if el.tag.qname != qname:
+                raise OutputError(f"XML 结构异常：<{el.tag.qname}> 与 </{qname}> 不匹配。")
+            el.end, el.inner_end = pos, start
             if not stack:
                 return el
             continue
-        el = Element(t, t.end, t.end, t.end, [], len(stack))
+        t = Tag(start, pos, qname, attrs_text or "", False, empty == "/")
+        el = Element(t, pos, pos, pos, [], len(stack))
         if stack:
             stack[-1].children.append(el)
         if root is None:
@@ -214,7 +216,7 @@ def parse(doc: str, pos: int = 0, skip: frozenset[str] = frozenset()) -> Element
             if not stack:
                 return el
             continue
-        if t.local in skip:
+        if skip and t.local in skip:
             close = doc.find(f"</{t.qname}>", t.end)
             if close < 0:
                 raise OutputError(f"XML 结构异常：<{t.qname}> 未闭合。")

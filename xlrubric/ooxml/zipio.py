@@ -31,17 +31,28 @@ _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _END = struct.Struct("<4s4H2LH")
 _LIMIT = 0xFFFFFFFF
 
+try:                                # the same deflate, several times faster (see deflate)
+    from isal import isal_zlib as _ZLIB
+except ImportError:                 # pragma: no cover - no isal wheel for this platform
+    _ZLIB = zlib
+
 
 def deflate(data: bytes) -> tuple[bytes, int]:
     """`data` as a zip entry stores it: raw deflate at `LEVEL`, and its CRC-32.
 
     Why level 1 (issue 16, session 6): deflate was the largest single cost of a write, and the parts we
     write are mostly our own result sheets, whose XML repeats the same markup on every row. The new and
-    edited parts of bench_compute's 300-teacher school (1.43 MB of XML) take 9–10 ms at level 1, 12 ms at
-    3 and 19–25 ms at 6, and come to 159 KB, 137 KB and 118 KB; samples/lanxi4.xlsx's (0.39 MB) 2.9, 4.0
+    edited parts of bench_compute's 300-teacher school (1.43 MB of XML) take 9–10 ms at zlib's level 1, 12 ms
+    at 3 and 19–25 ms at 6, and come to 159 KB, 137 KB and 118 KB; samples/lanxi4.xlsx's (0.39 MB) 2.9, 4.0
     and 7.7 ms for 53, 48 and 43 KB (docs/measured.md). A few tens of KB more per school file are worth
     less than the time, every zip reader inflates any level, and the output stays deterministic (the
     level is fixed). Parts we copy are not touched: they keep the school's own compressed bytes.
+
+    Why ISA-L (python-isal, issue 16, session 7): its level 1 is the same raw deflate format, made with
+    SIMD: bench_compute's parts in 3.0 ms of CPU against zlib's 13 ms at level 1, and 221 KB against 226 KB
+    (docs/measured.md); its CRC-32 is the same number. Where no isal wheel installs, zlib's level 1 is used
+    (a file then differs only in its compressed bytes; each machine still writes the same file for the same
+    inputs).
 
     Deflated on the calling thread: session 5 deflated the large new sheets on a thread of their own
     (zlib releases the GIL). At level 1 that deflate is ~7 ms of a ~50 ms write, and measured in one
@@ -49,8 +60,8 @@ def deflate(data: bytes) -> tuple[bytes, int]:
     was idle and cost as much when none was, at the same CPU; a county batch keeps every core busy
     anyway. The plain call is kept.
     """
-    comp = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    return comp.compress(data) + comp.flush(), zlib.crc32(data)
+    comp = _ZLIB.compressobj(LEVEL, _ZLIB.DEFLATED, -15)
+    return comp.compress(data) + comp.flush(), _ZLIB.crc32(data)
 
 
 @dataclass

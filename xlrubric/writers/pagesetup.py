@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from itertools import repeat, zip_longest
-from operator import add, is_not, mul, truediv
+from operator import add, eq, is_not, mul, truediv
 from typing import Any
 
 PORTRAIT_CHARS = 86.0
@@ -35,6 +35,13 @@ KEY_HEADERS = ("序号", "行", "工号", "姓名", "学校", "学年")
 SAMPLE_ROWS = 2000
 _SIXTENTHS, _FOURTENTHS = partial(mul, 0.6), partial(mul, 0.4)     # 0.6 * n, 0.4 * n: display_width's terms
 _not_none = partial(is_not, None)
+_is_zero = partial(eq, 0.0)
+_TEXT_TYPES = {str, type(None)}
+
+
+def negative_zero(values: tuple[Any, ...]) -> bool:
+    """Whether a -0.0 is among `values` (0.0 and -0.0 are equal keys that print apart), in C loops."""
+    return min(map(math.copysign, repeat(1.0), filter(_is_zero, values)), default=1.0) < 0
 
 
 def display_width(value: Any) -> float:
@@ -55,6 +62,9 @@ def display_width(value: Any) -> float:
         text = value if isinstance(value, str) else str(value)
     longest = max(text.split("\n"), key=len) if "\n" in text else text
     return 0.6 * len(longest.encode("utf-8", "surrogatepass")) + 0.4 * len(longest)
+
+
+_ZERO_WIDTH = display_width(0.0)        # "0"
 
 
 class Columns:
@@ -133,7 +143,9 @@ class PageLayout:
             if distinct is None:                          # an unhashable value: never text, one line
                 values = tuple(v if isinstance(v, str) else None for v in values)
                 distinct = set(values)
-            known = _lines_of({v for v in distinct if isinstance(v, str)}, self.widths[c], self.measured.get(c, {}))
+            texts = (distinct - {None} if values is table.values[c] and table.types(c) <= _TEXT_TYPES
+                     else {v for v in distinct if isinstance(v, str)})
+            known = _lines_of(texts, self.widths[c], self.measured.get(c, {}))
             if max(known.values(), default=1) > 1:        # a column of one-line texts raises no row
                 columns.append(list(map(known.get, values, repeat(1))))
         if not columns:
@@ -243,21 +255,23 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
     kinds = types - {type(None)}            # of every value: a set of values keeps 1.0 and drops an equal True
     if distinct is not None and kinds <= {str}:
         # display_width's own arithmetic on every one-paragraph text (most: no split), in C loops
-        texts = [v for v in distinct if v is not None and "\n" not in v]
+        texts = list(distinct - {None} if None in distinct else distinct)
+        multi = [v for v in texts if "\n" in v] if any(map(str.__contains__, texts, repeat("\n"))) else []
+        if multi:
+            texts = [v for v in texts if "\n" not in v]
         utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
         width = dict(zip(texts, map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))),
                          strict=True))
-        multi = [v for v in distinct if v is not None and "\n" in v]
         one_paragraph = dict(width) if multi else width
         width.update((v, display_width(v)) for v in multi)
         present = filter(_not_none, values) if type(None) in types else values
         return list(map(width.__getitem__, present)), one_paragraph
     if distinct is not None and kinds == {float} and all(v == v for v in distinct if v is not None):
         width = {v: display_width(v) for v in distinct if v}
-        if 0.0 in distinct:                   # 0.0 and -0.0: one at a time, by sign
+        if 0.0 in distinct and negative_zero(values):     # 0.0 and -0.0: one at a time, by sign
             return [width[v] if v else display_width(v) for v in values if v is not None], {}
         present = filter(_not_none, values) if type(None) in types else values
-        return list(map(width.__getitem__, present)), {}
+        return list(map(width.get, present, repeat(_ZERO_WIDTH))), {}    # a zero is 0.0: "0"
     known: dict[type, dict[Any, float]] = {str: {}, int: {}, float: {}}
     out = []
     for v in values:
