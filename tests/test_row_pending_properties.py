@@ -13,7 +13,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlrubric.engine.pending import _choosing, needed, row_pending
+from xlrubric.engine.pending import _choosing, needed, row_pending, worst, worst_by
 from xlrubric.spec.load import load_preset
 
 HOURS = load_preset("baiwanzi").hours
@@ -72,3 +72,27 @@ def test_a_rejected_cell_the_rule_needs_is_its_reason():
                        ).astype({"pending": object})
     got = row_pending(reg, HOURS, np.array([0, 0, 0])).tolist()
     assert got == ["时长「两节」无法识别", "", "学年无法确定"]
+
+
+verdicts = st.sampled_from(["达标", "未达标", "待核实", "达标"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["T3", "T1", "T2", "甲"]), st.integers(2021, 2024), verdicts),
+                min_size=1, max_size=40, unique_by=lambda r: r[:2]))
+def test_worst_by_teacher_as_worst_of_each_group(rows):
+    """Verify `worst_by` (one groupby max over ranked verdicts) gives what `worst` gives each teacher's group,
+    in the same order, as the one Python call per group it replaces did."""
+    index = pd.MultiIndex.from_tuples([r[:2] for r in rows], names=["teacher", "year"])
+    states = pd.Series([r[2] for r in rows], index=index, dtype=object)
+    got = worst_by(states, "teacher")
+    want = states.groupby(level="teacher").agg(worst)
+    assert got.index.equals(want.index) and got.tolist() == want.tolist()
+    assert got.tolist() == [worst(v for (t, _y, v) in rows if t == k) for k in got.index]
+
+
+def test_worst_by_a_worked_case():
+    """Verify by hand: T1 has 达标 and 未达标 → 未达标; T2 has 达标 and 待核实 → 待核实; T3 only 达标 → 达标."""
+    index = pd.MultiIndex.from_tuples([("T2", 1), ("T1", 1), ("T1", 2), ("T3", 1), ("T2", 2)], names=["teacher", "y"])
+    states = pd.Series(["达标", "达标", "未达标", "达标", "待核实"], index=index, dtype=object)
+    assert worst_by(states, "teacher").to_dict() == {"T1": "未达标", "T2": "待核实", "T3": "达标"}

@@ -138,3 +138,17 @@ def worst(states: Iterable[str]) -> str:
     """The verdict of a group: any 未达标, else any 待核实, else 达标."""
     values = set(states)
     return NOT_MET if NOT_MET in values else PENDING if PENDING in values else MET
+
+
+_WORST_ORDER = np.array([MET, PENDING, NOT_MET], dtype=object)
+
+
+def worst_by(states: pd.Series, level: str) -> pd.Series:
+    """`worst` of each group of `states` by one level of its index, groups in sorted order as
+    `groupby(level=level).agg(worst)` gives them: each verdict ranked (未达标 2, 待核实 1, anything else 0, as
+    `worst` reads it) and one groupby max, not a Python call and a Series per group (300 teachers: most of
+    the 学时 verdicts' time)."""
+    values = states.to_numpy(dtype=object)
+    rank = np.where(values == NOT_MET, 2, np.where(values == PENDING, 1, 0))
+    top = pd.Series(rank, index=states.index).groupby(level=level).max()
+    return pd.Series(_WORST_ORDER[top.to_numpy()], index=top.index, dtype=object)
