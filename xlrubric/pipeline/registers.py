@@ -5,6 +5,7 @@ handed to the engine (`engine.derive`), whose counts replace the typed ones; and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import repeat
 from typing import Any
 
@@ -193,9 +194,29 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     matched = reg["teacher"] != ""
     if not matched.all():
         counted = {k: v.take(matched) if isinstance(v, Coded) else v[matched] for k, v in counted.items()}
-    d = signin_counts(counted, teachers, ctx.roster.groups() if ctx.roster.present else {})
+    d = signin_counts(counted, teachers, RosterGroups(ctx.roster) if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
     return d, signin, reg
+
+
+class RosterGroups(Mapping):
+    """The roster's groups (`Roster.groups`: normalized 教研组/学科 -> teacher keys), worked out on the first
+    look-up: the engine looks a 参加范围 up only when it names a group, and most registers say 全体."""
+
+    def __init__(self, roster) -> None:
+        self.roster = roster
+
+    def __getitem__(self, key: str) -> set[str]:
+        return self.roster.groups()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.roster.groups()
+
+    def __iter__(self):
+        return iter(self.roster.groups())
+
+    def __len__(self) -> int:
+        return len(self.roster.groups())
 
 
 def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> Coded:
