@@ -19,6 +19,7 @@ from xlrubric.engine.derive import Derived
 from xlrubric.engine.rubric import Pending, Source
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.registers import _put_derived
+from xlrubric.pipeline.rubric import RecordSources
 from xlrubric.readers.raw import RawBook
 from xlrubric.readers.table import Table
 
@@ -80,10 +81,16 @@ def test_put_derived_as_the_walk_over_every_teacher(typed_flat, counted_flat, ce
     want_counts, want_sources, want_rejected, want_problems = reference(typed, counted, cells, evidence, rejected)
     record, signin = tables()
     ctx = Context(RawBook("f.xlsx", "xlsx", {}), None, "")  # type: ignore[arg-type]   # the spec is not read here
-    counts, sources, got_rejected = typed.copy(), {}, dict(rejected)
+    rows_of = dict(zip(TEACHERS, range(3, 8), strict=True))
+    counts, sources, got_rejected = typed.copy(), RecordSources(record.sheet, record, rows_of, EVENTS), dict(rejected)
     cols = {e: (derived.counts[KEYS[e]], "签到登记", (derived, KEYS[e], signin)) for e in EVENTS}
-    _put_derived(ctx, counts, sources, record, dict(zip(TEACHERS, range(3, 8), strict=True)), got_rejected, cols)
+    _put_derived(ctx, counts, sources, record, rows_of, got_rejected, cols)
     pd.testing.assert_frame_equal(counts, want_counts)
-    assert sources == want_sources and list(sources) == list(want_sources)
+    # the register's sources are made when asked: one teacher at a time, and a rule's teachers at once
+    assert {k: sources.get(k) for k in want_sources} == want_sources
+    for event in EVENTS:
+        who = [t for t in reversed(TEACHERS) if (t, event) in want_sources]
+        assert sources.locate(event, who) == tuple(map(list, zip(*(want_sources[(t, event)] for t in who),
+                                                                 strict=True)))
     assert got_rejected == want_rejected and list(got_rejected) == list(want_rejected)
     assert [(p.code, p.cell) for p in ctx.problems] == want_problems

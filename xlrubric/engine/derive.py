@@ -34,7 +34,7 @@ class Derived:
     cells: dict[tuple[str, str], int] = field(default_factory=dict)      # (teacher, key) -> first Excel row
 
 
-def signin_counts(register: Mapping[str, Any], teachers: pd.Index, groups: dict[str, set[str]]) -> Derived:
+def signin_counts(register: Mapping[str, Any], teachers: pd.Index, groups: Mapping[str, set[str]]) -> Derived:
     """Absences and irregular attendance per teacher.
 
     `register` columns (a DataFrame, or a dict of equal-length arrays): teacher, date, name, scope, status,

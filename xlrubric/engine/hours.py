@@ -25,7 +25,7 @@ from xlrubric.engine.pending import (
     pending_mask,
     row_pending,
     verdict,
-    worst,
+    worst_by,
 )
 from xlrubric.spec.hours import HourRule, HoursSpec
 
@@ -331,7 +331,7 @@ def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years:
     cycle_state = verdict(cycle_ok, pd.Series(teachers.isin(waiting), index=teachers),
                           not any(t.min_share for t in primary_cycle))
     finished = spec.cycle is None or (years and max(years) >= spec.cycle.start_year + spec.cycle.years - 1)
-    per_teacher = [year_state.groupby(level="teacher").agg(worst)] if len(year_state) else []
+    per_teacher = [worst_by(year_state, "teacher")] if len(year_state) else []
     if finished:
         per_teacher.append(cycle_state)
     if not years:       # nobody has a placed row: only rows of unknown year can change anything

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,18 +14,21 @@ from xlrubric.engine.pending import PENDING
 VALID, MANUAL, INVALID = "有效", "人工认定", "无效学时"
 
 
-@dataclass(frozen=True)
-class RowResult:
-    """One register row: its state, 学时 counted (None while 待核实) and the reason with any note."""
+class RowResult(NamedTuple):
+    """One register row: its state, 学时 counted (None while 待核实) and the reason with any note. A named
+    tuple: one is made per register row (20,000 rows: 11 ms against 24 ms for a frozen dataclass)."""
 
     state: str
     counted: float | None
     text: str
 
 
-def row_states(rows: pd.DataFrame, blocked: pd.Series) -> pd.DataFrame:
+def row_states(rows: pd.DataFrame, blocked: pd.Series) -> dict[str, np.ndarray]:
     """Per register row (the engine's `HoursOutcome.rows` reindexed to the register; `blocked` is why the
-    pipeline could not place the row, "" when it could): columns state, computed, manual, counted, text."""
+    pipeline could not place the row, "" when it could): columns state, computed, manual, counted, text and
+    waiting, as arrays in the register's order. Plain arrays, not a frame: pandas would turn the two text
+    columns into its `str` dtype, and every reader takes them out again as Python strings (20,000 rows:
+    about as long as working them out)."""
     stop = (blocked != "").to_numpy()
     waiting = (rows["pending"].fillna("") != "").to_numpy() & ~stop
     computed = np.where(stop, 0.0, rows["computed"].fillna(0.0).to_numpy())
@@ -38,15 +41,11 @@ def row_states(rows: pd.DataFrame, blocked: pd.Series) -> pd.DataFrame:
     text = reason + np.where((reason != "") & (note != ""), "；", "") + note
     state = np.where(waiting, PENDING, np.where(stop | (reason != ""), INVALID,
                                                 np.where(~np.isnan(manual), MANUAL, VALID)))
-    return pd.DataFrame({"state": state, "computed": computed, "manual": np.where(np.isnan(manual), None, manual),
-                         "counted": counted, "text": text, "waiting": waiting}, index=rows.index)
+    return {"state": state, "computed": computed, "manual": np.where(np.isnan(manual), None, manual),
+            "counted": counted, "text": text, "waiting": waiting}
 
 
-def row_results(states: pd.DataFrame) -> dict[int, RowResult]:
-    """`row_states` as typed values keyed by the register's Excel row.
-
-    The columns are taken out as lists first: iterating a pandas `str` column (what `row_states`' text
-    columns become) goes through the extension array one element at a time, half of this for 20,000 rows."""
-    return {int(row): RowResult(s, c, t) for row, s, c, t in
-            zip(states.index.tolist(), states["state"].tolist(), states["counted"].tolist(),
-                states["text"].tolist(), strict=True)}
+def row_results(rows: list[int], states: dict[str, np.ndarray]) -> dict[int, RowResult]:
+    """`row_states` as typed values keyed by the register's Excel row (`rows`, in the same order)."""
+    return {row: RowResult(s, c, t) for row, s, c, t in
+            zip(rows, states["state"].tolist(), states["counted"].tolist(), states["text"].tolist(), strict=True)}

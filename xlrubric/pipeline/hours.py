@@ -241,9 +241,9 @@ def detail_table(ctx: Context, reg, o: HoursOutcome) -> SheetTable:
     rows = o.rows.reindex(f.index)
     quotes = {r.id: r.quote for r in ctx.spec.hours.rules}
     rs = row_states(rows, f["blocked"])         # 有效 / 人工认定 / 无效学时 / 待核实: the engine's
-    ctx.outcomes.rows = row_results(rs)
-    waiting, computed, manual, counted = (rs[c].to_numpy() for c in ("waiting", "computed", "manual", "counted"))
-    text, state = rs["text"].to_numpy(), rs["state"].to_numpy()
+    ctx.outcomes.rows = row_results(f.index.tolist(), rs)
+    waiting, computed, manual, counted, text, state = (rs[c] for c in ("waiting", "computed", "manual", "counted",
+                                                                        "text", "state"))
     ids = teacher_ids(ctx, [t for t in pd.unique(f["teacher"]) if t])
     years = {y: (year_label(int(y)) if y >= 0 else "") for y in pd.unique(f["year"])}
     codes, uniq = pd.factorize(f["date"])

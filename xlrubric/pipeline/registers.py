@@ -5,7 +5,8 @@ handed to the engine (`engine.derive`), whose counts replace the typed ones; and
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Mapping
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, signin_counts, s
 from xlrubric.engine.rubric import Pending, Source
 from xlrubric.engine.verdicts import attendance
 from xlrubric.pipeline.context import Context
-from xlrubric.readers.raw import cell_address
+from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label
 from xlrubric.schemas.layout import SIGNIN, SUBMISSION
 from xlrubric.schemas.teachers import resolve_codes
@@ -91,16 +92,16 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
 
 def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of, rejected: dict,
                  derived_cols: dict[str, tuple[pd.Series, str, Any]]) -> None:
-    """Each derived count into `counts`, its `Source` for every teacher, and the
-    typed cells it overrides said on the cell.
+    """Each derived count into `counts`, the register as the source of every teacher's count (`Cited`, read
+    when 扣分明细 asks), and the typed cells it overrides said on the cell.
 
-    Every teacher gets a Source for each derived event (the register decides it, even where it cites no row:
-    a teacher without one must not fall back to the typed cell); the shared empty one is put on all teachers
-    at once, and only the teachers the register cites rows or evidence for, and the rejected cells, are
-    visited one by one.
+    Every teacher's count of a derived event comes from the register, even where it cites no row (a teacher
+    without one must not fall back to the typed cell); only the typed cells that differ and the rejected
+    cells are visited one by one, and the counts go into `counts` in one step.
     """
     teachers = counts.index.tolist()
     at = dict(zip(teachers, range(len(teachers)), strict=True))   # one row per teacher: the index is unique
+    put: dict[str, np.ndarray] = {}
     for event, (series, sheet, (derived, key, reg_table)) in derived_cols.items():
         same = series.index.equals(counts.index)
         values = (series if same else series.reindex(counts.index)).to_numpy(dtype=float, copy=True)
@@ -112,16 +113,7 @@ def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows
                 ctx.problem("register-differs",
                             f"「{event}」填的是 {typed[pos]:g}，{sheet}推算为 {values[pos]:g}，按{sheet}计算",
                             "警告", record.sheet, record.cell(event, rows_of[t]), typed[pos])
-        id_col = "工号" if "工号" in reg_table.columns else None
-        cells, evidence = derived.cells, derived.evidence
-        nothing = Source(sheet, "", "")            # one frozen record for every teacher the register cites nothing for
-        sources.update(zip(zip(teachers, itertools.repeat(event)), itertools.repeat(nothing)))
-        cited = {t for (t, k) in itertools.chain(cells, evidence) if k == key and t in at}
-        for t in cited:
-            row, note = cells.get((t, key)), evidence.get((t, key), "")
-            cell = (reg_table.cell(id_col, row) if id_col else cell_address(row - 1, 0)) if row else ""
-            if cell or note:
-                sources[(t, event)] = Source(sheet, cell, note)
+        sources.cite(event, Cited(sheet, key, derived.cells, derived.evidence, reg_table, at))
         unsure = []
         for t, e in [k for k in rejected if k[1] == event and k[0] in at]:
             if rejected[(t, e)].sheet == record.sheet:
@@ -129,7 +121,44 @@ def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows
             else:
                 unsure.append(at[t])
         values[unsure] = np.nan                   # a register fact that is itself 待核实 decides nothing
-        counts[event] = values
+        put[event] = values
+    _put_columns(counts, put)
+
+
+def _put_columns(counts: pd.DataFrame, columns: dict[str, np.ndarray]) -> None:
+    """`counts[name] = values` for each column, in place; where `counts` has them all as floats (always, from
+    `_read_record`), written into its float block at once (a column at a time would split the block)."""
+    where = counts.columns.get_indexer(list(columns))
+    if (where >= 0).all() and (counts.dtypes.iloc[where] == np.float64).all():
+        counts.iloc[:, where] = np.column_stack(list(columns.values()))
+        return
+    for name, values in columns.items():
+        counts[name] = values
+
+
+class Cited:
+    """A register that decides one event for `teachers` (any container of keys): each teacher's source is the
+    register's first row it cites for them under `key` (the row's teacher cell) and its evidence, or the
+    register with neither (a count the register decides never falls back to the typed cell). Made for the
+    teachers 扣分明细 shows, when it asks (`RecordSources.locate`), not for every teacher."""
+
+    __slots__ = ("cells", "evidence", "key", "letters", "sheet", "teachers")
+
+    def __init__(self, sheet: str, key: str, cells: dict, evidence: dict, table, teachers) -> None:
+        self.sheet, self.key, self.cells, self.evidence, self.teachers = sheet, key, cells, evidence, teachers
+        # the cell of a cited row: its 工号 cell, or column A of a register without 工号 (`Table.cell`)
+        self.letters = column_letters(table.columns.get("工号", 0))
+
+    def source(self, teacher) -> Source:
+        row = self.cells.get((teacher, self.key))
+        return Source(self.sheet, f"{self.letters}{row}" if row else "", self.evidence.get((teacher, self.key), ""))
+
+    def locate(self, teachers: list) -> tuple[list[str], list[str], list[str]]:
+        """`source`'s sheet, cell and note for each of `teachers`, as three lists."""
+        pairs = list(zip(teachers, repeat(self.key)))
+        letters = self.letters
+        cells = [f"{letters}{row}" if row else "" for row in map(self.cells.get, pairs)]
+        return [self.sheet] * len(teachers), cells, list(map(self.evidence.get, pairs, repeat("")))
 
 
 def signin_attendance(ctx: Context, teachers: pd.Index):
@@ -165,9 +194,29 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     matched = reg["teacher"] != ""
     if not matched.all():
         counted = {k: v.take(matched) if isinstance(v, Coded) else v[matched] for k, v in counted.items()}
-    d = signin_counts(counted, teachers, ctx.roster.groups() if ctx.roster.present else {})
+    d = signin_counts(counted, teachers, RosterGroups(ctx.roster) if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
     return d, signin, reg
+
+
+class RosterGroups(Mapping):
+    """The roster's groups (`Roster.groups`: normalized 教研组/学科 -> teacher keys), worked out on the first
+    look-up: the engine looks a 参加范围 up only when it names a group, and most registers say 全体."""
+
+    def __init__(self, roster) -> None:
+        self.roster = roster
+
+    def __getitem__(self, key: str) -> set[str]:
+        return self.roster.groups()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.roster.groups()
+
+    def __iter__(self):
+        return iter(self.roster.groups())
+
+    def __len__(self) -> int:
+        return len(self.roster.groups())
 
 
 def _dates(ctx: Context, table, column: str, values: pd.Series | None, required: bool = False) -> Coded:

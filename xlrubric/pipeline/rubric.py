@@ -29,7 +29,7 @@ from xlrubric.pipeline.record import (
     unscored_items,
     warn_unknown_columns,
 )
-from xlrubric.pipeline.registers import apply_registers, teachers_of
+from xlrubric.pipeline.registers import Cited, apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
@@ -118,22 +118,30 @@ def finish(ctx: Context) -> None:
 
 
 class RecordSources(dict):
-    """(teacher, event) -> the `Source` of that count: a register's rows where `apply_registers` put one, else
-    the teacher's cell of the scoring sheet, addressed on demand. Only the counts that take points off are
-    ever looked up (扣分明细), not every teacher × event, and the engine asks for them a rule at a time
-    (`locate`)."""
+    """(teacher, event) -> the `Source` of that count: a register's rows where `apply_registers` cited the
+    register for that event (`cite`), else the teacher's cell of the scoring sheet, addressed on demand. Only
+    the counts that take points off are ever looked up (扣分明细), not every teacher × event, and the engine
+    asks for them a rule at a time (`locate`); a register's sources are made then too, for those teachers."""
 
     def __init__(self, sheet: str, table, rows_of: dict, events: list[str]) -> None:
         super().__init__()
         self.sheet, self.table, self.rows_of = sheet, table, rows_of
         self.events = {e for e in events if e in table.columns}
         self._row_text: dict | None = None        # teacher -> the Excel row as text, made on the first `locate`
+        self.cited: dict[str, Cited] = {}         # event -> the register that decides it
+
+    def cite(self, event: str, cited: Cited) -> None:
+        """The register decides `event` for every one of `cited.teachers` (over any source set before)."""
+        self.cited[event] = cited
 
     def get(self, key, default=None):
+        teacher, event = key
+        cited = self.cited.get(event)
+        if cited is not None and teacher in cited.teachers:
+            return cited.source(teacher)
         found = dict.get(self, key)
         if found is not None:
             return found
-        teacher, event = key
         row = self.rows_of.get(teacher)
         if event in self.events and row is not None:
             return Source(self.sheet, self.table.cell(event, row))
@@ -141,9 +149,15 @@ class RecordSources(dict):
 
     def locate(self, event: str, teachers: list) -> tuple[list[str], list[str], list[str]]:
         """The sheet, cell and note of `get((t, event))` for each of `teachers` ("" where there is none), as
-        three lists: the scoring sheet's cells are its column's letters joined to each teacher's row, with no
-        `Source` made for them."""
-        found = list(map(dict.get, repeat(self), zip(teachers, repeat(event))))
+        three lists: the scoring sheet's cells are its column's letters joined to each teacher's row, and a
+        register's its cited rows and notes, with no `Source` made for them."""
+        cited = self.cited.get(event)
+        if cited is not None:
+            if all(map(cited.teachers.__contains__, teachers)):      # the usual case: the register decides all
+                return cited.locate(teachers)
+            found = [cited.source(t) if t in cited.teachers else dict.get(self, (t, event)) for t in teachers]
+        else:
+            found = list(map(dict.get, repeat(self), zip(teachers, repeat(event))))
         if all(found):                   # a register gave every one of these counts (a Source is always true)
             return tuple(map(list, zip(*found, strict=True))) if found else ([], [], [])  # type: ignore[return-value]
         own = event in self.events       # the others are the teacher's own cell of the scoring sheet
