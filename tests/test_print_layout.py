@@ -264,3 +264,44 @@ def test_every_output_kind_prints_whole_legible_and_bounded(every_kind):
         top = page[:page.index(first_cell)] if first_cell in page else page
         cut = chars("".join(header if groups == 1 else header[:len(header) // groups])) - chars(top)
         assert not cut, (name, "".join(cut))
+
+
+
+def overlapping_rows(pdf: Path) -> list[tuple[str, str]]:
+    """Pairs of words below the 工号 header that overlap on a page. A row lower than its text makes LibreOffice
+    print each line across the next row (session 7: 扣分明细's one-line rows had no height, and LibreOffice
+    gave them 12.8 pt, less than 11-pt Chinese type needs): the words of neighbouring rows then overlap."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for page in out.split("<page ")[1:]:
+        boxes = sorted(((*map(float, b[:4]), b[4]) for b in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)),
+            key=lambda b: b[1])
+        head = next((b[3] for b in boxes if b[4] == "工号"), None)
+        body = [b for b in boxes if head is not None and b[1] >= head]
+        for i, (x0, _y0, x1, y1, word) in enumerate(body):
+            for other in body[i + 1:]:
+                if other[1] >= y1:                 # sorted by top: nothing further down reaches this word
+                    break
+                if x0 < other[2] and other[0] < x1:
+                    found.append((word, other[4]))
+    return found
+
+
+ROW_SHEETS = ("xinghuo_结果_扣分明细", "xinghuo_结果_考核结果", "lanxi4_结果_达标情况", "县汇总_问题清单")
+
+
+def test_every_row_is_as_tall_as_its_text(every_kind):
+    """Verify no two printed words of a table's body overlap (every row is at least as tall as its text), and
+    every sheet we make states its one-line row height. Fails on session 6's outputs: 198 overlapping pairs
+    on one page of lanxi4's 达标情况, whose one-line rows LibreOffice printed 12.8 pt high."""
+    for name in ROW_SHEETS:
+        assert not overlapping_rows(every_kind[name]["pdf"]), (name, overlapping_rows(every_kind[name]["pdf"])[:5])
+    from xlrubric.writers.pagesetup import ONE_LINE_POINTS
+
+    for name, job in every_kind.items():
+        if "text" in job:
+            continue
+        ws = openpyxl.load_workbook(job["book"])[job["sheet"]]
+        assert ws.sheet_format.customHeight and ws.sheet_format.defaultRowHeight >= ONE_LINE_POINTS, name
+        assert all(d.height is None or d.height >= ONE_LINE_POINTS for d in ws.row_dimensions.values()), name

@@ -13,7 +13,7 @@ from xlrubric.ooxml.cellxml import data_rows, text_cell
 from xlrubric.ooxml.opc import XML_DECL
 from xlrubric.ooxml.styles import StylesPart
 from xlrubric.results import SheetTable
-from xlrubric.writers.pagesetup import PageLayout, table_layout
+from xlrubric.writers.pagesetup import ONE_LINE_POINTS, PageLayout, table_layout
 
 HEADER_FILL = "FFD9E1F2"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -96,7 +96,9 @@ def sheet_part(table: SheetTable, styles: StylesPart, code_name: str | None = No
     if table.rows:
         head_xml += ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                      '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
-    head_xml += "</sheetView></sheetViews>" + (f"<cols>{cols}</cols>" if cols else "")
+    head_xml += ("</sheetView></sheetViews>"           # one-line rows: ONE_LINE_POINTS, not the program's own
+                 f'<sheetFormatPr defaultRowHeight="{ONE_LINE_POINTS:g}" customHeight="1"/>'
+                 + (f"<cols>{cols}</cols>" if cols else ""))
     tail = ["</sheetData>", f'<autoFilter ref="A1:{last}"/>' if table.header else ""]
     if table.links:
         tail += ["<hyperlinks>", *_hyperlinks(table.links, letters), "</hyperlinks>"]

@@ -31,6 +31,11 @@ LONG_TEXT = 36.0             # widest column; longer text wraps inside it
 NARROWEST = 20.0             # a text column is not narrowed below this to spare a page group
 HEADER_LINES = 3             # a header wraps to at most this many lines (narrow columns of numbers)
 LINE_POINTS = 15.0           # one line of wrapped text (Excel's default row is 15 pt for 11 pt type)
+# A one-line row of a sheet we make: the sheet's default row height, stated (sheetFormatPr customHeight). A row
+# with no height in a sheet that states none is whatever the program likes: LibreOffice gives it 12.8 pt and
+# cuts the bottom of 11-pt Chinese text on screen and on paper (seen in session 7's print of 扣分明细); at 15 pt
+# the characters touch the row's lower border; 17 pt is a wrapped row's one line plus its 2 pt (row_height).
+ONE_LINE_POINTS = LINE_POINTS + 2
 KEY_HEADERS = ("序号", "行", "工号", "姓名", "学校", "学年")
 SAMPLE_ROWS = 2000
 _SIXTENTHS, _FOURTENTHS = partial(mul, 0.6), partial(mul, 0.4)     # 0.6 * n, 0.4 * n: display_width's terms
@@ -349,10 +354,14 @@ def table_layout(header: list[str], rows: list[list[Any]], preferred: list[float
     return layout
 
 
-def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int | None = 0) -> None:
+def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int | None = 0, result: bool = True) -> None:
     """The same decisions through XlsxWriter's page-setup calls (new workbooks: .xls results, 县汇总, the
-    archive); `header_row` repeats on every page (None: a sheet of blocks, nothing repeats)."""
+    archive); `header_row` repeats on every page (None: a sheet of blocks, nothing repeats). A `result` sheet's
+    one-line rows are ONE_LINE_POINTS high; the blank forms (templates, the guide) keep XlsxWriter's 15 pt, so
+    the checked-in templates and samples stay as schools have them."""
     ws.set_paper(9)
+    if result:
+        ws.set_default_row(ONE_LINE_POINTS)
     if layout.landscape:
         ws.set_landscape()
     else:

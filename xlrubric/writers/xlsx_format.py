@@ -108,7 +108,7 @@ def print_setup(ws: Worksheet, layout: PageLayout, *, header_rows: int) -> None:
     """A4 as `pagesetup.plan_pages` decided (upright or landscape, readable scale, page groups repeating the
     key columns; never fit to one page wide), rows 1..`header_rows` (0-based last row) repeated on every
     page, sheet name and page numbers on every page."""
-    apply_xlsxwriter(ws, layout, header_row=None)
+    apply_xlsxwriter(ws, layout, header_row=None, result=False)
     if header_rows:
         ws.repeat_rows(0, header_rows)
 
