@@ -305,3 +305,58 @@ def test_every_row_is_as_tall_as_its_text(every_kind):
         ws = openpyxl.load_workbook(job["book"])[job["sheet"]]
         assert ws.sheet_format.customHeight and ws.sheet_format.defaultRowHeight >= ONE_LINE_POINTS, name
         assert all(d.height is None or d.height >= ONE_LINE_POINTS for d in ws.row_dimensions.values()), name
+
+
+def cut_off_cells(book: Path, sheet: str) -> list[tuple[str, str]]:
+    """(cell, text) of every text wider than its column that neither wraps in a row tall enough for it nor runs
+    on into an empty cell to its right: on screen and on paper the program cuts it at the column's edge.
+
+    Widths as pagesetup counts them (display_width); a wrapped text needs at least one line per `width` units
+    of each paragraph, however it breaks (the writers allow more: text_lines). A merged cell's width and height
+    are its merge's, and it never runs on. openpyxl files a run of equal columns under the run's first letter,
+    so widths come from min..max."""
+    from xlrubric.writers.pagesetup import LINE_POINTS, PADDING, display_width
+
+    ws = openpyxl.load_workbook(book)[sheet]
+    widths = {c: d.width for d in ws.column_dimensions.values() if d.min and d.max
+              for c in range(d.min, d.max + 1)}
+    default = ws.sheet_format.defaultRowHeight or 15
+    height = {}
+    spans = {}                                  # top-left of a merge -> (width, height); its other cells: None
+    for m in ws.merged_cells.ranges:
+        for r in range(m.min_row, m.max_row + 1):
+            for c in range(m.min_col, m.max_col + 1):
+                spans[(r, c)] = None
+        spans[(m.min_row, m.min_col)] = (
+            sum(widths.get(c) or 8.43 for c in range(m.min_col, m.max_col + 1)),
+            sum(ws.row_dimensions[r].height or default for r in range(m.min_row, m.max_row + 1)))
+    cut = []
+    for row in ws.iter_rows():
+        for cell in row:
+            text = cell.value
+            span = spans.get((cell.row, cell.column), ())
+            if not isinstance(text, str) or span is None:
+                continue
+            width, tall = span or (widths.get(cell.column) or 8.43,
+                                   height.setdefault(cell.row, ws.row_dimensions[cell.row].height or default))
+            if display_width(text) <= width - PADDING:
+                continue
+            if cell.alignment.wrap_text:
+                least = sum(max(1, math.ceil(display_width(p) / width)) for p in text.split("\n"))
+                if tall >= LINE_POINTS * least - 1:
+                    continue
+            elif not span and cell.column < ws.max_column and ws.cell(cell.row, cell.column + 1).value in (None, ""):
+                continue                           # runs on into the empty cell beside it
+            cut.append((cell.coordinate, text))
+    return cut
+
+
+def test_no_text_is_cut_off_at_its_column(every_kind):
+    """Verify no text in a sheet we write is cut off at its column's edge: a school's long name or file path,
+    or a long value a teacher typed, wraps in a row tall enough for it. Fails on session 7's 县汇总: 文件 in
+    学校汇总 (「兰西镇/兰西县第三中学.xlsx」 in 26 units) and 填写的值 in 问题清单 (「刘丽的教学设计2023」 in 14)
+    were cut off at the next column; the 培训档案's 未完成的期次 (merged across four columns) kept its one-line row
+    and printed the first of 读书笔记's missed weeks only."""
+    for name, job in every_kind.items():
+        if "text" not in job:
+            assert not cut_off_cells(job["book"], job["sheet"]), (name, cut_off_cells(job["book"], job["sheet"])[:5])

@@ -132,18 +132,19 @@ def write_problems_sheet(wb, fmt, outdir: Path, entries: list[Entry], name_of, p
 
 def _problem_row(ws, fmt, r: int, e: Entry, row: list[str], p: dict[str, Any], fit_row) -> None:
     school, rel, sev, sheet, cell, value, message, _ = row
-    for c, (text, f) in enumerate([(school, fmt["text"]), (rel, fmt["text"]),
+    for c, (text, f) in enumerate([(school, fmt["wrap"]), (rel, fmt["wrap"]),
                                    (sev, {"错误": fmt["bad"], "警告": fmt["warn"]}.get(sev, fmt["text"])),
-                                   (sheet, fmt["text"])]):
+                                   (sheet, fmt["wrap"])]):
         ws.write_string(r, c, clean(text, CELL_LIMIT, multiline=True), f)
     if cell and sheet and e.output:
         target = clean(f"external:{e.output}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}", 2000)
         ws.write_url(r, 4, target, fmt["link"], string=clean(cell, 2000))
     else:
         ws.write_string(r, 4, clean(cell, CELL_LIMIT), fmt["text"])
-    ws.write_string(r, 5, clean(value, CELL_LIMIT, multiline=True), fmt["text"])
+    ws.write_string(r, 5, clean(value, CELL_LIMIT, multiline=True), fmt["wrap"])
     ws.write_string(r, 6, clean(message, CELL_LIMIT, multiline=True), fmt["wrap"])
-    fit_row(ws, r, [(p.get("message"), 44)])
+    # every text a school or path can make long wraps in its column, never cut off at the next cell
+    fit_row(ws, r, [(text, width) for text, (_, width) in zip(row, COLUMNS, strict=False) if text])
 
 
 def _note(ws, fmt, r: int, total: int) -> None:

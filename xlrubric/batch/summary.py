@@ -29,6 +29,8 @@ from xlrubric.safetext import CELL_LIMIT, clean
 
 STATUS_TEXT = {"ok": "正常", "problems": "有问题", "unreadable": "无法读取"}
 SCHOOL_WIDTH = 22
+FILE_WIDTH = 28
+OUTPUT_WIDTH = 30
 CHART_SCHOOLS = 300           # one bar per school: past this a chart is a grey smear
 SEND_COLUMNS = [("学校", "school", 24), ("地址", "address", 28), ("状态", "state", 10), ("时间", "time", 20),
                 ("Message-ID", "message_id", 36), ("回复", "reply", 40)]
@@ -71,7 +73,7 @@ def _formats(wb) -> dict[str, Any]:
         "bad": wb.add_format({**base, "border": 1, "font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         "warn": wb.add_format({**base, "border": 1, "font_color": "#9C5700", "bg_color": "#FFEB9C"}),
         "good": wb.add_format({**base, "border": 1, "font_color": "#006100", "bg_color": "#C6EFCE"}),
-        "link": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1}),
+        "link": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1, "text_wrap": True}),
         "note": wb.add_format({**base, "italic": True, "font_color": "#595959"}),
         "note_wrap": wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
                                     "valign": "top"}),
@@ -142,7 +144,7 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
         bands += [b for b in (e.summary.get("bands") or {}) if b not in bands]
     has_rate = any("hours_met_rate" in e.summary or e.summary.get("hours_pending") for e in entries)
     scales = sorted({float(e.summary["full_marks"]) for e in entries if e.summary.get("full_marks")})
-    cols = [("序号", 5), ("学校", SCHOOL_WIDTH), ("文件", 26), ("教师人数", 7), ("满分", 6),
+    cols = [("序号", 5), ("学校", SCHOOL_WIDTH), ("文件", FILE_WIDTH), ("教师人数", 7), ("满分", 6),
             *[(f"平均总分（{f:g}分制）", 9) for f in scales],
             ("最高分", 7), ("中位数", 7), ("最低分", 7), ("标准差", 7)]
     band_start = len(cols)
@@ -151,14 +153,17 @@ def _schools_sheet(wb, fmt, entries: list[Entry]) -> tuple[list[str], str]:
     label = met_label(entries)
     if has_rate:
         cols += [(label, 10)]
-    cols += [("错误", 6), ("警告", 6), ("提示", 6), ("状态", 9), ("结果文件", 30)]
+    cols += [("错误", 6), ("警告", 6), ("提示", 6), ("状态", 9), ("结果文件", OUTPUT_WIDTH)]
     _header(ws, fmt, cols)
     for i, e in enumerate(entries, start=1):
         s = e.summary
         status = STATUS_TEXT.get(e.status, e.status)
+        school = clean(school_name(e))
+        # A long name or path wraps in its column (never cut off at the next cell); the row's height first
+        _fit_row(ws, i, [(school, SCHOOL_WIDTH), (e.input, FILE_WIDTH), (e.output, OUTPUT_WIDTH)])
         ws.write_number(i, 0, i, fmt["int"])
-        _text(ws, i, 1, clean(school_name(e)), fmt["text"])
-        _text(ws, i, 2, e.input, fmt["text"])
+        _text(ws, i, 1, school, fmt["wrap"])
+        _text(ws, i, 2, e.input, fmt["wrap"])
         _number(ws, i, 3, s.get("teachers", s.get("hours_teachers")), fmt["int"])
         _number(ws, i, 4, s.get("full_marks"), fmt["num"])
         scored = e.status != "unreadable" and bool(s.get("full_marks"))
@@ -273,10 +278,10 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> Non
         name = what.partition("「")[2].rpartition("」")[0] or what
         rows.append((name, f"未处理：{why or note}", OURS_HINT))
     for r, (name, message, hint) in enumerate(rows, start=1):
-        _text(ws, r, 0, name, fmt["text"])
+        _fit_row(ws, r, [(name, 30), (message, 46), (hint, 46)])
+        _text(ws, r, 0, name, fmt["wrap"])
         _text(ws, r, 1, message, fmt["wrap"])
         _text(ws, r, 2, hint, fmt["wrap"])
-        _fit_row(ws, r, [(message, 46), (hint, 46)])
     if not rows:
         _text(ws, 1, 1, "所有文件都已读取", fmt["note"])
     _print_setup(ws, "无法读取的文件及处理办法", columns)
@@ -356,8 +361,9 @@ def _send_sheet(wb, fmt, send_log: list[dict]) -> None:
     ws = wb.add_worksheet("发送记录")
     _header(ws, fmt, [(name, width) for name, _, width in SEND_COLUMNS])
     for r, row in enumerate(send_log, start=1):
+        _fit_row(ws, r, [(row.get(key), width) for _, key, width in SEND_COLUMNS])
         for j, (_, key, _) in enumerate(SEND_COLUMNS):
-            _text(ws, r, j, row.get(key), fmt["wrap"] if key == "reply" else fmt["text"])
+            _text(ws, r, j, row.get(key), fmt["wrap"])
     if send_log:
         ws.autofilter(0, 0, len(send_log), len(SEND_COLUMNS) - 1)
     _print_setup(ws, "结果发送记录", [(name, width) for name, _, width in SEND_COLUMNS])

@@ -6,6 +6,7 @@ A4, repeated headers, page numbers; one teacher per printed page block, sections
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,15 +14,16 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.atomic import safe_output_name, write_atomic
 from xlrubric.writers.pagesetup import LINE_POINTS, apply_xlsxwriter, plan_pages, text_lines
-from xlrubric.writers.xlsx_format import Styles, new_workbook
+from xlrubric.writers.xlsx_format import HEADER_FILL, Styles, new_workbook
 
 if TYPE_CHECKING:
     from xlrubric.engine.verdicts import YearLine
     from xlrubric.pipeline.archive import Archive
 
 RECORD_HEADER = ["参培教师", "培训内容", "培训形式", "培训时间", "授课教师", "培训结果", "认定学时", "材料/备注"]
-# upright A4 at about 90 %; the profile's labels sit in columns 0/2/4/6, so each holds "入职日期" whole
-RECORD_WIDTHS = [8, 20, 10, 10, 8, 13, 9, 10]
+# upright A4 at about 90 %; the profile's labels sit in columns 0/2/4/6, so each holds "出生日期" whole as
+# pagesetup counts it (4 × 2.2 units)
+RECORD_WIDTHS = [10, 19, 10, 10, 9, 11, 9, 10]
 PROFILE = ("工号", "性别", "学科", "教研组", "组别/角色", "出生日期", "入职日期")
 NUMERALS = "一二三四五六七八九十"
 
@@ -32,6 +34,10 @@ def archive_bytes(arc: Archive) -> bytes:
     cell = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#9BA7B4"})
     num = wb.add_format({"num_format": "0.##", "align": "center", "valign": "top", "border": 1,
                          "border_color": "#9BA7B4"})
+    # the profile's labels and values wrap, in rows as tall as they need (a 学科 like 道德与法治 is never cut)
+    border = {"valign": "vcenter", "text_wrap": True, "border": 1, "border_color": "#9BA7B4"}
+    st = replace(st, label=wb.add_format({"bold": True, "bg_color": HEADER_FILL, **border}),
+                 value=wb.add_format({"num_format": "@", **border}))
     _overview_sheet(wb.add_worksheet(overview_title(arc)), st, arc, cell, num)
     _teacher_sheet(wb.add_worksheet("教师培训档案"), st, arc, cell, num)
     wb.close()
@@ -106,6 +112,7 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
             r += 1
             for line in att.evidence:
                 ws.merge_range(r, 1, r, last, line, st.wrap)
+                _fit(ws, r, [], [(line, sum(RECORD_WIDTHS[1:]))])
                 r += 1
         else:
             ws.merge_range(r, 0, r, last, "没有签到登记", st.wrap)
@@ -135,9 +142,10 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
             ws.write_row(r, 0, ["要求", "应完成", "已完成", "达标", "未完成的期次"], st.header)
             ws.merge_range(r, 4, r, last, "未完成的期次", st.header)
             r += 1
-            for d in duties:
+            for d in duties:            # a long 要求 name or list of missed 期次 wraps in a row tall enough
                 ws.write_row(r, 0, [d.name, d.required, d.actual, d.state], cell)
                 ws.merge_range(r, 4, r, last, d.missing_text, cell)
+                _fit(ws, r, [d.name, d.required, d.actual, d.state], [(d.missing_text, sum(RECORD_WIDTHS[4:]))])
                 r += 1
         breaks.append(r + 1)
         r += 2
@@ -166,11 +174,12 @@ def _cycle_state(y: YearLine) -> str:
     return y.cycle or ""
 
 
-def _fit(ws: Worksheet, r: int, values: list) -> None:
-    """Give row `r` the height its wrapped text needs in the RECORD_WIDTHS columns (XlsxWriter cannot
-    autofit, and LibreOffice and WPS keep the default height: a long 培训结果 would be cut)."""
-    lines = max((text_lines(v, w) for v, w in zip(values, RECORD_WIDTHS, strict=False) if isinstance(v, str)),
-                default=1)
+def _fit(ws: Worksheet, r: int, values: list, merged: list[tuple[str, float]] | None = None) -> None:
+    """Give row `r` the height its wrapped text needs in the RECORD_WIDTHS columns, and in `merged` cells (text,
+    the merge's width) (XlsxWriter cannot autofit, and LibreOffice and WPS keep the default height: a long
+    培训结果 would be cut)."""
+    cells = [*zip(values, RECORD_WIDTHS, strict=False), *(merged or [])]
+    lines = max((text_lines(v, w) for v, w in cells if isinstance(v, str)), default=1)
     if lines > 1:
         ws.set_row(r, LINE_POINTS * lines + 2)
 
