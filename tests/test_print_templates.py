@@ -213,3 +213,15 @@ def test_type_is_legible(printed):
     for name, (_, pdf) in printed.items():
         heights = word_heights(pdf)
         assert heights and min(heights) >= 8 * 1.3, (name, min(heights))
+
+
+def test_no_text_is_cut_off_at_its_column(printed):
+    """Verify no text of any template sheet (填写说明, 基本信息, the tables' headers, 考核细则) is cut off at its
+    column's edge: it wraps in a row tall enough for it or runs on into an empty cell (the check is
+    test_print_layout's, over our outputs)."""
+    import openpyxl
+    from test_print_layout import cut_off_cells
+
+    for name, (book, _pdf) in printed.items():
+        for sheet in openpyxl.load_workbook(book, read_only=True).sheetnames:
+            assert not cut_off_cells(book, sheet), (name, sheet, cut_off_cells(book, sheet)[:5])
