@@ -226,14 +226,19 @@ def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, li
     pair_codes, pairs = pd.factorize(id_codes * width + name_codes)
     tids, given = teacher_ids(id_cells), person_names(name_cells)
     names_of = roster.names if roster.present else {}
-    answers = []
-    for p in pairs.tolist():
-        tid, name = tids[p // width], given[p % width]
-        # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call
-        answers.append((tid, None) if tid and names_of.get(tid) == name else match_teacher(roster, tid, name, what))
-    keys = Coded(pair_codes, [key for key, _problem in answers])
+    pair_ids = np.array(tids, dtype=object)[pairs // width]
+    pair_names = np.array(given, dtype=object)[pairs % width]
+    # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call: its key
+    # is the 工号; the other pairs go through `match_teacher` one by one
+    known = np.array(list(map(names_of.get, pair_ids.tolist())), dtype=object)
+    usual = (pair_ids != "") & (known == pair_names)
+    key_of, problem_of = pair_ids.tolist(), [None] * len(pairs)
+    for p in np.flatnonzero(~usual).tolist():
+        key_of[p], problem_of[p] = match_teacher(roster, key_of[p], pair_names[p], what)
+    keys = Coded(pair_codes, key_of)
     problems: list[Problem] = []
-    bad = [code for code, (_key, problem) in enumerate(answers) if problem]
+    answers = list(zip(key_of, problem_of, strict=True))
+    bad = [code for code, problem in enumerate(problem_of) if problem]
     if bad:
         raw_ids = ids.tolist() if ids is not None else [None] * n
         raw_names = names.tolist() if names is not None else [None] * n
