@@ -19,7 +19,11 @@ from contextlib import contextmanager
 def quiet_gc() -> Iterator[None]:
     """Pause the cycle collector inside the block; nested blocks leave it to the outermost one. A process that
     has turned collection off itself keeps it off; one that tuned the thresholds (one-shot CLI, batch workers:
-    `cli.GC_THRESHOLD`) keeps its thresholds and frozen objects, and its next collection comes after the block."""
+    `cli.GC_THRESHOLD`) keeps its thresholds and frozen objects, and its next collection comes after the block.
+
+    The switch is process-wide: when threads compute at once (`serve`), the block that turned collection off turns
+    it back on when it ends, so it is never left off; a block still running then simply runs with it on. Collection
+    never changes a result, only when memory is given back."""
     enabled = gc.isenabled()
     gc.disable()
     try:
