@@ -34,7 +34,17 @@ def refuse_stray_book(book) -> None:
 
 def compute_file(path: Path, out: Path | None = None, *, preset: str | None = None, rules: Path | None = None,
                  password: str | None = None, in_place: bool = False) -> tuple[Results, Path]:
-    """Read, compute and write one workbook; the function `batch` and the CLI share."""
+    """Read, compute and write one workbook; the function `batch`, the CLI, `serve` and the add-in share. The
+    cycle collector is paused for the whole call (`pipeline.quiet.quiet_gc`: the read, the engine and the write
+    free what they make by reference counting)."""
+    from xlrubric.pipeline.quiet import quiet_gc
+
+    with quiet_gc():
+        return _compute_file(path, out, preset=preset, rules=rules, password=password, in_place=in_place)
+
+
+def _compute_file(path: Path, out: Path | None, *, preset: str | None, rules: Path | None, password: str | None,
+                  in_place: bool) -> tuple[Results, Path]:
     from xlrubric.pipeline import compute_book, resolve_spec
     from xlrubric.readers.workbook import open_workbook
     from xlrubric.writers.output import write_output

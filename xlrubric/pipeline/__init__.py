@@ -15,6 +15,7 @@ from xlrubric.engine.verdicts import as_dicts
 from xlrubric.errors import MissingSheet, RulesError
 from xlrubric.pipeline import hours, info, registers, requirements, rubric
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.quiet import quiet_gc
 from xlrubric.pipeline.record import find_scoring_sheet
 from xlrubric.readers.limits import LIMITS
 from xlrubric.readers.raw import RawBook
@@ -60,7 +61,13 @@ def resolve_spec(book: RawBook, *, preset: str | None = None, rules: Path | None
 
 
 def compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
-    """Read, validate and compute everything the spec defines for one workbook."""
+    """Read, validate and compute everything the spec defines for one workbook (the cycle collector paused:
+    `quiet_gc`)."""
+    with quiet_gc():
+        return _compute_book(book, spec, rules_source)
+
+
+def _compute_book(book: RawBook, spec: Spec, rules_source: str) -> Results:
     if not any(book.sheet(name) for name in KNOWN_SHEETS) and find_scoring_sheet(book, spec) is None:
         raise MissingSheet(f"这不是校本研修工作簿：没有找到{'、'.join(KNOWN_SHEETS[:6])}等工作表，也没有表头含"
                            f"考核项目或扣分事项的评分表（现有：{'、'.join(list(book.sheets)[:8])}）", file=book.name,

@@ -34,7 +34,7 @@ from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
 from xlrubric.schemas.layout import OVERRIDE
-from xlrubric.schemas.teachers import person_name
+from xlrubric.schemas.teachers import person_names
 from xlrubric.schemas.validate import column_lists, parse_columns, run_rules
 from xlrubric.spec.pending import pending_targets
 
@@ -88,7 +88,9 @@ def run(ctx: Context) -> None:
     if style != "counts":
         check_typed_totals(ctx, table, rows_of, outcome.scores["总分"])
     typed_names = column_of(table, "姓名")
-    names = {t: ctx.roster.names.get(t) or person_name(typed_names.get(rows_of[t])) for t in counts.index.tolist()}
+    teachers = counts.index.tolist()
+    given = person_names([typed_names.get(rows_of[t]) for t in teachers])
+    names = {t: ctx.roster.names.get(t) or name for t, name in zip(teachers, given, strict=True)}
     _notes(ctx, outcome.notes, names, table, rows_of)
     held = outcome.pending_teachers()
     if held and outcome.band_column:

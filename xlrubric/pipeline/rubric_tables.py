@@ -17,7 +17,7 @@ from xlrubric.engine.stats import outcome_stats
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.raw import column_letters
 from xlrubric.results import Deferred, SheetTable
-from xlrubric.schemas.teachers import teacher_id
+from xlrubric.schemas.teachers import teacher_ids
 
 PENDING_FILL = "FFF4B183"     # orange: not an error colour of the school's sheets, not a band colour
 
@@ -104,7 +104,8 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     extra = [c for c in scores.columns if c not in item_names and c not in ("总分", "等次")]
     typed_ids = column_of(record, "工号")
     teachers = scores.index.tolist()
-    ids = {t: teacher_id(typed_ids.get(rows_of[t])) or (t if t != names[t] else "") for t in teachers}
+    typed = teacher_ids([typed_ids.get(rows_of[t]) for t in teachers])
+    ids = {t: tid or (t if t != names[t] else "") for t, tid in zip(teachers, typed, strict=True)}
     band = ["等次"] if outcome.band_column else []
     changed = ["等次说明"] if any(c.kind != "人工调整" for cs in outcome.band_changes.values() for c in cs) else []
     held = bool(outcome.pending)

@@ -51,6 +51,40 @@ def _person_name(value: Any) -> str:
     return _name_text(value)
 
 
+# Text cells, the usual case, also in plain dicts keyed by the text itself: a dict look-up is ~8× quicker than a
+# typed `lru_cache` hit (which builds a key tuple with the type), and a text key can never be equal to a cell of
+# another type, so the typed distinction holds. Every other cell goes through the safe functions above.
+_TEXT_IDS: dict[str, str] = {}
+_TEXT_NAMES: dict[str, str] = {}
+_TEXT_MEMO_MAX = 1 << 16
+
+
+def teacher_ids(cells: list) -> list[str]:
+    """`teacher_id` of each cell (a list), text cells by a plain dict."""
+    return _normalised(cells, _TEXT_IDS, teacher_id)
+
+
+def person_names(cells: list) -> list[str]:
+    """`person_name` of each cell (a list), text cells by a plain dict."""
+    return _normalised(cells, _TEXT_NAMES, person_name)
+
+
+def _normalised(cells: list, memo: dict[str, str], slow) -> list[str]:
+    try:
+        out = list(map(memo.get, cells))
+    except TypeError:                     # an unhashable cell (never from calamine): one by one
+        return list(map(slow, cells))
+    if None in out:
+        if len(memo) > _TEXT_MEMO_MAX:
+            memo.clear()
+        for i in [i for i, v in enumerate(out) if v is None]:
+            value = cells[i]
+            out[i] = found = slow(value)
+            if type(value) is str:
+                memo[value] = found
+    return out
+
+
 def _name_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -111,9 +145,8 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
     given = frame["姓名"].tolist() if "姓名" in frame.columns else [None] * n
     named = "姓名" in table.columns
     kept: list[int] = []
-    for pos, (row, raw_id, raw_name) in enumerate(zip(frame.index.tolist(), ids, given, strict=True)):
-        tid = teacher_id(raw_id)
-        name = person_name(raw_name)
+    for pos, (row, tid, name) in enumerate(zip(frame.index.tolist(), teacher_ids(ids), person_names(given),
+                                               strict=True)):
         key = tid or name
         if not name and named:
             problems.append(table.problem("missing-name", "教师名册中这一行没有姓名", column="姓名", row=row))
@@ -182,9 +215,6 @@ def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, li
     n = len(frame.index)
     ids = frame["工号"] if "工号" in frame.columns else None
     names = frame["姓名"] if "姓名" in frame.columns else None
-    # the distinct cells are hashable, so they go to the normalising caches directly (the same answers as
-    # `teacher_id` / `person_name`, without their checks for NaN and unhashable cells per value)
-    norm_id, norm_name = _teacher_id, _person_name
     try:
         id_codes, id_cells = distinct(ids) if ids is not None else (np.zeros(n, dtype=np.intp), [None])
         name_codes, name_cells = distinct(names) if names is not None else (np.zeros(n, dtype=np.intp), [None])
@@ -192,19 +222,23 @@ def resolve_codes(table: Table, roster: Roster, *, what: str) -> tuple[Coded, li
         id_codes = name_codes = np.arange(n)
         id_cells = ids.tolist() if ids is not None else [None] * n
         name_cells = names.tolist() if names is not None else [None] * n
-        norm_id, norm_name = teacher_id, person_name
     width = max(len(name_cells), 1)
     pair_codes, pairs = pd.factorize(id_codes * width + name_codes)
-    tids, given = list(map(norm_id, id_cells)), list(map(norm_name, name_cells))
+    tids, given = teacher_ids(id_cells), person_names(name_cells)
     names_of = roster.names if roster.present else {}
-    answers = []
-    for p in pairs.tolist():
-        tid, name = tids[p // width], given[p % width]
-        # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call
-        answers.append((tid, None) if tid and names_of.get(tid) == name else match_teacher(roster, tid, name, what))
-    keys = Coded(pair_codes, [key for key, _problem in answers])
+    pair_ids = np.array(tids, dtype=object)[pairs // width]
+    pair_names = np.array(given, dtype=object)[pairs % width]
+    # the usual pair, a 名册 工号 with its own 姓名, is matched as `match_teacher` would, without the call: its key
+    # is the 工号; the other pairs go through `match_teacher` one by one
+    known = np.array(list(map(names_of.get, pair_ids.tolist())), dtype=object)
+    usual = (pair_ids != "") & (known == pair_names)
+    key_of, problem_of = pair_ids.tolist(), [None] * len(pairs)
+    for p in np.flatnonzero(~usual).tolist():
+        key_of[p], problem_of[p] = match_teacher(roster, key_of[p], pair_names[p], what)
+    keys = Coded(pair_codes, key_of)
     problems: list[Problem] = []
-    bad = [code for code, (_key, problem) in enumerate(answers) if problem]
+    answers = list(zip(key_of, problem_of, strict=True))
+    bad = [code for code, problem in enumerate(problem_of) if problem]
     if bad:
         raw_ids = ids.tolist() if ids is not None else [None] * n
         raw_names = names.tolist() if names is not None else [None] * n

@@ -8,7 +8,9 @@ first (pandera cannot read "三次") and de-duplicate what is left.
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -54,6 +56,19 @@ def one_of(column: str, allowed: Iterable[Any], what: str) -> Rule:
     return Rule(column, "one-of", lambda s: s.isin(allowed_set), lambda v: f"{what}「{v}」")
 
 
+def _absent_once(name: str) -> None:
+    """Record an optional package that is not installed as absent (None in `sys.modules`), so importing it fails
+    at once instead of searching every path entry again.
+
+    pandera 0.35 tries `from geopandas.array import GeometryDtype` inside every `validate` (`Engine.dtype` of the
+    schema's dtype, None here, falls through to `is_geopandas_dtype`) and catches the ImportError: without
+    geopandas that is a fresh search of sys.path per validation (about a fifth of validating a clean sheet).
+    The import still fails with ImportError, as pandera expects; an installed geopandas is left alone."""
+    if name not in sys.modules and importlib.util.find_spec(name) is None:
+        sys.modules[name] = None  # type: ignore[assignment]
+
+
+_absent_once("geopandas")
 RULES_CHECK = "xlrubric-rules"
 # The rules of the `run_rules` call under way, by column: the cached schemas' checks read them from here, so
 # a schema is built once per layout (the columns checked and the key column), not once per call.
@@ -72,23 +87,7 @@ def _column_check(column: str) -> Callable[[pd.Series], Any]:
     check: pandera reported such an error with no row, and no cell was ever rejected for it."""
     def test(s: pd.Series) -> Any:
         numeric = pd.api.types.is_numeric_dtype(s.dtype)
-        values = s.to_numpy() if numeric else s
-        floats = numeric and values.dtype.kind in "fc"        # ints and bools have no blanks
-        blank = np.isnan(values) if floats else None if numeric else s.isna().to_numpy()
-        if blank is not None and blank.any():
-            values = values[~blank]
-        else:
-            blank = None
-        ok = np.ones(len(values), dtype=bool)
-        for rule in _RULES.get()[column]:
-            try:
-                result = rule.test(values)
-            except (TypeError, ValueError, AttributeError):
-                try:        # the non-blank cells as a Series (made only now: a numeric column never needs it)
-                    result = rule.test(s if blank is None else values if not numeric else s[~blank])
-                except (TypeError, ValueError):
-                    continue
-            ok &= np.asarray(result, dtype=bool)
+        ok, blank = _tested(column, s.to_numpy() if numeric else s, numeric, lambda: s)
         if ok.all():
             return True
         if blank is not None:
@@ -97,6 +96,30 @@ def _column_check(column: str) -> Callable[[pd.Series], Any]:
             ok = whole
         return pd.Series(ok, index=s.index)
     return test
+
+
+def _tested(column: str, values: Any, numeric: bool, series: Callable[[], pd.Series]) -> tuple[np.ndarray, Any]:
+    """`_column_check`'s work on one column's values (numpy values of a numeric column, else the Series itself):
+    (pass per non-blank cell, the blank mask or None when no cell is blank). `series` gives the column as a
+    Series, asked for only when a rule cannot run on the numpy values."""
+    floats = numeric and values.dtype.kind in "fc"        # ints and bools have no blanks
+    blank = np.isnan(values) if floats else None if numeric else series().isna().to_numpy()
+    if blank is not None and blank.any():
+        values = values[~blank]
+    else:
+        blank = None
+    ok = np.ones(len(values), dtype=bool)
+    for rule in _RULES.get()[column]:
+        try:
+            result = rule.test(values)
+        except (TypeError, ValueError, AttributeError):
+            s = series()
+            try:        # the non-blank cells as a Series (made only now: a numeric column never needs it)
+                result = rule.test(s if blank is None else values if not numeric else s[~blank])
+            except (TypeError, ValueError):
+                continue
+        ok &= np.asarray(result, dtype=bool)
+    return ok, blank
 
 
 @lru_cache(maxsize=64)
@@ -122,7 +145,20 @@ def _clean_schema(checked: tuple[str, ...], unique: str | None) -> pa.DataFrameS
     tests = [(col, _column_check(col)) for col in checked]
 
     def every_column(frame: pd.DataFrame) -> bool:
-        return all(test(frame[col]) is True for col, test in tests)
+        if not frame.columns.is_unique:
+            return all(test(frame[col]) is True for col, test in tests)
+        # the float columns (every parsed count and score) taken out as one array, not a Series each
+        kinds = dict(zip(frame.columns.tolist(), frame.dtypes.tolist(), strict=True))
+        floats = [col for col, _test in tests if kinds[col] == np.float64]
+        block = frame[floats].to_numpy(dtype=np.float64).T if floats else None
+        at = {col: j for j, col in enumerate(floats)}
+        for col, test in tests:
+            if col in at:
+                if not _tested(col, block[at[col]], True, lambda col=col: frame[col])[0].all():
+                    return False
+            elif test(frame[col]) is not True:
+                return False
+        return True
     columns = {unique: pa.Column(None, nullable=True, unique=True, report_duplicates="exclude_first")} \
         if unique else {}
     return pa.DataFrameSchema(columns, checks=[pa.Check(every_column, name=RULES_CHECK, ignore_na=False)],
@@ -156,7 +192,8 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
     layout = (tuple(by_col), unique if unique in by_col or unique in frame.columns else None)
     token = _RULES.set(by_col)
     try:
-        _clean_schema(*layout).validate(frame, lazy=True)
+        # inplace: no copy of `frame` (no schema here coerces, fills or drops; only problems are read back)
+        _clean_schema(*layout).validate(frame, lazy=True, inplace=True)
         return []
     except pa.errors.SchemaErrors:
         pass                               # not clean: validated again, cell by cell
@@ -164,7 +201,7 @@ def run_rules(table: Table, frame: pd.DataFrame, rules: list[Rule], *, unique: s
         _RULES.reset(token)
     token = _RULES.set(by_col)
     try:
-        _schema(*layout).validate(frame, lazy=True)
+        _schema(*layout).validate(frame, lazy=True, inplace=True)
         return []                          # clean cell by cell after all
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
@@ -214,8 +251,8 @@ def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[
     if not frame.columns.is_unique:
         return {c: frame[c].tolist() for c in present}
     values = frame.to_numpy(dtype=object)
-    return {c: values[:, j].tolist() for c, j in zip(present, frame.columns.get_indexer(present).tolist(),
-                                                      strict=True)}
+    at = frame.columns.get_loc            # per name: `get_indexer(list)` first builds (infers) an Index of the list
+    return {c: values[:, at(c)].tolist() for c in present}
 
 
 def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字", unread: str = "按空白处理",
