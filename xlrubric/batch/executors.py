@@ -19,7 +19,7 @@ from pathlib import Path
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.manifest import Entry
-from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_one
+from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_many, process_one
 
 LOCAL_CLUSTER = "local-cluster"
 # Imported once in the fork server, so each worker starts with pandas & co. loaded, its caches warm and its
@@ -192,9 +192,32 @@ def _discard(pool: ProcessPoolExecutor | None) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+# Schools per Dask task, at most. Per task the scheduler and the client — both in the batch process, on the cores
+# the workers need — spend 15–20 ms of CPU (issue 16, session 7) whatever the task computes; k schools per task
+# divide that by k. Results then come back k at a time (≤ ~1.5 s of work), and the last tasks are single schools
+# so both workers finish together (`dask_chunks`).
+DASK_CHUNK = 8
+
+
+def dask_chunks(tasks: Sequence[Task], workers: int, most: int = DASK_CHUNK) -> list[list[Task]]:
+    """Consecutive tasks in chunks that shrink as the queue does (guided scheduling): about a quarter of what is
+    left per worker, between 1 and `most` — big chunks while much is left, single schools at the end."""
+    chunks, i = [], 0
+    while i < len(tasks):
+        size = max(1, min(most, (len(tasks) - i) // (4 * max(1, workers))))
+        chunks.append(list(tasks[i:i + size]))
+        i += size
+    return chunks
+
+
 def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Outcome]:
     """The same function on Dask distributed: `tcp://host:port` of a running scheduler, or a
-    LocalCluster of `workers` single-threaded worker processes."""
+    LocalCluster of `workers` single-threaded worker processes.
+
+    Each Dask task computes a few schools in turn (`dask_chunks`, `worker.process_many`), each on its own as on
+    the pool: a school's failure is its own outcome. A task whose worker died (Dask has retried it, then gives up
+    with KilledWorker) is split: each of its schools is submitted again alone, so the innocent ones finish and
+    only the school that kills its worker alone is recorded as crashed."""
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
@@ -213,22 +236,31 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
         raise BatchError(f"无法连接 Dask 调度器「{scheduler}」（{exc}）",
                          hint="请确认调度器已启动（dask scheduler）、地址和端口正确、防火墙放行；"
                               "或去掉 --scheduler 在本机处理。") from exc
-    futures = []
+    live: dict = {}                              # future key -> (future, its tasks)
     try:
         with contextlib.suppress(Exception):     # a worker without xlrubric: each task then says so
             client.run(_warm_worker)             # once per worker, before its first school
-        futures = client.map(process_one, list(tasks), pure=False)
-        task_of = dict(zip((f.key for f in futures), tasks, strict=True))
-        for fut in as_completed(futures):
+        chunks = dask_chunks(tasks, len(client.scheduler_info().get("workers", {})) or workers)
+        futures = client.map(process_many, chunks, pure=False)
+        live = {f.key: (f, chunk) for f, chunk in zip(futures, chunks, strict=True)}
+        pending = as_completed(futures)
+        for fut in pending:
+            _, chunk = live.pop(fut.key)
             try:
-                yield fut.result()
+                yield from fut.result()
             except Exception as exc:  # noqa: BLE001 — a lost worker, or xlrubric missing on a worker
-                yield crashed(task_of[fut.key], f"{type(exc).__name__}: {exc}")
+                if len(chunk) == 1:
+                    yield crashed(chunk[0], f"{type(exc).__name__}: {exc}")
+                else:
+                    singles = [[task] for task in chunk]
+                    for alone, one in zip(client.map(process_many, singles, pure=False), singles, strict=True):
+                        live[alone.key] = (alone, one)
+                        pending.add(alone)
             finally:
                 fut.release()
     finally:
         try:
-            client.cancel(futures)      # after Ctrl-C: stop the files not started yet
+            client.cancel([f for f, _ in live.values()])      # after Ctrl-C: stop the files not started yet
         finally:
             client.close()
             if cluster is not None:
