@@ -1,5 +1,5 @@
 """The batch's fsyncs off the workers (batch/durable.py): a school's manifest line is written only after the batch
-process has fsynced its result, its side file and their folders; and the Dask tasks that carry several schools."""
+process has fsynced its result, its side file and their folders."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 from batchbooks import make_county
-from distributed import LocalCluster
 
 from xlrubric import atomic
 from xlrubric.atomic import atomic_output, deferred_sync, sync_paths
-from xlrubric.batch import executors, worker
 from xlrubric.batch.manifest import Manifest, load_manifest
 from xlrubric.batch.orchestrate import BatchOptions, run_batch
-from xlrubric.batch.worker import Task, problems_rel
+from xlrubric.batch.worker import problems_rel
 
 FSYNC_DELAY = 0.03      # each recorded fsync takes this long: a line appended before it returned would show
 
@@ -88,42 +86,20 @@ def test_manifest_line_only_after_the_schools_files_and_folders_are_fsynced(tmp_
         assert entries[entry.input].output_sha256 == entry.output_sha256
 
 
-def test_dask_chunks_shrink_to_single_schools() -> None:
-    """Verify the guided chunks: every task once and in order, ≤ DASK_CHUNK each, single schools at the end.
-    200 tasks, 2 workers: 200 // 8 = 25 → 8 per chunk while ≥ 64 are left (64 // 8 = 8), then 7, 6 … down to 1
-    once fewer than 16 are left."""
-    tasks = [Task(f"s{i}", f"r{i}", "o", f"o{i}", "", "") for i in range(200)]
-    chunks = executors.dask_chunks(tasks, 2)
-    assert [t for c in chunks for t in c] == tasks
-    sizes = [len(c) for c in chunks]
-    assert max(sizes) == executors.DASK_CHUNK and sizes[0] == 8
-    assert sizes[-8:] == [1] * 8                             # the last 8 tasks (fewer than 2×4×1 left) go singly
-    assert sizes == sorted(sizes, reverse=True)
-    assert executors.dask_chunks(tasks[:3], 2) == [[t] for t in tasks[:3]]
+def test_workers_of_a_remote_dask_cluster_fsync_their_own_files(tmp_path: Path, monkeypatch):
+    """Verify a tcp:// cluster (whose workers may write to a disk the batch process cannot fsync) gets tasks that
+    fsync in the worker: no outcome hands paths back, and each result's temporary file was fsynced before its
+    line (this cluster's worker threads run in this process, so the recorder sees their fsyncs)."""
+    from distributed import LocalCluster
 
-
-def test_dask_chunk_whose_worker_died_is_redone_school_by_school(tmp_path: Path, monkeypatch):
-    """Verify on a real (in-process) Dask cluster: a task of several schools that fails as a dead worker does is
-    split, each school submitted alone; the innocent schools of that task end ok, only the school that fails
-    alone is recorded (程序内部错误, the outcome `crashed` gives), and every school has one manifest line."""
-    real = worker.process_many
-    victim = "兰西镇/兰西四中.xlsx"
-
-    def dying(tasks):
-        if any(t.rel == victim for t in tasks):
-            raise RuntimeError("worker died")               # what as_completed hands back for a KilledWorker
-        return real(tasks)
-
-    monkeypatch.setattr(executors, "process_many", dying)
-    monkeypatch.setattr(executors, "DASK_CHUNK", 4)
-    monkeypatch.setattr(executors, "dask_chunks", lambda tasks, workers: [list(tasks)])   # all in one task
+    events = _record_order(monkeypatch)
     src = make_county(tmp_path / "县域")
-    out = tmp_path / "结果"
+    out = (tmp_path / "结果").resolve()
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         run = run_batch(BatchOptions(src, out, scheduler=cluster.scheduler_address))
-    entries = load_manifest(out).entries
-    assert len(entries) == 4
-    assert entries[victim].status == "unreadable" and "RuntimeError: worker died" in entries[victim].message
-    others = {k: e.status for k, e in entries.items() if k != victim}
-    assert sorted(others.values()).count("unreadable") == 1   # batchbooks' one unreadable school, as on the pool
-    assert all(o.unsynced == () for o in run.done)          # a tcp:// cluster's workers fsync themselves
+    finished = [o for o in run.done if o.entry.output]
+    assert len(finished) == 3 and all(o.unsynced == () for o in run.done)
+    for outcome in finished:
+        line = events.index(("line", outcome.entry.input))
+        temps = [p for kind, p in events[:line] if kind == "fsync" and p.endswith(atomic.TMP_SUFFIX)]
+        assert any(Path(p).name.startswith(f".{Path(outcome.entry.output).name}.") for p in temps)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.manifest import Entry
-from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_many, process_one
+from xlrubric.batch.worker import BUG_PREFIX, Outcome, Task, process_one
 
 LOCAL_CLUSTER = "local-cluster"
 # Imported once in the fork server, so each worker starts with pandas & co. loaded, its caches warm and its
@@ -192,32 +192,9 @@ def _discard(pool: ProcessPoolExecutor | None) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-# Schools per Dask task, at most. Per task the scheduler and the client — both in the batch process, on the cores
-# the workers need — spend 15–20 ms of CPU (issue 16, session 7) whatever the task computes; k schools per task
-# divide that by k. Results then come back k at a time (≤ ~1.5 s of work), and the last tasks are single schools
-# so both workers finish together (`dask_chunks`).
-DASK_CHUNK = 8
-
-
-def dask_chunks(tasks: Sequence[Task], workers: int, most: int = DASK_CHUNK) -> list[list[Task]]:
-    """Consecutive tasks in chunks that shrink as the queue does (guided scheduling): about a quarter of what is
-    left per worker, between 1 and `most` — big chunks while much is left, single schools at the end."""
-    chunks, i = [], 0
-    while i < len(tasks):
-        size = max(1, min(most, (len(tasks) - i) // (4 * max(1, workers))))
-        chunks.append(list(tasks[i:i + size]))
-        i += size
-    return chunks
-
-
 def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Outcome]:
     """The same function on Dask distributed: `tcp://host:port` of a running scheduler, or a
-    LocalCluster of `workers` single-threaded worker processes.
-
-    Each Dask task computes a few schools in turn (`dask_chunks`, `worker.process_many`), each on its own as on
-    the pool: a school's failure is its own outcome. A task whose worker died (Dask has retried it, then gives up
-    with KilledWorker) is split: each of its schools is submitted again alone, so the innocent ones finish and
-    only the school that kills its worker alone is recorded as crashed."""
+    LocalCluster of `workers` single-threaded worker processes."""
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
@@ -236,31 +213,22 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
         raise BatchError(f"无法连接 Dask 调度器「{scheduler}」（{exc}）",
                          hint="请确认调度器已启动（dask scheduler）、地址和端口正确、防火墙放行；"
                               "或去掉 --scheduler 在本机处理。") from exc
-    live: dict = {}                              # future key -> (future, its tasks)
+    futures = []
     try:
         with contextlib.suppress(Exception):     # a worker without xlrubric: each task then says so
             client.run(_warm_worker)             # once per worker, before its first school
-        chunks = dask_chunks(tasks, len(client.scheduler_info().get("workers", {})) or workers)
-        futures = client.map(process_many, chunks, pure=False)
-        live = {f.key: (f, chunk) for f, chunk in zip(futures, chunks, strict=True)}
-        pending = as_completed(futures)
-        for fut in pending:
-            _, chunk = live.pop(fut.key)
+        futures = client.map(process_one, list(tasks), pure=False)
+        task_of = dict(zip((f.key for f in futures), tasks, strict=True))
+        for fut in as_completed(futures):
             try:
-                yield from fut.result()
+                yield fut.result()
             except Exception as exc:  # noqa: BLE001 — a lost worker, or xlrubric missing on a worker
-                if len(chunk) == 1:
-                    yield crashed(chunk[0], f"{type(exc).__name__}: {exc}")
-                else:
-                    singles = [[task] for task in chunk]
-                    for alone, one in zip(client.map(process_many, singles, pure=False), singles, strict=True):
-                        live[alone.key] = (alone, one)
-                        pending.add(alone)
+                yield crashed(task_of[fut.key], f"{type(exc).__name__}: {exc}")
             finally:
                 fut.release()
     finally:
         try:
-            client.cancel([f for f, _ in live.values()])      # after Ctrl-C: stop the files not started yet
+            client.cancel(futures)      # after Ctrl-C: stop the files not started yet
         finally:
             client.close()
             if cluster is not None:
@@ -277,8 +245,20 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
 #   system at once (and fixes its mmap threshold): every school then faults its pages in again, 5× the page faults
 #   of a pool worker and +10–15 ms of system time per school. The pool's workers run with glibc's defaults and
 #   stay flat at 125 MB, so ours do too.
+# - The batch process hosts the scheduler and both nannies, on the cores the workers need. Their periodic callbacks
+#   cost it 68–70 ms of CPU per second of an IDLE cluster (2 workers, measured session 8, twice each): per second,
+#   not per task — a batch's 29–35 ms per school did not change with 8 schools per task. Most of it is the event-
+#   loop tick every 20 ms of each server (only a diagnostic: it warns when the loop was blocked for 3 s); then the
+#   nanny's and worker's memory monitor every 100 ms and the system monitor every 500 ms (dashboard figures). With
+#   the tick at 1 s, the system monitor at 5 s and the memory monitor at 1 s the idle cluster costs 10–11 ms per
+#   second; turning work stealing off as well changed nothing (10.1–10.2), so it stays on. The memory monitor
+#   still stops a worker past its limit, within a second instead of 0.1 s (the worker's RLIMIT_DATA is not set
+#   on Dask; a school's reader stays under 300 MB).
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
-                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                        "distributed.admin.tick.interval": "1s",
+                        "distributed.admin.system-monitor.interval": "5s",
+                        "distributed.worker.memory.monitor-interval": "1s"}
 
 
 def local_cluster(workers: int):

@@ -58,6 +58,7 @@ class Outcome:
     cpu_seconds: float = 0.0          # this process's CPU time on the file, every thread (benchmarks/bench_batch.py)
     bug: str | None = None            # traceback text when xlrubric itself failed
     unsynced: tuple[str, ...] = ()    # files written without fsync (`Task.sync_in_parent`): the parent's to sync
+    started: float = 0.0              # wall clock (time.time) when the worker began the file (bench_batch.py)
 
 
 def problems_rel(out_rel: str) -> str:
@@ -94,18 +95,13 @@ def _peak_mb() -> float:
 
 def process_one(task: Task) -> Outcome:
     """Compute one school's workbook into OUTDIR; never raises."""
-    start, cpu = time.perf_counter(), time.process_time()
+    started, start, cpu = time.time(), time.perf_counter(), time.process_time()
     entry = Entry(task.rel, task.input_sha256, task.rules_hash, _version(), "unreadable")
     with deferred_sync() if task.sync_in_parent else contextlib.nullcontext([]) as unsynced:
         bug = _process(task, entry)
     entry.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    return Outcome(entry, time.perf_counter() - start, _peak_mb(), time.process_time() - cpu, bug, tuple(unsynced))
-
-
-def process_many(tasks: list[Task]) -> list[Outcome]:
-    """`process_one` for each task in turn, one outcome each: a Dask task carries a few schools (fewer tasks for the
-    scheduler); each school is still computed on its own and never raises."""
-    return [process_one(task) for task in tasks]
+    return Outcome(entry, time.perf_counter() - start, _peak_mb(), time.process_time() - cpu, bug, tuple(unsynced),
+                   started)
 
 
 def _process(task: Task, entry: Entry) -> str | None:
