@@ -27,7 +27,8 @@ The floor: python-calamine already imported, every sheet of every file read into
 written, one process on one core. The batch: everything `xlrubric batch` does after its imports — discovery,
 hashing every input, the OUTDIR lock and write check, starting its worker processes and their warm-up (the
 fork server imports pandas and pandera and computes one template, batch/warmup.py; on Dask the cluster's
-start), every school read, validated, computed and written atomically (fsynced), one manifest line per
+start), every school read, validated, computed and written atomically (fsynced — by the batch process, before the
+school's line, since session 8), one manifest line per
 school, then 县汇总 — on every core.
 Aims (issue 16): ≤ 2.5× the floor at N = 200 and 2,000; per-school time flat; 1 → 2 workers ≥ 1.8×; peak
 memory per worker < 200 MB. (c) of earlier versions — pandas + openpyxl on a pool — is `--naive`.
