@@ -103,3 +103,33 @@ def test_workers_of_a_remote_dask_cluster_fsync_their_own_files(tmp_path: Path, 
         line = events.index(("line", outcome.entry.input))
         temps = [p for kind, p in events[:line] if kind == "fsync" and p.endswith(atomic.TMP_SUFFIX)]
         assert any(Path(p).name.startswith(f".{Path(outcome.entry.output).name}.") for p in temps)
+
+
+def test_ctrl_c_mid_batch_records_every_finished_school_after_its_fsync(tmp_path: Path):
+    """Verify Ctrl-C (SIGINT) on a pool batch: the batch process stops, and every school that has a manifest line
+    has its complete output with the recorded hash (the recorder's queue is drained, never dropped half-way);
+    a re-run computes only the rest."""
+    import signal
+    import subprocess
+    import sys
+
+    from test_batch_resume import _busy_county
+
+    from xlrubric.batch.manifest import MANIFEST_NAME, file_sha256
+
+    src, out = _busy_county(tmp_path / "县域", 8), tmp_path / "结果"
+    proc = subprocess.Popen([sys.executable, "-m", "xlrubric", "batch", str(src), "--out", str(out), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / MANIFEST_NAME).exists() and len(load_manifest(out).entries) >= 2:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) != 0
+    recorded = load_manifest(out).entries
+    assert 2 <= len(recorded) < 8, "the batch finished before it could be interrupted"
+    for entry in recorded.values():
+        assert entry.status == "ok" and file_sha256(out / entry.output) == entry.output_sha256
+    rerun = run_batch(BatchOptions(src, out, workers=2))
+    assert len(rerun.skipped) == len(recorded) and len(rerun.done) == 8 - len(recorded)
