@@ -141,8 +141,10 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _kill_workers_writing(batch_pid: int, target: str, times: int, stop: threading.Event) -> list[int]:
-    """SIGKILL the batch's worker that holds a temp file of `target`'s results open (it is mid-file), up to
-    `times` times (each time another worker process)."""
+    """SIGKILL the batch's worker that holds `target`'s workbook or a temp file of its results open (it is
+    mid-file), up to `times` times (each time another worker process). The workbook counts too since session 8:
+    the worker no longer fsyncs, so its temp file is open for a few ms only; the source package stays open for
+    the whole write (ooxml/package.py)."""
     killed: list[int] = []
     while not stop.is_set() and len(killed) < times:
         for pid in _descendants(batch_pid):
@@ -150,7 +152,7 @@ def _kill_workers_writing(batch_pid: int, target: str, times: int, stop: threadi
                 links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
             except OSError:
                 continue
-            if pid not in killed and any(target in link and link.endswith(TMP_SUFFIX) for link in links):
+            if pid not in killed and any(target in link and link.endswith((TMP_SUFFIX, ".xlsx")) for link in links):
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
         time.sleep(0.001)

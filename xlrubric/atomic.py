@@ -5,11 +5,20 @@ system), is flushed and fsynced, then `os.replace`d over the target, and the fol
 rename itself survives a power cut. Any exception removes the temporary file. A process killed with
 SIGKILL cannot clean up: its temporary file (named `.<target>.<random>.xlrubric-tmp`) is left, but the
 target is intact; `remove_stale_temps` tidies them.
+
+Deferred durability (`deferred_sync`, the county batch's workers): inside it every atomic write is still a
+temporary file + `os.replace` — a crash or kill of the process leaves the old file or the new one, never half —
+but its two fsyncs are skipped and the target's path is collected instead; whoever opened the block must
+`sync_paths` them before promising anything about those files. Only after a power cut (or kernel crash) before
+that sync can such a target be empty or old. The batch hands the paths to its parent, which fsyncs them on a
+background thread and only then records the school in its manifest (batch/durable.py): a school whose line is
+missing, or whose output no longer has the recorded hash, is computed again by the next run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import shutil
@@ -29,6 +38,10 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 1
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
+# The targets written inside `deferred_sync()` in this context (thread/task); None outside one.
+_DEFERRED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("xlrubric_deferred_sync", default=None)
+
+
 def _fsync_dir(folder: Path) -> None:
     if os.name != "posix":
         return
@@ -40,9 +53,45 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
+def deferred_sync() -> Iterator[list[str]]:
+    """Within the block, atomic writes skip their fsyncs; yields the list their targets are added to (str paths,
+    in write order). The caller owes `sync_paths(list)` before it records those files as done (module docstring)."""
+    paths: list[str] = []
+    token = _DEFERRED.set(paths)
+    try:
+        yield paths
+    finally:
+        _DEFERRED.reset(token)
+
+
+def sync_paths(paths: list[str]) -> None:
+    """fsync each file, then each of their folders once (the renames): what `atomic_output` skipped in a
+    `deferred_sync()` block. A file or folder gone since is skipped — nothing of it is left to make durable (an
+    encrypted output's private temporary folder, removed once the sealed copy was written); any other OSError
+    (EIO: the data never reached the disk) is raised."""
+    folders: dict[str, None] = {}
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        folders[os.path.dirname(path)] = None
+    for folder in folders:
+        with contextlib.suppress(FileNotFoundError):
+            _fsync_dir(Path(folder))
+
+
+@contextlib.contextmanager
 def atomic_output(dst: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file; on a clean exit it atomically becomes `dst`, on an exception it vanishes."""
+    """Yield a binary file; on a clean exit it atomically becomes `dst`, on an exception it vanishes.
+
+    Inside `deferred_sync()` the fsyncs are left to its opener (module docstring)."""
     dst = Path(dst)
+    deferred = _DEFERRED.get()
     folder = dst.parent
     if not folder.is_dir():
         raise OutputError(f"输出文件夹不存在：{folder}", file=dst.name,
@@ -57,14 +106,18 @@ def atomic_output(dst: Path) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if deferred is None:
+                os.fsync(f.fileno())
         if dst.exists():
             with contextlib.suppress(OSError):
                 os.chmod(tmp, dst.stat().st_mode & 0o7777)
         else:
             os.chmod(tmp, 0o644)      # mkstemp makes 0600; an output is meant to be shared
         os.replace(tmp, dst)
-        _fsync_dir(folder)
+        if deferred is None:
+            _fsync_dir(folder)
+        else:
+            deferred.append(os.fspath(dst))
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -23,6 +23,7 @@ from pathlib import Path
 from xlrubric import __version__
 from xlrubric.atomic import TMP_SUFFIX, atomic_output
 from xlrubric.batch.discover import BatchError, Workbook, discover, no_workbooks_error
+from xlrubric.batch.durable import Recorder
 from xlrubric.batch.executors import LOCAL_CLUSTER, default_workers, run_dask, run_inline, run_pool, start_warming
 from xlrubric.batch.lock import outdir_lock
 from xlrubric.batch.manifest import MANIFEST_NAME, Entry, Manifest, file_sha256, load_manifest
@@ -149,7 +150,8 @@ def plan(opts: BatchOptions, manifest: Manifest, books: list[Workbook], rules_ha
             skipped.append(old)
             continue
         tasks.append(Task(str(book.path), book.rel, str(opts.outdir), book.out_rel, sha, rules_hash,
-                          opts.preset, str(opts.rules) if opts.rules else None, opts.passwords))
+                          opts.preset, str(opts.rules) if opts.rules else None, opts.passwords,
+                          sync_in_parent=opts.scheduler in (None, LOCAL_CLUSTER)))
     tasks.sort(key=lambda t: -_size(t.src))     # biggest first: fewer stragglers at the end
     return tasks, skipped, failed
 
@@ -235,9 +237,10 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
         on_plan(run, len(tasks) + len(failed))
     _saving(manifest.save)               # compacted once per run (rules, removed entries); then appends
     outcomes = _chain(failed, execute(opts, tasks)) if tasks else iter(failed)
+    recorder = Recorder(manifest, _saving)   # each line once the school's files are fsynced (batch/durable.py)
     try:
         for outcome in outcomes:
-            _saving(lambda o=outcome: manifest.append(o.entry))
+            recorder.add(outcome)
             run.done.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
@@ -246,8 +249,11 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
                                  f"批处理已停止（已完成 {len(run.done) - 1} 个文件）",
                                  hint="腾出磁盘空间或换一个可写的输出位置后，重新运行同一命令即可继续。")
     finally:
-        with contextlib.suppress(OSError):
-            manifest.close()             # Ctrl-C or a stop: what did finish is already on disk
+        try:
+            recorder.close()             # Ctrl-C or a stop: what did finish is synced and recorded first
+        finally:
+            with contextlib.suppress(OSError):
+                manifest.close()
     from xlrubric.batch.summary import write_county_summary
 
     try:

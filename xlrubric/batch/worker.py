@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from xlrubric.atomic import deferred_sync
 from xlrubric.batch.discover import STATE_DIR
 from xlrubric.batch.manifest import Entry, file_sha256
 from xlrubric.errors import OutputError, XlrubricError
@@ -41,6 +42,10 @@ class Task:
     preset: str | None = None
     rules: str | None = None
     passwords: tuple[str, ...] = ()
+    # The batch process fsyncs this school's files before recording it (batch/durable.py): the worker writes them
+    # atomically without waiting for the disk. False where the parent may not see the worker's disk (a Dask
+    # cluster elsewhere): the worker then fsyncs each file itself, as `compute` does.
+    sync_in_parent: bool = False
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Outcome:
     peak_rss_mb: float = 0.0
     cpu_seconds: float = 0.0          # this process's CPU time on the file, every thread (benchmarks/bench_batch.py)
     bug: str | None = None            # traceback text when xlrubric itself failed
+    unsynced: tuple[str, ...] = ()    # files written without fsync (`Task.sync_in_parent`): the parent's to sync
+    started: float = 0.0              # wall clock (time.time) when the worker began the file (bench_batch.py)
 
 
 def problems_rel(out_rel: str) -> str:
@@ -88,11 +95,20 @@ def _peak_mb() -> float:
 
 def process_one(task: Task) -> Outcome:
     """Compute one school's workbook into OUTDIR; never raises."""
+    started, start, cpu = time.time(), time.perf_counter(), time.process_time()
+    entry = Entry(task.rel, task.input_sha256, task.rules_hash, _version(), "unreadable")
+    with deferred_sync() if task.sync_in_parent else contextlib.nullcontext([]) as unsynced:
+        bug = _process(task, entry)
+    entry.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S")
+    return Outcome(entry, time.perf_counter() - start, _peak_mb(), time.process_time() - cpu, bug, tuple(unsynced),
+                   started)
+
+
+def _process(task: Task, entry: Entry) -> str | None:
+    """Compute `task` into OUTDIR and fill `entry`; the traceback when xlrubric itself failed."""
     from xlrubric.writers.output import write_bytes
 
-    start, cpu = time.perf_counter(), time.process_time()
     outdir = Path(task.outdir)
-    entry = Entry(task.rel, task.input_sha256, task.rules_hash, _version(), "unreadable")
     bug = None
     try:
         target = outdir / task.out_rel
@@ -134,8 +150,7 @@ def process_one(task: Task) -> Outcome:
         entry.message = (f"{BUG_PREFIX}（{type(exc).__name__}: {exc}），该文件未处理。"
                          "\n处理办法：请把此文件和这段说明发给维护人员；其他学校不受影响")
         entry.summary = {"reason": "bug"}
-    entry.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    return Outcome(entry, time.perf_counter() - start, _peak_mb(), time.process_time() - cpu, bug)
+    return bug
 
 
 def _compute(task: Task, target: Path):
