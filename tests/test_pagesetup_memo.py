@@ -9,7 +9,15 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlrubric.writers.pagesetup import _widths, content_widths, display_width, table_layout, text_lines
+from xlrubric.writers.pagesetup import (
+    MANY_TEXTS,
+    _widths,
+    content_widths,
+    display_width,
+    table_layout,
+    text_lines,
+    text_widths,
+)
 
 TRICKY = [1, 1.0, True, 0, 0.0, -0.0, False, 10, 10.0, -1.5, 1e20, "1", "True", "-0", "张三", "",
           "第一行\n第二行更长一些", date(2025, 9, 1), None]
@@ -40,3 +48,15 @@ def test_equal_keys_keep_their_own_widths():
     # content would be 3.5 and the 4-unit minimum would make the column 4.0.
     assert sorted(display_width(v) for v in [0.0, -0.0, -0.0]) == [1.0, 2.0, 2.0]
     assert content_widths(["a"], [[0.0], [-0.0], [-0.0]])[0] == [4.5]
+
+
+ONE_PARAGRAPH = st.text(st.characters(blacklist_characters="\n", blacklist_categories=()), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ONE_PARAGRAPH, min_size=MANY_TEXTS, max_size=MANY_TEXTS + 40))
+def test_text_widths_of_many_texts_equal_each_measured_alone(texts):
+    # Many texts take the one-encode path (NUL-separated blob, byte counts by numpy); the characters drawn
+    # include NUL (the path must step aside), lone surrogates (3 bytes), astral characters (4) and CJK (3).
+    assert text_widths(texts) == [display_width(t) for t in texts]
+    assert text_widths(texts[:3]) == [display_width(t) for t in texts[:3]]

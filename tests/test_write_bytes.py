@@ -150,9 +150,9 @@ def test_hyperlinks_quote_targets_as_attr(cells, targets) -> None:
 
     links = {cell: "#" + t for cell, t in zip(cells, targets, strict=False)}
     letters = [column_letter(c) for c in range(5)]              # columns 5-9 take column_letter's own
-    assert _hyperlinks(links, letters) == [
+    assert _hyperlinks(links, letters) == "".join(
         f'<hyperlink ref="{column_letter(c)}{r + 2}" location={xs.attr(links[(r, c)][1:])}/>'
-        for r, c in sorted(links)]
+        for r, c in sorted(links))
 
 
 def test_sheet_list_kept_through_a_write_equals_the_list_read_again(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ _TEXT_SPLIT = _TEXT_END + b"\x00" + _TEXT_HEAD
 _SPECIAL_BYTES = bytes([*b"&<>", *range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])   # NUL too: the separator
 _ZERO, _NEGATIVE_ZERO = b"><v>0.0</v></c>", b"><v>-0.0</v></c>"
 _JOIN_BLOCK = 8192
+_STR = {str}
 
 
 def escape_cell_text(value: str) -> str:
@@ -63,7 +64,7 @@ def text_tail(value: str) -> str:
     return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
-def text_tails(texts: list[str]) -> dict[str, bytes]:
+def text_tails(texts: list[str], blob: bytes | None = None) -> dict[str, bytes]:
     """`text_tail` of each text, encoded. When no text needs escaping or cutting, a text goes in as it
     is, with xml:space where it starts or ends with white space (what `str.strip` removes is what
     `isspace` sees). That is checked once over all the texts, encoded together with NUL between them:
@@ -72,13 +73,15 @@ def text_tails(texts: list[str]) -> dict[str, bytes]:
     (The regex over the joined text cost more than the rest of the write's text handling together.)
     The two 3-byte searches run only where their common first two bytes occur (U+FFC0–U+FFFF, such as
     ￥, are rare), and the tails are made by one replace and split of the whole blob rather than a
-    `bytes %` per text (issue 16, session 6: 2.4 → 1.4 ms for 扣分明细's 1,928 texts)."""
+    `bytes %` per text (issue 16, session 6: 2.4 → 1.4 ms for 扣分明细's 1,928 texts). `blob`: the texts
+    so joined and encoded already (`Columns.encoded`, which the column widths used too: session 8)."""
     if not texts or max(map(len, texts)) > MAX_TEXT:
         return {v: text_tail(v).encode() for v in texts}
-    try:
-        blob = "\x00".join(texts).encode()
-    except UnicodeEncodeError:
-        return {v: text_tail(v).encode() for v in texts}
+    if blob is None:
+        try:
+            blob = "\x00".join(texts).encode()
+        except UnicodeEncodeError:
+            return {v: text_tail(v).encode() for v in texts}
     if (len(blob.translate(None, _SPECIAL_BYTES)) != len(blob) - len(texts) + 1 or b"_x" in blob
             or (b"\xef\xbf" in blob and (b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob))):
         return {v: text_tail(v).encode() for v in texts}
@@ -126,7 +129,8 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
                                          else attrs.get(heights[0], b"") if heights else b"", b">"]
     for c, s in enumerate(col_s[:len(by_column)]):       # columns past every row have no cell
         values, style = by_column[c], s.encode()
-        tails = cells.tails(values, columns.types(c), columns.distinct(c))
+        tails = cells.tails(values, columns.types(c), columns.distinct(c),
+                            columns.encoded(c) if columns.types(c) == _STR else None)
         if tails is None:
             column = cells.column(c, values, style, columns.types(c), columns.distinct(c))
             for i, si in own.get(c, {}).items():
@@ -138,25 +142,25 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
         else:
             pieces += [b'<c r="' + letters[c].encode(), cells.nums, b'"' + style, tails]
     pieces.append(b"</row>")
-    flat = _row_major(pieces, n)
+    flat = row_major(pieces, n)
     # bytes.join holds an 80-byte buffer view per item while it copies: joined in blocks, a 20,000-row table's
     # 840,000 pieces need 0.7 MB of views at a time rather than 67 MB
     return b"".join([b"".join(flat[i:i + _JOIN_BLOCK]) for i in range(0, len(flat), _JOIN_BLOCK)])
 
 
-def _row_major(pieces: list[bytes | list[bytes]], n: int) -> list[bytes]:
-    """The pieces of `n` rows in row order: each of `pieces` is one bytes for every row or a list of `n`
-    (adjacent constants are joined first)."""
-    merged: list[bytes | list[bytes]] = []
+def row_major(pieces: list[Any], n: int) -> list[Any]:
+    """The pieces of `n` rows in row order: each of `pieces` is one value (bytes or str) for every row or a
+    list of `n` (adjacent constants are joined first)."""
+    merged: list[Any] = []
     for p in pieces:
-        if type(p) is bytes and merged and type(merged[-1]) is bytes:
+        if type(p) is not list and merged and type(merged[-1]) is not list:
             merged[-1] += p
         else:
             merged.append(p)
     k = len(merged)
-    flat: list[bytes] = [b""] * (n * k)
+    flat: list[Any] = [None] * (n * k)
     for j, p in enumerate(merged):
-        flat[j::k] = [p] * n if type(p) is bytes else p
+        flat[j::k] = p if type(p) is list else [p] * n
     return flat
 
 
@@ -213,12 +217,16 @@ class _Cells:
         self.ints: dict[int, bytes] = {}
         self.memo: dict[type, dict[Any, bytes]] = {str: self.texts, float: self.floats, int: self.ints}
 
-    def _remember(self, kind: type, distinct: set[Any]) -> dict[Any, bytes]:
-        """The memo of `kind`, holding the tail of every value in `distinct` (zero floats excepted)."""
+    def _remember(self, kind: type, distinct: set[Any], encoded: tuple[list[str], bytes] | None = None,
+                  ) -> dict[Any, bytes]:
+        """The memo of `kind`, holding the tail of every value in `distinct` (zero floats excepted);
+        `encoded`: the column's distinct texts and their bytes (`Columns.encoded`), if made."""
         memo = self.memo[kind]
         missing = distinct.difference(memo)
         if missing:
-            if kind is str:
+            if kind is str and encoded is not None:
+                memo.update(text_tails(*encoded))       # all its texts: a tail already there is the same
+            elif kind is str:
                 memo.update(text_tails(list(missing)))
             elif kind is int:
                 memo.update((v, b"><v>%d</v></c>" % v) for v in missing)
@@ -243,13 +251,14 @@ class _Cells:
             return None, set()
         return kind, distinct
 
-    def tails(self, values: tuple[Any, ...], types: set[type], distinct: set[Any] | None) -> list[bytes] | None:
+    def tails(self, values: tuple[Any, ...], types: set[type], distinct: set[Any] | None,
+              encoded: tuple[list[str], bytes] | None = None) -> list[bytes] | None:
         """Each value's tail when the column is all text, all ints or all floats with no empty cell and
-        no NaN; else None. `types` and `distinct` are the column's (`Columns`)."""
+        no NaN; else None. `types`, `distinct` and `encoded` are the column's (`Columns`)."""
         kind, distinct = self._kind(types, distinct, empty=False)
         if kind is None:
             return None
-        memo = self._remember(kind, distinct)
+        memo = self._remember(kind, distinct, encoded)
         if kind is float and 0.0 in distinct:
             if negative_zero(values):
                 return [memo[v] if v else _zero_tail(v) for v in values]
