@@ -41,7 +41,7 @@ _TEXT_SPLIT = _TEXT_END + b"\x00" + _TEXT_HEAD
 _SPECIAL_BYTES = bytes([*b"&<>", *range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])   # NUL too: the separator
 _ZERO, _NEGATIVE_ZERO = b"><v>0.0</v></c>", b"><v>-0.0</v></c>"
 _JOIN_BLOCK = 8192
-_STR = {str}
+_TEXT_TYPES = {str, type(None)}
 
 
 def escape_cell_text(value: str) -> str:
@@ -128,11 +128,11 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
                                          list(map(attrs.__getitem__, heights)) if len(attrs) > 1
                                          else attrs.get(heights[0], b"") if heights else b"", b">"]
     for c, s in enumerate(col_s[:len(by_column)]):       # columns past every row have no cell
-        values, style = by_column[c], s.encode()
-        tails = cells.tails(values, columns.types(c), columns.distinct(c),
-                            columns.encoded(c) if columns.types(c) == _STR else None)
+        values, style, types = by_column[c], s.encode(), columns.types(c)
+        encoded = columns.encoded(c) if types <= _TEXT_TYPES else None     # the widths made it already
+        tails = cells.tails(values, types, columns.distinct(c), encoded)
         if tails is None:
-            column = cells.column(c, values, style, columns.types(c), columns.distinct(c))
+            column = cells.column(c, values, style, types, columns.distinct(c), encoded)
             for i, si in own.get(c, {}).items():
                 column[i] = cells.one(cells.nums[i], c, values[i], si)
             pieces.append(column)
@@ -266,12 +266,12 @@ class _Cells:
         return list(map(memo.__getitem__, values))
 
     def column(self, c: int, values: tuple[Any, ...], s: bytes, types: set[type], distinct: set[Any] | None,
-               ) -> list[bytes]:
-        """Column `c`'s whole cells, b"" where a row has none, all in style `s`."""
+               encoded: tuple[list[str], bytes] | None = None) -> list[bytes]:
+        """Column `c`'s whole cells, b"" where a row has none, all in style `s`; `encoded` as for `tails`."""
         start, nums = self.starts[c], self.nums
         kind, distinct = self._kind(types, distinct)
         if kind is not None:
-            memo = self._remember(kind, distinct)
+            memo = self._remember(kind, distinct, encoded)
             mid = b'"' + s
             if kind is float and 0.0 in distinct and negative_zero(values):
                 return [b"" if v is None else b"".join((start, n, mid, memo[v] if v else _zero_tail(v)))

@@ -308,32 +308,21 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
     return out, {}
 
 
-MANY_TEXTS = 64            # from this many distinct texts, a column's UTF-8 lengths come from one encode
-
-
 def text_widths(texts: list[str], blob: bytes | None = None) -> list[float]:
     """`display_width` of each one-paragraph text (no newline): 0.6 × UTF-8 bytes + 0.4 × characters.
 
-    Many texts (a result column of names, 来源 references or 说明): the texts are encoded once, joined by NUL,
-    and each one's byte count is the distance between NULs, found by numpy; the same two products and sum
-    in float64, so the same bits as one `display_width` at a time (issue 16, session 8: 919 distinct 来源
-    texts 0.95 → 0.2 ms; a property test compares them). A text holding NUL itself, or few texts, are
-    measured one at a time by the same arithmetic in C loops. `blob`: the texts so joined and encoded, if
-    made already (`Columns.encoded`).
+    `blob`: the texts joined by NUL and encoded (`Columns.encoded`, made once for the cells' tails too): each
+    text's byte count is then the length of its piece of the blob (one split, a C loop), and no text is
+    encoded again (issue 16, session 8). The same two products and sum as `display_width`, so the same bits
+    (a property test compares them). Without a blob, or when a text holds NUL itself, each text is encoded
+    on its own, in C loops.
     """
-    if len(texts) >= MANY_TEXTS:
-        if blob is None:
-            blob = "\x00".join(texts).encode("utf-8", "surrogatepass")
-        if blob.count(0) == len(texts) - 1:
-            import numpy as np
-
-            ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
-            bounds = np.concatenate(([-1], ends, [len(blob)]))
-            utf8 = np.diff(bounds) - 1
-            chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-            return (0.6 * utf8 + 0.4 * chars).tolist()
-    utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
-    return list(map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))))
+    pieces = blob.split(b"\x00") if blob is not None else None
+    if pieces is not None and len(pieces) == len(texts):
+        utf8 = map(len, pieces)
+    else:
+        utf8 = map(len, map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass")))
+    return list(map(add, map(_SIXTENTHS, utf8), map(_FOURTENTHS, map(len, texts))))
 
 
 def plan_pages(header: list[str], widths: list[float], wrap: set[int] | None = None,
