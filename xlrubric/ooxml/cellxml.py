@@ -276,8 +276,10 @@ class _Cells:
             return None
         memo = self._remember(kind, distinct, encoded)
         zero, negative = _ZERO, _NEGATIVE_ZERO
-        if head or end:
-            memo = {v: b"".join((head, memo[v], end)) for v in distinct if v in memo}
+        if head or end:                   # in C loops; a float zero is not remembered (see the class)
+            keys = list(filter(None, distinct)) if kind is float else list(distinct)
+            memo = dict(zip(keys, map(b"".join, zip(repeat(head), map(memo.__getitem__, keys), repeat(end))),
+                            strict=True))
             zero, negative = head + _ZERO + end, head + _NEGATIVE_ZERO + end
         if kind is float and 0.0 in distinct:
             if negative_zero(values):
