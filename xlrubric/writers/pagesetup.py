@@ -308,31 +308,30 @@ def _column_widths(values: tuple[Any, ...], types: set[type], distinct: set[Any]
     return out, {}
 
 
-MANY_TEXTS = 64            # from this many distinct texts of SHORT_TEXT bytes on average, one byte count for all
-SHORT_TEXT = 48
+MANY_TEXTS = 64            # from this many distinct texts, their byte counts come from one encode of them all
 
 
 def text_widths(texts: list[str], blob: bytes | None = None) -> list[float]:
     """`display_width` of each one-paragraph text (no newline): 0.6 × UTF-8 bytes + 0.4 × characters.
 
-    Many short texts (a result column of names, 工号 or 来源 references): the texts joined by NUL and encoded
+    Many texts (a result column of names, 工号, 来源 references or 说明): the texts joined by NUL and encoded
     once (`blob`, made by `Columns.encoded` for the cells' tails too, or here), each one's byte count is the
     distance between NULs, found by numpy; the same two products and sum in float64, so the same bits as
-    `display_width` one at a time (issue 16, session 8; a property test compares them). Long texts (说明)
-    are encoded one at a time instead: numpy's passes over their bytes cost more than the encodes (measured
-    with callgrind), as does a split of the blob. A text holding NUL itself, or few texts, likewise.
+    `display_width` one at a time (issue 16, session 8; a property test compares them). Measured with
+    callgrind on bench_compute's result tables: numpy's pass over the bytes costs less than encoding each
+    text again even for 说明's long texts, and less than a split of the blob. A text holding NUL itself, or
+    few texts, are encoded one at a time.
     """
     if len(texts) >= MANY_TEXTS:
         if blob is None:
             blob = "\x00".join(texts).encode("utf-8", "surrogatepass")
-        if len(blob) <= SHORT_TEXT * len(texts):
-            import numpy as np
+        import numpy as np
 
-            ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
-            if ends.size == len(texts) - 1:
-                utf8 = np.diff(ends, prepend=-1, append=len(blob)) - 1
-                chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-                return (0.6 * utf8 + 0.4 * chars).tolist()
+        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
+        if ends.size == len(texts) - 1:
+            utf8 = np.diff(ends, prepend=-1, append=len(blob)) - 1
+            chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            return (0.6 * utf8 + 0.4 * chars).tolist()
     utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
     return list(map(add, map(_SIXTENTHS, map(len, utf8)), map(_FOURTENTHS, map(len, texts))))
 
