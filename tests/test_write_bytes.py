@@ -105,6 +105,31 @@ def test_data_rows_equal_cells_written_one_by_one(tmp_path_factory, rows, links)
     assert fast == _plain_rows(table, _Cells(letters, fmt, nums), col_s, own, heights)
 
 
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(VALUE, min_size=0, max_size=4), min_size=0, max_size=12), st.booleans(),
+       st.sets(st.tuples(st.integers(0, 12), st.integers(0, 4)), max_size=6))
+def test_styled_columns_of_repeated_or_distinct_values_equal_cells_written_one_by_one(
+        tmp_path_factory, rows, repeat, links) -> None:
+    """Every column styled (number formats): a column repeating its values carries its style and the next
+    cell's opening in its joined tails, one of mostly distinct values keeps them as pieces of their own
+    (session 8); both write exactly the cells of the plain path."""
+    tmp = tmp_path_factory.mktemp("styled")
+    rows = rows + rows if repeat else rows
+    header = ["甲", "乙", "丙", "丁"]
+    table = SheetTable("结果", header, rows, links={k: "#名册!A1" for k in links},
+                       number_formats={0: "@", 1: "0.0", 2: "0", 3: "0.00"})
+    layout = table_layout(header, rows)
+    fmt = _Formats(_styles(tmp), table, layout)
+    ncols = max([len(header), *map(len, rows)])
+    letters = [column_letter(c) for c in range(ncols)]
+    col_s = [f' s="{fmt.column[c]}"' if c in fmt.column else fmt.plain_attr for c in range(ncols)]
+    heights = layout.row_heights(rows)
+    fast = data_rows(table, letters, col_s, fmt, heights)
+    own = {(i, c): f' s="{fmt.link}"' for i, c in links if i < len(rows) and c < len(rows[i])}
+    nums = [str(i + 2).encode() for i in range(len(rows))]
+    assert fast == _plain_rows(table, _Cells(letters, fmt, nums), col_s, own, heights)
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 9),
                                    st.text(alphabet=st.sampled_from(list("扣分缺签到 ab1\n")), max_size=90)),

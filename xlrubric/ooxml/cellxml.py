@@ -128,10 +128,13 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
                                          list(map(attrs.__getitem__, heights)) if len(attrs) > 1
                                          else attrs.get(heights[0], b"") if heights else b"", b">"]
     ncols = len(col_s[:len(by_column)])                   # columns past every row have no cell
-    # a column of tails begins every cell with its constant `<c r="X`; the column before it, if of tails
-    # too, carries that constant at the end of each of its tails (and the last column the row's end)
+    # A column of tails begins every cell with its constant `<c r="X`. Where a column repeats its values (at
+    # most one distinct value in two rows), its tails are joined once per distinct value with the style before
+    # them and the next column's constant (or the row's end) after them: two pieces fewer per cell for the
+    # join. A column of mostly distinct values would pay that join per row, so its pieces stay apart.
     starts = [b'<c r="' + letters[c].encode() if cells.one_kind(columns.types(c), columns.distinct(c)) else None
               for c in range(ncols)]
+    joined = [start is not None and 2 * len(columns.distinct(c) or ()) <= n for c, start in enumerate(starts)]
     for c, s in enumerate(col_s[:ncols]):
         values, style, types = by_column[c], s.encode(), columns.types(c)
         encoded = columns.encoded(c) if types <= _TEXT_TYPES else None     # the widths made it already
@@ -141,15 +144,17 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
                 column[i] = cells.one(cells.nums[i], c, values[i], si)
             pieces.append(column)
             continue
-        end = (starts[c + 1] or b"") if c + 1 < ncols else b"</row>"
-        if c == 0 or starts[c - 1] is None:
+        if c == 0 or not joined[c - 1]:
             pieces.append(starts[c])
+        end = ((starts[c + 1] or b"") if c + 1 < ncols else b"</row>") if joined[c] else b""
         if c in own:
             pieces += [cells.nums, b'"', list(map(own[c].get, range(n), repeat(style))),
                        cells.tails(values, types, columns.distinct(c), encoded, end=end)]
-        else:
+        elif joined[c]:
             pieces += [cells.nums, cells.tails(values, types, columns.distinct(c), encoded, b'"' + style, end)]
-    if not ncols or starts[-1] is None:
+        else:
+            pieces += [cells.nums, b'"' + style, cells.tails(values, types, columns.distinct(c), encoded)]
+    if not ncols or not joined[-1]:
         pieces.append(b"</row>")
     flat = row_major(pieces, n)
     # bytes.join holds an 80-byte buffer view per item while it copies: joined in blocks, a 20,000-row table's
