@@ -9,7 +9,15 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlrubric.writers.pagesetup import _widths, content_widths, display_width, table_layout, text_lines
+from xlrubric.writers.pagesetup import (
+    MANY_TEXTS,
+    _widths,
+    content_widths,
+    display_width,
+    table_layout,
+    text_lines,
+    text_widths,
+)
 
 TRICKY = [1, 1.0, True, 0, 0.0, -0.0, False, 10, 10.0, -1.5, 1e20, "1", "True", "-0", "张三", "",
           "第一行\n第二行更长一些", date(2025, 9, 1), None]
@@ -40,3 +48,22 @@ def test_equal_keys_keep_their_own_widths():
     # content would be 3.5 and the 4-unit minimum would make the column 4.0.
     assert sorted(display_width(v) for v in [0.0, -0.0, -0.0]) == [1.0, 2.0, 2.0]
     assert content_widths(["a"], [[0.0], [-0.0], [-0.0]])[0] == [4.5]
+
+
+ONE_PARAGRAPH = st.text(st.characters(blacklist_characters="\n", blacklist_categories=()), max_size=30)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(ONE_PARAGRAPH, min_size=MANY_TEXTS, max_size=MANY_TEXTS + 40), st.booleans())
+def test_text_widths_equal_each_text_measured_alone(texts, shared):
+    # From MANY_TEXTS short texts on, the byte counts come from one NUL-joined encode (the column's own, when
+    # `shared`: Columns.encoded makes it strictly, so not when a lone surrogate is drawn). The characters drawn
+    # include NUL (then the NULs do not match the texts and each is encoded alone), lone surrogates (3 bytes
+    # under surrogatepass), astral characters (4 bytes) and CJK (3).
+    blob = None
+    if shared:
+        try:
+            blob = "\x00".join(texts).encode()
+        except UnicodeEncodeError:
+            blob = None
+    assert text_widths(texts, blob) == [display_width(t) for t in texts]

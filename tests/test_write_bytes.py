@@ -82,6 +82,21 @@ def _plain_rows(table: SheetTable, cells: _Cells, col_s: list[str], own: dict, h
     return "".join(out).encode()
 
 
+def _both_ways(tmp: Path, table: SheetTable) -> tuple[bytes, bytes]:
+    """`data_rows` of `table`, and the same rows by the plain path (links styled as the sheet writer does)."""
+    rows = table.rows
+    layout = table_layout(table.header, rows)
+    fmt = _Formats(_styles(tmp), table, layout)
+    ncols = max([len(table.header), *map(len, rows)])
+    letters = [column_letter(c) for c in range(ncols)]
+    col_s = [f' s="{fmt.column[c]}"' if c in fmt.column else fmt.plain_attr for c in range(ncols)]
+    heights = layout.row_heights(rows)
+    own = {(i, c): f' s="{fmt.link}"' for i, c in table.links if i < len(rows) and c < len(rows[i])}
+    nums = [str(i + 2).encode() for i in range(len(rows))]
+    return (data_rows(table, letters, col_s, fmt, heights),
+            _plain_rows(table, _Cells(letters, fmt, nums), col_s, own, heights))
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(VALUE, min_size=0, max_size=4), min_size=0, max_size=12),
        st.sets(st.tuples(st.integers(0, 12), st.integers(0, 4)), max_size=6))
@@ -92,18 +107,26 @@ def test_data_rows_equal_cells_written_one_by_one(tmp_path_factory, rows, links)
     rows = rows + rows                       # values repeat: the remembered tails are used
     header = ["甲", "乙", "丙", "丁"]
     table = SheetTable("结果", header, rows, links={k: "#名册!A1" for k in links})
-    layout = table_layout(header, rows)
-    styles = _styles(tmp)
-    fmt = _Formats(styles, table, layout)
-    ncols = max([len(header), *map(len, rows)])
-    letters = [column_letter(c) for c in range(ncols)]
-    col_s = [f' s="{fmt.column[c]}"' if c in fmt.column else fmt.plain_attr for c in range(ncols)]
-    heights = layout.row_heights(rows)
-    fast = data_rows(table, letters, col_s, fmt, heights)
-    own = {(i, c): f' s="{fmt.link}"' for i, c in links if i < len(rows) and c < len(rows[i])}
-    nums = [str(i + 2).encode() for i in range(len(rows))]
-    assert fast == _plain_rows(table, _Cells(letters, fmt, nums), col_s, own, heights)
+    fast, plain = _both_ways(tmp, table)
+    assert fast == plain
 
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(VALUE, min_size=0, max_size=4), min_size=0, max_size=12), st.booleans(),
+       st.sets(st.tuples(st.integers(0, 12), st.integers(0, 4)), max_size=6))
+def test_styled_columns_of_repeated_or_distinct_values_equal_cells_written_one_by_one(
+        tmp_path_factory, rows, repeat, links) -> None:
+    """Every column styled (number formats): a column repeating its values carries its style and the next
+    cell's opening in its joined tails, one of mostly distinct values keeps them as pieces of their own
+    (session 8); both write exactly the cells of the plain path."""
+    tmp = tmp_path_factory.mktemp("styled")
+    rows = rows + rows if repeat else rows
+    header = ["甲", "乙", "丙", "丁"]
+    table = SheetTable("结果", header, rows, links={k: "#名册!A1" for k in links},
+                       number_formats={0: "@", 1: "0.0", 2: "0", 3: "0.00"})
+    fast, plain = _both_ways(tmp, table)
+    assert fast == plain
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 9),
@@ -150,9 +173,9 @@ def test_hyperlinks_quote_targets_as_attr(cells, targets) -> None:
 
     links = {cell: "#" + t for cell, t in zip(cells, targets, strict=False)}
     letters = [column_letter(c) for c in range(5)]              # columns 5-9 take column_letter's own
-    assert _hyperlinks(links, letters) == [
+    assert _hyperlinks(links, letters) == "".join(
         f'<hyperlink ref="{column_letter(c)}{r + 2}" location={xs.attr(links[(r, c)][1:])}/>'
-        for r, c in sorted(links)]
+        for r, c in sorted(links))
 
 
 def test_sheet_list_kept_through_a_write_equals_the_list_read_again(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ _TEXT_SPLIT = _TEXT_END + b"\x00" + _TEXT_HEAD
 _SPECIAL_BYTES = bytes([*b"&<>", *range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])   # NUL too: the separator
 _ZERO, _NEGATIVE_ZERO = b"><v>0.0</v></c>", b"><v>-0.0</v></c>"
 _JOIN_BLOCK = 8192
+_TEXT_TYPES = {str, type(None)}
 
 
 def escape_cell_text(value: str) -> str:
@@ -63,7 +64,7 @@ def text_tail(value: str) -> str:
     return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
-def text_tails(texts: list[str]) -> dict[str, bytes]:
+def text_tails(texts: list[str], blob: bytes | None = None) -> dict[str, bytes]:
     """`text_tail` of each text, encoded. When no text needs escaping or cutting, a text goes in as it
     is, with xml:space where it starts or ends with white space (what `str.strip` removes is what
     `isspace` sees). That is checked once over all the texts, encoded together with NUL between them:
@@ -72,13 +73,15 @@ def text_tails(texts: list[str]) -> dict[str, bytes]:
     (The regex over the joined text cost more than the rest of the write's text handling together.)
     The two 3-byte searches run only where their common first two bytes occur (U+FFC0–U+FFFF, such as
     ￥, are rare), and the tails are made by one replace and split of the whole blob rather than a
-    `bytes %` per text (issue 16, session 6: 2.4 → 1.4 ms for 扣分明细's 1,928 texts)."""
+    `bytes %` per text (issue 16, session 6: 2.4 → 1.4 ms for 扣分明细's 1,928 texts). `blob`: the texts
+    so joined and encoded already (`Columns.encoded`, which the column widths used too: session 8)."""
     if not texts or max(map(len, texts)) > MAX_TEXT:
         return {v: text_tail(v).encode() for v in texts}
-    try:
-        blob = "\x00".join(texts).encode()
-    except UnicodeEncodeError:
-        return {v: text_tail(v).encode() for v in texts}
+    if blob is None:
+        try:
+            blob = "\x00".join(texts).encode()
+        except UnicodeEncodeError:
+            return {v: text_tail(v).encode() for v in texts}
     if (len(blob.translate(None, _SPECIAL_BYTES)) != len(blob) - len(texts) + 1 or b"_x" in blob
             or (b"\xef\xbf" in blob and (b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob))):
         return {v: text_tail(v).encode() for v in texts}
@@ -124,39 +127,54 @@ def data_rows(table: SheetTable, letters: list[str], col_s: list[str], fmt: _For
     pieces: list[bytes | list[bytes]] = [b'<row r="', cells.nums, b'"',
                                          list(map(attrs.__getitem__, heights)) if len(attrs) > 1
                                          else attrs.get(heights[0], b"") if heights else b"", b">"]
-    for c, s in enumerate(col_s[:len(by_column)]):       # columns past every row have no cell
-        values, style = by_column[c], s.encode()
-        tails = cells.tails(values, columns.types(c), columns.distinct(c))
-        if tails is None:
-            column = cells.column(c, values, style, columns.types(c), columns.distinct(c))
+    ncols = len(col_s[:len(by_column)])                   # columns past every row have no cell
+    # A column of tails begins every cell with its constant `<c r="X`. Where a column repeats its values (at
+    # most one distinct value in two rows), its tails are joined once per distinct value with the style before
+    # them and the next column's constant (or the row's end) after them: two pieces fewer per cell for the
+    # join. A column of mostly distinct values would pay that join per row, so its pieces stay apart.
+    starts = [b'<c r="' + letters[c].encode() if cells.one_kind(columns.types(c), columns.distinct(c)) else None
+              for c in range(ncols)]
+    joined = [start is not None and 2 * len(columns.distinct(c) or ()) <= n for c, start in enumerate(starts)]
+    for c, s in enumerate(col_s[:ncols]):
+        values, style, types = by_column[c], s.encode(), columns.types(c)
+        encoded = columns.encoded(c) if types <= _TEXT_TYPES else None     # the widths made it already
+        if starts[c] is None:
+            column = cells.column(c, values, style, types, columns.distinct(c), encoded)
             for i, si in own.get(c, {}).items():
                 column[i] = cells.one(cells.nums[i], c, values[i], si)
             pieces.append(column)
-        elif c in own:
-            pieces += [b'<c r="' + letters[c].encode(), cells.nums, b'"',
-                       list(map(own[c].get, range(n), repeat(style))), tails]
+            continue
+        if c == 0 or not joined[c - 1]:
+            pieces.append(starts[c])
+        end = ((starts[c + 1] or b"") if c + 1 < ncols else b"</row>") if joined[c] else b""
+        if c in own:
+            pieces += [cells.nums, b'"', list(map(own[c].get, range(n), repeat(style))),
+                       cells.tails(values, types, columns.distinct(c), encoded, end=end)]
+        elif joined[c]:
+            pieces += [cells.nums, cells.tails(values, types, columns.distinct(c), encoded, b'"' + style, end)]
         else:
-            pieces += [b'<c r="' + letters[c].encode(), cells.nums, b'"' + style, tails]
-    pieces.append(b"</row>")
-    flat = _row_major(pieces, n)
+            pieces += [cells.nums, b'"' + style, cells.tails(values, types, columns.distinct(c), encoded)]
+    if not ncols or not joined[-1]:
+        pieces.append(b"</row>")
+    flat = row_major(pieces, n)
     # bytes.join holds an 80-byte buffer view per item while it copies: joined in blocks, a 20,000-row table's
     # 840,000 pieces need 0.7 MB of views at a time rather than 67 MB
     return b"".join([b"".join(flat[i:i + _JOIN_BLOCK]) for i in range(0, len(flat), _JOIN_BLOCK)])
 
 
-def _row_major(pieces: list[bytes | list[bytes]], n: int) -> list[bytes]:
-    """The pieces of `n` rows in row order: each of `pieces` is one bytes for every row or a list of `n`
-    (adjacent constants are joined first)."""
-    merged: list[bytes | list[bytes]] = []
+def row_major(pieces: list[Any], n: int) -> list[Any]:
+    """The pieces of `n` rows in row order: each of `pieces` is one value (bytes or str) for every row or a
+    list of `n` (adjacent constants are joined first)."""
+    merged: list[Any] = []
     for p in pieces:
-        if type(p) is bytes and merged and type(merged[-1]) is bytes:
+        if type(p) is not list and merged and type(merged[-1]) is not list:
             merged[-1] += p
         else:
             merged.append(p)
     k = len(merged)
-    flat: list[bytes] = [b""] * (n * k)
+    flat: list[Any] = [None] * (n * k)
     for j, p in enumerate(merged):
-        flat[j::k] = [p] * n if type(p) is bytes else p
+        flat[j::k] = p if type(p) is list else [p] * n
     return flat
 
 
@@ -213,12 +231,16 @@ class _Cells:
         self.ints: dict[int, bytes] = {}
         self.memo: dict[type, dict[Any, bytes]] = {str: self.texts, float: self.floats, int: self.ints}
 
-    def _remember(self, kind: type, distinct: set[Any]) -> dict[Any, bytes]:
-        """The memo of `kind`, holding the tail of every value in `distinct` (zero floats excepted)."""
+    def _remember(self, kind: type, distinct: set[Any], encoded: tuple[list[str], bytes] | None = None,
+                  ) -> dict[Any, bytes]:
+        """The memo of `kind`, holding the tail of every value in `distinct` (zero floats excepted);
+        `encoded`: the column's distinct texts and their bytes (`Columns.encoded`), if made."""
         memo = self.memo[kind]
         missing = distinct.difference(memo)
         if missing:
-            if kind is str:
+            if kind is str and encoded is not None:
+                memo.update(text_tails(*encoded))       # all its texts: a tail already there is the same
+            elif kind is str:
                 memo.update(text_tails(list(missing)))
             elif kind is int:
                 memo.update((v, b"><v>%d</v></c>" % v) for v in missing)
@@ -243,26 +265,40 @@ class _Cells:
             return None, set()
         return kind, distinct
 
-    def tails(self, values: tuple[Any, ...], types: set[type], distinct: set[Any] | None) -> list[bytes] | None:
+    def one_kind(self, types: set[type], distinct: set[Any] | None) -> bool:
+        """Whether `tails` takes the column: all text, all ints or all floats, no empty cell, no NaN."""
+        return self._kind(types, distinct, empty=False)[0] is not None
+
+    def tails(self, values: tuple[Any, ...], types: set[type], distinct: set[Any] | None,
+              encoded: tuple[list[str], bytes] | None = None, head: bytes = b"", end: bytes = b"",
+              ) -> list[bytes] | None:
         """Each value's tail when the column is all text, all ints or all floats with no empty cell and
-        no NaN; else None. `types` and `distinct` are the column's (`Columns`)."""
+        no NaN; else None. `types`, `distinct` and `encoded` are the column's (`Columns`). `head` and `end`
+        go before and after every tail, joined once per distinct value: the row's pieces are then fewer by
+        two a cell, and `bytes.join` pays per piece (issue 16, session 8)."""
         kind, distinct = self._kind(types, distinct, empty=False)
         if kind is None:
             return None
-        memo = self._remember(kind, distinct)
+        memo = self._remember(kind, distinct, encoded)
+        zero, negative = _ZERO, _NEGATIVE_ZERO
+        if head or end:                   # in C loops; a float zero is not remembered (see the class)
+            keys = list(filter(None, distinct)) if kind is float else list(distinct)
+            memo = dict(zip(keys, map(b"".join, zip(repeat(head), map(memo.__getitem__, keys), repeat(end))),
+                            strict=True))
+            zero, negative = head + _ZERO + end, head + _NEGATIVE_ZERO + end
         if kind is float and 0.0 in distinct:
             if negative_zero(values):
-                return [memo[v] if v else _zero_tail(v) for v in values]
-            return list(map(memo.get, values, repeat(_ZERO)))          # every zero is 0.0
+                return [memo[v] if v else zero if math.copysign(1.0, v) > 0 else negative for v in values]
+            return list(map(memo.get, values, repeat(zero)))          # every zero is 0.0
         return list(map(memo.__getitem__, values))
 
     def column(self, c: int, values: tuple[Any, ...], s: bytes, types: set[type], distinct: set[Any] | None,
-               ) -> list[bytes]:
-        """Column `c`'s whole cells, b"" where a row has none, all in style `s`."""
+               encoded: tuple[list[str], bytes] | None = None) -> list[bytes]:
+        """Column `c`'s whole cells, b"" where a row has none, all in style `s`; `encoded` as for `tails`."""
         start, nums = self.starts[c], self.nums
         kind, distinct = self._kind(types, distinct)
         if kind is not None:
-            memo = self._remember(kind, distinct)
+            memo = self._remember(kind, distinct, encoded)
             mid = b'"' + s
             if kind is float and 0.0 in distinct and negative_zero(values):
                 return [b"" if v is None else b"".join((start, n, mid, memo[v] if v else _zero_tail(v)))

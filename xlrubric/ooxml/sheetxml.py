@@ -8,8 +8,10 @@ school's shared-string table.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from xlrubric.ooxml import xmlscan as xs
-from xlrubric.ooxml.cellxml import data_rows, text_cell
+from xlrubric.ooxml.cellxml import data_rows, row_major, text_cell
 from xlrubric.ooxml.opc import XML_DECL
 from xlrubric.ooxml.styles import StylesPart
 from xlrubric.results import SheetTable
@@ -19,6 +21,7 @@ HEADER_FILL = "FFD9E1F2"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 TIME_FORMAT = "hh:mm:ss"
+_PLUS_TWO = (2).__add__             # row index → spreadsheet row number (row 1 is the header)
 
 
 def column_letter(col0: int) -> str:
@@ -101,7 +104,7 @@ def sheet_part(table: SheetTable, styles: StylesPart, code_name: str | None = No
                  + (f"<cols>{cols}</cols>" if cols else ""))
     tail = ["</sheetData>", f'<autoFilter ref="A1:{last}"/>' if table.header else ""]
     if table.links:
-        tail += ["<hyperlinks>", *_hyperlinks(table.links, letters), "</hyperlinks>"]
+        tail += ["<hyperlinks>", _hyperlinks(table.links, letters), "</hyperlinks>"]
     tail.append(page_setup_xml(layout))
     return b"".join(((head_xml + header_row).encode(), rows, "".join(tail).encode()))
 
@@ -111,15 +114,30 @@ def _width(table: SheetTable) -> int:
     return max(len(table.header), *map(len, table.rows)) if table.rows else len(table.header)
 
 
-def _hyperlinks(links: dict[tuple[int, int], str], letters: list[str]) -> list[str]:
+def _hyperlinks(links: dict[tuple[int, int], str], letters: list[str]) -> str:
     """The `<hyperlink>` of each linked cell (row index, column) in order, to a place in the workbook.
     A result sheet links a cell on every row (扣分明细's 来源): when no target has a character to escape
-    (one search over them all), each is simply quoted, as `xs.attr` would."""
+    (one search over them all), each is simply quoted, as `xs.attr` would. The elements are laid out a
+    field at a time (references, row numbers, targets) and joined once, as `cellxml.data_rows` lays out
+    rows (issue 16, session 8: an f-string per link cost more than the rest of the sheet's tail)."""
+    if not links:
+        return ""
     cells = sorted(links)
-    targets = [links[cell].lstrip("#") for cell in cells]
-    quoted = (map('"{}"'.format, targets) if xs.needs_no_escape(" ".join(targets)) else map(xs.attr, targets))
-    letters = letters + [column_letter(c) for c in range(len(letters), max((c for _r, c in cells), default=0) + 1)]
-    return [f'<hyperlink ref="{letters[c]}{r + 2}" location={q}/>' for (r, c), q in zip(cells, quoted, strict=True)]
+    rows, cols = zip(*cells, strict=True)
+    targets = list(map(str.lstrip, map(links.__getitem__, cells), repeat("#")))
+    if xs.needs_no_escape(" ".join(targets)):
+        mid, end = '" location="', '"/>'
+    else:
+        targets, mid, end = list(map(xs.attr, targets)), '" location=', "/>"
+    top = max(cols)
+    if top >= len(letters):
+        letters = letters + [column_letter(c) for c in range(len(letters), top + 1)]
+    if len(set(cols)) == 1:
+        head: list[str | list[str]] = ['<hyperlink ref="' + letters[cols[0]]]
+    else:
+        head = ['<hyperlink ref="', list(map(letters.__getitem__, cols))]
+    fields = [*head, list(map(str, map(_PLUS_TWO, rows))), mid, targets, end]
+    return "".join(row_major(fields, len(cells)))
 
 
 def page_setup_xml(layout: PageLayout) -> str:
