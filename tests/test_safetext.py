@@ -76,13 +76,14 @@ def test_gbk_file_name_shows_its_chinese() -> None:
 
 
 def test_five_megabyte_name_costs_under_a_second(tmp_path) -> None:
-    """Verify every helper is O(limit) after one pass: a 5 MB name costs well under a second."""
+    """Verify every helper is O(limit) after one pass: a 5 MB name costs well under a second here (~0.1 s). The
+    bound is 10 s so a loaded CI machine never trips it, while a quadratic helper (minutes) always does."""
     name = "[/]长" * 1_250_000                                        # 5,000,000 characters
     start = time.perf_counter()
     for fn in (safetext.clean, safetext.terminal, safetext.name):
         out = fn(name)
         assert len(out) <= safetext.MESSAGE_LIMIT * 2 and "共 5,000,000 字" in out
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0
     start = time.perf_counter()
     eml = safe_output_name(tmp_path, name + ".eml")                   # was trimmed one character at a time
-    assert time.perf_counter() - start < 1.0 and eml.suffix == ".eml" and len(eml.name.encode()) <= 200
+    assert time.perf_counter() - start < 10.0 and eml.suffix == ".eml" and len(eml.name.encode()) <= 200
