@@ -182,6 +182,17 @@ def fixture_every_kind(tmp_path_factory) -> dict[str, dict]:
     assert done.exit_code == 0, done.output
     for sheet in COUNTY_SHEETS:
         add(tmp / "out" / "县汇总.xlsx", sheet)
+    # 发送记录, as `mail --send` adds it: long Message-IDs and SMTP replies (a copy of the batch's folder)
+    from xlrubric.batch.manifest import load_manifest
+    from xlrubric.batch.summary import write_county_summary
+
+    shutil.copytree(tmp / "out", tmp / "sent")
+    send_log = [{"school": "兰西县第三中学", "address": "lanxi3-jiaowuchu@example.cn", "state": "已发送",
+                 "time": "2026-12-02 05:50:01", "message_id": "<20261202055001.12345.xlrubric@county.example.cn>",
+                 "reply": "250 2.0.0 Ok: queued as 4F2A1B3C5D; message accepted for delivery"},
+                {"school": "星火乡中心小学", "address": "xh@example.cn", "state": "失败", "time": "2026-12-02 05:50:03",
+                 "message_id": "", "reply": "550 5.1.1 <xh@example.cn>: Recipient address rejected: User unknown"}]
+    add(write_county_summary(tmp / "sent", load_manifest(tmp / "sent"), send_log=send_log), "发送记录")
     for preset in ARCHIVES:
         book = open_workbook(SAMPLES / f"{preset}.xlsx")
         arc = gather(book, *resolve_spec(book, preset=preset))
