@@ -138,15 +138,50 @@ def test_resolve_equals_row_by_row_reference(roster_rows, rows, columns, with_ro
 
 def test_resolve_keeps_equal_values_of_other_types_apart():
     # Worked by hand: the 名册 has 工号 1001 (a number cell, text "1001") for 王芳. In the register, row 3
-    # types the number 1001 and row 4 the logical TRUE — equal to 1 in Python, but its text is "True",
-    # which is no 工号 in the 名册: row 3 is 王芳, row 4 is unknown, with the error on B4 (工号 is column B).
+    # types the number 1001 and row 4 the logical TRUE with no 姓名 — equal to 1 in Python, but its text is
+    # "True", which is no 工号 in the 名册, and no 姓名 says who it is: row 3 is 王芳, row 4 is unknown, with
+    # the error on B4 (工号 is column B). Row 5 types TRUE beside 李强's 姓名: not 工号 1 either — it is 李强 by
+    # his 姓名 (the one 李强 in the 名册), with a 警告 on B5 that says so.
     roster = build_roster(table_of([{"工号": 1001, "姓名": "王芳"}, {"工号": 1, "姓名": "李强"}],
                                    ["工号", "姓名"], "教师名册"))[0]
-    table = table_of([{"工号": 1, "姓名": "李强"}, {"工号": True, "姓名": "李强"}, {"工号": 1001.0, "姓名": "王芳"}],
-                     ["姓名", "工号"])
+    table = table_of([{"工号": 1, "姓名": "李强"}, {"工号": True, "姓名": ""}, {"工号": True, "姓名": "李强"},
+                      {"工号": 1001.0, "姓名": "王芳"}], ["姓名", "工号"])
     keys, problems = resolve_teachers(table, roster, what="签到")
-    assert keys.tolist() == ["1", "", "1001"]
-    assert [(p.code, p.cell, p.value) for p in problems] == [("unknown-teacher", "B4", True)]
+    assert keys.tolist() == ["1", "", "1", "1001"]
+    assert [(p.code, p.cell, p.value, p.severity) for p in problems] == [
+        ("unknown-teacher", "B4", True, "错误"), ("id-by-name", "B5", True, "警告")]
+
+
+def test_a_number_that_lost_its_leading_zeros_is_read_as_the_roster_id():
+    # Worked by hand: the 名册 types 工号 as text 04005 (许杰) and 04011 (王伟); Excel stores 4005 typed into a
+    # number cell as the number 4005. Row 3: 4005 + 许杰 -> 04005 (警告 A3: 开头的 0). Row 4: 4005 with no
+    # 姓名 -> 04005 too (nothing contradicts it). Row 5: 4005 + 王伟: the 姓名 contradicts the padded 工号, so the
+    # 工号 decides nothing and the 姓名 does -> 04011 (警告 A5: 按姓名). Row 6: 9999 + 赵六, neither in the 名册 ->
+    # unknown (错误 A6). Row 7: 11 + 王伟: "11" is the end of 04011, but 04011 minus "11" leaves "040", not zeros
+    # -> not padded; 王伟 by 姓名 -> 04011 (警告 A7).
+    roster = build_roster(table_of([{"工号": "04005", "姓名": "许杰"}, {"工号": "04011", "姓名": "王伟"}],
+                                   ["工号", "姓名"], "教师名册"))[0]
+    table = table_of([{"工号": 4005, "姓名": "许杰"}, {"工号": 4005.0, "姓名": ""}, {"工号": 4005, "姓名": "王伟"},
+                      {"工号": 9999, "姓名": "赵六"}, {"工号": 11, "姓名": "王伟"}], ["工号", "姓名"])
+    keys, problems = resolve_teachers(table, roster, what="考核得分")
+    assert keys.tolist() == ["04005", "04005", "04011", "", "04011"]
+    assert [(p.code, p.cell, p.severity) for p in problems] == [
+        ("id-leading-zero", "A3", "警告"), ("id-leading-zero", "A4", "警告"), ("id-by-name", "A5", "警告"),
+        ("unknown-teacher", "A6", "错误"), ("id-by-name", "A7", "警告")]
+    said = {p.cell: p.message for p in problems}
+    assert said["A3"].startswith("工号「4005」按教师名册中的「04005」（许杰）计算")
+    assert said["A5"].startswith("工号「4005」不在教师名册中；按姓名「王伟」（名册中工号 04011）计算")
+    assert said["A6"] == "工号「9999」不在教师名册中，考核得分未计入"
+
+
+def test_a_name_shared_by_two_teachers_decides_nothing():
+    # Worked by hand: two 王芳 in the 名册 (T1, T2); a row with an unknown 工号 T9 and 姓名 王芳 cannot be told
+    # apart -> unknown, 错误 on A3.
+    roster = build_roster(table_of([{"工号": "T1", "姓名": "王芳"}, {"工号": "T2", "姓名": "王芳"}],
+                                   ["工号", "姓名"], "教师名册"))[0]
+    keys, problems = resolve_teachers(table_of([{"工号": "T9", "姓名": "王芳"}], ["工号", "姓名"]), roster, what="签到")
+    assert keys.tolist() == [""]
+    assert [(p.code, p.cell) for p in problems] == [("unknown-teacher", "A3")]
 
 
 def test_each_table_is_resolved_once_per_calc():

@@ -22,9 +22,11 @@ from xlrubric.readers.text import normalize_label
 
 __all__ = ["ABSENT", "ATTENDED", "IRREGULAR", "Derived", "distinct", "signin_counts", "submission_counts"]
 
-ATTENDED = {"已签到", "签到", "到", "出席", "", "√", "✓", "是"}
+# 签到状态 as schools write it. Only words whose meaning is plain go here; anything else (请假、病假、公假 … which
+# the documents do not rule on) is not counted as anything: the pipeline makes that teacher's attendance 待核实.
+ATTENDED = {"已签到", "签到", "已签", "到", "已到", "出席", "出勤", "正常", "", "√", "✓", "是"}
 IRREGULAR = {"迟到", "早退", "间缺"}
-ABSENT = {"缺席", "缺勤", "未到", "旷课", "旷训", "否", "×"}
+ABSENT = {"缺席", "缺勤", "缺", "未到", "没到", "未签到", "未签", "旷课", "旷训", "旷会", "旷", "否", "×", "✗"}
 
 
 @dataclass

@@ -228,7 +228,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             if not zero_of[i]:    # a 不得分 that certainly applies decides the item whatever else was rejected
                 why += [rejected[(t, d.event)] for d in item.deductions if (t, d.event) in rejected]
             if why:
-                pending[(t, item.name)] = why
+                pending[(t, item.name)] = list(dict.fromkeys(why))   # one cell behind two rules: said once
                 computed[i] = np.nan
             elif leave_out and dropped[i]:
                 excluded.add((t, item.name))
@@ -256,7 +256,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
     total = item_totals(summable).round(ROUND) if names else np.zeros(len(tlist))
     held_items = {t for t, _ in pending}
     for t in tlist if "总分" in rules_pending else [t for t in tlist if t in held_items] if held_items else ():
-        why = [p for i in names for p in pending.get((t, i), [])]
+        why = list(dict.fromkeys(p for i in names for p in pending.get((t, i), [])))
         if "总分" in rules_pending:
             why.append(Pending(RULES_SHEET, "", rules_pending["总分"]))
         if why:

@@ -65,6 +65,9 @@ class Attendance:
     irregular: int
     absent: int
     evidence: tuple[str, ...] = ()
+    # why these counts are 待核实 (`engine.rubric.Pending`: a register row whose 日期 or 签到状态 was rejected);
+    # empty when they are certain. A printed 考勤 with a reason here shows the reason, never the counts.
+    pending: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,8 +230,10 @@ def duty_lines(table: pd.DataFrame, names: dict[str, str]) -> dict[str, list[Dut
     return out
 
 
-def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
-    """考勤 per teacher with at least one session in scope, from the counts the deductions use.
+def attendance(derived: Derived, teachers: pd.Index, doubts: dict[str, list[Any]] | None = None
+               ) -> dict[str, Attendance]:
+    """考勤 per teacher with at least one session in scope, from the counts the deductions use; `doubts` gives
+    the teachers whose counts rest on a rejected register cell, with why (their `Attendance.pending`).
 
     The three count columns are taken out once as one integer array (no reindexing when `teachers` are the
     counts' own index, the usual call); the loop only builds the records."""
@@ -240,11 +245,14 @@ def attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
         pos = counts.index.get_indexer(teachers)
         grid = grid[pos]
         keep = (pos >= 0) & (grid[:, 0] != 0)
+    if doubts:                    # a teacher whose only session is the doubtful one still gets a 待核实 考勤
+        keep = keep | teachers.isin(list(doubts)) & (counts.index.get_indexer(teachers) >= 0)
     ev = derived.evidence
     out = {}
     for t, (sessions, absent, irregular) in zip(teachers[keep].tolist(), grid[keep].tolist(), strict=True):
         out[t] = Attendance(sessions, sessions - absent - irregular, irregular, absent,
-                            _pieces(ev.get((t, "absent")), ev.get((t, "irregular"))))
+                            _pieces(ev.get((t, "absent")), ev.get((t, "irregular"))),
+                            tuple(doubts.get(t, ())) if doubts else ())
     return out
 
 

@@ -31,7 +31,11 @@ def record_attendance(ctx: Context) -> None:
     if found is None and ctx.roster.present and ctx.book.sheet(SIGNIN.sheet) is not None:
         found = signin_attendance(ctx, pd.Index(list(ctx.roster.names), name="teacher"))
     if found is not None:
-        ctx.outcomes.attendance = attendance(found[0], found[0].counts.index)
+        doubts: dict[str, list[Pending]] = {}
+        for teacher, _kind, why in ctx.shared.get("attendance_doubts", ()):
+            if why not in doubts.setdefault(teacher, []):
+                doubts[teacher].append(why)
+        ctx.outcomes.attendance = attendance(found[0], found[0].counts.index, doubts)
 
 
 def teachers_of(ctx: Context, table, what: str) -> pd.Series:
@@ -73,7 +77,10 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
         for _item, ded in rubric.deductions:
             if ded.derive in ("absent", "irregular"):
                 derived_cols[ded.event] = (d.counts[ded.derive], SIGNIN.sheet, (d, ded.derive, table))
-        _undated_sessions(ctx, reg, table, counts.index, rejected)
+        events = {kind: [d.event for _, d in rubric.deductions if d.derive == kind] for kind in ("absent", "irregular")}
+        for teacher, kind, why in ctx.shared.get("attendance_doubts", ()):
+            for event in events[kind]:
+                rejected.setdefault((teacher, event), why)
     submission = ctx.table(SUBMISSION)
     if submission is not None and not submission.frame.empty:
         reg = _submissions(ctx, submission)
@@ -187,10 +194,14 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     status = Coded(*distinct(reg["status"]))
     codes, statuses = status.codes, status.cells
     bad = np.array([s not in (None, "") and str(s).strip() not in known for s in statuses], dtype=bool)
+    unknown: list[tuple[int, Pending]] = []        # (row position, why) of each row whose status is not known
     for pos in np.flatnonzero(bad[codes]).tolist():
         row, said = int(reg["row"][pos]), statuses[codes[pos]]
-        ctx.problem("bad-status", f"签到状态「{said}」无法识别，应为：已签到/迟到/早退/间缺/缺席；按已签到计",
-                    "警告", SIGNIN.sheet, signin.cell("签到状态", row), said)
+        why = (f"签到状态「{said}」无法识别（应为：已签到/迟到/早退/间缺/缺席），这位教师的出勤待核实；"
+               "如是请假，请按学校的规定改为其中之一")
+        cell = signin.cell("签到状态", row)
+        ctx.problem("bad-status", why, "错误", SIGNIN.sheet, cell, said)
+        unknown.append((pos, Pending(SIGNIN.sheet, cell, why)))
     # the engine counts with the columns already coded here (teachers, dates by their cell, statuses)
     counted = {**reg, "teacher": teacher, "date": dates, "status": status}
     matched = reg["teacher"] != ""
@@ -198,6 +209,9 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
         counted = {k: v.take(matched) if isinstance(v, Coded) else v[matched] for k, v in counted.items()}
     d = signin_counts(counted, teachers, RosterGroups(ctx.roster) if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
+    ctx.shared["attendance_doubts"] = [*((reg["teacher"][pos], kind, why) for pos, why in unknown
+                                         for kind in ("absent", "irregular") if reg["teacher"][pos]),
+                                       *_undated_sessions(ctx, reg, signin, teachers)]
     return d, signin, reg
 
 
@@ -291,15 +305,13 @@ def _undated(ctx: Context, reg: dict[str, np.ndarray], table, rejected: dict[tup
                                     Pending(table.sheet, cell, "提交日期没有填写或无法识别，无法判断是否迟交"))
 
 
-def _undated_sessions(ctx: Context, reg: dict[str, np.ndarray], table, teachers: pd.Index,
-                      rejected: dict[tuple[str, str], Pending]) -> None:
+def _undated_sessions(ctx: Context, reg: dict[str, np.ndarray], table, teachers: pd.Index):
     """A 签到登记 row without a readable 日期 belongs to no known session: who missed that session is unknown,
-    so every participant's 缺席 count (and the row's own teacher's 迟到/早退 count) is 待核实."""
+    so every participant's 缺席 count (and the row's own teacher's 迟到/早退 count) is 待核实. Yields
+    (teacher, "absent" or "irregular", why)."""
     undated = np.flatnonzero(pd.isna(reg["date"])).tolist()
     if not undated or "日期" not in table.columns:
         return
-    events = {kind: [d.event for _, d in ctx.spec.rubric.deductions if d.derive == kind]
-              for kind in ("absent", "irregular")}
     groups = ctx.roster.groups() if ctx.roster.present else {}
     for pos in undated:
         teacher, scope, name = reg["teacher"][pos], reg["scope"][pos], reg["name"][pos]
@@ -308,11 +320,9 @@ def _undated_sessions(ctx: Context, reg: dict[str, np.ndarray], table, teachers:
         members = teachers if scope in ("", "全体", "全体教师", "全校") else groups.get(scope, set())
         why = Pending(table.sheet, cell, f"签到日期没有填写或无法识别，「{name}」这次活动的出勤待核实")
         for t in members:
-            for event in events["absent"]:
-                rejected.setdefault((t, event), why)
+            yield t, "absent", why
         if teacher:
-            for event in events["irregular"]:
-                rejected.setdefault((teacher, event), why)
+            yield teacher, "irregular", why
 
 
 def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending]) -> None:

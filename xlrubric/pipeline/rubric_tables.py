@@ -105,7 +105,9 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
     typed_ids = column_of(record, "工号")
     teachers = scores.index.tolist()
     typed = teacher_ids([typed_ids.get(rows_of[t]) for t in teachers])
-    ids = {t: tid or (t if t != names[t] else "") for t, tid in zip(teachers, typed, strict=True)}
+    # the teacher's key where it is a 工号 (the 名册's, also when the row's own 工号 was read as it under a 警告:
+    # 4005 for 04005), else what the row typed
+    ids = {t: t if t != names[t] else tid for t, tid in zip(teachers, typed, strict=True)}
     band = ["等次"] if outcome.band_column else []
     changed = ["等次说明"] if any(c.kind != "人工调整" for cs in outcome.band_changes.values() for c in cs) else []
     held = bool(outcome.pending)

@@ -180,7 +180,7 @@ def match_teacher(roster: Roster, tid: str, name: str, what: str) -> tuple[str, 
         return tid or name, None
     if tid:
         if tid not in roster.names:
-            return "", ("unknown-teacher", f"工号「{tid}」不在教师名册中，{what}未计入", "工号", "错误")
+            return _unlisted_id(roster, tid, name, what)
         if name and roster.names[tid] and name != roster.names[tid]:
             return tid, ("name-mismatch", f"工号 {tid} 在教师名册中是「{roster.names[tid]}」，这里写的是「{name}」；"
                          f"按工号计算", "姓名", "警告")
@@ -193,6 +193,37 @@ def match_teacher(roster: Roster, tid: str, name: str, what: str) -> tuple[str, 
             return "", ("unknown-teacher", f"教师「{name}」不在教师名册中，{what}未计入", "姓名", "错误")
         return "", ("ambiguous-name", f"教师名册中有{len(matches)}位「{name}」，请填写工号", "姓名", "错误")
     return "", None
+
+
+def _unlisted_id(roster: Roster, tid: str, name: str, what: str) -> tuple[str, MatchProblem]:
+    """A 工号 the 名册 does not have. Read as a 名册 teacher (with a 警告 on the cell) only when the row's own 姓名
+    confirms who it is; otherwise nobody (an 错误: what it carried is not counted).
+
+    - Digits whose leading zeros Excel dropped (a 工号 04005 typed into a number cell is stored as 4005): the one
+      名册 工号 that is these digits with zeros in front, when the row's 姓名 is that teacher's or blank.
+    - Any other 工号 (a slip of the keyboard): the one 名册 teacher with the row's 姓名.
+    Two teachers with the same 姓名, or a 姓名 that contradicts the zero-padded 工号, decide nothing.
+    """
+    padded = _zero_padded(roster, tid)
+    if padded and (not name or roster.names[padded] in ("", name)):
+        return padded, ("id-leading-zero", f"工号「{tid}」按教师名册中的「{padded}」（{roster.names[padded]}）计算："
+                        f"开头的 0 可能被 Excel 去掉了，请把该单元格设为文本后填写 {padded}", "工号", "警告")
+    matches = roster.by_name.get(name, []) if name else []
+    if len(matches) == 1:
+        key = matches[0]
+        listed = f"工号 {key}" if key != name else "没有工号"
+        return key, ("id-by-name", f"工号「{tid}」不在教师名册中；按姓名「{name}」（名册中{listed}）计算，"
+                     "请核对工号", "工号", "警告")
+    return "", ("unknown-teacher", f"工号「{tid}」不在教师名册中，{what}未计入", "工号", "错误")
+
+
+def _zero_padded(roster: Roster, tid: str) -> str:
+    """The one 名册 工号 that is `tid` (all digits) with leading zeros added; "" when none or several."""
+    if not tid.isascii() or not tid.isdigit():
+        return ""
+    found = [key for key in roster.names if len(key) > len(tid) and key.endswith(tid)
+             and key[:len(key) - len(tid)].strip("0") == ""]
+    return found[0] if len(found) == 1 else ""
 
 
 def resolve_teachers(table: Table, roster: Roster, *, what: str) -> tuple[pd.Series, list[Problem]]:

@@ -106,7 +106,13 @@ def _teacher_sheet(ws: Worksheet, st: Styles, arc: Archive, cell, num) -> None:
         ws.write(r, 0, f"{next(sections)}、考勤", st.heading)
         r += 1
         att = arc.attendance.get(t)
-        if att:                        # across the whole block: "应到12次；出勤8次；…" never cut by a column
+        if att and att.pending:        # a rejected register cell: the counts are not printed, the cells are
+            for why in att.pending:
+                line = f"考勤待核实：{why.text()}"
+                ws.merge_range(r, 0, r, last, line, st.wrap)
+                _fit(ws, r, [], [(line, sum(RECORD_WIDTHS))])
+                r += 1
+        elif att:                      # across the whole block: "应到12次；出勤8次；…" never cut by a column
             line = f"应到{att.sessions}次；出勤{att.present}次；迟到/早退/间缺{att.irregular}次；缺席{att.absent}次"
             ws.merge_range(r, 0, r, last, line, st.wrap)
             r += 1
