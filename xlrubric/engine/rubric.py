@@ -271,6 +271,10 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
         _bands(spec, outcome, overrides or [])
         if "等次" in rules_pending:
             _hold_bands(outcome, Pending(RULES_SHEET, "", rules_pending["等次"]), overrides or [])
+        for (t, target), why in rejected.items():      # a 人工调整 of the 等次 that could not be adopted
+            if target == "等次" and t in pos:
+                outcome.scores.loc[t, "等次"] = None
+                outcome.pending.setdefault((t, "等次"), []).append(why)
     return outcome
 
 

@@ -92,7 +92,8 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
             if ded.derive in ("late", "missing") and key in d.counts.columns:
                 derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
         _undated(ctx, counted, submission, rejected)
-        _absent_materials(ctx, d, record, rows_of, rejected)
+        unread = _unread_materials(ctx, reg, counted, submission, d, rejected)
+        _absent_materials(ctx, d, record, rows_of, rejected, unread)
     if derived_cols:
         _put_derived(ctx, counts, sources, record, rows_of, rejected, derived_cols)
 
@@ -325,8 +326,46 @@ def _undated_sessions(ctx: Context, reg: dict[str, np.ndarray], table, teachers:
             yield teacher, "irregular", why
 
 
-def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending]) -> None:
-    """Teachers with no 提交登记 row for a material other teachers have rows for: the named policy decides."""
+def _unread_materials(ctx: Context, reg: dict[str, np.ndarray], counted: dict[str, np.ndarray], table, derived,
+                      rejected: dict[tuple[str, str], Pending]) -> set[tuple[str, str]]:
+    """A teacher's 提交登记 row whose 材料 names no rubric item (an 错误 on its cell) but looks like one — its text
+    is part of the item's name or of one of its aliases, or holds one (「心得」 and 学习心得、感悟或教学反思 / 心得体会,
+    「作业」 and 实践作业) — may be that item: if the teacher has no readable row for it, it is 待核实 on that cell,
+    not 未交, which the `submission_absent` policy would otherwise make it. A material like none of them (读书笔记
+    in a rubric without one) is simply not counted. Returns the (teacher, item name) pairs made 待核实."""
+    unread: set[tuple[str, str]] = set()
+    if "材料" not in table.columns:
+        return unread
+    rows = np.flatnonzero((reg["teacher"] != "") & (reg["item"] == "")).tolist()
+    raw = table.frame["材料"].to_numpy(dtype=object)
+    rows = [pos for pos in rows if raw[pos] is not None and raw[pos] == raw[pos] and str(raw[pos]).strip()]
+    if not rows:
+        return unread
+    tracked = {key.split("|", 1)[0] for key in derived.counts.columns}
+    have = set(zip(counted["teacher"].tolist(), counted["item"].tolist(), strict=True))
+    for pos in rows:
+        teacher, value = reg["teacher"][pos], raw[pos]
+        cell = table.cell("材料", int(reg["row"][pos]))
+        said = normalize_label(value)
+        for item in ctx.spec.rubric.items:
+            if item.name not in tracked or (teacher, item.name) in have:
+                continue
+            words = [normalize_label(w) for w in (item.name, *item.aliases)]
+            if len(said) < 2 or not any(said in w or w in said for w in words if w):
+                continue
+            why = Pending(table.sheet, cell, f"材料「{value}」不是考核细则中的项目，无法判断这位教师是否交了"
+                                             f"「{item.name}」、是否迟交")
+            for d in item.deductions:
+                if d.derive in ("missing", "late"):
+                    rejected.setdefault((teacher, d.event), why)
+            unread.add((teacher, item.name))
+    return unread
+
+
+def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tuple[str, str], Pending],
+                      unread: set[tuple[str, str]] = frozenset()) -> None:
+    """Teachers with no 提交登记 row for a material other teachers have rows for: the named policy decides
+    (unless the teacher has a row whose 材料 could not be read: that material is already 待核实)."""
     spec = ctx.spec
     choice = spec.policy("submission_absent", "missing")
     for item, ded in spec.rubric.deductions:
@@ -334,6 +373,8 @@ def _absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tup
         if ded.derive != "missing" or key not in derived.counts.columns:
             continue
         for t in derived.counts.index[derived.counts[key] == 1.0]:
+            if (t, item.name) in unread:
+                continue
             name_cell = record.cell("姓名", rows_of[t]) if "姓名" in record.columns else \
                 record.cell("工号", rows_of[t])
             if choice == "pending":

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlrubric.engine.rubric import Override, Source, cap_bands, score
+from xlrubric.engine.rubric import Override, Pending, Source, cap_bands, score
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import (
+    FULL_MARKS,
     RECORD,
     Record,
     check_typed_totals,
@@ -74,7 +75,7 @@ def run(ctx: Context) -> None:
     counts, rows_of = rec.counts, rec.rows
     sources = RecordSources(sheet, table, rows_of, events)
     apply_registers(ctx, counts, sources, table, rows_of, rec.rejected)
-    overrides = _overrides(ctx, counts.index)
+    overrides = _overrides(ctx, counts.index, rec.rejected)
     rules_pending = pending_targets(spec)
     # the counts frame is laid out with exactly these columns (`_laid_out`); taking them again would only copy it
     scored = counts if counts.columns.tolist() == events else counts[events]
@@ -261,9 +262,11 @@ def _blank(value: Any) -> bool:
         or str(value).strip().lower() == "nan"
 
 
-def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
-    """Accepted 人工调整 rows. A refused row (no 原因, a value out of range, an unknown 等次) changes nothing:
-    the computed value stands, and the row is an error on its cell."""
+def _overrides(ctx: Context, teachers: pd.Index, rejected: dict[tuple[str, str], Pending]) -> list[Override]:
+    """Accepted 人工调整 rows. A row without 原因 is not adopted (the computed value stands; an error on its cell).
+    A row with a 原因 whose value cannot be adopted (not a number, out of range, not one of the 等次) is an error
+    on its cell and leaves what it adjusts 待核实 (`rejected`): the director meant to change that value, so the
+    computed one is not shown as if it were final. 「满分」 is the item's full marks (警告)."""
     table = ctx.table(OVERRIDE)
     if table is None or table.frame.empty:
         return []
@@ -295,7 +298,10 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
         if label == "等次":
             if str(value).strip() not in bands:
                 known = "、".join(bands) or "本细则没有等次"
-                refuse("override-bad-band", f"调整后的等次「{value}」不是细则中的等次（{known}）", "调整为", value)
+                message = f"调整后的等次「{value}」不是细则中的等次（{known}）"
+                refuse("override-bad-band", message + ("，该教师的等次待核实" if bands else ""), "调整为", value)
+                if bands:
+                    rejected.setdefault((key, "等次"), Pending(OVERRIDE.sheet, table.cell("调整为", row), message))
                 continue
             out.append(Override(key, "等次", str(value).strip(), str(reason).strip(), OVERRIDE.sheet,
                                 table.cell("调整为", row)))
@@ -306,9 +312,14 @@ def _overrides(ctx: Context, teachers: pd.Index) -> list[Override]:
                         value=target, **where)
             continue
         number, _ = parse_number(value)
+        if number is None and isinstance(value, str) and value.strip() in FULL_MARKS:
+            number = item.full
+            ctx.problem("override-full-marks", f"「{value.strip()}」按「{item.name}」的满分 {item.full:g} 分调整；"
+                        "请改为填数字", "警告", OVERRIDE.sheet, table.cell("调整为", row), value)
         if number is None or not 0 <= number <= item.full:
-            refuse("override-out-of-range", f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」",
-                   "调整为", value)
+            message = f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」"
+            refuse("override-out-of-range", message + "，该项待核实", "调整为", value)
+            rejected.setdefault((key, item.name), Pending(OVERRIDE.sheet, table.cell("调整为", row), message))
             continue
         out.append(Override(key, item.name, number, str(reason).strip(), OVERRIDE.sheet, table.cell("调整为", row)))
     return out

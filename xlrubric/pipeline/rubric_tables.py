@@ -72,11 +72,14 @@ def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pending_text(outcome, t: str, targets: list[str]) -> str:
-    """"计划：考核记录!E5：…" for every item of one teacher that is 待核实."""
-    parts = []
+    """"计划：考核记录!E5：…" for every item of one teacher that is 待核实, then "等次：…" for a reason of the 等次's
+    own (a 人工调整 of it that could not be adopted, an undecided 等次 rule) that no item already gave."""
+    parts, seen = [], set()
     for target in targets:
         for p in outcome.pending.get((t, target), []):
             parts.append(f"{target}：{p.text()}")
+            seen.add(p)
+    parts += [f"等次：{p.text()}" for p in outcome.pending.get((t, "等次"), []) if p not in seen]
     return "；".join(dict.fromkeys(parts))
 
 
@@ -144,7 +147,7 @@ def render_tables(ctx: Context, outcome, names: dict[str, str], record, rows_of)
             table[j][n] = _value(outcome, t, "总分" if c in extra else c, table[j][n])
         if band:
             table[fill_to - 1][n] = _value(outcome, t, "等次", table[fill_to - 1][n])
-        if held and any((t, c) in outcome.pending for c in [*item_names, "总分"]):
+        if held and any((t, c) in outcome.pending for c in [*item_names, "总分", "等次"]):
             # None rather than "": an empty cell, so the print width follows the reasons actually written
             table[-1][n] = _pending_text(outcome, t, item_names) or None
     rows = list(map(list, zip(*table, strict=True)))
