@@ -71,3 +71,22 @@ def test_adjustments_full_marks_out_of_range_and_unknown_band():
     assert li["总分（50分）"] == 50 and li["等次"] == PENDING and "人工调整!D5" in li["待核实（单元格与原因）"]
     refused = {p.cell: p.severity for p in r.problems if p.code in ("override-out-of-range", "override-bad-band")}
     assert refused == {"D4": "错误", "D5": "错误"}
+
+
+def test_a_month_and_day_outside_the_term_is_placed_nearest_it_and_said():
+    # lanxi4's term runs 2025-09-01 to 2026-01-31 (its 考核细则). 「9月4日」 falls inside it: 2025-09-04, certain, no
+    # problem. 「2月10日」 does not: February 2026 is ten days after the term, February 2025 seven months before it,
+    # so 2026-02-10 — said on the cell (警告 A3), since the school may have meant another date. 王强 was 缺席 at
+    # 研修1 on row 4: his evidence names the session 2026-02-10 研修1.
+    sheets, merges = lanxi4_record(("T1", "张丽", {}), ("T2", "王强", {}))
+    sheets["签到登记"] = [["签到登记"], ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"],
+                      ["2月10日", "研修1", "全体", "T1", "张丽", "已签到"],
+                      ["2月10日", "研修1", "全体", "T2", "王强", "缺席"],
+                      ["9月4日", "研修2", "全体", "T1", "张丽", "已签到"],
+                      ["9月4日", "研修2", "全体", "T2", "王强", "已签到"]]
+    r = compute(sheets, merges)
+    said = [(p.code, p.severity, p.cell) for p in r.problems if p.sheet == "签到登记"]
+    assert said == [("date-year-guessed", "警告", "A3")]
+    assert "按 2026-02-10 计算" in next(p.message for p in r.problems if p.code == "date-year-guessed")
+    assert r.report["attendance"]["T2"]["evidence"] == ("2026-02-10 研修1",)
+    assert row_of(r, "王强")["参与情况（5分）"] == 4          # one absence: 5 − 1

@@ -51,18 +51,33 @@ class Context:
         self.problems.append(Problem(code, message, severity, self.file, sheet, cell, value))  # type: ignore[arg-type]
 
     def year_for(self, month: int) -> int | None:
-        """The year a bare "4月19日" belongs to, from the training period."""
+        """The year a bare "4月19日" belongs to, from the training period: the year that puts the month inside it,
+        else the year that puts it nearest to it ("2月10日" after a 9月–1月 term is the February after it, not
+        the one seven months before). `outside_period` says which months fall outside."""
         period = self.spec.period
-        if period is None:
+        if period is None or not 1 <= month <= 12:
             return None
+        first = dt.date(period.start.year, period.start.month, 1)
         for year in range(period.start.year, period.end.year + 1):
-            try:
-                day = dt.date(year, month, 1)
-            except ValueError:
-                return None
-            if dt.date(period.start.year, period.start.month, 1) <= day <= period.end:
+            if first <= dt.date(year, month, 1) <= period.end:
                 return year
-        return period.start.year
+
+        def distance(year: int) -> int:
+            day = dt.date(year, month, 15)
+            return max((first - day).days, (day - period.end).days, 0)
+        return min(range(period.start.year - 1, period.end.year + 2), key=distance)
+
+    def outside_period(self, value: Any) -> bool:
+        """True when `value` is a month and day without a year (「2月10日」) that `date()` placed in a year outside
+        the training period: a reading to state on the cell (警告), not a certainty."""
+        found = self._dates.get((type(value), value))
+        period = self.spec.period
+        if not found or found[0] is None or period is None or not isinstance(value, str):
+            return False
+        import re
+
+        return (re.match(r"^\s*\d{1,2}\s*[-./月]", value) is not None and not re.search(r"\d{4}", value)
+                and not period.start <= found[0] <= period.end)
 
     def date(self, value: Any) -> tuple[dt.date | None, bool]:
         key = (type(value), value)        # typed: True == 1 == 1.0 must not share an answer

@@ -252,6 +252,13 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
     # per distinct value: 0 fine, 1 unreadable, 2 blank but required
     verdict = np.array([1 if d is None and not b else 2 if b and required and column in table.columns else 0
                         for d, b in zip(found, blank, strict=True)] + [0], dtype=np.int8)
+    period = ctx.spec.period
+    for k, (value, d) in enumerate(zip(cells, found, strict=True)):     # per distinct cell, on its first row
+        if d is not None and ctx.outside_period(value):
+            row = int(values.index[int(np.flatnonzero(codes == k)[0])])
+            ctx.problem("date-year-guessed", f"「{value}」只写了月日，按 {d.isoformat()} 计算，不在考核期"
+                        f"（{period.start.isoformat()} 至 {period.end.isoformat()}）内，请核对并写完整日期", "警告",
+                        table.sheet, table.cell(column, row), value)
     index = values.index
     for pos in np.flatnonzero(verdict[codes]):
         row, value = int(index[pos]), cells[codes[pos]]
