@@ -389,12 +389,45 @@ def _narrow_text(layout: PageLayout, room: float) -> None:
 
 
 def table_layout(header: list[str], rows: list[list[Any]], preferred: list[float] | None = None) -> PageLayout:
-    """`content_widths` then `plan_pages`: the whole print decision for a result table."""
+    """`content_widths` then `plan_pages`, then `widen_wrapped`: the whole print decision for a result table."""
     table = Columns(rows)
     widths, wrap, lines, measured = _measure(header, rows, preferred, table)
     layout = plan_pages(header, widths, wrap, lines)
     layout.measured, layout.columns = measured, table
+    widen_wrapped(layout)
     return layout
+
+
+def widen_wrapped(layout: PageLayout) -> None:
+    """In a table printed in page groups, give each group's unused width to its wrapping columns.
+
+    `plan_pages` narrows long text before splitting a table (one more line beats a page holding one column),
+    but a table that is split anyway keeps those narrow columns, and every row is as tall as its most-wrapped
+    cell in ANY group: 学时明细's 依据（细则原文）, 20 units wide in a last group three-fifths empty, made each of
+    1,097 rows four lines tall on every page (228 pages). Widening within each group's own spare room moves no
+    column to another page; a column grows only as far as its longest text needs (`measured`).
+    """
+    if not layout.col_breaks or not layout.wrap:
+        return
+    page = LANDSCAPE_CHARS * 100 / layout.scale
+    widths = layout.widths
+    keys = layout.key_cols
+    key_span = sum(w + PADDING for w in widths[:keys])
+    bounds = [keys, *layout.col_breaks, len(widths)]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        spare = page - key_span - sum(widths[c] + PADDING for c in range(lo, hi))
+        want = {c: max(layout.measured.get(c, {}).values(), default=0.0) + 2.5 - widths[c]
+                for c in range(lo, hi) if c in layout.wrap}
+        want = {c: w for c, w in want.items() if w > 0.1}
+        while spare > 0.1 and want:                 # share the room equally; what one does not need goes on
+            share = spare / len(want)
+            for c in list(want):
+                give = math.floor(min(share, want[c]) * 10) / 10
+                widths[c] = round(widths[c] + give, 1)
+                spare -= give
+                want[c] -= give
+                if want[c] <= 0.1 or give == 0:
+                    del want[c]
 
 
 def apply_xlsxwriter(ws: Any, layout: PageLayout, *, header_row: int | None = 0, result: bool = True) -> None:
