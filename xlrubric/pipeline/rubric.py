@@ -262,6 +262,11 @@ def _blank(value: Any) -> bool:
         or str(value).strip().lower() == "nan"
 
 
+def _shown(value: Any) -> Any:
+    """A cell as a message quotes it: 12, not the 12.0 a number cell reads as."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
 def _overrides(ctx: Context, teachers: pd.Index, rejected: dict[tuple[str, str], Pending]) -> list[Override]:
     """Accepted 人工调整 rows. A row without 原因 is not adopted (the computed value stands; an error on its cell).
     A row with a 原因 whose value cannot be adopted (not a number, out of range, not one of the 等次) is an error
@@ -276,7 +281,7 @@ def _overrides(ctx: Context, teachers: pd.Index, rejected: dict[tuple[str, str],
     for i in rubric.items:
         for a in i.aliases:
             items.setdefault(normalize_label(a), i)
-    bands = {b.name for b in rubric.bands}
+    bands = [b.name for b in rubric.bands]       # in the rubric's order: a message must read the same every run
     out: list[Override] = []
     for (row, rec), key in zip(table.frame.iterrows(), keys, strict=True):
         if not key:
@@ -298,7 +303,7 @@ def _overrides(ctx: Context, teachers: pd.Index, rejected: dict[tuple[str, str],
         if label == "等次":
             if str(value).strip() not in bands:
                 known = "、".join(bands) or "本细则没有等次"
-                message = f"调整后的等次「{value}」不是细则中的等次（{known}）"
+                message = f"调整后的等次「{_shown(value)}」不是细则中的等次（{known}）"
                 refuse("override-bad-band", message + ("，该教师的等次待核实" if bands else ""), "调整为", value)
                 if bands:
                     rejected.setdefault((key, "等次"), Pending(OVERRIDE.sheet, table.cell("调整为", row), message))
@@ -317,7 +322,7 @@ def _overrides(ctx: Context, teachers: pd.Index, rejected: dict[tuple[str, str],
             ctx.problem("override-full-marks", f"「{value.strip()}」按「{item.name}」的满分 {item.full:g} 分调整；"
                         "请改为填数字", "警告", OVERRIDE.sheet, table.cell("调整为", row), value)
         if number is None or not 0 <= number <= item.full:
-            message = f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{value}」"
+            message = f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{_shown(value)}」"
             refuse("override-out-of-range", message + "，该项待核实", "调整为", value)
             rejected.setdefault((key, item.name), Pending(OVERRIDE.sheet, table.cell("调整为", row), message))
             continue
