@@ -215,7 +215,8 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
                                                         dtype=object)}, index=table.frame.index)
     ctx.problems.extend(run_rules(
         table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
-        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行"))
+        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行",
+        arrays=parsed if key_col not in parsed else None))
     # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
     first = np.flatnonzero(~keys.duplicated().to_numpy() & named)
     rows = table.frame.index[first].tolist()
