@@ -44,18 +44,27 @@ def _problems(frame: pd.DataFrame) -> list[tuple]:
             for p in run_rules(table, frame, RULES, unique="工号")]
 
 
+# sheets of clean cells with up to two spoilt ones (row, column a/b/c, a bad value)
+def sheets(test):
+    return settings(max_examples=200, deadline=None)(given(
+        st.lists(CELLS, min_size=1, max_size=8),
+        st.lists(st.tuples(st.integers(0, 7), st.integers(0, 2), BAD), max_size=2))(test))
+
+
+def _spoilt(rows: list[tuple], spoilt: list[tuple]) -> pd.DataFrame:
+    rows = [list(r) for r in rows]
+    for at, col, value in spoilt:
+        rows[at % len(rows)][col] = value
+    return _frame(rows)
+
+
 def _never_clean(*_layout) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(checks=[pa.Check(lambda frame: False, name=validate.RULES_CHECK)])
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(CELLS, min_size=1, max_size=8), st.lists(st.tuples(st.integers(0, 7), st.integers(0, 2), BAD),
-                                                         max_size=2))
+@sheets
 def test_clean_pass_agrees_with_cell_by_cell(rows: list[tuple], spoilt: list[tuple]):
-    rows = [list(r) for r in rows]
-    for at, col, value in spoilt:
-        rows[at % len(rows)][col] = value
-    frame = _frame(rows)
+    frame = _spoilt(rows, spoilt)
     got = _problems(frame)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(validate, "_clean_schema", _never_clean)
@@ -76,16 +85,11 @@ def _arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     return {c: frame[c].to_numpy(copy=True) for c in ("a", "b", "c")}
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(CELLS, min_size=1, max_size=8), st.lists(st.tuples(st.integers(0, 7), st.integers(0, 2), BAD),
-                                                         max_size=2))
+@sheets
 def test_clean_pass_on_the_callers_arrays_agrees_with_the_frame(rows: list[tuple], spoilt: list[tuple]):
     # the fast path (`arrays`: the float columns read from the caller's arrays, not taken out of the frame)
     # must answer as the plain clean pass does, and that as cell by cell (test above)
-    rows = [list(r) for r in rows]
-    for at, col, value in spoilt:
-        rows[at % len(rows)][col] = value
-    frame = _frame(rows)
+    frame = _spoilt(rows, spoilt)
     table = Table("学校.xlsx", "考核记录", frame, {c: j for j, c in enumerate(frame.columns)}, (2, 2))
     calls: list[int] = []
     plain_every = validate._every_array
