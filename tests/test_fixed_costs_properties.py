@@ -1,0 +1,73 @@
+"""Property tests: the per-book fast paths of issue 16 (session 9) answer exactly as the plain code they replace.
+
+Each plain version below is the code as it stood before (written out again here as the reference): a small
+book pays every call's fixed cost in full, so these paths skip pandas look-ups, not any decision.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlrubric.engine.derive import Derived
+from xlrubric.engine.verdicts import Attendance, _pieces, attendance
+from xlrubric.schemas.layout import Column, Layout, with_spec_synonyms
+
+WORDS = st.sampled_from(["编号", "工号", "教师", "名字", "姓名", "学科", "次数"])
+NAMES = ["工号", "姓名", "缺席", "迟到", "备注"]
+
+
+def plain_synonyms(layout: Layout, spec) -> Layout:
+    """`with_spec_synonyms` before: every column made again."""
+    if not spec.synonyms:
+        return layout
+    cols = tuple(
+        Column(c.name, c.kind, c.required, tuple(dict.fromkeys(c.synonyms + tuple(spec.synonyms.get(c.name, ())))),
+               c.choices, c.hint, c.width, c.max_value)
+        for c in layout.columns)
+    return Layout(layout.sheet, cols, layout.title, layout.optional, layout.key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NAMES), st.lists(WORDS, max_size=4)), min_size=1, max_size=6),
+       st.dictionaries(st.sampled_from([*NAMES, "学时"]), st.lists(WORDS, max_size=3), max_size=4))
+def test_spec_synonyms_as_when_every_column_was_made_again(columns, extra):
+    # columns may repeat a synonym (the plain code dropped the repeat) and the spec may name columns the layout
+    # lacks; the layout's sheet synonyms are left out as before
+    layout = Layout("考核记录", tuple(Column(n, "count", i == 0, tuple(s), hint=f"h{i}", width=8 + i)
+                                      for i, (n, s) in enumerate(columns)), "标题", True, ("工号",), ("记录",))
+    spec = SimpleNamespace(synonyms=extra)
+    assert with_spec_synonyms(layout, spec) == plain_synonyms(layout, spec)
+
+
+def plain_attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
+    """`verdicts.attendance` before: the three columns taken out by name."""
+    counts = derived.counts
+    grid = np.column_stack([counts[c].to_numpy() for c in ("sessions", "absent", "irregular")]).astype(np.int64)
+    if teachers.equals(counts.index):
+        keep = grid[:, 0] != 0
+    else:
+        pos = counts.index.get_indexer(teachers)
+        grid = grid[pos]
+        keep = (pos >= 0) & (grid[:, 0] != 0)
+    ev = derived.evidence
+    return {t: Attendance(s, s - a - i, i, a, _pieces(ev.get((t, "absent")), ev.get((t, "irregular"))))
+            for t, (s, a, i) in zip(teachers[keep].tolist(), grid[keep].tolist(), strict=True)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3)), min_size=1, max_size=8),
+       st.permutations(["absent", "irregular", "sessions"]), st.booleans(), st.lists(st.integers(0, 9), max_size=5))
+def test_attendance_as_when_taken_by_name(rows, order, own, asked):
+    teachers = [f"T{i}" for i in range(len(rows))]
+    counts = pd.DataFrame({"sessions": [float(s) for s, _a, _i in rows], "absent": [float(a) for _s, a, _i in rows],
+                           "irregular": [float(i) for _s, _a, i in rows]}, index=pd.Index(teachers, dtype=object))
+    counts = counts[order]                # any column order: the fast path picks the columns by name too
+    evidence = {(t, "absent"): "第1次；第2次" for t in teachers[::2]}
+    derived = Derived(counts, evidence)
+    index = counts.index if own else pd.Index([f"T{i}" for i in asked], dtype=object)   # some not counted
+    assert attendance(derived, index) == plain_attendance(derived, index)
