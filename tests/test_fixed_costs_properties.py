@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,18 +44,14 @@ def test_spec_synonyms_as_when_every_column_was_made_again(columns, extra):
 
 
 def plain_attendance(derived: Derived, teachers: pd.Index) -> dict[str, Attendance]:
-    """`verdicts.attendance` before: the three columns taken out by name."""
-    counts = derived.counts
-    grid = np.column_stack([counts[c].to_numpy() for c in ("sessions", "absent", "irregular")]).astype(np.int64)
-    if teachers.equals(counts.index):
-        keep = grid[:, 0] != 0
-    else:
-        pos = counts.index.get_indexer(teachers)
-        grid = grid[pos]
-        keep = (pos >= 0) & (grid[:, 0] != 0)
-    ev = derived.evidence
-    return {t: Attendance(s, s - a - i, i, a, _pieces(ev.get((t, "absent")), ev.get((t, "irregular"))))
-            for t, (s, a, i) in zip(teachers[keep].tolist(), grid[keep].tolist(), strict=True)}
+    """`verdicts.attendance` one teacher at a time: every teacher counted with a session in scope."""
+    counts, ev, out = derived.counts, derived.evidence, {}
+    for t in teachers:
+        if t not in counts.index or counts.loc[t, "sessions"] == 0:
+            continue
+        s, a, i = (int(counts.loc[t, c]) for c in ("sessions", "absent", "irregular"))
+        out[t] = Attendance(s, s - a - i, i, a, _pieces(ev.get((t, "absent")), ev.get((t, "irregular"))))
+    return out
 
 
 @settings(max_examples=300, deadline=None)
