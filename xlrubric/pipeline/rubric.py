@@ -33,9 +33,10 @@ from xlrubric.pipeline.registers import Cited, apply_registers, teachers_of
 from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
+from xlrubric.schemas.cells import column_lists
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_names
-from xlrubric.schemas.validate import column_lists, parse_columns, run_rules
+from xlrubric.schemas.validate import parse_columns, run_rules
 from xlrubric.spec.pending import pending_targets
 
 

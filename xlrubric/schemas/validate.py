@@ -269,20 +269,6 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
     return pd.DataFrame(out, index=table.frame.index, dtype=float), problems
 
 
-def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[Any]]:
-    """The cells of these columns of a read table (those it has), each column as a list: the frame is turned
-    into one object array once and the columns cut from it (a pandas column lookup costs as much as a few
-    hundred cells), the same values `frame[column].tolist()` gives."""
-    present = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    if not present:
-        return {}
-    if not frame.columns.is_unique:
-        return {c: frame[c].tolist() for c in present}
-    values = frame.to_numpy(dtype=object)
-    at = frame.columns.get_loc            # per name: `get_indexer(list)` first builds (infers) an Index of the list
-    return {c: values[:, at(c)].tolist() for c in present}
-
-
 def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字", unread: str = "按空白处理",
                   cells: dict[str, list[Any]] | None = None) -> tuple[dict[str, np.ndarray], list[Problem]]:
     """`parse_numbers` as plain columns (column -> one float per row of the table, NaN = blank or unread),
