@@ -66,3 +66,29 @@ def test_attendance_as_when_taken_by_name(rows, order, own, asked):
     derived = Derived(counts, evidence)
     index = counts.index if own else pd.Index([f"T{i}" for i in asked], dtype=object)   # some not counted
     assert attendance(derived, index) == plain_attendance(derived, index)
+
+
+def plain_reading_layout(spec, sheet: str, style: str | None) -> Layout:
+    """`record.reading_layout` before: its key and note columns made on every call."""
+    from dataclasses import replace
+
+    from xlrubric.schemas.layout import ID, NAME, record_layout, scores_layout
+
+    style = style or (spec.rubric.input if spec.rubric else "counts")
+    cols = [replace(ID, required=False), replace(NAME, required=False, synonyms=(*NAME.synonyms, "教师"))]
+    if style in ("counts", "both"):
+        cols += [c for c in record_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
+    if style in ("scores", "both"):
+        cols += [c for c in scores_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
+    cols.append(Column("备注", "text"))
+    return plain_synonyms(Layout(sheet, tuple(cols)), spec)
+
+
+def test_reading_layout_of_every_preset_as_before():
+    from xlrubric.pipeline.record import reading_layout
+    from xlrubric.spec.load import load_preset, preset_ids
+
+    for pid in preset_ids():
+        spec = load_preset(pid)
+        for style in (None, "counts", "scores", "both"):
+            assert reading_layout(spec, "评分表", style) == plain_reading_layout(spec, "评分表", style), (pid, style)

@@ -37,13 +37,18 @@ OTHER_SHEETS = ("教师名册", "签到登记", "提交登记", "人工调整", 
 def reading_layout(spec: Spec, sheet: str = RECORD, style: str | None = None) -> Layout:
     """What the reader looks for: 工号 or 姓名, and the events and/or items the rules' input style allows."""
     style = style or (spec.rubric.input if spec.rubric else "counts")
-    cols = [replace(ID, required=False), replace(NAME, required=False, synonyms=(*NAME.synonyms, "教师"))]
+    cols = [*_READ_KEYS]
     if style in ("counts", "both"):
         cols += [c for c in record_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
     if style in ("scores", "both"):
         cols += [c for c in scores_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
-    cols.append(Column("备注", "text"))
+    cols.append(_READ_NOTE)
     return with_spec_synonyms(Layout(sheet, tuple(cols)), spec)
+
+
+# the columns every reading layout starts and ends with (frozen: made once, not per book)
+_READ_KEYS = (replace(ID, required=False), replace(NAME, required=False, synonyms=(*NAME.synonyms, "教师")))
+_READ_NOTE = Column("备注", "text")
 
 
 def _fit(table: Table, spec: Spec) -> int:
