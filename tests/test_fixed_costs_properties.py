@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,3 +93,18 @@ def test_reading_layout_of_every_preset_as_before():
         spec = load_preset(pid)
         for style in (None, "counts", "scores", "both"):
             assert reading_layout(spec, "评分表", style) == plain_reading_layout(spec, "评分表", style), (pid, style)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["缺席", "迟到", "1", "总分", "计划|late", "", "nan"]), max_size=6), st.integers(0, 4))
+def test_shared_column_labels_as_a_list_makes_them(names, rows):
+    from xlrubric.engine.labels import column_index
+
+    grid = np.arange(rows * len(names), dtype=float).reshape(rows, len(names))
+    index = pd.Index([f"T{i}" for i in range(rows)], dtype=object)
+    plain = pd.DataFrame(grid, index=index, columns=names)
+    shared = pd.DataFrame(grid, index=index, columns=column_index(tuple(names)))
+    pd.testing.assert_frame_equal(shared, plain)
+    assert shared.columns.dtype == plain.columns.dtype and shared.columns.tolist() == names
+    shared["等次"] = 1.0                       # a column added later leaves the shared labels as they were
+    assert column_index(tuple(names)).tolist() == names

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xlrubric.engine.labels import column_index
 from xlrubric.engine.rubric import Override, Source, cap_bands, score
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import (
@@ -246,7 +247,7 @@ def _laid_out(columns: dict[str, np.ndarray], names: list[str], index: pd.Index)
     blank = np.full(len(index), np.nan)
     values = [columns.get(n, blank) for n in names]
     return pd.DataFrame(np.column_stack(values) if values else np.empty((len(index), 0)), index=index,
-                        columns=names)
+                        columns=column_index(tuple(names)))
 
 
 def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:
