@@ -108,3 +108,11 @@ def test_shared_column_labels_as_a_list_makes_them(names, rows):
     assert shared.columns.dtype == plain.columns.dtype and shared.columns.tolist() == names
     shared["等次"] = 1.0                       # a column added later leaves the shared labels as they were
     assert column_index(tuple(names)).tolist() == names
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "T1", "T2", "王芳", "T10", "t1"]), max_size=12))
+def test_first_rows_as_pandas_marks_them(keys):
+    from xlrubric.pipeline.rubric import _first_rows
+
+    assert _first_rows(keys).tolist() == (~pd.Series(keys, dtype=object).duplicated()).tolist()

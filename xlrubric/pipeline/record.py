@@ -11,6 +11,7 @@ a sheet of full marks would be a confident wrong answer.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -207,9 +208,10 @@ def score_rules(spec: Spec, table: Table) -> list[Rule]:
     return [in_range(i) for i in spec.rubric.items if i.name in table.columns]
 
 
-def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: pd.Series,
+def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: Mapping[int, str],
                    columns: list[str]) -> dict[tuple[str, str], Pending]:
-    """(teacher, column) -> the error on that cell, for the value columns of `rows` (each teacher's first)."""
+    """(teacher, column) -> the error on that cell, for the value columns of `rows` (each teacher's first);
+    `keys` gives each Excel row's teacher ("" for none)."""
     errors = {p.cell: p.message for p in problems if p.sheet == table.sheet and p.severity == "错误" and p.cell}
     letters = {cell_address(0, table.columns[c])[:-1]: c for c in columns if c in table.columns}
     out: dict[tuple[str, str], Pending] = {}

@@ -30,7 +30,7 @@ from xlrubric.pipeline.record import (
     unscored_items,
     warn_unknown_columns,
 )
-from xlrubric.pipeline.registers import Cited, apply_registers, teachers_of
+from xlrubric.pipeline.registers import Cited, apply_registers, teacher_codes, teachers_of
 from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
@@ -196,9 +196,10 @@ PENDING_DEFAULT = "待核实的教师暂不评等次、不占优秀等名额；�
 def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Record:
     """Teachers, counts and typed scores of the scoring sheet; rejected cells are kept as `Pending`."""
     spec = ctx.spec
-    keys = teachers_of(ctx, table, "考核得分")
+    key_values = teacher_codes(ctx, table, "考核得分").values()       # each row's teacher ("" = none)
     if "工号" not in table.columns and not ctx.roster.present:
-        keys = _reject_same_names(ctx, table, keys)
+        key_values = _reject_same_names(ctx, table, pd.Series(key_values, index=table.frame.index,
+                                                              dtype=object)).to_numpy()
     cells = column_lists(table.frame, [*events, *items])        # the value columns, taken out once
     changed = read_words(ctx, table, events, items, cells)
     if changed:                                                  # a word read as a number: take those again
@@ -210,7 +211,6 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     ctx.problems.extend(probs)
     parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"
-    key_values = keys.to_numpy()
     named = key_values != ""
     # what pandera validates: the values and the key (object, None where blank), laid out in one constructor
     frame = pd.DataFrame({**parsed, key_col: pd.Series(np.where(named, key_values, None), index=table.frame.index,
@@ -220,11 +220,13 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
         unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行",
         arrays=parsed if key_col not in parsed else None))
     # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
-    first = np.flatnonzero(~keys.duplicated().to_numpy() & named)
-    rows = table.frame.index[first].tolist()
-    key_list = keys.tolist()                  # keys are indexed like the table's rows
+    key_list = key_values.tolist()            # keys are in the order of the table's rows
+    first = np.flatnonzero(_first_rows(key_list) & named)
+    all_rows = table.frame.index.tolist()
+    rows = [all_rows[i] for i in first.tolist()]
     teachers = [key_list[i] for i in first.tolist()]
-    rejected = rejected_cells(ctx.problems, table, set(rows), keys, events + items)
+    rejected = rejected_cells(ctx.problems, table, set(rows), dict(zip(all_rows, key_list, strict=True)),
+                              events + items)
     taken = {c: v[first] for c, v in parsed.items()}
     at = {t: n for n, t in enumerate(teachers)}
     for (t, col), _p in rejected.items():
@@ -240,6 +242,14 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
                 ctx.problem("no-record", f"教师名册中的「{name}」在{table.sheet}中没有记录，未计算考核得分", "提示",
                             "教师名册", f"A{ctx.roster.rows[t]}")
     return Record(table, counts, typed, rows_of, rejected)
+
+
+def _first_rows(keys: list) -> np.ndarray:
+    """Whether each position holds the first occurrence of its key (`~Series(keys).duplicated()`, without
+    making a Series: one dict of the keys, filled from the end so each key keeps its first position)."""
+    first = np.zeros(len(keys), dtype=bool)
+    first[list(dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True)).values())] = True
+    return first
 
 
 def _laid_out(columns: dict[str, np.ndarray], names: list[str], index: pd.Index) -> pd.DataFrame:
