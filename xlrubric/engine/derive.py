@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from xlrubric.codes import coded, distinct
+from xlrubric.engine.labels import column_index
 from xlrubric.readers.text import normalize_label
 
 __all__ = ["ABSENT", "ATTENDED", "IRREGULAR", "Derived", "distinct", "signin_counts", "submission_counts"]
@@ -199,7 +200,7 @@ def submission_counts(register: Mapping[str, Any], teachers: pd.Index,
                     f"{_fmt_date(date[p])} 交（截止 {deadline.month}月{deadline.day}日）"
                 rows.setdefault(key, int(row[p]))
     grid = np.column_stack(columns) if columns else np.empty((len(keys), 0))
-    return Derived(pd.DataFrame(grid, index=teachers, columns=pd.Index(names)), ev, rows)
+    return Derived(pd.DataFrame(grid, index=teachers, columns=column_index(tuple(names))), ev, rows)
 
 
 def _as_date(v) -> dt.date | None:

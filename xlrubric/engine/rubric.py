@@ -20,6 +20,7 @@ import pandas as pd
 
 from xlrubric.engine.bands import BandChange, BandOutcome, apply_caps, assign_bands
 from xlrubric.engine.details import Details, ItemGrid, explain
+from xlrubric.engine.labels import column_index
 from xlrubric.spec.model import Deduction, Rubric, Spec
 
 ROUND = 4
@@ -263,7 +264,7 @@ def score(spec: Spec, counts: pd.DataFrame, sources: dict[tuple[str, str], Sourc
             pending[(t, "总分")] = why
             total[pos[t]] = np.nan
     scores = pd.DataFrame(np.column_stack([*(columns[n] for n in names), total]), index=teachers,
-                          columns=[*names, "总分"])
+                          columns=column_index((*names, "总分")))
     outcome = RubricOutcome(scores, details, overrides=shown, pending=pending, typed=typed_at, excluded=excluded)
     for t, name in excluded:
         outcome.full_of[t] = outcome.full_of.get(t, rubric.total) - rubric.item(name).full

@@ -235,10 +235,12 @@ def attendance(derived: Derived, teachers: pd.Index, doubts: dict[str, list[Any]
     """考勤 per teacher with at least one session in scope, from the counts the deductions use; `doubts` gives
     the teachers whose counts rest on a rejected register cell, with why (their `Attendance.pending`).
 
-    The three count columns are taken out once as one integer array (no reindexing when `teachers` are the
-    counts' own index, the usual call); the loop only builds the records."""
+    The three count columns are taken out once as one integer array (the frame's one float block, its columns
+    picked by position; no reindexing when `teachers` are the counts' own index, the usual call); the loop only
+    builds the records."""
     counts = derived.counts
-    grid = np.column_stack([counts[c].to_numpy() for c in ("sessions", "absent", "irregular")]).astype(np.int64)
+    at = counts.columns.get_loc        # per name: a list look-up builds an Index of the list first
+    grid = counts.to_numpy(dtype=float)[:, [at("sessions"), at("absent"), at("irregular")]].astype(np.int64)
     if teachers.equals(counts.index):
         keep = grid[:, 0] != 0
     else:

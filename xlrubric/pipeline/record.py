@@ -11,6 +11,7 @@ a sheet of full marks would be a confident wrong answer.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -37,13 +38,18 @@ OTHER_SHEETS = ("教师名册", "签到登记", "提交登记", "人工调整", 
 def reading_layout(spec: Spec, sheet: str = RECORD, style: str | None = None) -> Layout:
     """What the reader looks for: 工号 or 姓名, and the events and/or items the rules' input style allows."""
     style = style or (spec.rubric.input if spec.rubric else "counts")
-    cols = [replace(ID, required=False), replace(NAME, required=False, synonyms=(*NAME.synonyms, "教师"))]
+    cols = [*_READ_KEYS]
     if style in ("counts", "both"):
         cols += [c for c in record_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
     if style in ("scores", "both"):
         cols += [c for c in scores_layout(spec).columns if c.name not in ("工号", "姓名", "备注")]
-    cols.append(Column("备注", "text"))
+    cols.append(_READ_NOTE)
     return with_spec_synonyms(Layout(sheet, tuple(cols)), spec)
+
+
+# the columns every reading layout starts and ends with (frozen: made once, not per book)
+_READ_KEYS = (replace(ID, required=False), replace(NAME, required=False, synonyms=(*NAME.synonyms, "教师")))
+_READ_NOTE = Column("备注", "text")
 
 
 def _fit(table: Table, spec: Spec) -> int:
@@ -202,9 +208,10 @@ def score_rules(spec: Spec, table: Table) -> list[Rule]:
     return [in_range(i) for i in spec.rubric.items if i.name in table.columns]
 
 
-def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: pd.Series,
+def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: Mapping[int, str],
                    columns: list[str]) -> dict[tuple[str, str], Pending]:
-    """(teacher, column) -> the error on that cell, for the value columns of `rows` (each teacher's first)."""
+    """(teacher, column) -> the error on that cell, for the value columns of `rows` (each teacher's first);
+    `keys` gives each Excel row's teacher ("" for none)."""
     errors = {p.cell: p.message for p in problems if p.sheet == table.sheet and p.severity == "错误" and p.cell}
     letters = {cell_address(0, table.columns[c])[:-1]: c for c in columns if c in table.columns}
     out: dict[tuple[str, str], Pending] = {}

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xlrubric.engine.labels import column_index
 from xlrubric.engine.rubric import Override, Pending, Source, cap_bands, score
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.record import (
@@ -30,13 +31,14 @@ from xlrubric.pipeline.record import (
     unscored_items,
     warn_unknown_columns,
 )
-from xlrubric.pipeline.registers import Cited, apply_registers, teachers_of
+from xlrubric.pipeline.registers import Cited, apply_registers, teacher_codes, teachers_of
 from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
 from xlrubric.readers.text import normalize_label, parse_number
+from xlrubric.schemas.cells import column_lists
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_names
-from xlrubric.schemas.validate import column_lists, parse_columns, run_rules
+from xlrubric.schemas.validate import parse_columns, run_rules
 from xlrubric.spec.pending import pending_targets
 
 
@@ -195,9 +197,10 @@ PENDING_DEFAULT = "待核实的教师暂不评等次、不占优秀等名额；�
 def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Record:
     """Teachers, counts and typed scores of the scoring sheet; rejected cells are kept as `Pending`."""
     spec = ctx.spec
-    keys = teachers_of(ctx, table, "考核得分")
+    key_values = teacher_codes(ctx, table, "考核得分").values()       # each row's teacher ("" = none)
     if "工号" not in table.columns and not ctx.roster.present:
-        keys = _reject_same_names(ctx, table, keys)
+        key_values = _reject_same_names(ctx, table, pd.Series(key_values, index=table.frame.index,
+                                                              dtype=object)).to_numpy()
     cells = column_lists(table.frame, [*events, *items])        # the value columns, taken out once
     changed = read_words(ctx, table, events, items, cells)
     if changed:                                                  # a word read as a number: take those again
@@ -209,20 +212,22 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     ctx.problems.extend(probs)
     parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"
-    key_values = keys.to_numpy()
     named = key_values != ""
     # what pandera validates: the values and the key (object, None where blank), laid out in one constructor
     frame = pd.DataFrame({**parsed, key_col: pd.Series(np.where(named, key_values, None), index=table.frame.index,
                                                         dtype=object)}, index=table.frame.index)
     ctx.problems.extend(run_rules(
         table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
-        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行"))
+        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行",
+        arrays=parsed if key_col not in parsed else None))
     # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
-    first = np.flatnonzero(~keys.duplicated().to_numpy() & named)
-    rows = table.frame.index[first].tolist()
-    key_list = keys.tolist()                  # keys are indexed like the table's rows
+    key_list = key_values.tolist()            # keys are in the order of the table's rows
+    first = np.flatnonzero(_first_rows(key_list) & named)
+    all_rows = table.frame.index.tolist()
+    rows = [all_rows[i] for i in first.tolist()]
     teachers = [key_list[i] for i in first.tolist()]
-    rejected = rejected_cells(ctx.problems, table, set(rows), keys, events + items)
+    rejected = rejected_cells(ctx.problems, table, set(rows), dict(zip(all_rows, key_list, strict=True)),
+                              events + items)
     taken = {c: v[first] for c, v in parsed.items()}
     at = {t: n for n, t in enumerate(teachers)}
     for (t, col), _p in rejected.items():
@@ -240,12 +245,20 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     return Record(table, counts, typed, rows_of, rejected)
 
 
+def _first_rows(keys: list) -> np.ndarray:
+    """Whether each position holds the first occurrence of its key (`~Series(keys).duplicated()`, without
+    making a Series: one dict of the keys, filled from the end so each key keeps its first position)."""
+    first = np.zeros(len(keys), dtype=bool)
+    first[list(dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True)).values())] = True
+    return first
+
+
 def _laid_out(columns: dict[str, np.ndarray], names: list[str], index: pd.Index) -> pd.DataFrame:
     """A float frame of these columns in this order (blank where the sheet has none), on the teachers' index."""
     blank = np.full(len(index), np.nan)
     values = [columns.get(n, blank) for n in names]
     return pd.DataFrame(np.column_stack(values) if values else np.empty((len(index), 0)), index=index,
-                        columns=names)
+                        columns=column_index(tuple(names)))
 
 
 def _reject_same_names(ctx: Context, table, keys: pd.Series) -> pd.Series:

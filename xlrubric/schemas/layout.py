@@ -125,9 +125,12 @@ def with_spec_synonyms(layout: Layout, spec: Spec) -> Layout:
     """Add the header synonyms a spec declares (e.g. a school that heads 工号 as 教师编号)."""
     if not spec.synonyms:
         return layout
+    extra = spec.synonyms
+    # a column is made again only when its synonyms change (the spec adds some, or it repeats one)
     cols = tuple(
-        Column(c.name, c.kind, c.required, tuple(dict.fromkeys(c.synonyms + tuple(spec.synonyms.get(c.name, ())))),
+        Column(c.name, c.kind, c.required, tuple(dict.fromkeys(c.synonyms + tuple(extra.get(c.name, ())))),
                c.choices, c.hint, c.width, c.max_value)
+        if c.name in extra or len(set(c.synonyms)) != len(c.synonyms) else c
         for c in layout.columns)
     return Layout(layout.sheet, cols, layout.title, layout.optional, layout.key)
 

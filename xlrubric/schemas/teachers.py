@@ -18,6 +18,7 @@ from xlrubric.codes import Coded, distinct
 from xlrubric.readers.table import Table
 from xlrubric.readers.text import cell_text, normalize_label
 from xlrubric.results import Problem
+from xlrubric.schemas.cells import column_lists
 
 
 def teacher_id(value: Any) -> str:
@@ -141,8 +142,9 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
     roster.present = True
     frame = table.frame
     n = len(frame.index)
-    ids = frame["工号"].tolist() if "工号" in frame.columns else [None] * n
-    given = frame["姓名"].tolist() if "姓名" in frame.columns else [None] * n
+    cells = column_lists(frame, frame.columns)           # every column as a list, taken out of the frame once
+    ids = cells["工号"] if "工号" in cells else [None] * n
+    given = cells["姓名"] if "姓名" in cells else [None] * n
     named = "姓名" in table.columns
     kept: list[int] = []
     for pos, (row, tid, name) in enumerate(zip(frame.index.tolist(), teacher_ids(ids), person_names(given),
@@ -161,9 +163,8 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
         roster.rows[key] = row
         kept.append(pos)
     every = len(kept) == n
-    for col in frame.columns:
+    for col, values in cells.items():
         if col not in ("工号", "姓名"):
-            values = frame[col].tolist()
             roster.columns[col] = values if every else [values[i] for i in kept]
     return roster, problems
 
