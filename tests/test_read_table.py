@@ -72,6 +72,13 @@ def test_empty_table_keeps_its_columns() -> None:
     """Verify a header without rows gives an empty frame with the layout's columns."""
     table = read_table(RawSheet("名单", [HEADER]), LIST, file="学校.xlsx")
     assert list(table.frame.columns) == HEADER and len(table.frame) == 0 and table.frame.index.name == "行"
+    # the same frame as pandas builds from no records with object columns: every dtype and both axes alike
+    import pandas as pd
+
+    plain = pd.DataFrame([], columns=pd.Index(HEADER, dtype=object), index=pd.Index([], name="行"), dtype=object)
+    pd.testing.assert_frame_equal(table.frame, plain, check_index_type=True, check_column_type=True)
+    assert str(table.frame.index.dtype) == str(table.frame.columns.dtype) == "object"
+    assert table.frame._mgr.nblocks == 1
 
 
 cell = st.one_of(st.none(), st.sampled_from(["", " ", "\u3000", "T1", "T2", "王伟", "合计", " 合 计", "平均", "x"]),

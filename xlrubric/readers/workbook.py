@@ -28,7 +28,7 @@ from xlrubric.readers.package import check_book_cells, check_sheet, inspect_pack
 from xlrubric.readers.problems import human_size, unreadable
 from xlrubric.readers.raw import CellError, RawBook, RawSheet
 from xlrubric.readers.sheetscan import SheetScan
-from xlrubric.readers.sniff import EOCD, EOCD_SEARCH, FileKind, is_growing, is_lock_file_name, sniff_bytes
+from xlrubric.readers.sniff import EOCD, EOCD_SEARCH, FileKind, is_growing, is_lock_file_name, sniff_package
 
 DEFAULT_MAX_CELLS = LIMITS.sheet_cells
 DEFAULT_MAX_UNZIPPED_BYTES = LIMITS.unzipped_bytes
@@ -90,13 +90,13 @@ def read_workbook_bytes(data: bytes, *, name: str, path: str | None = None, pass
                         max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES) -> RawBook:
     """Read a workbook held in memory (an upload, a mail attachment); `name` is what messages call it."""
     notes: list[str] = []
-    kind = sniff_bytes(data)
+    kind, zf = sniff_package(data)
     if kind is FileKind.OLE_ENCRYPTED:
         data = _decrypt(data, password, name)
         notes.append("工作簿有打开密码，已在内存中解密读取，原文件未改动")
-        kind = sniff_bytes(data)
+        kind, zf = sniff_package(data)
     if kind in (FileKind.XLSX, FileKind.XLSM):
-        sheets = _read_ooxml(data, name, max_cells, max_unzipped_bytes)
+        sheets = _read_ooxml(data, name, max_cells, max_unzipped_bytes, zf)
         book_kind = "xlsm" if kind is FileKind.XLSM else "xlsx"
     elif kind is FileKind.OLE_XLS:
         sheets = _read_xls(data, name, max_cells)
@@ -152,11 +152,14 @@ def _is_ole_xls(data: bytes) -> bool:
         return False
 
 
-def _read_ooxml(data: bytes, name: str, max_cells: int, max_unzipped_bytes: int) -> dict[str, RawSheet]:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise unreadable("corrupt", name, detail=_short(exc)) from exc
+def _read_ooxml(data: bytes, name: str, max_cells: int, max_unzipped_bytes: int,
+                zf: zipfile.ZipFile | None = None) -> dict[str, RawSheet]:
+    """`zf`: the package's directory as the sniffer already read it (`sniff_package`); closed here."""
+    if zf is None:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise unreadable("corrupt", name, detail=_short(exc)) from exc
     with zf:
         package = inspect_package(zf, name, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells, raw=data)
     checked = package.checked or data            # calamine reads the parts just checked, inflated once

@@ -9,6 +9,9 @@ goes through the same `deserialize` as YAML.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
 from typing import Any
 
 from xlrubric.errors import RulesError
@@ -227,7 +230,33 @@ def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RUL
 
 
 def spec_from_sheet(sheet: RawSheet, *, origin: str = "") -> Spec:
-    return deserialize(rows_to_mapping(sheet.rows, origin=origin, sheet=sheet.name), origin=origin)
+    """The sheet's rules as a fresh Spec; parsed and validated once per distinct sheet content.
+
+    Why a cache: a county batch reads the same 考核细则 sheet in every school's workbook (200 schools: 200
+    parses and pydantic validations of the same rows, about 2.5 ms each). The key is a SHA-256 of the rows'
+    `repr`, which tells every cell's value and type apart (1, 1.0 and True; a date and a datetime; a trailing
+    space), so a sheet differing in any cell misses; a digest keeps a huge pasted sheet from being held 16
+    times. Only a successful parse is kept: a sheet with a mistake is read again and raises its error (naming
+    this file) every time. Each caller gets its own copy, unpickled from the bytes pickled once (as
+    `load_preset` does): callers may change a spec's policies, and nothing they do reaches the cache or another
+    caller's copy. `origin` names the file only in errors, never in the Spec.
+    """
+    key = hashlib.sha256(repr(sheet.rows).encode("utf-8", "surrogatepass")).digest()
+    with _SPEC_LOCK:
+        blob = _SPEC_CACHE.get(key)
+    if blob is None:
+        spec = deserialize(rows_to_mapping(sheet.rows, origin=origin, sheet=sheet.name), origin=origin)
+        blob = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+        with _SPEC_LOCK:
+            if len(_SPEC_CACHE) >= SPEC_CACHE_SIZE:
+                del _SPEC_CACHE[next(iter(_SPEC_CACHE))]      # the oldest entry: a batch has one or two sheets
+            _SPEC_CACHE[key] = blob
+    return pickle.loads(blob)
+
+
+SPEC_CACHE_SIZE = 16
+_SPEC_CACHE: dict[bytes, bytes] = {}     # digest of repr(rows) -> pickled Spec, oldest first
+_SPEC_LOCK = threading.Lock()            # `xlrubric serve` computes in threads
 
 
 def spec_from_book(book: RawBook) -> Spec | None:
