@@ -129,7 +129,7 @@ def test_ctrl_c_mid_batch_records_every_finished_school_after_its_fsync(tmp_path
     assert proc.wait(timeout=60) != 0
     recorded = load_manifest(out).entries
     assert 2 <= len(recorded) < 8, "the batch finished before it could be interrupted"
-    for entry in recorded.values():
-        assert entry.status == "ok" and file_sha256(out / entry.output) == entry.output_sha256
+    for entry in recorded.values():   # computed (ok, or 有问题: some generated schools have problems), complete
+        assert entry.status in ("ok", "problems") and file_sha256(out / entry.output) == entry.output_sha256
     rerun = run_batch(BatchOptions(src, out, workers=2))
     assert len(rerun.skipped) == len(recorded) and len(rerun.done) == 8 - len(recorded)
