@@ -44,8 +44,26 @@ def _refuse(*_args) -> None:
     raise _Refused
 
 
+# Small parts checked or parsed already, by their text: a batch worker writes one county's schools, whose
+# workbook.xml, relationships, content types and styles.xml come from the same template and differ little,
+# and the write parses the same small texts more than once (issue 16). Kept: the most recent few; a large
+# part (a worksheet) is never kept. The trees are read-only (nothing edits an Element: edits splice text).
+_KEEP_LARGEST = 64 * 1024
+_KEEP = 64
+_checked: dict[bytes, None] = {}
+_parsed: dict[str, Element] = {}
+
+
+def _keep(memo: dict, key: object, value: object) -> None:
+    if len(memo) >= _KEEP:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
+
+
 def check_xml(data: bytes, part: str) -> None:
     """Raise OutputError unless `data` is well-formed XML without any DTD (defusedxml's forbid_dtd rules)."""
+    if data in _checked:
+        return
     parser = xml.parsers.expat.ParserCreate()
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse
@@ -60,6 +78,8 @@ def check_xml(data: bytes, part: str) -> None:
     except xml.parsers.expat.ExpatError as exc:
         raise OutputError(f"部件 {part} 不是格式正确的 XML（{exc}），无法安全写入结果。",
                           hint="请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。") from None
+    if len(data) <= _KEEP_LARGEST:
+        _keep(_checked, data, None)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -185,8 +205,19 @@ def parse(doc: str, pos: int = 0, skip: frozenset[str] = frozenset()) -> Element
     """Build the element tree of the root element found from `pos`.
 
     The content of elements whose local name is in `skip` (a worksheet's `sheetData`) is jumped over
-    without tokenizing: it is the bulk of a large part and is searched separately when needed.
+    without tokenizing: it is the bulk of a large part and is searched separately when needed. A small
+    whole text's tree is kept (see `_parsed`) and given again for the same text.
     """
+    if pos or skip or len(doc) > _KEEP_LARGEST:
+        return _parse(doc, pos, skip)
+    found = _parsed.get(doc)
+    if found is None:
+        found = _parse(doc, 0, skip)
+        _keep(_parsed, doc, found)
+    return found
+
+
+def _parse(doc: str, pos: int, skip: frozenset[str]) -> Element:
     stack: list[Element] = []
     root: Element | None = None
     search = _TOKEN.search
