@@ -142,3 +142,46 @@ def test_a_large_styles_text_is_not_kept(tmp_path: Path) -> None:
     path = _styles_zip(tmp_path / "big.xlsx", big)
     assert _run(StylesPart, path, [("xf", 0, 0, 0, False, "top")])[0] == [1]
     assert big not in styles_module._READ
+
+
+NAMES = st.sampled_from(["/xl/workbook.xml", "/XL/Workbook.xml", "/xl/styles.xml", "/customXml/item1.xml"])
+TYPES = st.sampled_from(["application/xml", "text/xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.tuples(st.just("Override"), NAMES, TYPES),
+                          st.tuples(st.just("Default"), st.sampled_from(["xml", "XML", "rels", "vml"]), TYPES)),
+                max_size=8),
+       st.lists(st.tuples(st.sampled_from(["rId1", "rId2", "rId10"]), TYPES, NAMES, st.booleans()), max_size=6))
+def test_kept_indexes_equal_indexes_made_anew(tmp_path_factory, types, rels) -> None:
+    """Content types and relationships read through a Work (from the memo after the first package) answer as
+    the plain reading of the same text does: the first Override of a part name (any case), else the first
+    Default of its extension; every relationship with its id, type, target and mode."""
+    ct = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          + "".join(f'<Override PartName="{a}" ContentType="{b}"/>' if kind == "Override"
+                    else f'<Default Extension="{a}" ContentType="{b}"/>' for kind, a, b in types) + "</Types>")
+    rel_doc = (f'<Relationships xmlns="{xs.NS_PKG_REL}">'
+               + "".join(f'<Relationship Id="{i}" Type="{t}" Target="{n}"'
+                         + (' TargetMode="External"' if ext else "") + "/>" for i, t, n, ext in rels)
+               + "</Relationships>")
+    expected_types = {}
+    for part in ("xl/workbook.xml", "xl/styles.xml", "customXml/item1.xml", "a/b.vml", "x.rels"):
+        found = next((b for kind, a, b in types if kind == "Override" and a.lstrip("/").lower() == part.lower()),
+                     None)
+        if found is None:
+            found = next((b for kind, a, b in types if kind == "Default"
+                          and a.lower() == part.rsplit(".", 1)[-1].lower()), None)
+        expected_types[part] = found
+    expected_rels = [(i, t, n, ext) for i, t, n, ext in rels]
+    path = tmp_path_factory.mktemp("p") / "p.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("_rels/.rels", rel_doc)
+    for _ in range(2):                       # the second package's texts come from the memo
+        with SourceZip(path) as pkg:
+            work = Work(pkg)
+            assert {p: work.content_type(p) for p in expected_types} == expected_types
+            got = work.rels("")
+            assert [(r.id, r.type, r.target, r.external) for r in got] == expected_rels
+            got.clear()                      # a caller's copy: the next reader still sees every one
+            assert len(work.rels("")) == len(rels)

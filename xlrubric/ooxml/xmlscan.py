@@ -48,7 +48,7 @@ def _refuse(*_args) -> None:
 # workbook.xml, relationships, content types and styles.xml come from the same template and differ little,
 # and the write parses the same small texts more than once (issue 16). Kept: the most recent few; a large
 # part (a worksheet) is never kept. The trees are read-only (nothing edits an Element: edits splice text).
-_KEEP_LARGEST = 64 * 1024
+KEEP_LARGEST = 64 * 1024
 _KEEP = 64
 _checked: dict[bytes, None] = {}
 _parsed: dict[str, Element] = {}
@@ -78,7 +78,7 @@ def check_xml(data: bytes, part: str) -> None:
     except xml.parsers.expat.ExpatError as exc:
         raise OutputError(f"部件 {part} 不是格式正确的 XML（{exc}），无法安全写入结果。",
                           hint="请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。") from None
-    if len(data) <= _KEEP_LARGEST:
+    if len(data) <= KEEP_LARGEST:
         _keep(_checked, data, None)
 
 
@@ -147,6 +147,7 @@ class Tag:
     attrs_text: str
     closing: bool
     empty: bool
+    known: dict[str, str] | None = None        # attrs(), once worked out (a kept tree's tags are met again)
 
     @property
     def prefix(self) -> str:
@@ -157,7 +158,10 @@ class Tag:
         return self.qname.rsplit(":", 1)[-1]
 
     def attrs(self) -> dict[str, str]:
-        return {k: unescape(v[1:-1]) for k, v in _ATTR.findall(self.attrs_text)}
+        """The tag's attributes (a new dict each time: the caller may change it)."""
+        if self.known is None:
+            self.known = {k: unescape(v[1:-1]) for k, v in _ATTR.findall(self.attrs_text)}
+        return dict(self.known)
 
 
 def tags(doc: str, pos: int = 0, endpos: int | None = None):
@@ -208,7 +212,7 @@ def parse(doc: str, pos: int = 0, skip: frozenset[str] = frozenset()) -> Element
     without tokenizing: it is the bulk of a large part and is searched separately when needed. A small
     whole text's tree is kept (see `_parsed`) and given again for the same text.
     """
-    if pos or skip or len(doc) > _KEEP_LARGEST:
+    if pos or skip or len(doc) > KEEP_LARGEST:
         return _parse(doc, pos, skip)
     found = _parsed.get(doc)
     if found is None:
