@@ -67,9 +67,7 @@ _types_by_text: dict[str, tuple[dict[str, str | None], dict[str, str | None]]] =
 
 def _kept(memo: dict, doc: str, value: object) -> None:
     if len(doc) <= xs.KEEP_LARGEST:
-        if len(memo) >= _KEEP:
-            memo.pop(next(iter(memo)))
-        memo[doc] = value
+        xs.keep(memo, doc, value, _KEEP)
 
 
 def _rels_of(doc: str) -> tuple[xs.Element, list[Rel]]:

@@ -235,9 +235,7 @@ def _read(doc: str, part: str) -> tuple[str, Any, dict[str, tuple[str, ...]], bo
         formats.setdefault(a.get("formatCode", ""), int(a.get("numFmtId", "0")))
     found = (prefix, root, items, parents is not None and bool(parents.children), formats)
     if len(doc) <= _READ_LARGEST:
-        if len(_READ) >= _READ_MAX:
-            _READ.pop(next(iter(_READ)))
-        _READ[doc] = found
+        xs.keep(_READ, doc, found, _READ_MAX)
     return found
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat
+from contextlib import suppress
 from dataclasses import dataclass
 
 from xlrubric.errors import OutputError
@@ -54,9 +55,12 @@ _checked: dict[bytes, None] = {}
 _parsed: dict[str, Element] = {}
 
 
-def _keep(memo: dict, key: object, value: object) -> None:
-    if len(memo) >= _KEEP:
-        memo.pop(next(iter(memo)))
+def keep(memo: dict, key: object, value: object, most: int = _KEEP) -> None:
+    """Store `value` in `memo`, first dropping its oldest entry when it holds `most`. Safe when another
+    thread (`serve`'s) stores or drops at the same time: losing a kept entry only costs its recomputation."""
+    if len(memo) >= most:
+        with suppress(RuntimeError, StopIteration):      # changed meanwhile by another thread
+            memo.pop(next(iter(memo)), None)
     memo[key] = value
 
 
@@ -79,7 +83,7 @@ def check_xml(data: bytes, part: str) -> None:
         raise OutputError(f"部件 {part} 不是格式正确的 XML（{exc}），无法安全写入结果。",
                           hint="请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。") from None
     if len(data) <= KEEP_LARGEST:
-        _keep(_checked, data, None)
+        keep(_checked, data, None)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -217,7 +221,7 @@ def parse(doc: str, pos: int = 0, skip: frozenset[str] = frozenset()) -> Element
     found = _parsed.get(doc)
     if found is None:
         found = _parse(doc, 0, skip)
-        _keep(_parsed, doc, found)
+        keep(_parsed, doc, found)
     return found
 
 
