@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from xlrubric.ooxml import xmlscan as xs
@@ -32,12 +33,14 @@ CT_XML = "application/xml"
 XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
+@lru_cache(maxsize=4096)         # a pure function of names a write asks about again and again
 def rels_name(part: str) -> str:
     """The relationships part that belongs to `part` ("" is the package itself)."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
 
 
+@lru_cache(maxsize=4096)         # a pure function of names a write asks about again and again
 def resolve(source: str, target: str) -> str:
     """Zip name of a relationship target seen from part `source`."""
     target = unquote(target.split("#", 1)[0])
@@ -46,11 +49,56 @@ def resolve(source: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
+@lru_cache(maxsize=4096)         # a pure function of names a write asks about again and again
 def relative(source: str, part: str) -> str:
     """The relationship target naming `part` from part `source`. Both are package names, so they are
     made absolute from the package root: posixpath.relpath then has no working directory to ask for
     (os.getcwd was half the cost of adding a relationship)."""
     return quote(posixpath.relpath("/" + part, "/" + posixpath.dirname(source)), safe="/._-~")
+
+
+# The relationships and content types of a small part's text, worked out once per text: a batch worker's
+# schools share their template's packaging, and a write indexes the same texts again after each edit
+# (issue 16). The lists and dicts are read-only to their users (`Work.rels` hands out a copy of the list).
+_KEEP = 64
+_rels_by_text: dict[str, tuple[xs.Element, list[Rel]]] = {}
+_types_by_text: dict[str, tuple[dict[str, str | None], dict[str, str | None]]] = {}
+
+
+def _kept(memo: dict, doc: str, value: object) -> None:
+    if len(doc) <= xs.KEEP_LARGEST:
+        xs.keep(memo, doc, value, _KEEP)
+
+
+def _rels_of(doc: str) -> tuple[xs.Element, list[Rel]]:
+    found = _rels_by_text.get(doc)
+    if found is None:
+        root = xs.parse(doc)
+        out = []
+        for el in root.findall("Relationship"):
+            a = el.attrs()
+            out.append(Rel(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
+                           a.get("TargetMode") == "External", el.start, el.end))
+        found = (root, out)
+        _kept(_rels_by_text, doc, found)
+    return found
+
+
+def _types_of(doc: str, root: xs.Element) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Overrides by lower-case part name and Defaults by lower-case extension (the first of each)."""
+    found = _types_by_text.get(doc)
+    if found is None:
+        overrides: dict[str, str | None] = {}
+        defaults: dict[str, str | None] = {}
+        for el in root.findall("Override"):
+            a = el.attrs()
+            overrides.setdefault(a.get("PartName", "").lstrip("/").lower(), a.get("ContentType"))
+        for el in root.findall("Default"):
+            a = el.attrs()
+            defaults.setdefault(a.get("Extension", "").lower(), a.get("ContentType"))
+        found = (overrides, defaults)
+        _kept(_types_by_text, doc, found)
+    return found
 
 
 @dataclass
@@ -170,13 +218,7 @@ class Work:
         doc = self.text(name)
         cached = self._rels.get(name)
         if cached is None or cached[0] is not doc:
-            root = xs.parse(doc)
-            out = []
-            for el in root.findall("Relationship"):
-                a = el.attrs()
-                out.append(Rel(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
-                               a.get("TargetMode") == "External", el.start, el.end))
-            cached = self._rels[name] = (doc, root, out)
+            cached = self._rels[name] = (doc, *_rels_of(doc))
         return cached[1], cached[2]
 
     def targets(self, part: str, rel_type: str) -> list[tuple[Rel, str]]:
@@ -232,15 +274,7 @@ class Work:
         """The part's Override, else its extension's Default (the first of each that matches)."""
         doc, root = self._ct()
         if self._ct_index is None or self._ct_index[0] is not doc:     # indexed once per text
-            overrides: dict[str, str | None] = {}
-            defaults: dict[str, str | None] = {}
-            for el in root.findall("Override"):
-                a = el.attrs()
-                overrides.setdefault(a.get("PartName", "").lstrip("/").lower(), a.get("ContentType"))
-            for el in root.findall("Default"):
-                a = el.attrs()
-                defaults.setdefault(a.get("Extension", "").lower(), a.get("ContentType"))
-            self._ct_index = (doc, overrides, defaults)
+            self._ct_index = (doc, *_types_of(doc, root))
         _, overrides, defaults = self._ct_index
         low = part.lower()
         if low in overrides:

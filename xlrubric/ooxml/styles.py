@@ -48,38 +48,49 @@ def styles_part(work: Work, workbook: str, record: dict[str, Any]) -> str:
 
 
 class StylesPart:
-    """Pending additions to one styles part; `finish()` writes them in one splice."""
+    """Pending additions to one styles part; `finish()` writes them in one splice.
+
+    What a styles part holds is read once per text (`_read`): a county's schools fill in the same template,
+    so a batch worker meets the same styles.xml again and again, and a write asks for the same handful of
+    formats per table (`_made`). Each collection's entries are found by a dict (`_where`) rather than a
+    scan of the list: a workbook re-saved many times can hold thousands of cell formats (issue 16)."""
 
     def __init__(self, work: Work, part: str):
         self.work, self.part = work, part
         self.doc = work.text(part)
-        self.prefix, _ns = xs.main_prefix(self.doc, part)
-        self.root = xs.parse(self.doc)
-        self.items: dict[str, list[str]] = {}
-        for name in COLLECTIONS:
-            el = self.root.find(name)
-            self.items[name] = [self.doc[c.start:c.end] for c in el.children] if el is not None else []
+        self.prefix, self.root, items, self.has_parent, formats = _read(self.doc, part)
+        self.items: dict[str, list[str]] = {name: list(found) for name, found in items.items()}
         self.base = {k: len(v) for k, v in self.items.items()}
-        parents = self.root.find("cellStyleXfs")
-        self.has_parent = parents is not None and bool(parents.children)
-        self.formats = {}
-        el = self.root.find("numFmts")
-        for c in el.children if el is not None else []:
-            a = c.attrs()
-            self.formats.setdefault(a.get("formatCode", ""), int(a.get("numFmtId", "0")))
+        self.formats = dict(formats)
+        self._where: dict[str, dict[str, int]] = {}
+        self._made: dict[tuple, int] = {}
 
     def _q(self, local: str) -> str:
         return xs.q(self.prefix, local)
 
     def _index(self, collection: str, item: str) -> int:
+        """The first entry of `collection` equal to `item`, appended when there is none (`list.index`'s
+        answer, from a dict made once per collection and kept as entries are appended)."""
         items = self.items[collection]
-        try:
-            return items.index(item)
-        except ValueError:
+        where = self._where.get(collection)
+        if where is None:
+            where = self._where[collection] = {}
+            for k, entry in enumerate(items):
+                where.setdefault(entry, k)
+        k = where.get(item)
+        if k is None:
             items.append(item)
-            return len(items) - 1
+            k = where[item] = len(items) - 1
+        return k
 
     def fill(self, argb: str) -> int:
+        made = self._made.get(("fill", argb))
+        if made is not None:
+            return made
+        made = self._made["fill", argb] = self._fill(argb)
+        return made
+
+    def _fill(self, argb: str) -> int:
         p = self._q
         return self._index("fills", f'<{p("fill")}><{p("patternFill")} patternType="solid"><{p("fgColor")}'
                                     f' rgb="{argb}"/><{p("bgColor")} indexed="64"/></{p("patternFill")}>'
@@ -93,12 +104,19 @@ class StylesPart:
             n = max([163, *used]) + 1
             self.formats[code] = n
             self.items["numFmts"].append(f'<{self._q("numFmt")} numFmtId="{n}" formatCode={xs.attr(code)}/>')
+            self._where.pop("numFmts", None)
         return self.formats[code]
 
     def font(self, bold: bool = False, link: bool = False) -> int:
         """Font 0 (the workbook's default) made bold or link-blue, so result sheets match the school's."""
         if not (bold or link):
             return 0
+        made = self._made.get(("font", bold, link))
+        if made is None:
+            made = self._made["font", bold, link] = self._font(bold, link)
+        return made
+
+    def _font(self, bold: bool, link: bool) -> int:
         base = self.items["fonts"][0] if self.items["fonts"] else f"<{self._q('font')}/>"
         el = xs.parse(base)
         kept = [base[c.start:c.end] for c in el.children if c.local not in ("b", "i", "u", "strike", "color")]
@@ -111,6 +129,13 @@ class StylesPart:
     def xf(self, *, num_fmt: int = 0, font: int = 0, fill: int = 0, wrap: bool = False,
            vertical: str = "") -> int:
         """A cell format for our result sheets (border 0, parent style 0), optionally wrapping its text."""
+        key = ("xf", num_fmt, font, fill, wrap, vertical)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._xf_index(num_fmt, font, fill, wrap, vertical)
+        return made
+
+    def _xf_index(self, num_fmt: int, font: int, fill: int, wrap: bool, vertical: str) -> int:
         extra = (' applyNumberFormat="1"' if num_fmt else "") + (' applyFont="1"' if font else "") + \
                 (' applyFill="1"' if fill else "")
         parent = ' xfId="0"' if self.has_parent else ""     # only when a cell style 0 exists to point at
@@ -182,6 +207,36 @@ class StylesPart:
         if edits:
             self.work.set_text(self.part, xs.splice(self.doc, edits))
             record["styles"] = {"part": self.part, "added": added, "created": created}
+
+
+_READ: dict[str, tuple] = {}
+_READ_MAX = 16                       # styles texts kept (a batch worker's schools share a handful)
+_READ_LARGEST = 256 * 1024           # characters: a larger styles text is read each time, not kept
+
+
+def _read(doc: str, part: str) -> tuple[str, Any, dict[str, tuple[str, ...]], bool, dict[str, int]]:
+    """What `StylesPart` needs of a styles text: the main prefix, the element tree, each collection's
+    entries, whether a cell style 0 exists and the custom number formats; made once per text and kept
+    (it is all read-only: a StylesPart copies the lists it appends to)."""
+    found = _READ.get(doc)
+    if found is not None:
+        return found
+    prefix, _ns = xs.main_prefix(doc, part)
+    root = xs.parse(doc)
+    items: dict[str, tuple[str, ...]] = {}
+    for name in COLLECTIONS:
+        el = root.find(name)
+        items[name] = tuple(doc[c.start:c.end] for c in el.children) if el is not None else ()
+    parents = root.find("cellStyleXfs")
+    formats: dict[str, int] = {}
+    el = root.find("numFmts")
+    for c in el.children if el is not None else []:
+        a = c.attrs()
+        formats.setdefault(a.get("formatCode", ""), int(a.get("numFmtId", "0")))
+    found = (prefix, root, items, parents is not None and bool(parents.children), formats)
+    if len(doc) <= _READ_LARGEST:
+        xs.keep(_READ, doc, found, _READ_MAX)
+    return found
 
 
 def strip_styles(work: Work, entry: dict[str, Any]) -> None:

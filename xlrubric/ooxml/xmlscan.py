@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat
+from contextlib import suppress
 from dataclasses import dataclass
 
 from xlrubric.errors import OutputError
@@ -44,8 +45,29 @@ def _refuse(*_args) -> None:
     raise _Refused
 
 
+# Small parts checked or parsed already, by their text: a batch worker writes one county's schools, whose
+# workbook.xml, relationships, content types and styles.xml come from the same template and differ little,
+# and the write parses the same small texts more than once (issue 16). Kept: the most recent few; a large
+# part (a worksheet) is never kept. The trees are read-only (nothing edits an Element: edits splice text).
+KEEP_LARGEST = 64 * 1024
+_KEEP = 64
+_checked: dict[bytes, None] = {}
+_parsed: dict[str, Element] = {}
+
+
+def keep(memo: dict, key: object, value: object, most: int = _KEEP) -> None:
+    """Store `value` in `memo`, first dropping its oldest entry when it holds `most`. Safe when another
+    thread (`serve`'s) stores or drops at the same time: losing a kept entry only costs its recomputation."""
+    if len(memo) >= most:
+        with suppress(RuntimeError, StopIteration):      # changed meanwhile by another thread
+            memo.pop(next(iter(memo)), None)
+    memo[key] = value
+
+
 def check_xml(data: bytes, part: str) -> None:
     """Raise OutputError unless `data` is well-formed XML without any DTD (defusedxml's forbid_dtd rules)."""
+    if data in _checked:
+        return
     parser = xml.parsers.expat.ParserCreate()
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse
@@ -60,6 +82,8 @@ def check_xml(data: bytes, part: str) -> None:
     except xml.parsers.expat.ExpatError as exc:
         raise OutputError(f"部件 {part} 不是格式正确的 XML（{exc}），无法安全写入结果。",
                           hint="请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。") from None
+    if len(data) <= KEEP_LARGEST:
+        keep(_checked, data, None)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -127,6 +151,7 @@ class Tag:
     attrs_text: str
     closing: bool
     empty: bool
+    known: dict[str, str] | None = None        # attrs(), once worked out (a kept tree's tags are met again)
 
     @property
     def prefix(self) -> str:
@@ -137,7 +162,10 @@ class Tag:
         return self.qname.rsplit(":", 1)[-1]
 
     def attrs(self) -> dict[str, str]:
-        return {k: unescape(v[1:-1]) for k, v in _ATTR.findall(self.attrs_text)}
+        """The tag's attributes (a new dict each time: the caller may change it)."""
+        if self.known is None:
+            self.known = {k: unescape(v[1:-1]) for k, v in _ATTR.findall(self.attrs_text)}
+        return dict(self.known)
 
 
 def tags(doc: str, pos: int = 0, endpos: int | None = None):
@@ -185,8 +213,19 @@ def parse(doc: str, pos: int = 0, skip: frozenset[str] = frozenset()) -> Element
     """Build the element tree of the root element found from `pos`.
 
     The content of elements whose local name is in `skip` (a worksheet's `sheetData`) is jumped over
-    without tokenizing: it is the bulk of a large part and is searched separately when needed.
+    without tokenizing: it is the bulk of a large part and is searched separately when needed. A small
+    whole text's tree is kept (see `_parsed`) and given again for the same text.
     """
+    if pos or skip or len(doc) > KEEP_LARGEST:
+        return _parse(doc, pos, skip)
+    found = _parsed.get(doc)
+    if found is None:
+        found = _parse(doc, 0, skip)
+        keep(_parsed, doc, found)
+    return found
+
+
+def _parse(doc: str, pos: int, skip: frozenset[str]) -> Element:
     stack: list[Element] = []
     root: Element | None = None
     search = _TOKEN.search

@@ -18,7 +18,7 @@ import math
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from itertools import repeat, zip_longest
 from operator import add, eq, is_not, mul, truediv
 from typing import Any
@@ -205,13 +205,20 @@ def text_lines(text: Any, width: float) -> int:
     return lines + 1 if lines >= 3 else lines
 
 
+@lru_cache(maxsize=4096)
+def _header_width(head: str) -> float:
+    """`display_width` of a header text, worked out once: every school's result tables have the same
+    headers, and a column's header is measured twice (issue 16, session 9)."""
+    return display_width(head)
+
+
 def _header_need(head: str, content: float) -> float:
     """The narrowest width that shows `head` whole in at most HEADER_LINES lines, never cut mid-word."""
-    whole = display_width(head) + 1.5
+    whole = _header_width(head) + 1.5
     if whole <= max(content, 4.0):
         return whole
     ascii_run = max((len(w) for w in head.split() if w.isascii()), default=0)
-    return max(math.ceil(display_width(head) / HEADER_LINES) + 1.5, ascii_run + 1.5)
+    return max(math.ceil(_header_width(head) / HEADER_LINES) + 1.5, ascii_run + 1.5)
 
 
 def content_widths(header: list[str], rows: list[list[Any]], preferred: list[float] | None = None,
@@ -250,7 +257,7 @@ def _measure(header: list[str], rows: list[list[Any]], preferred: list[float] | 
         width = max(min(content, max(cap, need)), need)
         if seen and seen[-1] + 2.5 > width:
             wrap.add(c)
-        lines = max(lines, math.ceil(display_width(str(head)) / max(width - 1.5, 1.0)))
+        lines = max(lines, math.ceil(_header_width(str(head)) / max(width - 1.5, 1.0)))
         widths.append(round(width, 1))
     return widths, wrap, min(lines, HEADER_LINES + 1), measured
 
@@ -329,7 +336,8 @@ def text_widths(texts: list[str], blob: bytes | None = None) -> list[float]:
 
         ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
         if ends.size == len(texts) - 1:
-            utf8 = np.diff(ends, prepend=-1, append=len(blob)) - 1
+            bounds = np.concatenate(([-1], ends, [len(blob)]))     # np.diff's prepend/append, without its
+            utf8 = bounds[1:] - bounds[:-1] - 1                      # Python-level set-up (session 9)
             chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
             return (0.6 * utf8 + 0.4 * chars).tolist()
     utf8 = map(str.encode, texts, repeat("utf-8"), repeat("surrogatepass"))
