@@ -2,7 +2,7 @@
 
 Workbook: baiwanzi rules, 300 teachers in 教师名册, a 20,000-row 学时登记 over two 学年 with every category
 (lectures, certificates, achievements with limits and duplicate titles, an exam for everyone), dates typed as
-dates, "2023.10.12" text and Excel serials, a few "3小时" and unknown teachers. Prints medians of 5 runs:
+dates, "2023.10.12" text and Excel serials, a few "3小时" and unknown teachers. Prints medians of 7 runs taken in turn:
   read   python-calamine reading every sheet as rows (the floor)
   calc   what `compute` does after opening the file: validation + 学时 engine + result tables
   open   open_workbook (our reader: calamine + sniffing + merged ranges)
@@ -21,7 +21,7 @@ import random
 import tempfile
 from pathlib import Path
 
-from _timing import median_seconds
+from _timing import interleaved_seconds, median_seconds
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
@@ -110,9 +110,11 @@ def main() -> None:
                 wb.get_sheet_by_name(name).to_python()
 
         book = open_workbook(path)
-        read_s = median_seconds(read)
-        open_s = median_seconds(lambda: open_workbook(path))
-        calc_s = median_seconds(lambda: compute_book(book, spec, "bench"))
+        # taken in turn (as bench_compute does): measured one after another, the floor alone moved 0.20 → 0.32 s
+        # between runs of this script (2026-12-02), which moved the ratio more than any change of the code
+        taken = interleaved_seconds({"read": read, "open": lambda: open_workbook(path),
+                                     "calc": lambda: compute_book(book, spec, "bench")}, runs=7)
+        read_s, open_s, calc_s = (taken[name][0] for name in ("read", "open", "calc"))
         ctx = Context(book, spec, "bench")
         ctx.roster, _ = build_roster(ctx.table(ROSTER))
 
