@@ -90,3 +90,25 @@ def test_a_month_and_day_outside_the_term_is_placed_nearest_it_and_said():
     assert "按 2026-02-10 计算" in next(p.message for p in r.problems if p.code == "date-year-guessed")
     assert r.report["attendance"]["T2"]["evidence"] == ("2026-02-10 研修1",)
     assert row_of(r, "王强")["参与情况（5分）"] == 4          # one absence: 5 − 1
+
+
+def test_a_teacher_on_two_rows_waits_only_where_the_rows_differ():
+    # 考核记录 rows 4 张丽, 5 王强, 6 张丽 again (record_sheet: title row 1, item and event header rows 2–3).
+    # Both 张丽 rows say 计划未交 1, so 计划 is 0 (不得分), certain. Row 4 leaves 心得体会缺项数 blank and row 6
+    # says 2: which is right cannot be told, so 心得体会, 总分 and 等次 wait for row 6's cell. 王强: 50.
+    # A school that typed the same row twice (both 计划未交 1, nothing else) gets 计划 0 and 总分 45.
+    sheets, merges = lanxi4_record(("T1", "张丽", {"计划未交": 1}), ("T2", "王强", {}),
+                                   ("T1", "张丽", {"计划未交": 1, "心得体会缺项数": 2}))
+    sheets["教师名册"] = [["教师名册"], ["工号", "姓名"], ["T1", "张丽"], ["T2", "王强"]]
+    r = compute(sheets, merges)
+    zhang = row_of(r, "张丽")
+    assert zhang["计划（5分）"] == 0 and zhang["心得体会（10分）"] == zhang["总分（50分）"] == PENDING
+    said = zhang["待核实（单元格与原因）"]
+    assert said.startswith("心得体会：考核记录!") and "第4行与第6行" in said and "（空、2）" in said
+    assert row_of(r, "王强")["总分（50分）"] == 50
+    same, merges = lanxi4_record(("T1", "张丽", {"计划未交": 1}), ("T1", "张丽", {"计划未交": 1}))
+    same["教师名册"] = [["教师名册"], ["工号", "姓名"], ["T1", "张丽"]]
+    r = compute(same, merges)
+    assert row_of(r, "张丽")["计划（5分）"] == 0 and row_of(r, "张丽")["总分（50分）"] == 45
+    [dup] = [p for p in r.problems if p.code == "duplicate" or "教师重复" in p.message]
+    assert dup.severity == "错误" and "各列填的相同时按第一行计算" in dup.message

@@ -218,7 +218,8 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
                                                         dtype=object)}, index=table.frame.index)
     ctx.problems.extend(run_rules(
         table, frame, count_rules(spec) + score_rules(spec, table), unique=key_col,
-        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次，只计算第一行",
+        unique_message=lambda v: f"教师重复：「{v}」在{table.sheet}中出现了不止一次；各列填的相同时按第一行计算，"
+                                 "填的不同的列待核实",
         arrays=parsed if key_col not in parsed else None))
     # each teacher's first row, as whole columns: counts and typed scores are laid out once, from arrays
     key_list = key_values.tolist()            # keys are in the order of the table's rows
@@ -228,6 +229,7 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     teachers = [key_list[i] for i in first.tolist()]
     rejected = rejected_cells(ctx.problems, table, set(rows), dict(zip(all_rows, key_list, strict=True)),
                               events + items)
+    _differing_duplicates(table, parsed, key_list, named, all_rows, rejected)
     taken = {c: v[first] for c, v in parsed.items()}
     at = {t: n for n, t in enumerate(teachers)}
     for (t, col), _p in rejected.items():
@@ -243,6 +245,25 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
                 ctx.problem("no-record", f"教师名册中的「{name}」在{table.sheet}中没有记录，未计算考核得分", "提示",
                             "教师名册", f"A{ctx.roster.rows[t]}")
     return Record(table, counts, typed, rows_of, rejected)
+
+
+def _differing_duplicates(table, parsed: dict[str, np.ndarray], keys: list, named: np.ndarray, all_rows: list,
+                          rejected: dict[tuple[str, str], Pending]) -> None:
+    """A teacher on two rows of the scoring sheet: where the rows agree the first row stands; where they differ
+    nobody can say which is right, so that column is 待核实 for the teacher, on the later row's cell (it used to
+    be the first row's value, with only the duplicate 错误 to say that another row existed)."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if named[i] and first.setdefault(key, i) != i:
+            j = first[key]
+            for col, values in parsed.items():
+                a, b = values[j], values[i]
+                if a != b and not (a != a and b != b):          # NaN (blank or unreadable) equals NaN only
+                    said = [f"{v:g}" if v == v else "空" for v in (a, b)]
+                    rejected.setdefault((key, col), Pending(
+                        table.sheet, table.cell(col, all_rows[i]),
+                        f"教师重复：第{all_rows[j]}行与第{all_rows[i]}行的「{col}」填的不同（{said[0]}、{said[1]}），"
+                        "无法判断按哪一行"))
 
 
 def _first_rows(keys: list) -> np.ndarray:
