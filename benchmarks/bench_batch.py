@@ -39,7 +39,7 @@ own floor first (so every run pays its fork server's start and warm-up, as a rea
 prints the medians: the before/after of a change on a machine whose load drifts.
 
 Run: python benchmarks/bench_batch.py [--n 200 2000] [--workers W] [--no-dask] [--dask-defaults] [--all-one | --no-one]
-                                      [--naive] [--against DIR [--rounds R]]
+                                      [--naive] [--against DIR [--rounds R] [--no-pool]]
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def child(src: Path, out: Path, workers: int, scheduler: str | None) -> None:
 
 def against(args: argparse.Namespace, books: list[bytes]) -> None:
     """Before (the code in --against) and after (this tree), in turn, fresh processes; medians per N."""
-    kinds = [("pool", None)] + ([] if args.no_dask else [("dask", LOCAL_CLUSTER)])
+    kinds = ([] if args.no_pool else [("pool", None)]) + ([] if args.no_dask else [("dask", LOCAL_CLUSTER)])
     for n in args.n:
         with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
             src = Path(tmp) / "county"
@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[200, 2000], help="county sizes (default 200 2000)")
     parser.add_argument("--workers", type=int, default=None, help="pool and cluster size; default: cores")
     parser.add_argument("--no-dask", action="store_true", help="leave out the Dask LocalCluster runs")
+    parser.add_argument("--no-pool", action="store_true", help="with --against: only the Dask runs")
     parser.add_argument("--dask-defaults", action="store_true",
                         help="also Dask with distributed's default configuration (before the fix)")
     parser.add_argument("--all-one", action="store_true", help="measure 1 worker at every N, not the first only")

@@ -26,6 +26,9 @@ LOCAL_CLUSTER = "local-cluster"
 # collector set for a long-lived worker (batch/warmup.py, on import).
 PRELOAD = ["xlrubric.batch.worker", "xlrubric.process", "xlrubric.pipeline", "xlrubric.writers.output",
            "xlrubric.batch.warmup"]
+# A LocalCluster's workers fork from the same server (LOCAL_CLUSTER_CONFIG's multiprocessing-method), so it also
+# imports what a Dask worker runs on.
+DASK_PRELOAD = ["distributed", *PRELOAD]
 
 
 def default_workers() -> int:
@@ -87,25 +90,34 @@ def _ignore_sigint() -> None:
         pass
 
 
-def _forkserver():
-    """The fork server's context with our preload set, or None where there is no fork server (Windows)."""
-    if "forkserver" not in mp.get_all_start_methods():
+def has_forkserver() -> bool:
+    return "forkserver" in mp.get_all_start_methods()
+
+
+def _forkserver(preload: list[str] = PRELOAD):
+    """The fork server's context with `preload` set, or None where there is no fork server (Windows).
+
+    The preload only matters for the server's start: one server serves the whole process, so a Dask run after
+    a pool run in the same process (the tests do that) forks from the pool's server and its workers import
+    `distributed` themselves."""
+    if not has_forkserver():
         return None
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
+    ctx.set_forkserver_preload(preload)
     return ctx
 
 
-def start_warming() -> bool:
+def start_warming(*, dask: bool = False) -> bool:
     """Start the fork server now, so it imports and warms up (batch/warmup.py) while this process is still
-    discovering, hashing and planning; True when it was started (or already ran).
+    discovering, hashing and planning; True when it was started (or already ran). `dask`: for a LocalCluster,
+    whose workers fork from this server too (`local_cluster`).
 
     `ensure_running` launches the server and returns at once; the server imports PRELOAD before it accepts its
     first request, so the pool's first fork simply waits for what is left of the warm-up. Without this the
     warm-up (≈ 1.5 s of CPU) only began once planning had finished. Idempotent: a running server is reused
     (the server lives as long as this process). Never raises: if the server cannot start now, the pool tries
     again when it is made and reports what fails there, as before."""
-    if _forkserver() is None:
+    if _forkserver(DASK_PRELOAD if dask else PRELOAD) is None:
         return False
     from multiprocessing import forkserver
 
@@ -264,11 +276,21 @@ LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
 def local_cluster(workers: int):
     """The LocalCluster `--scheduler local-cluster` runs on: `workers` single-threaded worker processes, no
     dashboard, configured by LOCAL_CLUSTER_CONFIG (the nannies copy the configuration when they are made, so
-    it holds for a worker restarted later too). A cluster of the user's own is configured by its workers (README)."""
+    it holds for a worker restarted later too). A cluster of the user's own is configured by its workers (README).
+
+    Its workers fork from our warm fork server (`start_warming(dask=True)`), as the pool's do, instead of
+    distributed's default, spawning: a spawned worker started a fresh interpreter, imported distributed,
+    pandas and pandera and computed the warm-up template on its own — each worker at once, on the same two
+    cores as the scheduler — so the first school started 2.3–3.3 s into a batch against the pool's 1.1–1.4 s
+    (issue 16, N = 200). The start method is read when a nanny starts its worker, so one restarted after a
+    crash, outside this call, is spawned: slower, the same result."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+    config = dict(LOCAL_CLUSTER_CONFIG)
+    if start_warming(dask=True):
+        config["distributed.worker.multiprocessing-method"] = "forkserver"
+    with dask.config.set(config):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                             silence_logs=40)
 

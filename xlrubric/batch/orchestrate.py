@@ -182,9 +182,10 @@ def _still_good(entry: Entry, sha: str, rules_hash: str, opts: BatchOptions, boo
     return entry.is_current(sha, rules_hash, opts.outdir)
 
 
-def _uses_pool(opts: BatchOptions) -> bool:
-    """True when the schools will run on the local process pool (not in-process, not on Dask)."""
-    return not opts.scheduler and (opts.workers or default_workers()) > 1
+def _forks_workers(opts: BatchOptions) -> bool:
+    """True when the schools will run in processes forked from our fork server: the local process pool, or a
+    LocalCluster (not in-process, not on a Dask scheduler of the user's own)."""
+    return opts.scheduler == LOCAL_CLUSTER or (not opts.scheduler and (opts.workers or default_workers()) > 1)
 
 
 def execute(opts: BatchOptions, tasks: list[Task]) -> Iterator[Outcome]:
@@ -205,8 +206,8 @@ def run_batch(opts: BatchOptions, *, on_plan: Callable[[BatchRun, int], None] | 
     if opts.scheduler and opts.scheduler != LOCAL_CLUSTER and "://" not in opts.scheduler:
         raise BatchError(f"--scheduler「{opts.scheduler}」格式不对",
                          hint="应为 tcp://主机:端口（Dask 调度器地址），或 local-cluster。")
-    if _uses_pool(opts) and not (opts.outdir / MANIFEST_NAME).exists():
-        start_warming()                      # a first run: every school is work, warm while discovering
+    if _forks_workers(opts) and not (opts.outdir / MANIFEST_NAME).exists():
+        start_warming(dask=bool(opts.scheduler))     # a first run: every school is work; warm meanwhile
     books, notes = discover(opts.src, opts.outdir)
     if not books:
         raise no_workbooks_error(opts.src, notes)
@@ -230,8 +231,8 @@ def _run_locked(opts: BatchOptions, books: list[Workbook], notes: list[str], rul
     manifest.rules = rules_info
     manifest.left_out = [n for n in notes if n.startswith(("跳过", "无法进入"))]
     run = BatchRun(books, notes=notes, removed_temps=removed, manifest=manifest)
-    if _uses_pool(opts) and any(_surely_work(manifest.entries.get(b.rel), rules_hash) for b in books):
-        start_warming()                      # some school will be computed: warm while hashing
+    if _forks_workers(opts) and any(_surely_work(manifest.entries.get(b.rel), rules_hash) for b in books):
+        start_warming(dask=bool(opts.scheduler))     # some school will be computed: warm while hashing
     tasks, run.skipped, failed = plan(opts, manifest, books, rules_hash)
     if on_plan:
         on_plan(run, len(tasks) + len(failed))
