@@ -222,3 +222,60 @@ def test_runs_without_a_console(tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
     assert "校本研修考核服务已启动" in (tmp_path / "serve.log").read_text(encoding="utf-8")
+
+
+def test_password_protected_book_is_written_back_under_its_password(served, tmp_path):
+    """Verify the button's password flow end to end: the add-in asks the director for the open password and sends
+    it; the service reads the book with it, writes the results back into the same file encrypted with the same
+    password, and keeps the original (still encrypted) as the backup. Until session 10 the service refused with
+    「请去掉 --in-place」, a command-line instruction in a message box, after the add-in had asked for the password.
+    Oracle: `compute --in-place` on an unencrypted copy of the same workbook."""
+    import io
+
+    import msoffcrypto
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    locked, plain = tmp_path / "wps" / "兰西四中.xlsx", tmp_path / "cli" / "兰西四中.xlsx"
+    for p in (locked, plain):
+        p.parent.mkdir()
+    shutil.copy(SAMPLES / "lanxi4.xlsx", plain)
+    with (SAMPLES / "lanxi4.xlsx").open("rb") as fh, locked.open("wb") as out:
+        OOXMLFile(fh).encrypt("mima2026", out)
+    original = sha256(locked)
+    wrong = post_compute(served, {"path": str(locked), "password": "nope"}, **{"X-Xlrubric-Token": served.token})
+    assert wrong.json()["ok"] is False and sha256(locked) == original and not list(locked.parent.glob("*.bak*"))
+    reply = post_compute(served, {"path": str(locked), "password": "mima2026"},
+                         **{"X-Xlrubric-Token": served.token}).json()
+    cli = CliRunner().invoke(app, ["compute", "--in-place", str(plain)])
+    assert reply["ok"] is True and reply["exit_code"] == cli.exit_code == 1, reply["message"]
+    assert sha256(Path(reply["backup"])) == original                # the school's file as it was, still locked
+    office = msoffcrypto.OfficeFile(locked.open("rb"))
+    assert office.is_encrypted()
+    office.load_key(password="mima2026")
+    opened = tmp_path / "opened.xlsx"
+    buf = io.BytesIO()
+    office.decrypt(buf)
+    opened.write_bytes(buf.getvalue())
+    got, want = all_values(opened), all_values(plain)
+    assert "考核结果" in got and set(got) == set(want)
+    assert {k: v for k, v in got.items() if k != "校验问题"} == {k: v for k, v in want.items() if k != "校验问题"}
+    extra = [row for row in got["校验问题"] if row not in want["校验问题"]]
+    assert [row for row in want["校验问题"] if row not in got["校验问题"]] == [] and len(extra) == 1, extra
+    assert "密码" in extra[0][-1]                                 # the one more line: read with the password
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".et"])
+def test_legacy_format_is_refused_with_what_to_do_in_wps(served, tmp_path, suffix):
+    """Verify a .xls (or a WPS .et holding the same format) is left unchanged, with the way out a director can
+    take in WPS (另存为 .xlsx), not a command-line flag."""
+    from badfiles import soffice_convert
+
+    xls = soffice_convert(SAMPLES / "lanxi4.xlsx", tmp_path / "lo", "xls")   # a real BIFF8 file, by LibreOffice
+    if xls is None:
+        pytest.skip("LibreOffice is not installed")
+    path = xls.rename(tmp_path / f"学校{suffix}")
+    before = sha256(path)
+    reply = post_compute(served, {"path": str(path)}, **{"X-Xlrubric-Token": served.token}).json()
+    assert reply["ok"] is False and reply["exit_code"] == 2
+    assert "另存为" in reply["message"] and ".xlsx" in reply["message"] and "不能把结果写回原文件" in reply["message"]
+    assert sha256(path) == before and not list(tmp_path.glob("*.bak*"))

@@ -32,8 +32,10 @@ def write_output(src: Path, book: RawBook, results: Results, target: Path, *, in
         if target.suffix.lower() != ".xlsx":
             target = target.with_suffix(".xlsx")
         if in_place:
-            raise OutputError("旧版 .xls 文件不能直接写回；结果会另存为新的 .xlsx 文件，请去掉 --in-place",
-                              file=src.name)
+            raise OutputError("旧版 .xls（或 WPS 的 .et）格式的工作簿不能把结果写回原文件，原文件未改动",
+                              file=src.name,
+                              hint="在 Excel 或 WPS 中用「文件 → 另存为」保存为 Excel 工作簿（.xlsx），"
+                                   "打开新文件再计算；命令行也可以不加 --in-place，结果另存为一个新的 .xlsx 文件")
         from xlrubric.writers.newbook import write_new_workbook
 
         def build(f) -> None:
@@ -47,20 +49,19 @@ def write_output(src: Path, book: RawBook, results: Results, target: Path, *, in
     with open(src, "rb") as fh:
         encrypted = fh.read(8) == OLE_MAGIC
     if encrypted:
-        if in_place:
-            raise OutputError("设有打开密码的工作簿不能直接写回；请去掉 --in-place，结果另存为副本（使用同一密码）",
-                              file=src.name)
-        _write_encrypted(src, results, target, password or "")
+        _write_encrypted(src, results, target, password or "", backup=in_place)
         return target
     write_results(src, target, results.tables, results.marks, backup=in_place)
     return target
 
 
-def _write_encrypted(src: Path, results: Results, target: Path, password: str) -> None:
+def _write_encrypted(src: Path, results: Results, target: Path, password: str, *, backup: bool = False) -> None:
     """Decrypt, write our results surgically, encrypt again with the school's own password.
 
     The school protected its workbook; its results carry the same protection. The plain package exists
-    only in a private temporary folder beside the target for the moment of writing.
+    only in a private temporary folder beside the target for the moment of writing. With `backup` (writing
+    back into `src`: `--in-place`, the WPS button, which asks the director for the password), the original is
+    first copied aside as it was, still encrypted; `src` is read whole before the target is replaced.
     """
     import msoffcrypto
     from msoffcrypto.format.ooxml import OOXMLFile
@@ -80,4 +81,4 @@ def _write_encrypted(src: Path, results: Results, target: Path, password: str) -
         with open(tmp_out, "rb") as fh:
             sealed = io.BytesIO()
             OOXMLFile(fh).encrypt(password, sealed)
-    write_atomic(target, lambda f: f.write(sealed.getvalue()))
+    write_atomic(target, lambda f: f.write(sealed.getvalue()), backup=backup)

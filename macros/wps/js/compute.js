@@ -19,15 +19,19 @@
  * The fake in test/fake_wps.js implements exactly these.
  */
 
-var XLRUBRIC_FORMATS = ["xlsx", "xlsm", "xls"];
+var XLRUBRIC_FORMATS = ["xlsx", "xlsm"];
+// Formats the service reads but cannot write the results back into (the button writes into the open file).
+var XLRUBRIC_LEGACY = ["xls", "et"];
 
 var XLRUBRIC_TEXT = {
   noBook: "请先打开要计算的校本研修工作簿，再点「计算考核」。",
   unsaved: "这个工作簿还没有保存过。请先「另存为」Excel 工作簿（.xlsx），再点「计算考核」。",
   readOnly: "这个工作簿是以只读方式打开的（可能别人正在用它，或文件被设为只读），计算结果无法写回。\n" +
     "请关闭后以可编辑方式打开（或另存一份），再点「计算考核」。",
-  format: "「{name}」不是 Excel 工作簿（.xlsx / .xlsm / .xls），计算服务读不了它。\n" +
+  format: "「{name}」不是 Excel 工作簿（.xlsx / .xlsm），计算服务读不了它。\n" +
     "请用「文件 → 另存为」保存为 Excel 工作簿（.xlsx），再点「计算考核」。",
+  legacy: "「{name}」是旧版 .xls 或 WPS 的 .et 格式，计算结果不能写回这种格式的文件，工作簿没有改动。\n" +
+    "请用「文件 → 另存为」保存为 Excel 工作簿（.xlsx），打开新文件后再点「计算考核」。",
   saveFailed: "保存工作簿时出错，没有计算：{error}\n请先手动保存（Ctrl+S），再点「计算考核」。",
   notInstalled: "「计算考核」加载项还没有安装完成（缺少本机计算服务的设置）。\n" +
     "请在装有 xlrubric 的电脑上运行安装包里的 install，或在命令行运行：xlrubric addin install",
@@ -100,7 +104,11 @@ async function xlrubricComputeQuiet(env) {
   if (!book.Path) return xlrubricStop("unsaved", text.unsaved);
   if (book.ReadOnly) return xlrubricStop("read-only", text.readOnly);
   var path = book.FullName;
-  if (XLRUBRIC_FORMATS.indexOf(xlrubricExtension(book.Name)) < 0) {
+  var extension = xlrubricExtension(book.Name);
+  if (XLRUBRIC_LEGACY.indexOf(extension) >= 0) {
+    return xlrubricStop("legacy", xlrubricFormat(text.legacy, { name: book.Name }));
+  }
+  if (XLRUBRIC_FORMATS.indexOf(extension) < 0) {
     return xlrubricStop("format", xlrubricFormat(text.format, { name: book.Name }));
   }
   var password = null;

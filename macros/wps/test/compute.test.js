@@ -112,11 +112,23 @@ for (const [name, options, kind, text] of [
   });
 }
 
-test("a WPS .et file is refused by name: the service reads Excel formats only", async () => {
-  const { env, wps, calls } = harness({ wps: fakeWps({ path: "/学校/我校.et" }) });
+for (const name of ["我校.et", "我校.xls", "我校.XLS"]) {
+  test(`${name}: results cannot be written back into it, so it is refused before any save, with 另存为 .xlsx`, async () => {
+    const { env, wps, calls } = harness({ wps: fakeWps({ path: `/学校/${name}` }) });
+    const out = await xlrubricCompute(env);
+    assert.equal(out.kind, "legacy");
+    assert.match(calls.alerts[0], new RegExp(`^「${name.replace(".", "\\.")}」是旧版 \\.xls 或 WPS 的 \\.et 格式`));
+    assert.match(calls.alerts[0], /另存为」保存为 Excel 工作簿（\.xlsx）/);
+    assert.deepEqual(wps.log, []);
+    assert.equal(calls.pings + calls.compute.length + calls.shell.length, 0);
+  });
+}
+
+test("a file that is no workbook at all is refused by name", async () => {
+  const { env, wps, calls } = harness({ wps: fakeWps({ path: "/学校/我校.csv" }) });
   const out = await xlrubricCompute(env);
   assert.equal(out.kind, "format");
-  assert.match(calls.alerts[0], /^「我校\.et」不是 Excel 工作簿/);
+  assert.match(calls.alerts[0], /^「我校\.csv」不是 Excel 工作簿/);
   assert.deepEqual(wps.log, []);
 });
 
