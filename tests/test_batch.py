@@ -248,3 +248,36 @@ def test_default_outdir_is_beside_dir_and_cli_frame_is_chinese(county: Path):
     assert "选项" in helped.output and "Options" not in helped.output
     version = CliRunner().invoke(app, ["--version"])
     assert version.exit_code == 0 and version.output.startswith("xlrubric ")
+
+
+def test_wps_et_is_processed_and_what_is_no_workbook_is_named(county: Path, tmp_path: Path):
+    """Verify a school's WPS .et file (here: a real BIFF8 file by LibreOffice, named .et) is computed like a .xls
+    into a .xlsx, and every other file a school may send — an archive, a .xlsb, a .pdf — is named in the CLI and
+    in 县汇总's 无法读取 with what to do, while system files (Thumbs.db) are not. Until session 10 anything but
+    .xlsx/.xlsm/.xls was dropped without a word: that school was simply missing from 县汇总."""
+    from badfiles import soffice_convert
+
+    et = soffice_convert(county / "星火乡" / "中心小学.xlsx", tmp_path / "lo", "xls")
+    if et is None:
+        pytest.skip("LibreOffice is not installed")
+    (county / "红光镇").mkdir()
+    et.rename(county / "红光镇" / "红光镇小学.et")
+    for name, data in (("红光镇中学.rar", b"Rar!\x1a\x07\x00"), ("红光镇二小.xlsb", b"PK\x03\x04"),
+                       ("研修总结.pdf", b"%PDF-1.4"), ("Thumbs.db", b"\0")):
+        (county / "红光镇" / name).write_bytes(data)
+    result = invoke(county, "--out", tmp_path / "结果", "--workers", 1)
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "结果" / "红光镇" / "红光镇小学.xlsx"
+    got, want = result_values(out), result_values(tmp_path / "结果" / "星火乡" / "中心小学.xlsx")   # same school
+    assert got.pop("校验问题")[1][-1] == "这是 WPS 的 .et 文件（内容为旧版 .xls 格式），结果将另存为新的 .xlsx 文件"
+    want.pop("校验问题")
+    assert got == want
+    summary = CalamineWorkbook.from_path(str(tmp_path / "结果" / "县汇总.xlsx"))
+    files = [r[2] for r in summary.get_sheet_by_name("学校汇总").to_python()[1:]]
+    assert "红光镇/红光镇小学.et" in files
+    rows = {r[0]: r[1] + " | " + r[2] for r in summary.get_sheet_by_name("无法读取").to_python()[1:]}
+    assert "压缩包" in rows["红光镇/红光镇中学.rar"] and "解压" in rows["红光镇/红光镇中学.rar"]
+    assert ".xlsb" in rows["红光镇/红光镇二小.xlsb"] and "另存为" in rows["红光镇/红光镇二小.xlsb"]
+    assert "不是 Excel 工作簿" in rows["红光镇/研修总结.pdf"]
+    assert not any("Thumbs.db" in k for k in rows) and "Thumbs.db" not in result.output
+    assert "红光镇/红光镇中学.rar" in result.output

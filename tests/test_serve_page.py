@@ -86,6 +86,8 @@ def test_county_batch_survives_closing_the_page(served, chrome, tmp_path):
     county = tmp_path / "county"
     shutil.copytree(SAMPLES / "county", county)
     books = [p for p in county.rglob("*") if p.suffix in (".xlsx", ".xls") and not p.name.startswith("~$")]
+    (county / "兰西镇" / "兰西县第二中学材料.rar").write_bytes(b"Rar!\x1a\x07\x00")   # what schools also send
+    (county / "兰西镇" / "Thumbs.db").write_bytes(b"\0")                              # and what Windows leaves
     d = chrome.driver
     d.get(served.url + "/#county")
     passwords = (SAMPLES / "county-passwords.txt").read_text(encoding="utf-8")
@@ -93,6 +95,9 @@ def test_county_batch_survives_closing_the_page(served, chrome, tmp_path):
     d.find_element("id", "county-passwords").send_keys(passwords)
     d.find_element("id", "county-folder").send_keys(str(county))
     chrome.wait(lambda d: "job=" in d.current_url)
+    left_out = d.find_element("id", "county-left-out").text      # named on the page, not silently dropped
+    assert "另有 1 个文件不是 Excel 工作簿" in left_out and "兰西镇/兰西县第二中学材料.rar" in left_out
+    assert "Thumbs.db" not in left_out and "压缩包请先解压" in left_out
     job = d.current_url.split("job=")[1].split("#")[0]
     d.get("about:blank")                                     # the director closes the page …
     time.sleep(1)

@@ -19,7 +19,13 @@ from xlrubric.batch.manifest import is_batch_output
 from xlrubric.errors import XlrubricError
 from xlrubric.readers.sniff import is_lock_file_name
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")      # .et: WPS 表格's own format; the reader decides by content
+LEGACY_SUFFIXES = (".xls", ".et")                 # read, never written: their filled copy is a new .xlsx
+# What a school may send that is not a workbook we process: said in 县汇总 (never silently dropped).
+ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
+OTHER_SHEETS = (".xlsb", ".ods", ".csv", ".numbers", ".ett", ".xlt", ".xltx", ".xltm", ".dbf", ".wk1", ".fods")
+SYSTEM_FILES = ("thumbs.db", "desktop.ini", "ehthumbs.db")
+HINT = "\n处理办法："                       # a note's reason, then what to do (县汇总's 无法读取 shows both)
 SUMMARY_NAME = "县汇总.xlsx"
 RESULT_MARK = "_结果"                     # `compute`'s default output is <name>_结果.xlsx
 RECORD_NS = b"urn:xlrubric:record:1"     # ooxml/record.py: the custom XML part every result carries
@@ -45,9 +51,28 @@ class Workbook:
 
 
 def output_rel(rel: str) -> str:
-    """Where a workbook's filled copy goes: same folders and name; a legacy .xls becomes .xlsx."""
+    """Where a workbook's filled copy goes: same folders and name; a legacy .xls (or WPS .et) becomes .xlsx."""
     p = PurePosixPath(rel)
-    return str(p.with_suffix(".xlsx")) if p.suffix.lower() == ".xls" else rel
+    return str(p.with_suffix(".xlsx")) if p.suffix.lower() in LEGACY_SUFFIXES else rel
+
+
+def not_processed(name: str) -> str:
+    """Why a file that is not a workbook we process is left out ("" for one not worth a word: system files).
+
+    A director collects what the schools sent — mail attachments, WeChat files — into the county folder; a
+    school whose file was left out without a word simply goes missing from 县汇总. So every such file is named
+    there, with what to do when it is a school's submission."""
+    low = name.lower()
+    if low in SYSTEM_FILES:
+        return ""
+    suffix = PurePosixPath(low).suffix
+    if suffix in ARCHIVES or low.endswith((".tar.gz", ".tar.bz2", ".tar.xz")):
+        return f"这是压缩包，未打开{HINT}如果其中是学校的工作簿，请先解压到县域文件夹中，再重新运行"
+    if suffix in OTHER_SHEETS:
+        return (f"{suffix} 格式的表格本程序不处理{HINT}如果这是学校的考核工作簿，请在 Excel 或 WPS 中打开，"
+                "「另存为」Excel 工作簿（.xlsx）后放回该文件夹，再重新运行")
+    return (f"不是 Excel 工作簿（.xlsx / .xlsm / .xls / .et）{HINT}如果这是学校报送的考核表，"
+            "请学校改交 Excel 工作簿（可从 xlrubric template 生成的模板填写）")
 
 
 def check_folders(src: Path, outdir: Path) -> tuple[Path, Path]:
@@ -144,10 +169,13 @@ def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
             if is_lock_file_name(name) or name.startswith("."):
                 continue
             low = name.lower()
-            if not low.endswith(SUFFIXES):
-                continue
             path = here / name
             rel = path.relative_to(src).as_posix()
+            if not low.endswith(SUFFIXES):
+                why = not_processed(name)
+                if why and not low.endswith(TMP_SUFFIX):
+                    notes.append(f"跳过「{rel}」：{why}")
+                continue
             if low.endswith(TMP_SUFFIX) or ".bak." in low:
                 notes.append(f"跳过本程序的临时文件或备份「{rel}」")
                 continue
@@ -167,7 +195,7 @@ def discover(src: Path, outdir: Path) -> tuple[list[Workbook], list[str]]:
     if unreadable_dirs and not found and len(unreadable_dirs) == 1 and Path(unreadable_dirs[0]) == src:
         raise BatchError(f"无法读取输入文件夹：{src}", hint="请检查文件夹权限。")
     for d in unreadable_dirs:
-        notes.append(f"无法进入子文件夹「{d}」（没有权限），其中的文件未处理")
+        notes.append(f"无法进入子文件夹「{d}」（没有权限），其中的文件未处理{HINT}请检查该文件夹的权限，或把它复制到本机后再运行")
     books = _distinct_outputs(found)
     refuse_unsafe_targets(books, outdir)
     return books, notes
@@ -183,13 +211,14 @@ def _not_a_plain_file(path: Path, src: Path) -> str:
         if path.is_symlink():
             target = path.resolve(strict=True)
             if not target.is_relative_to(src):
-                return f"它是指向县域文件夹之外的链接（→ {target}），为安全起见不读取"
-            return f"它是指向「{target.relative_to(src).as_posix()}」的链接，按原文件处理，不重复计算"
+                return (f"它是指向县域文件夹之外的链接（→ {target}），为安全起见不读取"
+                        f"{HINT}如是学校的工作簿，请把文件本身复制到县域文件夹中，再重新运行")
+            return f"它是指向「{target.relative_to(src).as_posix()}」的链接，按原文件处理，不重复计算{HINT}无需处理"
         mode = path.stat().st_mode
     except (OSError, RuntimeError) as exc:          # a dangling or looping link, no permission
-        return f"无法访问（{getattr(exc, 'strerror', None) or exc}）"
+        return f"无法访问（{getattr(exc, 'strerror', None) or exc}）{HINT}请检查该文件的权限，或把它复制到本机后再运行"
     if not stat.S_ISREG(mode):
-        return "它不是普通文件（可能是管道、设备或文件夹），不读取"
+        return f"它不是普通文件（可能是管道、设备或文件夹），不读取{HINT}如是学校的工作簿，请把文件本身复制到该文件夹中"
     return ""
 
 
@@ -232,10 +261,10 @@ def _holds(path: Path, member: Callable[[str], bool], needle: bytes, limit: int 
 
 
 def _distinct_outputs(books: list[Workbook]) -> list[Workbook]:
-    """Give a .xls whose .xlsx output would clash with a sibling its own name (学校.xls → 学校_xls.xlsx)."""
+    """Give a .xls (.et) whose .xlsx output would clash with a sibling its own name (学校.xls → 学校_xls.xlsx)."""
     taken: dict[str, str] = {}
     out: list[Workbook] = []
-    for wb in sorted(books, key=lambda b: (PurePosixPath(b.rel).suffix.lower() == ".xls", b.rel)):
+    for wb in sorted(books, key=lambda b: (PurePosixPath(b.rel).suffix.lower() in LEGACY_SUFFIXES, b.rel)):
         key = wb.out_rel.casefold()
         if key in taken:
             p = PurePosixPath(wb.rel)
@@ -247,6 +276,6 @@ def _distinct_outputs(books: list[Workbook]) -> list[Workbook]:
 
 
 def no_workbooks_error(src: Path, notes: list[str]) -> BatchError:
-    extra = f"（{notes[0]}等）" if notes else ""
-    return BatchError(f"文件夹「{src}」及其子文件夹中没有找到工作簿（.xlsx / .xlsm / .xls）{extra}",
+    extra = f"（{notes[0].partition(HINT)[0]}等）" if notes else ""
+    return BatchError(f"文件夹「{src}」及其子文件夹中没有找到工作簿（.xlsx / .xlsm / .xls / .et）{extra}",
                       hint="请确认路径是各学校工作簿所在的文件夹。")

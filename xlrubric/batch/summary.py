@@ -22,7 +22,7 @@ from typing import Any
 import xlsxwriter
 
 from xlrubric.atomic import atomic_output
-from xlrubric.batch.discover import SUMMARY_NAME
+from xlrubric.batch.discover import HINT, SUMMARY_NAME
 from xlrubric.batch.manifest import Entry, Manifest
 from xlrubric.batch.problem_list import MAX_LINKS, write_problems_sheet
 from xlrubric.safetext import CELL_LIMIT, clean
@@ -274,9 +274,10 @@ def _unreadable_sheet(wb, fmt, entries: list[Entry], left_out: list[str]) -> Non
             message, _, hint = (e.message or "").partition("\n处理办法：")
             rows.append((e.input, message, hint or REOPEN_HINT))
     for note in left_out:
+        note, _, hint = note.partition(HINT)
         what, _, why = note.partition("：")
         name = what.partition("「")[2].rpartition("」")[0] or what
-        rows.append((name, f"未处理：{why or note}", OURS_HINT))
+        rows.append((name, f"未处理：{why or note}", hint or OURS_HINT))
     for r, (name, message, hint) in enumerate(rows, start=1):
         _fit_row(ws, r, [(name, 30), (message, 46), (hint, 46)])
         _text(ws, r, 0, name, fmt["wrap"])

@@ -16,7 +16,7 @@ from xlrubric.safetext import json_bytes, name, terminal
 
 
 def compute(
-    file: Annotated[Path, typer.Argument(help="学校的工作簿（.xlsx / .xlsm / .xls）")],
+    file: Annotated[Path, typer.Argument(help="学校的工作簿（.xlsx / .xlsm / .xls，或 WPS 的 .et）")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="结果文件，默认为「原文件名_结果.xlsx」")] = None,
     preset: PresetOpt = None,
     rules: RulesOpt = None,

@@ -101,7 +101,8 @@ def read_workbook_bytes(data: bytes, *, name: str, path: str | None = None, pass
     elif kind is FileKind.OLE_XLS:
         sheets = _read_xls(data, name, max_cells)
         book_kind = "xls"
-        notes.append("这是旧版 .xls 文件，结果将另存为新的 .xlsx 文件")
+        notes.append("这是 WPS 的 .et 文件（内容为旧版 .xls 格式），结果将另存为新的 .xlsx 文件"
+                     if Path(name).suffix.lower() == ".et" else "这是旧版 .xls 文件，结果将另存为新的 .xlsx 文件")
     elif kind is FileKind.TRUNCATED and EOCD in data[-EOCD_SEARCH:]:
         raise unreadable("corrupt", name, detail="压缩包目录损坏")   # complete, yet broken: not a copy in progress
     else:
@@ -114,7 +115,7 @@ def _extension_notes(name: str, kind: str) -> list[str]:
     """Say so when the extension lies about the content (the writer must follow the content)."""
     ext = Path(name).suffix.lower()
     labels = {"xls": "旧版 .xls 格式", "xlsx": " .xlsx 格式", "xlsm": "启用宏的工作簿（.xlsm）格式"}
-    expected = {"xls": {".xls", ".xlt"}, "xlsx": {".xlsx", ".xltx"}, "xlsm": {".xlsm", ".xltm"}}[kind]
+    expected = {"xls": {".xls", ".xlt", ".et"}, "xlsx": {".xlsx", ".xltx"}, "xlsm": {".xlsm", ".xltm"}}[kind]
     if not ext or ext in expected:
         return []
     return [f"文件扩展名是 {ext}，但内容是{labels[kind]}，已按实际内容读取"]

@@ -197,7 +197,19 @@ function setupRulesImport() {
 }
 
 // ---------------------------------------------------------------- 全县
-let suffixes = [".xlsx", ".xlsm", ".xls"];
+let suffixes = [".xlsx", ".xlsm", ".xls", ".et"];
+// What a folder holds besides the schools' workbooks and is not worth a word (system and lock files).
+const quietFile = (name) => name.startsWith(".") || name.startsWith("~$") || ["thumbs.db", "desktop.ini"].includes(name.toLowerCase());
+
+// The files of a chosen folder that are not uploaded, said on the page: a school whose file is a .rar or a .pdf
+// must not just be missing from 县汇总 (batch/discover.py says the same for a folder given to the CLI).
+function showLeftOut(names) {
+  const box = $("county-left-out");
+  box.textContent = names.length ? `另有 ${names.length} 个文件不是 Excel 工作簿（.xlsx / .xlsm / .xls / .et），没有上传：`
+    + names.slice(0, 20).join("、") + (names.length > 20 ? " 等" : "")
+    + "。如其中有学校的工作簿：压缩包请先解压，其他格式请在 Excel 或 WPS 中另存为 .xlsx，再重新选择文件夹。" : "";
+  show(box, names.length > 0);
+}
 let pollTimer = null;
 const jobId = () => new URLSearchParams(location.search).get("job") || localStorage.getItem("xlrubric.job");
 
@@ -219,14 +231,19 @@ async function startBatch(files, isZip) {
   setError($("county-error"), "");
   const form = new FormData();
   let n = 0;
+  const leftOut = [];
   for (const f of files) {
     const rel = f.webkitRelativePath || f.name;
-    if (!isZip && !suffixes.some((s) => rel.toLowerCase().endsWith(s))) continue;
+    if (!isZip && !suffixes.some((s) => rel.toLowerCase().endsWith(s))) {
+      if (!quietFile(f.name)) leftOut.push(rel);
+      continue;
+    }
     form.append("files", f, f.name);
     form.append("paths", rel);
     n += 1;
   }
-  if (!n) { setError($("county-error"), "所选文件夹里没有 Excel 工作簿（.xlsx / .xlsm / .xls）。"); return; }
+  showLeftOut(leftOut);
+  if (!n) { setError($("county-error"), "所选文件夹里没有 Excel 工作簿（.xlsx / .xlsm / .xls / .et）。"); return; }
   form.append("preset", $("county-preset").value);
   form.append("passwords", $("county-passwords").value);
   show($("county-start"), false);
