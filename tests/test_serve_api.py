@@ -196,3 +196,36 @@ def test_temp_folder_is_removed_on_stop(tmp_path):
     finally:
         assert served.stop() == 0
     assert not list(tmp.glob("xlrubric-serve-*"))
+
+
+def test_results_zip_carries_the_problem_list_csv_when_there_is_one(tmp_path):
+    """Verify 结果.zip holds what 县汇总 refers to: past 60,000 problems 县汇总's 问题清单 says the complete list is
+    in 县汇总_问题清单.csv "in the same folder" — the downloaded zip must then have it (it had only .xlsx files)."""
+    from xlrubric.batch.problem_list import CSV_NAME
+    from xlrubric.serve.jobs import bundle_members
+
+    for rel in ("县汇总.xlsx", CSV_NAME, "兰西镇/兰西四中.xlsx", "兰西镇/宏.xlsm", ".xlrubric/manifest.jsonl",
+                f".{CSV_NAME}.123.xlrubric-tmp", "兰西镇/说明.csv"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    assert bundle_members(tmp_path) == sorted([CSV_NAME, "兰西镇/兰西四中.xlsx", "兰西镇/宏.xlsm", "县汇总.xlsx"])
+
+
+def test_page_says_where_to_give_passwords(served, tmp_path):
+    """Verify an encrypted school uploaded without its password is explained the page's way (its password box),
+    with and without wrong passwords — not with the CLI's --password-file, which the page has no use for."""
+    from batchbooks import encrypt
+
+    locked = tmp_path / "加密.xlsx"
+    locked.write_bytes((SAMPLES / "xinghuo.xlsx").read_bytes())
+    encrypt(locked)
+    for passwords, said in (("", "设有打开密码"), ("不对\n也不对", "填写的密码都不对")):
+        data = _gbk_zip({"星火乡/加密.xlsx": locked.read_bytes()})
+        with served.client() as c:
+            r = c.post("/api/batch", files={"files": ("全县.zip", data)}, data={"passwords": passwords},
+                       headers=served.page_headers()).json()
+        assert r["ok"], r
+        view = wait_job(served, r["job"])
+        [bad] = view["unreadable"]
+        assert said in bad["message"] and "在本页「有设了打开密码的工作簿？」中填写密码" in bad["message"]
+        assert "--password-file" not in bad["message"] and view["schools"][0]["message"] == bad["message"]

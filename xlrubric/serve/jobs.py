@@ -104,6 +104,22 @@ def run_job(job: Job) -> None:
         job.finished = time.time()
 
 
+PAGE_PASSWORD_HINT = ("\n处理办法：在本页「有设了打开密码的工作簿？」中填写密码（每行一个），再选择一次文件夹；"
+                      "或请学校另存为无密码的副本")
+
+
+def page_message(entry) -> str:
+    """An entry's message as the page says it: the batch's password hint names the CLI's --password-file, which
+    a director on the page has no use for; the page has its own box for the passwords."""
+    from xlrubric.batch.worker import PASSWORD_REASONS
+
+    message = entry.message or ""
+    if (entry.summary or {}).get("reason") in PASSWORD_REASONS and "\n处理办法：" in message:
+        message = message.partition("\n处理办法：")[0].replace("--password-file 中的密码", "填写的密码")
+        message += PAGE_PASSWORD_HINT
+    return message
+
+
 def job_view(job: Job) -> dict[str, Any]:
     """What the page shows: progress while running, the county summary when done."""
     from xlrubric.batch.summary import STATUS_TEXT, school_name
@@ -125,10 +141,10 @@ def job_view(job: Job) -> dict[str, Any]:
                         "teachers": s.get("teachers", s.get("hours_teachers")), "mean_total": s.get("mean_total"),
                         "full_marks": s.get("full_marks"), "bands": s.get("bands") or {},
                         "hours_met_rate": s.get("hours_met_rate"), "problems": s.get("problems") or {},
-                        "message": e.message or ""})
+                        "message": page_message(e)})
     counts = {text: sum(1 for e in entries if e.status == key) for key, text in STATUS_TEXT.items()}
     view.update(counts=counts, bands=bands, schools=schools, notes=job.run.notes,
-                unreadable=[{"input": e.input, "message": e.message or ""} for e in entries
+                unreadable=[{"input": e.input, "message": page_message(e)} for e in entries
                             if e.status == "unreadable"],
                 processed=len(job.run.done), county=job.run.summary_path is not None)
     return view
@@ -190,8 +206,23 @@ def county_file(request: Request):
     return FileResponse(job.run.summary_path, filename="县汇总.xlsx")
 
 
+def bundle_members(outdir: Path) -> list[str]:
+    """What a batch's 结果.zip holds (posix paths under `outdir`): every result workbook, 县汇总.xlsx and the
+    complete problem list 县汇总 points to when it was too long for its sheet — not the manifest, not temp files."""
+    from xlrubric.batch.problem_list import CSV_NAME
+
+    members = []
+    for path in sorted(outdir.rglob("*")):
+        rel = path.relative_to(outdir)
+        if path.is_file() and (path.suffix.lower() in (".xlsx", ".xlsm") or rel.as_posix() == CSV_NAME) and \
+                not any(p.startswith(".") for p in rel.parts):
+            members.append(rel.as_posix())
+    return members
+
+
 def results_zip(request: Request):
-    """All result workbooks (keeping the 乡镇 folders) and 县汇总.xlsx, zipped fresh on each download."""
+    """All result workbooks (keeping the 乡镇 folders), 县汇总.xlsx and, when 县汇总 points to it, the complete
+    problem list beside it (`县汇总_问题清单.csv`), zipped fresh on each download."""
     job = _job_or_404(request)
     if isinstance(job, JSONResponse):
         return job
@@ -200,10 +231,7 @@ def results_zip(request: Request):
     target = job.folder / "结果.zip"
     tmp = target.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(job.outdir.rglob("*")):
-            rel = path.relative_to(job.outdir)
-            if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm") and \
-                    not any(p.startswith(".") for p in rel.parts):
-                zf.write(path, rel.as_posix())
+        for rel in bundle_members(job.outdir):
+            zf.write(job.outdir / rel, rel)
     tmp.replace(target)
     return FileResponse(target, filename="校本研修考核结果.zip")
