@@ -281,3 +281,20 @@ def test_wps_et_is_processed_and_what_is_no_workbook_is_named(county: Path, tmp_
     assert "不是 Excel 工作簿" in rows["红光镇/研修总结.pdf"]
     assert not any("Thumbs.db" in k for k in rows) and "Thumbs.db" not in result.output
     assert "红光镇/红光镇中学.rar" in result.output
+
+
+def test_a_school_sent_twice_is_pointed_out(county: Path, tmp_path: Path):
+    """Verify a school whose workbook is in the county folder twice (a copy saved twice from the same chat:
+    「中心小学(1).xlsx」) is pointed out in the CLI and under 学校汇总 — it stands there twice, and nothing else
+    says which copy counts — while schools that differ by name are not."""
+    (county / "星火乡" / "中心小学(1).xlsx").write_bytes((county / "星火乡" / "中心小学.xlsx").read_bytes())
+    result = invoke(county, "--out", tmp_path / "结果", "--workers", 1)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert ("「星火乡中心小学」出现在 2 个工作簿中：星火乡/中心小学(1).xlsx、星火乡/中心小学.xlsx（内容完全相同）"
+            in text)
+    assert "榆林镇中心小学」出现在" not in text and "兰西四中」出现在" not in text
+    rows = CalamineWorkbook.from_path(str(tmp_path / "结果" / "县汇总.xlsx")).get_sheet_by_name("学校汇总").to_python()
+    notes = [r[1] for r in rows if str(r[1]).startswith("注意：")]
+    assert notes == ["注意：「星火乡中心小学」有 2 行（文件内容完全相同）。"
+                     "同一学校报送了多份的，只保留最后一份后重新运行；不同学校同名的，请写全校名"]

@@ -75,6 +75,8 @@ def _formats(wb) -> dict[str, Any]:
         "good": wb.add_format({**base, "border": 1, "font_color": "#006100", "bg_color": "#C6EFCE"}),
         "link": wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1, "text_wrap": True}),
         "note": wb.add_format({**base, "italic": True, "font_color": "#595959"}),
+        "warn_wrap": wb.add_format({**base, "font_color": "#9C5700", "bg_color": "#FFEB9C", "text_wrap": True,
+                                    "valign": "top"}),
         "note_wrap": wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
                                     "valign": "top"}),
     }
@@ -127,6 +129,35 @@ def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
 def school_name(entry: Entry) -> str:
     """The school's name as it wrote it (callers pass it through `clean` for their sink)."""
     return str(entry.summary.get("school") or Path(entry.input).stem)
+
+
+def same_school_notes(entries: list[Entry], *, short: bool = False) -> list[str]:
+    """One note per school name that more than one computed workbook carries (or per identical file), with
+    what to do: a school that sent a corrected copy ("兰西四中.xlsx" and "兰西四中(1).xlsx", both saved from
+    the same chat) would otherwise stand twice in 学校汇总, in the charts and in the mail, old figures beside
+    new, with nothing saying which one counts. Two different schools that wrote the same short name
+    ("中心小学") are told apart by writing the full name; the note says that too."""
+    groups: dict[tuple[str, str], list[Entry]] = {}
+    for e in entries:
+        if e.status == "unreadable":
+            continue
+        named = "".join(str(e.summary.get("school") or "").split())
+        groups.setdefault(("name", named) if named else ("file", e.input_sha256), []).append(e)
+    notes = []
+    for (_kind, _key), same in groups.items():
+        if len(same) < 2:
+            continue
+        name = school_name(same[0])
+        identical = len({e.input_sha256 for e in same}) == 1
+        if short:        # under 学校汇总, whose 文件 column names the files
+            notes.append(f"注意：「{name}」有 {len(same)} 行{'（文件内容完全相同）' if identical else ''}。"
+                         "同一学校报送了多份的，只保留最后一份后重新运行；不同学校同名的，请写全校名")
+            continue
+        notes.append(f"「{name}」出现在 {len(same)} 个工作簿中：{'、'.join(e.input for e in same)}"
+                     f"{'（内容完全相同）' if identical else ''}，县汇总中各占一行"
+                     f"{HINT}如果是同一所学校报送了多份，请确认哪一份是最后报送的，把其他的移出县域文件夹后重新运行；"
+                     "如果是不同学校同名，请在各自工作簿中写全校名")
+    return notes
 
 
 def met_label(entries: list[Entry]) -> str:
@@ -253,10 +284,11 @@ def _key(ws, fmt, row: int, entries: list[Entry], scales: list[float], bands: li
     used = [k for k, on in (("—", dash), ("不打分", len(scored) < len(readable)),
                             (NOT_ASSESSED, has_rate and any(e.summary.get("met_assessed") is False for e in readable)),
                             ("", len(readable) < len(entries))) if on]
-    for n, k in enumerate(used):      # each row's height set before the next row starts (constant memory)
-        line = ("注：" if n == 0 else "") + KEY_LINES[k]
+    lines = [("注：" if n == 0 else "") + KEY_LINES[k] for n, k in enumerate(used)]
+    lines += same_school_notes(entries, short=True)
+    for n, line in enumerate(lines):  # each row's height set before the next row starts (constant memory)
         _fit_row(ws, row + n, [(line, SCHOOL_WIDTH)])
-        _text(ws, row + n, 1, line, fmt["note_wrap"])
+        _text(ws, row + n, 1, line, fmt["note_wrap"] if n < len(used) else fmt["warn_wrap"])
 
 
 REOPEN_HINT = "请在 Excel 或 WPS 中打开该文件确认内容正常，另存为 .xlsx 后重新运行"

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from xlrubric.batch.discover import BatchError
 from xlrubric.batch.orchestrate import BatchOptions, BatchRun, run_batch
-from xlrubric.batch.summary import STATUS_TEXT, school_name
+from xlrubric.batch.summary import STATUS_TEXT, same_school_notes, school_name
 from xlrubric.batch.worker import Outcome
 from xlrubric.cli.common import PresetOpt, RulesOpt, console, run
 from xlrubric.safetext import name as safe_name
@@ -166,6 +166,8 @@ def show_result(result: BatchRun) -> None:
     left_out = result.manifest.left_out if result.manifest else []
     for note in left_out:
         console.print(f"[yellow]未处理[/] {terminal(note)}", highlight=False)
+    for note in same_school_notes(entries):
+        console.print(f"[yellow]注意[/] {terminal(note)}", highlight=False)
     console.print(f"正常 {counts['ok']} 所，有问题 {counts['problems']} 所，无法读取 {counts['unreadable']} 所；"
                   f"本次处理 {len(result.done)} 个，已是最新 {len(result.skipped)} 个，未处理 {len(left_out)} 个"
                   f"{'（见上，县汇总「无法读取」表中也列出）' if left_out else ''}。", highlight=False)

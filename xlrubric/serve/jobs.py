@@ -122,7 +122,7 @@ def page_message(entry) -> str:
 
 def job_view(job: Job) -> dict[str, Any]:
     """What the page shows: progress while running, the county summary when done."""
-    from xlrubric.batch.summary import STATUS_TEXT, school_name
+    from xlrubric.batch.summary import STATUS_TEXT, same_school_notes, school_name
 
     with job.lock:
         view = {"id": job.id, "state": job.state, "total": job.total, "done": job.done, "failed": job.failed,
@@ -143,7 +143,7 @@ def job_view(job: Job) -> dict[str, Any]:
                         "hours_met_rate": s.get("hours_met_rate"), "problems": s.get("problems") or {},
                         "message": page_message(e)})
     counts = {text: sum(1 for e in entries if e.status == key) for key, text in STATUS_TEXT.items()}
-    view.update(counts=counts, bands=bands, schools=schools, notes=job.run.notes,
+    view.update(counts=counts, bands=bands, schools=schools, notes=job.run.notes + same_school_notes(entries),
                 unreadable=[{"input": e.input, "message": page_message(e)} for e in entries
                             if e.status == "unreadable"],
                 processed=len(job.run.done), county=job.run.summary_path is not None)
