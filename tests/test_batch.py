@@ -263,7 +263,7 @@ def test_wps_et_is_processed_and_what_is_no_workbook_is_named(county: Path, tmp_
     (county / "红光镇").mkdir()
     et.rename(county / "红光镇" / "红光镇小学.et")
     for name, data in (("红光镇中学.rar", b"Rar!\x1a\x07\x00"), ("红光镇二小.xlsb", b"PK\x03\x04"),
-                       ("研修总结.pdf", b"%PDF-1.4"), ("Thumbs.db", b"\0")):
+                       ("研修总结.pdf", b"%PDF-1.4"), ("Thumbs.db", b"\0"), ("~WRL0003.tmp", b"\0")):
         (county / "红光镇" / name).write_bytes(data)
     result = invoke(county, "--out", tmp_path / "结果", "--workers", 1)
     assert result.exit_code == 0, result.output
@@ -279,7 +279,7 @@ def test_wps_et_is_processed_and_what_is_no_workbook_is_named(county: Path, tmp_
     assert "压缩包" in rows["红光镇/红光镇中学.rar"] and "解压" in rows["红光镇/红光镇中学.rar"]
     assert ".xlsb" in rows["红光镇/红光镇二小.xlsb"] and "另存为" in rows["红光镇/红光镇二小.xlsb"]
     assert "不是 Excel 工作簿" in rows["红光镇/研修总结.pdf"]
-    assert not any("Thumbs.db" in k for k in rows) and "Thumbs.db" not in result.output
+    assert not any("Thumbs.db" in k or "WRL" in k for k in rows) and "Thumbs.db" not in result.output
     assert "红光镇/红光镇中学.rar" in result.output
 
 

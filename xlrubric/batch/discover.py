@@ -63,7 +63,7 @@ def not_processed(name: str) -> str:
     school whose file was left out without a word simply goes missing from 县汇总. So every such file is named
     there, with what to do when it is a school's submission."""
     low = name.lower()
-    if low in SYSTEM_FILES:
+    if low in SYSTEM_FILES or low.startswith("~") or low.endswith(".tmp"):   # Office's own temp files (~WRL….tmp)
         return ""
     suffix = PurePosixPath(low).suffix
     if suffix in ARCHIVES or low.endswith((".tar.gz", ".tar.bz2", ".tar.xz")):
