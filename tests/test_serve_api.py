@@ -229,3 +229,20 @@ def test_page_says_where_to_give_passwords(served, tmp_path):
         [bad] = view["unreadable"]
         assert said in bad["message"] and "在本页「有设了打开密码的工作簿？」中填写密码" in bad["message"]
         assert "--password-file" not in bad["message"] and view["schools"][0]["message"] == bad["message"]
+
+
+def test_one_school_in_wps_et_format(served, tmp_path):
+    """Verify the page computes a school's WPS .et file (read by content: here LibreOffice's BIFF8 named .et) and
+    hands back a .xlsx with the same results as the .xlsx original, plus the one note saying what it read."""
+    from badfiles import soffice_convert
+
+    xls = soffice_convert(SAMPLES / "xinghuo.xlsx", tmp_path / "lo", "xls")
+    if xls is None:
+        pytest.skip("LibreOffice is not installed")
+    reply = upload(served, xls, name="星火中学.et").json()
+    assert reply["ok"] and reply["school"] == "兰西县星火乡第一中学", reply
+    assert any("WPS 的 .et 文件" in p["message"] for p in reply["problems"])
+    with served.client() as c:
+        got = c.get(reply["download"])
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    assert ".xlsx" in got.headers["content-disposition"]
