@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from xlrubric.errors import UnreadableWorkbook
 from xlrubric.ooxml.package import write_results
 from xlrubric.ooxml.preserve import check_preserved
+from xlrubric.readers import zipread
 from xlrubric.readers.workbook import open_workbook, read_workbook_bytes
 from xlrubric.readers.zipread import read_member, stored_zip
 from xlrubric.results import SheetTable
@@ -129,3 +131,39 @@ def test_stored_zip_holds_each_part_as_it_was(members: list[tuple[str, bytes]]) 
         assert all(i.compress_type == zipfile.ZIP_STORED and zlib.crc32(d) == i.CRC
                    for i, (_, d) in zip(infos, members, strict=True))
         assert [i.flag_bits & 0x800 for i in infos] == flags
+
+
+def _outcome(inflate, body: bytes, size: int):
+    """What `read_member` makes of an inflater's answer: the bytes when exactly the declared size, else refused
+    (ISA-L inflates ahead of the output cap, so on a damaged stream it may fail where zlib stops early with one
+    byte too many: a refusal either way, only with the other of the two messages)."""
+    try:
+        data = inflate(body, size)
+    except Exception:                             # noqa: BLE001 - each inflater has its own error class
+        return "refused"
+    return data if len(data) == size else "refused"
+
+
+def _ours(body: bytes, size: int) -> bytes:
+    """`read_member`'s inflate (ISA-L where installed) of one deflated member at the start of a package."""
+    info = zipfile.ZipInfo("a.xml")
+    info.compress_type, info.compress_size, info.file_size = zipfile.ZIP_DEFLATED, len(body), size
+    info.header_offset = 0
+    return zipread._inflate(b"PK\x03\x04" + bytes(22) + struct.pack("<HH", 5, 0) + b"a.xml" + body, info)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.binary(max_size=3000) | st.text(alphabet="<c r=\"A1\">工号0123", max_size=3000).map(str.encode),
+       level=st.integers(1, 9), cut=st.integers(0, 100), flip=st.none() | st.tuples(st.integers(0, 10_000),
+                                                                                     st.integers(1, 255)))
+def test_inflate_gives_what_zlib_gives(text: bytes, level: int, cut: int, flip) -> None:
+    """Verify the inflater `read_member` uses accepts the bytes zlib gives (at most one past the declared size) for
+    whole, cut and damaged streams alike, and refuses what zlib's would refuse."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    body = bytearray(packer.compress(text) + packer.flush())
+    body = body[:max(0, len(body) * cut // 100)] if cut < 100 else body
+    if flip and body:
+        body[flip[0] % len(body)] ^= flip[1]
+    size = max(0, len(text) - (cut % 3))           # a declared size at or below the true one: the cap shows
+    assert _outcome(_ours, bytes(body), size) == \
+        _outcome(lambda b, n: zlib.decompressobj(-15).decompress(b, n + 1), bytes(body), size)

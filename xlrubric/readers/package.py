@@ -6,7 +6,8 @@ duplicate names), every XML part is inflated by us with a hard limit (both throu
 editor and the preservation check use too) and refused if it declares a DOCTYPE or entities, and each
 worksheet part is scanned for its reach and error cells while it is in memory. Only then does calamine
 get the bytes: the checked parts themselves, as a zip of stored entries (`zipread.stored_zip`), so it
-neither inflates them a second time nor reads anything the checks did not see.
+neither inflates them a second time nor reads anything the checks did not see; each worksheet with its merged
+cells moved to the front (`mergefirst`), so calamine parses it once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from xlrubric.readers.limits import LIMITS, Limits
+from xlrubric.readers.mergefirst import handed_over
 from xlrubric.readers.problems import human_size, unreadable
 from xlrubric.readers.sheetscan import SheetScan, exact_scan, far_address, scan_sheet, unsafe_declaration
 from xlrubric.readers.zipread import check_directory, read_member, stored_zip
@@ -75,7 +77,8 @@ def inspect_package(zf: zipfile.ZipFile, file: str, *, max_unzipped_bytes: int, 
         if part.startswith("xl/worksheets/") and part.count("/") == 2 and part not in claimed:
             package.orphan_scans.append(_scan(data, file, None, max_cells, limits))
     check_book_cells([*package.scans.values(), *package.orphan_scans], file, limits)
-    package.checked = stored_zip(members)
+    package.checked = stored_zip([handed_over(info, data) if info.filename.lower() in claimed else (info, data)
+                                  for info, data in members])
     return package
 
 
