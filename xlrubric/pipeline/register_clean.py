@@ -136,6 +136,7 @@ def clean(ctx: Context, table: Table) -> pd.DataFrame:
         out[f"{key}_shown"] = np.where(out[f"unread_{key}"] == "", out[key], each(col[name], text))
     out["title_text"] = each(col["题目"], text)
     out["title"] = each(col["题目"], title_key)
+    _repeated(ctx, table, f, col["题目"], out["title"], blocked, pending)
     out["teacher_text"] = each(col["授课教师"], text)
     out["note_text"] = each(col["备注"], text)
     for name, key in NUMBERS.items():
@@ -164,6 +165,31 @@ def _pend(pending: np.ndarray, msg: np.ndarray, cells: np.ndarray) -> None:
     """Rows whose `msg` is set become 待核实, citing the cell the problem is on."""
     hit = (msg != "") & (pending == "")
     pending[hit] = cells[hit] + "：" + msg[hit]
+
+
+def _repeated(ctx: Context, table: Table, f: pd.DataFrame, raw: pd.Series, title: np.ndarray,
+              blocked: np.ndarray, pending: np.ndarray) -> None:
+    """A row with a 题目 that repeats an earlier row in every cell is 待核实: it is either the same activity
+    typed twice (counting it would add its hours again) or a second activity the row cannot tell apart; only
+    the school knows which. Rows without a 题目 are left alone: two 学习反思 on one day, or two 教研活动 with
+    nothing else written, are ordinary and identical by nature."""
+    live = (blocked == "") & (pending == "") & (title != "")
+    if live.sum() < 2:
+        return
+    sub = f.loc[live]
+    key = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+    again = pd.Series(key).duplicated().to_numpy()
+    if not again.any():
+        return
+    first: dict[int, int] = {}
+    for row, k in zip(sub.index, key, strict=True):
+        first.setdefault(int(k), int(row))
+    at = np.flatnonzero(live)
+    msg = np.full(len(blocked), "", dtype=object)
+    for pos, k in zip(at[again], key[again], strict=True):
+        msg[pos] = (f"本行与第{first[int(k)]}行完全相同（同一教师、日期、类别、题目……），可能是重复登记："
+                    "重复的请删去一行；确是两次活动，请在备注中写明。本行学时待核实")
+    _pend(pending, msg, _problem(ctx, table, "duplicate-row", msg, "题目", raw))
 
 
 def _days_from_dates(ctx: Context, table: Table, out: dict[str, np.ndarray], col) -> None:
