@@ -51,3 +51,49 @@ def test_a_titled_row_typed_twice_is_pending(tmp_path):
     assert b01["待核实"] == "学时登记 N4、N5"
     assert (b02["学年合计"], b02["已确认学时"], b02["学年达标"]) == ("待核实", 42, "达标")
     assert b03["学年合计"] == 2 and not b03.get("待核实")
+
+
+# Columns (hours_books.REGISTER_HEADER): H 时长, I 天数, J 证书学时, K 字数, P 审核状态, Q 认定学时.
+BLANKS = [
+    # 3: 时长? 待核实
+    {"工号": "B01", "日期": D(2023, 10, 12), "类别": "专题培训", "题目": "讲座A"},
+    # 4: 5×8 = 40
+    {"工号": "B01", "日期": D(2023, 10, 20), "类别": "集中培训", "天数": 5, "题目": "县培"},
+    # 5: 2
+    {"工号": "B02", "日期": D(2023, 10, 12), "类别": "专题培训", "时长": 2, "题目": "讲座A"},
+    # 6: 字数? 待核实
+    {"工号": "B02", "日期": D(2023, 11, 1), "类别": "反思成果", "审核状态": "已认定", "题目": "反思"},
+    # 7: 证书/天数? 待核实
+    {"工号": "B02", "日期": D(2023, 11, 2), "类别": "集中培训", "题目": "市培"},
+    # 8: 无效 (not 已认定)
+    {"工号": "B02", "日期": D(2023, 11, 3), "类别": "教学设计", "审核状态": "待审核", "题目": "设计"},
+    # 9: 无效 (no certificate)
+    {"工号": "B03", "日期": D(2023, 11, 4), "类别": "远程培训", "题目": "国培"},
+    # 10: manual 3
+    {"工号": "B03", "日期": D(2023, 11, 5), "类别": "专题培训", "认定学时": 3, "题目": "讲座B"},
+]
+
+
+def test_a_blank_amount_is_pending_not_zero(tmp_path):
+    """Verify an amount the rule needs left blank is an 错误 on that cell and the row 待核实, never 0 hours:
+    B01's lecture without 时长 (H3) — but 40 from the 集中培训 already reaches 40, so 达标 stands; B02's 反思
+    without 字数 (K6, seed: 一篇字数1000以上) and 集中培训 with neither 证书学时 nor 天数 (J7) leave 2 confirmed,
+    so B02 is 待核实. Rows another cell already makes 无效 stay 无效 with no 错误: 教学设计 待审核 (row 8, seed:
+    须学校认定) and a 远程培训 without 证书学时 (row 9, seed: 按培训机构的证件登记学时). B03's lecture has no 时长
+    but 认定学时 3, which counts: 3 < 40 → 未达标（差37学时）. Before, rows 3, 6 and 7 were 无效 with no 错误."""
+    res = compute(write_book(tmp_path / "白湾子.xlsx", ROSTER, BLANKS), "baiwanzi")
+    probs = {p.cell: p for p in res.problems if p.sheet == "学时登记" and p.severity == "错误"}
+    assert sorted(probs) == ["H3", "J7", "K6"]
+    assert all(p.code == "missing-amount" for p in probs.values())
+    assert "未填写时长" in probs["H3"].message and "未填写字数（须1000字以上）" in probs["K6"].message
+    assert "未填写证书学时，也未填写天数" in probs["J7"].message
+    for n in (3, 6, 7):
+        assert register_row(res, n)["状态"] == "待核实", n
+    for n in (8, 9):
+        assert register_row(res, n)["状态"] == "无效学时", n
+    rows = {r["工号"]: r for r in table(res, "学时汇总")}
+    b01, b02, b03 = rows["B01"], rows["B02"], rows["B03"]
+    assert (b01["学年合计"], b01["已确认学时"], b01["学年达标"]) == ("待核实", 40, "达标")
+    assert (b02["学年合计"], b02["已确认学时"], b02["学年达标"]) == ("待核实", 2, "待核实")
+    assert b02["待核实"] == "学时登记 K6、J7"
+    assert (b03["学年合计"], b03["学年达标"]) == (3, "未达标（差37学时）")
