@@ -58,6 +58,9 @@ def _run(ctx: Context) -> None:
     as_of = latest.date() if pd.notna(latest) and latest.date() < end else end
     roster = roster_frame(ctx, teachers)
     outcome = evaluate(ok_rows, roster, spec.requirements, start, end, as_of, waiting)
+    for row, why in outcome.repeats.items():
+        ctx.problems.append(reg.table.problem("same-title", why, column="题目", row=int(row),
+                                              value=f.at[row, "title_text"], severity="警告"))
     t = outcome.table
     by_id = {q.id: q for q in spec.requirements}
     described = {q.id: q.describe() for q in spec.requirements}
