@@ -104,3 +104,23 @@ def test_a_blank_amount_is_pending_not_zero(tmp_path):
     assert (b02["学年合计"], b02["已确认学时"], b02["学年达标"]) == ("待核实", 2, "待核实")
     assert b02["待核实"] == "学时登记 K6、J7"
     assert (b03["学年合计"], b03["学年达标"]) == (3, "未达标（差37学时）")
+
+
+def test_merged_teacher_and_date_cells_apply_to_every_row(tmp_path):
+    """Verify a director's merges in 学时登记 read as they show: B01's 工号/姓名 merged over rows 3–4 and one
+    日期 merged over rows 3–5 give B01 2 (讲座, 时长 2) + 1 (教研活动) = 3 and B02 1 (教研活动) = 1 — before,
+    rows 4 and 5 were skipped (no teacher) or 待核实 (no 日期). A 题目 merged across two columns is not spread."""
+    from openpyxl import load_workbook
+    rows = [{"工号": "B01", "姓名": "王芳", "日期": D(2023, 10, 12), "类别": "专题培训", "时长": 2, "题目": "讲座A"},
+            {"类别": "教研活动"},                                         # 4: 工号/姓名/日期 from the merges
+            {"工号": "B02", "姓名": "李强", "类别": "教研活动"}]          # 5: 日期 from the merge
+    path = write_book(tmp_path / "白湾子.xlsx", ROSTER, rows)
+    wb = load_workbook(path)
+    ws = wb["学时登记"]
+    for rng in ("A3:A4", "B3:B4", "C3:C5", "N3:O3"):
+        ws.merge_cells(rng)
+    wb.save(path)
+    res = compute(path, "baiwanzi")
+    assert not [p for p in res.problems if p.sheet == "学时登记" and p.severity != "提示"]
+    got = {r["工号"]: r["学年合计"] for r in table(res, "学时汇总")}
+    assert got["B01"] == 3 and got["B02"] == 1
