@@ -136,7 +136,7 @@ def clean(ctx: Context, table: Table) -> pd.DataFrame:
         out[f"{key}_shown"] = np.where(out[f"unread_{key}"] == "", out[key], each(col[name], text))
     out["title_text"] = each(col["题目"], text)
     out["title"] = each(col["题目"], title_key)
-    _repeated(ctx, table, f, col["题目"], out["title"], out["category"], blocked, pending)
+    _repeated(ctx, table, f, col["题目"], out["teacher"], out["title"], out["category"], blocked, pending)
     out["teacher_text"] = each(col["授课教师"], text)
     out["note_text"] = each(col["备注"], text)
     for name, key in NUMBERS.items():
@@ -167,8 +167,8 @@ def _pend(pending: np.ndarray, msg: np.ndarray, cells: np.ndarray) -> None:
     pending[hit] = cells[hit] + "：" + msg[hit]
 
 
-def _repeated(ctx: Context, table: Table, f: pd.DataFrame, raw: pd.Series, title: np.ndarray,
-              category: np.ndarray, blocked: np.ndarray, pending: np.ndarray) -> None:
+def _repeated(ctx: Context, table: Table, f: pd.DataFrame, raw: pd.Series, teacher: np.ndarray,
+              title: np.ndarray, category: np.ndarray, blocked: np.ndarray, pending: np.ndarray) -> None:
     """A row with a 题目 that repeats an earlier row in every cell is 待核实: it is either the same activity
     typed twice (counting it would add its hours again) or a second activity the row cannot tell apart; only
     the school knows which. Rows without a 题目 are left alone: two 学习反思 on one day, or two 教研活动 with
@@ -176,6 +176,12 @@ def _repeated(ctx: Context, table: Table, f: pd.DataFrame, raw: pd.Series, title
     one 题目 once (同篇只计一次, 同一能力点只计一次): either reading gives the same result there."""
     once = _counted_once_by_title(ctx.spec)
     live = (blocked == "") & (pending == "") & (title != "") & ~np.isin(category, list(once))
+    if live.sum() < 2:
+        return
+    # Only rows sharing a teacher and 题目 can repeat: two cheap columns first, then every cell of those few
+    # (hashing every cell of a 20,000-row register costs ~90 ms; titles are nearly always distinct).
+    pair = pd.DataFrame({"t": teacher[live], "k": title[live]})
+    live[np.flatnonzero(live)[~pair.duplicated(keep=False).to_numpy()]] = False
     if live.sum() < 2:
         return
     sub = f.loc[live]
