@@ -82,11 +82,13 @@ def test_values_keep_their_types(good) -> None:
 
 
 def test_error_cells_and_uncached_formula(good) -> None:
-    """Verify cached #DIV/0! and #REF! are CellError, and a never-calculated formula is None."""
+    """Verify cached #DIV/0! and #REF! are CellError, and so is a never-calculated formula (session 10: it used
+    to read as None, a blank — a silent 0 in a count column), naming the formula."""
     roster = good.sheets["教师名册"]
     assert roster.value(6, 3) == CellError("#DIV/0!")
     assert roster.value(7, 3) == CellError("#REF!")
-    assert roster.value(8, 3) is None
+    never = roster.value(8, 3)
+    assert isinstance(never, CellError) and never.code.startswith("=SUM(D3:D4)（公式没有保存计算结果")
 
 
 def test_merges_visibility_and_names(good) -> None:

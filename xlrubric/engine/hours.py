@@ -30,6 +30,7 @@ from xlrubric.engine.pending import (
 from xlrubric.spec.hours import HourRule, HoursSpec
 
 APPROVED, REJECTED = "已认定", "不予认定"
+REJECTED_WHY = "审核状态为不予认定"
 
 
 @dataclass
@@ -102,8 +103,10 @@ def _unmatched_reason(rules: list[HourRule], role: str, level: str) -> str:
     return "不符合细则中任何一条学时规则"
 
 
-def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.ndarray, reason: np.ndarray) -> None:
-    """Fill hours and reason ("" when valid) for the rows `m` of one rule, in place, on numpy arrays."""
+def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.ndarray, reason: np.ndarray,
+                  blank: np.ndarray) -> None:
+    """Fill hours, reason ("" when valid) and `blank` (the register key of an amount the rule needs that was
+    left empty, "" else) for the rows `m` of one rule, in place, on numpy arrays."""
     def col(name: str) -> np.ndarray:
         return reg[name].to_numpy(dtype=float)[m]
 
@@ -112,19 +115,20 @@ def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.nd
 
     n = int(m.sum())
     why = np.full(n, "", dtype=object)
+    gap = np.full(n, "", dtype=object)
     if rule.compute == "per_hour":
         h = col("duration") * rule.hours
-        why[np.isnan(h)] = "未填写时长（小时）"
+        why[np.isnan(h)], gap[np.isnan(h)] = "未填写时长（小时）", "duration"
     elif rule.compute == "per_day":
         h = col("days") * rule.hours
-        why[np.isnan(h)] = "未填写天数"
+        why[np.isnan(h)], gap[np.isnan(h)] = "未填写天数", "days"
     elif rule.compute == "certificate":
         h = col("cert")
-        why[np.isnan(h)] = "未填写证书学时（按培训机构的证件登记）"
+        why[np.isnan(h)] = "未填写证书学时（按培训机构的证件登记）"   # no certificate, no hours (seed 001)
     elif rule.compute == "certificate_or_days":
         cert = col("cert")
         h = np.where(np.isnan(cert), col("days") * rule.hours, cert)
-        why[np.isnan(h)] = "未填写证书学时，也未填写天数"
+        why[np.isnan(h)], gap[np.isnan(h)] = "未填写证书学时，也未填写天数", "cert"
     elif rule.compute == "fixed":
         h = np.full(n, float(rule.hours))
     elif rule.compute == "table":
@@ -135,22 +139,29 @@ def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.nd
         why[bad] = [f"{rule.table_by}「{k}」不计学时（应为{shown}）" for k in key[bad]]
     else:   # tercile: decided later over everyone who sat the exam
         h = np.full(n, np.nan)
-        why[np.isnan(col("score"))] = "未填写考试成绩"
+        why[np.isnan(col("score"))], gap[np.isnan(col("score"))] = "未填写考试成绩", "score"
+    # A row whose amount is blank is still 无效 (not 待核实) when another cell already says it earns nothing.
+    def settle(bad: np.ndarray, said) -> None:
+        why[bad] = said if isinstance(said, str) else said(bad)
+        gap[bad] = ""
     if rule.min_words is not None:
         w = col("words")
-        why[(why == "") & np.isnan(w)] = f"未填写字数（须{rule.min_words}字以上）"
-        short = (why == "") & (w < rule.min_words)
-        why[short] = [f"字数{_fmt(v)}不足{rule.min_words}字" for v in w[short]]
+        unsaid = (why == "") & np.isnan(w)
+        why[unsaid], gap[unsaid] = f"未填写字数（须{rule.min_words}字以上）", "words"
+        short = ((why == "") | (gap != "")) & (w < rule.min_words)
+        settle(short, lambda b: [f"字数{_fmt(v)}不足{rule.min_words}字" for v in w[b]])
     award, status = text("award"), text("status")
     if rule.awards:
-        bad = (why == "") & ~np.isin(award, rule.awards)
-        why[bad] = [f"须{rule.awards[0]}后才计学时（填的是「{a}」）" for a in award[bad]]
+        bad = ((why == "") | (gap != "")) & ~np.isin(award, rule.awards)
+        settle(bad, lambda b: [f"须{rule.awards[0]}后才计学时（填的是「{a}」）" for a in award[b]])
     if rule.approval == "required":
-        bad = (why == "") & (status != APPROVED)
-        why[bad] = [f"须经学校筛选认定（审核状态为“已认定”）后才计学时，当前为「{s or '未填写'}」" for s in status[bad]]
-    why[(why == "") & (status == REJECTED)] = "审核状态为不予认定"
+        bad = ((why == "") | (gap != "")) & (status != APPROVED)
+        settle(bad, lambda b: [f"须经学校筛选认定（审核状态为“已认定”）后才计学时，当前为「{s or '未填写'}」"
+                               for s in status[b]])
+    settle(((why == "") | (gap != "")) & (status == REJECTED), REJECTED_WHY)
     hours[m] = np.where(why == "", np.nan_to_num(h), 0.0)
     reason[m] = why
+    blank[m] = gap
 
 
 def _terciles(reg: pd.DataFrame, rows: pd.DataFrame, rule: HourRule) -> None:
@@ -244,23 +255,37 @@ def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
         reason = rows["reason"].to_numpy(dtype=object)
 
 
-def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
-    """Per register row: rule id, computed and manual hours, counted hours, and the reason when 无效."""
+def row_hours(reg: pd.DataFrame, spec: HoursSpec, cells: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per register row: rule id, computed and manual hours, counted hours, and the reason when 无效.
+
+    An amount the row's rule needs left blank (时长 of a lecture, both 证书学时 and 天数 of a 集中培训, 字数 of a
+    反思, 成绩 of the exam) is not a 0: the row is 待核实 on that cell (`cells`: register key -> column letter,
+    for the text) and `blank` names the key, so the pipeline can put an 错误 on it. 认定学时 typed by hand still
+    wins, and a row another cell already makes 无效 (不予认定, not 已认定, 字数不足) stays 无效. A 远程培训 with no
+    证书学时 stays 无效: seed 001 registers its hours "按培训机构的证件", so no certificate earns none."""
     n = len(reg)
     rule_idx, reason = _combo_rules(reg, spec)
     hours = np.zeros(n)
+    blank = np.full(n, "", dtype=object)
     for i, rule in enumerate(spec.rules):
         m = rule_idx == i
         if m.any():
-            _compute_rule(reg, m, rule, hours, reason)
+            _compute_rule(reg, m, rule, hours, reason, blank)
     ids = np.array([r.id for r in spec.rules] + [""], dtype=object)
     pend = row_pending(reg, spec, rule_idx)
+    blank[(pend != "") | reg["manual"].notna().to_numpy()] = ""
+    if (blank != "").any():
+        rownum = reg.index.to_numpy()
+        for pos in np.flatnonzero(blank != ""):
+            letter = (cells or {}).get(blank[pos])
+            where = f"{letter}{rownum[pos]}" if letter else f"第{rownum[pos]}行"
+            pend[pos] = f"{where}：{reason[pos]}，本行学时待核实"
     waiting = pend != ""
     reason[waiting] = ""
     hours[waiting] = 0.0
     rows = pd.DataFrame({"rule": ids[rule_idx], "computed": hours, "manual": reg["manual"].to_numpy(dtype=float),
-                         "reason": reason, "note": "", "limited_by": "", "counted_cap": np.nan, "pending": pend},
-                        index=reg.index)
+                         "reason": reason, "note": "", "limited_by": "", "counted_cap": np.nan, "pending": pend,
+                         "blank": blank}, index=reg.index)
     for rule in spec.rules:
         if rule.compute == "tercile":
             _terciles(reg, rows, rule)
@@ -284,10 +309,11 @@ def row_hours(reg: pd.DataFrame, spec: HoursSpec) -> pd.DataFrame:
     return rows.drop(columns=["counted_cap"])
 
 
-def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years: list[int] | None = None
-                  ) -> HoursOutcome:
-    """Everything 学时汇总 shows, for `teachers` (every roster teacher, even those with no rows)."""
-    rows = row_hours(reg, spec)
+def compute_hours(reg: pd.DataFrame, spec: HoursSpec, teachers: pd.Index, years: list[int] | None = None,
+                  cells: dict[str, str] | None = None) -> HoursOutcome:
+    """Everything 学时汇总 shows, for `teachers` (every roster teacher, even those with no rows); `cells` as in
+    `row_hours`."""
+    rows = row_hours(reg, spec, cells)
     cats = spec.categories
     data = pd.DataFrame({"teacher": reg["teacher"], "year": reg["year"], "category": reg["category"],
                          "counted": rows["counted"], "manual": rows["manual"].notna()})

@@ -30,6 +30,7 @@ class RequirementOutcome:
 
     table: pd.DataFrame          # subject, requirement, required, done, met, missing (list[str]), periods
     not_due: dict[str, int] = field(default_factory=dict)   # requirement id -> periods after `as_of`
+    repeats: dict[int, str] = field(default_factory=dict)   # register row -> why it was not counted again
 
 
 def _day(d: dt.date) -> str:
@@ -196,7 +197,7 @@ def _exact_sums(values: np.ndarray) -> bool:
                 and float(np.abs(scaled).sum()) < 2.0 ** 52)
 
 
-USED = ("teacher", "date", "category", "role", "quantity")      # the register columns obligations read
+USED = ("teacher", "date", "category", "role", "quantity", "title", "title_text")   # what obligations read
 
 
 def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], start: dt.date, end: dt.date,
@@ -206,6 +207,7 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
     rows whose cells were rejected, which may still count (or, for an event, create an obligation)."""
     records: list[dict] = []
     not_due: dict[str, int] = {}
+    repeats: dict[int, str] = {}
     as_of = min(as_of or end, end)
     reg = reg[[c for c in USED if c in reg.columns]]      # the register has ~40 columns; filters copy each
     dated = reg["date"].notna()
@@ -221,6 +223,13 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
         else:
             acts = acts.assign(subject=acts["teacher"])
             bound, why, unknown = select(roster, q.selector, s)
+        wait_q = waiting
+        if q.dedup_by_title and "title" in acts.columns:
+            acts, again = _same_title(q, acts)
+            repeats.update(again["why"].to_dict())
+            if not again.empty:
+                extra = again[["teacher", "category", "date", "why"]]
+                wait_q = extra if waiting is None or waiting.empty else pd.concat([waiting, extra])
         if q.trigger is not None:
             recs = _triggered(q, reg, acts, roster, bound, s, e)
         else:
@@ -231,12 +240,35 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
         if q.trigger is not None:       # an event obligation lists only those it may bind
             recs += [{"subject": subject, "requirement": q.id, "bound": False, "why": "", "pending": unknown[subject]}
                      for subject in bound.index[~bound & (unknown != "")]]
-        records += _wait(q, recs, waiting, roster, bound, s, e)
+        records += _wait(q, recs, wait_q, roster, bound, s, e)
     cols = ["subject", "requirement", "bound", "why", "required", "done", "actual", "periods", "missing", "met",
             "pending"]
     table = pd.DataFrame.from_records(records, columns=cols)
     table["pending"] = table["pending"].astype(object).where(table["pending"].notna(), "")
-    return RequirementOutcome(table, not_due)
+    return RequirementOutcome(table, not_due, repeats)
+
+
+def _same_title(q: Requirement, acts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows that count, later rows repeating a 题目 the subject already has, with why) for a requirement
+    whose rows are distinct things (a 能力点 is certified once: 004's 至少3个能力点). The repeat is not
+    counted twice; it waits (`_wait`) — a typo for another 能力点 would count — so an unmet count says
+    待核实, a count already met stays met. Rows without a 题目 count one each, as before."""
+    titled = acts["title"].to_numpy(dtype=object) != ""
+    if titled.sum() < 2:
+        return acts, acts.iloc[:0].assign(why="")
+    order = acts.sort_values("date", kind="stable")
+    key = order[["subject", "title"]]
+    again = order["title"].ne("") & key.duplicated(keep="first")
+    if not again.any():
+        return acts, acts.iloc[:0].assign(why="")
+    first: dict[tuple, int] = {}
+    for k, row in zip(map(tuple, key.to_numpy().tolist()), order.index, strict=True):
+        first.setdefault(k, row)        # sorted by date: the earliest row of a 题目 is the one that counts
+    what = "、".join(q.categories)
+    rep = order[again]
+    why = [f"第{row}行与第{first[(subj, t)]}行是同一{what}「{text}」，只计一次（如是另一{what}，请改正题目）"
+           for row, subj, t, text in zip(rep.index, rep["subject"], rep["title"], rep["title_text"], strict=True)]
+    return acts.drop(index=rep.index), rep.assign(why=why)
 
 
 def _per_period(q: Requirement, acts: pd.DataFrame, bound: pd.Series, why: pd.Series, unknown: pd.Series,

@@ -19,6 +19,7 @@ from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
+from xlrubric.pipeline.register_clean import NUMBERS
 from xlrubric.readers.raw import cell_address
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
@@ -63,7 +64,9 @@ def _run(ctx: Context) -> None:
     reg = Register(reg.table, frame)
     good = frame[frame["blocked"] == ""]
     teachers = all_teachers(ctx, frame)
-    outcome = compute_hours(good, spec.hours, teachers)
+    letters = {key: cell_address(0, reg.table.columns[name]).rstrip("0123456789")
+               for name, key in NUMBERS.items() if name in reg.table.columns}
+    outcome = compute_hours(good, spec.hours, teachers, cells=letters)
     ctx.shared["hours"] = outcome      # the 达标 part grades with it
     _row_problems(ctx, reg, outcome)
     names = {t: ctx.roster.names.get(t) or t for t in teachers}
@@ -109,9 +112,15 @@ def finish(ctx: Context) -> None:
 
 
 def _row_problems(ctx: Context, reg, outcome: HoursOutcome) -> None:
-    """A claim the rules cap (same achievement twice, over the yearly limit) is a note on its 题目 cell."""
+    """A claim the rules cap (same achievement twice, over the yearly limit) is a note on its 题目 cell; an
+    amount the row needs left blank (the engine made the row 待核实) is an 错误 on that cell."""
     rows = outcome.rows
     table = reg.table
+    column_of = {key: name for name, key in NUMBERS.items()}
+    gaps = rows.index[rows["blank"] != ""]
+    for row, key, why in zip(gaps, rows.loc[gaps, "blank"], rows.loc[gaps, "pending"], strict=True):
+        ctx.problems.append(table.problem("missing-amount", why.split("：", 1)[-1], column=column_of[key],
+                                          row=int(row)))
     hit = rows.index[(rows["limited_by"] != "") & (rows["reason"] != "")]
     col = "题目" if "题目" in table.columns else "类别"
     reasons = rows.loc[hit, "reason"]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from xlrubric.engine.rubric import Pending
@@ -201,11 +202,23 @@ def _count_rules(events: tuple[tuple[str, int | None, int | None, int], ...]) ->
 
 
 def score_rules(spec: Spec, table: Table) -> list[Rule]:
-    """A typed score lies in [0, full]; anything else is rejected and the item is 待核实."""
+    """A typed score lies in [0, full]; anything else is rejected and the item is 待核实. A score in range but
+    off the rules' grid (`Item.score_step`) is read as typed with a 警告: a director may mean it (two raters
+    averaged), but the rules cannot give it."""
     def in_range(item) -> Rule:
         return Rule(item.name, "score-range", lambda s: (s >= 0) & (s <= item.full),
                     lambda v: f"「{item.name}」的得分应在0到{item.full:g}分之间，填的是 {v:g}；本项待核实")
-    return [in_range(i) for i in spec.rubric.items if i.name in table.columns]
+
+    def on_step(item, step: float) -> Rule:
+        def test(s: pd.Series) -> pd.Series:
+            k = (item.full - s) / step
+            return (s < 0) | (s > item.full) | np.isclose(k, np.round(k))
+        return Rule(item.name, "score-step", test,
+                    lambda v: f"按考核细则，「{item.name}」满分{item.full:g}分，每处扣分都是{step:g}分的倍数，"
+                              f"得分只能是{item.full:g}、{item.full - step:g}……这样的数；填的 {v:g} 不是，"
+                              f"已按 {v:g} 计算，请核实", severity="警告")
+    items = [i for i in spec.rubric.items if i.name in table.columns]
+    return [in_range(i) for i in items] + [on_step(i, i.score_step) for i in items if i.score_step]
 
 
 def rejected_cells(problems: list[Problem], table: Table, rows: set[int], keys: Mapping[int, str],

@@ -82,8 +82,11 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     sheet = ctx.book.sheet(layout.sheet)
     if sheet is None:
         return None
+    sheet = _merged_down(sheet, layout, ctx.file)
     if len(sheet.rows) <= 2 * HEADER_SCAN_ROWS:
-        return ctx.table(layout)
+        table = read_table(sheet, layout, file=ctx.file)
+        ctx.problems.extend(table.problems)
+        return table
     head = read_table(RawSheet(sheet.name, sheet.rows[:HEADER_SCAN_ROWS], sheet.merged, sheet.visible), layout,
                       file=ctx.file)
     ctx.problems.extend(p for p in head.problems if p.code in ("no-header", "missing-column"))
@@ -129,6 +132,30 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     frame = pd.DataFrame(cols[keep], columns=names, dtype=object,
                          index=pd.RangeIndex(start + 1, start + 1 + len(rows), name="行")[keep])
     return Table(ctx.file, sheet.name, frame, head.columns, head.header_rows, problems, head.extra_headers)
+
+
+def _merged_down(sheet: RawSheet, layout: Layout, file: str) -> RawSheet:
+    """The sheet with each cell merged down one column below the header (a teacher's 工号 and 姓名 merged over
+    their rows, one 日期 over a day's activities) written into every row of the merge, as the merge shows it;
+    calamine gives the value to the top cell only, and the rows below used to be skipped as rows without a
+    teacher. Header merges and merges across columns (a 题目 over two columns) are left as they are."""
+    down = [m for m in sheet.merged if m[2] > m[0] and m[1] == m[3]]
+    if not down:
+        return sheet
+    head = read_table(RawSheet(sheet.name, sheet.rows[:HEADER_SCAN_ROWS], sheet.merged, sheet.visible), layout,
+                      file=file)
+    start = head.header_rows[1] if head.columns else len(sheet.rows)
+    down = [m for m in down if m[0] >= start]
+    if not down:
+        return sheet
+    rows = list(sheet.rows)
+    for r0, c, r1, _ in down:
+        top = rows[r0][c] if r0 < len(rows) and c < len(rows[r0]) else None
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):     # only cells the sheet has: bounded by its size
+            if c < len(rows[r]) and rows[r][c] is None and top is not None:
+                rows[r] = list(rows[r])
+                rows[r][c] = top
+    return RawSheet(sheet.name, rows, sheet.merged, sheet.visible)
 
 
 def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:

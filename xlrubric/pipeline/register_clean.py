@@ -136,6 +136,7 @@ def clean(ctx: Context, table: Table) -> pd.DataFrame:
         out[f"{key}_shown"] = np.where(out[f"unread_{key}"] == "", out[key], each(col[name], text))
     out["title_text"] = each(col["题目"], text)
     out["title"] = each(col["题目"], title_key)
+    _repeated(ctx, table, f, col["题目"], out["teacher"], out["title"], out["category"], blocked, pending)
     out["teacher_text"] = each(col["授课教师"], text)
     out["note_text"] = each(col["备注"], text)
     for name, key in NUMBERS.items():
@@ -164,6 +165,48 @@ def _pend(pending: np.ndarray, msg: np.ndarray, cells: np.ndarray) -> None:
     """Rows whose `msg` is set become 待核实, citing the cell the problem is on."""
     hit = (msg != "") & (pending == "")
     pending[hit] = cells[hit] + "：" + msg[hit]
+
+
+def _repeated(ctx: Context, table: Table, f: pd.DataFrame, raw: pd.Series, teacher: np.ndarray,
+              title: np.ndarray, category: np.ndarray, blocked: np.ndarray, pending: np.ndarray) -> None:
+    """A row with a 题目 that repeats an earlier row in every cell is 待核实: it is either the same activity
+    typed twice (counting it would add its hours again) or a second activity the row cannot tell apart; only
+    the school knows which. Rows without a 题目 are left alone: two 学习反思 on one day, or two 教研活动 with
+    nothing else written, are ordinary and identical by nature. So are categories whose rules already count
+    one 题目 once (同篇只计一次, 同一能力点只计一次): either reading gives the same result there."""
+    once = _counted_once_by_title(ctx.spec)
+    live = (blocked == "") & (pending == "") & (title != "") & ~np.isin(category, list(once))
+    if live.sum() < 2:
+        return
+    # Only rows sharing a teacher and 题目 can repeat: two cheap columns first, then every cell of those few
+    # (hashing every cell of a 20,000-row register costs ~90 ms; titles are nearly always distinct).
+    pair = pd.DataFrame({"t": teacher[live], "k": title[live]})
+    live[np.flatnonzero(live)[~pair.duplicated(keep=False).to_numpy()]] = False
+    if live.sum() < 2:
+        return
+    sub = f.loc[live]
+    key = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+    again = pd.Series(key).duplicated().to_numpy()
+    if not again.any():
+        return
+    first: dict[int, int] = {}
+    for row, k in zip(sub.index, key, strict=True):
+        first.setdefault(int(k), int(row))
+    at = np.flatnonzero(live)
+    msg = np.full(len(blocked), "", dtype=object)
+    for pos, k in zip(at[again], key[again], strict=True):
+        msg[pos] = (f"本行与第{first[int(k)]}行完全相同（同一教师、日期、类别、题目……），可能是重复登记："
+                    "重复的请删去一行；确是两次活动，请在备注中写明。本行学时待核实")
+    _pend(pending, msg, _problem(ctx, table, "duplicate-row", msg, "题目", raw))
+
+
+def _counted_once_by_title(spec) -> set[str]:
+    """Categories whose 学时 limit or 达标 requirement counts a 题目 once."""
+    out = {q_cat for q in spec.requirements if q.dedup_by_title for q_cat in q.categories}
+    if spec.hours is not None:
+        groups = {lim.group for lim in spec.hours.limits if lim.dedup_by_title}
+        out |= {r.category for r in spec.hours.rules if r.group in groups}
+    return out
 
 
 def _days_from_dates(ctx: Context, table: Table, out: dict[str, np.ndarray], col) -> None:

@@ -28,6 +28,7 @@ from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.hours import all_teachers, teacher_ids
 from xlrubric.pipeline.register import SHEET, quiet_gc, require_register
 from xlrubric.pipeline.roster_values import roster_frame
+from xlrubric.readers.table import Table
 from xlrubric.results import SheetTable
 
 TABLE, GRADES = "达标情况", "项目考核"
@@ -57,6 +58,9 @@ def _run(ctx: Context) -> None:
     as_of = latest.date() if pd.notna(latest) and latest.date() < end else end
     roster = roster_frame(ctx, teachers)
     outcome = evaluate(ok_rows, roster, spec.requirements, start, end, as_of, waiting)
+    for row, why in outcome.repeats.items():
+        ctx.problems.append(reg.table.problem("same-title", why, column="题目", row=int(row),
+                                              value=f.at[row, "title_text"], severity="警告"))
     t = outcome.table
     by_id = {q.id: q for q in spec.requirements}
     described = {q.id: q.describe() for q in spec.requirements}
@@ -98,7 +102,7 @@ def _run(ctx: Context) -> None:
          "pending": r.pending}
         for r in t.itertuples(index=False)]
     if grades:
-        _grades(ctx, f, teachers, names, ids)
+        _grades(ctx, reg.table, f, teachers, names, ids)
 
 
 def _split(spec, f: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,9 +144,12 @@ def _period(ctx: Context, rows: pd.DataFrame) -> tuple[dt.date, dt.date]:
     return (d.min().date(), d.max().date()) if len(d) else (today, today)
 
 
-def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids) -> None:
+def _grades(ctx: Context, table: Table, f: pd.DataFrame, teachers: pd.Index, names, ids) -> None:
     """项目考核 as the engine graded it (`engine.verdicts.grade_project`): the director's typed 等次 rows are
-    read here, a rejected one makes that teacher 待核实; the table and the counts print the outcome."""
+    read here, a rejected one makes that teacher 待核实; the table and the counts print the outcome.
+
+    A 项目考核 row whose 等次 is blank, or a word that is no 项目考核 grade (一等奖 is an 等次 of 论文获奖), says
+    nothing the director meant: it is an 错误 and that teacher 待核实, never the default grade."""
     h = ctx.spec.hours
     typed: dict[str, tuple[str, int]] = {}
     unsure: dict[str, str] = {}
@@ -154,6 +161,14 @@ def _grades(ctx: Context, f: pd.DataFrame, teachers: pd.Index, names, ids) -> No
                 unsure[r["teacher"]] = f"{SHEET} {problem}"
             elif r["award"] in {g.name for g in h.grades}:
                 typed[r["teacher"]] = (r["award"], int(row))
+            else:
+                shown = "、".join(g.name for g in h.grades)
+                said = (f"等次「{r['award_shown']}」不是{h.grade_category}的等次" if r["award"]
+                        else f"{h.grade_category}这一行没有填写等次")
+                p = table.problem("grade-unknown", f"{said}（应为：{shown}），这位教师的{h.grade_category}等次待核实",
+                                  column="等次", row=int(row), value=r["award_shown"] or None)
+                ctx.problems.append(p)
+                unsure[r["teacher"]] = f"{SHEET} {p.cell or f'第{int(row)}行'}：{said}"
     verdicts = {t: ctx.outcomes.verdicts[t] for t in teachers}
     grades = grade_project(h, verdicts, typed, unsure)
     ctx.outcomes.grades = grades

@@ -93,16 +93,25 @@ def _groups(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterC
         if unknown:
             ctx.problem("unknown-group", f"组别/角色「{'、'.join(unknown)}」无法识别，应为：{'、'.join(allowed)}"
                         "（或细则中列出的同义词）；按组别判断的达标要求待核实", "错误", SHEET, cell, value)
-        groups.append(found)
-        why.append(f"{SHEET} {cell}：组别/角色「{'、'.join(unknown)}」无法识别" if unknown else "")
+        said = "" if unknown else _conflict(ctx, key, "组别/角色")
+        groups.append(set() if said else found)      # two rows, two answers: no group is certain
+        why.append(f"{SHEET} {cell}：组别/角色「{'、'.join(unknown)}」无法识别" if unknown else said)
     out["groups"] = pd.Series(groups, index=attrs.index, dtype=object)
     out["groups_why"] = pd.Series(why, index=attrs.index, dtype=object)
+
+
+def _conflict(ctx: Context, key: str, col: str) -> str:
+    """Why `col` of a teacher listed twice in 教师名册 is unknown ("" when the rows agree on it)."""
+    return ctx.roster.conflicts.get(key, {}).get(col, "")
 
 
 def _dates(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterCells, col: str, key: str) -> None:
     lo, hi, why, note = [], [], [], []
     values = attrs[col].tolist() if col in attrs.columns else [None] * len(attrs.index)
     for t, v in zip(attrs.index, values, strict=True):
+        if said := _conflict(ctx, t, col):       # listed twice with two dates: neither is known
+            lo.append(None), hi.append(None), why.append(said), note.append("")
+            continue
         part = partial_date(v)
         d = ctx.date(v)[0] if part is None else None
         if d is not None:

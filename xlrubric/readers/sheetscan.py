@@ -7,6 +7,8 @@ Why this exists (measured with python-calamine 0.9.1):
   It ignores `<dimension>`, takes the *last* of duplicate `r` attributes, accepts lower-case, quoted-with-'
   and prefixed (`<x:c>`) cells and row numbers past 1,048,576, so only a scan of the cells is safe.
 - calamine turns error cells (`t="e"`, e.g. a cached #DIV/0!) into empty strings; we want `CellError`.
+- calamine reads a formula's cached value; a formula saved without one (openpyxl, some WPS saves) reads as
+  blank — a silent 0 in a count column. Such a cell becomes a `CellError` naming the formula (`_uncomputed`).
 
 The scan has two speeds. The fast one (numpy over the raw bytes: whole-array comparisons find the tags, then
 one vector per byte position of the references; a fifth to a third of calamine's time on the same sheet) proves
@@ -21,6 +23,7 @@ times more, which is fine for the rare file that needs it.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from dataclasses import dataclass, field
@@ -54,9 +57,34 @@ def scan_sheet(data: bytes, *, max_cells: int) -> SheetScan:
     """Reach and error cells of one worksheet part; exact whenever the quick bound exceeds `max_cells`."""
     quick = _fast_reach(data)
     if quick is None or quick.cells > max_cells:
-        return exact_scan(data)
-    quick.errors = _canonical_errors(data) if b"#" in data and b't="e"' in data else {}   # errors read "#…"
-    return quick
+        scan = exact_scan(data)
+    else:
+        scan = quick
+        scan.errors = _canonical_errors(data) if b"#" in data and b't="e"' in data else {}   # errors read "#…"
+    if b"<f" in data:
+        for (r, c), code in _uncomputed(data).items():
+            if r < scan.n_rows and c < scan.n_cols:     # the exact scan's reach has value cells only
+                scan.errors.setdefault((r, c), code)
+    return scan
+
+
+_NO_VALUE = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"((?:[^>/]|/(?!>))*)>\s*<f(?:[^>]*/>|[^>]*>([^<]*)</f>)'
+                       rb"\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_TEXT_TYPE = re.compile(rb"\st\s*=\s*[\"'](?:str|s|inlineStr|b|e)[\"']")
+
+
+def _uncomputed(data: bytes) -> dict[tuple[int, int], str]:
+    """Formula cells saved with no cached value (no `<v>`, or an empty one on a cell not typed as text: an
+    empty *text* result is a real blank). Excel and WPS always store the result of what they calculated."""
+    found: dict[tuple[int, int], str] = {}
+    for m in _NO_VALUE.finditer(data):
+        if _TEXT_TYPE.search(m.group(3)):
+            continue
+        formula = html.unescape((m.group(4) or b"").decode("utf-8", "replace")).strip()
+        shown = f"={formula[:40]}{'…' if len(formula) > 40 else ''}" if formula else "公式"
+        found[(int(m.group(2)) - 1, _column(m.group(1)) - 1)] = (
+            f"{shown}（公式没有保存计算结果，请在 Excel 或 WPS 中打开、保存后再算，或改填数值）")
+    return found
 
 
 def _fast_reach(data: bytes, chunk: int = 1 << 20) -> SheetScan | None:

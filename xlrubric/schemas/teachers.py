@@ -105,6 +105,8 @@ class Roster:
     rows: dict[str, int] = field(default_factory=dict)            # key -> Excel row in 教师名册
     present: bool = False
     columns: dict[str, list[Any]] = field(default_factory=dict)   # 学科, 教研组, 组别/角色, dates: per key
+    # A teacher listed twice whose rows disagree: key -> column -> why (the later row's cell and both values).
+    conflicts: dict[str, dict[str, str]] = field(default_factory=dict)
     _attrs: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     _groups: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
 
@@ -154,9 +156,15 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
             problems.append(table.problem("missing-name", "教师名册中这一行没有姓名", column="姓名", row=row))
         if key in roster.names:
             col = "工号" if tid else "姓名"
+            first = frame.index.get_loc(roster.rows[key])
+            differ = _differing(cells, first, pos)
             problems.append(table.problem(
-                "duplicate-teacher", f"教师重复：{col}「{key}」在教师名册第{roster.rows[key]}行已出现，本行不计",
+                "duplicate-teacher", f"教师重复：{col}「{key}」在教师名册第{roster.rows[key]}行已出现，本行不计"
+                + (f"；两行的{'、'.join(differ)}不同，无法判断按哪一行，依赖它们的达标要求待核实" if differ else ""),
                 column=col, row=row, value=key))
+            for c, (a, b) in differ.items():
+                roster.conflicts.setdefault(key, {})[c] = (
+                    f"教师名册 {table.cell(c, row)}：与第{roster.rows[key]}行的{c}不同（{a or '空'}、{b or '空'}）")
             continue
         roster.names[key] = name
         roster.by_name.setdefault(name, []).append(key)
@@ -167,6 +175,20 @@ def build_roster(table: Table | None) -> tuple[Roster, list[Problem]]:
         if col not in ("工号", "姓名"):
             roster.columns[col] = values if every else [values[i] for i in kept]
     return roster, problems
+
+
+_COMPARED = ("组别/角色", "出生日期", "入职日期")      # the 名册 cells a 达标 selector reads
+
+
+def _differing(cells: dict[str, list[Any]], first: int, later: int) -> dict[str, tuple[str, str]]:
+    """The selector columns where a teacher's two 名册 rows say different things (one blank counts)."""
+    out = {}
+    for col in _COMPARED:
+        if col in cells:
+            a, b = cell_text(cells[col][first]), cell_text(cells[col][later])
+            if a != b:
+                out[col] = (a, b)
+    return out
 
 
 MatchProblem = tuple[str, str, str, str]    # (code, Chinese message, column it belongs on, severity)

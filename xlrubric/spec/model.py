@@ -8,6 +8,8 @@ leaves a choice open, the choice is a named `Policy` that `xlrubric lint` report
 from __future__ import annotations
 
 import datetime as dt
+import math
+from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -117,6 +119,25 @@ class Item(_Model):
         if self.full <= 0:
             raise ValueError(f"考核项目「{self.name}」的满分必须大于0")
         return self
+
+    @property
+    def score_step(self) -> float | None:
+        """The unit every score the rules can give this item is a multiple of, counted down from full marks
+        (lanxi4's 参与情况: 5 − 0.5 per 迟到 − 1 per 缺席 → 0.5), or None when no such unit is meaningful.
+
+        Deductions are whole counts times their points, capped by their caps and floored at 0 (不得分 and
+        不纳入考核 give 0): all of these, and full marks, are multiples of the greatest common unit of the
+        points, caps and full marks. A typed score off that grid (4.25 where the steps are 0.5) cannot come
+        from the rules, so it is worth a word to the director."""
+        values = [self.full] + [v for d in self.deductions for v in (d.points, d.cap) if v]
+        if not self.deductions:
+            return None
+        parts = [Fraction(v).limit_denominator(1000) for v in values]
+        if any(abs(float(f) - v) > 1e-9 for f, v in zip(parts, values, strict=True)):
+            return None
+        den = math.lcm(*(f.denominator for f in parts))
+        unit = Fraction(math.gcd(*(int(f * den) for f in parts)), den)
+        return float(unit)
 
 
 class Band(_Model):

@@ -93,6 +93,7 @@ class Requirement(_Model):
     start: dt.date | None = None                     # default: the spec's period
     end: dt.date | None = None
     policy: str | None = None
+    dedup_by_title: bool = False                     # rows with the same 题目 are one (a 能力点 certified once)
     quote: str = ""
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ One row per rule, in the sheet's own columns (类别 | 名称 | 所属项目 | �
   等级      名称 = 等次, 分值 = 年终考核加分; 参数: 学分
   要求      名称, 方式 = 每周/每两周/每月/每学期/每学年/整个周期/每次活动, 分值 = 数量;
             参数: 类别、计数、组别、排除组别、年龄上限、年龄下限、工作未满、工作满、计算日、对象策略、
-            触发、之后天数、提前天数、触发角色、范围、开始、结束、策略
+            触发、之后天数、提前天数、触发角色、范围、开始、结束、同题只计一次、策略
 Row order is rule order (an earlier 学时 row of the same category wins).
 """
 
@@ -84,7 +84,8 @@ def hour_rows(spec: Spec) -> list[Row]:
             ("对象策略", s.policy), ("触发", t and t.category), ("之后天数", t and t.within_days),
             ("提前天数", t and t.before_days), ("触发角色", t.roles if t else None),
             ("范围", q.scope if q.scope != "teacher" else None), ("开始", q.start and q.start.isoformat()),
-            ("结束", q.end and q.end.isoformat()), ("策略", q.policy)], q.quote))
+            ("结束", q.end and q.end.isoformat()), ("同题只计一次", "是" if q.dedup_by_title else None),
+            ("策略", q.policy)], q.quote))
     return rows
 
 
@@ -173,6 +174,8 @@ def read_row(out: dict[str, Any], cat: str, name: str, item: str, how: str, valu
             q["trigger"] = trig
         for label, key in (("范围", "scope"), ("开始", "start"), ("结束", "end"), ("策略", "policy")):
             put(q, key, p(label))
+        if _yes(p("同题只计一次")):
+            q["dedup_by_title"] = True
         out.setdefault("requirements", []).append(q)
 
 
