@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,10 @@ from xlrubric.results import Problem, SheetTable
 from xlrubric.schemas.layout import Layout, with_spec_synonyms
 from xlrubric.schemas.teachers import Roster
 from xlrubric.spec.model import Spec
+
+# A month and day without a year at the start of a text: 「4月19日」, 「4.19」, 「4-19」 (group 1: the month).
+BARE_MONTH = re.compile(r"^\s*(\d{1,2})\s*[-./月]")
+FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 @dataclass
@@ -74,9 +79,7 @@ class Context:
         period = self.spec.period
         if not found or found[0] is None or period is None or not isinstance(value, str):
             return False
-        import re
-
-        return (re.match(r"^\s*\d{1,2}\s*[-./月]", value) is not None and not re.search(r"\d{4}", value)
+        return (BARE_MONTH.match(value) is not None and not FOUR_DIGITS.search(value)
                 and not period.start <= found[0] <= period.end)
 
     def date(self, value: Any) -> tuple[dt.date | None, bool]:
@@ -92,8 +95,7 @@ class Context:
     def _parse_date(self, value: Any) -> tuple[dt.date | None, bool]:
         d, was_text = parse_date(value)
         if d is None and was_text and isinstance(value, str):
-            import re
-            m = re.match(r"^\s*(\d{1,2})\s*[-./月]", value)
+            m = BARE_MONTH.match(value)
             if m:
                 return parse_date(value, year_hint=self.year_for(int(m[1])))
         return d, was_text
