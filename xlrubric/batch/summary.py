@@ -144,7 +144,7 @@ def same_school_notes(entries: list[Entry], *, short: bool = False) -> list[str]
         named = "".join(str(e.summary.get("school") or "").split())
         groups.setdefault(("name", named) if named else ("file", e.input_sha256), []).append(e)
     notes = []
-    for (_kind, _key), same in groups.items():
+    for same in groups.values():
         if len(same) < 2:
             continue
         name = school_name(same[0])

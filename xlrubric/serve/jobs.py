@@ -104,19 +104,20 @@ def run_job(job: Job) -> None:
         job.finished = time.time()
 
 
-PAGE_PASSWORD_HINT = ("\n处理办法：在本页「有设了打开密码的工作簿？」中填写密码（每行一个），再选择一次文件夹；"
+PAGE_PASSWORD_HINT = ("在本页「有设了打开密码的工作簿？」中填写密码（每行一个），再选择一次文件夹；"
                       "或请学校另存为无密码的副本")
 
 
 def page_message(entry) -> str:
     """An entry's message as the page says it: the batch's password hint names the CLI's --password-file, which
     a director on the page has no use for; the page has its own box for the passwords."""
+    from xlrubric.batch.discover import HINT
     from xlrubric.batch.worker import PASSWORD_REASONS
 
     message = entry.message or ""
-    if (entry.summary or {}).get("reason") in PASSWORD_REASONS and "\n处理办法：" in message:
-        message = message.partition("\n处理办法：")[0].replace("--password-file 中的密码", "填写的密码")
-        message += PAGE_PASSWORD_HINT
+    if (entry.summary or {}).get("reason") in PASSWORD_REASONS and HINT in message:
+        said = message.partition(HINT)[0].replace("--password-file 中的密码", "填写的密码")
+        message = said + HINT + PAGE_PASSWORD_HINT
     return message
 
 
