@@ -168,12 +168,8 @@ def _county_for_kills(root: Path) -> Path:
     return src
 
 
-@pytest.mark.parametrize("times, expect", [(1, "ok"), (2, "unreadable")])
-def test_worker_killed_mid_file_loses_no_other_school(tmp_path: Path, times: int, expect: str) -> None:
-    """Verify a worker killed while writing one school: killed once, the school is redone alone and ends
-    ok; killed again alone, it is recorded unreadable with a Chinese reason. Every other school is ok."""
-    src = _county_for_kills(tmp_path)
-    out = tmp_path / "结果"
+def _batch_with_kills(src: Path, out: Path, times: int) -> tuple[list[int], str, str]:
+    """Run `xlrubric batch` on two workers while killing the worker writing 学校2 up to `times` times."""
     stop = threading.Event()
     killed: list[int] = []
     batch = subprocess.Popen([sys.executable, "-m", "xlrubric", "batch", str(src), "--out", str(out), "--workers",
@@ -185,6 +181,19 @@ def test_worker_killed_mid_file_loses_no_other_school(tmp_path: Path, times: int
     finally:
         stop.set()
         watcher.join()
+    return killed, stdout, stderr
+
+
+@pytest.mark.parametrize("times, expect", [(1, "ok"), (2, "unreadable")])
+def test_worker_killed_mid_file_loses_no_other_school(tmp_path: Path, times: int, expect: str) -> None:
+    """Verify a worker killed while writing one school: killed once, the school is redone alone and ends
+    ok; killed again alone, it is recorded unreadable with a Chinese reason. Every other school is ok."""
+    src = _county_for_kills(tmp_path)
+    for attempt in range(3):     # the watcher polls /proc: on a loaded machine it can miss the write's window,
+        out = tmp_path / f"结果{attempt}"     # and a run without the kill proves nothing, so it is run again
+        killed, stdout, stderr = _batch_with_kills(src, out, times)
+        if len(killed) == times:
+            break
     assert len(killed) == times, (killed, stdout, stderr)
     entries = load_manifest(out).entries
     assert {k: e.status for k, e in entries.items() if k != "镇2/学校2.xlsx"} == \
