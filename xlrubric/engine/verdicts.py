@@ -8,6 +8,7 @@ can no longer say 达标 for a teacher 项目考核 grades 不合格, and the ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -129,7 +130,7 @@ class Outcomes:
     duties: dict[str, list[Duty]] = field(default_factory=dict)
     years: dict[str, list[YearLine]] = field(default_factory=dict)
     tallies: dict[str, DutyTally] = field(default_factory=dict)   # per subject, from `duties`
-    rows: dict[int, Any] = field(default_factory=dict)     # 学时登记 Excel row -> engine.rowstate.RowResult
+    rows: Mapping[int, Any] = field(default_factory=dict)   # 学时登记 Excel row -> engine.rowstate.RowResult
 
     def as_report(self) -> dict[str, Any]:
         """The per-teacher verdicts, 项目考核 and 考勤 for the JSON report (only those this workbook has)."""
