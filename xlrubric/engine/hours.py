@@ -166,12 +166,12 @@ def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.nd
 
 def _terciles(reg: pd.DataFrame, rows: pd.DataFrame, rule: HourRule) -> None:
     """前三分之一/中间/后三分之一 per 学年 (policy `tercile`: top ceil(n/3), bottom floor(n/3), ties best)."""
-    m = (rows["rule"] == rule.id) & (rows["reason"] == "")
-    waiting = m & (rows["pending"] != "")
+    m = (rows["rule"].to_numpy(dtype=object) == rule.id) & (rows["reason"].to_numpy(dtype=object) == "")
+    waiting = m & (rows["pending"].to_numpy(dtype=object) != "")     # numpy: pandas' str compares cost more
     m &= ~waiting
     if waiting.any():       # an unreadable 成绩 moves everyone's rank in that 学年
         for y, grp in reg.loc[waiting, "row"].groupby(reg.loc[waiting, "year"]):
-            same = m & (reg["year"] == y)
+            same = m & (reg["year"].to_numpy() == y)
             rows.loc[same, "pending"] = f"名次取决于第{'、'.join(str(r) for r in grp)}行待核实的考试成绩"
             m &= ~same
     if not m.any():
@@ -212,9 +212,9 @@ def _limits(reg: pd.DataFrame, rows: pd.DataFrame, spec: HoursSpec) -> None:
     group_of = {r.id: r.group for r in spec.rules}
     grp = rows["rule"].map(group_of).to_numpy()
     reason = rows["reason"].to_numpy(dtype=object)
-    manual = rows["manual"].isna().to_numpy()
+    open_ = rows["manual"].isna().to_numpy() & (rows["pending"].to_numpy(dtype=object) == "")   # not manual, not 待核实
     for lim in spec.limits:
-        at = (grp == lim.group) & (reason == "") & manual & (rows["pending"] == "").to_numpy()
+        at = (grp == lim.group) & (reason == "") & open_
         if not at.any():
             continue
         sub = reg.loc[at, ["teacher", "year", "title", "date", "row"]].assign(h=rows["computed"].to_numpy()[at])
