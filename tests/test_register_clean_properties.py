@@ -76,8 +76,8 @@ def ref_year(value) -> int:
 def ref_date(value, year: int):
     """(date or None, problem code or None) for one 日期 cell with its row's typed 学年 (-1: none)."""
     d, _ = parse_date(value)
-    if d is not None:
-        return d, None
+    if d is not None:        # a plain number (General format) read as a date is said on the cell (警告)
+        return d, "date-number" if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     typed = cell_text(value, nfkc=True)
     if not typed:
         return None, None
@@ -142,13 +142,13 @@ def test_whole_column_cleaning_equals_cell_by_cell(records):
         got = frame.at[row, "date"]
         assert (pd.isna(got) and want is None) or got == pd.Timestamp(want), (d, y, got, want)
         if code:
-            dated.append((code, "错误", cell_address(row - 1, COL["日期"])))
+            dated.append((code, "警告" if code == "date-number" else "错误", cell_address(row - 1, COL["日期"])))
         std, problem = ref_role(r)
         assert frame.at[row, "role"] == std
         assert (frame.at[row, "unread_role"] != "") == (problem is not None and problem[1] == "错误")
         if problem:
             roles_said.append((*problem, cell_address(row - 1, COL["角色"])))
-    date_codes = {"bad-date", "date-no-year", "date-year-assumed"}      # one per cell; listed code by code
+    date_codes = {"bad-date", "date-no-year", "date-year-assumed", "date-number"}   # one per cell; listed by code
     assert sorted(s for s in said if s[0] in date_codes) == sorted(dated)
     assert [s for s in said if s[2][:1] == expected_col("角色")] == roles_said
 
