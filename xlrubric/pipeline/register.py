@@ -13,6 +13,7 @@ cell says; both run inside `register_values.coded_once`, so a column asked for b
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -23,6 +24,7 @@ from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.quiet import quiet_gc
 from xlrubric.pipeline.register_clean import clean, text
 from xlrubric.pipeline.register_values import cell_codes, coded_once, spread
+from xlrubric.readers.hidden import hidden_problems
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
 from xlrubric.readers.text import normalize_label
@@ -128,9 +130,12 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
             continue
         problems.append(Problem("row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告",
                                 ctx.file, sheet.name, cell_address(row - 1, head.columns[keys[0]] if keys else 0)))
-    ctx.problems.extend(problems)
     frame = pd.DataFrame(cols[keep], columns=names, dtype=object,
                          index=pd.RangeIndex(start + 1, start + 1 + len(rows), name="行")[keep])
+    if sheet.hidden:
+        problems += hidden_problems(sheet, frame.index, head.columns, head.columns[keys[0]] if keys else 0, start,
+                                    ctx.file)
+    ctx.problems.extend(problems)
     return Table(ctx.file, sheet.name, frame, head.columns, head.header_rows, problems, head.extra_headers)
 
 
@@ -155,7 +160,7 @@ def _merged_down(sheet: RawSheet, layout: Layout, file: str) -> RawSheet:
             if c < len(rows[r]) and rows[r][c] is None and top is not None:
                 rows[r] = list(rows[r])
                 rows[r][c] = top
-    return RawSheet(sheet.name, rows, sheet.merged, sheet.visible)
+    return dataclasses.replace(sheet, rows=rows)
 
 
 def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:

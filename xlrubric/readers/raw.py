@@ -44,12 +44,35 @@ class CellError:
         return self.code
 
 
+@dataclass(frozen=True)
+class HiddenLines:
+    """Rows and columns a sheet hides (by hand, or rows a filter left out) and whether a filter is on.
+
+    Kept so that a hidden row that is counted anyway is said (`readers.hidden`): a director may have hidden
+    it meaning "do not count this", or only filtered to look.
+    """
+
+    rows: frozenset[int] = frozenset()          # 0-based
+    cols: tuple[tuple[int, int], ...] = ()      # 0-based inclusive ranges (a <col min max> element each)
+    filtered: bool = False                      # an autoFilter is set on the sheet
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.cols)
+
+    def col_hidden(self, col0: int) -> bool:
+        return any(lo <= col0 <= hi for lo, hi in self.cols)
+
+
+NOTHING_HIDDEN = HiddenLines()
+
+
 @dataclass
 class RawSheet:
     name: str
     rows: list[list[Any]]                       # from A1; ragged rows allowed
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive, 0-based
     visible: str = "visible"                    # visible / hidden / veryhidden
+    hidden: HiddenLines = NOTHING_HIDDEN        # hidden rows and columns (xlsx, xls); none known from Excel
 
     def value(self, row0: int, col0: int) -> Any:
         if row0 < len(self.rows) and col0 < len(self.rows[row0]):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xlrubric.readers.hidden import hidden_problems
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.text import normalize_label
 from xlrubric.results import Problem
@@ -189,6 +190,9 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     # empty list gives (object), as before.
     index = pd.Index(rownums if len(rownums) else [], name="行")
     table.frame = _frame(block, names, index)
+    if sheet.hidden:
+        key_col = next((columns[k] for k in layout.key if k in columns), 0)
+        table.problems.extend(hidden_problems(sheet, rownums, columns, key_col, bottom + 1, file))
     return table
 
 
