@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from real_input import LANXI4, XINGHUO, book, direct_sheet, lanxi4_record, record_sheet, roster, row_of
 
 from xlrubric.pipeline import compute_book
-from xlrubric.readers.hidden import hidden_lines, spans
-from xlrubric.readers.raw import HiddenLines
+from xlrubric.readers.hidden import hidden_lines
+from xlrubric.readers.raw import HiddenLines, row_spans
 
 D = dt.date
 ROSTER = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
@@ -37,7 +37,7 @@ def test_hidden_lines_from_sheet_xml():
     # rows 4 and 9 (0-based 3 and 8); columns C..E (0-based 2..4)
     assert hidden_lines(data) == HiddenLines(frozenset({3, 8}), ((2, 4),), True)
     assert not hidden_lines(b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>')
-    assert spans([5, 8, 9, 10, 11, 12, 20]) == "5、8-12、20"
+    assert row_spans([5, 8, 9, 10, 11, 12, 20]) == "5、8-12、20"
 
 
 def _hide(path: Path, sheet: str, rows: list[int], cols: list[str] = (), filter_ref: str = "") -> Path:

@@ -124,3 +124,24 @@ def test_submission_date_typed_as_a_number():
     practice = "说课材料、课件、教学实录或教学设计（7分）"
     assert row_of(r, "张丽")[practice] == row_of(r, "王强")[practice] == 7
     assert row_of(r, "李娜")[practice] == PENDING
+
+
+def test_a_column_of_numbers_is_said_once_per_number():
+    """Verify a 签到 日期 column pasted without its format (both 专题讲座 rows 45946, the 教研活动 rows 45939) gives
+    one 警告 per number, on its first cell, naming the rows: A3 (rows 3-4) and A5 (rows 5-6); 王强 signed in at
+    both, so 参与情况 5 (no deduction)."""
+    # 2025-10-09 is 7 days before 2025-10-16: 45946 − 7 = 45939.
+    sheets, merges = lanxi4_record(("T1", "张丽", {}), ("T2", "王强", {}))
+    early, late = SERIAL_2025_10_16 - 7, SERIAL_2025_10_16
+    sheets["签到登记"] = [["签到登记"], ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"],
+                      [early, "教研活动", "全体", "T1", "张丽", "已签到"],
+                      [early, "教研活动", "全体", "T2", "王强", "已签到"],
+                      [late, "专题讲座", "全体", "T1", "张丽", "已签到"],
+                      [late, "专题讲座", "全体", "T2", "王强", "已签到"]]
+    r = compute(sheets, merges)
+    said = [(p.code, p.cell) for p in r.problems if p.sheet == "签到登记"]
+    assert said == [("date-number", "A3"), ("date-number", "A5")]
+    assert [p.message for p in problems(r, "date-number")] == [
+        "「45939」是数字，按 Excel 日期序号读作 2025-10-09；请核对并把单元格改成日期格式（第3-4行都是这个数）",
+        "「45946」是数字，按 Excel 日期序号读作 2025-10-16；请核对并把单元格改成日期格式（第5-6行都是这个数）"]
+    assert row_of(r, "王强")["参与情况（5分）"] == 5

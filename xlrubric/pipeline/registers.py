@@ -17,8 +17,9 @@ from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, signin_counts, s
 from xlrubric.engine.rubric import Pending, Source
 from xlrubric.engine.verdicts import attendance
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.register_values import number_dates
 from xlrubric.readers.raw import column_letters
-from xlrubric.readers.text import cell_text, normalize_label, number_date_hint, number_date_note
+from xlrubric.readers.text import cell_text, normalize_label, number_date_hint
 from xlrubric.schemas.layout import SIGNIN, SUBMISSION
 from xlrubric.schemas.teachers import resolve_codes
 from xlrubric.spec.model import KIND_LABELS, Spec
@@ -260,12 +261,8 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
                         f"（{period.start.isoformat()} 至 {period.end.isoformat()}）内，请核对并写完整日期", "警告",
                         table.sheet, table.cell(column, row), value)
     index = values.index
-    notes = [number_date_note(v, d) for v, d in zip(cells, found, strict=True)]
-    if any(notes):      # a number (General format) read as a date: said on each such cell (`number_date_note`)
-        said = np.array([bool(n) for n in notes] + [False])
-        for pos in np.flatnonzero(said[codes]):
-            ctx.problem("date-number", notes[codes[pos]], "警告", table.sheet,
-                        table.cell(column, int(index[pos])), cells[codes[pos]])
+    for pos, said in number_dates(codes, cells, found, index):   # a number read as a date: once per number
+        ctx.problem("date-number", said, "警告", table.sheet, table.cell(column, int(index[pos])), cells[codes[pos]])
     for pos in np.flatnonzero(verdict[codes]):
         row, value = int(index[pos]), cells[codes[pos]]
         if verdict[codes[pos]] == 1:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from xlrubric.readers.raw import NOTHING_HIDDEN, HiddenLines, RawSheet, cell_address, column_letters
+from xlrubric.readers.raw import NOTHING_HIDDEN, HiddenLines, RawSheet, cell_address, column_letters, row_spans
 from xlrubric.results import Problem
 
 _TRUE = re.compile(rb"""(?<![\w.:\-])hidden\s*=\s*["'](?:1|true)["']""")
@@ -49,21 +49,6 @@ def hidden_lines(data: bytes) -> HiddenLines:
     return HiddenLines(frozenset(rows), tuple(cols), filtered)
 
 
-def spans(numbers: Iterable[int], limit: int = 12) -> str:
-    """1-based numbers as 5、8-12、20 (at most `limit` pieces, then 等N行)."""
-    pieces: list[str] = []
-    items = sorted(set(numbers))
-    k = 0
-    while k < len(items):
-        j = k
-        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
-            j += 1
-        pieces.append(str(items[k]) if j == k else f"{items[k]}-{items[j]}")
-        k = j + 1
-    shown = "、".join(pieces[:limit])
-    return shown + (f"等，共{len(items)}行" if len(pieces) > limit else "")
-
-
 def hidden_problems(sheet: RawSheet, rownums: Iterable[int], columns: dict[str, int], key_col: int,
                     header_row: int, file: str) -> list[Problem]:
     """The 警告 for a table of `sheet` whose kept rows (1-based `rownums`) or read `columns` are hidden."""
@@ -76,7 +61,7 @@ def hidden_problems(sheet: RawSheet, rownums: Iterable[int], columns: dict[str, 
         if counted:
             why = "被筛选隐藏或手动隐藏" if hidden.filtered else "是隐藏的"
             out.append(Problem(
-                "hidden-rows", f"第{spans(counted)}行{why}，仍然计入；不应计入的行请删除，而不是隐藏"
+                "hidden-rows", f"第{row_spans(counted)}行{why}，仍然计入；不应计入的行请删除，而不是隐藏"
                 + ("（也请清除筛选后核对）" if hidden.filtered else ""),
                 "警告", file, sheet.name, cell_address(counted[0] - 1, key_col), None))  # type: ignore[arg-type]
     if hidden.cols:

@@ -8,6 +8,7 @@ datetime/date, booleans bool, everything else str. Error cells (#DIV/0!) are kep
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,22 @@ def column_letters(col0: int) -> str:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def row_spans(numbers: Iterable[int], limit: int = 12) -> str:
+    """Excel row numbers as 5、8-12、20 (at most `limit` pieces, then 等，共N行): a message names many rows in
+    one line instead of one message per row."""
+    pieces: list[str] = []
+    items = sorted(set(numbers))
+    k = 0
+    while k < len(items):
+        j = k
+        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
+            j += 1
+        pieces.append(str(items[k]) if j == k else f"{items[k]}-{items[j]}")
+        k = j + 1
+    shown = "、".join(pieces[:limit])
+    return shown + (f"等，共{len(items)}行" if len(pieces) > limit else "")
 
 
 def cell_address(row0: int, col0: int) -> str:
