@@ -26,8 +26,16 @@ from xlrubric.pipeline.register_clean import clean, text
 from xlrubric.pipeline.register_values import cell_codes, coded_once, spread
 from xlrubric.readers.hidden import hidden_problems
 from xlrubric.readers.raw import RawSheet, cell_address
-from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
-from xlrubric.readers.text import normalize_label
+from xlrubric.readers.table import (
+    FOOTER,
+    HEADER_SCAN_ROWS,
+    SUMMARY,
+    Table,
+    footer_problem,
+    is_summary_row,
+    key_kind,
+    read_table,
+)
 from xlrubric.results import Problem
 from xlrubric.schemas.layout import Layout, hours_layout, with_spec_synonyms
 
@@ -117,16 +125,19 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     if len(loose):      # whitespace-only cells count as blank, as in read_table
         empty[loose] = [all(v is None or (isinstance(v, str) and not v.strip()) for v in cols[i]) for i in loose]
     summary = np.zeros(len(rows), dtype=bool)
+    footer = np.zeros(len(rows), dtype=bool)
     for column in key_cols:
         codes, uniques = cell_codes(column)
-        summary |= spread(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
-                          False, bool)
-    keep = ~empty & ~no_key & ~summary
-    problems = []
+        kinds = [key_kind(u) if isinstance(u, str) else 0 for u in uniques]
+        summary |= spread(codes, [k == SUMMARY for k in kinds], False, bool)
+        footer |= spread(codes, [k == FOOTER for k in kinds], False, bool)
+    keep = ~empty & ~no_key & ~summary & ~footer
+    key_at = [head.columns[k] for k in keys]
+    problems = [footer_problem([c[pos] for c in key_cols], key_at, start + int(pos), sheet.name, ctx.file)
+                for pos in np.flatnonzero(footer & ~no_key)]
     for pos in np.flatnonzero(~empty & no_key):
         row = start + int(pos) + 1
-        raw = sheet.rows[row - 1]
-        if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in raw if v is not None):
+        if is_summary_row(sheet.rows[row - 1]):
             continue
         problems.append(Problem("row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告",
                                 ctx.file, sheet.name, cell_address(row - 1, head.columns[keys[0]] if keys else 0)))
