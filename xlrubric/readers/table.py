@@ -28,6 +28,7 @@ from xlrubric.schemas.layout import Layout
 HEADER_SCAN_ROWS = 30
 SUMMARY_WORDS = {"合计", "总计", "小计", "平均", "平均分", "备注", "说明"}
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+_MARKS = re.compile(r"^[*※]+|[*※:]+$")          # as normalised: ＊ is *, ： is :
 # 合计：, 全校合计, 小计（2人）, 合计人数, 平均分: a total or average line however it is worded (as normalised)
 _SUMMARY_FORM = re.compile(r"^(?:全校|全体|本校|本组|本页|本表|总|共)?(?:合计|总计|小计|平均)")
 
@@ -72,11 +73,16 @@ def _label_variants(text: Any) -> tuple[str, ...]:
 
 
 def _variants(text: Any) -> tuple[str, ...]:
+    """The label, without a trailing (note) (工号（必填）), and without the marks forms put on a required field or
+    a label (*姓名, 姓名*, ※日期, 姓名：): such a header was not found, and the whole sheet was refused."""
     base = normalize_label(text)
     if not base:
         return ()
-    stripped = _TRAILING_NOTE.sub("", base)
-    return (base, stripped) if stripped and stripped != base else (base,)
+    out = [base]
+    for form in (_TRAILING_NOTE.sub("", base), _MARKS.sub("", _TRAILING_NOTE.sub("", base))):
+        if form and form not in out:
+            out.append(form)
+    return tuple(out)
 
 
 # Header words repeat across every sheet of a workbook and every workbook of a batch: each distinct cell
