@@ -145,3 +145,26 @@ def test_a_column_of_numbers_is_said_once_per_number():
         "「45939」是数字，按 Excel 日期序号读作 2025-10-09；请核对并把单元格改成日期格式（第3-4行都是这个数）",
         "「45946」是数字，按 Excel 日期序号读作 2025-10-16；请核对并把单元格改成日期格式（第5-6行都是这个数）"]
     assert row_of(r, "王强")["参与情况（5分）"] == 5
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("2023年10月12号", D(2023, 10, 12)), ("2023/10/12 上午", D(2023, 10, 12)), ("2023.10.12.", D(2023, 10, 12)),
+    ("2023。10。12", D(2023, 10, 12)), ("2023-10-12 14:30", D(2023, 10, 12)),
+    ("上午", None), ("14:30", None), ("2023.10", None), ("2023年10月", None),    # no day: still refused
+])
+def test_date_text_forms(typed, read):
+    """Verify 号 for 日, the IME's 。 for ".", a trailing dot and a time of day do not make a date unreadable, and
+    a time alone, or a month without a day, is still no date (never a blank)."""
+    assert parse_date(typed) == (read, True)
+
+
+def test_register_date_text_forms(tmp_path):
+    """Verify 学时登记 rows dated 「2023年10月12号」 and 「10月13号下午」 (学年 2023-2024: October is in its first
+    year) both count: 2 + 1 = 3 学时, no problem on the register (each was 待核实 before)."""
+    register = [{"工号": "B01", "日期": "2023年10月12号", "类别": "专题培训", "时长": 2},
+                {"工号": "B01", "日期": "10月13号下午", "学年": "2023-2024", "类别": "专题培训", "时长": 1}]
+    roster = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    res = compute_file(write_book(tmp_path / "e.xlsx", roster, register), "baiwanzi")
+    assert [p.code for p in res.problems if p.sheet == "学时登记"] == []
+    assert register_row(res, 4)["日期"] == "2023-10-13"
+    assert table(res, "学时汇总")[0]["学年合计"] == 3

@@ -28,7 +28,7 @@ from xlrubric.pipeline.register_values import (
     spread,
 )
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import cell_text, normalize_label, number_date_hint, parse_date
+from xlrubric.readers.text import cell_text, date_text, normalize_label, number_date_hint, parse_date
 from xlrubric.schemas.layout import HOUR_STATUSES, _spec_words, hours_layout
 from xlrubric.schemas.teachers import person_name, teacher_id
 from xlrubric.spec.words import Words, merged_words
@@ -257,7 +257,7 @@ def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_m
     unsure = np.full(len(d), "", dtype=object)
     for pos in np.flatnonzero(bare):
         typed = text(cells[pos])
-        m = _MONTH_DAY.match(typed)
+        m = _MONTH_DAY.match(date_text(typed))
         if not m:
             continue
         month, day = int(m[1]), int(m[2])
