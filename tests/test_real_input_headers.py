@@ -35,3 +35,32 @@ def test_starred_register_headers():
     assert [p.code for p in r.problems if p.severity == "错误"] == []
     [row] = [x for x in next(t for t in r.tables if t.name == "学时汇总").as_records()]
     assert row["学年合计"] == 5
+
+
+def test_a_register_without_a_header_decides_nothing():
+    """Verify a 签到登记 whose header is not found (日子 | 活动 | … : no 工号 or 姓名 column) is an 错误 said once,
+    and the 参与情况 it decides is 待核实 for everyone (it was 5, the typed blank counts); an empty 签到登记 is
+    no register: 参与情况 5 from the typed counts, as before."""
+    sheets, merges = lanxi4_record(("T1", "张丽", {}), ("T2", "王强", {}))
+    sheets["签到登记"] = [["签到登记"], ["日子", "活动", "范围", "编码", "人", "状态"],
+                      [D(2025, 10, 9), "研修1", "全体", "T1", "张丽", "已签到"]]
+    r = compute(sheets, merges)
+    assert [(p.code, p.cell) for p in r.problems if p.sheet == "签到登记"] == [("no-header", "A1")]
+    for who in ("张丽", "王强"):
+        assert row_of(r, who)["参与情况（5分）"] == "待核实"
+        assert "签到登记!A1：签到登记找不到表头" in row_of(r, who)["待核实（单元格与原因）"]
+    sheets["签到登记"] = [[None], [None, None]]
+    assert row_of(compute(sheets, merges), "王强")["参与情况（5分）"] == 5
+
+
+def test_a_submission_register_without_a_header_decides_nothing():
+    """Verify xinghuo's 提交登记 without a header leaves the 7-point item (its 迟交/未交 come from the register)
+    待核实 for each teacher instead of 7."""
+    from real_input import XINGHUO, record_sheet, roster
+
+    rows, merges = record_sheet(XINGHUO, [("A1", "张丽", {}), ("A2", "王强", {})])
+    sheets = {"教师名册": roster(("A1", "张丽"), ("A2", "王强")), "考核记录": rows,
+              "提交登记": [["提交登记"], ["编码", "人", "东西", "哪天"], ["A1", "张丽", "实践作业", D(2021, 6, 5)]]}
+    r = compute(sheets, {"考核记录": merges}, spec=XINGHUO)
+    practice = "说课材料、课件、教学实录或教学设计（7分）"
+    assert row_of(r, "张丽")[practice] == row_of(r, "王强")[practice] == "待核实"
