@@ -62,3 +62,12 @@ def test_roster_footer_is_no_teacher(tmp_path):
     assert (row["工号"], row["学年合计"]) == ("B01", 80)
     said = sorted((p.sheet, p.code, p.cell) for p in res.problems if p.severity != "提示")
     assert said == [("学时登记", "footer-row", "A84"), ("教师名册", "footer-row", "A4")]
+
+
+def test_a_keyless_row_starting_like_a_total_keeps_its_warning():
+    """Verify a row without 工号 or 姓名 whose cell only begins like a total (「总计划未交」) is still said as a row
+    without a teacher (警告 on A6), not skipped silently as a 总计 line."""
+    sheets, merges = lanxi4_record(("T1", "张丽", {}), ("T2", "王强", {}))
+    sheets["考核记录"].append([None, None, "总计划未交"])
+    r = compute(sheets, merges)
+    assert [(p.code, p.cell) for p in r.problems if p.sheet == "考核记录"] == [("row-without-teacher", "A6")]

@@ -29,8 +29,9 @@ HEADER_SCAN_ROWS = 30
 SUMMARY_WORDS = {"合计", "总计", "小计", "平均", "平均分", "备注", "说明"}
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
 _MARKS = re.compile(r"^[*※]+|[*※:]+$")          # as normalised: ＊ is *, ： is :
-# 合计：, 全校合计, 小计（2人）, 合计人数, 平均分: a total or average line however it is worded (as normalised)
-_SUMMARY_FORM = re.compile(r"^(?:全校|全体|本校|本组|本页|本表|总|共)?(?:合计|总计|小计|平均)")
+# 合计：, 全校合计, 小计（2人）, 平均分: a total or average line however it is worded (as normalised, without its
+# trailing note and colon). The whole cell: 「总计划未交」 in a keyless row is no total, and keeps its 警告.
+_SUMMARY_FORM = re.compile(r"^(?:全校|全体|本校|本组|本页|本表|总|共)?(?:合计|总计|小计|平均|平均分|平均值)$")
 
 
 @dataclass
