@@ -138,3 +138,24 @@ def test_xls_hidden_rows(tmp_path):
     said = sorted((p.code, p.cell) for p in res.problems if p.sheet == "学时登记" and p.code.startswith("hidden"))
     assert said == [("hidden-columns", "H2"), ("hidden-rows", "A4")]
     assert table(res, "学时汇总")[0]["学年合计"] == 5
+
+
+def test_a_hidden_sheet_is_read_and_said(tmp_path):
+    """Verify a hidden 学时登记 sheet (baiwanzi, through a file) still counts, 5 × 1 = 5 学时, with one 警告 naming
+    its rows 3-7 on A3; and a hidden 签到登记 (lanxi4) still counts 王强's absence: 参与情况 5 − 1 = 4."""
+    path = write_book(tmp_path / "e.xlsx", ROSTER, _register(5))
+    wb = load_workbook(path)
+    wb["学时登记"].sheet_state = "hidden"
+    wb.save(path)
+    res = compute_file(path, "baiwanzi")
+    [p] = [p for p in res.problems if p.code == "hidden-sheet"]
+    assert (p.sheet, p.cell, p.severity) == ("学时登记", "A3", "警告") and "第3-7行仍然计入" in p.message
+    assert table(res, "学时汇总")[0]["学年合计"] == 5
+    sheets, merges = lanxi4_record(("T1", "张丽", {}), ("T2", "王强", {}))
+    sheets["签到登记"] = [["签到登记"], ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"],
+                      [D(2025, 10, 9), "研修1", "全体", "T1", "张丽", "已签到"]]
+    b = book(sheets, merges)
+    b.sheets["签到登记"].visible = "hidden"
+    r = compute_book(b, LANXI4, "预设 lanxi4")
+    assert [(p.sheet, p.cell) for p in r.problems if p.code == "hidden-sheet"] == [("签到登记", "D3")]
+    assert row_of(r, "王强")["参与情况（5分）"] == 4

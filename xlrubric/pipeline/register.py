@@ -143,7 +143,7 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
                                 ctx.file, sheet.name, cell_address(row - 1, head.columns[keys[0]] if keys else 0)))
     frame = pd.DataFrame(cols[keep], columns=names, dtype=object,
                          index=pd.RangeIndex(start + 1, start + 1 + len(rows), name="行")[keep])
-    if sheet.hidden:
+    if sheet.hidden or sheet.visible != "visible":
         problems += hidden_problems(sheet, frame.index, head.columns, head.columns[keys[0]] if keys else 0, start,
                                     ctx.file)
     ctx.problems.extend(problems)

@@ -54,11 +54,14 @@ def hidden_problems(sheet: RawSheet, rownums: Iterable[int], columns: dict[str, 
                     header_row: int, file: str) -> list[Problem]:
     """The 警告 for a table of `sheet` whose kept rows (1-based `rownums`) or read `columns` are hidden."""
     hidden = sheet.hidden
-    if not hidden:
-        return []
     out: list[Problem] = []
+    rownums = [int(r) for r in rownums]
+    if sheet.visible != "visible" and rownums:      # the whole sheet hidden: read all the same, and said
+        out.append(Problem(
+            "hidden-sheet", f"工作表「{sheet.name}」是隐藏的，其中第{row_spans(rownums)}行仍然计入；不用的表请删除，"
+            "而不是隐藏", "警告", file, sheet.name, cell_address(rownums[0] - 1, key_col), None))  # type: ignore[arg-type]
     if hidden.rows:
-        counted = [int(r) for r in rownums if int(r) - 1 in hidden.rows]
+        counted = [r for r in rownums if r - 1 in hidden.rows]
         if counted:
             why = "被筛选隐藏或手动隐藏" if hidden.filtered else "是隐藏的"
             out.append(Problem(

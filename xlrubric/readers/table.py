@@ -199,7 +199,7 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     # empty list gives (object), as before.
     index = pd.Index(rownums if len(rownums) else [], name="行")
     table.frame = _frame(block, names, index)
-    if sheet.hidden:
+    if sheet.hidden or sheet.visible != "visible":
         key_col = next((columns[k] for k in layout.key if k in columns), 0)
         table.problems.extend(hidden_problems(sheet, rownums, columns, key_col, bottom + 1, file))
     return table
