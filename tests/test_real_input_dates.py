@@ -168,3 +168,26 @@ def test_register_date_text_forms(tmp_path):
     assert [p.code for p in res.problems if p.sheet == "学时登记"] == []
     assert register_row(res, 4)["日期"] == "2023-10-13"
     assert table(res, "学时汇总")[0]["学年合计"] == 3
+
+
+def test_duration_typed_as_a_time(tmp_path):
+    """Verify 时长 typed as 2:00 (Excel keeps a time of day) is 2 小时 with a 警告, a [h]:mm 1:30 is 1.5, and 8:30
+    (a clock time: nothing starts before 5:00, so an earlier time can only be a length) is refused: 已确认学时
+    2 + 1.5 = 3.5, the 学年 待核实 (each time cell was refused before: 0 confirmed)."""
+    from openpyxl import load_workbook
+
+    register = [{"工号": "B01", "日期": D(2023, 10, 12 + k), "类别": "专题培训", "时长": 1} for k in range(3)]
+    roster = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    path = write_book(tmp_path / "t.xlsx", roster, register)
+    wb = load_workbook(path)
+    ws = wb["学时登记"]
+    for cell, value, fmt in (("H3", dt.time(2, 0), "h:mm"), ("H4", dt.timedelta(hours=1, minutes=30), "[h]:mm"),
+                             ("H5", dt.time(8, 30), "h:mm")):
+        ws[cell] = value
+        ws[cell].number_format = fmt
+    wb.save(path)
+    res = compute_file(path, "baiwanzi")
+    said = sorted((p.code, p.severity, p.cell) for p in res.problems if p.sheet == "学时登记")
+    assert said == [("time-as-hours", "警告", "H3"), ("time-as-hours", "警告", "H4"), ("time-of-day", "错误", "H5")]
+    [row] = table(res, "学时汇总")
+    assert row["已确认学时"] == 3.5 and row["学年合计"] == "待核实"

@@ -125,6 +125,11 @@ def read_numbers(ctx: Context, table: Table, raw: pd.Series, column: str, words:
             item = ("negative", "错误", f"「{column}」不能为负数（填的是 {q.value:g}）；依赖它的学时待核实")
         elif q.state == "text":
             item = ("number-as-text", "警告", f"「{typed}」是文字，已按 {q.value:g} 计算；请改为填数字")
+        elif q.state == "time":
+            item = ("time-as-hours", "警告", f"「{typed}」是时间格式，按 {q.value:g} 小时计算；请改填小时数")
+        elif q.state == "clock":
+            item = ("time-of-day", "错误", f"「{column}」填的「{typed}」像是几点几分，不是时长；请填小时数（如 2）。"
+                    "依赖它的学时待核实")
         elif q.state == "approx":
             item = ("approximate", "警告", f"「{typed}」是约数，已按 {q.value:g} 计算；请核实后填准确的数")
         elif q.state == "wrong-unit":

@@ -202,7 +202,9 @@ class Quantity:
     """A number column's cell as read: `state` says how sure we are.
 
     blank · cell (a number cell) · text (a number or number+unit typed as text) · approx (约1200字, 1000字左右) ·
-    wrong-unit (a unit of another column: "3天" in 时长) · unreadable.
+    time (2:00 in a column counted in 小时, which Excel stored as a time; before 5:00, so no clock time) ·
+    clock (8:30 there: when an activity began, not how long it lasted) · wrong-unit (a unit of another column:
+    "3天" in 时长) · unreadable.
     """
 
     value: float | None
@@ -223,6 +225,14 @@ def parse_quantity(value: Any, units: dict[str, float], amounts: dict[str, float
     """
     if value is None or isinstance(value, bool):
         return Quantity(None if value is None else float(value), "blank" if value is None else "text")
+    if isinstance(value, (dt.time, dt.timedelta)):      # 2:00 typed in 时长: Excel made it a time of day
+        if units.get("小时") != 1:
+            return Quantity(None, "unreadable")
+        if isinstance(value, dt.time) and value.hour >= 5:
+            return Quantity(None, "clock")     # 8:30, 14:00: a clock time (no school activity starts before 5:00)
+        seconds = (value.total_seconds() if isinstance(value, dt.timedelta)
+                   else value.hour * 3600 + value.minute * 60 + value.second)
+        return Quantity(round(seconds / 3600, 6), "time", "小时")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and math.isnan(value):
             return Quantity(None, "blank")
