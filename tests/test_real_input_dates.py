@@ -34,6 +34,7 @@ SERIAL_2025_10_16 = 45211 + 731 + 4
     (20231012, D(2023, 10, 12)),                        # eight digits: 年月日, as the text "20231012" is read
     (18264, D(1950, 1, 1)), (73050, D(2099, 12, 31)),   # the ends of the range
     (18263, None), (73051, None), (15, None), (915, None), (2021, None), (202109, None), (20231312, None), (-3, None),
+    (10.9, None),            # 10.9 typed for 10月9日 is stored as a number (and 10.10 as 10.1): no certain reading
 ])
 def test_number_range(typed, read):
     """Verify which numbers are read as a date (with the day worked by hand) and which are refused."""
