@@ -76,8 +76,8 @@ def ref_year(value) -> int:
 def ref_date(value, year: int):
     """(date or None, problem code or None) for one 日期 cell with its row's typed 学年 (-1: none)."""
     d, _ = parse_date(value)
-    if d is not None:
-        return d, None
+    if d is not None:        # a plain number (General format) read as a date is said on the cell (警告)
+        return d, "date-number" if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     typed = cell_text(value, nfkc=True)
     if not typed:
         return None, None
@@ -135,20 +135,25 @@ def test_whole_column_cleaning_equals_cell_by_cell(records):
                 expected.append((*problem, cell_address(row - 1, COL[name])))
         assert [s for s in said if s[2][:1] == expected_col(name)] == expected, name
     dated = []
+    seen_numbers = set()          # by type too: 45211 and 45211.0 are two cell values (as True and 1 are)
     roles_said = []
     for i, (_, d, y, r, _, _) in enumerate(records):
         row = i + 3
         want, code = ref_date(d, ref_year(y))
         got = frame.at[row, "date"]
         assert (pd.isna(got) and want is None) or got == pd.Timestamp(want), (d, y, got, want)
-        if code:
+        if code == "date-number":       # once per number, on its first row
+            if (type(d), d) not in seen_numbers:
+                seen_numbers.add((type(d), d))
+                dated.append((code, "警告", cell_address(row - 1, COL["日期"])))
+        elif code:
             dated.append((code, "错误", cell_address(row - 1, COL["日期"])))
         std, problem = ref_role(r)
         assert frame.at[row, "role"] == std
         assert (frame.at[row, "unread_role"] != "") == (problem is not None and problem[1] == "错误")
         if problem:
             roles_said.append((*problem, cell_address(row - 1, COL["角色"])))
-    date_codes = {"bad-date", "date-no-year", "date-year-assumed"}      # one per cell; listed code by code
+    date_codes = {"bad-date", "date-no-year", "date-year-assumed", "date-number"}   # one per cell; listed by code
     assert sorted(s for s in said if s[0] in date_codes) == sorted(dated)
     assert [s for s in said if s[2][:1] == expected_col("角色")] == roles_said
 

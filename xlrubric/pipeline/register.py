@@ -13,6 +13,7 @@ cell says; both run inside `register_values.coded_once`, so a column asked for b
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -23,9 +24,18 @@ from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.quiet import quiet_gc
 from xlrubric.pipeline.register_clean import clean, text
 from xlrubric.pipeline.register_values import cell_codes, coded_once, spread
+from xlrubric.readers.hidden import hidden_problems
 from xlrubric.readers.raw import RawSheet, cell_address
-from xlrubric.readers.table import HEADER_SCAN_ROWS, SUMMARY_WORDS, Table, read_table
-from xlrubric.readers.text import normalize_label
+from xlrubric.readers.table import (
+    FOOTER,
+    HEADER_SCAN_ROWS,
+    SUMMARY,
+    Table,
+    footer_problem,
+    is_summary_row,
+    key_kind,
+    read_table,
+)
 from xlrubric.results import Problem
 from xlrubric.schemas.layout import Layout, hours_layout, with_spec_synonyms
 
@@ -115,22 +125,28 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     if len(loose):      # whitespace-only cells count as blank, as in read_table
         empty[loose] = [all(v is None or (isinstance(v, str) and not v.strip()) for v in cols[i]) for i in loose]
     summary = np.zeros(len(rows), dtype=bool)
+    footer = np.zeros(len(rows), dtype=bool)
     for column in key_cols:
         codes, uniques = cell_codes(column)
-        summary |= spread(codes, [isinstance(u, str) and normalize_label(u) in SUMMARY_WORDS for u in uniques],
-                          False, bool)
-    keep = ~empty & ~no_key & ~summary
-    problems = []
+        kinds = [key_kind(u) if isinstance(u, str) else 0 for u in uniques]
+        summary |= spread(codes, [k == SUMMARY for k in kinds], False, bool)
+        footer |= spread(codes, [k == FOOTER for k in kinds], False, bool)
+    keep = ~empty & ~no_key & ~summary & ~footer
+    key_at = [head.columns[k] for k in keys]
+    problems = [footer_problem([c[pos] for c in key_cols], key_at, start + int(pos), sheet.name, ctx.file)
+                for pos in np.flatnonzero(footer & ~no_key)]
     for pos in np.flatnonzero(~empty & no_key):
         row = start + int(pos) + 1
-        raw = sheet.rows[row - 1]
-        if any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS for v in raw if v is not None):
+        if is_summary_row(sheet.rows[row - 1]):
             continue
         problems.append(Problem("row-without-teacher", "这一行没有" + "、".join(layout.key) + "，已跳过", "警告",
                                 ctx.file, sheet.name, cell_address(row - 1, head.columns[keys[0]] if keys else 0)))
-    ctx.problems.extend(problems)
     frame = pd.DataFrame(cols[keep], columns=names, dtype=object,
                          index=pd.RangeIndex(start + 1, start + 1 + len(rows), name="行")[keep])
+    if sheet.hidden or sheet.visible != "visible":
+        problems += hidden_problems(sheet, frame.index, head.columns, head.columns[keys[0]] if keys else 0, start,
+                                    ctx.file)
+    ctx.problems.extend(problems)
     return Table(ctx.file, sheet.name, frame, head.columns, head.header_rows, problems, head.extra_headers)
 
 
@@ -155,7 +171,7 @@ def _merged_down(sheet: RawSheet, layout: Layout, file: str) -> RawSheet:
             if c < len(rows[r]) and rows[r][c] is None and top is not None:
                 rows[r] = list(rows[r])
                 rows[r][c] = top
-    return RawSheet(sheet.name, rows, sheet.merged, sheet.visible)
+    return dataclasses.replace(sheet, rows=rows)
 
 
 def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:

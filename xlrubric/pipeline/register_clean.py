@@ -21,13 +21,14 @@ from xlrubric.pipeline.register_values import (
     cell_codes,
     each,
     month_day_year,
+    number_dates,
     read_choice,
     read_numbers,
     register_teachers,
     spread,
 )
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import cell_text, normalize_label, parse_date
+from xlrubric.readers.text import cell_text, date_text, normalize_label, number_date_hint, parse_date
 from xlrubric.schemas.layout import HOUR_STATUSES, _spec_words, hours_layout
 from xlrubric.schemas.teachers import person_name, teacher_id
 from xlrubric.spec.words import Words, merged_words
@@ -243,6 +244,11 @@ def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_m
     parsed = [parse_date(u) for u in uniques]
     nat = np.datetime64("NaT", "ns")
     d = spread(codes, [np.datetime64(p[0], "ns") if p[0] else nat for p in parsed], nat, "datetime64[ns]")
+    # a number (General format) read as a date: said once per number, the reading kept (`number_dates`)
+    number = np.full(len(d), "", dtype=object)
+    for pos, said in number_dates(codes, uniques, [p[0] for p in parsed], raw.index):
+        number[pos] = said
+    _problem(ctx, table, "date-number", number, column, raw, "警告")
     # "4月19日" / "4.19": the year comes from the row's 学年 (months before the 学年 start are in its 2nd year),
     # else from 基本信息's 学年 or a one-学年 考核期 with a 警告; never a guess across years.
     cells = raw.to_numpy(dtype=object)
@@ -251,7 +257,7 @@ def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_m
     unsure = np.full(len(d), "", dtype=object)
     for pos in np.flatnonzero(bare):
         typed = text(cells[pos])
-        m = _MONTH_DAY.match(typed)
+        m = _MONTH_DAY.match(date_text(typed))
         if not m:
             continue
         month, day = int(m[1]), int(m[2])
@@ -273,7 +279,7 @@ def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_m
     _pend(pending, unsure, _problem(ctx, table, "date-no-year", unsure, column, raw))
     bad = np.isnat(d) & spread(codes, [text(u) != "" for u in uniques], False, bool) & (unsure == "")
     if bad.any():
-        msg = _messages(bad, lambda p: f"「{text(cells[p])}」不是可识别的日期，"
+        msg = _messages(bad, lambda p: f"「{text(cells[p])}」不是可识别的日期{number_date_hint(cells[p])}，"
                                        "应写成如 2023-10-12（只写月日时须填学年）")
         _pend(pending, msg, _problem(ctx, table, "bad-date", msg, column, raw))
     return d

@@ -20,8 +20,9 @@ import pandas as pd
 
 from xlrubric.engine.derive import distinct
 from xlrubric.pipeline.context import Context
+from xlrubric.readers.raw import row_spans
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import cell_text, normalize_label, parse_quantity
+from xlrubric.readers.text import cell_text, normalize_label, number_date_note, parse_quantity
 from xlrubric.schemas.teachers import match_teacher
 from xlrubric.spec.words import Words
 
@@ -124,6 +125,11 @@ def read_numbers(ctx: Context, table: Table, raw: pd.Series, column: str, words:
             item = ("negative", "错误", f"「{column}」不能为负数（填的是 {q.value:g}）；依赖它的学时待核实")
         elif q.state == "text":
             item = ("number-as-text", "警告", f"「{typed}」是文字，已按 {q.value:g} 计算；请改为填数字")
+        elif q.state == "time":
+            item = ("time-as-hours", "警告", f"「{typed}」是时间格式，按 {q.value:g} 小时计算；请改填小时数")
+        elif q.state == "clock":
+            item = ("time-of-day", "错误", f"「{column}」填的「{typed}」像是几点几分，不是时长；请填小时数（如 2）。"
+                    "依赖它的学时待核实")
         elif q.state == "approx":
             item = ("approximate", "警告", f"「{typed}」是约数，已按 {q.value:g} 计算；请核实后填准确的数")
         elif q.state == "wrong-unit":
@@ -197,3 +203,24 @@ def register_teachers(ctx: Context, table: Table, ids: np.ndarray, names: np.nda
         if not keys[k]:
             blocked[at] = msg
     return spread(codes, keys, ""), spread(codes, shown, "")
+
+
+def number_dates(codes: np.ndarray, uniques: list, dates: list, rows) -> list[tuple[int, str]]:
+    """(row position, 警告) for each distinct number a date column read as a date (`number_date_note`), on the
+    first row holding it, naming the other rows with the same number.
+
+    Once per number and not once per cell: a 签到登记 pasted without its date format has a whole column of
+    numbers (2,000 cells for 20 sessions), and as many warnings would bury every other message.
+    """
+    notes = [number_date_note(u, d) for u, d in zip(uniques, dates, strict=True)]
+    if not any(notes):
+        return []
+    order = np.argsort(codes, kind="stable")             # each value's rows together, in row order
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    out = []
+    for k, note in enumerate(notes):
+        if note:
+            where = order[bounds[k]:bounds[k + 1]]
+            also = f"（第{row_spans(int(rows[p]) for p in where)}行都是这个数）" if len(where) > 1 else ""
+            out.append((int(where[0]), note + also))
+    return sorted(out)

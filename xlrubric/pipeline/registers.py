@@ -17,8 +17,9 @@ from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR, signin_counts, s
 from xlrubric.engine.rubric import Pending, Source
 from xlrubric.engine.verdicts import attendance
 from xlrubric.pipeline.context import Context
+from xlrubric.pipeline.register_values import number_dates
 from xlrubric.readers.raw import column_letters
-from xlrubric.readers.text import normalize_label
+from xlrubric.readers.text import cell_text, normalize_label, number_date_hint
 from xlrubric.schemas.layout import SIGNIN, SUBMISSION
 from xlrubric.schemas.teachers import resolve_codes
 from xlrubric.spec.model import KIND_LABELS, Spec
@@ -81,7 +82,11 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
         for teacher, kind, why in ctx.shared.get("attendance_doubts", ()):
             for event in events[kind]:
                 rejected.setdefault((teacher, event), why)
+    else:
+        _refused_register(ctx, SIGNIN, ("absent", "irregular"), counts.index, rejected)
     submission = ctx.table(SUBMISSION)
+    if submission is not None and submission.frame.empty:
+        _refused_register(ctx, SUBMISSION, ("late", "missing"), counts.index, rejected)
     if submission is not None and not submission.frame.empty:
         reg = _submissions(ctx, submission)
         known = (reg["teacher"] != "") & (reg["item"] != "")
@@ -96,6 +101,24 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
         _absent_materials(ctx, d, record, rows_of, rejected, unread)
     if derived_cols:
         _put_derived(ctx, counts, sources, record, rows_of, rejected, derived_cols)
+
+
+def _refused_register(ctx: Context, layout, derives: tuple[str, ...], teachers: pd.Index,
+                      rejected: dict[tuple[str, str], Pending]) -> None:
+    """A register that holds something but whose header was not found (no-header, an 错误 on the sheet) decides
+    nothing: every count it would derive is 待核实, never the typed cell (a 签到登记 headed 「*工号」 used to
+    leave 王强's absences uncounted, 参与情况 5 with no doubt). A sheet with no value at all is no register."""
+    sheet = ctx.book.sheet(layout.sheet)
+    if sheet is None or not any(v not in (None, "") for row in sheet.rows for v in row):
+        return
+    refusal = next((p for p in ctx.problems if p.code == "no-header" and p.sheet == sheet.name), None)
+    if refusal is None:
+        return
+    why = Pending(sheet.name, refusal.cell, f"{sheet.name}找不到表头，无法从中计数")
+    for _item, ded in ctx.spec.rubric.deductions:
+        if ded.derive in derives:
+            for teacher in teachers:
+                rejected.setdefault((teacher, ded.event), why)
 
 
 def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of, rejected: dict,
@@ -178,7 +201,9 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     they cannot disagree."""
     if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
         return ctx.shared["attendance"]
-    signin = ctx.table(SIGNIN)
+    if "signin_table" not in ctx.shared:       # read once: a second read said its problems (no-header) twice
+        ctx.shared["signin_table"] = ctx.table(SIGNIN)
+    signin = ctx.shared["signin_table"]
     if signin is None or signin.frame.empty:
         return None
     frame = signin.frame
@@ -260,11 +285,13 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
                         f"（{period.start.isoformat()} 至 {period.end.isoformat()}）内，请核对并写完整日期", "警告",
                         table.sheet, table.cell(column, row), value)
     index = values.index
+    for pos, said in number_dates(codes, cells, found, index):   # a number read as a date: once per number
+        ctx.problem("date-number", said, "警告", table.sheet, table.cell(column, int(index[pos])), cells[codes[pos]])
     for pos in np.flatnonzero(verdict[codes]):
         row, value = int(index[pos]), cells[codes[pos]]
         if verdict[codes[pos]] == 1:
-            ctx.problem("bad-date", f"「{value}」不是可识别的日期，如 2021-06-03", "错误", table.sheet,
-                        table.cell(column, row), value)
+            ctx.problem("bad-date", f"「{cell_text(value)}」不是可识别的日期{number_date_hint(value)}，如 2021-06-03",
+                        "错误", table.sheet, table.cell(column, row), value)
         else:
             ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet,
                         table.cell(column, row))

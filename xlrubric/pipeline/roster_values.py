@@ -16,7 +16,7 @@ import pandas as pd
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import text
 from xlrubric.readers.table import read_table
-from xlrubric.readers.text import normalize_label
+from xlrubric.readers.text import normalize_label, number_date_hint, number_date_note
 from xlrubric.schemas.layout import ROLES, ROSTER, with_spec_synonyms
 from xlrubric.spec.words import merged_words
 
@@ -115,6 +115,8 @@ def _dates(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterCe
         part = partial_date(v)
         d = ctx.date(v)[0] if part is None else None
         if d is not None:
+            if said := number_date_note(v, d):      # a number (General format) read as a date: said on the cell
+                ctx.problem("date-number", f"{col}{said}", "警告", SHEET, cells.cell(col, t), v)
             lo.append(d), hi.append(d), why.append(""), note.append("")
         elif part is not None:
             cell = cells.cell(col, t)
@@ -126,8 +128,8 @@ def _dates(ctx: Context, attrs: pd.DataFrame, out: pd.DataFrame, cells: RosterCe
             lo.append(None), hi.append(None), note.append("")
             if text(v):
                 cell = cells.cell(col, t)
-                ctx.problem("bad-date", f"{col}「{text(v)}」不是可识别的日期，如 1985-03-12；依赖它的达标要求待核实",
-                            "错误", SHEET, cell, v)
+                ctx.problem("bad-date", f"{col}「{text(v)}」不是可识别的日期{number_date_hint(v)}，如 1985-03-12；"
+                            "依赖它的达标要求待核实", "错误", SHEET, cell, v)
                 why.append(f"{SHEET} {cell}：{col}「{text(v)}」无法识别")
             else:
                 why.append(f"教师名册中没有{col}")

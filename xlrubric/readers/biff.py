@@ -13,10 +13,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from xlrubric.readers.raw import HiddenLines
 from xlrubric.readers.sheetscan import SheetScan, far_address
 
 _BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
 _FORMULA, _BOOLERR, _MULRK, _DIMENSIONS = 0x0006, 0x0205, 0x00BD, 0x0200
+# ROW (its option flags at offset 12: 0x20 = fDyZero, the row is hidden), COLINFO (flags at 8: 0x01 = hidden),
+# FILTERMODE / AUTOFILTERINFO (a filter is on the sheet): read for the hidden-row 警告 (`readers.hidden`)
+_ROW, _COLINFO, _FILTERMODE, _AUTOFILTERINFO = 0x0208, 0x007D, 0x009B, 0x009D
 # value records whose body starts with (row, column): NUMBER, RK, LABELSST, LABEL, RSTRING, FORMULA, BOOLERR
 _VALUE_RECORDS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, _FORMULA, _BOOLERR})
 ERROR_CODES = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
@@ -77,6 +81,9 @@ def _records(stream: bytes, pos: int):
 def _scan_sheet(stream: bytes, offset: int) -> SheetScan:
     n_rows = n_cols = 0
     errors: dict[tuple[int, int], str] = {}
+    hidden_rows: set[int] = set()
+    hidden_cols: list[tuple[int, int]] = []
+    filtered = False
     first = True
     for typ, start, length in _records(stream, offset):
         if first:
@@ -97,6 +104,17 @@ def _scan_sheet(stream: bytes, offset: int) -> SheetScan:
         elif typ == _MULRK and length >= 6:
             row, col = _HEADER.unpack_from(stream, start)
             last_col = struct.unpack_from("<H", stream, start + length - 2)[0]
+        elif typ == _ROW and length >= 14:
+            if stream[start + 12] & 0x20:
+                hidden_rows.add(_HEADER.unpack_from(stream, start)[0])
+            continue
+        elif typ == _COLINFO and length >= 10:
+            if stream[start + 8] & 0x01:
+                hidden_cols.append(_HEADER.unpack_from(stream, start))
+            continue
+        elif typ in (_FILTERMODE, _AUTOFILTERINFO):
+            filtered = True
+            continue
         elif typ == _DIMENSIONS and length >= 10:   # calamine reserves room for the declared area
             if length >= 14:
                 row_first, row_end, col_first, col_end = struct.unpack_from("<IIHH", stream, start)
@@ -108,4 +126,5 @@ def _scan_sheet(stream: bytes, offset: int) -> SheetScan:
         else:
             continue
         n_rows, n_cols = max(n_rows, row + 1), max(n_cols, last_col + 1, col + 1)
-    return SheetScan(n_rows, n_cols, far_cell=far_address(n_rows, n_cols), exact=True, errors=errors)
+    return SheetScan(n_rows, n_cols, far_cell=far_address(n_rows, n_cols), exact=True, errors=errors,
+                     hidden=HiddenLines(frozenset(hidden_rows), tuple(hidden_cols), filtered))

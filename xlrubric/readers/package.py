@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from xlrubric.readers.hidden import hidden_lines
 from xlrubric.readers.limits import LIMITS, Limits
 from xlrubric.readers.mergefirst import handed_over
 from xlrubric.readers.problems import human_size, unreadable
@@ -92,6 +93,7 @@ def _scan(data: bytes, file: str, sheet: str | None, max_cells: int, limits: Lim
     if not scan.exact and scan.n_rows > limits.sheet_rows:
         scan = exact_scan(data)                  # the quick bound over-counts rows (leading digit only)
     check_sheet(scan, file, sheet, max_cells, limits)
+    scan.hidden = hidden_lines(data)
     return scan
 
 

@@ -8,6 +8,7 @@ datetime/date, booleans bool, everything else str. Error cells (#DIV/0!) are kep
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,22 @@ def column_letters(col0: int) -> str:
     return letters
 
 
+def row_spans(numbers: Iterable[int], limit: int = 12) -> str:
+    """Excel row numbers as 5、8-12、20 (at most `limit` pieces, then 等，共N行): a message names many rows in
+    one line instead of one message per row."""
+    pieces: list[str] = []
+    items = sorted(set(numbers))
+    k = 0
+    while k < len(items):
+        j = k
+        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
+            j += 1
+        pieces.append(str(items[k]) if j == k else f"{items[k]}-{items[j]}")
+        k = j + 1
+    shown = "、".join(pieces[:limit])
+    return shown + (f"等，共{len(items)}行" if len(pieces) > limit else "")
+
+
 def cell_address(row0: int, col0: int) -> str:
     """A1 address of a 0-based (row, column)."""
     return f"{column_letters(col0)}{row0 + 1}"
@@ -44,12 +61,35 @@ class CellError:
         return self.code
 
 
+@dataclass(frozen=True)
+class HiddenLines:
+    """Rows and columns a sheet hides (by hand, or rows a filter left out) and whether a filter is on.
+
+    Kept so that a hidden row that is counted anyway is said (`readers.hidden`): a director may have hidden
+    it meaning "do not count this", or only filtered to look.
+    """
+
+    rows: frozenset[int] = frozenset()          # 0-based
+    cols: tuple[tuple[int, int], ...] = ()      # 0-based inclusive ranges (a <col min max> element each)
+    filtered: bool = False                      # an autoFilter is set on the sheet
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.cols)
+
+    def col_hidden(self, col0: int) -> bool:
+        return any(lo <= col0 <= hi for lo, hi in self.cols)
+
+
+NOTHING_HIDDEN = HiddenLines()
+
+
 @dataclass
 class RawSheet:
     name: str
     rows: list[list[Any]]                       # from A1; ragged rows allowed
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive, 0-based
     visible: str = "visible"                    # visible / hidden / veryhidden
+    hidden: HiddenLines = NOTHING_HIDDEN        # hidden rows and columns (xlsx, xls); none known from Excel
 
     def value(self, row0: int, col0: int) -> Any:
         if row0 < len(self.rows) and col0 < len(self.rows[row0]):

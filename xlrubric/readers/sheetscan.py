@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from xlrubric.readers.raw import NOTHING_HIDDEN, HiddenLines
+
 
 @dataclass
 class SheetScan:
@@ -40,6 +42,7 @@ class SheetScan:
     far_cell: str = ""                 # A1 address of the cell that sets the reach (for the message)
     exact: bool = False
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: HiddenLines = NOTHING_HIDDEN   # hidden rows/columns (`readers.hidden`), set by the package reader
 
     @property
     def cells(self) -> int:

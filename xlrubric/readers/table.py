@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xlrubric.readers.hidden import hidden_problems
 from xlrubric.readers.raw import RawSheet, cell_address
 from xlrubric.readers.text import normalize_label
 from xlrubric.results import Problem
@@ -27,6 +28,10 @@ from xlrubric.schemas.layout import Layout
 HEADER_SCAN_ROWS = 30
 SUMMARY_WORDS = {"合计", "总计", "小计", "平均", "平均分", "备注", "说明"}
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+_MARKS = re.compile(r"^[*※]+|[*※:]+$")          # as normalised: ＊ is *, ： is :
+# 合计：, 全校合计, 小计（2人）, 平均分: a total or average line however it is worded (as normalised, without its
+# trailing note and colon). The whole cell: 「总计划未交」 in a keyless row is no total, and keeps its 警告.
+_SUMMARY_FORM = re.compile(r"^(?:全校|全体|本校|本组|本页|本表|总|共)?(?:合计|总计|小计|平均|平均分|平均值)$")
 
 
 @dataclass
@@ -69,11 +74,16 @@ def _label_variants(text: Any) -> tuple[str, ...]:
 
 
 def _variants(text: Any) -> tuple[str, ...]:
+    """The label, without a trailing (note) (工号（必填）), and without the marks forms put on a required field or
+    a label (*姓名, 姓名*, ※日期, 姓名：): such a header was not found, and the whole sheet was refused."""
     base = normalize_label(text)
     if not base:
         return ()
-    stripped = _TRAILING_NOTE.sub("", base)
-    return (base, stripped) if stripped and stripped != base else (base,)
+    out = [base]
+    for form in (_TRAILING_NOTE.sub("", base), _MARKS.sub("", _TRAILING_NOTE.sub("", base))):
+        if form and form not in out:
+            out.append(form)
+    return tuple(out)
 
 
 # Header words repeat across every sheet of a workbook and every workbook of a batch: each distinct cell
@@ -189,6 +199,9 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     # empty list gives (object), as before.
     index = pd.Index(rownums if len(rownums) else [], name="行")
     table.frame = _frame(block, names, index)
+    if sheet.hidden or sheet.visible != "visible":
+        key_col = next((columns[k] for k in layout.key if k in columns), 0)
+        table.problems.extend(hidden_problems(sheet, rownums, columns, key_col, bottom + 1, file))
     return table
 
 
@@ -210,7 +223,8 @@ def _frame(block: np.ndarray, names: list[str], index: pd.Index) -> pd.DataFrame
     return pd.DataFrame(block.T, columns=columns, index=index, dtype=object, copy=False)
 
 
-_BLANK, _KEY, _SUMMARY = 0, 1, 2         # ordered: a row's kind is the largest of its key cells' kinds
+# ordered: a row's kind is the largest of its key cells' kinds. A footer (制表人：…, 注：…) is skipped with a 警告.
+_BLANK, _KEY, _SUMMARY, _FOOTER = 0, 1, 2, 3
 
 
 def _data_rows(sheet: RawSheet, idx: list[int], pick: list[int], key: tuple[str, ...], file: str,
@@ -232,12 +246,13 @@ def _data_rows(sheet: RawSheet, idx: list[int], pick: list[int], key: tuple[str,
     problems: list[Problem] = []
     key_col = idx[pick[0]] if pick else 0
     for n in np.flatnonzero(kinds == _BLANK).tolist():   # no key value: blank, a summary line, or a warning
-        if _all_blank(block[:, n]) or any(isinstance(v, str) and normalize_label(v) in SUMMARY_WORDS
-                                          for v in rows[n] if v is not None):
+        if _all_blank(block[:, n]) or is_summary_row(rows[n]):
             continue
         problems.append(Problem(
             "row-without-teacher", "这一行没有" + "、".join(key) + "，已跳过", "警告", file,
             sheet.name, cell_address(data_start + n, key_col), None))
+    for n in np.flatnonzero(kinds == _FOOTER).tolist():
+        problems.append(footer_problem(block[pick, n], [idx[i] for i in pick], data_start + n, sheet.name, file))
     keep = kinds == _KEY
     rownums = np.flatnonzero(keep) + (data_start + 1)
     return (block if rownums.size == keep.size else np.ascontiguousarray(block[:, keep])), rownums, problems
@@ -270,7 +285,7 @@ def _columns(rows: list[list[Any]], idx: list[int]) -> np.ndarray:
 
 
 def _column_kinds(column: list[Any]) -> np.ndarray | int:
-    """Each cell's kind (`_key_kind`) in one key column, or the one kind every cell has.
+    """Each cell's kind (`key_kind`) in one key column, or the one kind every cell has.
 
     Each distinct value is classified once, and remembered (`_KINDS`: the same names and 工号 come back in
     every table and every workbook of a batch), so a column costs a set and dictionary look-ups in C. A set
@@ -280,10 +295,10 @@ def _column_kinds(column: list[Any]) -> np.ndarray | int:
     try:
         distinct = set(column)
     except TypeError:                       # an unhashable value (never from calamine): cell by cell
-        return np.array(list(map(_key_kind, column)), dtype=np.int8)
+        return np.array(list(map(key_kind, column)), dtype=np.int8)
     found = list(map(_KINDS.get, distinct))
     if None in found:                       # values not seen before (a set iterates in one order while unchanged)
-        found = [_key_kind(v) if k is None else k for v, k in zip(distinct, found, strict=True)]
+        found = [key_kind(v) if k is None else k for v, k in zip(distinct, found, strict=True)]
         if len(_KINDS) > 1 << 16:
             _KINDS.clear()
         _KINDS.update(zip(distinct, found, strict=True))
@@ -297,15 +312,40 @@ def _column_kinds(column: list[Any]) -> np.ndarray | int:
 _KINDS: dict[Any, int] = {}
 
 
-def _key_kind(k: Any) -> int:
-    """A key cell: blank (None, only spaces), a summary word (合计 in the 姓名 column), or a key value."""
+def key_kind(k: Any) -> int:
+    """A key cell: blank (None, only spaces), a summary line (合计, 全校合计, 小计（2人）, 合计： in the 姓名
+    column), a footer (a label and its value: 制表人：王芳, 注：…, 填表日期：…; no 工号 or name has a colon),
+    or a key value. Summary and footer lines were scored as teachers when worded other than one bare word:
+    a 「合计：」 row without a 名册 became a teacher with full marks and took an 优秀 place."""
     if k is None:
         return _BLANK
     if isinstance(k, str):
         if not k.strip():
             return _BLANK
-        return _SUMMARY if normalize_label(k) in SUMMARY_WORDS else _KEY
+        s = normalize_label(k)
+        if s in SUMMARY_WORDS:
+            return _SUMMARY
+        bare = _TRAILING_NOTE.sub("", s).rstrip(":")
+        if bare in SUMMARY_WORDS or _SUMMARY_FORM.match(bare):
+            return _SUMMARY
+        return _FOOTER if ":" in s else _KEY
     return _KEY if str(k).strip() else _BLANK
+
+
+SUMMARY, FOOTER = _SUMMARY, _FOOTER            # `key_kind`'s answers, for the long-register path
+
+
+def is_summary_row(row) -> bool:
+    """A row without a key value that says it is a total (合计 in the 序号 column): skipped without a word."""
+    return any(isinstance(v, str) and key_kind(v) == _SUMMARY for v in row if v is not None)
+
+
+def footer_problem(keys, cols: list[int], row0: int, sheet: str, file: str) -> Problem:
+    """The 警告 for a footer line skipped as no teacher, on its first key cell that reads as one."""
+    at = next((j for v, j in zip(keys, cols, strict=True) if key_kind(v) == _FOOTER), cols[0] if cols else 0)
+    said = next((v for v in keys if key_kind(v) == _FOOTER), "")
+    return Problem("footer-row", f"「{said}」像是表尾的说明（有冒号），不是工号或姓名，这一行未计入；如是教师，请改正",
+                   "警告", file, sheet, cell_address(row0, at), said)
 
 
 def _all_blank(values) -> bool:

@@ -107,18 +107,28 @@ def parse_number(value: Any) -> tuple[float | None, bool]:
 _DATE_FULL = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
 _DATE_SHORT = re.compile(r"^(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-EXCEL_EPOCH = __import__("datetime").date(1899, 12, 30)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+_TIME_OF_DAY = re.compile(r"(?:\s*(?:上午|下午|晚上|中午|全天|\d{1,2}:\d{2}(?::\d{2})?))+$")
+
+
+def date_text(value: Any) -> str:
+    """A date typed as text, with what cannot change the day taken off: 号 for 日 (10月12号), the Chinese
+    full stop an IME types for "." (2023。10。12), a trailing dot, and a time of day (上午, 14:30). Each was
+    refused, and the row waited (待核实) for nothing."""
+    s = unicodedata.normalize("NFKC", str(value)).strip().replace("。", ".").replace("号", "日")
+    return _TIME_OF_DAY.sub("", s).rstrip(".").strip() or s      # a time alone ("上午") is no blank: unreadable
 
 
 def parse_date(value: Any, *, year_hint: int | None = None):
     """Read a date the way schools type it.
 
-    Returns (date, was_text). Accepts date cells, Excel serial numbers, "2021.4.19", "2021/4/19",
-    "2021-04-19", "2021年4月19日", "20210419" and — when the 学年 gives the year — "4月19日" / "4.19".
-    (None, True) for text that is not a date; (None, False) for blank.
+    Returns (date, was_text). Accepts date cells, Excel serial numbers of 1950–2099 and 8-digit 年月日 numbers
+    (callers warn on both: `number_date_note`), "2021.4.19", "2021/4/19", "2021-04-19", "2021年4月19日",
+    "20210419" and — when the 学年 gives the year — "4月19日" / "4.19".
+    (None, True) for text or a number that is not a date; (None, False) for blank.
     """
-    import datetime as dt
-
     if value is None:
         return None, False
     if isinstance(value, dt.datetime):
@@ -128,13 +138,10 @@ def parse_date(value: Any, *, year_hint: int | None = None):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
             return None, False
-        if 1 <= value < 2958466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value)), True
-        return None, True
-    s = unicodedata.normalize("NFKC", str(value)).strip()
+        return _number_date(value), True
+    s = date_text(value)
     if not s:
         return None, False
-    s = s.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} \d", s) else s
     try:
         m = _DATE_FULL.match(s) or _DATE_COMPACT.match(s)
         if m:
@@ -147,12 +154,57 @@ def parse_date(value: Any, *, year_hint: int | None = None):
     return None, True
 
 
+# A number in a date cell (General format: the date format was lost in a copy-paste or a CSV round trip, or a
+# typo) is read only when it can be a date a teacher's record holds: Excel's day numbers from 1950-01-01 (18264;
+# the 出生日期 of the oldest teacher still in service is after it) to 2099-12-31 (73050), or eight digits that are
+# a valid 年月日 (20210915). Anything else (15, 915, 2021, 202109) is no date: rejected, never a day in 1900.
+SERIAL_FIRST, SERIAL_LAST = dt.date(1950, 1, 1), dt.date(2099, 12, 31)
+_SERIAL_RANGE = ((SERIAL_FIRST - EXCEL_EPOCH).days, (SERIAL_LAST - EXCEL_EPOCH).days + 1)
+
+
+def _number_date(value: float) -> dt.date | None:
+    if value != value or value < 0:
+        return None
+    if float(value).is_integer() and 19000101 <= value <= 20991231:
+        m = _DATE_COMPACT.match(str(int(value)))
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    return None
+
+
+def number_date_note(value: Any, read: dt.date | None) -> str:
+    """The 警告 for a date cell that held a plain number `parse_date` read as `read`; "" for any other cell.
+
+    A real date cell reaches us as a date (calamine returns a datetime for a cell with a date format), so a
+    number here is a cell whose format says 常规/数值: its reading is an interpretation the director must see.
+    """
+    if read is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    shown = cell_text(value)
+    how = "按年月日" if len(shown) == 8 and shown.isdigit() else "按 Excel 日期序号"
+    return f"「{shown}」是数字，{how}读作 {read.isoformat()}；请核对并把单元格改成日期格式"
+
+
+def number_date_hint(value: Any) -> str:
+    """What to add to a 不是可识别的日期 message when the cell held a number outside `number_date_note`'s reach."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return (f"（数字不在 Excel 日期序号 {_SERIAL_RANGE[0]}–{_SERIAL_RANGE[1] - 1} 即 {SERIAL_FIRST.year}–"
+            f"{SERIAL_LAST.year} 年之内，也不是 8 位年月日）")
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A number column's cell as read: `state` says how sure we are.
 
     blank · cell (a number cell) · text (a number or number+unit typed as text) · approx (约1200字, 1000字左右) ·
-    wrong-unit (a unit of another column: "3天" in 时长) · unreadable.
+    time (2:00 in a column counted in 小时, which Excel stored as a time; before 5:00, so no clock time) ·
+    clock (8:30 there: when an activity began, not how long it lasted) · wrong-unit (a unit of another column:
+    "3天" in 时长) · unreadable.
     """
 
     value: float | None
@@ -173,6 +225,14 @@ def parse_quantity(value: Any, units: dict[str, float], amounts: dict[str, float
     """
     if value is None or isinstance(value, bool):
         return Quantity(None if value is None else float(value), "blank" if value is None else "text")
+    if isinstance(value, (dt.time, dt.timedelta)):      # 2:00 typed in 时长: Excel made it a time of day
+        if units.get("小时") != 1:
+            return Quantity(None, "unreadable")
+        if isinstance(value, dt.time) and value.hour >= 5:
+            return Quantity(None, "clock")     # 8:30, 14:00: a clock time (no school activity starts before 5:00)
+        seconds = (value.total_seconds() if isinstance(value, dt.timedelta)
+                   else value.hour * 3600 + value.minute * 60 + value.second)
+        return Quantity(round(seconds / 3600, 6), "time", "小时")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and math.isnan(value):
             return Quantity(None, "blank")

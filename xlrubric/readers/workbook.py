@@ -214,6 +214,8 @@ def _read_with_calamine(data: bytes, name: str, scan_for) -> dict[str, RawSheet]
         scan = scan_for(sheet.name, index)
         if scan is not None and scan.errors:
             _put_errors(sheet.rows, scan.errors)
+        if scan is not None and scan.hidden:
+            sheet.hidden = scan.hidden
     return sheets
 
 
