@@ -53,6 +53,7 @@ def make_workbook(path: Path, teachers: int, signin: int, seed: int = 7) -> None
     ws.write_row(0, 0, ["签到登记"])
     ws.write_row(1, 0, ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"])
     sessions = max(1, signin // min(100, teachers))
+    dated = wb.add_format({"num_format": "yyyy-mm-dd"})    # every 签到 date a date cell, as a school's are
     r = 2
     for s in range(sessions):
         day = dt.datetime(2025, 9, 1) + dt.timedelta(days=7 * s)
@@ -60,7 +61,7 @@ def make_workbook(path: Path, teachers: int, signin: int, seed: int = 7) -> None
             if r - 2 >= signin:
                 break
             status = rnd.choice(["已签到"] * 8 + ["迟到", "缺席"])
-            ws.write_datetime(r, 0, day, wb.add_format({"num_format": "yyyy-mm-dd"}) if r == 2 else None)
+            ws.write_datetime(r, 0, day, dated)
             ws.write_row(r, 1, [f"第{s + 1}次校本研修", "全体", ids[i], names[i], status])
             r += 1
     ws = wb.add_worksheet("提交登记")
