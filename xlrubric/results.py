@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -35,7 +36,21 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "severity": self.severity,
                 "file": self.file, "sheet": self.sheet, "cell": self.cell,
-                "value": None if self.value is None else str(self.value)}
+                "value": None if self.value is None else shown_value(self.value)}
+
+
+def shown_value(value: Any) -> str:
+    """A cell's value as the school typed it, for 校验问题's 填写的值 and the report: 15, not the 15.0 that
+    python-calamine reads every number as; a date cell without a 00:00:00 no one typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"          # as Excel and WPS show a logical cell
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from xlrubric.pipeline.quiet import quiet_gc
 from xlrubric.pipeline.record import find_scoring_sheet
 from xlrubric.readers.limits import LIMITS
 from xlrubric.readers.raw import RawBook
-from xlrubric.results import SEVERITY_ORDER, Deferred, Problem, Results, SheetTable
+from xlrubric.results import SEVERITY_ORDER, Deferred, Problem, Results, SheetTable, shown_value
 from xlrubric.schemas.layout import ROSTER
 from xlrubric.schemas.teachers import build_roster
 from xlrubric.spec.load import load_preset, load_rules_file
@@ -143,7 +143,7 @@ def _cell_key(cell: str) -> tuple[int, str]:
 def problems_table(ctx: Context) -> SheetTable:
     rows, links = [], {}
     for n, p in enumerate(ctx.problems):
-        rows.append([p.severity, p.sheet, p.cell, "" if p.value is None else str(p.value), p.message])
+        rows.append([p.severity, p.sheet, p.cell, shown_value(p.value), p.message])
         if p.sheet and p.cell and p.sheet in ctx.book.sheets:
             links[(n, 2)] = f"'{p.sheet}'!{p.cell}"
     if not rows:
