@@ -125,3 +125,26 @@ def test_local_cluster_worker_killed_mid_file_costs_only_that_school(tmp_path: P
     if expect == "unreadable":
         assert victim.summary["reason"] == "crashed" and "异常终止" in victim.message and "程序内部错误" not in \
             victim.message
+
+
+def test_local_cluster_stopped_mid_chunk_keeps_what_finished_and_resumes(tmp_path: Path, small_chunks):
+    """Verify Ctrl-C while chunks are running: every school recorded so far stays in the manifest with its output,
+    nothing else is recorded, and the next run skips exactly those and computes the rest."""
+    src = _county(tmp_path, 10)
+    out = tmp_path / "结果"
+    seen: list[str] = []
+
+    def stop_after_two(outcome) -> None:
+        seen.append(outcome.entry.input)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(BatchOptions(src, out, workers=2, scheduler=LOCAL_CLUSTER), on_outcome=stop_after_two)
+    entries = load_manifest(out).entries
+    assert sorted(entries) == sorted(seen)
+    assert all((out / e.output).exists() for e in entries.values())
+    again = run_batch(BatchOptions(src, out, workers=2, scheduler=LOCAL_CLUSTER))
+    assert sorted(e.input for e in again.skipped) == sorted(seen)
+    assert len(again.done) == 8 and len(load_manifest(out).entries) == 10
+    assert all(e.status == "ok" for e in load_manifest(out).entries.values())
