@@ -148,3 +148,87 @@ def test_local_cluster_stopped_mid_chunk_keeps_what_finished_and_resumes(tmp_pat
     assert sorted(e.input for e in again.skipped) == sorted(seen)
     assert len(again.done) == 8 and len(load_manifest(out).entries) == 10
     assert all(e.status == "ok" for e in load_manifest(out).entries.values())
+
+
+class _Killed(Exception):
+    """Stands for distributed's KilledWorker in the model below."""
+
+
+class _Future:
+    def __init__(self, key: str, chunk: tuple) -> None:
+        self.key, self.chunk, self.error, self.value, self.callbacks = key, chunk, None, None, []
+
+    def add_done_callback(self, fn) -> None:
+        self.callbacks.append(fn)
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def release(self) -> None:
+        pass
+
+
+class _OneWorkerCluster:
+    """A model of the cluster's failure rule, not of Dask: every task submitted runs on one worker in order, and a
+    culprit school kills the worker, which fails every task then placed on it (as a worker's death fails every task
+    the scheduler had given it). Each finished school is published on the topic, as `process_chunk` does."""
+
+    def __init__(self, culprits: set[str]) -> None:
+        self.culprits, self.placed, self.topic_fn, self.n = culprits, [], None, 0
+
+    def subscribe_topic(self, topic, fn) -> None:
+        self.topic_fn = fn
+
+    def unsubscribe_topic(self, topic) -> None:
+        pass
+
+    def cancel(self, futures) -> None:
+        pass
+
+    def map(self, fn, chunks, topic, pure):
+        futures = []
+        for chunk in chunks:
+            self.n += 1
+            futures.append(_Future(f"k{self.n}", chunk))
+        self.placed += futures
+        threading.Timer(0.01, self._run).start()
+        return futures
+
+    def _run(self) -> None:
+        import pickle
+
+        from xlrubric.batch.executors import crashed
+
+        while self.placed:
+            fut = self.placed[0]
+            for task in fut.chunk:
+                if task.rel in self.culprits:          # the worker dies: every task on it fails
+                    dead, self.placed = self.placed, []
+                    for f in dead:
+                        f.error = _Killed(task.rel)
+                        for cb in f.callbacks:
+                            cb(f)
+                    return
+                self.topic_fn((0, pickle.dumps(crashed(task, "ok"))))      # any outcome naming the school
+            self.placed.pop(0)
+            fut.value = []
+            for cb in fut.callbacks:
+                cb(fut)
+
+
+def test_a_retried_school_is_blamed_only_for_its_own_death():
+    """Verify, on a model cluster where a worker's death fails every task placed on it, that a chunk killed by one
+    school gets its other unrecorded schools retried and recorded, and only the culprit (killed again alone) is
+    recorded unreadable — retries submitted side by side would all have died with it, innocents blamed."""
+    from xlrubric.batch.executors import crashed
+    from xlrubric.batch.worker import Task
+
+    tasks = [Task(f"/县/{i}.xlsx", f"{i}.xlsx", "/out", f"{i}.xlsx", "sha", "rules") for i in range(6)]
+    cluster = _OneWorkerCluster(culprits={"1.xlsx"})
+    got = list(chunks.run_chunks(cluster, tasks, 1, crashed=crashed, killed=_Killed))
+    by = {o.entry.input: o for o in got}
+    assert sorted(by) == [t.rel for t in tasks] and len(got) == 6           # each school once
+    assert by["1.xlsx"].entry.summary["reason"] == "crashed"                 # the culprit: unreadable, its own death
+    assert all(by[t.rel].bug == "ok" for t in tasks if t.rel != "1.xlsx")   # every other school ran

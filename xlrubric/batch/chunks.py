@@ -13,7 +13,10 @@ What chunks must not cost (the guarantees of tests/test_batch_durable.py, test_b
 - A worker killed mid-file costs only that school: the LocalCluster runs with `allowed-failures: 0`, so a chunk
   whose worker dies fails at once instead of being rerun from its first school (which would rewrite outputs already
   recorded); its schools not yet recorded are then retried one per task, and a school that kills its worker again,
-  alone, is recorded unreadable — the process pool's rule (executors.run_pool).
+  alone, is recorded unreadable — the process pool's rule (executors.run_pool). "Alone" is the whole cluster: the
+  retries wait until every chunk is done and then run one at a time, because a worker's death fails every task the
+  scheduler had placed on it, and a retry placed beside another school's retry (or a chunk) would be blamed for a
+  death that was not its own.
 - Load balance at the end: chunks are cut from the biggest schools first (orchestrate.plan sorts them) and the last
   `2 × workers` schools, the smallest, go one per task, so no worker waits long for the other's last chunk.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import pickle
 import queue
 import uuid
+from collections import deque
 from collections.abc import Iterator, Sequence
 
 from xlrubric.batch.worker import Outcome, Task, process_one
@@ -66,6 +70,7 @@ def run_chunks(client, tasks: Sequence[Task], workers: int, *, crashed, killed: 
     client.subscribe_topic(topic, lambda event: inbox.put(event[1]))
     pending: dict = {}                                   # future key -> (future, chunk, retried alone)
     recorded: set[str] = set()
+    suspects: deque[Task] = deque()                      # a failed chunk's unrecorded schools, retried at the end
 
     def submit(chunks: list[tuple[Task, ...]], retry: bool) -> None:
         for fut, chunk in zip(client.map(process_chunk, chunks, topic=topic, pure=False), chunks, strict=True):
@@ -80,7 +85,9 @@ def run_chunks(client, tasks: Sequence[Task], workers: int, *, crashed, killed: 
 
     try:
         submit(plan_chunks(tasks, workers), retry=False)
-        while pending:
+        while pending or suspects:
+            if not pending:                              # nothing else on the cluster: one suspect, alone
+                submit([(suspects.popleft(),)], retry=True)
             item = inbox.get()
             if isinstance(item, bytes):
                 outcome = pickle.loads(item)  # noqa: S301 — our own worker's outcome, over our own cluster
@@ -93,9 +100,8 @@ def run_chunks(client, tasks: Sequence[Task], workers: int, *, crashed, killed: 
             try:
                 late = fut.result()
             except Exception as exc:  # noqa: BLE001 — a lost worker (KilledWorker), or the task itself failed
-                left = [t for t in chunk if t.rel not in recorded]
-                if len(chunk) > 1 or not retried:
-                    submit([(t,) for t in left], retry=True)         # each alone: only the culprit dies again
+                if not retried:
+                    suspects.extend(t for t in chunk if t.rel not in recorded)
                 else:
                     yield crashed(chunk[0], f"{type(exc).__name__}: {exc}",
                                   unreadable=isinstance(exc, killed))
