@@ -229,6 +229,13 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
     try:
         with contextlib.suppress(Exception):     # a worker without xlrubric: each task then says so
             client.run(_warm_worker)             # once per worker, before its first school
+        if cluster is not None:                  # ours: chunks of schools, each recorded as it finishes
+            from distributed import KilledWorker
+
+            from xlrubric.batch.chunks import run_chunks
+
+            yield from run_chunks(client, tasks, workers, crashed=crashed, killed=KilledWorker)
+            return
         futures = client.map(process_one, list(tasks), pure=False)
         task_of = dict(zip((f.key for f in futures), tasks, strict=True))
         for fut in as_completed(futures):
@@ -266,11 +273,17 @@ def run_dask(tasks: Sequence[Task], scheduler: str, workers: int) -> Iterator[Ou
 #   second; turning work stealing off as well changed nothing (10.1–10.2), so it stays on. The memory monitor
 #   still stops a worker past its limit, within a second instead of 0.1 s (the worker's RLIMIT_DATA is not set
 #   on Dask; a school's reader stays under 300 MB).
+# - A task whose worker dies fails at once (`allowed-failures: 0`) instead of being rerun up to three times: our tasks
+#   are chunks of schools (batch/chunks.py), which retries the chunk's unrecorded schools one per task itself, as the
+#   pool retries its suspects alone, so a rerun never rewrites an output already recorded. And a worker holds only
+#   the task it runs (`worker-saturation: 1.0`), so its death blames no other (batch/chunks.py).
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
                         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                         "distributed.admin.tick.interval": "1s",
                         "distributed.admin.system-monitor.interval": "5s",
-                        "distributed.worker.memory.monitor-interval": "1s"}
+                        "distributed.worker.memory.monitor-interval": "1s",
+                        "distributed.scheduler.allowed-failures": 0,
+                        "distributed.scheduler.worker-saturation": 1.0}
 
 
 def local_cluster(workers: int):
