@@ -8,6 +8,7 @@ the sheet XML (`<row hidden="1">`, `<col hidden="1">`, `<autoFilter>`) and in an
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,41 @@ def test_a_hidden_sheet_is_read_and_said(tmp_path):
     r = compute_book(b, LANXI4, "预设 lanxi4")
     assert [(p.sheet, p.cell) for p in r.problems if p.code == "hidden-sheet"] == [("签到登记", "D3")]
     assert row_of(r, "王强")["参与情况（5分）"] == 4
+
+
+def test_hidden_rule_rows_still_count_and_are_said(tmp_path: Path):
+    """Verify a 考核细则 row hidden by the school (meaning, perhaps, "we don't use this") is still a rule — 李娜's 2
+    迟到 cost 2 × 0.5 (lanxi4 seed 003: "迟到、间缺、早退一次扣0.5分"), 总分 50 − 1 = 49 — and that 校验问题 and
+    `xlrubric lint FILE` say so once, naming the row and saying to delete it; lanxi4's lint is otherwise all
+    decided (exit 0), so the hidden row alone makes it exit 1. Without the hidden row neither says anything."""
+    from batchbooks import LANXI4_TEACHERS, school_book
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from xlrubric.cli import app
+    from xlrubric.pipeline import resolve_spec
+    from xlrubric.readers.workbook import open_workbook
+
+    def run(path: Path):
+        raw = open_workbook(path, settle=0)
+        spec, source = resolve_spec(raw, preset="lanxi4")
+        results = compute_book(raw, spec, source)
+        lint = CliRunner().invoke(app, ["lint", str(path), "--json"])
+        return results, lint
+
+    plain = school_book(tmp_path / "plain.xlsx", "lanxi4", "兰西四中", LANXI4_TEACHERS[:2])
+    results, lint = run(plain)
+    assert [p for p in results.problems if p.sheet == "考核细则"] == []
+    assert lint.exit_code == 0 and "hidden_rows" not in lint.stdout
+    ws = load_workbook(plain)["考核细则"]
+    [row] = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "迟到间缺早退次数"]
+    hidden = _hide(school_book(tmp_path / "hidden.xlsx", "lanxi4", "兰西四中", LANXI4_TEACHERS[:2]), "考核细则",
+                   [row, ws.max_row + 3])                  # a blank hidden row below the rules is no rule
+    results, lint = run(hidden)
+    [said] = [p for p in results.problems if p.sheet == "考核细则"]
+    assert (said.code, said.severity, said.cell) == ("hidden-rows", "警告", f"A{row}")
+    assert f"考核细则第{row}行是隐藏的，其中的规则仍然使用" in said.message and "删除" in said.message
+    assert row_of(results, "李娜")["总分（50分）"] == 49
+    assert lint.exit_code == 1
+    [finding] = [f for f in json.loads(lint.stdout) if f["check"] == "hidden_rows"]
+    assert (finding["kind"], finding["where"], finding["message"]) == ("警告", f"考核细则!A{row}", said.message)

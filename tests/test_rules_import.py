@@ -308,3 +308,26 @@ def test_weights_as_schools_write_them():
     assert fulls("") == ([("总结", 5)], ["项目「计划」的权重「（空）」读不出分值；该项目没有导入"])
     with pytest.raises(Exception, match="没有读到任何项目"):
         import_rules(_table([]))
+
+
+def test_hidden_rows_of_an_imported_sheet_are_imported_and_said(rubric_sources, tmp_path: Path):
+    """Verify a clause row the school hid in its own Excel 考核细则 (lanxi4's table: header on row 3, so its
+    second item is row 5) is imported all the same — the rules equal those of the same file unhidden — and one
+    警告 names 第5行 and says to delete an unused clause rather than hide it; the unhidden file has no such note."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    plain = rubric_sources[("lanxi4", "xlsx")]
+    hidden = tmp_path / plain.name
+    shutil.copy(plain, hidden)
+    wb = load_workbook(hidden)
+    wb.worksheets[0].row_dimensions[5].hidden = True
+    wb.save(hidden)
+    base, base_findings = import_rules(plain)
+    spec, findings = import_rules(hidden)
+    assert spec == base
+    assert [f for f in base_findings if f.check == "hidden_rows"] == []
+    [said] = [f for f in findings if f.check == "hidden_rows"]
+    assert (said.kind, said.where) == ("警告", f"{plain.name} 第5行") and not said.resolved
+    assert said.message.startswith("第5行是隐藏的，其中的条款仍然导入") and "删除" in said.message

@@ -84,7 +84,8 @@ def test_whole_column_counts_equal_row_by_row_reference(rows, as_frame):
 
 def test_register_without_material_column_is_an_error_not_a_crash(tmp_path):
     # Worked by hand: 提交登记 has 工号/姓名/提交日期 but no 材料 column. The reader says the required column is
-    # missing; no row names a material, so nothing is derived: 王芳's typed 计划未及时提交 (1) stands.
+    # missing; no row names a material, so the register decides nothing: lanxi4's 计划 (its 未交 comes from
+    # the register) is 待核实, not the typed 计划未及时提交 (it was 5 − 0.5 = 4.5, from 考核记录!C2).
     path = tmp_path / "无材料列.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("教师名册")
@@ -103,8 +104,5 @@ def test_register_without_material_column_is_an_error_not_a_crash(tmp_path):
     missing = [p for p in results.problems if p.code == "missing-column" and p.sheet == "提交登记"]
     assert missing and "材料" in missing[0].message and missing[0].severity == "错误"
     assert not [p for p in results.problems if p.code in ("register-differs", "absent-material")]
-    # lanxi4: 计划未及时提交 扣0.5分 per time; the count comes from the typed cell C2, not from the register.
-    detail = next(t for t in results.tables if t.name == "扣分明细")
-    at = {name: i for i, name in enumerate(detail.header)}
-    plan = [r for r in detail.rows if r[at["扣分事项"]] == "计划未及时提交"]
-    assert [(r[at["次数"]], r[at["扣分"]], r[at["来源"]]) for r in plan] == [(1.0, -0.5, "考核记录!C2")]
+    [row] = next(t for t in results.tables if t.name == "考核结果").as_records()
+    assert row["计划（5分）"] == "待核实" and "提交登记!A1：提交登记缺少「材料」列" in row["待核实（单元格与原因）"]

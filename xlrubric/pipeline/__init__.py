@@ -29,6 +29,7 @@ Part = Callable[[Context], None]
 PARTS: list[Part] = [info.run, rubric.run, hours.run, requirements.run, hours.finish, rubric.finish,
                      registers.record_attendance]
 PROBLEMS_SHEET = "校验问题"
+OWN_RULES = "工作簿中的考核细则表"       # how `resolve_spec` names rules read from the workbook's own sheet
 KNOWN_SHEETS = ("教师名册", "考核记录", "签到登记", "提交登记", "人工调整", "学时登记", "基本信息", "考核细则")
 
 
@@ -49,7 +50,7 @@ def resolve_spec(book: RawBook, *, preset: str | None = None, rules: Path | None
         raise RulesError(exc.detail, file=book.name, sheet="考核细则", cell=exc.cell,
                          hint="修改工作簿中的「考核细则」表，或删除该表后用 --preset/--rules 指定规则") from exc
     if own is not None:
-        return own, f"工作簿中的考核细则表（{own.name}）"
+        return own, f"{OWN_RULES}（{own.name}）"
     if rules is not None:
         spec = load_rules_file(rules)
         return spec, f"规则文件 {rules.name}（{spec.name}）"
@@ -99,6 +100,12 @@ def run_parts(book: RawBook, spec: Spec, rules_source: str) -> Context:
     ctx = Context(book, spec, rules_source)
     for note in book.notes:
         ctx.problem("file-note", note, "提示")
+    if rules_source.startswith(OWN_RULES):     # the rules are this workbook's own sheet: its hidden rows said
+        from xlrubric.spec.sheet import RULES_SHEET, hidden_rules
+
+        said = hidden_rules(book.sheet(RULES_SHEET), book.name)
+        if said is not None:
+            ctx.problems.append(said)
     roster_table = ctx.table(ROSTER)
     ctx.roster, probs = build_roster(roster_table)
     ctx.problems.extend(probs)

@@ -96,6 +96,11 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
             key = f"{item.name}|{ded.derive}"
             if ded.derive in ("late", "missing") and key in d.counts.columns:
                 derived_cols[ded.event] = (d.counts[key], SUBMISSION.sheet, (d, key, submission))
+        for kind, why in _lacking(submission, SUBMISSION_NEEDS).items():
+            for item, ded in rubric.deductions:   # 迟交 of an item without a deadline is never derived
+                if ded.derive == kind and (kind != "late" or item.deadline is not None):
+                    for teacher in counts.index:
+                        rejected.setdefault((teacher, ded.event), why)
         _undated(ctx, counted, submission, rejected)
         unread = _unread_materials(ctx, reg, counted, submission, d, rejected)
         _absent_materials(ctx, d, record, rows_of, rejected, unread)
@@ -119,6 +124,31 @@ def _refused_register(ctx: Context, layout, derives: tuple[str, ...], teachers: 
         if ded.derive in derives:
             for teacher in teachers:
                 rejected.setdefault((teacher, ded.event), why)
+
+
+# The columns a register cannot count without, and the counts each one decides: 日期 and 活动名称 tell the
+# sessions apart (without 日期 two 研修1 on different days are one session, so a teacher missing one is not
+# absent); 签到状态 tells a 缺席 row from a sign-in, and 迟到/早退 from neither; 材料 says what was handed in;
+# 提交日期 whether it was late (未交 is still known from 材料).
+SIGNIN_NEEDS = {"日期": ("absent",), "活动名称": ("absent",), "签到状态": ("absent", "irregular")}
+SUBMISSION_NEEDS = {"材料": ("late", "missing"), "提交日期": ("late",)}
+_KIND_WORDS = {"absent": "缺席", "irregular": "迟到/早退/间缺", "late": "迟交", "missing": "未交"}
+
+
+def _lacking(table, needs: dict[str, tuple[str, ...]]) -> dict[str, Pending]:
+    """For each count kind the register cannot decide because its header lacks a column it needs (the reader
+    already said missing-column, an 错误 on the header row): why that count is 待核实 for every teacher. A
+    count worked out from the columns that are there would be a confident wrong number (a 签到登记 without
+    日期 made 王强's two missed 研修1 one absence)."""
+    out: dict[str, Pending] = {}
+    cell = f"A{table.header_rows[1]}"
+    for name, kinds in needs.items():
+        if name not in table.columns:
+            why = Pending(table.sheet, cell, f"{table.sheet}缺少「{name}」列，无法从中计算"
+                                             f"{'、'.join(_KIND_WORDS[k] for k in kinds)}次数，请补上这一列")
+            for kind in kinds:
+                out.setdefault(kind, why)
+    return out
 
 
 def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows_of, rejected: dict,
@@ -235,9 +265,11 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
         counted = {k: v.take(matched) if isinstance(v, Coded) else v[matched] for k, v in counted.items()}
     d = signin_counts(counted, teachers, RosterGroups(ctx.roster) if ctx.roster.present else {})
     ctx.shared["attendance"] = (d, signin, reg)
+    lacking = _lacking(signin, SIGNIN_NEEDS)
     ctx.shared["attendance_doubts"] = [*((reg["teacher"][pos], kind, why) for pos, why in unknown
                                          for kind in ("absent", "irregular") if reg["teacher"][pos]),
-                                       *_undated_sessions(ctx, reg, signin, teachers)]
+                                       *_undated_sessions(ctx, reg, signin, teachers),
+                                       *((t, kind, why) for kind, why in lacking.items() for t in teachers)]
     return d, signin, reg
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xlrubric.readers.raw import row_spans
 from xlrubric.rulesimport.build import Builder
 from xlrubric.rulesimport.grammar import load_grammar
 from xlrubric.rulesimport.sources import read_source
@@ -34,4 +35,11 @@ def import_rules(source: str | Path | bytes, *, grammar: Path | None = None,
     table = parse_grid(grid, g)
     builder = Builder(g, origin)
     spec = builder.resolve_questions(builder.mapping(table))
-    return spec, lint(spec)
+    findings = lint(spec)
+    hidden = getattr(grid, "hidden", [])        # a sheet's hidden rows below its header (`HiddenRowsGrid`)
+    if hidden:
+        rows = row_spans(hidden)
+        findings.append(Finding("警告", f"{origin} 第{rows}行", f"第{rows}行是隐藏的，其中的条款仍然导入；"
+                                "不用的条款请在原表中删除这一行，或在生成的「考核细则」表中删除它，而不是隐藏",
+                                check="hidden_rows"))
+    return spec, findings

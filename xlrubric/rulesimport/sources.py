@@ -119,12 +119,37 @@ def sheet_grid(data: bytes, name: str, is_header: Callable[[str], bool]) -> Grid
                   for name in book.sheet_names]
     except Exception as exc:                 # calamine's own errors: not a workbook, corrupt, encrypted
         raise RulesError(f"无法读取工作簿：{exc}", file=name) from exc
-    for _name, rows in sheets:
+    for sheet, rows in sheets:
         grid = [[_cell(v) for v in row] for row in rows]
         if any(is_header(c) for row in grid for c in row):
-            return grid
+            return HiddenRowsGrid(grid, _hidden_rows(data, name, sheet, grid, is_header))
     raise RulesError("工作簿中没有找到考核细则表（表头应有「项目」「考核标准」等列）", file=name,
                      hint=f"各工作表：{'、'.join(n for n, _ in sheets)}")
+
+
+class HiddenRowsGrid(list):
+    """A sheet's grid that also knows which of its rows below the header are hidden and hold text (1-based):
+    those clauses are imported like the rest (hiding is no deletion, the data tables' policy), and
+    `import_rules` says so, since a school may hide a clause it no longer uses."""
+
+    def __init__(self, grid: Grid, hidden: list[int]) -> None:
+        super().__init__(grid)
+        self.hidden = hidden
+
+
+def _hidden_rows(data: bytes, name: str, sheet: str, grid: Grid, is_header: Callable[[str], bool]) -> list[int]:
+    """The hidden rows of `sheet` below its header that hold text (1-based), as the workbook reader finds them
+    (calamine does not say). Only a note: a file it cannot read (calamine could) has none to say."""
+    from xlrubric.readers.workbook import read_workbook_bytes
+
+    try:
+        found = read_workbook_bytes(data, name=name).sheet(sheet)
+    except Exception:                        # the grid was read; the note on hidden rows is not worth a refusal
+        return []
+    if found is None or not found.hidden.rows:
+        return []
+    top = next(i for i, row in enumerate(grid) if any(is_header(c) for c in row))
+    return [i + 1 for i in sorted(found.hidden.rows) if top < i < len(grid) and any(c.strip() for c in grid[i])]
 
 
 def _cell(v: object) -> str:

@@ -66,7 +66,8 @@ SIGNIN = Layout("签到登记", (
     Column("参加范围", "text", synonyms=("参加对象", "范围"),
            hint="全体，或某个教研组/学科名称；留空表示全体教师", width=12),
     *ID_OR_NAME,
-    Column("签到状态", "choice", synonyms=("状态", "签到"), choices=SIGNIN_STATUSES,
+    # required: without it a 缺席 row would read as signed in (a blank cell in the column is 已签到)
+    Column("签到状态", "choice", True, ("状态", "签到"), choices=SIGNIN_STATUSES,
            hint="留空视为已签到；未到请填“缺席”", width=10),
 ), title="签到登记（每位教师每次活动一行）", optional=True)
 

@@ -29,7 +29,7 @@ from typing import Any
 from xlrubric.readers.text import normalize_label
 from xlrubric.spec.model import INPUT_LABELS, PENDING, Deduction, Item, Policy, Rubric, Spec
 
-KINDS = ("矛盾", "歧义", "空档", "重叠", "不可达", "总分不符", "缺出处", "未规定", "提示", "错误")
+KINDS = ("矛盾", "歧义", "空档", "重叠", "不可达", "总分不符", "缺出处", "未规定", "提示", "警告", "错误")
 UNDECIDED = "未决定"
 # Words that make a rule depend on someone's judgement ("旷训较多").
 VAGUE_WORDS = ("较多", "较少", "若干", "适当", "酌情", "严重", "多次")
