@@ -94,6 +94,8 @@ def test_a_signin_register_lacking_a_needed_column_decides_nothing(column):
     for who in ("张丽", "王强"):
         assert row_of(r, who)["参与情况（5分）"] == "待核实"
         assert f"签到登记!A2：签到登记缺少「{column}」列" in row_of(r, who)["待核实（单元格与原因）"]
+    if column == "签到状态":       # a list of who signed in only needs the column added, left blank (= 已签到)
+        assert "留空视为已签到" in p.message and "留空即可" in row_of(r, "张丽")["待核实（单元格与原因）"]
 
 
 def test_a_signin_register_without_scope_is_read_as_everyone():

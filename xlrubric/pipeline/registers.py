@@ -133,6 +133,9 @@ def _refused_register(ctx: Context, layout, derives: tuple[str, ...], teachers: 
 SIGNIN_NEEDS = {"日期": ("absent",), "活动名称": ("absent",), "签到状态": ("absent", "irregular")}
 SUBMISSION_NEEDS = {"材料": ("late", "missing"), "提交日期": ("late",)}
 _KIND_WORDS = {"absent": "缺席", "irregular": "迟到/早退/间缺", "late": "迟交", "missing": "未交"}
+# A sign-in list that records only who came (no status at all) is one column short of being read: its fix is
+# that empty column, since a blank 签到状态 is 已签到 (README).
+_HOW_TO_ADD = {"签到状态": "（只记签到了的教师的表，加上这一列、留空即可：留空按已签到计）"}
 
 
 def _lacking(table, needs: dict[str, tuple[str, ...]]) -> dict[str, Pending]:
@@ -145,7 +148,8 @@ def _lacking(table, needs: dict[str, tuple[str, ...]]) -> dict[str, Pending]:
     for name, kinds in needs.items():
         if name not in table.columns:
             why = Pending(table.sheet, cell, f"{table.sheet}缺少「{name}」列，无法从中计算"
-                                             f"{'、'.join(_KIND_WORDS[k] for k in kinds)}次数，请补上这一列")
+                                             f"{'、'.join(_KIND_WORDS[k] for k in kinds)}次数，请补上这一列"
+                                             f"{_HOW_TO_ADD.get(name, '')}")
             for kind in kinds:
                 out.setdefault(kind, why)
     return out

@@ -182,10 +182,12 @@ def read_table(sheet: RawSheet, layout: Layout, *, file: str) -> Table:
     table.header_rows = (top + 1, bottom + 1)
     for name in required:
         if name not in columns:
-            words = "、".join(f"「{w}」" for w in (name, *layout.column(name).synonyms))
+            col = layout.column(name)
+            words = "、".join(f"「{w}」" for w in (name, *col.synonyms))
             table.problems.append(Problem(
                 "missing-column", f"缺少必需的列「{name}」：请在第{bottom + 1}行的表头加上这一列（列名可写{words}）"
-                f"并逐行填写", "错误", file, sheet.name, cell_address(bottom, 0), None))
+                f"并逐行填写" + (f"（{col.hint}）" if col.hint else ""), "错误", file, sheet.name,
+                cell_address(bottom, 0), None))
     # Header cells we could not place: schools add columns, old templates name them differently.
     used = set(columns.values())
     for j, value in enumerate(grid[bottom] if bottom < scan else []):
