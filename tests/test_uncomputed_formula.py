@@ -51,3 +51,29 @@ def test_count_typed_as_an_uncomputed_formula_is_pending(tmp_path):
     rows = {r["姓名"]: r for r in table(res, "考核结果")}
     assert rows["甲"]["参与情况（5分）"] == "待核实" and rows["甲"]["总分（50分）"] == "待核实"
     assert rows["乙"]["参与情况（5分）"] == 4
+
+
+_CELLS = [b'<c r="{ref}"><v>1</v></c>', b'<c r="{ref}"><f>1+2</f><v>3</v></c>', b'<c r="{ref}"><f>1+2</f><v></v></c>',
+          b'<c r="{ref}" t="str"><f>A1</f><v></v></c>', b'<c r="{ref}" s="3"><f t="shared" si="0"/></c>',
+          b'<c r="{ref}">\n  <f>A1&amp;B1</f>\n</c>', b'<c r="{ref}" t="s"><v>0</v></c>', b'<c r="{ref}"/>',
+          b'<c r="{ref}" t="inlineStr"><is><t>f</t></is></c>', b'<c r="{ref}"><f/><v/></c>',
+          b'<c r="{ref}" t="e"><f>1/0</f><v>#DIV/0!</v></c>']
+
+
+def test_formulas_are_looked_at_where_they_are():
+    """Verify `_uncomputed` (the cell pattern tried only at each formula's own cell) finds exactly what the
+    same pattern searched over the whole part finds, on sheets mixing every kind of cell above (seeded)."""
+    import random
+
+    from xlrubric.readers.sheetscan import _NO_VALUE, _TEXT_TYPE, _uncomputed
+
+    rnd = random.Random(16)
+    for _ in range(300):
+        cells = [rnd.choice(_CELLS).replace(b"{ref}", f"{'ABCDEFGH'[j]}{i + 1}".encode())
+                 for i in range(rnd.randint(1, 6)) for j in range(rnd.randint(1, 8))]
+        data = b"<worksheet><sheetData><row>" + b"".join(cells) + b"</row></sheetData><autoFilter ref=\"A1:B2\">" \
+            b"<filterColumn colId=\"0\"><filters><filter val=\"1\"/></filters></filterColumn></autoFilter></worksheet>"
+        whole = {(int(m.group(2)), m.group(1)) for m in _NO_VALUE.finditer(data) if not _TEXT_TYPE.search(m.group(3))}
+        got = _uncomputed(data)
+        assert len(got) == len(whole)
+        assert {(r + 1, "ABCDEFGH"[c]) for r, c in got} == {(r, col.decode()) for r, col in whole}
