@@ -34,3 +34,16 @@ def test_problem_list_shows_the_number_typed() -> None:
     assert row[3] == "15"
     [said] = [p for p in r.report["problems"] if p["sheet"] == "签到登记" and p["cell"] == "A4"]
     assert said["value"] == "15"
+
+
+def test_a_count_the_register_overrides_shows_what_was_typed() -> None:
+    """Verify 考核记录's 「2次」 in 迟到间缺早退次数, which 签到登记 overrides (张丽 came late once: 1), is listed with
+    填写的值 「2次」 — the cell as typed — not the number 2 read from it."""
+    sheets, merges = lanxi4_record(("T1", "张丽", {"迟到间缺早退次数": "2次"}), ("T2", "王强", {}))
+    sheets["签到登记"] = [["签到登记"], ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"],
+                      [dt.date(2025, 10, 9), "教研活动", "全体", "T1", "张丽", "迟到"],
+                      [dt.date(2025, 10, 9), "教研活动", "全体", "T2", "王强", "已签到"]]
+    r = compute(sheets, merges)
+    [said] = [p for p in r.problems if p.code == "register-differs"]
+    assert "填的是 2，签到登记推算为 1" in said.message
+    assert shown_value(said.value) == "2次"

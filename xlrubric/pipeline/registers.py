@@ -173,11 +173,13 @@ def _put_derived(ctx: Context, counts: pd.DataFrame, sources: dict, record, rows
         values[np.isnan(values)] = 0.0
         if event in counts.columns and event in record.columns:
             typed = counts[event].to_numpy()
+            cells = record.frame[event] if event in record.frame.columns else None     # as typed: 「2次」, not 2
             for pos in np.flatnonzero(pd.notna(typed) & (typed != values)).tolist():
                 t = teachers[pos]
                 ctx.problem("register-differs",
                             f"「{event}」填的是 {typed[pos]:g}，{sheet}推算为 {values[pos]:g}，按{sheet}计算",
-                            "警告", record.sheet, record.cell(event, rows_of[t]), typed[pos])
+                            "警告", record.sheet, record.cell(event, rows_of[t]),
+                            typed[pos] if cells is None else cells.get(rows_of[t], typed[pos]))
         sources.cite(event, Cited(sheet, key, derived.cells, derived.evidence, reg_table, at))
         unsure = []
         for t, e in [k for k in rejected if k[1] == event and k[0] in at]:
