@@ -67,7 +67,7 @@ def test_copied_sheets_get_widths_from_their_content(tmp_path: Path) -> None:
     """Verify a .xls school's sheet copied into the new .xlsx gets column widths from its content (calamine
     gives no .xls widths; Excel's default 8.43 cut names and dates), the merged title left out.
 
-    By hand (pagesetup.display_width: ASCII 1 a character, CJK 2.2; + 2.5 padding; at most 36):
+    By hand (textwidth.display_width: ASCII 1 a character, CJK 2.2; + 2.5 padding; at most 36):
     A "1001" → 4 + 2.5 = 6.5; B 兰西县第四中学教研组, 10 CJK → 22 + 2.5 = 24.5; C 60 CJK → 132, capped at 36.
     The title (40 CJK, merged over A1:C1) would make A 36 wide if measured. XlsxWriter stores a width plus
     its 5-pixel padding (about 0.71), so the read-back widths sit just above these.

@@ -9,15 +9,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlrubric.writers.pagesetup import (
-    MANY_TEXTS,
-    _widths,
-    content_widths,
-    display_width,
-    table_layout,
-    text_lines,
-    text_widths,
-)
+from xlrubric.writers.pagesetup import content_widths, table_layout
+from xlrubric.writers.textwidth import MANY_TEXTS, _widths, display_width, text_lines, text_widths
 
 TRICKY = [1, 1.0, True, 0, 0.0, -0.0, False, 10, 10.0, -1.5, 1e20, "1", "True", "-0", "张三", "",
           "第一行\n第二行更长一些", date(2025, 9, 1), None]

@@ -261,7 +261,8 @@ def test_every_output_kind_prints_whole_legible_and_bounded(every_kind):
         # stay in the PDF's text: so also check the row is as tall as its longest name needs.
         from openpyxl.utils import get_column_letter
 
-        from xlrubric.writers.pagesetup import LINE_POINTS, display_width
+        from xlrubric.writers.pagesetup import LINE_POINTS
+        from xlrubric.writers.textwidth import display_width
 
         r = job["header_row"] + 1
         height = ws.row_dimensions[r].height or 15
@@ -326,7 +327,8 @@ def cut_off_cells(book: Path, sheet: str) -> list[tuple[str, str]]:
     of each paragraph, however it breaks (the writers allow more: text_lines). A merged cell's width and height
     are its merge's, and it never runs on. openpyxl files a run of equal columns under the run's first letter,
     so widths come from min..max."""
-    from xlrubric.writers.pagesetup import LINE_POINTS, PADDING, display_width
+    from xlrubric.writers.pagesetup import LINE_POINTS, PADDING
+    from xlrubric.writers.textwidth import display_width
 
     ws = openpyxl.load_workbook(book)[sheet]
     widths = {c: d.width for d in ws.column_dimensions.values() if d.min and d.max

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlrubric.writers import pagesetup as ps
+from xlrubric.writers import textwidth as tw
 
 QUOTE = "校本或外聘专家讲座的专题培训活动，按实际时长计算学时，每1小时计1学时"      # 34 characters
 
@@ -25,7 +26,7 @@ def detail_like(rows: int = 40) -> tuple[list[str], list[list]]:
 
 def plain_layout(header, rows) -> ps.PageLayout:
     """What table_layout did before: measure and plan, no widening."""
-    widths, wrap, lines, measured = ps._measure(header, rows, None, ps.Columns(rows))
+    widths, wrap, lines, measured = ps._measure(header, rows, None, tw.Columns(rows))
     layout = ps.plan_pages(header, widths, wrap, lines)
     layout.measured = measured
     return layout
@@ -46,10 +47,10 @@ def test_the_quote_gets_the_last_groups_room_and_rows_get_lower():
     assert after.key_cols == before.key_cols == 3
     # Before: the quote (34 characters ≈ 75 units) was narrowed to 20 units: 5 lines, so every row is 5 lines tall.
     assert before.widths[quote] == ps.NARROWEST
-    assert ps.text_lines(QUOTE, before.widths[quote]) >= 4
+    assert tw.text_lines(QUOTE, before.widths[quote]) >= 4
     # After: its group has room, so it is as wide as the quote needs (its display width + 2.5) and one line.
-    assert after.widths[quote] == round(ps.display_width(QUOTE) + 2.5, 1)
-    assert ps.text_lines(QUOTE, after.widths[quote]) == 1
+    assert after.widths[quote] == round(tw.display_width(QUOTE) + 2.5, 1)
+    assert tw.text_lines(QUOTE, after.widths[quote]) == 1
     assert after.row_heights(rows) == [None] * len(rows)
     page = ps.LANDSCAPE_CHARS * 100 / after.scale
     assert all(span <= page + 1e-6 for span in group_spans(after))

@@ -6,7 +6,7 @@
   `_Cells.one` writes for that value and style on its own, and the rows the plain row-by-row str join.
 - `zipio.deflate` writes new parts at level 1; they must read back to the same content.
 - `PageLayout.row_heights` reuses the widths `content_widths` measured; each height must be
-  `row_height` of the row (measured from scratch); `_lines_of` (session 6) each text's `text_lines`.
+  `row_height` of the row (measured from scratch); `lines_of` (session 6) each text's `text_lines`.
 - A float column is measured over its distinct values (session 6); each width must be the value's own.
 """
 
@@ -209,7 +209,7 @@ def test_sheet_list_kept_through_a_write_equals_the_list_read_again(tmp_path: Pa
 def test_float_column_widths_equal_each_value_measured(values) -> None:
     """A column of floats (with or without blanks and signed zeros) is measured over its distinct values;
     each width must be `display_width` of the value alone, in order."""
-    from xlrubric.writers.pagesetup import _widths, display_width
+    from xlrubric.writers.textwidth import _widths, display_width
 
     column = tuple(values + values[:3])
     assert _widths(column) == [display_width(v) for v in column if v is not None]
@@ -219,9 +219,9 @@ def test_float_column_widths_equal_each_value_measured(values) -> None:
 @given(st.lists(st.text(alphabet=st.sampled_from(list("扣分缺签到 ab1\n")), max_size=90), min_size=1, max_size=30),
        st.floats(0.5, 40))
 def test_lines_of_equal_text_lines(texts, width) -> None:
-    """`_lines_of` works line counts out in C loops from measured widths (or measures what it was not
+    """`lines_of` works line counts out in C loops from measured widths (or measures what it was not
     given); each must be `text_lines` of the text alone."""
-    from xlrubric.writers.pagesetup import _lines_of, display_width, text_lines
+    from xlrubric.writers.textwidth import display_width, lines_of, text_lines
 
     measured = {t: display_width(t) for t in texts[::2] if "\n" not in t}
-    assert _lines_of(set(texts), width, measured) == {t: text_lines(t, width) for t in texts}
+    assert lines_of(set(texts), width, measured) == {t: text_lines(t, width) for t in texts}

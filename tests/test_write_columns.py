@@ -4,7 +4,7 @@
   links are all in one column finds its linked cells in C loops; a float column whose zeros are all 0.0
   (no -0.0) takes every zero's tail from one constant. Each row must be the plain row-by-row join of
   cells written one at a time (`test_write_bytes._plain_rows`).
-- `pagesetup.negative_zero` must say whether a -0.0 is among the values.
+- `textwidth.negative_zero` must say whether a -0.0 is among the values.
 - `WorkbookPart.add_sheets` / `add_defined_names` and `Work.add_rels` / `add_overrides` make one edit for
   many; the texts must be those of one call per sheet, name, relationship and override.
 """
@@ -20,7 +20,8 @@ from test_write_bytes import TEXT, _plain_rows, _styles
 from xlrubric.ooxml.cellxml import _Cells, data_rows
 from xlrubric.ooxml.sheetxml import _Formats, column_letter
 from xlrubric.results import SheetTable
-from xlrubric.writers.pagesetup import negative_zero, table_layout
+from xlrubric.writers.pagesetup import table_layout
+from xlrubric.writers.textwidth import negative_zero
 
 FLOATS = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 0.0, 1.0, -1.0, 2.5, 40.0, math.inf]),
                    st.floats(-100, 100))

@@ -59,7 +59,7 @@ def test_a_column_mixing_equal_numbers_of_two_types(tmp_path: Path) -> None:
     # Found by the property test below: a set of {1.0, 1} keeps one of them, so a column's types must
     # come from every value. Worked by hand: 1.0 → repr "1.0", 1 → "1", True → t="b" 1. Widths:
     # "1.0" prints f"{1.0:g}" = "1", 1 unit; True prints "True", 4 units (0.6 × 4 bytes + 0.4 × 4).
-    from xlrubric.writers.pagesetup import _widths
+    from xlrubric.writers.textwidth import _widths
 
     xml = _sheet(tmp_path, SheetTable("结果", ["值"], [[1.0], [1], [True], [1.0]]))
     assert _cells(xml) == [(2, "><v>1.0</v>"), (3, "><v>1</v>"), (4, ' t="b"><v>1</v>'), (5, "><v>1.0</v>")]
@@ -120,7 +120,8 @@ TEXTS = st.one_of(st.none(), st.integers(0, 99), st.sampled_from(["", "短", "�
 def test_row_heights_by_column_equal_row_by_row(rows, width) -> None:
     """`row_heights` (a column at a time) gives `row_height` of each row; `text_lines` of one paragraph
     (its shortcut) equals the paragraph-by-paragraph sum."""
-    from xlrubric.writers.pagesetup import PageLayout, display_width, table_layout, text_lines
+    from xlrubric.writers.pagesetup import PageLayout, table_layout
+    from xlrubric.writers.textwidth import display_width, text_lines
 
     layout = table_layout(["甲", "乙", "丙", "丁"], rows)
     assert layout.row_heights(rows) == [layout.row_height(r) for r in rows]

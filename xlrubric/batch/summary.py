@@ -119,7 +119,8 @@ def _number(ws, r: int, c: int, value: Any, f) -> None:
 def _fit_row(ws, r: int, cells: list[tuple[Any, float]]) -> None:
     """Set a row's height for its wrapped text: XlsxWriter cannot autofit, and LibreOffice and WPS do not
     re-measure on opening (lines counted as pagesetup.py counts them for every sheet we write)."""
-    from xlrubric.writers.pagesetup import LINE_POINTS, text_lines
+    from xlrubric.writers.pagesetup import LINE_POINTS
+    from xlrubric.writers.textwidth import text_lines
 
     most = max((text_lines(text, width) for text, width in cells), default=1)
     if most > 1:

@@ -7,6 +7,7 @@ our own result sheets (`sheetxml`) and the record of what we added (`record`). `
 the entry point; `preserve.check_preserved` is the oracle that proves nothing of the school's was lost.
 
 Nothing here knows about XlsxWriter or new workbooks (that is `xlrubric.writers`); the only thing borrowed
-from there is `writers.pagesetup`'s print plan, a pure function with no imports of ours, so that a result
-sheet prints the same whether it went into the school's file or into a new one.
+from there is `writers.pagesetup`'s print plan and `writers.textwidth`'s measure of text (pure functions that
+import nothing else of ours), so that a result sheet prints the same whether it went into the school's file or
+into a new one.
 """

@@ -23,7 +23,7 @@ from numbers import Integral, Real
 from operator import is_not, ne
 from typing import TYPE_CHECKING, Any
 
-from xlrubric.writers.pagesetup import Columns, negative_zero
+from xlrubric.writers.textwidth import Columns, negative_zero
 
 if TYPE_CHECKING:
     from xlrubric.ooxml.sheetxml import _Formats

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.atomic import safe_output_name, write_atomic
-from xlrubric.writers.pagesetup import LINE_POINTS, apply_xlsxwriter, plan_pages, text_lines
+from xlrubric.writers.pagesetup import LINE_POINTS, apply_xlsxwriter, plan_pages
+from xlrubric.writers.textwidth import text_lines
 from xlrubric.writers.xlsx_format import HEADER_FILL, Styles, new_workbook
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlrubric.schemas.layout import INFO_SHEET
 from xlrubric.spec.model import Spec
-from xlrubric.writers.pagesetup import LINE_POINTS, PADDING, plan_pages, text_lines
+from xlrubric.writers.pagesetup import LINE_POINTS, PADDING, plan_pages
+from xlrubric.writers.textwidth import text_lines
 from xlrubric.writers.xlsx_format import Styles, print_setup, row_lines, title_row
 
 GUIDE_SHEET = "填写说明"

@@ -48,9 +48,9 @@ from xlrubric.writers.pagesetup import (
     PADDING,
     PageLayout,
     content_widths,
-    display_width,
     plan_pages,
 )
+from xlrubric.writers.textwidth import display_width
 from xlrubric.writers.xlsx_format import (
     Styles,
     new_workbook,

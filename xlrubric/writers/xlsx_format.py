@@ -23,7 +23,8 @@ from xlrubric.atomic import atomic_output
 from xlrubric.errors import OutputError
 from xlrubric.spec.model import KIND_LABELS, PENDING, Spec
 from xlrubric.spec.sheet import COLUMNS, RULES_SHEET, spec_to_rows
-from xlrubric.writers.pagesetup import LINE_POINTS, PageLayout, apply_xlsxwriter, table_layout, text_lines
+from xlrubric.writers.pagesetup import LINE_POINTS, PageLayout, apply_xlsxwriter, table_layout
+from xlrubric.writers.textwidth import text_lines
 
 # Fixed so that regenerating a template gives identical bytes (docProps/core.xml would hold "now").
 CREATED = dt.datetime(2024, 1, 1)
