@@ -35,19 +35,18 @@ def sheet_hidden(sheet: RawSheet) -> str:
     return "" if state == "visible" else "深度隐藏" if state == "veryhidden" else "隐藏"
 
 
-def hidden_rows_below(sheet: RawSheet, header_at: int, keep: Callable[[list[Any]], bool] | None = None) -> list[int]:
+def hidden_rows_below(sheet: RawSheet, header_at: int) -> list[int]:
     """The hidden rows below the header (0-based `header_at`) that hold something (1-based): a blank row holds
-    no rule, and the rows above the header are titles. `keep` narrows to the rows the reader takes."""
+    no rule, and the rows above the header are titles."""
     rows = sheet.rows
-    return [i + 1 for i in sorted(sheet.hidden.rows) if header_at < i < len(rows)
-            and any(_filled(c) for c in rows[i]) and (keep is None or keep(rows[i]))]
+    return [i + 1 for i in sorted(sheet.hidden.rows) if header_at < i < len(rows) and any(_filled(c) for c in rows[i])]
 
 
 def hidden_columns_below(sheet: RawSheet, header_at: int, read: Iterable[int] | None = None,
                          keep: Callable[[list[Any]], bool] | None = None) -> list[tuple[int, str]]:
     """The hidden columns (0-based, with their header text) that hold something below the header: in the rows
     `keep` takes (all when None), among the columns `read` (all when None). A column empty there gives nothing
-    to read, so it is not named, hidden or not."""
+    to read, so it is not named, hidden or not. A header written on two lines ("权重\n（30分）") is named on one."""
     hidden = sheet.hidden
     if not hidden.cols:
         return []
@@ -55,7 +54,7 @@ def hidden_columns_below(sheet: RawSheet, header_at: int, read: Iterable[int] | 
     width = max((len(r) for r in body), default=0)
     columns = range(width) if read is None else sorted(set(read))
     header = sheet.rows[header_at] if header_at < len(sheet.rows) else []
-    return [(j, cell_text(header[j]) if j < len(header) else "") for j in columns
+    return [(j, "".join(cell_text(header[j]).split()) if j < len(header) else "") for j in columns
             if hidden.col_hidden(j) and any(j < len(r) and _filled(r[j]) for r in body)]
 
 
@@ -70,11 +69,12 @@ def hidden_rules(sheet: RawSheet | None, file: str) -> list[Problem]:
     rows (hidden-rows; with a filter left on, the same 警告 says the filter may be what hid them) and rule
     columns (hidden-columns). Says nothing of how the rules are read: they are read as if nothing were hidden.
 
-    Rows: those below the 类别 header that hold anything (a hidden rule with a typo is still read, and
-    fails, as a rule). Columns: only the columns the rules reader reads (`spec.sheet.COLUMNS`: 类别 … 说明) that
-    hold something on a rule row (one with a 类别 or 名称). A hidden column under another header (a school's own
-    备注) is not read at all, so "其中的内容仍然使用" would be false of it; a read column empty on every rule row
-    feeds nothing. A sheet without a 类别 header is no rules sheet (reading it fails on its own)."""
+    Rows: those below the 类别 header that hold anything (as since session 11: a row half filled in is
+    still the director's to check). Columns: only the columns the rules reader reads (`spec.sheet.COLUMNS`:
+    类别 … 说明) that hold something on a rule row (one with a 类别 or 名称). A hidden column under another
+    header (a school's own 备注) is not read at all, so "其中的内容仍然使用" would be false of it; a read column
+    empty on every rule row feeds nothing. A sheet without a 类别 header is no rules sheet (reading it fails on
+    its own)."""
     from xlrubric.spec.sheet import COLUMNS, _header_row
 
     if sheet is None:
