@@ -198,3 +198,112 @@ def test_hidden_rule_rows_still_count_and_are_said(tmp_path: Path):
     assert lint.exit_code == 1
     [finding] = [f for f in json.loads(lint.stdout) if f["check"] == "hidden_rows"]
     assert (finding["kind"], finding["where"], finding["message"]) == ("警告", f"考核细则!A{row}", said.message)
+
+
+def _own_rules_book(path: Path, *, sheet_state: str = "visible", rows: list[int] = (), cols: list[str] = (),
+                    filter_ref: str = "", extra: dict[str, str] | None = None) -> Path:
+    """兰西四中's workbook with its own 考核细则 (lanxi4: header on row 2; 李娜 has 2 迟到间缺早退), then hidden as
+    asked; `extra` writes cells first (a column the rules reader does not read)."""
+    from batchbooks import LANXI4_TEACHERS, school_book
+
+    school_book(path, "lanxi4", "兰西四中", LANXI4_TEACHERS[:2])
+    wb = load_workbook(path)
+    ws = wb["考核细则"]
+    for ref, value in (extra or {}).items():
+        ws[ref] = value
+    ws.sheet_state = sheet_state
+    wb.save(path)
+    return _hide(path, "考核细则", list(rows), list(cols), filter_ref)
+
+
+def _compute_and_lint(path: Path):
+    """The results of computing the workbook by its own rules, its 考核细则 problems, and `xlrubric lint FILE
+    --json` (exit code, findings)."""
+    from typer.testing import CliRunner
+
+    from xlrubric.cli import app
+    from xlrubric.pipeline import resolve_spec
+    from xlrubric.readers.workbook import open_workbook
+
+    raw = open_workbook(path, settle=0)
+    spec, source = resolve_spec(raw, preset="lanxi4")
+    results = compute_book(raw, spec, source)
+    lint = CliRunner().invoke(app, ["lint", str(path), "--json"])
+    return results, [p for p in results.problems if p.sheet == "考核细则"], lint.exit_code, json.loads(lint.stdout)
+
+
+def _totals(results) -> dict[str, object]:
+    return {r["姓名"]: r["总分（50分）"] for r in table(results, "考核结果")}
+
+
+def test_hidden_rule_columns_still_count_and_are_said(tmp_path: Path):
+    """Verify hidden columns of the school's own 考核细则 are still read, and said once, by letter and header:
+    分值 (E) hidden, 李娜's 2 迟到 still cost 2 × 0.5 (E22, seed 003 "迟到、间缺、早退一次扣0.5分"): 总分
+    50 − 1 = 49, every total as unhidden. 说明 (I: text on the 策略 rows) is named too; an empty hidden column (J)
+    and a hidden column the rules reader does not read (K, 备注, with text) are not. lint says the same (exit 1);
+    the unhidden workbook says nothing of hidden columns (and lint exits 0)."""
+    plain, plain_said, plain_exit, plain_lint = _compute_and_lint(_own_rules_book(tmp_path / "plain.xlsx"))
+    assert plain_said == [] and plain_exit == 0 and not [f for f in plain_lint if f["check"].startswith("hidden")]
+    path = _own_rules_book(tmp_path / "cols.xlsx", cols=["E", "I", "J", "K"], extra={"K2": "备注", "K16": "旧分值"})
+    results, said, exit_code, findings = _compute_and_lint(path)
+    [p] = said
+    assert (p.code, p.severity, p.cell) == ("hidden-columns", "警告", "E2")
+    assert p.message == ("考核细则第E列（分值）、第I列（说明）是隐藏的，其中的内容仍然使用；"
+                         "请取消隐藏后核对，不用的内容请清空，而不是隐藏")
+    assert _totals(results) == _totals(plain) and row_of(results, "李娜")["总分（50分）"] == 49
+    assert exit_code == 1
+    [finding] = [f for f in findings if f["check"] == "hidden_columns"]
+    assert (finding["kind"], finding["where"], finding["message"]) == ("警告", "考核细则!E2", p.message)
+
+
+@pytest.mark.parametrize(("state", "how"), [("hidden", "隐藏"), ("veryHidden", "深度隐藏")])
+def test_hidden_rules_sheet_still_counts_and_is_said(tmp_path: Path, state: str, how: str):
+    """Verify a 考核细则 sheet hidden (or veryHidden) as a whole — a director may hide it meaning "not in use" —
+    is still the workbook's rules, said once on its first rule (A3): 李娜 2 × 0.5 → 49, every total as with the
+    sheet shown; lint says the same (exit 1). The veryHidden wording says where to unhide it."""
+    plain, *_ = _compute_and_lint(_own_rules_book(tmp_path / "plain.xlsx"))
+    results, said, exit_code, findings = _compute_and_lint(_own_rules_book(tmp_path / "h.xlsx", sheet_state=state))
+    [p] = said
+    assert (p.code, p.severity, p.cell) == ("hidden-sheet", "警告", "A3")
+    assert p.message.startswith(f"工作表「考核细则」是{how}的，其中的规则仍然使用（本工作簿按这张表计算）；"
+                                "不用这些规则请删除这张表，而不是隐藏；要用请取消隐藏后核对")
+    assert ("VBA" in p.message) == (state == "veryHidden")
+    assert results.rules_source.startswith("工作簿中的考核细则表")
+    assert _totals(results) == _totals(plain) and row_of(results, "李娜")["总分（50分）"] == 49
+    assert exit_code == 1
+    [finding] = [f for f in findings if f["check"] == "hidden_sheet"]
+    assert (finding["kind"], finding["where"], finding["message"]) == ("警告", "考核细则!A3", p.message)
+
+
+def test_rule_rows_hidden_by_a_filter_are_said_with_the_filter(tmp_path: Path):
+    """Verify a filter left on 考核细则 that hides the 迟到 rule (row 22) is said in the one hidden-rows 警告 —
+    no second one — with the filter wording, like the data tables: 李娜 2 × 0.5 → 49 all the same; lint the
+    same. A filter that hides nothing says nothing."""
+    plain, plain_said, *_ = _compute_and_lint(_own_rules_book(tmp_path / "f0.xlsx", filter_ref="A2:I57"))
+    assert plain_said == []
+    results, said, exit_code, findings = _compute_and_lint(
+        _own_rules_book(tmp_path / "f.xlsx", rows=[22], filter_ref="A2:I57"))
+    [p] = said
+    assert (p.code, p.severity, p.cell) == ("hidden-rows", "警告", "A22")
+    assert p.message == ("考核细则第22行被筛选隐藏或手动隐藏，其中的规则仍然使用；"
+                         "不用的规则请删除这一行（或清空这一行），而不是隐藏（表上有筛选：也请清除筛选后核对）")
+    assert _totals(results) == _totals(plain) and row_of(results, "李娜")["总分（50分）"] == 49
+    assert exit_code == 1
+    [finding] = [f for f in findings if f["check"] == "hidden_rows"]
+    assert finding["message"] == p.message
+
+
+def test_hidden_rules_sheet_columns_and_rows_in_an_xls(tmp_path: Path):
+    """Verify the same three 警告 from an .xls (LibreOffice's conversion: the sheet's state from the BOUNDSHEET,
+    rows and columns from ROW/COLINFO): the sheet hidden, the 迟到 rule row 22, 分值 (E) and 说明 (I)."""
+    from xlrubric.readers.workbook import open_workbook
+    from xlrubric.spec.hidden import hidden_rules
+
+    src = _own_rules_book(tmp_path / "rules.xlsx", sheet_state="hidden", rows=[22], cols=["E", "I"])
+    xls = soffice_convert(src, tmp_path / "out", "xls")
+    if xls is None:
+        pytest.skip("LibreOffice is not installed")
+    said = hidden_rules(open_workbook(xls, settle=0).sheet("考核细则"), xls.name)
+    assert [(p.code, p.cell) for p in said] == [("hidden-sheet", "A3"), ("hidden-rows", "A22"),
+                                                 ("hidden-columns", "E2")]
+    assert "第E列（分值）、第I列（说明）" in said[2].message

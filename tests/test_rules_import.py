@@ -331,3 +331,60 @@ def test_hidden_rows_of_an_imported_sheet_are_imported_and_said(rubric_sources, 
     [said] = [f for f in findings if f.check == "hidden_rows"]
     assert (said.kind, said.where) == ("警告", f"{plain.name} 第5行") and not said.resolved
     assert said.message.startswith("第5行是隐藏的，其中的条款仍然导入") and "删除" in said.message
+
+
+def _hidden_copy(plain: Path, path: Path, *, cols: list[str] = (), rows: list[int] = (), filter_ref: str = "",
+                 state: str = "visible") -> Path:
+    """A copy of an imported Excel table with its columns/rows hidden, a filter set, or the sheet hidden (a
+    visible sheet is added first: a workbook keeps one)."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    shutil.copy(plain, path)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    for c in cols:
+        ws.column_dimensions[c].hidden = True
+    for r in rows:
+        ws.row_dimensions[r].hidden = True
+    if filter_ref:
+        ws.auto_filter.ref = filter_ref
+    if state != "visible":
+        wb.create_sheet("封面")
+        ws.sheet_state = state
+    wb.save(path)
+    return path
+
+
+def test_hidden_columns_and_sheet_of_an_imported_table_are_imported_and_said(rubric_sources, tmp_path: Path):
+    """Verify what a school hid in its own Excel 考核细则 (lanxi4's table, header 阶段|项目|权重|基本要求|考核标准 on
+    row 3) is imported all the same — the rules equal those of the same file unhidden — and said once per kind:
+    a hidden 权重 column (C) by letter and header (the empty hidden column G is not named); the whole sheet
+    hidden or veryHidden; a filter that hid row 5 in the hidden-rows note itself. The unhidden file says none."""
+    plain = rubric_sources[("lanxi4", "xlsx")]
+    base, base_findings = import_rules(plain)
+    assert [f for f in base_findings if f.check.startswith("hidden")] == []
+
+    def said(path: Path) -> list:
+        spec, findings = import_rules(path)
+        assert spec == base
+        return [(f.kind, f.check, f.where, f.message, f.resolved) for f in findings if f.check.startswith("hidden")]
+
+    (tmp_path / "cols").mkdir()                       # each copy keeps the file's name: the notes name it
+    cols = _hidden_copy(plain, tmp_path / "cols" / plain.name, cols=["C", "G"])
+    assert said(cols) == [("警告", "hidden_columns", f"{plain.name} 第C列（权重）",
+                           "第C列（权重）是隐藏的，其中的内容仍然导入；请取消隐藏后核对，不用的内容请在原表中清空，"
+                           "或在生成的「考核细则」表中删除它，而不是隐藏", False)]
+    for state, how in (("hidden", "隐藏"), ("veryHidden", "深度隐藏")):
+        (tmp_path / state).mkdir()
+        sheet = _hidden_copy(plain, tmp_path / state / plain.name, state=state)
+        assert said(sheet) == [("警告", "hidden_sheet", f"{plain.name} 工作表「考核细则（学校）」",
+                                f"工作表「考核细则（学校）」是{how}的，其中的条款仍然导入；不用这张表请在原工作簿中删除它"
+                                "（要用请取消隐藏后核对），而不是隐藏", False)]
+    (tmp_path / "filter").mkdir()
+    filtered = _hidden_copy(plain, tmp_path / "filter" / plain.name, rows=[5], filter_ref="A3:E9")
+    [(_, _, where, message, _)] = said(filtered)
+    assert where == f"{plain.name} 第5行"
+    assert message.startswith("第5行被筛选隐藏或手动隐藏，其中的条款仍然导入；")
+    assert message.endswith("（表上有筛选：也请清除筛选后核对）")

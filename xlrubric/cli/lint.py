@@ -33,7 +33,7 @@ def lint(
         if target is None:
             return _list_presets()
         spec = load_target(target)
-        findings = lint_spec(spec) + hidden_rule_rows(target)
+        findings = lint_spec(spec) + hidden_rule_parts(target)
         if as_json:
             typer.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
         else:
@@ -44,25 +44,26 @@ def lint(
     run(go)
 
 
-def hidden_rule_rows(target: str) -> list[Finding]:
-    """A 警告 (undecided: the director deletes or un-hides the rows) when `target` is a workbook whose
-    考核细则 sheet has hidden rule rows: the rules sheet is read all the same, as `compute` says in 校验问题
-    (`spec.sheet.hidden_rules`). The workbook is opened again: lint reads one file, once, on request."""
+def hidden_rule_parts(target: str) -> list[Finding]:
+    """The 警告 (undecided: the director deletes or un-hides what is hidden) when `target` is a workbook whose
+    考核细则 sheet is hidden, or hides rule rows or rule columns: the rules sheet is read all the same, as
+    `compute` says in 校验问题 (`spec.hidden.hidden_rules`, the same 警告 word for word). The workbook is
+    opened again: lint reads one file, once, on request."""
     from pathlib import Path
 
     from xlrubric.cli.rules import WORKBOOK_SUFFIXES
-    from xlrubric.spec.sheet import RULES_SHEET, hidden_rules
+    from xlrubric.spec.hidden import HIDDEN_CHECKS, hidden_rules
+    from xlrubric.spec.sheet import RULES_SHEET
 
     path = Path(target)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES or not path.is_file():
         return []
     try:
         from xlrubric.readers.workbook import open_workbook
-    except ModuleNotFoundError:       # the rules-only install reads with calamine, which reports no hidden rows
+    except ModuleNotFoundError:       # the rules-only install reads with calamine, which reports nothing hidden
         return []
-    sheet = open_workbook(path, settle=0).sheet(RULES_SHEET)
-    said = hidden_rules(sheet, path.name) if sheet is not None else None
-    return [Finding("警告", f"{RULES_SHEET}!{said.cell}", said.message, check="hidden_rows")] if said else []
+    return [Finding("警告", f"{RULES_SHEET}!{said.cell}", said.message, check=HIDDEN_CHECKS[said.code])
+            for said in hidden_rules(open_workbook(path, settle=0).sheet(RULES_SHEET), path.name)]
 
 
 def _list_presets() -> int:

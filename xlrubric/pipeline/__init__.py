@@ -100,12 +100,11 @@ def run_parts(book: RawBook, spec: Spec, rules_source: str) -> Context:
     ctx = Context(book, spec, rules_source)
     for note in book.notes:
         ctx.problem("file-note", note, "提示")
-    if rules_source.startswith(OWN_RULES):     # the rules are this workbook's own sheet: its hidden rows said
-        from xlrubric.spec.sheet import RULES_SHEET, hidden_rules
+    if rules_source.startswith(OWN_RULES):     # the rules are this workbook's own sheet: what it hides, said
+        from xlrubric.spec.hidden import hidden_rules
+        from xlrubric.spec.sheet import RULES_SHEET
 
-        said = hidden_rules(book.sheet(RULES_SHEET), book.name)
-        if said is not None:
-            ctx.problems.append(said)
+        ctx.problems.extend(hidden_rules(book.sheet(RULES_SHEET), book.name))
     roster_table = ctx.table(ROSTER)
     ctx.roster, probs = build_roster(roster_table)
     ctx.problems.extend(probs)

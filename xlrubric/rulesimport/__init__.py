@@ -17,6 +17,7 @@ from xlrubric.rulesimport.build import Builder
 from xlrubric.rulesimport.grammar import load_grammar
 from xlrubric.rulesimport.sources import read_source
 from xlrubric.rulesimport.table import is_header_cell, parse_grid
+from xlrubric.spec.hidden import columns_named
 from xlrubric.spec.lint import Finding, lint
 from xlrubric.spec.model import Spec
 
@@ -36,10 +37,30 @@ def import_rules(source: str | Path | bytes, *, grammar: Path | None = None,
     builder = Builder(g, origin)
     spec = builder.resolve_questions(builder.mapping(table))
     findings = lint(spec)
-    hidden = getattr(grid, "hidden", [])        # a sheet's hidden rows below its header (`HiddenRowsGrid`)
+    findings.extend(hidden_notes(grid, origin))
+    return spec, findings
+
+
+def hidden_notes(grid: object, origin: str) -> list[Finding]:
+    """One 警告 per kind for what the imported sheet hides (`HiddenRowsGrid`): the sheet itself, clause rows
+    (a filter left on said in the same note), columns with text. All of it is imported as if unhidden."""
+    out: list[Finding] = []
+    how, sheet = getattr(grid, "hidden_sheet", ""), getattr(grid, "sheet", "")
+    if how:
+        out.append(Finding("警告", f"{origin} 工作表「{sheet}」", f"工作表「{sheet}」是{how}的，其中的条款仍然导入；"
+                           "不用这张表请在原工作簿中删除它（要用请取消隐藏后核对），而不是隐藏", check="hidden_sheet"))
+    hidden = getattr(grid, "hidden", [])        # a sheet's hidden rows below its header
     if hidden:
         rows = row_spans(hidden)
-        findings.append(Finding("警告", f"{origin} 第{rows}行", f"第{rows}行是隐藏的，其中的条款仍然导入；"
-                                "不用的条款请在原表中删除这一行，或在生成的「考核细则」表中删除它，而不是隐藏",
-                                check="hidden_rows"))
-    return spec, findings
+        filtered = getattr(grid, "filtered", False)
+        out.append(Finding("警告", f"{origin} 第{rows}行",
+                           f"第{rows}行{'被筛选隐藏或手动隐藏' if filtered else '是隐藏的'}，其中的条款仍然导入；"
+                           "不用的条款请在原表中删除这一行，或在生成的「考核细则」表中删除它，而不是隐藏"
+                           + ("（表上有筛选：也请清除筛选后核对）" if filtered else ""), check="hidden_rows"))
+    columns = getattr(grid, "hidden_columns", [])
+    if columns:
+        named = columns_named(columns)
+        out.append(Finding("警告", f"{origin} {named}", f"{named}是隐藏的，其中的内容仍然导入；请取消隐藏后核对，"
+                           "不用的内容请在原表中清空，或在生成的「考核细则」表中删除它，而不是隐藏",
+                           check="hidden_columns"))
+    return out

@@ -122,34 +122,47 @@ def sheet_grid(data: bytes, name: str, is_header: Callable[[str], bool]) -> Grid
     for sheet, rows in sheets:
         grid = [[_cell(v) for v in row] for row in rows]
         if any(is_header(c) for row in grid for c in row):
-            return HiddenRowsGrid(grid, _hidden_rows(data, name, sheet, grid, is_header))
+            return _hidden_grid(grid, data, name, sheet, is_header)
     raise RulesError("工作簿中没有找到考核细则表（表头应有「项目」「考核标准」等列）", file=name,
                      hint=f"各工作表：{'、'.join(n for n, _ in sheets)}")
 
 
 class HiddenRowsGrid(list):
-    """A sheet's grid that also knows which of its rows below the header are hidden and hold text (1-based):
-    those clauses are imported like the rest (hiding is no deletion, the data tables' policy), and
-    `import_rules` says so, since a school may hide a clause it no longer uses."""
+    """A sheet's grid that also knows what of it is hidden: its rows below the header that hold text (1-based
+    `hidden`), its columns that hold text below the header (`hidden_columns`: 0-based, with header text), how
+    the sheet itself is hidden (`hidden_sheet`: "", 隐藏 or 深度隐藏) and whether a filter is on (`filtered`).
+    All of it is imported like the rest (hiding is no deletion, the data tables' policy), and `import_rules`
+    says so, since a school may hide a clause, a column or the whole sheet it no longer uses."""
 
-    def __init__(self, grid: Grid, hidden: list[int]) -> None:
+    def __init__(self, grid: Grid, hidden: list[int], *, sheet: str = "", hidden_columns: list[tuple[int, str]] = (),
+                 hidden_sheet: str = "", filtered: bool = False) -> None:
         super().__init__(grid)
         self.hidden = hidden
+        self.sheet = sheet
+        self.hidden_columns = list(hidden_columns)
+        self.hidden_sheet = hidden_sheet
+        self.filtered = filtered
 
 
-def _hidden_rows(data: bytes, name: str, sheet: str, grid: Grid, is_header: Callable[[str], bool]) -> list[int]:
-    """The hidden rows of `sheet` below its header that hold text (1-based), as the workbook reader finds them
-    (calamine does not say). Only a note: a file it cannot read (calamine could) has none to say."""
-    from xlrubric.readers.workbook import read_workbook_bytes
-
+def _hidden_grid(grid: Grid, data: bytes, name: str, sheet: str, is_header: Callable[[str], bool]) -> HiddenRowsGrid:
+    """`grid` with what the workbook reader finds hidden in `sheet` (calamine does not say), through the same
+    searches as a workbook's own 考核细则 (`spec.hidden`). Columns: any that holds text below the header, not
+    only the header's known columns, since the importer also reads the text rows under the table from every
+    cell (the 等次 line, a note). Only a note: a file it cannot read (calamine could), or the rules-only
+    install without the workbook reader, has none to say."""
     try:
+        from xlrubric.readers.workbook import read_workbook_bytes
+        from xlrubric.spec.hidden import hidden_columns_below, hidden_rows_below, sheet_hidden
+
         found = read_workbook_bytes(data, name=name).sheet(sheet)
-    except Exception:                        # the grid was read; the note on hidden rows is not worth a refusal
-        return []
-    if found is None or not found.hidden.rows:
-        return []
+    except Exception:                        # the grid was read; the note on what is hidden is not worth a refusal
+        found = None
+    if found is None or not (found.hidden or sheet_hidden(found)):
+        return HiddenRowsGrid(grid, [], sheet=sheet)
     top = next(i for i, row in enumerate(grid) if any(is_header(c) for c in row))
-    return [i + 1 for i in sorted(found.hidden.rows) if top < i < len(grid) and any(c.strip() for c in grid[i])]
+    return HiddenRowsGrid(grid, hidden_rows_below(found, top), sheet=sheet,
+                          hidden_columns=hidden_columns_below(found, top), hidden_sheet=sheet_hidden(found),
+                          filtered=found.hidden.filtered)
 
 
 def _cell(v: object) -> str:

@@ -15,9 +15,8 @@ import threading
 from typing import Any
 
 from xlrubric.errors import RulesError
-from xlrubric.readers.raw import RawBook, RawSheet, cell_address, row_spans
+from xlrubric.readers.raw import RawBook, RawSheet, cell_address
 from xlrubric.readers.text import cell_text, normalize_label, parse_number
-from xlrubric.results import Problem
 from xlrubric.spec.load import deserialize
 from xlrubric.spec.model import DERIVE_LABELS, KIND_LABELS, Spec
 from xlrubric.spec.model import INPUT_LABELS as INPUT_LABELS_STYLE
@@ -263,28 +262,6 @@ def spec_from_sheet(sheet: RawSheet, *, origin: str = "") -> Spec:
 SPEC_CACHE_SIZE = 16
 _SPEC_CACHE: dict[bytes, bytes] = {}     # digest of repr(rows) -> pickled Spec, oldest first
 _SPEC_LOCK = threading.Lock()            # `xlrubric serve` computes in threads
-
-
-def hidden_rules(sheet: RawSheet, file: str) -> Problem | None:
-    """The 警告 for rule rows of a 考核细则 sheet that are hidden (hidden-rows, the data tables' policy in
-    `readers.hidden`): they are still rules. A director editing the school's own rules may hide a row meaning
-    "we don't use this"; using it silently would be a reading she did not see, and dropping it would make a
-    hidden row mean something different here than in every other sheet. Rows above the 类别 header and
-    blank rows are not rules, so they are not named. Says nothing of how the rules are read."""
-    hidden = sheet.hidden.rows
-    if not hidden:
-        return None
-    rows = sheet.rows
-    header_at = _header_row(rows)
-    if header_at is None:
-        return None
-    named = [i + 1 for i in sorted(hidden) if header_at < i < len(rows)
-             and any(c not in (None, "") and str(c).strip() for c in rows[i])]
-    if not named:
-        return None
-    return Problem("hidden-rows", f"考核细则第{row_spans(named)}行是隐藏的，其中的规则仍然使用；不用的规则请删除"
-                   "这一行（或清空这一行），而不是隐藏", "警告", file, sheet.name,  # type: ignore[arg-type]
-                   cell_address(named[0] - 1, 0), None)
 
 
 def spec_from_book(book: RawBook) -> Spec | None:
