@@ -85,3 +85,25 @@ def test_copied_sheets_get_widths_from_their_content(tmp_path: Path) -> None:
     dims = load_workbook(out)["名册"].column_dimensions
     for col, width in (("A", 6.5), ("B", 24.5), ("C", 36.0)):
         assert width < dims[col].width < width + 1, (col, dims[col].width)
+
+
+def test_hidden_sheets_stay_hidden_as_they_were(tmp_path: Path) -> None:
+    """Verify a .xls school's sheets come across to the new .xlsx as visible, hidden or very hidden as they
+    were: a very hidden sheet (one a macro or a careful director set so) came out visible, and a hidden one
+    must not turn very hidden either. workbook.xml says each sheet's state (no state: visible)."""
+    import re
+
+    from xlrubric.readers.raw import RawBook, RawSheet
+    from xlrubric.writers.newbook import write_new_workbook
+
+    book = RawBook("学校.xls", "xls", {name: RawSheet(name, [["工号", "姓名"], ["T01", "张伟"]], [], state)
+                                      for name, state in (("教师名册", "visible"), ("旧表", "hidden"),
+                                                          ("宏数据", "veryhidden"))})
+    out = tmp_path / "out.xlsx"
+    write_new_workbook(book, [], [], out)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/workbook.xml").decode()
+    tags = re.findall(r"<sheet [^>]*/>", xml)
+    states = {re.search(r'name="([^"]+)"', tag).group(1): re.search(r'state="([^"]+)"|$', tag).group(1) or "visible"
+              for tag in tags}
+    assert states == {"教师名册": "visible", "旧表": "hidden", "宏数据": "veryHidden"}

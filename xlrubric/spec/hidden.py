@@ -75,14 +75,14 @@ def hidden_rules(sheet: RawSheet | None, file: str) -> list[Problem]:
     header (a school's own 备注) is not read at all, so "其中的内容仍然使用" would be false of it; a read column
     empty on every rule row feeds nothing. A sheet without a 类别 header is no rules sheet (reading it fails on
     its own)."""
-    from xlrubric.spec.sheet import COLUMNS, _header_row
+    from xlrubric.spec.sheet import COLUMNS, header_row
 
     if sheet is None:
         return []
     how = sheet_hidden(sheet)
     if not (sheet.hidden or how):
         return []
-    header_at = _header_row(sheet.rows)
+    header_at = header_row(sheet.rows)
     if header_at is None:
         return []
     cols = {normalize_label(c): j for j, c in enumerate(sheet.rows[header_at]) if _filled(c)}

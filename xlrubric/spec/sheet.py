@@ -114,14 +114,14 @@ def spec_to_rows(spec: Spec) -> list[list[Any]]:
     return rows
 
 
-def _header_row(rows: list[list[Any]]) -> int | None:
+def header_row(rows: list[list[Any]]) -> int | None:
     """The 0-based index of the first row with a 类别 cell: the 考核细则 sheet's header (None when there is none)."""
     return next((i for i, r in enumerate(rows) if any(normalize_label(c) == "类别" for c in r)), None)
 
 
 def rows_to_mapping(rows: list[list[Any]], *, origin: str = "", sheet: str = RULES_SHEET) -> dict[str, Any]:
     """Read the 考核细则 sheet's rows (first non-empty row with 类别 is the header) into a mapping."""
-    header_at = _header_row(rows)
+    header_at = header_row(rows)
     if header_at is None:
         raise RulesError("找不到表头（第一列应为「类别」）", file=origin or None, sheet=sheet)
     col = {normalize_label(c): j for j, c in enumerate(rows[header_at]) if c not in (None, "")}

@@ -66,6 +66,8 @@ def write_new_workbook(book: RawBook, tables: list[SheetTable], marks: list[Cell
         ws = wb.add_worksheet(name)
         if sheet.visible == "hidden":
             ws.hide()
+        elif sheet.visible == "veryhidden":      # kept as the school had it: not listed by Excel's 取消隐藏 either
+            ws.very_hidden()
         marked = {xl_cell_to_rowcol(m.cell): m for m in marks_by_sheet.get(name, [])}
         for r, row in enumerate(sheet.rows):
             for c, value in enumerate(row):
