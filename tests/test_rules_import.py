@@ -388,3 +388,43 @@ def test_hidden_columns_and_sheet_of_an_imported_table_are_imported_and_said(rub
     assert where == f"{plain.name} 第5行"
     assert message.startswith("第5行被筛选隐藏或手动隐藏，其中的条款仍然导入；")
     assert message.endswith("（表上有筛选：也请清除筛选后核对）")
+
+
+def test_the_visible_rules_table_is_imported_before_a_hidden_old_one(rubric_sources, tmp_path: Path):
+    """Verify a rules workbook that keeps last year's table on a hidden sheet IN FRONT of this year's imports
+    this year's, and says which sheet it took. By hand: the hidden first sheet holds xinghuo's table (seed 000,
+    30 分), the visible second one lanxi4's (seed 003, 50 分); the import must equal lanxi4's own file, and one
+    警告 (other_sheets) names the hidden 旧细则 as not imported. It used to take the first sheet in order: xinghuo's
+    rules for a lanxi4 school, said only as a hidden sheet. With both sheets visible the first is taken, and the
+    note names the other. It needs no policy: `rules import` does not ask to change a 策略 for it."""
+    from openpyxl import load_workbook
+
+    lanxi, xinghuo = rubric_sources[("lanxi4", "xlsx")], rubric_sources[("xinghuo", "xlsx")]
+    want, _ = import_rules(lanxi)
+    old_rows = [list(r) for r in load_workbook(xinghuo).worksheets[0].iter_rows(values_only=True)]
+
+    def with_old_first(state: str) -> Path:
+        wb = load_workbook(lanxi)
+        old = wb.create_sheet("旧细则", 0)
+        for row in old_rows:
+            old.append(row)
+        old.sheet_state = state
+        (tmp_path / state).mkdir()
+        path = tmp_path / state / lanxi.name
+        wb.save(path)
+        return path
+
+    spec, findings = import_rules(with_old_first("hidden"))
+    assert spec == want
+    [note] = [f for f in findings if f.check == "other_sheets"]
+    assert note.kind == "警告" and not note.resolved
+    assert note.message.startswith("工作簿中还有工作表「旧细则」也像考核细则表，没有导入；导入的是「考核细则（学校）」"
+                                   "（第一张这样的可见表）")
+    assert [f for f in findings if f.check == "hidden_sheet"] == []       # the imported sheet is not hidden
+
+    spec, findings = import_rules(with_old_first("visible"))      # both visible: the first one, the other named
+    first, _ = import_rules(xinghuo)
+    assert spec.model_copy(update={"seed": first.seed}) == first       # the seed names the file imported from
+    assert [f.message for f in findings if f.check == "other_sheets"] == [
+        "工作簿中还有工作表「考核细则（学校）」也像考核细则表，没有导入；导入的是「旧细则」（第一张这样的可见表）。"
+        "如果应该用另一张，请把那张表单独另存为一个工作簿再导入"]

@@ -116,7 +116,8 @@ def import_cmd(
         items = len(spec.rubric.items) if spec.rubric else 0
         rules = len(spec.rubric.deductions) if spec.rubric else 0
         console.print(f"已导入 {items} 个项目、{rules} 条扣分规则：{output}", highlight=False)
-        if not all(f.resolved for f in findings if not f.check.startswith("hidden_")):   # those: delete it
+        if not all(f.resolved for f in findings if not f.check.startswith("hidden_")   # those: delete it
+                   and f.check != "other_sheets"):                                 # that: another file
             where = ("「考核细则」表的「策略」行把「方式」" if output.suffix.lower() == ".xlsx"
                      else "policies 中把 choice ")
             console.print(f"请打开 {output}，在{where}从“待确认”改为一个选项；改完后用 xlrubric lint {output} 检查。"

@@ -43,9 +43,17 @@ def import_rules(source: str | Path | bytes, *, grammar: Path | None = None,
 
 def hidden_notes(grid: object, origin: str) -> list[Finding]:
     """One 警告 per kind for what the imported sheet hides (`HiddenRowsGrid`): the sheet itself, clause rows
-    (a filter left on said in the same note), columns with text. All of it is imported as if unhidden."""
+    (a filter left on said in the same note), columns with text. All of it is imported as if unhidden. And
+    which sheet was imported, when other sheets look like a rules table too."""
     out: list[Finding] = []
     how, sheet = getattr(grid, "hidden_sheet", ""), getattr(grid, "sheet", "")
+    others = getattr(grid, "others", [])
+    if others:
+        listed = "、".join(f"「{o}」" for o in others[:5]) + (f"等{len(others)}张" if len(others) > 5 else "")
+        out.append(Finding("警告", f"{origin} 工作表「{sheet}」",
+                           f"工作簿中还有工作表{listed}也像考核细则表，没有导入；导入的是「{sheet}」"
+                           f"（{'第一张这样的隐藏表：没有可见的' if how else '第一张这样的可见表'}）。"
+                           "如果应该用另一张，请把那张表单独另存为一个工作簿再导入", check="other_sheets"))
     if how:
         out.append(Finding("警告", f"{origin} 工作表「{sheet}」", f"工作表「{sheet}」是{how}的，其中的条款仍然导入；"
                            "不用这张表请在原工作簿中删除它（要用请取消隐藏后核对），而不是隐藏", check="hidden_sheet"))

@@ -110,21 +110,29 @@ def docx_grid(data: bytes, name: str) -> Grid:
 
 
 def sheet_grid(data: bytes, name: str, is_header: Callable[[str], bool]) -> Grid:
-    """The first sheet of a workbook that holds the table's header (calamine gives a merged cell once)."""
+    """The sheet of a workbook that holds the table's header (calamine gives a merged cell once): the first
+    visible one, else the first hidden one. A school's rules workbook may keep last year's table on a hidden
+    sheet in front of this year's: taking the first sheet in order imported the old rules (said only as a
+    hidden sheet). The other sheets that also look like a rules table are named (`others`), so the director
+    sees which one was imported."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))
                   for name in book.sheet_names]
+        shown = {m.name for m in book.sheets_metadata if str(m.visible) == "SheetVisibleEnum.Visible"}
     except Exception as exc:                 # calamine's own errors: not a workbook, corrupt, encrypted
         raise RulesError(f"无法读取工作簿：{exc}", file=name) from exc
-    for sheet, rows in sheets:
-        grid = [[_cell(v) for v in row] for row in rows]
-        if any(is_header(c) for row in grid for c in row):
-            return _hidden_grid(grid, data, name, sheet, is_header)
-    raise RulesError("工作簿中没有找到考核细则表（表头应有「项目」「考核标准」等列）", file=name,
-                     hint=f"各工作表：{'、'.join(n for n, _ in sheets)}")
+    grids = [(sheet, [[_cell(v) for v in row] for row in rows]) for sheet, rows in sheets]
+    tables = [(sheet, grid) for sheet, grid in grids if any(is_header(c) for row in grid for c in row)]
+    if not tables:
+        raise RulesError("工作簿中没有找到考核细则表（表头应有「项目」「考核标准」等列）", file=name,
+                         hint=f"各工作表：{'、'.join(n for n, _ in sheets)}")
+    sheet, grid = next((t for t in tables if t[0] in shown), tables[0])
+    found = _hidden_grid(grid, data, name, sheet, is_header)
+    found.others = [other for other, _ in tables if other != sheet]
+    return found
 
 
 class HiddenRowsGrid(list):
@@ -142,6 +150,7 @@ class HiddenRowsGrid(list):
         self.hidden_columns = list(hidden_columns)
         self.hidden_sheet = hidden_sheet
         self.filtered = filtered
+        self.others: list[str] = []          # other sheets that look like a rules table too (`sheet_grid`)
 
 
 def _hidden_grid(grid: Grid, data: bytes, name: str, sheet: str, is_header: Callable[[str], bool]) -> HiddenRowsGrid:
