@@ -34,7 +34,7 @@ from xlrubric.pipeline.record import (
 from xlrubric.pipeline.registers import Cited, apply_registers, teacher_codes, teachers_of
 from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
-from xlrubric.readers.text import normalize_label, parse_number
+from xlrubric.readers.text import COUNT_UNITS, SCORE_UNITS, normalize_label, parse_number
 from xlrubric.schemas.cells import column_lists
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_names
@@ -206,9 +206,9 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     if changed:                                                  # a word read as a number: take those again
         cells.update(column_lists(table.frame, sorted(changed)))
     pending = "依赖它的分数待核实"
-    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending, cells=cells)
+    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending, cells=cells, units=COUNT_UNITS)
     ctx.problems.extend(probs)
-    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending, cells=cells)
+    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending, cells=cells, units=SCORE_UNITS)
     ctx.problems.extend(probs)
     parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"

@@ -1,0 +1,162 @@
+"""Verify the presets other than lanxi4 filled in as busy directors type (session 12): every cell read, read
+under a stated interpretation with a 警告 on it, or refused with 待核实 wherever the result appears — never a guess
+turned into a number.
+
+xinghuo (seed 000): 参训考勤 3分 "每少1次签到扣1分；旷训较多的每次扣0.5分"; 学习心得 5分 "每少一次扣1分"; 30 points.
+baiwanzi (seed 001): 专题培训 "按1小时计1学时"; 集中培训 "未注明学时的按实际活动天数每天计8学时"; 教学设计 "一篇字数800以上,
+计4学时"; 每年至少40学时. weicun (seed 002): "同时骨干教师拍摄十分钟微视频" (one a semester).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hours_books import compute as compute_hours
+from hours_books import register_row
+from hours_books import table as hours_table
+from hours_books import write_book as write_hours
+from real_input import XINGHUO, book, problems, row_of, table
+from schoolbooks import record_sheet
+
+from xlrubric.pipeline import compute_book
+from xlrubric.readers.text import chinese_numeral, parse_number
+
+D = dt.date
+PENDING = "待核实"
+
+
+def _xinghuo(counts: dict, signin=None, merges=None):
+    rows, record_merges = record_sheet(XINGHUO, [("X01", "王芳", counts), ("X02", "李强", {})])
+    sheets = {"教师名册": [["教师名册"], ["工号", "姓名"], ["X01", "王芳"], ["X02", "李强"]], "考核记录": rows}
+    all_merges = {"考核记录": record_merges}
+    if signin is not None:
+        sheets["签到登记"] = signin
+        all_merges["签到登记"] = merges or []
+    return compute_book(book(sheets, all_merges), XINGHUO, "预设 xinghuo")
+
+
+# ------------------------------------------------------------------ Chinese numerals said as ranges
+
+
+@pytest.mark.parametrize(("typed", "value"), [("一两", None), ("三四", None), ("两三", None), ("二〇二一", None),
+                                              ("一千二", 1200), ("一百五", 150), ("两千五", 2500), ("一千零二", 1002),
+                                              ("十五", 15), ("二十", 20), ("三千五百", 3500), ("一千三千", None)])
+def test_chinese_numerals_as_said(typed, value):
+    """Verify two digits side by side are a range (三四次 = 3 or 4: no number; it was the last digit, 4), and a digit
+    closing a number after 百/千 counts in the next place down, as it is said (一千二 = 1200; it was 1002)."""
+    assert chinese_numeral(typed) == value
+
+
+def test_count_said_as_a_range_is_pending():
+    """Verify 缺签到次数「一两次」 (once or twice) is refused: 参训考勤 待核实 in 考核结果, 扣分明细 and the JSON report,
+    the cell named — before, it was read as 2 (3 − 2×1 = 1分) with a 警告 that hid the guess."""
+    r = _xinghuo({"缺签到次数": "一两次"})
+    [bad] = [p for p in problems(r, "not-a-number") if p.value == "一两次"]
+    assert bad.severity == "错误" and bad.sheet == "考核记录"
+    row = row_of(r, "王芳")
+    assert row["参训考勤（3分）"] == row["总分（30分）"] == PENDING
+    assert bad.cell in row["待核实（单元格与原因）"]
+    assert row["研修计划（5分）"] == 5                         # items not fed by the cell keep their score
+    detail = [d for d in table(r, "扣分明细") if d["姓名"] == "王芳"]
+    assert [(d["项目"], d["扣分"]) for d in detail] == [("参训考勤", PENDING)]
+    report = next(t for t in r.report["teachers"] if t["name"] == "王芳")
+    assert report["items"]["参训考勤"] == report["total"] == PENDING
+    assert report["pending"]["参训考勤"][0]["cell"] == bad.cell
+    assert row_of(r, "李强")["总分（30分）"] == 30
+
+
+def test_days_said_as_a_range_are_pending(tmp_path):
+    """Verify 天数「两三天」 (two or three days) leaves the 集中培训 row 待核实 — it was 3 days × 8 = 24学时 with a
+    警告; and 字数「一千二」 is 1200 (a 警告 saying so), no longer 1002."""
+    roster = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    rows = [{"工号": "B01", "日期": D(2023, 10, 14), "类别": "集中培训", "天数": "两三天"},          # row 3
+            {"工号": "B01", "日期": D(2023, 10, 20), "类别": "教学设计", "字数": "一千二", "审核状态": "已认定"}]
+    res = compute_hours(write_hours(tmp_path / "白湾子.xlsx", roster, rows), "baiwanzi")
+    got = {p.cell: p for p in res.problems if p.sheet == "学时登记"}
+    assert (got["I3"].code, got["I3"].severity) == ("not-a-number", "错误")
+    assert (register_row(res, 3)["状态"], register_row(res, 3)["认定学时"]) == (PENDING, None)
+    assert got["K4"].severity == "警告" and "已按 1200 计算" in got["K4"].message
+    assert register_row(res, 4)["认定学时"] == 4                # 1200 ≥ 800: 计4学时
+    b01 = hours_table(res, "学时汇总")[0]
+    # confirmed 4 < 40 and the pending row could add: 待核实, never 28 (24 + 4)
+    assert (b01["学年合计"], b01["已确认学时"], b01["学年达标"]) == (PENDING, 4, PENDING)
+    assert b01["待核实"] == "学时登记 I3"
+    report = json.loads(json.dumps(res.report, ensure_ascii=False, default=str))
+    assert report["hours"][0]["years"] == {"2023-2024学年": None}
+
+
+# ------------------------------------------------------------------ a unit of another kind in a count column
+
+
+def test_points_typed_in_a_count_column_are_refused():
+    """Verify 旷训次数「1分」 (the director typed the deduction, 1 point = 2 events at 0.5) is refused: 参训考勤
+    待核实 with the cell — it was read as 1 event (3 − 0.5 = 2.5). 「2篇」 in 缺心得次数 stays a count: 5 − 2×1 = 3."""
+    r = _xinghuo({"旷训次数": "1分", "缺心得次数": "2篇"})
+    [bad] = problems(r, "wrong-unit")
+    assert bad.severity == "错误" and bad.value == "1分" and "「分」不是次数的单位" in bad.message
+    row = row_of(r, "王芳")
+    assert row["参训考勤（3分）"] == row["总分（30分）"] == PENDING and bad.cell in row["待核实（单元格与原因）"]
+    assert row["学习心得、感悟或教学反思（5分）"] == 3
+
+
+def test_count_typed_in_a_score_column_is_refused():
+    """Verify a scoring sheet's 研修计划「4次」 is refused (待核实), while 「4分」 is read as 4 (警告)."""
+    sheets = {"考核评分表": [["序号", "姓名", "研修计划", "参训考勤", "研修记录", "实践作业", "心得体会", "研修总结"],
+                             [1, "王芳", "4次", 3, 5, 7, 5, 5], [2, "李强", "4分", 3, 5, 7, 5, 5]]}
+    spec = XINGHUO.model_copy(deep=True)
+    spec.rubric.input = "scores"
+    r = compute_book(book(sheets), spec, "预设 xinghuo")
+    [bad] = problems(r, "wrong-unit")
+    assert bad.value == "4次" and "不是得分的单位" in bad.message
+    assert row_of(r, "王芳")["研修计划（5分）"] == PENDING
+    assert row_of(r, "李强")["研修计划（5分）"] == 4 and row_of(r, "李强")["总分（30分）"] == 29
+
+
+# ------------------------------------------------------------------ forms already read right (guards)
+
+
+def test_yes_no_marks_and_full_width_digits():
+    """Verify what xinghuo's once-only column (研修计划偏离主题或应付, 扣1分) and a count column accept: ✓/✔/是/有
+    are 1 (5 − 1 = 4), ×/否 are 0 (5), each with a 警告; 「X」 and 「对」 are refused; full-width 「２」 in 缺签到次数
+    is 2 (3 − 2 = 1)."""
+    for typed, score in [("✓", 4), ("✔", 4), ("是", 4), ("有", 4), ("×", 5), ("否", 5), ("X", PENDING),
+                         ("对", PENDING)]:
+        r = _xinghuo({"研修计划偏离主题或应付": typed})
+        assert row_of(r, "王芳")["研修计划（5分）"] == score, typed
+        warned = [p for p in r.problems if p.value == typed]
+        assert warned and warned[0].severity == ("错误" if score == PENDING else "警告"), typed
+    r = _xinghuo({"缺签到次数": "２"})
+    assert row_of(r, "王芳")["参训考勤（3分）"] == 1 and problems(r, "number-as-text")
+
+
+def test_hour_forms_read_or_refused(tmp_path):
+    """Verify baiwanzi 学时登记 forms: 「１．５小时」 1.5 (警告), 「约2」/「2左右」 2 (approximate, 警告), 「/」「无」
+    「暂无」「80%」 refused, 「半天」 in 时长 refused, 「1等奖」 refused (not a guess at 一等奖), 国级 → 国家级 (提示),
+    工号 12 for 0012 (警告)."""
+    roster = [["0012", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    base = {"工号": "0012", "类别": "专题培训"}
+    rows = [base | {"日期": D(2023, 10, 1), "时长": "１．５小时"},                # 3: 1.5
+            base | {"日期": D(2023, 10, 2), "时长": "约2"},                     # 4: 2
+            base | {"日期": D(2023, 10, 3), "时长": "2左右"},                   # 5: 2
+            base | {"日期": D(2023, 10, 4), "时长": "/"},                       # 6
+            base | {"日期": D(2023, 10, 5), "时长": "无"},                      # 7
+            {"工号": "0012", "类别": "集中培训", "日期": D(2023, 10, 6), "证书学时": "暂无"},   # 8
+            {"工号": "0012", "类别": "集中培训", "日期": D(2023, 10, 7), "证书学时": "80%"},    # 9
+            base | {"日期": D(2023, 10, 8), "时长": "半天"},                    # 10
+            {"工号": "0012", "类别": "论文获奖", "日期": D(2023, 10, 9), "级别": "县级", "等次": "1等奖",
+             "题目": "甲", "字数": 3000},                                        # 11
+            {"工号": 12, "类别": "论文发表", "日期": D(2023, 10, 10), "级别": "国级", "题目": "乙",
+             "字数": 3000}]                                                      # 12: 国家级 16
+    res = compute_hours(write_hours(tmp_path / "白湾子.xlsx", roster, rows), "baiwanzi")
+    got = {p.cell: (p.code, p.severity) for p in res.problems if p.sheet == "学时登记"}
+    assert got["H3"] == ("number-as-text", "警告") and got["H4"] == got["H5"] == ("approximate", "警告")
+    for cell in ("H6", "H7", "J8", "J9", "H10"):
+        assert got[cell][1] == "错误", cell
+    assert got["G11"] == ("unknown-award", "错误") and got["F12"] == ("level-synonym", "提示")
+    assert got["A12"] == ("id-leading-zero", "警告")
+    assert [register_row(res, n)["认定学时"] for n in (3, 4, 5, 12)] == [1.5, 2, 2, 16]
+    for n in (6, 7, 8, 9, 10, 11):
+        assert register_row(res, n)["状态"] == PENDING, n
+    assert parse_number("１．５") == (1.5, True)
