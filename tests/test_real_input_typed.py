@@ -3,8 +3,8 @@ under a stated interpretation with a 警告 on it, or refused with 待核实 whe
 turned into a number.
 
 xinghuo (seed 000): 参训考勤 3分 "每少1次签到扣1分；旷训较多的每次扣0.5分"; 学习心得 5分 "每少一次扣1分"; 30 points.
-baiwanzi (seed 001): 专题培训 "按1小时计1学时"; 集中培训 "未注明学时的按实际活动天数每天计8学时"; 教学设计 "一篇字数800以上,
-计4学时"; 每年至少40学时. weicun (seed 002): "同时骨干教师拍摄十分钟微视频" (one a semester).
+baiwanzi (seed 001): 专题培训 "按1小时计1学时"; 集中培训 "未注明学时的按实际活动天数每天计8学时";
+教学设计 "一篇字数800以上,计4学时"; 每年至少40学时. weicun (seed 002): "同时骨干教师拍摄十分钟微视频" (one a semester).
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def test_chinese_numerals_as_said(typed, value):
 
 
 def test_count_said_as_a_range_is_pending():
-    """Verify 缺签到次数「一两次」 (once or twice) is refused: 参训考勤 待核实 in 考核结果, 扣分明细 and the JSON report,
-    the cell named — before, it was read as 2 (3 − 2×1 = 1分) with a 警告 that hid the guess."""
+    """Verify 缺签到次数「一两次」 (once or twice) is refused: 参训考勤 待核实 in 考核结果, 扣分明细 and the JSON
+    report, the cell named — before, it was read as 2 (3 − 2×1 = 1分) with a 警告 that hid the guess."""
     r = _xinghuo({"缺签到次数": "一两次"})
     [bad] = [p for p in problems(r, "not-a-number") if p.value == "一两次"]
     assert bad.severity == "错误" and bad.sheet == "考核记录"
@@ -112,6 +112,32 @@ def test_count_typed_in_a_score_column_is_refused():
     assert bad.value == "4次" and "不是得分的单位" in bad.message
     assert row_of(r, "王芳")["研修计划（5分）"] == PENDING
     assert row_of(r, "李强")["研修计划（5分）"] == 4 and row_of(r, "李强")["总分（30分）"] == 29
+
+
+# ------------------------------------------------------------------ 学年 with one year
+
+
+def test_school_year_with_one_year_is_refused(tmp_path):
+    """Verify 学年「2024年春季」 beside 日期「3月5日」 no longer makes 2025-03-05 (2024-2025学年, 1学时 counted there):
+    a year alone names one of two 学年, so the 学年 is an 错误 and, baiwanzi's cycle spanning five 学年, the 月日 has
+    no year — the row is 待核实. A full 日期 still decides its own row («2023» beside 2023-10-12 counts 2学时)."""
+    roster = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    rows = [{"工号": "B01", "日期": "3月5日", "类别": "专题培训", "时长": 1, "学年": "2024年春季"},    # row 3
+            {"工号": "B01", "日期": D(2023, 10, 12), "类别": "专题培训", "时长": 2, "学年": "2023"},   # row 4
+            {"工号": "B01", "日期": "11月6日", "类别": "专题培训", "时长": 3, "学年": "2023-24"},      # row 5
+            {"工号": "B01", "日期": "12月7日", "类别": "专题培训", "时长": 4, "学年": "2023—2024学年"}]  # row 6
+    res = compute_hours(write_hours(tmp_path / "白湾子.xlsx", roster, rows), "baiwanzi")
+    got = {p.cell: p for p in res.problems if p.sheet == "学时登记"}
+    assert got["O3"].code == "bad-year" and "2023-2024学年还是2024-2025学年" in got["O3"].message
+    assert got["C3"].code == "date-no-year" and register_row(res, 3)["状态"] == PENDING
+    assert got["O4"].code == "bad-year" and register_row(res, 4)["认定学时"] == 2
+    assert "O5" not in got and register_row(res, 5)["日期"] == "2023-11-06"     # 2023-24 is one 学年
+    assert "O6" not in got and register_row(res, 6)["日期"] == "2023-12-07"
+    years = {r["学年"]: r for r in hours_table(res, "学时汇总")}
+    assert list(years) == ["2023-2024学年"]                # nothing counted in 2024-2025
+    # 2 + 3 + 4 = 9 confirmed, below 40; the 3月5日 row could add: 待核实, cited
+    assert (years["2023-2024学年"]["已确认学时"], years["2023-2024学年"]["学年合计"]) == (9, PENDING)
+    assert years["2023-2024学年"]["待核实"] == "学时登记 C3"
 
 
 # ------------------------------------------------------------------ forms already read right (guards)
