@@ -140,6 +140,66 @@ def test_school_year_with_one_year_is_refused(tmp_path):
     assert years["2023-2024学年"]["待核实"] == "学时登记 C3"
 
 
+# ------------------------------------------------------------------ cells merged down over several rows
+
+
+SIGNIN_HEAD = [["签到登记"], ["日期", "活动名称", "参加范围", "工号", "姓名", "签到状态"]]
+
+
+def test_signin_date_merged_over_a_session():
+    """Verify one 日期 and 活动名称 merged down over a session's teachers count for each row, as the merge shows:
+    两次活动 (4-20 研修1, 5-10 研修2), 李强 signed both (typed 「李 强」 and 「✓」), 王芳 missed 研修2 (×): 3 − 1 = 2,
+    李强 3. Before, the rows under each merge had no 日期: both teachers' 参训考勤 was 待核实."""
+    signin = SIGNIN_HEAD + [[D(2021, 4, 20), "研修1", None, None, "王芳", "已签到"],
+                            [None, None, None, None, "李 强", "已签到"],
+                            [D(2021, 5, 10), "研修2", None, None, "王芳", "×"],
+                            [None, None, None, None, "李强", "✓"]]
+    merges = [(2, 0, 3, 0), (2, 1, 3, 1), (4, 0, 5, 0), (4, 1, 5, 1)]
+    r = _xinghuo({}, signin, merges)
+    assert not [p for p in r.problems if p.severity == "错误"]
+    assert row_of(r, "王芳")["参训考勤（3分）"] == 2 and row_of(r, "王芳")["总分（30分）"] == 29
+    assert row_of(r, "李强")["参训考勤（3分）"] == 3
+
+
+def test_signin_without_date_says_attendance():
+    """Verify a blank 签到日期 says the session is unknown (出勤待核实), not 是否按时提交 (a hand-in's words), and
+    every teacher's 参训考勤 is 待核实 (who missed that session is unknown)."""
+    signin = SIGNIN_HEAD + [[D(2021, 4, 20), "研修1", None, "X01", "王芳", None],
+                            [None, "研修2", None, "X02", "李强", None]]
+    r = _xinghuo({}, signin)
+    [p] = problems(r, "no-date")
+    assert p.cell == "A4" and "出勤待核实" in p.message and "提交" not in p.message
+    assert row_of(r, "王芳")["参训考勤（3分）"] == row_of(r, "李强")["参训考勤（3分）"] == PENDING
+
+
+def test_roster_group_merged_over_teachers(tmp_path):
+    """Verify weicun's 教师名册 with 组别/角色 「骨干」 (and 教研组) merged over two teachers: both are 骨干, so both
+    owe 十分钟微视频 — none registered: 未达标. Before, the second teacher read as having no group: 不适用."""
+    import openpyxl
+    from hours_books import REGISTER_HEADER, ROSTER_HEADER
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "教师名册"
+    ws.append(["教师名册"])
+    ws.append(ROSTER_HEADER)
+    ws.append(["W01", "王芳", "女", D(1970, 3, 1), D(1995, 9, 1), "语文", "语文组", "骨干"])
+    ws.append(["W02", "李强", "男", D(1970, 3, 1), D(1995, 9, 1), "语文", None, None])
+    ws.append(["W03", "张伟", "男", D(1970, 3, 1), D(1995, 9, 1), "数学", "数学组", "教师"])
+    ws.merge_cells("G3:G4")
+    ws.merge_cells("H3:H4")
+    reg = wb.create_sheet("学时登记")
+    reg.append(["学时登记"])
+    reg.append(REGISTER_HEADER)
+    reg.append(["W01", "王芳", D(2021, 9, 15), "随笔"])
+    path = tmp_path / "魏村.xlsx"
+    wb.save(path)
+    res = compute_hours(path, "weicun")
+    status = {(x["姓名"], x["要求"]): x["达标"] for x in hours_table(res, "达标情况")}
+    assert status[("王芳", "十分钟微视频")] == status[("李强", "十分钟微视频")] == "未达标"
+    assert status[("张伟", "十分钟微视频")] == "不适用"
+
+
 # ------------------------------------------------------------------ forms already read right (guards)
 
 

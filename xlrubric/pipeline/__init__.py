@@ -106,7 +106,7 @@ def run_parts(book: RawBook, spec: Spec, rules_source: str) -> Context:
         said = hidden_rules(book.sheet(RULES_SHEET), book.name)
         if said is not None:
             ctx.problems.append(said)
-    roster_table = ctx.table(ROSTER)
+    roster_table = ctx.table(ROSTER, down=True)
     ctx.roster, probs = build_roster(roster_table)
     ctx.problems.extend(probs)
     for part in PARTS:

@@ -94,7 +94,7 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
                 rejected.setdefault((teacher, event), why)
     else:
         refused_register(ctx, SIGNIN, ("absent", "irregular"), counts.index, rejected)
-    submission = ctx.table(SUBMISSION)
+    submission = ctx.table(SUBMISSION, down=True)
     if submission is not None and submission.frame.empty:
         refused_register(ctx, SUBMISSION, ("late", "missing"), counts.index, rejected)
     if submission is not None and not submission.frame.empty:
@@ -201,7 +201,7 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
         return ctx.shared["attendance"]
     if "signin_table" not in ctx.shared:       # read once: a second read said its problems (no-header) twice
-        ctx.shared["signin_table"] = ctx.table(SIGNIN)
+        ctx.shared["signin_table"] = ctx.table(SIGNIN, down=True)
     signin = ctx.shared["signin_table"]
     if signin is None or signin.frame.empty:
         return None
@@ -294,8 +294,8 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
             ctx.problem("bad-date", f"「{cell_text(value)}」不是可识别的日期{number_date_hint(value)}，如 2021-06-03",
                         "错误", table.sheet, table.cell(column, row), value)
         else:
-            ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet,
-                        table.cell(column, row))
+            why = "无法判断是哪一次活动，出勤待核实" if table.sheet == SIGNIN.sheet else "无法判断是否按时提交"
+            ctx.problem("no-date", f"没有填写{column}：{why}", "错误", table.sheet, table.cell(column, row))
     return Coded(codes, found)
 
 

@@ -13,7 +13,7 @@ import functools
 import itertools
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -375,3 +375,29 @@ def find_label_values(sheet: RawSheet, labels: tuple[str, ...]) -> dict[str, tup
                         break
                 out[wanted[key]] = (v, at)
     return out
+
+
+def merged_down(sheet: RawSheet, layout: Layout, file: str) -> RawSheet:
+    """The sheet with each cell merged down one column below the header (a teacher's 工号 and 姓名 merged over
+    their rows, one 日期 over a day's activities) written into every row of the merge, as the merge shows it;
+    calamine gives the value to the top cell only, and the rows below used to be skipped as rows without a
+    teacher. Header merges and merges across columns (a 题目 over two columns) are left as they are. Read so:
+    学时登记, 签到登记 and 提交登记 (one 日期 and 活动名称 over a session's teachers), 教师名册 (one 教研组 or
+    组别/角色 over several teachers: the rows below were read as having none — 骨干 duties 不适用)."""
+    down = [m for m in sheet.merged if m[2] > m[0] and m[1] == m[3]]
+    if not down:
+        return sheet
+    head = read_table(RawSheet(sheet.name, sheet.rows[:HEADER_SCAN_ROWS], sheet.merged, sheet.visible), layout,
+                      file=file)
+    start = head.header_rows[1] if head.columns else len(sheet.rows)
+    down = [m for m in down if m[0] >= start]
+    if not down:
+        return sheet
+    rows = list(sheet.rows)
+    for r0, c, r1, _ in down:
+        top = rows[r0][c] if r0 < len(rows) and c < len(rows[r0]) else None
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):     # only cells the sheet has: bounded by its size
+            if c < len(rows[r]) and rows[r][c] is None and top is not None:
+                rows[r] = list(rows[r])
+                rows[r][c] = top
+    return replace(sheet, rows=rows)
