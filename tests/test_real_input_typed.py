@@ -246,3 +246,29 @@ def test_hour_forms_read_or_refused(tmp_path):
     for n in (6, 7, 8, 9, 10, 11):
         assert register_row(res, n)["状态"] == PENDING, n
     assert parse_number("１．５") == (1.5, True)
+
+
+# ------------------------------------------------------------------ an example row left in; a 能力点 with its name
+
+
+def test_example_row_left_in_is_no_teacher():
+    """Verify a template's example row kept under the header (工号「示例」, 姓名 张三) is skipped with a 警告 on its
+    cell, not scored as a teacher: xinghuo's 考核记录 without a 名册 lists only 王芳 (30). Before, 「示例」 was a
+    teacher with full marks in 考核结果."""
+    rows, merges = record_sheet(XINGHUO, [("示例", "张三", {"缺签到次数": 1}), ("X01", "王芳", {})])
+    r = compute_book(book({"考核记录": rows}, {"考核记录": merges}), XINGHUO, "预设 xinghuo")
+    [p] = problems(r, "example-row")
+    assert (p.severity, p.cell, p.value) == ("警告", "A4", "示例") and "示例行" in p.message
+    assert [x["姓名"] for x in table(r, "考核结果")] == ["王芳"]
+    assert row_of(r, "王芳")["总分（30分）"] == 30
+
+
+def test_example_row_in_the_roster(tmp_path):
+    """Verify tisheng2's 教师名册 with an example row (「例1」 | 张三) lists no 张三 in 项目考核 or 达标情况."""
+    roster = [["例1", "张三", "男", D(1980, 1, 1), D(2000, 9, 1), "语文", "语文组", "教师"],
+              ["T01", "赵一", "女", D(1985, 1, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    rows = [{"工号": "T01", "日期": D(2020, 10, 1), "类别": "微能力点", "题目": "A1"}]
+    res = compute_hours(write_hours(tmp_path / "提升.xlsx", roster, rows), "tisheng2")
+    assert [(p.code, p.cell) for p in res.problems if p.sheet == "教师名册"] == [("example-row", "A3")]
+    assert {x["姓名"] for x in hours_table(res, "项目考核")} == {"赵一"}
+    assert {x["姓名"] for x in hours_table(res, "达标情况")} == {"赵一"}
