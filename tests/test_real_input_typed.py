@@ -292,3 +292,36 @@ def test_ability_point_typed_with_its_name_counts_once(tmp_path):
     status = {x["姓名"]: x for x in hours_table(res, "达标情况") if x["要求"] == "微能力点（教师）"}
     assert status["赵一"]["达标"] == PENDING
     assert (status["钱二"]["达标"], status["钱二"]["已完成"]) == ("达标", 3)
+
+
+# ------------------------------------------------------------------ one session typed two ways; rows that disagree
+
+
+def test_session_name_typed_full_width_is_one_session():
+    """Verify 「研修２」 (full-width) and 「研修 2」 on the same day are the one session 研修2: both teachers signed
+    both sessions, 3分 each. Before, they were two sessions and each teacher was absent from the other's: 3 − 1 = 2."""
+    signin = SIGNIN_HEAD + [[D(2021, 4, 20), "研修1", None, "X01", "王芳", "已签到"],
+                            [D(2021, 4, 20), "研修1", None, "X02", "李强", "已签到"],
+                            [D(2021, 5, 10), "研修２", None, "X01", "王芳", "已签到"],
+                            [D(2021, 5, 10), "研修 2", None, "X02", "李强", "已签到"]]
+    r = _xinghuo({}, signin)
+    assert row_of(r, "王芳")["参训考勤（3分）"] == row_of(r, "李强")["参训考勤（3分）"] == 3
+    assert not [d for d in table(r, "扣分明细") if d["项目"] == "参训考勤"]
+
+
+def test_rows_of_one_session_that_disagree_are_pending():
+    """Verify 王芳 on two rows of 研修1, 已签到 and 缺席, is an 错误 on the later 签到状态 and her 参训考勤 待核实
+    (in 考核结果 and 扣分明细, citing the cell) — before, any row not 缺席 counted as signed in: 3分 silently.
+    李强's two 已签到 rows agree: one sign-in, 3分."""
+    signin = SIGNIN_HEAD + [[D(2021, 4, 20), "研修1", None, "X01", "王芳", "已签到"],
+                            [D(2021, 4, 20), "研修1", None, "X01", "王芳", "缺席"],
+                            [D(2021, 4, 20), "研修1", None, "X02", "李强", "已签到"],
+                            [D(2021, 4, 20), "研修1", None, "X02", "李强", "已签到"]]
+    r = _xinghuo({}, signin)
+    [p] = problems(r, "signin-disagrees")
+    assert (p.sheet, p.cell, p.severity) == ("签到登记", "F4", "错误") and "第3行" in p.message
+    row = row_of(r, "王芳")
+    assert row["参训考勤（3分）"] == row["总分（30分）"] == PENDING and "签到登记!F4" in row["待核实（单元格与原因）"]
+    detail = [d for d in table(r, "扣分明细") if d["姓名"] == "王芳"]
+    assert [(d["项目"], d["扣分"], d["来源"]) for d in detail] == [("参训考勤", PENDING, "签到登记!F4")]
+    assert row_of(r, "李强")["参训考勤（3分）"] == 3
