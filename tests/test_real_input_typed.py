@@ -325,3 +325,33 @@ def test_rows_of_one_session_that_disagree_are_pending():
     detail = [d for d in table(r, "扣分明细") if d["姓名"] == "王芳"]
     assert [(d["项目"], d["扣分"], d["来源"]) for d in detail] == [("参训考勤", PENDING, "签到登记!F4")]
     assert row_of(r, "李强")["参训考勤（3分）"] == 3
+
+
+# ------------------------------------------------------------------ a 级别, 等次 or 角色 the rule needs left blank
+
+
+def test_blank_level_award_or_role_is_pending(tmp_path):
+    """Verify a choice the row's rule needs left blank is 待核实 with an 错误 on that cell, not 无效 0学时 (seed 001:
+    论文 "在县级以上获奖……分别按一、二、三等奖计12、8、4学时"; 课题 "课题主持人及主笔……按国省级、市县级计40、30学时；
+    课题主要参与者……20、15学时"; "课题是指……批准研究并结题的课题"). Before, each row was 无效 ("级别「」不计学时",
+    "须结题后才计学时（填的是「」）") with no word on the blank cell. 公开课 计4学时 is certain: confirmed 4."""
+    roster = [["B01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    paper = {"工号": "B01", "类别": "论文获奖", "字数": 3000}
+    project = {"工号": "B01", "类别": "课题"}
+    rows = [paper | {"日期": D(2023, 10, 17), "等次": "一等奖", "题目": "甲"},                    # 3: 级别 blank
+            paper | {"日期": D(2023, 10, 18), "级别": "县级", "题目": "乙"},                      # 4: 等次 blank
+            project | {"日期": D(2023, 10, 19), "级别": "省级", "等次": "结题", "题目": "丙"},     # 5: 角色 blank
+            project | {"日期": D(2023, 10, 20), "级别": "省级", "角色": "主持人", "题目": "丁"},   # 6: 等次 blank
+            {"工号": "B01", "日期": D(2023, 10, 21), "类别": "公开课"},                          # 7: 4
+            paper | {"日期": D(2023, 10, 22), "级别": "县级", "题目": "戊", "字数": 1500}]   # 8: 字数 short
+    res = compute_hours(write_hours(tmp_path / "白湾子.xlsx", roster, rows), "baiwanzi")
+    got = {p.cell: p for p in res.problems if p.sheet == "学时登记"}
+    for cell, said in (("F3", "未填写级别"), ("G4", "未填写等次"), ("E5", "未填写角色"), ("G6", "未填写等次")):
+        assert (got[cell].code, got[cell].severity) == ("missing-amount", "错误") and said in got[cell].message, cell
+        assert register_row(res, int(cell[1:]))["状态"] == PENDING, cell
+    assert register_row(res, 7)["认定学时"] == 4
+    # 1500 < 2000 ("一篇字数2000以上") already makes row 8 无效, whatever its 等次: no 待核实 for it
+    assert register_row(res, 8)["状态"] == "无效学时" and "G8" not in got
+    b01 = hours_table(res, "学时汇总")[0]
+    assert (b01["学年合计"], b01["已确认学时"], b01["学年达标"]) == (PENDING, 4, PENDING)
+    assert b01["待核实"] == "学时登记 F3、G4、E5、G6"
