@@ -355,3 +355,24 @@ def test_blank_level_award_or_role_is_pending(tmp_path):
     b01 = hours_table(res, "学时汇总")[0]
     assert (b01["学年合计"], b01["已确认学时"], b01["学年达标"]) == (PENDING, 4, PENDING)
     assert b01["待核实"] == "学时登记 F3、G4、E5、G6"
+
+
+# ------------------------------------------------------------------ 人工调整 typed as text
+
+
+def test_override_typed_as_text():
+    """Verify xinghuo's 人工调整 of 参训考勤 (3分; computed 3 − 2×1 = 1 for 缺签到次数 2): 「2.5分」 is 2.5 with a 警告
+    (总分 30 − 3 + 2.5 = 29.5; it was taken silently), and 「3次」 — a count, not a score — is refused: 参训考勤 待核实
+    on the cell (it was adopted as 3, full marks, silently)."""
+    rows, merges = record_sheet(XINGHUO, [("X01", "王芳", {"缺签到次数": 2}), ("X02", "李强", {"缺签到次数": 2})])
+    adjust = [["人工调整"], ["工号", "姓名", "项目", "调整为", "原因"],
+              ["X01", "王芳", "参训考勤", "2.5分", "补签到一次"],
+              ["X02", "李强", "参训考勤", "3次", "补签到"]]
+    sheets = {"教师名册": [["教师名册"], ["工号", "姓名"], ["X01", "王芳"], ["X02", "李强"]], "考核记录": rows,
+              "人工调整": adjust}
+    r = compute_book(book(sheets, {"考核记录": merges}), XINGHUO, "预设 xinghuo")
+    said = {p.cell: (p.code, p.severity) for p in r.problems if p.sheet == "人工调整"}
+    assert said == {"D3": ("number-as-text", "警告"), "D4": ("override-wrong-unit", "错误")}
+    assert row_of(r, "王芳")["参训考勤（3分）"] == 2.5 and row_of(r, "王芳")["总分（30分）"] == 29.5
+    li = row_of(r, "李强")
+    assert li["参训考勤（3分）"] == li["总分（30分）"] == PENDING and "人工调整!D4" in li["待核实（单元格与原因）"]
