@@ -376,3 +376,37 @@ def test_override_typed_as_text():
     assert row_of(r, "王芳")["参训考勤（3分）"] == 2.5 and row_of(r, "王芳")["总分（30分）"] == 29.5
     li = row_of(r, "李强")
     assert li["参训考勤（3分）"] == li["总分（30分）"] == PENDING and "人工调整!D4" in li["待核实（单元格与原因）"]
+
+
+# ------------------------------------------------------------------ more forms already read right (guards)
+
+
+def test_teacher_twice_under_other_spellings():
+    """Verify a teacher on two rows of xinghuo's 考核记录 under other spellings — 工号 0012 and the number 12 (Excel
+    dropped the 0), 「X02」 and 「X02 」, 工号 X03 and a row with only 姓名 「张 伟」 — is one teacher listed twice:
+    the differing 缺签到次数 leave 参训考勤 待核实 on the later row's cell, never the first row's value."""
+    rows, merges = record_sheet(XINGHUO, [("0012", "王芳", {"缺签到次数": 1}), (12, "王芳", {"缺签到次数": 2}),
+                                          ("X02", "李强", {}), ("X02 ", "李强", {"缺签到次数": 1})])
+    sheets = {"教师名册": [["教师名册"], ["工号", "姓名"], ["0012", "王芳"], ["X02", "李强"]], "考核记录": rows}
+    r = compute_book(book(sheets, {"考核记录": merges}), XINGHUO, "预设 xinghuo")
+    assert {p.cell for p in problems(r, "duplicate")} == {"A5", "A7"}
+    assert "考核记录!F5" in row_of(r, "王芳")["待核实（单元格与原因）"]
+    assert "考核记录!F7" in row_of(r, "李强")["待核实（单元格与原因）"]
+    assert row_of(r, "王芳")["参训考勤（3分）"] == row_of(r, "李强")["参训考勤（3分）"] == PENDING
+
+
+def test_register_dates_as_typed(tmp_path):
+    """Verify weicun 学时登记 dates: 2021.9.1, 2021/10/1, ２０２１．１１．５ are read; 9月1日 is 2021-09-01 from the
+    one-学年 考核期 (警告); 21.12.1, month-only 2021年11月, 十二月一日 and 2021-11-31 are refused (待核实)."""
+    roster = [["W01", "王芳", "女", D(1985, 3, 1), D(2008, 9, 1), "语文", "语文组", ""]]
+    typed = ["2021.9.1", "2021/10/1", "２０２１．１１．５", "9月1日", "21.12.1", "2021年11月", "十二月一日",
+             "2021-11-31"]
+    rows = [{"工号": "W01", "日期": t, "类别": "随笔"} for t in typed]
+    res = compute_hours(write_hours(tmp_path / "魏村.xlsx", roster, rows), "weicun")
+    got = {p.cell: (p.code, p.severity) for p in res.problems if p.sheet == "学时登记"}
+    assert got == {"C6": ("date-year-assumed", "警告"), "C7": ("bad-date", "错误"), "C8": ("bad-date", "错误"),
+                   "C9": ("bad-date", "错误"), "C10": ("bad-date", "错误")}
+    # 每月一篇 (seed 002): September (rows 3, 6), October, November are met by readable rows; the refused rows can
+    # only add, so the months checked stay met (December on is not yet due as of the last dated row).
+    x = next(x for x in hours_table(res, "达标情况") if x["要求"].startswith("日常反思"))
+    assert (x["达标"], x["应完成"], x["已完成"]) == ("达标", 3, 4)
