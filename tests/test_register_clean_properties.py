@@ -5,7 +5,7 @@ masks. The reference below reads cell by cell, in row order, with the same per-c
 (`parse_quantity`, `parse_date`, the rules' words) and the rule each column follows as README states it:
 a number typed as text or as an approximate is read with a 警告, a negative / unreadable / wrong-unit one is
 rejected (错误, its row's reason names the cell); a date without a year takes the row's 学年 (months before
-September are in its second year) or is rejected when the 学年 is not given (the cycle spans five 学年);
+September are in its second year) or is rejected when no one 学年 is given (the cycle spans five 学年);
 a 角色 synonym is read with a 提示, an unknown one rejected. Random messy registers — numbers as text,
 full-width digits, blanks, TRUE next to 1, dates as text and serials, '2小时', negative, huge — must give
 the same value, the same rejected cells and the same (code, severity, cell) problems in the same order.
@@ -46,7 +46,7 @@ dates = st.one_of(
                      "2023-10-12", "2024年4月19日", "20231012", 45211, 45211.0, True, "4月19日", "10.12", "2月30日",
                      "13月1日", "abc", "2023/9/1", "２０２３－１０－１２"]),
     st.integers(44000, 47000))
-years = st.sampled_from([None, "", "2023-2024", "2024学年", "abc"])
+years = st.sampled_from([None, "", "2023-2024", "2023-24", "2024学年", "2024年春季", "2023-2025", "abc"])
 roles = st.sampled_from([None, "", "参培者", "主讲人", "主讲教师", "学员", "xx", 1, True])
 record = st.tuples(st.sampled_from(["T1", "T2", "T3"]), dates, years, roles, numbers, numbers)
 
@@ -66,11 +66,14 @@ def ref_number(value, column: str):
 
 
 def ref_year(value) -> int:
+    """The first year of the one school year a 学年 cell names (2023-2024, 2023-24); -1 for anything else — a year
+    alone (2024学年, 2024年春季) names one of two 学年 and is refused (README「学时与达标」)."""
     typed = cell_text(value, nfkc=True)
-    if not typed:
+    m = re.search(r"(\d{4})\s*[-—–~～至到/]\s*(\d{4}|\d{2})(?!\d)", typed)
+    if not m:
         return -1
-    m = re.search(r"(\d{4})", typed)
-    return int(m[1]) if m else -1
+    first, second = int(m[1]), m[2]
+    return first if int(second) == (first + 1 if len(second) == 4 else (first + 1) % 100) else -1
 
 
 def ref_date(value, year: int):

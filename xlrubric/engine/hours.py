@@ -69,15 +69,17 @@ def _accepts(rule: HourRule, role: str, level: str) -> bool:
     return (not rule.roles or role in rule.roles) and (not rule.levels or level in rule.levels)
 
 
-def _combo_rules(reg: pd.DataFrame, spec: HoursSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Rule index per row (-1 none) and the reason a known category fits no rule — decided once per
-    distinct (类别, 角色, 级别), of which a register has a few hundred."""
+def _combo_rules(reg: pd.DataFrame, spec: HoursSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule index per row (-1 none), the reason a known category fits no rule, and the register key of a 角色 or
+    级别 the category's rules all need that was left blank ("" else) — decided once per distinct (类别, 角色, 级别),
+    of which a register has a few hundred."""
     codes, combos = _combos(reg)
     by_cat: dict[str, list[int]] = {}
     for i, rule in enumerate(spec.rules):
         by_cat.setdefault(rule.category, []).append(i)
     rule_of = np.full(len(combos) + 1, -1)
     why = np.full(len(combos) + 1, "", dtype=object)
+    gap = np.full(len(combos) + 1, "", dtype=object)
     for k, (cat, role, level) in enumerate(combos):
         candidates = by_cat.get(cat)
         if candidates is None:
@@ -86,8 +88,8 @@ def _combo_rules(reg: pd.DataFrame, spec: HoursSpec) -> tuple[np.ndarray, np.nda
         hit = next((i for i in candidates if _accepts(spec.rules[i], role, level)), -1)
         rule_of[k] = hit
         if hit < 0:
-            why[k] = _unmatched_reason([spec.rules[i] for i in candidates], role, level)
-    return rule_of[codes], why[codes]
+            why[k], gap[k] = _unmatched_reason([spec.rules[i] for i in candidates], role, level)
+    return rule_of[codes], why[codes], gap[codes]
 
 
 def _combos(reg: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
@@ -103,15 +105,20 @@ def _combos(reg: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
                            strict=True))
 
 
-def _unmatched_reason(rules: list[HourRule], role: str, level: str) -> str:
-    """Why a row of a known category fits none of its rules (角色 or 级别 not in the rules)."""
+def _unmatched_reason(rules: list[HourRule], role: str, level: str) -> tuple[str, str]:
+    """Why a row of a known category fits none of its rules (角色 or 级别 not in the rules), and the register key
+    when that cell was left blank: a 课题 without 角色 or a 论文获奖 without 级别 is unknown, not 0学时."""
     roles = list(dict.fromkeys(r for rule in rules for r in rule.roles))
     levels = list(dict.fromkeys(v for rule in rules for v in rule.levels))
     if roles and all(rule.roles for rule in rules) and role not in roles:
-        return f"角色「{role}」不在细则中（应为{'、'.join(roles)}）"
+        if role == "":
+            return f"未填写角色（应为{'、'.join(roles)}）", "role"
+        return f"角色「{role}」不在细则中（应为{'、'.join(roles)}）", ""
     if levels and all(rule.levels for rule in rules) and level not in levels:
-        return f"级别「{level}」不计学时（细则只认定{'、'.join(levels)}）"
-    return "不符合细则中任何一条学时规则"
+        if level == "":
+            return f"未填写级别（细则认定{'、'.join(levels)}）", "level"
+        return f"级别「{level}」不计学时（细则只认定{'、'.join(levels)}）", ""
+    return "不符合细则中任何一条学时规则", ""
 
 
 def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.ndarray, reason: np.ndarray,
@@ -147,7 +154,9 @@ def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.nd
         h = np.array([rule.table.get(k, np.nan) for k in key], dtype=float)
         shown = "、".join(rule.table)
         bad = np.isnan(h)
-        why[bad] = [f"{rule.table_by}「{k}」不计学时（应为{shown}）" for k in key[bad]]
+        why[bad] = [f"{rule.table_by}「{k}」不计学时（应为{shown}）" if k != ""
+                    else f"未填写{rule.table_by}（应为{shown}）" for k in key[bad]]
+        gap[bad & (key == "")] = "level" if rule.table_by == "级别" else "award"
     else:   # tercile: decided later over everyone who sat the exam
         h = np.full(n, np.nan)
         why[np.isnan(col("score"))], gap[np.isnan(col("score"))] = "未填写考试成绩", "score"
@@ -164,7 +173,9 @@ def _compute_rule(reg: pd.DataFrame, m: np.ndarray, rule: HourRule, hours: np.nd
     award, status = text("award"), text("status")
     if rule.awards:
         bad = ((why == "") | (gap != "")) & ~np.isin(award, rule.awards)
-        settle(bad, lambda b: [f"须{rule.awards[0]}后才计学时（填的是「{a}」）" for a in award[b]])
+        unsaid = bad & (award == "") & (why == "")          # 等次 blank: 结题 or 在研 is unknown, not 在研
+        why[unsaid], gap[unsaid] = f"未填写等次（须{rule.awards[0]}后才计学时）", "award"
+        settle(bad & ~unsaid, lambda b: [f"须{rule.awards[0]}后才计学时（填的是「{a}」）" for a in award[b]])
     if rule.approval == "required":
         bad = ((why == "") | (gap != "")) & (status != APPROVED)
         settle(bad, lambda b: [f"须经学校筛选认定（审核状态为“已认定”）后才计学时，当前为「{s or '未填写'}」"
@@ -275,9 +286,8 @@ def row_hours(reg: pd.DataFrame, spec: HoursSpec, cells: dict[str, str] | None =
     wins, and a row another cell already makes 无效 (不予认定, not 已认定, 字数不足) stays 无效. A 远程培训 with no
     证书学时 stays 无效: seed 001 registers its hours "按培训机构的证件", so no certificate earns none."""
     n = len(reg)
-    rule_idx, reason = _combo_rules(reg, spec)
+    rule_idx, reason, blank = _combo_rules(reg, spec)
     hours = np.zeros(n)
-    blank = np.full(n, "", dtype=object)
     for i, rule in enumerate(spec.rules):
         m = rule_idx == i
         if m.any():

@@ -248,6 +248,9 @@ def evaluate(reg: pd.DataFrame, roster: pd.DataFrame, reqs: list[Requirement], s
     return RequirementOutcome(table, not_due, repeats)
 
 
+_POINT_CODE = r"^([a-z]\d{1,2})(?!\d)"     # on the compared 题目 (`title_key`: lower case, no spaces or punctuation)
+
+
 def _same_title(q: Requirement, acts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows that count, later rows repeating a 题目 the subject already has, with why) for a requirement
     whose rows are distinct things (a 能力点 is certified once: 004's 至少3个能力点). The repeat is not
@@ -257,6 +260,9 @@ def _same_title(q: Requirement, acts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     if titled.sum() < 2:
         return acts, acts.iloc[:0].assign(why="")
     order = acts.sort_values("date", kind="stable")
+    # 「A1」 and 「A1技术支持的学情分析」 are one 能力点: a 题目 opening with a 能力点 code is that code (A1 ≠ A10)
+    code = order["title"].str.extract(_POINT_CODE, expand=False)
+    order = order.assign(title=code.where(code.notna(), order["title"]))
     key = order[["subject", "title"]]
     again = order["title"].ne("") & key.duplicated(keep="first")
     if not again.any():

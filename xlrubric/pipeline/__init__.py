@@ -105,7 +105,7 @@ def run_parts(book: RawBook, spec: Spec, rules_source: str) -> Context:
         from xlrubric.spec.sheet import RULES_SHEET
 
         ctx.problems.extend(hidden_rules(book.sheet(RULES_SHEET), book.name))
-    roster_table = ctx.table(ROSTER)
+    roster_table = ctx.table(ROSTER, down=True)
     ctx.roster, probs = build_roster(roster_table)
     ctx.problems.extend(probs)
     for part in PARTS:

@@ -9,7 +9,7 @@ from typing import Any
 
 from xlrubric.engine.verdicts import Outcomes
 from xlrubric.readers.raw import RawBook
-from xlrubric.readers.table import Table, read_table
+from xlrubric.readers.table import Table, merged_down, read_table
 from xlrubric.readers.text import parse_date
 from xlrubric.results import Problem, SheetTable
 from xlrubric.schemas.layout import Layout, with_spec_synonyms
@@ -42,12 +42,16 @@ class Context:
     def file(self) -> str:
         return self.book.name
 
-    def table(self, layout: Layout) -> Table | None:
-        """The sheet read with `layout`, or None when the workbook does not have it."""
+    def table(self, layout: Layout, *, down: bool = False) -> Table | None:
+        """The sheet read with `layout`, or None when the workbook does not have it; `down` reads a cell merged
+        down over several rows below the header into every row it covers (`merged_down`)."""
         sheet = self.book.sheet(layout.sheet)
         if sheet is None:
             return None
-        table = read_table(sheet, with_spec_synonyms(layout, self.spec), file=self.file)
+        layout = with_spec_synonyms(layout, self.spec)
+        if down:
+            sheet = merged_down(sheet, layout, self.file)
+        table = read_table(sheet, layout, file=self.file)
         self.problems.extend(table.problems)
         return table
 

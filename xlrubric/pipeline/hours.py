@@ -21,7 +21,7 @@ from xlrubric.engine.verdicts import teacher_verdicts
 from xlrubric.pipeline.context import Context
 from xlrubric.pipeline.register import SHEET as SHEET_NAME
 from xlrubric.pipeline.register import Register, quiet_gc, require_register
-from xlrubric.pipeline.register_clean import NUMBERS
+from xlrubric.pipeline.register_clean import NUMBERS, TEXTS
 from xlrubric.readers.raw import cell_address
 from xlrubric.results import SheetTable
 from xlrubric.schemas.layout import _spec_words
@@ -67,7 +67,7 @@ def _run(ctx: Context) -> None:
     good = frame[frame["blocked"] == ""]
     teachers = all_teachers(ctx, frame)
     letters = {key: cell_address(0, reg.table.columns[name]).rstrip("0123456789")
-               for name, key in NUMBERS.items() if name in reg.table.columns}
+               for name, key in (*NUMBERS.items(), *TEXTS.items()) if name in reg.table.columns}
     outcome = compute_hours(good, spec.hours, teachers, cells=letters)
     ctx.shared["hours"] = outcome      # the 达标 part grades with it
     _row_problems(ctx, reg, outcome)
@@ -118,7 +118,7 @@ def _row_problems(ctx: Context, reg, outcome: HoursOutcome) -> None:
     amount the row needs left blank (the engine made the row 待核实) is an 错误 on that cell."""
     rows = outcome.rows
     table = reg.table
-    column_of = {key: name for name, key in NUMBERS.items()}
+    column_of = {key: name for name, key in (*NUMBERS.items(), *TEXTS.items())}
     gaps = rows.index[rows["blank"] != ""]
     for row, key, why in zip(gaps, rows.loc[gaps, "blank"], rows.loc[gaps, "pending"], strict=True):
         ctx.problems.append(table.problem("missing-amount", why.split("：", 1)[-1], column=column_of[key],

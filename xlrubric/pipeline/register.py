@@ -13,7 +13,6 @@ cell says; both run inside `register_values.coded_once`, so a column asked for b
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -34,6 +33,7 @@ from xlrubric.readers.table import (
     footer_problem,
     is_summary_row,
     key_kind,
+    merged_down,
     read_table,
 )
 from xlrubric.results import Problem
@@ -92,7 +92,7 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
     sheet = ctx.book.sheet(layout.sheet)
     if sheet is None:
         return None
-    sheet = _merged_down(sheet, layout, ctx.file)
+    sheet = merged_down(sheet, layout, ctx.file)
     if len(sheet.rows) <= 2 * HEADER_SCAN_ROWS:
         table = read_table(sheet, layout, file=ctx.file)
         ctx.problems.extend(table.problems)
@@ -148,30 +148,6 @@ def _read(ctx: Context, layout: Layout) -> Table | None:
                                     ctx.file)
     ctx.problems.extend(problems)
     return Table(ctx.file, sheet.name, frame, head.columns, head.header_rows, problems, head.extra_headers)
-
-
-def _merged_down(sheet: RawSheet, layout: Layout, file: str) -> RawSheet:
-    """The sheet with each cell merged down one column below the header (a teacher's 工号 and 姓名 merged over
-    their rows, one 日期 over a day's activities) written into every row of the merge, as the merge shows it;
-    calamine gives the value to the top cell only, and the rows below used to be skipped as rows without a
-    teacher. Header merges and merges across columns (a 题目 over two columns) are left as they are."""
-    down = [m for m in sheet.merged if m[2] > m[0] and m[1] == m[3]]
-    if not down:
-        return sheet
-    head = read_table(RawSheet(sheet.name, sheet.rows[:HEADER_SCAN_ROWS], sheet.merged, sheet.visible), layout,
-                      file=file)
-    start = head.header_rows[1] if head.columns else len(sheet.rows)
-    down = [m for m in down if m[0] >= start]
-    if not down:
-        return sheet
-    rows = list(sheet.rows)
-    for r0, c, r1, _ in down:
-        top = rows[r0][c] if r0 < len(rows) and c < len(rows[r0]) else None
-        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):     # only cells the sheet has: bounded by its size
-            if c < len(rows[r]) and rows[r][c] is None and top is not None:
-                rows[r] = list(rows[r])
-                rows[r][c] = top
-    return dataclasses.replace(sheet, rows=rows)
 
 
 def _blank_codes(series: pd.Series) -> tuple[np.ndarray, list, bool, type]:

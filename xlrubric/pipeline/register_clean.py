@@ -37,6 +37,8 @@ NUMBERS = {"时长": "duration", "天数": "days", "证书学时": "cert", "字�
            "认定学时": "manual", "数量": "quantity"}
 TEXTS = {"角色": "role", "级别": "level", "等次": "award", "审核状态": "status"}
 _YEAR = re.compile(r"(\d{4})")
+# One school year as schools write it: 2023-2024, 2023—2024学年, 2023～2024学年度第一学期, 2023-24.
+_YEAR_SPAN = re.compile(r"(\d{4})\s*[-—–~～至到/]\s*(\d{4}|\d{2})(?!\d)")
 _MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
 text = functools.partial(cell_text, nfkc=True)     # a register cell as text, full-width folded
 _TITLE_NOISE = re.compile(r"[\s\W_]+")
@@ -105,9 +107,12 @@ def clean(ctx: Context, table: Table) -> pd.DataFrame:
     # 学年 typed, then 日期 read with it (4月19日 needs the 学年 to know its year).
     start_month = spec.hours.year_start_month if spec.hours else 9
     typed_year = each(col["学年"], _year_of, np.int64)
-    bad_year = typed_year == -2
-    _problem(ctx, table, "bad-year", np.where(bad_year, "学年应写成如“2023-2024”", "").astype(object), "学年",
-             col["学年"])
+    bad_year = typed_year <= -2
+    one_year = typed_year == -3
+    shown_years = col["学年"].to_numpy(dtype=object)
+    _problem(ctx, table, "bad-year", _messages(bad_year, lambda p: (
+        f"学年「{text(shown_years[p])}」只写了一个年份，是{_one_year(shown_years[p])}无法确定；" if one_year[p]
+        else "") + "学年应写成如“2023-2024”"), "学年", col["学年"])
     typed_year[bad_year] = -1
     dates = _dates(ctx, table, col["日期"], typed_year, start_month, "日期", pending)
     out["date"] = dates
@@ -231,10 +236,25 @@ def _days_from_dates(ctx: Context, table: Table, out: dict[str, np.ndarray], col
 
 
 def _year_of(value: Any) -> int:
-    if value is None or text(value) == "":
+    """The first year of the 学年 a register cell names; -1 blank, -2 unreadable, -3 one year alone.
+
+    A year alone ("2023", "2023学年", "2024年春季") was read as its 学年's first year: "2024年春季" became
+    2024-2025, and a "3月5日" on that row 2025-03-05 with no word said. It names one of two 学年, so it is
+    refused like any unreadable 学年 (the row's full 日期 still decides its year)."""
+    t = text(value)
+    if t == "":
         return -1
-    m = _YEAR.search(text(value))
-    return int(m[1]) if m else -2
+    m = _YEAR_SPAN.search(t)
+    if m:
+        first, second = int(m[1]), m[2]
+        return first if int(second) == (first + 1 if len(second) == 4 else (first + 1) % 100) else -2
+    return -3 if _YEAR.search(t) else -2
+
+
+def _one_year(value: Any) -> str:
+    """The two 学年 a year typed alone may name, for the bad-year message."""
+    y = int(_YEAR.search(text(value))[1])
+    return f"{y - 1}-{y}学年还是{y}-{y + 1}学年"
 
 
 def _dates(ctx: Context, table: Table, raw: pd.Series, year: np.ndarray, start_month: int, column: str,

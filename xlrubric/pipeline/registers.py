@@ -94,7 +94,7 @@ def apply_registers(ctx: Context, counts: pd.DataFrame, sources: dict, record, r
                 rejected.setdefault((teacher, event), why)
     else:
         refused_register(ctx, SIGNIN, ("absent", "irregular"), counts.index, rejected)
-    submission = ctx.table(SUBMISSION)
+    submission = ctx.table(SUBMISSION, down=True)
     if submission is not None and submission.frame.empty:
         refused_register(ctx, SUBMISSION, ("late", "missing"), counts.index, rejected)
     if submission is not None and not submission.frame.empty:
@@ -201,7 +201,7 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     if "attendance" in ctx.shared and ctx.shared["attendance"][0].counts.index.equals(teachers):
         return ctx.shared["attendance"]
     if "signin_table" not in ctx.shared:       # read once: a second read said its problems (no-header) twice
-        ctx.shared["signin_table"] = ctx.table(SIGNIN)
+        ctx.shared["signin_table"] = ctx.table(SIGNIN, down=True)
     signin = ctx.shared["signin_table"]
     if signin is None or signin.frame.empty:
         return None
@@ -214,7 +214,8 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     teacher = teacher_codes(ctx, signin, "签到")
     dates = _dates(ctx, signin, "日期", frame.get("日期"), required=True)
     reg = {"teacher": teacher.values(), "row": frame.index.to_numpy(), "date": dates.values(),
-           "name": column("活动名称", None), "scope": column("参加范围", ""), "status": column("签到状态", "")}
+           "name": _session_names(column("活动名称", None)), "scope": column("参加范围", ""),
+           "status": column("签到状态", "")}
     known = ATTENDED | IRREGULAR | ABSENT
     status = Coded(*distinct(reg["status"]))
     codes, statuses = status.codes, status.cells
@@ -227,6 +228,7 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
         cell = signin.cell("签到状态", row)
         ctx.problem("bad-status", why, "错误", SIGNIN.sheet, cell, said)
         unknown.append((pos, Pending(SIGNIN.sheet, cell, why)))
+    disagree = _disagreeing_rows(ctx, signin, reg)
     # the engine counts with the columns already coded here (teachers, dates by their cell, statuses)
     counted = {**reg, "teacher": teacher, "date": dates, "status": status}
     matched = reg["teacher"] != ""
@@ -237,9 +239,55 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     lacking = lacking_columns(signin, SIGNIN_NEEDS)
     ctx.shared["attendance_doubts"] = [*((reg["teacher"][pos], kind, why) for pos, why in unknown
                                          for kind in ("absent", "irregular") if reg["teacher"][pos]),
-                                       *undated_sessions(ctx, reg, signin, teachers),
+                                       *disagree, *undated_sessions(ctx, reg, signin, teachers),
                                        *((t, kind, why) for kind, why in lacking.items() for t in teachers)]
     return d, signin, reg
+
+
+def _disagreeing_rows(ctx: Context, signin, reg: dict[str, np.ndarray]) -> list[tuple[str, str, Pending]]:
+    """Rows of one teacher for one session (日期, 活动名称) whose 签到状态 disagree — 已签到 on one, 缺席 or 迟到 on
+    another — cannot both be right: an 错误 on the later row's 签到状态, and the teacher's attendance 待核实. Any
+    row not 缺席 used to count as signed in, so 已签到 + 缺席 was a silent full 参训考勤. Rows that agree (two
+    已签到) are one sign-in, as before. Returns (teacher, "absent" or "irregular", why): a 缺席 row in doubt leaves
+    both counts unknown, 迟到 against 已签到 only the 迟到/早退/间缺 count."""
+    kind_of = {**dict.fromkeys(ATTENDED, "签到"), **dict.fromkeys(IRREGULAR, "迟到/早退/间缺"),
+               **dict.fromkeys(ABSENT, "缺席")}
+    seen: dict[tuple, tuple[int, str]] = {}
+    found: list[tuple[str, str, Pending]] = []
+    for pos, (teacher, date, name, said) in enumerate(zip(reg["teacher"], reg["date"], reg["name"], reg["status"],
+                                                          strict=True)):
+        kind = kind_of.get("" if said is None or said != said else str(said).strip())
+        if not teacher or date is None or kind is None:
+            continue                        # no teacher, no date (said elsewhere) or an unknown status (said above)
+        key = (teacher, date, name if not isinstance(name, str) else normalize_label(name))
+        if key not in seen:
+            seen[key] = (pos, kind)
+            continue
+        first, first_kind = seen[key]
+        if kind == first_kind:
+            continue
+        row = int(reg["row"][pos])
+        cell = signin.cell("签到状态", row)
+        absent = "缺席" in (kind, first_kind)
+        why = (f"第{row}行与第{int(reg['row'][first])}行是同一位教师的同一次活动，签到状态却不同"
+               f"（{first_kind}、{kind}），这位教师的{'出勤' if absent else '迟到/早退/间缺次数'}待核实；"
+               "请删除错误的一行")
+        ctx.problem("signin-disagrees", why, "错误", SIGNIN.sheet, cell, said)
+        kinds = ("absent", "irregular") if absent else ("irregular",)
+        found += [(teacher, k, Pending(SIGNIN.sheet, cell, why)) for k in kinds]
+    return found
+
+
+def _session_names(names: np.ndarray) -> np.ndarray:
+    """活动名称 as one session knows it: names that differ only in full/half width, spaces or brackets (「研修２」,
+    「研修 2」, 「研修2」) are one name, the first typed. A session is its (日期, 活动名称): 「研修２」 and 「研修2」 on
+    one day were two sessions, and each teacher who signed one was counted absent from the other."""
+    codes, cells = distinct(names)
+    first: dict[str, Any] = {}
+    same = [v if not isinstance(v, str) else first.setdefault(normalize_label(v), v) for v in cells]
+    if all(a is b for a, b in zip(same, cells, strict=True)):
+        return names
+    return np.array(same, dtype=object)[codes]
 
 
 class RosterGroups(Mapping):
@@ -294,8 +342,8 @@ def _dates(ctx: Context, table, column: str, values: pd.Series | None, required:
             ctx.problem("bad-date", f"「{cell_text(value)}」不是可识别的日期{number_date_hint(value)}，如 2021-06-03",
                         "错误", table.sheet, table.cell(column, row), value)
         else:
-            ctx.problem("no-date", f"没有填写{column}：无法判断是否按时提交", "错误", table.sheet,
-                        table.cell(column, row))
+            why = "无法判断是哪一次活动，出勤待核实" if table.sheet == SIGNIN.sheet else "无法判断是否按时提交"
+            ctx.problem("no-date", f"没有填写{column}：{why}", "错误", table.sheet, table.cell(column, row))
     return Coded(codes, found)
 
 

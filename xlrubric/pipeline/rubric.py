@@ -34,7 +34,7 @@ from xlrubric.pipeline.record import (
 from xlrubric.pipeline.registers import Cited, apply_registers, teacher_codes, teachers_of
 from xlrubric.pipeline.rubric_tables import column_of, render_tables
 from xlrubric.readers.raw import column_letters
-from xlrubric.readers.text import normalize_label, parse_number
+from xlrubric.readers.text import COUNT_UNITS, SCORE_UNITS, cell_text, normalize_label, number_unit, parse_number
 from xlrubric.schemas.cells import column_lists
 from xlrubric.schemas.layout import OVERRIDE
 from xlrubric.schemas.teachers import person_names
@@ -206,9 +206,9 @@ def _read_record(ctx: Context, table, events: list[str], items: list[str]) -> Re
     if changed:                                                  # a word read as a number: take those again
         cells.update(column_lists(table.frame, sorted(changed)))
     pending = "依赖它的分数待核实"
-    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending, cells=cells)
+    numbers, probs = parse_columns(table, events, what="次数（整数）", unread=pending, cells=cells, units=COUNT_UNITS)
     ctx.problems.extend(probs)
-    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending, cells=cells)
+    scored, probs = parse_columns(table, items, what="得分（数字）", unread=pending, cells=cells, units=SCORE_UNITS)
     ctx.problems.extend(probs)
     parsed = {**numbers, **scored}
     key_col = "工号" if "工号" in table.columns else "姓名"
@@ -350,11 +350,25 @@ def _overrides(ctx: Context, teachers: pd.Index, rejected: dict[tuple[str, str],
             ctx.problem("override-bad-item", f"「{target}」不是考核项目，也不是“等次”", cell=table.cell("项目", row),
                         value=target, **where)
             continue
-        number, _ = parse_number(value)
+        number, was_text = parse_number(value)
+        unit = number_unit(value) if number is not None else ""
+        if unit and unit not in SCORE_UNITS:        # 「3次」: a count, not the score the item is set to
+            message = f"「{item.name}」的调整值应填分数，「{_shown(value)}」的单位「{unit}」不是分数的单位"
+            refuse("override-wrong-unit", message + "，该项待核实", "调整为", value)
+            rejected.setdefault((key, item.name), Pending(OVERRIDE.sheet, table.cell("调整为", row), message))
+            continue
         if number is None and isinstance(value, str) and value.strip() in FULL_MARKS:
             number = item.full
             ctx.problem("override-full-marks", f"「{value.strip()}」按「{item.name}」的满分 {item.full:g} 分调整；"
                         "请改为填数字", "警告", OVERRIDE.sheet, table.cell("调整为", row), value)
+        elif number is not None and was_text and not isinstance(value, bool):   # 「2.5分」「二」: read, and said
+            ctx.problem("number-as-text", f"「{value}」是文字，已按 {cell_text(number)} 分调整；请改为填数字", "警告",
+                        OVERRIDE.sheet, table.cell("调整为", row), value)
+        if number is None and isinstance(value, str):
+            message = f"「{item.name}」的调整值应填0到{item.full:g}之间的分数，无法识别「{_shown(value)}」"
+            refuse("override-not-a-number", message + "，该项待核实", "调整为", value)
+            rejected.setdefault((key, item.name), Pending(OVERRIDE.sheet, table.cell("调整为", row), message))
+            continue
         if number is None or not 0 <= number <= item.full:
             message = f"「{item.name}」的调整值应在0到{item.full:g}分之间，填的是「{_shown(value)}」"
             refuse("override-out-of-range", message + "，该项待核实", "调整为", value)

@@ -13,7 +13,7 @@ import functools
 import itertools
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,9 @@ _MARKS = re.compile(r"^[*※]+|[*※:]+$")          # as normalised: ＊ is *, �
 # 合计：, 全校合计, 小计（2人）, 平均分: a total or average line however it is worded (as normalised, without its
 # trailing note and colon). The whole cell: 「总计划未交」 in a keyless row is no total, and keeps its 警告.
 _SUMMARY_FORM = re.compile(r"^(?:全校|全体|本校|本组|本页|本表|总|共)?(?:合计|总计|小计|平均|平均分|平均值)$")
+# A template's example row left in under the header (示例 | 张三 | …, 例1, 王老师（示例）): no teacher (as normalised).
+_EXAMPLE_FORM = re.compile(r"^(?:填写|填表)?(?:示例|样例|范例|举例|例子|例|示范)(?:\d*|行)$"
+                           r"|\((?:填写|填表)?(?:示例|样例|范例|例)\)$")
 
 
 @dataclass
@@ -331,7 +334,7 @@ def key_kind(k: Any) -> int:
         bare = _TRAILING_NOTE.sub("", s).rstrip(":")
         if bare in SUMMARY_WORDS or _SUMMARY_FORM.match(bare):
             return _SUMMARY
-        return _FOOTER if ":" in s else _KEY
+        return _FOOTER if ":" in s or is_example(s) else _KEY
     return _KEY if str(k).strip() else _BLANK
 
 
@@ -343,10 +346,23 @@ def is_summary_row(row) -> bool:
     return any(isinstance(v, str) and key_kind(v) == _SUMMARY for v in row if v is not None)
 
 
+def is_example(key: Any) -> bool:
+    """A key cell that marks a template's example row (示例, 例1, 样例, 王老师（示例）), kept under the header.
+
+    Such a row was read as a teacher 「示例」 and scored, counted and graded like any other, silently."""
+    if not isinstance(key, str):
+        return False
+    s = normalize_label(key)
+    return bool(_EXAMPLE_FORM.search(s) or _EXAMPLE_FORM.search(_TRAILING_NOTE.sub("", s)))
+
+
 def footer_problem(keys, cols: list[int], row0: int, sheet: str, file: str) -> Problem:
-    """The 警告 for a footer line skipped as no teacher, on its first key cell that reads as one."""
+    """The 警告 for a footer line or an example row skipped as no teacher, on its first key cell that reads as one."""
     at = next((j for v, j in zip(keys, cols, strict=True) if key_kind(v) == _FOOTER), cols[0] if cols else 0)
     said = next((v for v in keys if key_kind(v) == _FOOTER), "")
+    if is_example(said):
+        return Problem("example-row", f"「{said}」像是模板的示例行，不是工号或姓名，这一行未计入；如是教师，请改正；"
+                       "示例行请删除", "警告", file, sheet, cell_address(row0, at), said)
     return Problem("footer-row", f"「{said}」像是表尾的说明（有冒号），不是工号或姓名，这一行未计入；如是教师，请改正",
                    "警告", file, sheet, cell_address(row0, at), said)
 
@@ -375,3 +391,29 @@ def find_label_values(sheet: RawSheet, labels: tuple[str, ...]) -> dict[str, tup
                         break
                 out[wanted[key]] = (v, at)
     return out
+
+
+def merged_down(sheet: RawSheet, layout: Layout, file: str) -> RawSheet:
+    """The sheet with each cell merged down one column below the header (a teacher's 工号 and 姓名 merged over
+    their rows, one 日期 over a day's activities) written into every row of the merge, as the merge shows it;
+    calamine gives the value to the top cell only, and the rows below used to be skipped as rows without a
+    teacher. Header merges and merges across columns (a 题目 over two columns) are left as they are. Read so:
+    学时登记, 签到登记 and 提交登记 (one 日期 and 活动名称 over a session's teachers), 教师名册 (one 教研组 or
+    组别/角色 over several teachers: the rows below were read as having none — 骨干 duties 不适用)."""
+    down = [m for m in sheet.merged if m[2] > m[0] and m[1] == m[3]]
+    if not down:
+        return sheet
+    head = read_table(RawSheet(sheet.name, sheet.rows[:HEADER_SCAN_ROWS], sheet.merged, sheet.visible), layout,
+                      file=file)
+    start = head.header_rows[1] if head.columns else len(sheet.rows)
+    down = [m for m in down if m[0] >= start]
+    if not down:
+        return sheet
+    rows = list(sheet.rows)
+    for r0, c, r1, _ in down:
+        top = rows[r0][c] if r0 < len(rows) and c < len(rows[r0]) else None
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):     # only cells the sheet has: bounded by its size
+            if c < len(rows[r]) and rows[r][c] is None and top is not None:
+                rows[r] = list(rows[r])
+                rows[r][c] = top
+    return replace(sheet, rows=rows)

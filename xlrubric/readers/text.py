@@ -63,17 +63,45 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 def chinese_numeral(s: str) -> int | None:
-    """Value of a small Chinese numeral (零..九千九百九十九), or None."""
+    """Value of a small Chinese numeral (零..九千九百九十九), or None.
+
+    Two digits side by side are no number but a range as people say it — 三四次 (3 or 4), 一两个小时, 两三天 —
+    so they are None (refused), never the last digit (三四 was 4). A digit closing a number after 百 or 千 with no
+    零 between counts in the next lower place, as it is said: 一千二 is 1200 (一千零二 is 1002), 一百五 is 150.
+    Units must fall (一千三千 is no number)."""
     if not s or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in s):
         return None
-    total, digit = 0, None
+    total, digit, last_unit, zero = 0, None, None, False
     for ch in s:
         if ch in _CN_DIGITS:
+            if digit is not None and not zero:      # 三四, 一两, 二〇二一: a range or a year, not a count
+                return None
+            zero = ch in "零〇" and last_unit is not None
             digit = _CN_DIGITS[ch]
         else:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
+            unit = _CN_UNITS[ch]
+            if last_unit is not None and unit >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit, zero = None, unit, False
+    if digit is not None and last_unit is not None and last_unit > 10 and not zero and s[-2] in _CN_UNITS:
+        return total + digit * last_unit // 10     # 一千二 = 1200, 三百五 = 350
     return total + (digit or 0)
+
+
+# The units a count of events and a score may carry (「3次」「2篇」, 「4分」): a count typed with 分 is a deduction,
+# with 学时/小时/天 an amount of time, and a score with 次 a count — a number of another kind, refused (never read
+# as this column's number).
+COUNT_UNITS = frozenset({"次", "个", "篇", "节", "项", "份", "页"})
+SCORE_UNITS = frozenset({"分"})
+
+
+def number_unit(value: Any) -> str:
+    """The unit word `parse_number` takes off a number typed as text ("1分" -> "分"), "" for none."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return ""
+    m = _UNIT_SUFFIX.search(_SPACES.sub("", unicodedata.normalize("NFKC", str(value)).strip()))
+    return m[1].lower() if m else ""
 
 
 def parse_number(value: Any) -> tuple[float | None, bool]:

@@ -22,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from xlrubric.readers.table import Table
-from xlrubric.readers.text import cell_text, parse_number
+from xlrubric.readers.text import cell_text, number_unit, parse_number
 from xlrubric.results import Problem
 
 
@@ -270,11 +270,13 @@ def parse_numbers(table: Table, columns: Iterable[str], *, what: str = "数字",
 
 
 def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字", unread: str = "按空白处理",
-                  cells: dict[str, list[Any]] | None = None) -> tuple[dict[str, np.ndarray], list[Problem]]:
+                  cells: dict[str, list[Any]] | None = None, units: frozenset[str] | None = None
+                  ) -> tuple[dict[str, np.ndarray], list[Problem]]:
     """`parse_numbers` as plain columns (column -> one float per row of the table, NaN = blank or unread),
     for a caller that lays several parts out as one frame. A column of numbers and blanks only (the usual
     case) is taken whole; in any other the cells are read one by one. `cells` may hold the columns already
-    taken out of the frame (`column_lists`)."""
+    taken out of the frame (`column_lists`). `units`, when given, are the only unit words the column's numbers
+    may carry: "1分" in a count column is a deduction, not one event — refused (wrong-unit), never read as 1."""
     out: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     frame = table.frame
@@ -295,6 +297,13 @@ def parse_columns(table: Table, columns: Iterable[str], *, what: str = "数字",
                 values[i] = float(raw)
                 continue
             number, was_text = parse_number(raw)
+            unit = number_unit(raw) if number is not None and units is not None else ""
+            if unit and unit not in units:
+                kind, example = what.split("（")[0], "次" if "次" in units else min(units)
+                problems.append(table.problem(
+                    "wrong-unit", f"「{col}」应填{what}，「{raw}」的单位「{unit}」不是{kind}的单位（可写如 2、"
+                    f"2{example}）；{unread}", column=col, row=int(row), value=raw))
+                continue
             if was_text and number is None:
                 problems.append(table.problem("not-a-number", f"「{col}」应填{what}，无法识别「{raw}」，{unread}",
                                               column=col, row=int(row), value=raw))
