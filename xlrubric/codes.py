@@ -7,6 +7,8 @@ counts work on the codes and touch each distinct value once in Python.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
@@ -56,6 +58,20 @@ class Coded:
     def take(self, mask: np.ndarray) -> Coded:
         """The rows where `mask` holds, with the same representatives."""
         return Coded(self.codes[mask], self.cells)
+
+    def value_ids(self) -> np.ndarray:
+        """Each row's id by value: rows whose representatives are equal share one (two cells that resolve to one
+        teacher, a date typed as text and as a date), as a dict keyed by the values would group them; an
+        unhashable representative keeps an id of its own. Touches each distinct cell once."""
+        ids: dict[Any, int] = {}
+        per = np.empty(len(self.cells) + 1, dtype=np.int64)
+        for k, v in enumerate(self.cells):
+            try:
+                per[k] = ids.setdefault(v, len(ids))
+            except TypeError:
+                per[k] = ids.setdefault(("unhashable", k), len(ids))
+        per[-1] = len(ids)                               # blanks coded -1
+        return per[self.codes]
 
     def values(self) -> np.ndarray:
         """Each row's cell as an object array (codes of blanks, -1, are None)."""

@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xlrubric.codes import Coded
+from xlrubric.engine.derive import ABSENT, ATTENDED, IRREGULAR
 from xlrubric.engine.rubric import Pending
 from xlrubric.pipeline.context import Context
 from xlrubric.readers.text import normalize_label
-from xlrubric.schemas.layout import SUBMISSION
+from xlrubric.schemas.layout import SIGNIN, SUBMISSION
 from xlrubric.spec.model import KIND_LABELS
 
 
@@ -161,3 +163,46 @@ def absent_materials(ctx: Context, derived, record, rows_of, rejected: dict[tupl
                 ctx.problem("absent-material", f"提交登记中有其他教师的「{item.name}」，没有这位教师的；"
                             f"按策略「提交登记缺行」视为未交（{KIND_LABELS[ded.kind]}），本项0分", "警告",
                             record.sheet, name_cell)
+
+
+def disagreeing_rows(ctx: Context, signin, reg: dict[str, np.ndarray], status: Coded,
+                     session: np.ndarray) -> list[tuple[str, str, Pending]]:
+    """Rows of one teacher for one session (日期, 活动名称) whose 签到状态 disagree — 已签到 on one, 缺席 or 迟到 on
+    another — cannot both be right: an 错误 on the later row's 签到状态, and the teacher's attendance 待核实. Any
+    row not 缺席 used to count as signed in, so 已签到 + 缺席 was a silent full 参训考勤. Rows that agree (two
+    已签到) are one sign-in, as before. Returns (teacher, "absent" or "irregular", why): a 缺席 row in doubt leaves
+    both counts unknown, 迟到 against 已签到 only the 迟到/早退/间缺 count.
+
+    `status` is the 签到状态 column coded, `session` each row's (teacher, 日期, 活动名称) as one integer
+    (`registers.session_ids`). Only the rows whose session key occurs more than once are visited one by one,
+    found with one sort of integers: a register has one row per teacher and session almost always, and a Python
+    pass over all 2,000 rows of one cost more than counting the whole register (issue 16)."""
+    kind_of = {**dict.fromkeys(ATTENDED, "签到"), **dict.fromkeys(IRREGULAR, "迟到/早退/间缺"),
+               **dict.fromkeys(ABSENT, "缺席")}
+    kinds = [kind_of.get("" if s is None or s != s else str(s).strip()) for s in status.cells]
+    known = np.array([k is not None for k in kinds] + [False], dtype=bool)[status.codes]
+    known &= (reg["teacher"] != "") & pd.notna(reg["date"])   # no teacher, no date (said elsewhere), unknown status
+    at = np.flatnonzero(known)
+    if at.size < 2:
+        return []
+    _, inverse, counts = np.unique(session[at], return_inverse=True, return_counts=True)
+    seen: dict[int, tuple[int, str]] = {}
+    found: list[tuple[str, str, Pending]] = []
+    for pos in at[counts[inverse] > 1].tolist():
+        teacher, kind, key = reg["teacher"][pos], kinds[status.codes[pos]], int(session[pos])
+        if key not in seen:
+            seen[key] = (pos, kind)
+            continue
+        first, first_kind = seen[key]
+        if kind == first_kind:
+            continue
+        row = int(reg["row"][pos])
+        cell = signin.cell("签到状态", row)
+        absent = "缺席" in (kind, first_kind)
+        why = (f"第{row}行与第{int(reg['row'][first])}行是同一位教师的同一次活动，签到状态却不同"
+               f"（{first_kind}、{kind}），这位教师的{'出勤' if absent else '迟到/早退/间缺次数'}待核实；"
+               "请删除错误的一行")
+        ctx.problem("signin-disagrees", why, "错误", SIGNIN.sheet, cell, reg["status"][pos])
+        found += [(teacher, k, Pending(SIGNIN.sheet, cell, why)) for k in (("absent", "irregular") if absent
+                                                                           else ("irregular",))]
+    return found

@@ -21,6 +21,7 @@ from xlrubric.pipeline.register_doubts import (
     SIGNIN_NEEDS,
     SUBMISSION_NEEDS,
     absent_materials,
+    disagreeing_rows,
     lacking_columns,
     refused_register,
     undated_handins,
@@ -213,9 +214,9 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
 
     teacher = teacher_codes(ctx, signin, "签到")
     dates = _dates(ctx, signin, "日期", frame.get("日期"), required=True)
+    names = _session_names(column("活动名称", None))
     reg = {"teacher": teacher.values(), "row": frame.index.to_numpy(), "date": dates.values(),
-           "name": _session_names(column("活动名称", None)), "scope": column("参加范围", ""),
-           "status": column("签到状态", "")}
+           "name": names.values(), "scope": column("参加范围", ""), "status": column("签到状态", "")}
     known = ATTENDED | IRREGULAR | ABSENT
     status = Coded(*distinct(reg["status"]))
     codes, statuses = status.codes, status.cells
@@ -228,7 +229,7 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
         cell = signin.cell("签到状态", row)
         ctx.problem("bad-status", why, "错误", SIGNIN.sheet, cell, said)
         unknown.append((pos, Pending(SIGNIN.sheet, cell, why)))
-    disagree = _disagreeing_rows(ctx, signin, reg)
+    disagree = disagreeing_rows(ctx, signin, reg, status, session_ids(teacher, dates, names))
     # the engine counts with the columns already coded here (teachers, dates by their cell, statuses)
     counted = {**reg, "teacher": teacher, "date": dates, "status": status}
     matched = reg["teacher"] != ""
@@ -244,50 +245,24 @@ def signin_attendance(ctx: Context, teachers: pd.Index):
     return d, signin, reg
 
 
-def _disagreeing_rows(ctx: Context, signin, reg: dict[str, np.ndarray]) -> list[tuple[str, str, Pending]]:
-    """Rows of one teacher for one session (日期, 活动名称) whose 签到状态 disagree — 已签到 on one, 缺席 or 迟到 on
-    another — cannot both be right: an 错误 on the later row's 签到状态, and the teacher's attendance 待核实. Any
-    row not 缺席 used to count as signed in, so 已签到 + 缺席 was a silent full 参训考勤. Rows that agree (two
-    已签到) are one sign-in, as before. Returns (teacher, "absent" or "irregular", why): a 缺席 row in doubt leaves
-    both counts unknown, 迟到 against 已签到 only the 迟到/早退/间缺 count."""
-    kind_of = {**dict.fromkeys(ATTENDED, "签到"), **dict.fromkeys(IRREGULAR, "迟到/早退/间缺"),
-               **dict.fromkeys(ABSENT, "缺席")}
-    seen: dict[tuple, tuple[int, str]] = {}
-    found: list[tuple[str, str, Pending]] = []
-    for pos, (teacher, date, name, said) in enumerate(zip(reg["teacher"], reg["date"], reg["name"], reg["status"],
-                                                          strict=True)):
-        kind = kind_of.get("" if said is None or said != said else str(said).strip())
-        if not teacher or date is None or kind is None:
-            continue                        # no teacher, no date (said elsewhere) or an unknown status (said above)
-        key = (teacher, date, name if not isinstance(name, str) else normalize_label(name))
-        if key not in seen:
-            seen[key] = (pos, kind)
-            continue
-        first, first_kind = seen[key]
-        if kind == first_kind:
-            continue
-        row = int(reg["row"][pos])
-        cell = signin.cell("签到状态", row)
-        absent = "缺席" in (kind, first_kind)
-        why = (f"第{row}行与第{int(reg['row'][first])}行是同一位教师的同一次活动，签到状态却不同"
-               f"（{first_kind}、{kind}），这位教师的{'出勤' if absent else '迟到/早退/间缺次数'}待核实；"
-               "请删除错误的一行")
-        ctx.problem("signin-disagrees", why, "错误", SIGNIN.sheet, cell, said)
-        kinds = ("absent", "irregular") if absent else ("irregular",)
-        found += [(teacher, k, Pending(SIGNIN.sheet, cell, why)) for k in kinds]
-    return found
-
-
-def _session_names(names: np.ndarray) -> np.ndarray:
+def _session_names(names: np.ndarray) -> Coded:
     """活动名称 as one session knows it: names that differ only in full/half width, spaces or brackets (「研修２」,
     「研修 2」, 「研修2」) are one name, the first typed. A session is its (日期, 活动名称): 「研修２」 and 「研修2」 on
     one day were two sessions, and each teacher who signed one was counted absent from the other."""
     codes, cells = distinct(names)
     first: dict[str, Any] = {}
-    same = [v if not isinstance(v, str) else first.setdefault(normalize_label(v), v) for v in cells]
-    if all(a is b for a, b in zip(same, cells, strict=True)):
-        return names
-    return np.array(same, dtype=object)[codes]
+    return Coded(codes, [v if not isinstance(v, str) else first.setdefault(normalize_label(v), v) for v in cells])
+
+
+def session_ids(teacher: Coded, dates: Coded, names: Coded) -> np.ndarray:
+    """One integer per row for its (teacher, 日期, 活动名称), equal exactly where the three values are: the key
+    `disagreeing_rows` groups by, made from each column's ids by value in integer arithmetic (a register holds
+    at most LIMITS rows, so the product of the three id counts stays far inside int64)."""
+    key = np.zeros(len(teacher), dtype=np.int64)
+    for column in (teacher, dates, names):
+        ids = column.value_ids()
+        key = key * (int(ids.max(initial=0)) + 1) + ids
+    return key
 
 
 class RosterGroups(Mapping):

@@ -35,6 +35,7 @@ _SUMMARY_FORM = re.compile(r"^(?:全校|全体|本校|本组|本页|本表|总|�
 # A template's example row left in under the header (示例 | 张三 | …, 例1, 王老师（示例）): no teacher (as normalised).
 _EXAMPLE_FORM = re.compile(r"^(?:填写|填表)?(?:示例|样例|范例|举例|例子|例|示范)(?:\d*|行)$"
                            r"|\((?:填写|填表)?(?:示例|样例|范例|例)\)$")
+_EXAMPLE_CHARS = ("例", "范", "\uf9b5")      # every form holds one, as typed (例 U+F9B5 folds to 例 under NFKC)
 
 
 @dataclass
@@ -349,8 +350,10 @@ def is_summary_row(row) -> bool:
 def is_example(key: Any) -> bool:
     """A key cell that marks a template's example row (示例, 例1, 样例, 王老师（示例）), kept under the header.
 
-    Such a row was read as a teacher 「示例」 and scored, counted and graded like any other, silently."""
-    if not isinstance(key, str):
+    Such a row was read as a teacher 「示例」 and scored, counted and graded like any other, silently. Every form
+    holds 例 or 范 (or a character NFKC turns into one: U+F9B5 is 例), so any other key is answered by a few
+    substring tests before it is normalised: this runs on every distinct 工号 and 姓名 of every table."""
+    if not isinstance(key, str) or not any(ch in key for ch in _EXAMPLE_CHARS):
         return False
     s = normalize_label(key)
     return bool(_EXAMPLE_FORM.search(s) or _EXAMPLE_FORM.search(_TRAILING_NOTE.sub("", s)))
